@@ -1,0 +1,350 @@
+"""The one frozen, validated configuration that travels through the whole flow.
+
+``Config`` has three sections, each a frozen dataclass that checks its own
+invariants in ``__post_init__``:
+
+* ``DataConfig``     the feature-noise data model of PAPER.md ("The model"):
+  d, n, P, ||u||, ||v||, sigma_p, p_weak, noise projection, test-set sizes.
+* ``NetworkConfig``  the two-layer ReLU^q "CNN" with fixed second layer:
+  m, q, shared or per-patch filters.
+* ``TrainingConfig`` SGD: eta, batch size, steps, sampling, loss, sigma_0,
+  dtype, device, seed, recording strides.
+
+Every choice that PAPER.md marks as a *reconstruction* is a field here, never a
+hidden constant.  Field names are unique across sections, so a flat override
+``config.replace(eta=2.8, u_norm=1.0)`` is unambiguous.
+
+Invalid values raise :class:`ConfigError` (a ``ValueError``) whose message
+names the field, the value given and what is allowed.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal, Mapping
+
+__all__ = [
+    "ConfigError",
+    "DataConfig",
+    "NetworkConfig",
+    "TrainingConfig",
+    "Config",
+    "load_config",
+    "SWEEPABLE",
+]
+
+NoiseKind = Literal["projected", "isotropic"]
+FilterKind = Literal["shared", "per_patch"]
+SamplingKind = Literal["with_replacement", "epochs", "full_batch"]
+LossKind = Literal["square", "logistic"]
+DtypeKind = Literal["float32", "float64"]
+DeviceKind = Literal["auto", "cpu", "cuda"]
+
+
+class ConfigError(ValueError):
+    """A configuration value is outside its allowed range.
+
+    ``str(err)`` is one line: ``<section>.<field>: <value> is not allowed; <rule>``.
+    """
+
+    def __init__(self, field_name: str, value: Any, allowed: str) -> None:
+        self.field = field_name
+        self.value = value
+        self.allowed = allowed
+        super().__init__(f"{field_name}: {value!r} is not allowed; {allowed}")
+
+
+def _is_int(x: Any) -> bool:
+    return isinstance(x, int) and not isinstance(x, bool)
+
+
+def _is_real(x: Any) -> bool:
+    return (isinstance(x, (int, float)) and not isinstance(x, bool)) and math.isfinite(x)
+
+
+def _int(section: str, name: str, value: Any, lo: int, hi: int | None = None) -> None:
+    rng = f"an integer >= {lo}" if hi is None else f"an integer in [{lo}, {hi}]"
+    if not _is_int(value) or value < lo or (hi is not None and value > hi):
+        raise ConfigError(f"{section}.{name}", value, f"must be {rng}")
+
+
+def _real(
+    section: str,
+    name: str,
+    value: Any,
+    lo: float,
+    hi: float | None = None,
+    *,
+    lo_open: bool = False,
+) -> None:
+    left = "(" if lo_open else "["
+    right = f"{hi}]" if hi is not None else "inf)"
+    rule = f"must be a finite number in {left}{lo}, {right}"
+    if not _is_real(value):
+        raise ConfigError(f"{section}.{name}", value, rule)
+    if value < lo or (lo_open and value == lo) or (hi is not None and value > hi):
+        raise ConfigError(f"{section}.{name}", value, rule)
+
+
+def _coerce_floats(obj: Any) -> None:
+    """Store real-valued fields as ``float`` (TOML and CLI may hand over ints)."""
+    for f in dataclasses.fields(obj):
+        if f.type == "float":
+            object.__setattr__(obj, f.name, float(getattr(obj, f.name)))
+
+
+def _choice(section: str, name: str, value: Any, options: tuple[str, ...]) -> None:
+    if value not in options:
+        raise ConfigError(f"{section}.{name}", value, f"must be one of {', '.join(options)}")
+
+
+@dataclass(frozen=True)
+class DataConfig:
+    """Feature-noise data (PAPER.md, "The model"; reconstruction, all configurable).
+
+    A point is (x, y), y uniform on {-1, +1}, x = (x_1, ..., x_P) with
+    x_1 = s y u (s = 1 w.p. 1 - p_weak, "strong data"; s = 0 "weak data"),
+    x_2 = y v, and x_3..x_P independent noise patches
+    xi ~ N(0, sigma_p^2 (I - u u^T/||u||^2 - v v^T/||v||^2)) ("projected") or
+    N(0, sigma_p^2 I) ("isotropic").  u = ||u|| e_1 and v = ||v|| e_2.
+    """
+
+    d: int = 64
+    """ambient dimension of each patch"""
+    n: int = 16
+    """number of training examples"""
+    P: int = 3
+    """patches per example: strong, weak, then P - 2 noise patches"""
+    u_norm: float = 1.0
+    """||u||, norm of the strong feature"""
+    v_norm: float = 0.1
+    """||v||, norm of the weak feature"""
+    sigma_p: float = 0.03
+    """noise standard deviation per coordinate"""
+    p_weak: float = 0.125
+    """probability that an example is weak data (strong patch absent)"""
+    noise: NoiseKind = "projected"
+    """'projected' (noise exactly orthogonal to u and v) or 'isotropic'"""
+    n_test: int = 1000
+    """size of the fresh test set (same distribution)"""
+    n_test_weak: int = 1000
+    """size of the weak-only test set (s = 0 for every point)"""
+
+    def __post_init__(self) -> None:
+        s = "data"
+        _int(s, "n", self.n, 1)
+        _int(s, "P", self.P, 3)
+        _int(s, "d", self.d, 3)
+        n_noise = self.n * (self.P - 2)
+        if self.d < 2 + n_noise:
+            raise ConfigError(
+                f"{s}.d",
+                self.d,
+                f"must be >= 2 + n*(P-2) = {2 + n_noise} so that u, v and the "
+                "training noise vectors are linearly independent and the "
+                "signal-noise decomposition is unique",
+            )
+        _real(s, "u_norm", self.u_norm, 0.0, lo_open=True)
+        _real(s, "v_norm", self.v_norm, 0.0, lo_open=True)
+        _real(s, "sigma_p", self.sigma_p, 0.0, lo_open=True)
+        _real(s, "p_weak", self.p_weak, 0.0, 1.0)
+        _choice(s, "noise", self.noise, ("projected", "isotropic"))
+        _int(s, "n_test", self.n_test, 1)
+        _int(s, "n_test_weak", self.n_test_weak, 1)
+        _coerce_floats(self)
+
+    @property
+    def n_noise(self) -> int:
+        """Number of training noise vectors xi_i, n * (P - 2)."""
+        return self.n * (self.P - 2)
+
+
+@dataclass(frozen=True)
+class NetworkConfig:
+    """Two-layer network with fixed second layer (PAPER.md, "The model").
+
+    f(W; x) = sum_{j=+-1} (j/m) sum_{r=1..m} sum_{p=1..P} sigma(<w_{j,r}, x_p>),
+    sigma(z) = max(z, 0)^q.  With ``filters='per_patch'`` each patch p has its
+    own filters w_{j,r,p}.
+    """
+
+    m: int = 8
+    """neurons per sign j (2m filters in all)"""
+    q: float = 2.0
+    """activation power: sigma(z) = max(z, 0)^q (q = 2 in the paper)"""
+    filters: FilterKind = "shared"
+    """'shared' over patches (the paper's CNN) or 'per_patch'"""
+
+    def __post_init__(self) -> None:
+        s = "network"
+        _int(s, "m", self.m, 1)
+        _real(s, "q", self.q, 1.0)
+        _choice(s, "filters", self.filters, ("shared", "per_patch"))
+        _coerce_floats(self)
+
+
+@dataclass(frozen=True)
+class TrainingConfig:
+    """SGD on l(y f) (PAPER.md, "The model").
+
+    W_{t+1} = W_t - eta * grad (1/B) sum_{i in batch_t} l(y_i f(W_t; x_i)),
+    with l(z) = (z - 1)^2 ("square", no factor 1/2) or log(1 + e^{-z})
+    ("logistic"); w_{j,r}(0) ~ N(0, sigma_0^2 I).
+    """
+
+    eta: float = 2.6
+    """learning rate (threshold m / (4 ||u||^2) = 2 for the defaults)"""
+    batch_size: int = 1
+    """examples per SGD step (must equal n for sampling='full_batch')"""
+    steps: int = 16000
+    """number of SGD steps"""
+    sampling: SamplingKind = "with_replacement"
+    """'with_replacement', 'epochs' (shuffled passes), or 'full_batch'"""
+    loss: LossKind = "square"
+    """'square': (z-1)^2, or 'logistic': log(1+exp(-z)), on the margin z = y f"""
+    sigma_0: float = 0.01
+    """initialisation scale: w ~ N(0, sigma_0^2 I)"""
+    dtype: DtypeKind = "float32"
+    """'float32' or 'float64'"""
+    device: DeviceKind = "auto"
+    """'auto' (CUDA when present, else CPU), 'cpu' or 'cuda'"""
+    seed: int = 0
+    """seed of data, initialisation and sampling (one stream each)"""
+    record_every: int = 50
+    """stride (in steps) of coefficient / train-loss snapshots"""
+    eval_every: int = 500
+    """stride (in steps) of train / test / weak-only accuracy checkpoints"""
+
+    def __post_init__(self) -> None:
+        s = "training"
+        _real(s, "eta", self.eta, 0.0, lo_open=True)
+        _int(s, "batch_size", self.batch_size, 1)
+        _int(s, "steps", self.steps, 1)
+        _choice(s, "sampling", self.sampling, ("with_replacement", "epochs", "full_batch"))
+        _choice(s, "loss", self.loss, ("square", "logistic"))
+        _real(s, "sigma_0", self.sigma_0, 0.0)
+        _choice(s, "dtype", self.dtype, ("float32", "float64"))
+        _choice(s, "device", self.device, ("auto", "cpu", "cuda"))
+        _int(s, "seed", self.seed, 0, 2**63 - 1)
+        _int(s, "record_every", self.record_every, 1)
+        _int(s, "eval_every", self.eval_every, 1)
+        _coerce_floats(self)
+
+
+_SECTIONS: dict[str, type] = {
+    "data": DataConfig,
+    "network": NetworkConfig,
+    "training": TrainingConfig,
+}
+
+#: Scalars that may differ between the runs of one batched simulation: they
+#: change data, initialisation or step size, but not any tensor shape.
+SWEEPABLE: tuple[str, ...] = ("eta", "seed", "u_norm", "v_norm", "sigma_p", "p_weak", "sigma_0")
+
+
+def _section_of(name: str) -> str:
+    for sec, cls in _SECTIONS.items():
+        if name in {f.name for f in dataclasses.fields(cls)}:
+            return sec
+    allowed = sorted(f.name for cls in _SECTIONS.values() for f in dataclasses.fields(cls))
+    raise ConfigError(name, name, f"unknown field; known fields: {', '.join(allowed)}")
+
+
+@dataclass(frozen=True)
+class Config:
+    """Data, network and training configuration (frozen, validated)."""
+
+    data: DataConfig = field(default_factory=DataConfig)
+    network: NetworkConfig = field(default_factory=NetworkConfig)
+    training: TrainingConfig = field(default_factory=TrainingConfig)
+
+    def __post_init__(self) -> None:
+        t, dt = self.training, self.data
+        if t.batch_size > dt.n:
+            raise ConfigError(
+                "training.batch_size", t.batch_size, f"must be <= data.n = {dt.n}"
+            )
+        if t.sampling == "full_batch" and t.batch_size != dt.n:
+            raise ConfigError(
+                "training.batch_size",
+                t.batch_size,
+                f"must equal data.n = {dt.n} when training.sampling = 'full_batch'",
+            )
+        if t.sampling == "epochs" and dt.n % t.batch_size != 0:
+            raise ConfigError(
+                "training.batch_size",
+                t.batch_size,
+                f"must divide data.n = {dt.n} when training.sampling = 'epochs'",
+            )
+
+    # ------------------------------------------------------------------ access
+    def replace(self, **flat: Any) -> "Config":
+        """Return a copy with fields replaced by flat name (``eta=2.8``).
+
+        Every section is re-validated; a field name in two places is impossible
+        because names are unique across sections.
+        """
+        by_section: dict[str, dict[str, Any]] = {}
+        for name, value in flat.items():
+            by_section.setdefault(_section_of(name), {})[name] = value
+        parts = {
+            sec: dataclasses.replace(getattr(self, sec), **kw) for sec, kw in by_section.items()
+        }
+        return dataclasses.replace(self, **parts)
+
+    def get(self, name: str) -> Any:
+        """Value of a field by flat name (``config.get('eta')``)."""
+        return getattr(getattr(self, _section_of(name)), name)
+
+    def to_dict(self) -> dict[str, dict[str, Any]]:
+        """Nested plain-Python dictionary (JSON and TOML friendly)."""
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, raw: Mapping[str, Any], *, source: str = "config") -> "Config":
+        """Build from ``{'data': {...}, 'network': {...}, 'training': {...}}``.
+
+        Unknown sections or keys raise :class:`ConfigError` naming them.
+        """
+        if not isinstance(raw, Mapping):
+            raise ConfigError(source, raw, "must be a table with sections data, network, training")
+        parts: dict[str, Any] = {}
+        for sec, body in raw.items():
+            if sec not in _SECTIONS:
+                raise ConfigError(
+                    f"{source}: [{sec}]", sec, f"unknown section; allowed: {', '.join(_SECTIONS)}"
+                )
+            if not isinstance(body, Mapping):
+                raise ConfigError(f"{source}: [{sec}]", body, "must be a table of key = value")
+            known = {f.name for f in dataclasses.fields(_SECTIONS[sec])}
+            for key in body:
+                if key not in known:
+                    raise ConfigError(
+                        f"{sec}.{key}", body[key], f"unknown key; allowed: {', '.join(sorted(known))}"
+                    )
+            kw = dict(body)
+            # TOML integers are fine where floats are expected; keep ints for int fields.
+            parts[sec] = _SECTIONS[sec](**kw)
+        return cls(**parts)
+
+
+def load_config(path: str | Path) -> Config:
+    """Read a TOML file with optional ``[data]``, ``[network]``, ``[training]`` tables.
+
+    Missing keys take their defaults.  A missing file, a TOML syntax error, an
+    unknown key or an invalid value raises :class:`ConfigError`.
+    """
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError("--config", str(path), f"must be a readable TOML file ({exc.strerror})") from None
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError("--config", str(path), f"must be valid TOML ({exc})") from None
+    return Config.from_dict(raw, source=str(path))

@@ -1,0 +1,25 @@
+"""benosc.simulate: the feature-noise data and SGD on the full network, batched over runs.
+
+Public entry points:
+
+* :func:`simulate` -- run a grid of R runs in one tensor program, returns a
+  :class:`Simulation` (trajectory, inputs, final weights);
+* :class:`Trajectory` -- recorded arrays + metadata, ``save`` / ``load``;
+* :func:`load_replay_bundle` -- read one run's replay bundle.
+"""
+
+from benosc.simulate.engine import Simulation, resolve_device, simulate
+from benosc.simulate.replay import load_replay_bundle, save_replay_bundles
+from benosc.simulate.summary import summarize
+from benosc.simulate.trajectory import SCHEMA, Trajectory
+
+__all__ = [
+    "simulate",
+    "Simulation",
+    "Trajectory",
+    "SCHEMA",
+    "resolve_device",
+    "load_replay_bundle",
+    "save_replay_bundles",
+    "summarize",
+]

@@ -1,0 +1,223 @@
+"""The full-network engine: R runs of SGD on the real network in one tensor program.
+
+Each SGD step of all R runs is a handful of batched tensor operations on the
+weights W (R, 2m, F, d) (see :mod:`benosc.simulate.network` for the formulas);
+there is no Python loop over runs.  Learning rates, seeds, feature norms, noise
+level and initialisation scale may differ between runs (a *grid*).
+
+Divergence: at step t a run whose outputs y f(W_t; x) or weights are
+non-finite is marked ``diverged`` at step t and frozen there; the other runs go
+on.  No host synchronisation happens inside the step loop.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+import torch
+
+import benosc
+from benosc.config import SWEEPABLE, Config, ConfigError
+from benosc.simulate.grid import BatchInputs, Grid, expand_grid, prepare_inputs
+from benosc.simulate.network import loss_value, margin_and_grad, output, second_layer
+from benosc.simulate.trajectory import Trajectory
+
+__all__ = ["resolve_device", "Simulation", "simulate", "checkpoints", "TORCH_DTYPES"]
+
+TORCH_DTYPES = {"float32": torch.float32, "float64": torch.float64}
+
+#: Elements of one (runs x examples x filters x patches) block when evaluating
+#: outputs on a whole data set; bounds memory for large R.
+_EVAL_BLOCK = 1 << 24
+
+
+def resolve_device(name: str) -> torch.device:
+    """'auto' -> CUDA when available, else CPU; 'cuda' without CUDA is an error."""
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if name == "cuda" and not torch.cuda.is_available():
+        raise ConfigError("training.device", name, "CUDA is not available here; use 'auto' or 'cpu'")
+    return torch.device(name)
+
+
+def checkpoints(steps: int, every: int) -> np.ndarray:
+    """Steps 0, every, 2 every, ... and always the last step ``steps``."""
+    return np.unique(np.append(np.arange(0, steps, every), steps)).astype(np.int64)
+
+
+@dataclass
+class Simulation:
+    """What one batched simulation produced.
+
+    ``trajectory``: the recorded arrays; ``inputs``: the data, initial weights
+    and index sequences actually used (already in the run dtype's precision);
+    ``W_final``: final weights (R, 2m, F, d).
+    """
+
+    trajectory: Trajectory
+    inputs: BatchInputs
+    W_final: np.ndarray
+
+    def save(self, folder, *, replay: bool = True):
+        """Write the trajectory and (by default) one replay bundle per run."""
+        from benosc.simulate.replay import save_replay_bundles
+
+        self.trajectory.save(folder)
+        if replay:
+            save_replay_bundles(self, folder)
+        return folder
+
+
+def _outputs(W: torch.Tensor, X: torch.Tensor, a: torch.Tensor, q: float) -> torch.Tensor:
+    """f(W; x) for every run and every example of X (R, N, P, d), in blocks of runs."""
+    R, N, P, _ = X.shape
+    per_run = max(1, N * W.shape[1] * P)
+    block = max(1, _EVAL_BLOCK // per_run)
+    return torch.cat([output(W[i : i + block], X[i : i + block], a, q) for i in range(0, R, block)])
+
+
+def _accuracy(W, X, y, a, q) -> torch.Tensor:
+    return ((_outputs(W, X, a, q) * y) > 0).to(W.dtype).mean(dim=1)
+
+
+def simulate(
+    config: Config,
+    grid: Grid | None = None,
+    *,
+    progress: Callable[[int], None] | None = None,
+) -> Simulation:
+    """Run SGD on the full network for every run of ``grid`` (all runs batched).
+
+    Parameters
+    ----------
+    config:
+        Base configuration; ``grid`` entries replace its sweepable fields.
+    grid:
+        ``{'eta': [0.5, 2.8], 'seed': [0, 1, 2]}`` -> 6 runs (first key slowest).
+    progress:
+        Called with the number of steps done, about a hundred times per run.
+    """
+    runs = expand_grid(config, grid)
+    device = resolve_device(config.training.device)
+    dtype = TORCH_DTYPES[config.training.dtype]
+    np_inputs = prepare_inputs(runs)
+    t_start = time.perf_counter()
+
+    def dev(x: np.ndarray) -> torch.Tensor:
+        t = torch.from_numpy(np.ascontiguousarray(x))
+        return t.to(device=device, dtype=dtype if t.is_floating_point() else t.dtype)
+
+    X, y = dev(np_inputs.X), dev(np_inputs.y)
+    X_test, y_test = dev(np_inputs.X_test), dev(np_inputs.y_test)
+    X_weak, y_weak = dev(np_inputs.X_weak), dev(np_inputs.y_weak)
+    W0 = dev(np_inputs.W0)
+    coord = dev(np_inputs.coord)
+    indices = dev(np_inputs.indices)
+    eta = dev(np_inputs.eta)[:, None, None, None]
+
+    m, q, loss = config.network.m, config.network.q, config.training.loss
+    a = second_layer(m, dtype=dtype, device=device)
+    sign = torch.tensor([1.0, -1.0], dtype=dtype, device=device)[None, :, None]
+    R, T, B = indices.shape
+    rec_steps = checkpoints(T, config.training.record_every)
+    eval_steps = checkpoints(T, config.training.eval_every)
+    rec_at = {int(s): i for i, s in enumerate(rec_steps)}
+    eval_at = {int(s): i for i, s in enumerate(eval_steps)}
+    runs_ix = torch.arange(R, device=device)[:, None]
+
+    def z(shape):
+        return torch.full(shape, float("nan"), dtype=dtype, device=device)
+
+    S, E, n = len(rec_steps), len(eval_steps), X.shape[1]
+    rec = {
+        "margin": z((R, T, B)),
+        "gamma": z((R, S, 2, m)),
+        "zeta": z((R, S, 2, m)),
+        "rho_abs_max": z((R, S, 2, m)),
+        "rho_abs_sum": z((R, S, 2, m)),
+        "train_loss": z((R, S)),
+        "train_margin": z((R, S, n)),
+        "train_acc": z((R, E)),
+        "test_acc": z((R, E)),
+        "weak_test_acc": z((R, E)),
+    }
+    diverged = torch.full((R,), -1, dtype=torch.int64, device=device)
+
+    def snapshot(W: torch.Tensor, i: int) -> None:
+        # coordinates of sum_f (w_f(t) - w_f(0)) in the basis (u/|u|^2, v/|v|^2, xi/|xi|^2)
+        c = torch.einsum("rkd,rid->rki", (W - W0).sum(dim=2), coord).reshape(R, 2, m, -1)
+        rec["gamma"][:, i] = sign * c[..., 0]
+        rec["zeta"][:, i] = sign * c[..., 1]
+        rho = c[..., 2:].abs()
+        rec["rho_abs_max"][:, i] = rho.amax(dim=-1)
+        rec["rho_abs_sum"][:, i] = rho.sum(dim=-1)
+        mg = y * _outputs(W, X, a, q)
+        rec["train_margin"][:, i] = mg
+        rec["train_loss"][:, i] = loss_value(mg, loss).mean(dim=1)
+
+    def evaluate(W: torch.Tensor, i: int) -> None:
+        rec["train_acc"][:, i] = _accuracy(W, X, y, a, q)
+        rec["test_acc"][:, i] = _accuracy(W, X_test, y_test, a, q)
+        rec["weak_test_acc"][:, i] = _accuracy(W, X_weak, y_weak, a, q)
+
+    W = W0.clone()
+    report_every = max(1, T // 100)
+    for t in range(T):
+        if t in rec_at:
+            snapshot(W, rec_at[t])
+        if t in eval_at:
+            evaluate(W, eval_at[t])
+        ib = indices[:, t]
+        margin, G = margin_and_grad(W, X[runs_ix, ib], y[runs_ix, ib], a, q, loss)
+        rec["margin"][:, t] = margin
+        bad = ~torch.isfinite(margin).all(dim=1)
+        diverged = torch.where(bad & (diverged < 0), t, diverged)
+        alive = (diverged < 0)[:, None, None, None]
+        W = torch.where(alive, W - eta * G, W)
+        if progress is not None and (t + 1) % report_every == 0:
+            progress(t + 1)
+    bad = ~torch.isfinite(W).flatten(1).all(dim=1)
+    diverged = torch.where(bad & (diverged < 0), T, diverged)
+    snapshot(W, rec_at[T])
+    evaluate(W, eval_at[T])
+    if progress is not None:
+        progress(T)
+
+    arrays: dict[str, np.ndarray] = {k: np.array([r.get(k) for r in runs]) for k in SWEEPABLE}
+    div = diverged.cpu().numpy()
+    arrays["status"] = np.where(div >= 0, "diverged", "completed")
+    arrays["diverged_step"] = div
+    arrays["strong"] = np_inputs.strong
+    arrays["y"] = np_inputs.y.astype(np.int8)
+    arrays["indices"] = np_inputs.indices
+    arrays["record_step"] = rec_steps
+    arrays["eval_step"] = eval_steps
+    for k, v in rec.items():
+        arrays[k] = v.cpu().numpy()
+    wall = time.perf_counter() - t_start
+    meta = {
+        "benosc_version": benosc.__version__,
+        "torch_version": torch.__version__,
+        "device": _device_name(device),
+        "grid": {k: list(v) for k, v in (grid or {}).items()},
+        "wall_time_s": round(wall, 4),
+        "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+    }
+    cast = {f: getattr(np_inputs, f) for f in BatchInputs.__dataclass_fields__}
+    for f, v in cast.items():
+        if v.dtype == np.float64:
+            cast[f] = v.astype(config.training.dtype)
+    return Simulation(
+        trajectory=Trajectory(config=config, arrays=arrays, meta=meta),
+        inputs=BatchInputs(**cast),
+        W_final=W.cpu().numpy(),
+    )
+
+
+def _device_name(device: torch.device) -> str:
+    if device.type == "cuda":
+        return f"cuda ({torch.cuda.get_device_name(device)})"
+    return "cpu"

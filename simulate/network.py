@@ -1,0 +1,102 @@
+"""The two-layer ReLU^q network, its loss and its exact SGD gradient, batched over runs.
+
+PAPER.md, "The model":
+
+    f(W; x) = sum_k a_k sum_p sigma(<w_{k,f(p)}, x_p>),   a_k = j_k / m,
+    sigma(z) = max(z, 0)^q,   sigma'(z) = q max(z, 0)^(q-1)   (1[z > 0] for q = 1),
+
+with filter index k in [0, 2m) (j_k = +1 for k < m, -1 otherwise) and
+f(p) = 0 for shared filters, f(p) = p for per-patch filters.  For the mean
+loss over a batch b = 1..B of l(y_b f_b),
+
+    dL/dw_{k,f} = (1/B) sum_b l'(y_b f_b) y_b a_k sum_{p : f(p) = f} sigma'(z_{b,k,p}) x_{b,p},
+
+which is what :func:`margin_and_grad` computes without autograd.  Tests check
+it against ``torch.autograd``.
+
+Shapes: R runs, B examples per run, K = 2m filters, F filter groups
+(1 shared, P per-patch), P patches, d dimensions.
+"""
+
+from __future__ import annotations
+
+import torch
+
+__all__ = [
+    "activation",
+    "activation_grad",
+    "preactivations",
+    "output",
+    "loss_value",
+    "loss_grad",
+    "margin_and_grad",
+    "second_layer",
+]
+
+
+def second_layer(m: int, *, dtype: torch.dtype, device: torch.device) -> torch.Tensor:
+    """Fixed second-layer weights a_k = j_k / m, shape (2m,)."""
+    j = torch.cat([torch.ones(m), -torch.ones(m)])
+    return (j / m).to(dtype=dtype, device=device)
+
+
+def activation(z: torch.Tensor, q: float) -> torch.Tensor:
+    """sigma(z) = max(z, 0)^q."""
+    return torch.relu(z).pow(q)
+
+
+def activation_grad(z: torch.Tensor, q: float) -> torch.Tensor:
+    """sigma'(z) = q max(z, 0)^(q-1), and 1[z > 0] for q = 1."""
+    if q == 1.0:
+        return (z > 0).to(z.dtype)
+    return q * torch.relu(z).pow(q - 1.0)
+
+
+def preactivations(W: torch.Tensor, X: torch.Tensor) -> torch.Tensor:
+    """z_{r,b,k,p} = <w_{r,k,f(p)}, x_{r,b,p}>.
+
+    W: (R, K, F, d) with F = 1 (shared) or F = P (per-patch); X: (R, B, P, d).
+    Returns (R, B, K, P).
+    """
+    if W.shape[2] == 1:
+        return torch.einsum("rkd,rbpd->rbkp", W[:, :, 0, :], X)
+    return torch.einsum("rkpd,rbpd->rbkp", W, X)
+
+
+def output(W: torch.Tensor, X: torch.Tensor, a: torch.Tensor, q: float) -> torch.Tensor:
+    """f(W; x) for every run and example: W (R, K, F, d), X (R, B, P, d) -> (R, B)."""
+    return activation(preactivations(W, X), q).sum(dim=3) @ a
+
+
+def loss_value(margin: torch.Tensor, loss: str) -> torch.Tensor:
+    """l(z): 'square' (z - 1)^2 (no factor 1/2), 'logistic' log(1 + e^{-z})."""
+    if loss == "square":
+        return (margin - 1.0).square()
+    return torch.nn.functional.softplus(-margin)
+
+
+def loss_grad(margin: torch.Tensor, loss: str) -> torch.Tensor:
+    """l'(z): 'square' 2 (z - 1), 'logistic' -1 / (1 + e^{z})."""
+    if loss == "square":
+        return 2.0 * (margin - 1.0)
+    return -torch.sigmoid(-margin)
+
+
+def margin_and_grad(
+    W: torch.Tensor,
+    X: torch.Tensor,
+    y: torch.Tensor,
+    a: torch.Tensor,
+    q: float,
+    loss: str,
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Margins y f (R, B) and the gradient of the batch-mean loss, shape of W (R, K, F, d)."""
+    z = preactivations(W, X)  # (R, B, K, P)
+    margin = y * (activation(z, q).sum(dim=3) @ a)  # (R, B)
+    c = loss_grad(margin, loss) * y / X.shape[1]  # (R, B)
+    coef = activation_grad(z, q) * (c[:, :, None, None] * a[:, None])  # (R, B, K, P)
+    if W.shape[2] == 1:
+        G = torch.einsum("rbkp,rbpd->rkd", coef, X)[:, :, None, :]
+    else:
+        G = torch.einsum("rbkp,rbpd->rkpd", coef, X)
+    return margin, G

@@ -1,0 +1,100 @@
+"""Per-setting summaries of a trajectory: mean and spread over seeds.
+
+Runs are grouped by every swept field except ``seed``; each group gives the
+final training loss, test and weak-only test accuracy (mean and sample
+standard deviation over the group's completed runs), the fraction of strong
+steps with |y f - 1| >= delta (Assumption 4's oscillation), and run statuses.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import numpy as np
+
+from benosc.config import SWEEPABLE
+from benosc.simulate.trajectory import Trajectory
+
+__all__ = ["GroupSummary", "summarize", "run_records"]
+
+
+@dataclass(frozen=True)
+class GroupSummary:
+    """Summary of the runs that share every swept value but the seed."""
+
+    setting: dict[str, float]
+    runs: int
+    completed: int
+    diverged: int
+    final_train_loss: tuple[float, float]
+    test_acc: tuple[float, float]
+    weak_test_acc: tuple[float, float]
+    oscillation_fraction: tuple[float, float]
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _mean_std(x: np.ndarray) -> tuple[float, float]:
+    x = x[np.isfinite(x)]
+    if x.size == 0:
+        return (float("nan"), float("nan"))
+    return (float(x.mean()), float(x.std(ddof=1)) if x.size > 1 else 0.0)
+
+
+def _group_keys(traj: Trajectory) -> list[str]:
+    swept = [k for k in traj.meta.get("grid", {}) if k != "seed"]
+    return swept or ["eta"]
+
+
+def summarize(traj: Trajectory, *, delta: float = 0.2) -> list[GroupSummary]:
+    """One :class:`GroupSummary` per setting, in the order runs appear."""
+    keys = _group_keys(traj)
+    a = traj.arrays
+    settings = [tuple(a[k][r].item() for k in keys) for r in range(traj.n_runs)]
+    osc = traj.oscillation_fraction(delta)
+    out = []
+    for setting in dict.fromkeys(settings):
+        idx = np.array([s == setting for s in settings])
+        ok = idx & (a["status"] == "completed")
+        out.append(
+            GroupSummary(
+                setting=dict(zip(keys, setting)),
+                runs=int(idx.sum()),
+                completed=int(ok.sum()),
+                diverged=int((idx & (a["status"] == "diverged")).sum()),
+                final_train_loss=_mean_std(traj.final("train_loss")[ok]),
+                test_acc=_mean_std(traj.final("test_acc")[ok]),
+                weak_test_acc=_mean_std(traj.final("weak_test_acc")[ok]),
+                oscillation_fraction=_mean_std(osc[ok]),
+            )
+        )
+    return out
+
+
+def run_records(traj: Trajectory, *, delta: float = 0.2) -> list[dict[str, Any]]:
+    """One plain dictionary per run: swept values, status and final metrics."""
+    a = traj.arrays
+    osc = traj.oscillation_fraction(delta)
+    rows = []
+    for r in range(traj.n_runs):
+        row: dict[str, Any] = {k: a[k][r].item() for k in SWEEPABLE}
+        row["seed"] = int(row["seed"])
+        div = int(a["diverged_step"][r])
+        row.update(
+            status=str(a["status"][r]),
+            diverged_step=div if div >= 0 else None,
+            final_train_loss=_finite_or_none(traj.final("train_loss")[r]),
+            train_acc=_finite_or_none(traj.final("train_acc")[r]),
+            test_acc=_finite_or_none(traj.final("test_acc")[r]),
+            weak_test_acc=_finite_or_none(traj.final("weak_test_acc")[r]),
+            oscillation_fraction=_finite_or_none(osc[r]),
+        )
+        rows.append(row)
+    return rows
+
+
+def _finite_or_none(x: Any) -> float | None:
+    x = float(x)
+    return x if np.isfinite(x) else None

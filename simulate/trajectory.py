@@ -1,0 +1,158 @@
+"""Recorded trajectories of a batch of runs: labelled arrays plus metadata.
+
+On disk a trajectory is two files in one folder (format ``benosc.trajectory``
+version 1, documented in docs/formats.md):
+
+* ``trajectory.npz``  one numpy array per name in :data:`SCHEMA`
+  (``numpy.load`` reads it; no pickle);
+* ``trajectory.json`` the configuration, the grid, the package version, the
+  device, and for every array its dims, shape, dtype and meaning.
+
+Both are written atomically.  :meth:`Trajectory.load` reads them back.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from benosc._io import atomic_open, write_json
+from benosc.config import Config
+
+__all__ = ["SCHEMA", "Trajectory", "FORMAT", "FORMAT_VERSION"]
+
+FORMAT = "benosc.trajectory"
+FORMAT_VERSION = 1
+
+#: name -> (dims, meaning).  Dims: run (R), step (T), batch (B), record (S
+#: snapshots), eval (E checkpoints), sign (j = +1, -1), neuron (m), example (n).
+SCHEMA: dict[str, tuple[tuple[str, ...], str]] = {
+    "eta": (("run",), "learning rate of each run"),
+    "seed": (("run",), "seed of each run (data, initialisation, sampling)"),
+    "u_norm": (("run",), "||u|| of each run"),
+    "v_norm": (("run",), "||v|| of each run"),
+    "sigma_p": (("run",), "noise level of each run"),
+    "p_weak": (("run",), "weak-data probability of each run"),
+    "sigma_0": (("run",), "initialisation scale of each run"),
+    "status": (("run",), "'completed' or 'diverged'"),
+    "diverged_step": (("run",), "first step t whose weights W_t (or output) are non-finite; -1 if none"),
+    "strong": (("run", "example"), "whether training example i carries the strong feature (s_i = 1)"),
+    "y": (("run", "example"), "training label y_i in {-1, +1}"),
+    "indices": (("run", "step", "batch"), "training-example index sampled at step t"),
+    "margin": (("run", "step", "batch"), "y f(W_t; x) on the examples sampled at step t, before the update"),
+    "record_step": (("record",), "step t of each snapshot (weights W_t after t updates)"),
+    "gamma": (("run", "record", "sign", "neuron"), "strong-feature coefficient gamma_{j,r}(t)"),
+    "zeta": (("run", "record", "sign", "neuron"), "weak-feature coefficient zeta_{j,r}(t)"),
+    "rho_abs_max": (("run", "record", "sign", "neuron"), "max_i |rho_{j,r,i}(t)| over the training noise vectors"),
+    "rho_abs_sum": (("run", "record", "sign", "neuron"), "sum_i |rho_{j,r,i}(t)| over the training noise vectors"),
+    "train_loss": (("run", "record"), "mean loss over the training set at W_t"),
+    "train_margin": (("run", "record", "example"), "y_i f(W_t; x_i) for every training example"),
+    "eval_step": (("eval",), "step t of each accuracy checkpoint"),
+    "train_acc": (("run", "eval"), "training accuracy at W_t"),
+    "test_acc": (("run", "eval"), "accuracy on the fresh test set at W_t"),
+    "weak_test_acc": (("run", "eval"), "accuracy on the weak-only test set at W_t"),
+}
+
+
+@dataclass
+class Trajectory:
+    """R runs recorded by one batched simulation.
+
+    ``arrays`` holds every entry of :data:`SCHEMA` as numpy; ``config`` is the
+    base configuration (each run replaces the swept fields, given per run in
+    ``arrays``); ``meta`` has version, device, timing and the grid.
+    """
+
+    config: Config
+    arrays: dict[str, np.ndarray]
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    def __getattr__(self, name: str) -> np.ndarray:
+        arrays = self.__dict__.get("arrays", {})
+        if name in arrays:
+            return arrays[name]
+        raise AttributeError(name)
+
+    # ------------------------------------------------------------- derived views
+    @property
+    def n_runs(self) -> int:
+        return int(self.arrays["eta"].shape[0])
+
+    def run_config(self, r: int) -> Config:
+        """The full configuration of run ``r`` (base config with its swept values)."""
+        from benosc.config import SWEEPABLE
+
+        vals = {k: self.arrays[k][r].item() for k in SWEEPABLE}
+        vals["seed"] = int(vals["seed"])
+        return self.config.replace(**vals)
+
+    def sampled_strong(self) -> np.ndarray:
+        """Whether the example sampled at (run, step, batch) is strong data, (R, T, B) bool."""
+        strong = self.arrays["strong"]
+        return np.take_along_axis(strong[:, None, :], self.arrays["indices"].reshape(self.n_runs, 1, -1), axis=2).reshape(
+            self.arrays["indices"].shape
+        )
+
+    def oscillation_fraction(self, delta: float = 0.2) -> np.ndarray:
+        """Fraction of strong sampled steps with |y f - 1| >= delta, per run (R,).
+
+        The quantity of the paper's Assumption 4 (oscillation on strong data).
+        NaN for a run that sampled no strong example.
+        """
+        mask = self.sampled_strong()
+        hit = (np.abs(self.arrays["margin"] - 1.0) >= delta) & mask
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return hit.sum(axis=(1, 2)) / mask.sum(axis=(1, 2))
+
+    def final(self, name: str) -> np.ndarray:
+        """Last recorded value of a per-run series (e.g. 'weak_test_acc'), shape (R, ...)."""
+        return self.arrays[name][:, -1]
+
+    # ------------------------------------------------------------------- storage
+    def describe(self) -> dict[str, Any]:
+        """The JSON sidecar: format, config, meta and a description of every array."""
+        return {
+            "format": FORMAT,
+            "format_version": FORMAT_VERSION,
+            "config": self.config.to_dict(),
+            **self.meta,
+            "arrays": {
+                name: {
+                    "dims": list(SCHEMA[name][0]),
+                    "shape": list(arr.shape),
+                    "dtype": str(arr.dtype),
+                    "description": SCHEMA[name][1],
+                }
+                for name, arr in self.arrays.items()
+            },
+        }
+
+    def save(self, folder: str | Path) -> Path:
+        """Write ``trajectory.npz`` and ``trajectory.json`` into ``folder`` atomically."""
+        folder = Path(folder)
+        buf = io.BytesIO()
+        np.savez(buf, **self.arrays)
+        with atomic_open(folder / "trajectory.npz", "wb") as fh:
+            fh.write(buf.getvalue())
+        write_json(folder / "trajectory.json", self.describe())
+        return folder
+
+    @classmethod
+    def load(cls, folder: str | Path) -> "Trajectory":
+        """Read a trajectory written by :meth:`save`."""
+        folder = Path(folder)
+        meta = json.loads((folder / "trajectory.json").read_text(encoding="utf-8"))
+        if meta.get("format") != FORMAT:
+            raise ValueError(f"{folder}: not a {FORMAT} folder (format={meta.get('format')!r})")
+        with np.load(folder / "trajectory.npz", allow_pickle=False) as z:
+            arrays = {k: z[k] for k in z.files}
+        config = Config.from_dict(meta.pop("config"))
+        meta.pop("arrays", None)
+        meta.pop("format", None)
+        meta.pop("format_version", None)
+        return cls(config=config, arrays=arrays, meta=meta)

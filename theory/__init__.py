@@ -1,0 +1,1 @@
+"""benosc.theory: the symbolic model and the derivations (sympy; no torch)."""

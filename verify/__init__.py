@@ -1,0 +1,1 @@
+"""benosc.verify: claims, checkers and verdicts."""
