@@ -159,7 +159,7 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
         }
         print(json.dumps(_clean(obj), indent=2, allow_nan=False))
         return 0
-    _print_simulate_table(traj, config, out, figures)
+    _print_simulate_table(traj, config, out, figures, replay=not args.no_replay)
     return 0
 
 
@@ -188,11 +188,11 @@ def _fmt(ms: tuple[float, float], pct: bool = False) -> str:
     if not math.isfinite(m):
         return "n/a"
     if pct:
-        return f"{100 * m:.1f}±{100 * s:.1f}"
-    return f"{m:.2g}±{s:.1g}"
+        return f"{100 * m:.1f} ± {100 * s:.1f}"
+    return f"{m:.2g} ± {s:.1g}"
 
 
-def _print_simulate_table(traj, config: Config, out: Path, figures: list[str]) -> None:
+def _print_simulate_table(traj, config: Config, out: Path, figures: list[str], *, replay: bool) -> None:
     from rich.console import Console
     from rich.table import Table
 
@@ -210,7 +210,7 @@ def _print_simulate_table(traj, config: Config, out: Path, figures: list[str]) -
             f"(Assumption 4); oscillation threshold m/(4||u||²) = {nw.m / (4 * d.u_norm**2):g}"
         ),
     )
-    for col in ("eta", "seeds", "train loss", "test acc %", "weak-only acc %", "osc.¹ %", "status"):
+    for col in ("eta", "seeds", "train loss", "test acc %", "weak-only %", "osc.¹ %", "status"):
         table.add_column(col, justify="right")
     for g in summarize(traj):
         status = ", ".join(
@@ -225,9 +225,9 @@ def _print_simulate_table(traj, config: Config, out: Path, figures: list[str]) -
             _fmt(g.oscillation_fraction, pct=True),
             status,
         )
-    console = Console()
+    console = Console() if sys.stdout.isatty() else Console(width=110)
     console.print(table)
-    console.print(f"wrote {out / 'trajectory.npz'}, {out / 'trajectory.json'}" + (f", {out / 'replay'}/" if (out / "replay").exists() else ""))
+    console.print(f"wrote {out / 'trajectory.npz'}, {out / 'trajectory.json'}" + (f", {out / 'replay'}/run_*.npz" if replay else ""))
     for f in figures:
         console.print(f"figure: {f}")
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Callable
 
 import numpy as np
@@ -61,11 +62,17 @@ class Simulation:
     inputs: BatchInputs
     W_final: np.ndarray
 
-    def save(self, folder, *, replay: bool = True):
-        """Write the trajectory and (by default) one replay bundle per run."""
-        from benosc.simulate.replay import save_replay_bundles
+    def save(self, folder: str | Path, *, replay: bool = True) -> Path:
+        """Write the trajectory and (by default) one replay bundle per run.
 
+        Bundles left in ``folder/replay`` by an earlier simulation are removed
+        so that the folder never mixes two simulations.
+        """
+        from benosc.simulate.replay import remove_replay_bundles, save_replay_bundles
+
+        folder = Path(folder)
         self.trajectory.save(folder)
+        remove_replay_bundles(folder)
         if replay:
             save_replay_bundles(self, folder)
         return folder

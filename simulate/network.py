@@ -65,7 +65,18 @@ def preactivations(W: torch.Tensor, X: torch.Tensor) -> torch.Tensor:
 
 def output(W: torch.Tensor, X: torch.Tensor, a: torch.Tensor, q: float) -> torch.Tensor:
     """f(W; x) for every run and example: W (R, K, F, d), X (R, B, P, d) -> (R, B)."""
-    return activation(preactivations(W, X), q).sum(dim=3) @ a
+    return _readout(activation(preactivations(W, X), q).sum(dim=3), a)
+
+
+def _readout(h: torch.Tensor, a: torch.Tensor) -> torch.Tensor:
+    """sum_k a_k h_k over the last axis.
+
+    An elementwise product and sum rather than ``h @ a``: the matrix-vector
+    kernel's blocking depends on the number of rows (runs), which made float32
+    results depend on R; this reduction does not, so a run is bit-identical
+    alone or inside a batch.
+    """
+    return (h * a).sum(dim=-1)
 
 
 def loss_value(margin: torch.Tensor, loss: str) -> torch.Tensor:
@@ -92,7 +103,7 @@ def margin_and_grad(
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """Margins y f (R, B) and the gradient of the batch-mean loss, shape of W (R, K, F, d)."""
     z = preactivations(W, X)  # (R, B, K, P)
-    margin = y * (activation(z, q).sum(dim=3) @ a)  # (R, B)
+    margin = y * _readout(activation(z, q).sum(dim=3), a)  # (R, B)
     c = loss_grad(margin, loss) * y / X.shape[1]  # (R, B)
     coef = activation_grad(z, q) * (c[:, :, None, None] * a[:, None])  # (R, B, K, P)
     if W.shape[2] == 1:

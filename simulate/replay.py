@@ -35,7 +35,7 @@ from benosc._io import atomic_open
 if TYPE_CHECKING:
     from benosc.simulate.engine import Simulation
 
-__all__ = ["save_replay_bundles", "load_replay_bundle", "REPLAY_FORMAT"]
+__all__ = ["save_replay_bundles", "remove_replay_bundles", "load_replay_bundle", "REPLAY_FORMAT"]
 
 REPLAY_FORMAT = "benosc.replay/1"
 
@@ -68,6 +68,12 @@ def save_replay_bundles(sim: "Simulation", folder: str | Path) -> list[Path]:
             fh.write(buf.getvalue())
         paths.append(path)
     return paths
+
+
+def remove_replay_bundles(folder: str | Path) -> None:
+    """Delete ``folder/replay/run_*.npz`` (bundles of an earlier simulation)."""
+    for path in (Path(folder) / "replay").glob("run_*.npz"):
+        path.unlink()
 
 
 def load_replay_bundle(path: str | Path) -> dict[str, Any]:

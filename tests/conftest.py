@@ -1,0 +1,28 @@
+"""Shared fixtures and the Hypothesis profiles.
+
+Profiles: ``ci`` (default; few examples, keeps the suite fast) and
+``thorough`` (many examples). Choose with HYPOTHESIS_PROFILE=thorough.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from hypothesis import HealthCheck, settings
+
+from benosc import Config
+
+settings.register_profile(
+    "ci", max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True
+)
+settings.register_profile(
+    "thorough", max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+
+@pytest.fixture
+def small_config() -> Config:
+    """A small regime that runs in well under a second."""
+    return Config().replace(d=24, n=8, m=4, steps=300, n_test=64, n_test_weak=64, record_every=20, eval_every=100)

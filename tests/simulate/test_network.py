@@ -1,0 +1,62 @@
+"""The engine's hand-derived SGD gradient equals torch.autograd (float64)."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+from hypothesis import given
+from hypothesis import strategies as st
+
+from benosc.simulate.network import loss_value, margin_and_grad, output, second_layer
+from benosc.tolerances import tolerance
+
+
+def _autograd(W, X, y, a, q, loss):
+    W = W.clone().requires_grad_(True)
+    margin = y * output(W, X, a, q)
+    loss_value(margin, loss).mean(dim=1).sum().backward()  # runs are independent
+    return margin.detach(), W.grad
+
+
+@given(
+    q=st.sampled_from([1.0, 1.5, 2.0, 3.0]),
+    loss=st.sampled_from(["square", "logistic"]),
+    F=st.sampled_from([1, 3]),
+    B=st.integers(1, 4),
+    m=st.integers(1, 4),
+    seed=st.integers(0, 2**31 - 1),
+)
+def test_hand_gradient_equals_autograd(q, loss, F, B, m, seed):
+    g = torch.Generator().manual_seed(seed)
+    R, P, d = 3, 3, 7
+    W = torch.randn(R, 2 * m, F, d, generator=g, dtype=torch.float64)
+    X = torch.randn(R, B, P, d, generator=g, dtype=torch.float64)
+    y = torch.randint(0, 2, (R, B), generator=g).to(torch.float64) * 2 - 1
+    a = second_layer(m, dtype=torch.float64, device=torch.device("cpu"))
+    margin, G = margin_and_grad(W, X, y, a, q, loss)
+    margin_ref, G_ref = _autograd(W, X, y, a, q, loss)
+    torch.testing.assert_close(margin, margin_ref, **tolerance("float64"))
+    torch.testing.assert_close(G, G_ref, **tolerance("float64"))
+
+
+def test_gradient_check_detects_a_wrong_gradient():
+    """The comparison above can fail: a gradient missing the 1/B factor is caught."""
+    g = torch.Generator().manual_seed(0)
+    W = torch.randn(2, 4, 1, 5, generator=g, dtype=torch.float64)
+    X = torch.randn(2, 3, 3, 5, generator=g, dtype=torch.float64)
+    y = torch.ones(2, 3, dtype=torch.float64)
+    a = second_layer(2, dtype=torch.float64, device=torch.device("cpu"))
+    _, G = margin_and_grad(W, X, y, a, 2.0, "square")
+    _, G_ref = _autograd(W, X, y, a, 2.0, "square")
+    with pytest.raises(AssertionError):
+        torch.testing.assert_close(G * 3, G_ref, **tolerance("float64"))
+
+
+def test_output_formula_on_a_hand_example():
+    # one filter pair, d = 2, P = 3: f = (1/m)[sigma(<w+, x_p>)] - (1/m)[sigma(<w-, x_p>)]
+    W = torch.tensor([[[[1.0, 0.0]], [[0.0, 2.0]]]], dtype=torch.float64)  # (1, 2, 1, 2), m = 1
+    X = torch.tensor([[[[3.0, 1.0], [-1.0, 1.0], [0.5, -2.0]]]], dtype=torch.float64)
+    a = second_layer(1, dtype=torch.float64, device=torch.device("cpu"))
+    f = output(W, X, a, 2.0)
+    # w+ . x = 3, -1, 0.5 -> 9 + 0 + 0.25; w- . x = 2, 2, -4 -> 4 + 4 + 0
+    assert f.item() == pytest.approx(9.25 - 8.0)
