@@ -26,7 +26,16 @@ from benosc.simulate.grid import BatchInputs, Grid, expand_grid, prepare_inputs
 from benosc.simulate.network import loss_value, margin_and_grad, output, second_layer
 from benosc.simulate.trajectory import Trajectory
 
-__all__ = ["resolve_device", "Simulation", "simulate", "checkpoints", "TORCH_DTYPES"]
+__all__ = [
+    "resolve_device",
+    "Simulation",
+    "simulate",
+    "checkpoints",
+    "TORCH_DTYPES",
+    "DeviceInputs",
+    "FullStepper",
+    "make_stepper",
+]
 
 TORCH_DTYPES = {"float32": torch.float32, "float64": torch.float64}
 
@@ -90,13 +99,66 @@ def _accuracy(W, X, y, a, q) -> torch.Tensor:
     return ((_outputs(W, X, a, q) * y) > 0).to(W.dtype).mean(dim=1)
 
 
+class DeviceInputs:
+    """The tensors of a :class:`BatchInputs` on the simulation device, in its dtype."""
+
+    def __init__(self, inputs: BatchInputs, device: torch.device, dtype: torch.dtype) -> None:
+        for name in BatchInputs.__dataclass_fields__:
+            t = torch.from_numpy(np.ascontiguousarray(getattr(inputs, name)))
+            setattr(self, name, t.to(device=device, dtype=dtype if t.is_floating_point() else t.dtype))
+        self.device, self.dtype = device, dtype
+        self.R, self.T, self.B = self.indices.shape
+        self.runs_ix = torch.arange(self.R, device=device)[:, None]
+
+    def batch(self, t: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """Indices (R, B), inputs (R, B, P, d) and labels (R, B) of step t."""
+        ib = self.indices[:, t]
+        return ib, self.X[self.runs_ix, ib], self.y[self.runs_ix, ib]
+
+
+class FullStepper:
+    """SGD on the weights themselves: state W (R, 2m, F, d)."""
+
+    name = "full"
+
+    def __init__(self, config: Config, dev: DeviceInputs) -> None:
+        self.dev = dev
+        self.q, self.loss = config.network.q, config.training.loss
+        self.a = second_layer(config.network.m, dtype=dev.dtype, device=dev.device)
+        self.eta = dev.eta[:, None, None, None]
+
+    def initial(self) -> torch.Tensor:
+        return self.dev.W0.clone()
+
+    def step(self, W: torch.Tensor, t: int) -> tuple[torch.Tensor, torch.Tensor]:
+        """(W_{t+1}, margins y f(W_t; x) of the batch of step t)."""
+        _, Xb, yb = self.dev.batch(t)
+        margin, G = margin_and_grad(W, Xb, yb, self.a, self.q, self.loss)
+        return W - self.eta * G, margin
+
+    def weights(self, W: torch.Tensor) -> torch.Tensor:
+        return W
+
+
+def make_stepper(engine: str, config: Config, dev: DeviceInputs):
+    """The stepper of ``engine``: 'full' (the network) or 'reduced' (derived recursions)."""
+    if engine == "full":
+        return FullStepper(config, dev)
+    if engine == "reduced":
+        from benosc.simulate.reduced import ReducedStepper
+
+        return ReducedStepper(config, dev)
+    raise ConfigError("engine", engine, "must be one of full, reduced")
+
+
 def simulate(
     config: Config,
     grid: Grid | None = None,
     *,
+    engine: str = "full",
     progress: Callable[[int], None] | None = None,
 ) -> Simulation:
-    """Run SGD on the full network for every run of ``grid`` (all runs batched).
+    """Run SGD for every run of ``grid``, all runs batched in one tensor program.
 
     Parameters
     ----------
@@ -104,6 +166,10 @@ def simulate(
         Base configuration; ``grid`` entries replace its sweepable fields.
     grid:
         ``{'eta': [0.5, 2.8], 'seed': [0, 1, 2]}`` -> 6 runs (first key slowest).
+    engine:
+        'full': SGD on the network's weights; 'reduced': the recursions of
+        gamma, zeta, rho derived by :mod:`benosc.theory` (same data,
+        initialisation and sampled indices; same recorded quantities).
     progress:
         Called with the number of steps done, about a hundred times per run.
     """
@@ -112,28 +178,18 @@ def simulate(
     dtype = TORCH_DTYPES[config.training.dtype]
     np_inputs = prepare_inputs(runs)
     t_start = time.perf_counter()
-
-    def dev(x: np.ndarray) -> torch.Tensor:
-        t = torch.from_numpy(np.ascontiguousarray(x))
-        return t.to(device=device, dtype=dtype if t.is_floating_point() else t.dtype)
-
-    X, y = dev(np_inputs.X), dev(np_inputs.y)
-    X_test, y_test = dev(np_inputs.X_test), dev(np_inputs.y_test)
-    X_weak, y_weak = dev(np_inputs.X_weak), dev(np_inputs.y_weak)
-    W0 = dev(np_inputs.W0)
-    coord = dev(np_inputs.coord)
-    indices = dev(np_inputs.indices)
-    eta = dev(np_inputs.eta)[:, None, None, None]
+    dev = DeviceInputs(np_inputs, device, dtype)
+    stepper = make_stepper(engine, config, dev)
 
     m, q, loss = config.network.m, config.network.q, config.training.loss
     a = second_layer(m, dtype=dtype, device=device)
     sign = torch.tensor([1.0, -1.0], dtype=dtype, device=device)[None, :, None]
-    R, T, B = indices.shape
+    R, T, B = dev.R, dev.T, dev.B
     rec_steps = checkpoints(T, config.training.record_every)
     eval_steps = checkpoints(T, config.training.eval_every)
     rec_at = {int(s): i for i, s in enumerate(rec_steps)}
     eval_at = {int(s): i for i, s in enumerate(eval_steps)}
-    runs_ix = torch.arange(R, device=device)[:, None]
+    X, y, W0, coord = dev.X, dev.y, dev.W0, dev.coord
 
     def z(shape):
         return torch.full(shape, float("nan"), dtype=dtype, device=device)
@@ -167,25 +223,27 @@ def simulate(
 
     def evaluate(W: torch.Tensor, i: int) -> None:
         rec["train_acc"][:, i] = _accuracy(W, X, y, a, q)
-        rec["test_acc"][:, i] = _accuracy(W, X_test, y_test, a, q)
-        rec["weak_test_acc"][:, i] = _accuracy(W, X_weak, y_weak, a, q)
+        rec["test_acc"][:, i] = _accuracy(W, dev.X_test, dev.y_test, a, q)
+        rec["weak_test_acc"][:, i] = _accuracy(W, dev.X_weak, dev.y_weak, a, q)
 
-    W = W0.clone()
+    state = stepper.initial()
     report_every = max(1, T // 100)
     for t in range(T):
-        if t in rec_at:
-            snapshot(W, rec_at[t])
-        if t in eval_at:
-            evaluate(W, eval_at[t])
-        ib = indices[:, t]
-        margin, G = margin_and_grad(W, X[runs_ix, ib], y[runs_ix, ib], a, q, loss)
+        if t in rec_at or t in eval_at:
+            W = stepper.weights(state)
+            if t in rec_at:
+                snapshot(W, rec_at[t])
+            if t in eval_at:
+                evaluate(W, eval_at[t])
+        new_state, margin = stepper.step(state, t)
         rec["margin"][:, t] = margin
         bad = ~torch.isfinite(margin).all(dim=1)
         diverged = torch.where(bad & (diverged < 0), t, diverged)
-        alive = (diverged < 0)[:, None, None, None]
-        W = torch.where(alive, W - eta * G, W)
+        alive = (diverged < 0).view((R,) + (1,) * (state.dim() - 1))
+        state = torch.where(alive, new_state, state)
         if progress is not None and (t + 1) % report_every == 0:
             progress(t + 1)
+    W = stepper.weights(state)
     bad = ~torch.isfinite(W).flatten(1).all(dim=1)
     diverged = torch.where(bad & (diverged < 0), T, diverged)
     snapshot(W, rec_at[T])
@@ -206,6 +264,7 @@ def simulate(
         arrays[k] = v.cpu().numpy()
     wall = time.perf_counter() - t_start
     meta = {
+        "engine": engine,
         "benosc_version": benosc.__version__,
         "torch_version": torch.__version__,
         "device": _device_name(device),

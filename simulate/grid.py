@@ -55,7 +55,8 @@ class BatchInputs:
     X (R, n, P, d), y (R, n), strong (R, n); X_test (R, n_test, P, d),
     y_test (R, n_test); X_weak (R, n_test_weak, P, d), y_weak (R, n_test_weak);
     W0 (R, 2m, F, d); indices (R, steps, B) int64; eta (R,);
-    coord (R, 2 + n_noise, d) the pseudo-inverse of the decomposition basis.
+    basis (R, d, 2 + n_noise) the decomposition basis (:func:`decomposition_basis`)
+    and coord (R, 2 + n_noise, d) its pseudo-inverse.
     """
 
     X: np.ndarray
@@ -70,6 +71,7 @@ class BatchInputs:
     W0: np.ndarray
     indices: np.ndarray
     eta: np.ndarray
+    basis: np.ndarray
     coord: np.ndarray
 
 
@@ -84,5 +86,7 @@ def prepare_inputs(runs: Sequence[Config]) -> BatchInputs:
         parts["W0"].append(init_weights(cfg, init_rng))
         parts["indices"].append(sample_indices(cfg, sample_rng))
         parts["eta"].append(np.asarray(cfg.training.eta))
-        parts["coord"].append(np.linalg.pinv(decomposition_basis(ds)))
+        basis = decomposition_basis(ds)
+        parts["basis"].append(basis)
+        parts["coord"].append(np.linalg.pinv(basis))
     return BatchInputs(**{k: np.stack(v) for k, v in parts.items()})
