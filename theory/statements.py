@@ -1,0 +1,46 @@
+"""All derived statements of PAPER.md items 2-6, keyed by name.
+
+``derive_statements(q)`` returns the strong-map statements for any activation
+power q (fixed point, loss of stability) and, for q = 2 where closed forms
+exist, the period-2 orbit, its stability window, the next period doubling, the
+boundedness threshold, and the residual / weak-growth statements.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import sympy as sp
+
+from benosc.theory.statement import Statement
+from benosc.theory.strong import strong_statements
+from benosc.theory.weak import weak_statements
+
+__all__ = ["derive_statements", "Q2_ONLY"]
+
+#: keys that have a closed form only for q = 2
+Q2_ONLY = (
+    "f_map",
+    "period2_orbit",
+    "period2_multiplier",
+    "period2_stable_eta",
+    "period_doubling_eta",
+    "bounded_eta_max",
+    "paper_eta_max",
+    "weak_step_factor",
+    "residual_per_period2",
+    "weak_growth_per_period2",
+    "weak_growth_identity",
+    "weak_growth_bound",
+    "small_eta_weak_growth",
+)
+
+
+@lru_cache(maxsize=8)
+def derive_statements(q: float | int = 2) -> dict[str, Statement]:
+    """Derived statements for activation power ``q`` (sympy; a few seconds, cached)."""
+    qs = sp.nsimplify(q)
+    out = dict(strong_statements(qs))
+    if qs == 2:
+        out.update(weak_statements())
+    return out

@@ -1,0 +1,276 @@
+"""The strong-feature map on one strong example and its bifurcations (PAPER.md items 2-3).
+
+Starting point: the derived gamma recursion (:func:`~benosc.theory.model.derive_recursions`,
+square loss) on a single strong example (s = 1, y = 1, batch 1) with the weak
+and noise terms and the initialisation dropped, so that z_1 = <w_{+1,r}, u> =
+gamma_r > 0, and the output is f = (1/m) sum_r gamma_r^q.
+
+* For any q, on the symmetric manifold gamma_r = gamma (f = gamma^q):
+  gamma -> gamma + Delta gamma, fixed point gamma = 1, multiplier at it, and
+  the learning rate where the multiplier crosses -1 (loss of stability).
+* For q = 2 the per-neuron factor gamma_r'/gamma_r = 1 - kappa (f - 1),
+  kappa = 4 eta ||u||^2 / m, is the same for every neuron, so f alone follows
+  the exact one-dimensional map f -> f (1 - kappa (f - 1))^2 whatever the
+  neurons' spread; its period-2 orbit, its stability interval, the next period
+  doubling and the boundedness threshold are derived in closed form.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import sympy as sp
+
+from benosc.theory import symbols as S
+from benosc.theory.model import ModelSpec, derive_recursions
+from benosc.theory.statement import Statement
+
+__all__ = [
+    "gamma_map",
+    "f_map",
+    "kappa_of_eta",
+    "eta_of_kappa",
+    "strong_statements",
+    "reduce_sqrt",
+]
+
+ASSUME_ONE = (
+    "one strong training example (s = 1, y = 1), batch size 1, square loss",
+    "weak and noise patches and the initialisation dropped: z_1 = gamma_r > 0",
+)
+
+
+def kappa_of_eta() -> sp.Expr:
+    """kappa = 4 eta ||u||^2 / m, the step of the q = 2 strong map."""
+    return 4 * S.eta * S.u_norm**2 / S.m
+
+
+def eta_of_kappa(k: sp.Expr) -> sp.Expr:
+    """Inverse of :func:`kappa_of_eta`: eta = kappa m / (4 ||u||^2)."""
+    return sp.simplify(k * S.m / (4 * S.u_norm**2))
+
+
+@lru_cache(maxsize=8)
+def gamma_map(q: sp.Expr = sp.Integer(2)) -> sp.Expr:
+    """gamma' as a function of gamma on the symmetric manifold (f = gamma^q), from the derived recursion."""
+    rec = derive_recursions(ModelSpec(q=q, P=3, loss="square"))
+    z1 = rec.z[0]
+    delta = rec.delta["gamma"].subs({S.s: 1, S.y: 1, S.B: 1, S.j: 1, S.u_norm2: S.u_norm**2})
+    delta = delta.subs(S.margin, S.gamma**q).subs(z1, S.gamma)
+    return sp.simplify(S.gamma + sp.piecewise_fold(delta).subs(S.gamma > 0, True))
+
+
+@lru_cache(maxsize=1)
+def f_map() -> tuple[sp.Expr, sp.Expr]:
+    """(g(f), per-neuron factor) of the q = 2 map f -> f (1 - kappa (f - 1))^2, in f and kappa.
+
+    Derived: the per-neuron factor gamma_r'/gamma_r from the recursion with
+    margin f (the network output, whatever the spread of the gamma_r) does not
+    depend on gamma_r, hence f' = (1/m) sum_r (factor gamma_r)^2 = factor^2 f.
+    """
+    rec = derive_recursions(ModelSpec(q=2, P=3, loss="square"))
+    z1 = rec.z[0]
+    delta = rec.delta["gamma"].subs({S.s: 1, S.y: 1, S.B: 1, S.j: 1, S.u_norm2: S.u_norm**2, S.margin: S.f})
+    delta = sp.piecewise_fold(delta.subs(z1, S.gamma)).subs(S.gamma > 0, True)
+    factor = sp.simplify(1 + delta / S.gamma)
+    assert S.gamma not in factor.free_symbols, factor
+    factor_k = sp.simplify(factor.subs(S.eta, eta_of_kappa(S.kappa)))
+    return sp.expand(S.f * factor_k**2), factor_k
+
+
+def reduce_sqrt(expr: sp.Expr, root: sp.Expr) -> sp.Expr:
+    """Rewrite ``expr`` with sqrt(root) -> t, reduce modulo t^2 - root, return the remainder's numerator.
+
+    A radical identity expr = 0 holds iff this polynomial remainder is 0.
+    """
+    t = sp.Dummy("t")
+    e = sp.together(expr.subs(sp.sqrt(root), t).subs(sp.sqrt(sp.expand(root)), t))
+    num = sp.expand(sp.numer(e))
+    return sp.simplify(sp.rem(sp.Poly(num, t), sp.Poly(t**2 - sp.expand(root), t)).as_expr())
+
+
+def strong_statements(q: sp.Expr = sp.Integer(2)) -> dict[str, Statement]:
+    """Derived statements about the strong-feature map (items 2-3 of PAPER.md)."""
+    q = sp.nsimplify(q)
+    out: dict[str, Statement] = {}
+    g1 = gamma_map(q)
+    out["strong_map"] = Statement(
+        key="strong_map",
+        title="Strong-feature map on one strong example",
+        value=g1,
+        assumptions=ASSUME_ONE + ("m neurons of sign +1 with equal gamma (symmetric manifold)",),
+        steps=(("gamma_{t+1} as a function of gamma_t", sp.Eq(sp.Symbol("gamma'"), g1)),),
+        paper="Section 3 (single training example)",
+    )
+    fixed = [sol for sol in sp.solve(sp.Eq(g1, S.gamma), S.gamma) if sol.is_positive]
+    out["fixed_point"] = Statement(
+        key="fixed_point",
+        title="Fixed point of the strong map",
+        value=fixed[0],
+        assumptions=ASSUME_ONE,
+        steps=(("solve gamma' = gamma for gamma > 0", sp.Eq(g1, S.gamma)),),
+        checks={"is_fixed": g1.subs(S.gamma, fixed[0]) - fixed[0]},
+        paper="Section 3",
+    )
+    lam = sp.simplify(sp.diff(g1, S.gamma).subs(S.gamma, fixed[0]))
+    eta_c = sp.solve(sp.Eq(lam, -1), S.eta)[0]
+    out["eta_crit"] = Statement(
+        key="eta_crit",
+        title="Learning rate at which the fixed point loses stability",
+        value=eta_c,
+        assumptions=ASSUME_ONE + ("symmetric manifold (for q = 2 exact for any spread of gamma_r)",),
+        steps=(
+            ("multiplier of the map at the fixed point", sp.Eq(sp.Symbol("lambda"), lam)),
+            ("stable iff |lambda| < 1; lambda = -1 at", sp.Eq(S.eta, eta_c)),
+        ),
+        checks={"multiplier_is_minus_one": lam.subs(S.eta, eta_c) + 1},
+        paper="Assumption 3: eta >= m / (4 ||u||^2) (q = 2)",
+    )
+    if q != 2:
+        return out
+
+    g, factor = f_map()
+    gg = sp.expand(g.subs(S.f, g))
+    quotient = sp.factor(sp.cancel((gg - S.f) / (S.f * (S.f - 1))))
+    factors = [fac for fac, _ in sp.factor_list(quotient)[1] if sp.degree(fac, S.f) == 2]
+    if len(factors) != 1:
+        raise AssertionError(f"expected one quadratic 2-cycle factor, got {quotient}")
+    quad = factors[0]
+    f_lo, f_hi = sorted(sp.solve(quad, S.f), key=lambda e: float(e.subs(S.kappa, sp.Rational(13, 10))))
+    disc = sp.factor(sp.discriminant(quad, S.f))
+    out["f_map"] = Statement(
+        key="f_map",
+        title="Exact output map for q = 2",
+        value=g,
+        assumptions=ASSUME_ONE[:1] + ("q = 2; any spread of the gamma_r (f = (1/m) sum_r gamma_r^2)",),
+        steps=(
+            ("per-neuron factor gamma_r' / gamma_r (independent of r)", sp.Eq(sp.Symbol("gamma_r'/gamma_r"), factor)),
+            ("hence f' = factor^2 f", sp.Eq(sp.Symbol("f'"), g)),
+            ("kappa", sp.Eq(S.kappa, kappa_of_eta())),
+        ),
+        paper="Section 3",
+    )
+    orbit = (sp.simplify(f_lo), sp.simplify(f_hi))
+    out["period2_orbit"] = Statement(
+        key="period2_orbit",
+        title="Period-2 orbit of the output on the strong example",
+        value=tuple(o.subs(S.kappa, kappa_of_eta()) for o in orbit),
+        assumptions=ASSUME_ONE[:1] + ("q = 2", "eta > m / (4 ||u||^2) (kappa > 1), where the orbit is real"),
+        steps=(
+            ("g(g(f)) - f factors as", sp.Eq(gg - S.f, sp.factor(gg - S.f))),
+            ("the 2-cycle is the quadratic factor", sp.Eq(quad, 0)),
+            ("its roots", sp.Eq(sp.Symbol("f_pm"), sp.Tuple(*orbit))),
+        ),
+        checks={
+            "maps_low_to_high": _radical_zero(g.subs(S.f, orbit[0]) - orbit[1], disc),
+            "maps_high_to_low": _radical_zero(g.subs(S.f, orbit[1]) - orbit[0], disc),
+        },
+        paper="Section 3, Theorem 2",
+    )
+    dg = sp.diff(g, S.f)
+    mult = _symmetric_reduce(dg.subs(S.f, sp.Symbol("a")) * dg.subs(S.f, sp.Symbol("b")), quad)
+    lo = sp.solve(sp.Eq(mult, 1), S.kappa)
+    hi = [k for k in sp.solve(sp.Eq(mult, -1), S.kappa) if k.is_positive]
+    k_lo, k_hi = max(k for k in lo if k.is_positive), hi[0]
+    out["period2_multiplier"] = Statement(
+        key="period2_multiplier",
+        title="Multiplier of the period-2 orbit",
+        value=mult.subs(S.kappa, kappa_of_eta()),
+        assumptions=("q = 2", "kappa > 1"),
+        steps=(("g'(f_-) g'(f_+) by Vieta (f_- + f_+, f_- f_+ from the quadratic)", sp.Eq(sp.Symbol("mu"), mult)),),
+        checks={"numeric_root_product": _radical_zero(dg.subs(S.f, orbit[0]) * dg.subs(S.f, orbit[1]) - mult, disc)},
+    )
+    out["period2_stable_eta"] = Statement(
+        key="period2_stable_eta",
+        title="Learning rates where the period-2 orbit is stable",
+        value=(eta_of_kappa(k_lo), eta_of_kappa(k_hi)),
+        assumptions=("q = 2", "one strong example"),
+        steps=(
+            ("|mu| < 1 between mu = 1 and mu = -1", sp.Eq(sp.Symbol("kappa"), sp.Tuple(k_lo, k_hi))),
+        ),
+        checks={"mu_at_low": mult.subs(S.kappa, k_lo) - 1, "mu_at_high": mult.subs(S.kappa, k_hi) + 1},
+        paper="Theorem 2 assumes the oscillation; this is where the period-2 oscillation is an attractor",
+    )
+    out["period_doubling_eta"] = Statement(
+        key="period_doubling_eta",
+        title="Next period doubling (period 2 -> 4)",
+        value=eta_of_kappa(k_hi),
+        assumptions=("q = 2", "one strong example"),
+        steps=(("mu = -1 at", sp.Eq(S.kappa, k_hi)),),
+        checks={"mu_minus_one": mult.subs(S.kappa, k_hi) + 1},
+    )
+    out.update(_boundedness())
+    return out
+
+
+def _radical_zero(expr: sp.Expr, disc: sp.Expr) -> sp.Expr:
+    """Numerator of ``expr`` reduced modulo the square root of ``disc`` (0 iff expr = 0)."""
+    t = sp.Dummy("t")
+    e = expr
+    for candidate in {sp.sqrt(disc), sp.sqrt(sp.expand(disc)), sp.sqrt(sp.factor(disc))}:
+        e = e.subs(candidate, t)
+    for pw in e.atoms(sp.Pow):
+        if pw.exp == sp.Rational(1, 2) and sp.expand(pw.base - disc) == 0:
+            e = e.subs(pw, t)
+    num = sp.expand(sp.numer(sp.together(e)))
+    return sp.rem(sp.Poly(num, t), sp.Poly(t**2 - sp.expand(disc), t)).as_expr()
+
+
+def _symmetric_reduce(expr_ab: sp.Expr, quad: sp.Expr) -> sp.Expr:
+    """A symmetric polynomial in a, b evaluated at the two roots of ``quad`` (in f), by Vieta."""
+    a, b = sp.Symbol("a"), sp.Symbol("b")
+    sym, rem, defs = sp.polys.polyfuncs.symmetrize(sp.expand(expr_ab), [a, b], formal=True)
+    if rem != 0:
+        raise AssertionError("not symmetric")
+    c = sp.Poly(quad, S.f).all_coeffs()
+    values = {defs[0][0]: -c[1] / c[0], defs[1][0]: c[2] / c[0]}
+    return sp.factor(sp.simplify(sym.subs(values)))
+
+
+def _boundedness() -> dict[str, Statement]:
+    """Largest eta keeping every orbit of the q = 2 strong map bounded with gamma > 0.
+
+    gamma' = h(gamma) = gamma (1 + kappa (1 - gamma^2)) (symmetric manifold).
+    h is increasing on [0, gamma_c], gamma_c = sqrt((1+kappa)/(3 kappa)), maximal
+    there; [0, h(gamma_c)] is invariant (and gamma stays > 0) iff
+    h(h(gamma_c)) >= 0, i.e. h(gamma_c)^2 <= (1 + kappa)/kappa.
+    """
+    h = S.gamma * (1 + S.kappa * (1 - S.gamma**2))
+    _, factor = f_map()
+    check_factor = sp.simplify(h / S.gamma - factor.subs(S.f, S.gamma**2))
+    crit = [c for c in sp.solve(sp.diff(h, S.gamma), S.gamma) if c.is_positive][0]
+    hmax = sp.simplify(h.subs(S.gamma, crit))
+    zero = [z for z in sp.solve(h, S.gamma) if z.is_positive][0]
+    cond = sp.simplify(hmax**2 - zero**2)
+    k_b = [k for k in sp.solve(cond, S.kappa) if k.is_positive]
+    k_b = sp.nsimplify(sp.simplify(k_b[0]))
+    eta_b = eta_of_kappa(k_b)
+    paper = 2 * S.m / (5 * S.u_norm**2)
+    return {
+        "bounded_eta_max": Statement(
+            key="bounded_eta_max",
+            title="Largest eta for which the strong orbit stays bounded and the neurons keep their sign",
+            value=eta_b,
+            assumptions=("q = 2", "one strong example", "symmetric manifold gamma_r = gamma"),
+            steps=(
+                ("h(gamma) = gamma (1 + kappa (1 - gamma^2)), critical point", sp.Eq(sp.Symbol("gamma_c"), crit)),
+                ("maximum", sp.Eq(sp.Symbol("h_max"), hmax)),
+                ("positive zero of h", sp.Eq(sp.Symbol("gamma_0"), zero)),
+                ("invariant iff h_max <= gamma_0; equality at", sp.Eq(S.kappa, k_b)),
+            ),
+            checks={"h_is_the_gamma_map": check_factor, "equality_at_kappa_b": cond.subs(S.kappa, k_b)},
+            paper="Assumption 3: eta <= 2m / (5 ||u||^2)",
+            note=(
+                f"kappa_b = {sp.nsimplify(k_b)} = {float(k_b):.6f}; the paper's 2m/(5||u||^2) is kappa = 8/5 = 1.6, "
+                f"{100 * (1.6 / float(k_b) - 1):.3f}% above the exact threshold: at the paper's upper end "
+                "the invariant interval has just been lost (the critical orbit leaves after two steps)"
+            ),
+        ),
+        "paper_eta_max": Statement(
+            key="paper_eta_max",
+            title="The paper's upper learning rate (Assumption 3), for comparison",
+            value=paper,
+            assumptions=("as stated in the paper",),
+            paper="Assumption 3",
+        ),
+    }
