@@ -232,6 +232,91 @@ def _print_simulate_table(traj, config: Config, out: Path, figures: list[str], *
         console.print(f"figure: {f}")
 
 
+# ----------------------------------------------------------------------- derive
+def _add_derive(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "derive",
+        help="print the derived statements (thresholds, period-2 orbit, weak growth)",
+        description=(
+            "Derive with sympy, from the network, the loss and the SGD step, the strong-feature "
+            "map's fixed point and loss of stability (any q) and, for q = 2, its period-2 orbit, "
+            "stability window, next period doubling, boundedness threshold, residual per period "
+            "and weak-feature growth. Every value is computed, none is typed in."
+        ),
+    )
+    p.add_argument("--q", metavar="Q", type=float, default=2.0, help="activation power q >= 1 (default 2)")
+    p.add_argument("--json", action="store_true", help="print one JSON object; values are sympify-parsable strings")
+    p.set_defaults(handler=_cmd_derive)
+
+
+def _cmd_derive(args: argparse.Namespace) -> int:
+    if not (math.isfinite(args.q) and args.q >= 1):
+        raise UsageError(f"argument --q: {args.q} is not allowed; must be a finite number >= 1")
+    from benosc.theory import Q2_ONLY, derive_statements
+    from benosc.theory.symbols import PUBLIC
+
+    q = int(args.q) if float(args.q).is_integer() else args.q
+    statements = derive_statements(q)
+    if args.json:
+        obj: dict[str, Any] = {"q": q, "symbols": sorted(PUBLIC)}
+        details = {}
+        for key in list(statements) + [k for k in Q2_ONLY if k not in statements]:
+            st = statements.get(key)
+            if st is None:
+                obj[key] = None
+                details[key] = {"note": "closed form derived for q = 2 only"}
+                continue
+            obj[key] = st.as_string()
+            details[key] = {
+                "title": st.title,
+                "latex": st.latex(),
+                "assumptions": list(st.assumptions),
+                "checks": st.symbolic_checks(),
+                "paper": st.paper,
+                "note": st.note,
+            }
+        obj["details"] = details
+        print(json.dumps(obj, indent=2))
+        return 0 if all(all(d.get("checks", {}).values()) for d in details.values()) else 1
+
+    import sympy as sp
+    from rich.console import Console
+    from rich.markup import escape
+
+    from benosc.theory.symbols import PUBLIC as SYM
+
+    console = Console() if sys.stdout.isatty() else Console(width=110)
+    defaults = Config()
+    at = {SYM["m"]: defaults.network.m, SYM["u_norm"]: defaults.data.u_norm, SYM["v_norm"]: defaults.data.v_norm}
+    console.print(f"[bold]benosc derive[/bold]: statements derived by sympy for q = {q}\n")
+    failed = 0
+    for key, st in statements.items():
+        checks = st.symbolic_checks()
+        failed += sum(not ok for ok in checks.values())
+        values = st.value if isinstance(st.value, tuple) else (st.value,)
+        console.print(f"[bold cyan]{key}[/bold cyan]  {escape(st.title)}")
+        show = {SYM["u_norm"]: sp.Symbol("‖u‖", positive=True), SYM["v_norm"]: sp.Symbol("‖v‖", positive=True)}
+        for v in values:
+            v = v.subs(show) if isinstance(v, sp.Basic) else v
+            console.print("    " + escape(sp.pretty(v, use_unicode=True, wrap_line=False)).replace("\n", "\n    "))
+        numeric = [v.subs(at) for v in values if isinstance(v, sp.Expr)]
+        if numeric and all(not n.free_symbols for n in numeric) and any(v.free_symbols for v in values):
+            console.print(
+                f"    [dim]at m = {defaults.network.m}, ||u|| = {defaults.data.u_norm:g}, ||v|| = {defaults.data.v_norm:g}: "
+                + ", ".join(f"{float(n):.6g}" for n in numeric)
+                + "[/dim]"
+            )
+        console.print("    [dim]assumes: " + escape("; ".join(st.assumptions)) + "[/dim]")
+        if st.note:
+            console.print("    [italic]" + escape(st.note) + "[/italic]")
+        if checks:
+            console.print("    checks: " + ", ".join(f"{'[green]✓[/green]' if ok else '[red]✗[/red]'} {name}" for name, ok in checks.items()))
+        console.print()
+    if q != 2:
+        console.print("Closed forms for the period-2 orbit, boundedness and weak growth are derived for q = 2 only.")
+    return 1 if failed else 0
+
+
 # ------------------------------------------------------------------------ main
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
@@ -243,6 +328,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"benosc {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     _add_simulate(sub)
+    _add_derive(sub)
     return parser
 
 

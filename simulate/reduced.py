@@ -31,7 +31,7 @@ from benosc.simulate.network import second_layer
 from benosc.theory.codegen import GeneratedFunction, compile_recursions
 from benosc.theory.model import ModelSpec, derive_recursions
 
-__all__ = ["ReducedStepper", "generated_recursions"]
+__all__ = ["ReducedStepper", "generated_recursions", "one_step_errors"]
 
 
 @lru_cache(maxsize=16)
@@ -111,3 +111,30 @@ class ReducedStepper:
     def coefficients(self, W: torch.Tensor) -> torch.Tensor:
         """alpha of weights W: coordinates of sum_f (W_f - W_f(0)) in the basis, (R, 2m, C)."""
         return torch.einsum("rkd,rcd->rkc", (W - self.dev.W0).sum(dim=2), self.dev.coord)
+
+
+def one_step_errors(config: Config, grid=None) -> "torch.Tensor":
+    """Teacher-forced comparison of the two engines along the full network's trajectory.
+
+    At every step t the full engine's weights W_t give alpha_t; one step of
+    each engine gives alpha^full_{t+1} (coordinates of W_{t+1}) and
+    alpha^reduced_{t+1}.  Returns the relative error
+    max |alpha^reduced - alpha^full| / max(max |alpha^full|, 1e-300), shape (R, steps).
+    Runs in the configuration's dtype on its device.
+    """
+    from benosc.simulate.engine import TORCH_DTYPES, DeviceInputs, FullStepper, resolve_device
+    from benosc.simulate.grid import expand_grid, prepare_inputs
+
+    runs = expand_grid(config, grid)
+    dev = DeviceInputs(prepare_inputs(runs), resolve_device(config.training.device), TORCH_DTYPES[config.training.dtype])
+    full, red = FullStepper(config, dev), ReducedStepper(config, dev)
+    W = full.initial()
+    errors = torch.empty(dev.R, dev.T, dtype=dev.dtype, device=dev.device)
+    for t in range(dev.T):
+        W_next, _ = full.step(W, t)
+        a_red, _ = red.step(red.coefficients(W), t)
+        a_full = red.coefficients(W_next)
+        scale = a_full.abs().flatten(1).amax(dim=1).clamp_min(1e-300)
+        errors[:, t] = (a_red - a_full).abs().flatten(1).amax(dim=1) / scale
+        W = W_next
+    return errors

@@ -185,13 +185,14 @@ def derive_recursions(spec: ModelSpec = ModelSpec()) -> Recursions:
             + sp.Sum(rho_k[k_sym] * xi_k[k_sym, p], (k_sym, 1, sp.Symbol("N", integer=True, positive=True)))
         )
 
-    common = (S.eta, S.m, S.B, S.j, S.y, S.s, S.margin)
+    q_args = tuple(sorted(sp.sympify(q).free_symbols, key=str))  # (q,) when q is left symbolic
+    common = (S.eta, S.m, S.B, S.j, S.y, S.s, S.margin) + q_args
     args = {
         "gamma": common + (S.u_norm2, z[0]),
         "zeta": common + (S.v_norm2, z[1]),
         **{f"rho_{p}": common + (xi_norm2[p], z[p - 1]) for p in _noise_patches(P)},
-        "sigma": (t,),
-        "sigma_prime": (t,),
+        "sigma": (t,) + q_args,
+        "sigma_prime": (t,) + q_args,
         "loss": (S.margin,),
         "loss_prime": (S.margin,),
     }

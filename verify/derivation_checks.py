@@ -1,0 +1,208 @@
+"""Numeric checks of the derived statements: against the recursion and against the full network.
+
+Each check returns an :class:`Evidence`: the measured value, the prediction,
+the tolerance and whether the measurement lies within it.  The full-network
+checks simulate the one-example setting the statements are about: one strong
+training example (n = 1, p_weak = 0), the default m, ||u||, ||v||, projected
+noise, float64, every step recorded.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import numpy as np
+import sympy as sp
+from scipy import stats
+
+from benosc import Config
+from benosc.simulate import simulate
+from benosc.theory import derive_statements
+from benosc.theory import symbols as S
+
+__all__ = ["Evidence", "OneExample", "one_example", "derivation_evidence", "iterate_f_map", "numeric_value"]
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """Measured vs predicted for one derived statement."""
+
+    key: str
+    against: str  # 'recursion' or 'full network'
+    quantity: str
+    measured: float
+    predicted: float
+    tolerance: str
+    passed: bool
+    detail: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def numeric_value(expr: sp.Expr, *, eta: float | None = None, m: float = 8, u_norm: float = 1.0, v_norm: float = 0.1, **extra: float) -> float:
+    """Evaluate a derived expression at numbers (symbols by their public names)."""
+    vals = {S.m: m, S.u_norm: u_norm, S.v_norm: v_norm}
+    if eta is not None:
+        vals[S.eta] = eta
+    vals.update({sp.Symbol(k, **_assumptions(k)): v for k, v in extra.items()})
+    return float(sp.N(expr.subs(vals)))
+
+
+def _assumptions(name: str) -> dict[str, bool]:
+    return {"msr": {"nonnegative": True}, "e_0": {"real": True}}.get(name, {"positive": True})
+
+
+def iterate_f_map(kappa: float, f0: float, steps: int) -> np.ndarray:
+    """Iterate the derived q = 2 output map (numpy codegen of ``f_map``), returns (steps + 1,)."""
+    g = derive_statements(2)["f_map"].value
+    fn = sp.lambdify((S.f, S.kappa), g, modules="numpy")
+    out = np.empty(steps + 1)
+    out[0] = f0
+    for t in range(steps):
+        out[t + 1] = fn(out[t], kappa)
+    return out
+
+
+@dataclass(frozen=True)
+class OneExample:
+    """One-example full-network runs: margins (R, T) and active strong / weak pre-activations (R, T+1, m)."""
+
+    eta: np.ndarray
+    margin: np.ndarray
+    z1: np.ndarray
+    z2: np.ndarray
+    status: np.ndarray
+
+
+def one_example(etas, *, steps: int, seed: int = 0, config: Config | None = None) -> OneExample:
+    """Run the full network on one strong example for each eta (batched) and read the j = y neurons."""
+    base = config or Config()
+    cfg = base.replace(
+        n=1, p_weak=0.0, d=8, dtype="float64", steps=steps, record_every=1, eval_every=steps, n_test=4, n_test_weak=4,
+        batch_size=1, sampling="with_replacement", loss="square", q=2.0, filters="shared", noise="projected", seed=seed,
+    )
+    sim = simulate(cfg, {"eta": list(map(float, etas))})
+    tr, inp = sim.trajectory, sim.inputs
+    m = cfg.network.m
+    z1, z2 = [], []
+    for r in range(tr.n_runs):
+        y = float(tr.y[r, 0])
+        j = 1.0 if y > 0 else -1.0
+        jidx = 0 if j > 0 else 1
+        W0 = inp.W0[r][jidx * m : (jidx + 1) * m, 0, :]
+        z1.append(y * ((W0 @ inp.u[r])[None, :] + j * tr.gamma[r, :, jidx, :]))
+        z2.append(y * ((W0 @ inp.v[r])[None, :] + j * tr.zeta[r, :, jidx, :]))
+    return OneExample(np.asarray(tr.eta), tr.margin[:, :, 0], np.stack(z1), np.stack(z2), tr.status)
+
+
+def _kappa(eta: float, m: float = 8, u_norm: float = 1.0) -> float:
+    return 4 * eta * u_norm**2 / m
+
+
+def _eta(kappa: float, m: float = 8, u_norm: float = 1.0) -> float:
+    return kappa * m / (4 * u_norm**2)
+
+
+def derivation_evidence(*, quick: bool = False) -> list[Evidence]:
+    """Numeric evidence for each derived statement (q = 2, default m, ||u||, ||v||)."""
+    st = derive_statements(2)
+    m, u, v = 8, 1.0, 0.1
+    r = v**2 / u**2
+    ev: list[Evidence] = []
+    T = 3000 if quick else 6000
+
+    # eta_crit: residual dies below, survives above (full network, one example)
+    eta_c = numeric_value(st["eta_crit"].value)
+    run = one_example([0.9 * eta_c, 1.1 * eta_c], steps=1500)
+    tail = np.abs(1 - run.margin[:, -200:]).mean(axis=1)
+    ev.append(Evidence("eta_crit", "full network", "mean |1 - y f| over the last 200 of 1500 steps at 0.9 and 1.1 eta_crit",
+                       float(tail[1]), eta_c, "< 1e-6 at 0.9 eta_crit and > 0.05 at 1.1 eta_crit",
+                       bool(tail[0] < 1e-6 and tail[1] > 0.05), f"0.9 eta_crit: {tail[0]:.2e}; 1.1 eta_crit: {tail[1]:.3f}"))
+
+    # period-2 orbit values and the per-period residual and weak growth (stable 2-cycle)
+    kappas = [1.05, 1.1, 1.2]
+    run = one_example([_eta(k) for k in kappas], steps=T)
+    for i, k in enumerate(kappas):
+        eta = _eta(k)
+        lo, hi = (numeric_value(e, eta=eta) for e in st["period2_orbit"].value)
+        # after the transient, before the weak feature has grown enough to shift the orbit
+        last = np.sort(run.margin[i, 1998:2000])
+        err = float(np.max(np.abs(last - [lo, hi]) / np.array([lo, hi])))
+        ev.append(Evidence("period2_orbit", "full network", f"y f at steps 1998-1999, kappa = {k}",
+                           float(last[0]), lo, "relative error < 1e-3 on both values", err < 1e-3,
+                           f"measured {last[0]:.5f}, {last[1]:.5f}; predicted {lo:.5f}, {hi:.5f}"))
+        res = np.cumsum(1 - run.margin[i])
+        half = len(res) // 2
+        slope = stats.linregress(np.arange(half, len(res)), res[half:]).slope
+        pred = numeric_value(st["residual_per_period2"].value, eta=eta) / 2
+        ev.append(Evidence("residual_per_period2", "full network", f"slope of sum_t (1 - y f) per step, kappa = {k}",
+                           float(slope), pred, "relative error < 5e-2", abs(slope / pred - 1) < 5e-2))
+        active = (run.z1[i, 0] > 0) & (run.z2[i, 0] > 0)
+        t = np.arange(run.z2.shape[1])
+        sel = t > len(t) // 4
+        rates = [stats.linregress(t[sel], np.log(run.z2[i, sel, kk])).slope for kk in np.flatnonzero(active)]
+        pred_rate = float(np.log(numeric_value(st["weak_growth_per_period2"].value, eta=eta))) / 2
+        measured = float(np.median(rates))
+        ev.append(Evidence("weak_growth_per_period2", "full network", f"growth rate of log <w, v> per step, kappa = {k}",
+                           measured, pred_rate, "relative error < 1e-2", abs(measured / pred_rate - 1) < 1e-2,
+                           f"{len(rates)} active neurons"))
+
+    # stability window of the 2-cycle and the period doubling (recursion)
+    lo_eta, hi_eta = (numeric_value(e) for e in st["period2_stable_eta"].value)
+    for k, expect in ((1.2, True), (1.3, False)):
+        f = iterate_f_map(k, 0.9, 4000)[-8:]
+        is_p2 = bool(np.allclose(f[::2], f[0], rtol=1e-9) and np.allclose(f[1::2], f[1], rtol=1e-9))
+        ev.append(Evidence("period2_stable_eta", "recursion", f"period of the attractor at kappa = {k}",
+                           2.0 if is_p2 else 4.0, 2.0 if expect else 4.0,
+                           f"period 2 inside ({_kappa(lo_eta):.3f}, {_kappa(hi_eta):.3f}) in kappa, not outside", is_p2 == expect))
+
+    # boundedness threshold (recursion, many initial conditions)
+    eta_b = numeric_value(st["bounded_eta_max"].value)
+    kb = _kappa(eta_b)
+    fractions = []
+    for k in (kb - 0.005, kb + 0.005):
+        g = np.sqrt(np.linspace(1e-3, (1 + k) / k * 0.999, 20001))
+        alive = np.ones_like(g, dtype=bool)
+        for _ in range(3000):
+            g = g * (1 + k * (1 - g * g))
+            alive &= g > 0
+        fractions.append(float(alive.mean()))
+    ev.append(Evidence("bounded_eta_max", "recursion", "fraction of orbits of the gamma map staying positive, kappa_b -+ 0.005",
+                       fractions[1], 0.0, "1 just below kappa_b and < 0.01 just above", fractions[0] == 1.0 and fractions[1] < 0.01,
+                       f"below: {fractions[0]:.3f}, above: {fractions[1]:.4f}"))
+
+    # general bound for non-period-2 oscillation (full network)
+    kappas = [1.3, 1.45]
+    run = one_example([_eta(k) for k in kappas], steps=T)
+    lower_e, upper_e = st["weak_growth_bound"].value
+    for i, k in enumerate(kappas):
+        eta = _eta(k)
+        res = 1 - run.margin[i]
+        rho_t = 1 + k * res
+        active = (run.z1[i, 0] > 0) & (run.z2[i, 0] > 0)
+        kk = int(np.flatnonzero(active)[0])
+        total = float(np.log(run.z2[i, -1, kk] / run.z2[i, 0, kk]))
+        n_steps = run.margin.shape[1]
+        measured = total / n_steps
+        vals = dict(eta=eta, msr=float(np.mean(res**2)), rho_min=float(rho_t.min()), rho_max=float(rho_t.max()))
+        lo_b = numeric_value(lower_e, **vals)
+        hi_b = numeric_value(upper_e, **vals)
+        drift = r * abs(np.log(run.z1[i, -1, kk] / run.z1[i, 0, kk])) / n_steps
+        ok = lo_b - drift <= measured <= hi_b + drift
+        ev.append(Evidence("weak_growth_bound", "full network", f"growth rate of log <w, v> per step, kappa = {k}",
+                           measured, (lo_b + hi_b) / 2, f"within [{lo_b:.3g}, {hi_b:.3g}] +- r|log(gamma_T/gamma_0)|/T = {drift:.1e}", bool(ok)))
+
+    # small eta: total weak growth after the residual has become small (full network)
+    k = 0.5
+    run = one_example([_eta(k)], steps=2000)
+    res = 1 - run.margin[0]
+    t0 = int(np.argmax(np.abs(res) < 0.05))
+    active = (run.z1[0, 0] > 0) & (run.z2[0, 0] > 0)
+    kk = int(np.flatnonzero(active)[0])
+    measured = float(run.z2[0, -1, kk] / run.z2[0, t0, kk])
+    pred = numeric_value(st["small_eta_weak_growth"].value, eta=_eta(k), e_0=float(res[t0]))
+    ev.append(Evidence("small_eta_weak_growth", "full network", f"zeta_T / zeta_t0 from residual e_0 = {res[t0]:.4f}, kappa = {k}",
+                       measured, pred, "relative error < 1e-3", abs(measured / pred - 1) < 1e-3))
+    return ev
