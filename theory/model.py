@@ -173,7 +173,7 @@ def derive_recursions(spec: ModelSpec = ModelSpec()) -> Recursions:
     # pre-activations through inner products (Gram matrix of the noise vectors)
     gam, zet = sp.Symbol("gamma", real=True), sp.Symbol("zeta", real=True)
     rho_k, k_sym = sp.IndexedBase("rho"), sp.Symbol("k", integer=True)
-    xi_k = sp.IndexedBase("xi_dot")  # <xi_k, x_p> / ||xi_k||^2
+    xi_k = sp.IndexedBase("Xi")  # Xi[k, p] = <xi_k, x_p> / ||xi_k||^2
     pre = {}
     for p in range(1, P + 1):
         Z0 = sp.Symbol(f"Z0_{p}", real=True)  # <w(0), x_p>

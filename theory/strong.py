@@ -157,7 +157,7 @@ def strong_statements(q: sp.Expr = sp.Integer(2)) -> dict[str, Statement]:
         value=tuple(o.subs(S.kappa, kappa_of_eta()) for o in orbit),
         assumptions=ASSUME_ONE[:1] + ("q = 2", "eta > m / (4 ||u||^2) (kappa > 1), where the orbit is real"),
         steps=(
-            ("g(g(f)) - f factors as", sp.Eq(gg - S.f, sp.factor(gg - S.f))),
+            ("g(g(f)) - f factors as", sp.Eq(sp.Symbol("g(g(f)) - f"), sp.factor(gg - S.f))),
             ("the 2-cycle is the quadratic factor", sp.Eq(quad, 0)),
             ("its roots", sp.Eq(sp.Symbol("f_pm"), sp.Tuple(*orbit))),
         ),
@@ -178,7 +178,7 @@ def strong_statements(q: sp.Expr = sp.Integer(2)) -> dict[str, Statement]:
         value=mult.subs(S.kappa, kappa_of_eta()),
         assumptions=("q = 2", "kappa > 1"),
         steps=(("g'(f_-) g'(f_+) by Vieta (f_- + f_+, f_- f_+ from the quadratic)", sp.Eq(sp.Symbol("mu"), mult)),),
-        checks={"numeric_root_product": _radical_zero(dg.subs(S.f, orbit[0]) * dg.subs(S.f, orbit[1]) - mult, disc)},
+        checks={"vieta_equals_product_at_roots": _radical_zero(dg.subs(S.f, orbit[0]) * dg.subs(S.f, orbit[1]) - mult, disc)},
     )
     out["period2_stable_eta"] = Statement(
         key="period2_stable_eta",
