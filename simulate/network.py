@@ -36,8 +36,8 @@ __all__ = [
 
 def second_layer(m: int, *, dtype: torch.dtype, device: torch.device) -> torch.Tensor:
     """Fixed second-layer weights a_k = j_k / m, shape (2m,)."""
-    j = torch.cat([torch.ones(m), -torch.ones(m)])
-    return (j / m).to(dtype=dtype, device=device)
+    j = torch.cat([torch.ones(m, dtype=dtype), -torch.ones(m, dtype=dtype)])
+    return (j / m).to(device=device)  # divide in the target dtype: 1/3 in float32 is off by 3e-8
 
 
 def activation(z: torch.Tensor, q: float) -> torch.Tensor:

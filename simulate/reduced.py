@@ -65,7 +65,7 @@ class ReducedStepper:
         H = torch.einsum("rdc,rnpd->rncp", E, dev.X)  # <e_c, x_{i,p}>, (R, n, C, P)
         self.H = H * mask[None, None]
         self.a = second_layer(m, dtype=dev.dtype, device=dev.device)
-        self.j = torch.cat([torch.ones(m), -torch.ones(m)]).to(dev.dtype).to(dev.device)
+        self.j = torch.cat([torch.ones(m, dtype=dev.dtype), -torch.ones(m, dtype=dev.dtype)]).to(dev.device)
         self.eta = dev.eta[:, None, None]
         self.u_norm2 = (dev.u * dev.u).sum(-1)[:, None, None]
         self.v_norm2 = (dev.v * dev.v).sum(-1)[:, None, None]

@@ -101,7 +101,7 @@ def test_save_load_round_trip(small_config, tmp_path):
     [
         {},
         {"q": 3.0, "loss": "logistic"},
-        {"q": 1.0},
+        {"q": 1.0, "m": 3},
         {"filters": "per_patch", "P": 4, "d": 32},
         {"batch_size": 4, "sampling": "epochs"},
         {"batch_size": 8, "sampling": "full_batch", "noise": "isotropic"},

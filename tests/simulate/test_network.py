@@ -60,3 +60,9 @@ def test_output_formula_on_a_hand_example():
     f = output(W, X, a, 2.0)
     # w+ . x = 3, -1, 0.5 -> 9 + 0 + 0.25; w- . x = 2, 2, -4 -> 4 + 4 + 0
     assert f.item() == pytest.approx(9.25 - 8.0)
+
+
+def test_second_layer_is_exact_in_float64():
+    """Regression: 1/m was computed in float32 and cast, off by 3e-8 for m = 3 (found by `benosc verify --search`)."""
+    a = second_layer(3, dtype=torch.float64, device=torch.device("cpu"))
+    assert a[0].item() == 1 / 3 and a[-1].item() == -1 / 3
