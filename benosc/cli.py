@@ -407,6 +407,163 @@ def _cmd_report(args: argparse.Namespace) -> int:
     return 1 if failed or sym_failed else 0
 
 
+# ----------------------------------------------------------------------- verify
+def _add_verify(sub: argparse._SubParsersAction) -> None:
+    from benosc.verify.claims import CLAIM_IDS
+
+    p = sub.add_parser(
+        "verify",
+        help="check the paper's claims on simulated trajectories; exit 0 all pass, 1 any fails, 2 bad input",
+        description=(
+            "Run what the claims need (batched simulations at a small and a large learning rate, "
+            "the derivations, sweeps around the derived threshold, the one-example network), check "
+            "every claim, print a table of verdicts and write verify.md, verify.json and figures into --out."
+        ),
+    )
+    p.add_argument("--config", metavar="FILE", help="TOML configuration ([data], [network], [training])")
+    p.add_argument("--eta-large", metavar="X", type=float, default=SIMULATE_DEFAULT_ETAS[1], help=f"large learning rate (default {SIMULATE_DEFAULT_ETAS[1]})")
+    p.add_argument("--eta-small", metavar="Y", type=float, default=SIMULATE_DEFAULT_ETAS[0], help=f"small learning rate (default {SIMULATE_DEFAULT_ETAS[0]})")
+    p.add_argument("--seeds", metavar="N", type=int, default=5, help="seeds per learning rate (default 5)")
+    p.add_argument("--claims", metavar="ID", nargs="+", choices=CLAIM_IDS, help=f"claims to check (default all): {', '.join(CLAIM_IDS)}")
+    p.add_argument("--delta", metavar="D", type=float, default=0.25, help="oscillation level of Assumption 4, in (0, 1) (default 0.25)")
+    p.add_argument("--steps", metavar="T", type=int, help="SGD steps (overrides training.steps)")
+    p.add_argument("--set", metavar="FIELD=VALUE", action="append", help="override any configuration field (repeatable)")
+    p.add_argument("--out", metavar="DIR", default="benosc-verify", help="output folder (default: benosc-verify)")
+    p.add_argument("--json", action="store_true", help="print one JSON object instead of the table")
+    p.add_argument("--search", metavar="N", type=int, help="let Hypothesis search up to N regimes inside each selected claim's region for a counterexample")
+    p.add_argument("--reproduce", action="store_true", help="reproduce the paper's experiment (d=64, n=16, m=8, 5 seeds) instead")
+    p.set_defaults(handler=_cmd_verify)
+
+
+def _cmd_verify(args: argparse.Namespace) -> int:
+    from benosc.verify.claims import CLAIM_IDS
+
+    config = _build_config(args)
+    for name in ("eta_large", "eta_small"):
+        val = getattr(args, name)
+        if not (math.isfinite(val) and val > 0):
+            raise UsageError(f"argument --{name.replace('_', '-')}: {val} is not allowed; must be a finite number > 0")
+    if args.seeds < 1:
+        raise UsageError(f"argument --seeds: {args.seeds} is not allowed; must be an integer >= 1")
+    if not (math.isfinite(args.delta) and 0 < args.delta < 1):
+        raise UsageError(f"argument --delta: {args.delta} is not allowed; must be a number in (0, 1)")
+    if args.search is not None and args.search < 1:
+        raise UsageError(f"argument --search: {args.search} is not allowed; must be an integer >= 1")
+    config.replace(eta=args.eta_large)  # validates the learning rates through the config's own rule
+    config.replace(eta=args.eta_small)
+    from benosc.simulate.engine import resolve_device
+
+    resolve_device(config.training.device)
+    out = Path(args.out)
+    _check_out(out)
+    claims = args.claims or list(CLAIM_IDS)
+    if args.reproduce:
+        return _cmd_reproduce(args, config, out)
+    if args.search is not None:
+        return _cmd_search(args, config, claims, out)
+
+    from rich.console import Console
+
+    from benosc.verify.report import result_to_dict, write_verify_report
+    from benosc.verify.runner import run_verification
+
+    err = Console(stderr=True)
+    seeds = [config.training.seed + i for i in range(args.seeds)]
+    with err.status("verifying") as status:
+        res = run_verification(
+            config, eta_small=args.eta_small, eta_large=args.eta_large, seeds=seeds, claims=claims, delta=args.delta,
+            progress=lambda msg: status.update(msg) if not args.json else None,
+        )
+        written = write_verify_report(res, out, command="benosc " + " ".join(sys.argv[1:]) if sys.argv[1:] else "benosc verify")
+    if args.json:
+        print(json.dumps(result_to_dict(res), indent=2, allow_nan=False))
+        return res.exit_status
+    _print_verdicts(res, written)
+    return res.exit_status
+
+
+def _cmd_search(args: argparse.Namespace, config: Config, claims: list[str], out: Path) -> int:
+    from rich.console import Console
+
+    from benosc._io import write_json
+    from benosc.verify.search import SEARCHABLE, search_counterexample
+
+    todo = [c for c in claims if c in SEARCHABLE]
+    if not todo:
+        raise UsageError(f"argument --claims: none of {', '.join(claims)} is searchable; searchable: {', '.join(SEARCHABLE)}")
+    err = Console(stderr=True)
+    results = []
+    for claim in todo:
+        with err.status(f"searching {claim} (up to {args.search} regimes)"):
+            results.append(search_counterexample(claim, config, args.search))
+    obj = {"search": [r.to_dict() for r in results], "max_examples": args.search}
+    write_json(out / "search.json", obj)
+    if args.json:
+        print(json.dumps(_clean(obj), indent=2))
+    else:
+        console = Console()
+        for r in results:
+            head = f"[red]counterexample[/red]" if r.found else "[green]none found[/green]"
+            console.print(f"[bold]{r.claim}[/bold]: {head} after {r.tried} regimes ({r.seconds:.0f} s); region: {r.region}")
+            if r.found:
+                console.print(f"    shrunk example: {r.example}")
+                console.print(f"    observed: {r.observation}")
+        console.print(f"wrote {out / 'search.json'}")
+    return 1 if any(r.found for r in results) else 0
+
+
+def _cmd_reproduce(args: argparse.Namespace, config: Config, out: Path) -> int:
+    from rich.console import Console
+    from rich.table import Table
+
+    from benosc._io import write_json
+    from benosc.verify.reproduce import reproduce
+
+    seeds = [config.training.seed + i for i in range(args.seeds)]
+    with Console(stderr=True).status("simulating the paper's experiment"):
+        rows = reproduce(config, eta_small=args.eta_small, eta_large=args.eta_large, seeds=seeds)
+    obj = {"config": config.replace(d=64, n=16, m=8).to_dict(), "seeds": seeds, "rows": [r.to_dict() for r in rows]}
+    write_json(out / "reproduce.json", _clean(obj))
+    if args.json:
+        print(json.dumps(_clean(obj), indent=2))
+        return 0
+    table = Table(title=f"The paper's experiment: d=64, n=16, m=8, {len(seeds)} seeds (mean ± std, %)")
+    for col in ("eta", "runs", "test acc, 32 points (4 weak-only)", "of which weak-only 4", "paper", f"fresh test ({config.data.n_test})", f"weak-only test ({config.data.n_test_weak})"):
+        table.add_column(col, justify="right")
+    for r in rows:
+        table.add_row(
+            f"{r.eta:g} ({r.label})", f"{r.completed}/{r.runs}", _fmt(r.acc32, pct=True), _fmt(r.weak4, pct=True), f"{100 * r.paper:.2f}",
+            _fmt(r.test, pct=True), _fmt(r.weak_test, pct=True),
+        )
+    console = Console() if sys.stdout.isatty() else Console(width=140)
+    console.print(table)
+    console.print(f"wrote {out / 'reproduce.json'}")
+    return 0
+
+
+def _print_verdicts(res, written: dict) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console() if sys.stdout.isatty() else Console(width=140)
+    table = Table(
+        title=(
+            f"benosc verify: eta_small = {res.eta_small:g}, eta_large = {res.eta_large:g}, seeds = {len(res.seeds)}, "
+            f"derived eta_crit = {res.eta_crit:.4g}, {res.wall_time_s:.0f} s"
+        ),
+        show_lines=True,
+    )
+    for col, kw in (("claim", {"style": "bold"}), ("verdict", {}), ("measured", {"ratio": 3}), ("predicted", {"ratio": 2}), ("tolerance", {"ratio": 2})):
+        table.add_column(col, **kw)
+    from rich.markup import escape
+
+    colors = {"pass": "green", "fail": "red", "inconclusive": "yellow"}
+    for v in res.verdicts:
+        table.add_row(v.claim, f"[{colors[v.status]}]{v.status}[/]", escape(v.measured), escape(v.predicted), escape(v.tolerance))
+    console.print(table)
+    console.print(f"report: {written['markdown']}, {written['json']}")
+
+
 # ------------------------------------------------------------------------ main
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
@@ -420,6 +577,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_simulate(sub)
     _add_derive(sub)
     _add_report(sub)
+    _add_verify(sub)
     return parser
 
 

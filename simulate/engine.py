@@ -157,6 +157,7 @@ def simulate(
     *,
     engine: str = "full",
     progress: Callable[[int], None] | None = None,
+    inputs: BatchInputs | None = None,
 ) -> Simulation:
     """Run SGD for every run of ``grid``, all runs batched in one tensor program.
 
@@ -172,11 +173,17 @@ def simulate(
         initialisation and sampled indices; same recorded quantities).
     progress:
         Called with the number of steps done, about a hundred times per run.
+    inputs:
+        Data, initial weights and index sequences to use instead of drawing
+        them from the seeds (e.g. a transformed copy, for invariance tests);
+        one entry per run of the grid.
     """
     runs = expand_grid(config, grid)
     device = resolve_device(config.training.device)
     dtype = TORCH_DTYPES[config.training.dtype]
-    np_inputs = prepare_inputs(runs)
+    np_inputs = prepare_inputs(runs) if inputs is None else inputs
+    if np_inputs.X.shape[0] != len(runs):
+        raise ValueError(f"inputs: {np_inputs.X.shape[0]} runs given for a grid of {len(runs)} runs")
     t_start = time.perf_counter()
     dev = DeviceInputs(np_inputs, device, dtype)
     stepper = make_stepper(engine, config, dev)

@@ -84,14 +84,14 @@ class OneExample:
     status: np.ndarray
 
 
-def one_example(etas, *, steps: int, seed: int = 0, config: Config | None = None) -> OneExample:
+def one_example(etas, *, steps: int, seed: int = 0, config: Config | None = None, engine: str = "full") -> OneExample:
     """Run the full network on one strong example for each eta (batched) and read the j = y neurons."""
     base = config or Config()
     cfg = base.replace(
         n=1, p_weak=0.0, d=8, dtype="float64", steps=steps, record_every=1, eval_every=steps, n_test=4, n_test_weak=4,
         batch_size=1, sampling="with_replacement", loss="square", q=2.0, filters="shared", noise="projected", seed=seed,
     )
-    sim = simulate(cfg, {"eta": list(map(float, etas))})
+    sim = simulate(cfg, {"eta": list(map(float, etas))}, engine=engine)
     tr, inp = sim.trajectory, sim.inputs
     m = cfg.network.m
     z1, z2 = [], []
@@ -225,14 +225,14 @@ def derivation_evidence(*, quick: bool = False) -> list[Evidence]:
     return ev
 
 
-def growth_rate_sweep(etas, *, steps: int = 4000, seed: int = 0) -> np.ndarray:
+def growth_rate_sweep(etas, *, steps: int = 4000, seed: int = 0, engine: str = "full") -> np.ndarray:
     """Measured growth rate per step of log <w_r, v> (median over active neurons) in the one-example network.
 
     One batched simulation over ``etas``; the slope is fitted on the last three
     quarters of the run.  NaN where no neuron is active on both patches or the
     run diverged.
     """
-    run = one_example(etas, steps=steps, seed=seed)
+    run = one_example(etas, steps=steps, seed=seed, engine=engine)
     t = np.arange(run.z2.shape[1])
     sel = t > len(t) // 4
     out = np.full(len(run.eta), np.nan)

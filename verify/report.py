@@ -1,0 +1,112 @@
+"""The verification report: verify.md, verify.json and one figure per claim, written atomically."""
+
+from __future__ import annotations
+
+import math
+import time
+from pathlib import Path
+from typing import Any
+
+import benosc
+from benosc._io import write_json, write_text
+from benosc.verify.claims import get_claim
+from benosc.verify.figures import plot_assumption_map, plot_verdict
+from benosc.verify.runner import VerifyResult
+from benosc.verify.verdict import _clean
+
+__all__ = ["result_to_dict", "write_verify_report"]
+
+
+def result_to_dict(res: VerifyResult) -> dict[str, Any]:
+    return _clean(
+        {
+            "benosc_version": benosc.__version__,
+            "device": res.main.meta.get("device"),
+            "config": res.config.to_dict(),
+            "eta_small": res.eta_small,
+            "eta_large": res.eta_large,
+            "seeds": res.seeds,
+            "delta": res.delta,
+            "eta_crit": res.eta_crit,
+            "wall_time_s": res.wall_time_s,
+            "timings_s": res.timings,
+            "exit_status": res.exit_status,
+            "verdicts": [{**{k: v for k, v in vd.to_dict().items() if k != "data"}, "claim_text": get_claim(vd.claim).statement} for vd in res.verdicts],
+            "assumption_map": res.assumption_map,
+        }
+    )
+
+
+def write_verify_report(res: VerifyResult, folder: str | Path, *, command: str) -> dict[str, str]:
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    for v in res.verdicts:
+        v.figure = plot_verdict(v, folder)
+    amap_fig = plot_assumption_map(res.assumption_map, res.eta_crit, folder) if res.assumption_map else None
+    obj = result_to_dict(res)
+    write_json(folder / "verify.json", obj)
+    c = res.config
+    lines = [
+        "# benosc verify",
+        "",
+        f"`{command}` · benosc {benosc.__version__} · {res.main.meta.get('device')} · "
+        f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} · {res.wall_time_s:.1f} s",
+        "",
+        f"Regime: d = {c.data.d}, n = {c.data.n}, m = {c.network.m}, q = {c.network.q:g}, ||u|| = {c.data.u_norm:g}, "
+        f"||v|| = {c.data.v_norm:g}, sigma_p = {c.data.sigma_p:g}, p_weak = {c.data.p_weak:g}, sigma_0 = {c.training.sigma_0:g}, "
+        f"batch {c.training.batch_size}, {c.training.steps} steps, {c.training.loss} loss, {c.training.dtype}. "
+        f"eta_small = {res.eta_small:g}, eta_large = {res.eta_large:g}, seeds {res.seeds}, delta = {res.delta:g}, "
+        f"derived eta_crit = {res.eta_crit:.4g}.",
+        "",
+        "| claim | verdict | measured | predicted | tolerance |",
+        "|---|---|---|---|---|",
+    ]
+    for v in res.verdicts:
+        lines.append(f"| {v.claim} | **{v.status}** | {_cell(v.measured)} | {_cell(v.predicted)} | {_cell(v.tolerance)} |")
+    lines.append("")
+    for v in res.verdicts:
+        cl = get_claim(v.claim)
+        lines += [
+            f"## {v.claim}: {v.status}",
+            "",
+            f"*{cl.statement}* ({cl.source}; regime: {cl.regime})",
+            "",
+            f"- measured: {v.measured}",
+            f"- predicted: {v.predicted}",
+            f"- tolerance: {v.tolerance}",
+            f"- details: {v.details}",
+            "",
+        ]
+        if v.claim == "assumptions":
+            lines += ["| condition | statement | value | met |", "|---|---|---|---|"]
+            for cond in v.data.get("conditions", []):
+                met = {True: "yes", False: "no", None: "not decidable"}[cond["met"]]
+                lines.append(f"| {cond['name']} | {_cell(cond['statement'])} | {_cell(cond['value'])} | {met} |")
+            lines.append("")
+        if v.figure:
+            lines += [f"![{v.claim}]({v.figure})", ""]
+    if res.assumption_map:
+        lines += [
+            "## Where does the oscillation of Assumption 4 actually happen?",
+            "",
+            f"Fraction of strong steps with |y f - 1| >= {res.assumption_map['delta']} (mean over seeds {res.assumption_map['seeds']}):",
+            "",
+            "| eta | eta / eta_crit | whole run | before weak component reaches delta/4 | weak-only acc | diverged |",
+            "|---|---|---|---|---|---|",
+        ]
+        for r in res.assumption_map["rows"]:
+            lines.append(
+                f"| {r['eta']:.4g} | {r['eta'] / res.eta_crit:.2f} | {_pct(r['a4_whole'])} | {_pct(r['a4_before_hit'])} | "
+                f"{_pct(r['weak_test_acc'])} | {r['diverged']} |"
+            )
+        lines += ["", f"![assumption map]({amap_fig})", ""]
+    write_text(folder / "verify.md", "\n".join(lines) + "\n")
+    return {"markdown": str(folder / "verify.md"), "json": str(folder / "verify.json")}
+
+
+def _pct(x: Any) -> str:
+    return "n/a" if x is None or (isinstance(x, float) and not math.isfinite(x)) else f"{100 * x:.1f}%"
+
+
+def _cell(s: str) -> str:
+    return str(s).replace("|", "\\|").replace("\n", " ")
