@@ -113,13 +113,16 @@ class ReducedStepper:
         return torch.einsum("rkd,rcd->rkc", (W - self.dev.W0).sum(dim=2), self.dev.coord)
 
 
-def one_step_errors(config: Config, grid=None) -> "torch.Tensor":
+def one_step_errors(config: Config, grid=None, *, max_scale: float = 1e6) -> "torch.Tensor":
     """Teacher-forced comparison of the two engines along the full network's trajectory.
 
     At every step t the full engine's weights W_t give alpha_t; one step of
     each engine gives alpha^full_{t+1} (coordinates of W_{t+1}) and
     alpha^reduced_{t+1}.  Returns the relative error
     max |alpha^reduced - alpha^full| / max(max |alpha^full|, 1e-300), shape (R, steps).
+    Steps where max |alpha^full| exceeds ``max_scale`` (a run blowing up, on
+    its way to divergence) are NaN: there the updates dwarf the state and both
+    engines lose every significant digit to cancellation, so nothing is judged.
     Runs in the configuration's dtype on its device.
     """
     from benosc.simulate.engine import TORCH_DTYPES, DeviceInputs, FullStepper, resolve_device
@@ -135,6 +138,7 @@ def one_step_errors(config: Config, grid=None) -> "torch.Tensor":
         a_red, _ = red.step(red.coefficients(W), t)
         a_full = red.coefficients(W_next)
         scale = a_full.abs().flatten(1).amax(dim=1).clamp_min(1e-300)
-        errors[:, t] = (a_red - a_full).abs().flatten(1).amax(dim=1) / scale
+        err = (a_red - a_full).abs().flatten(1).amax(dim=1) / scale
+        errors[:, t] = torch.where(scale <= max_scale, err, torch.full_like(err, float("nan")))
         W = W_next
     return errors

@@ -31,7 +31,8 @@ CATALOGUE: tuple[Claim, ...] = (
         "decomposition",
         "The full network and the reduced coefficient recursion agree step by step.",
         "PAPER.md 'The decomposition' (signal-noise decomposition, Cao et al. 2022)",
-        "teacher-forced one-step relative error of the coefficients along the full network's trajectory (float64); "
+        "teacher-forced one-step relative error of the coefficients along the full network's trajectory (float64; steps "
+        "where a run blows up past |alpha| > 1e6 are not judged); "
         "multi-step relative difference of gamma, zeta for runs below eta_crit",
         "0 (exact re-parameterisation)",
         "one-step <= 1e-10; multi-step <= 1e-6 (non-chaotic runs only)",
