@@ -564,6 +564,56 @@ def _print_verdicts(res, written: dict) -> None:
     console.print(f"report: {written['markdown']}, {written['json']}")
 
 
+# ------------------------------------------------------------------------ bench
+def _add_bench(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "bench",
+        help="measure run-steps/s of the naive baseline and the engines",
+        description=(
+            "Run-steps per second (runs x SGD steps / wall time) of the naive baseline, the full "
+            "engine at R = 1, 64, 1024 (and 16384, 65536 on CUDA) and the reduced engine, at the "
+            "paper's size and a larger one, float32 and float64: median of the repeats after a "
+            "warm-up, min-max spread, tensor memory, device and speed-up over the naive baseline."
+        ),
+    )
+    p.add_argument("--quick", action="store_true", help="paper size, float32 only (under a minute)")
+    p.add_argument("--repeats", metavar="N", type=int, default=5, help="timed repeats per case, >= 5 (default 5)")
+    p.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto", help="device (default auto)")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.set_defaults(handler=_cmd_bench)
+
+
+def _cmd_bench(args: argparse.Namespace) -> int:
+    if args.repeats < 5:
+        raise UsageError(f"argument --repeats: {args.repeats} is not allowed; must be an integer >= 5")
+    from rich.console import Console
+    from rich.table import Table
+
+    from benosc.simulate.bench import run_bench
+    from benosc.simulate.engine import resolve_device
+
+    resolve_device(args.device)
+    with Console(stderr=True).status("benchmarking") as status:
+        res = run_bench(quick=args.quick, device=args.device, repeats=args.repeats, progress=lambda s: status.update(s) if not args.json else None)
+    if args.json:
+        print(json.dumps(_clean(res), indent=2))
+        return 0
+    table = Table(title=f"benosc bench on {res['device']} ({res['threads']} threads, torch {res['torch']}): run-steps/s, median of {args.repeats}")
+    for col in ("engine", "size", "R", "dtype", "run-steps/s", "min-max", "vs naive", "tensor MB"):
+        table.add_column(col, justify="right")
+    rows = res["cases"] + [res["recording"]["bare"], res["recording"]["recorded"]]
+    for c in rows:
+        sp = c["speedup_vs_naive"]
+        table.add_row(
+            c["engine"], c["size"], str(c["R"]), c["dtype"], f"{c['run_steps_per_s']:,.0f}",
+            f"{c['min_run_steps_per_s']:,.0f}-{c['max_run_steps_per_s']:,.0f}", "-" if sp is None else f"{sp:,.1f}x", f"{c['tensor_bytes'] / 2**20:.1f}",
+        )
+    console = Console() if sys.stdout.isatty() else Console(width=130)
+    console.print(table)
+    console.print(f"recording at the default strides costs {100 * res['recording']['overhead']:.1f}% over the bare step loop (paper size, R = 1024, float32)")
+    return 0
+
+
 # ------------------------------------------------------------------------ main
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
@@ -578,6 +628,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_derive(sub)
     _add_report(sub)
     _add_verify(sub)
+    _add_bench(sub)
     return parser
 
 

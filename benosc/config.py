@@ -214,7 +214,7 @@ class TrainingConfig:
     """'auto' (CUDA when present, else CPU), 'cpu' or 'cuda'"""
     seed: int = 0
     """seed of data, initialisation and sampling (one stream each)"""
-    record_every: int = 50
+    record_every: int = 100
     """stride (in steps) of coefficient / train-loss snapshots"""
     eval_every: int = 500
     """stride (in steps) of train / test / weak-only accuracy checkpoints"""

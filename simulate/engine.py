@@ -5,9 +5,11 @@ weights W (R, 2m, F, d) (see :mod:`benosc.simulate.network` for the formulas);
 there is no Python loop over runs.  Learning rates, seeds, feature norms, noise
 level and initialisation scale may differ between runs (a *grid*).
 
-Divergence: at step t a run whose outputs y f(W_t; x) or weights are
-non-finite is marked ``diverged`` at step t and frozen there; the other runs go
-on.  No host synchronisation happens inside the step loop.
+Divergence: a run whose outputs y f(W_t; x) are non-finite at step t (or whose
+final weights are) is marked ``diverged`` at step t; runs are independent in
+every batched operation, so the other runs go on unaffected.  The step is
+found from the recorded margins after the loop: no per-step check and no host
+synchronisation inside the step loop.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ import torch
 import benosc
 from benosc.config import SWEEPABLE, Config, ConfigError
 from benosc.simulate.grid import BatchInputs, Grid, expand_grid, prepare_inputs
-from benosc.simulate.network import loss_value, margin_and_grad, output, second_layer
+from benosc.simulate.network import loss_value, output, second_layer, sgd_step
 from benosc.simulate.trajectory import Trajectory
 
 __all__ = [
@@ -108,12 +110,21 @@ class DeviceInputs:
             setattr(self, name, t.to(device=device, dtype=dtype if t.is_floating_point() else t.dtype))
         self.device, self.dtype = device, dtype
         self.R, self.T, self.B = self.indices.shape
+        self.n = self.X.shape[1]
         self.runs_ix = torch.arange(self.R, device=device)[:, None]
+        # flat row of (run r, example i) is r n + i: one index_select per gathered
+        # tensor and step (much cheaper than advanced indexing), precomputed for all steps
+        self.flat_indices = (self.indices + self.runs_ix[:, :, None] * self.n).permute(1, 0, 2).reshape(self.T, -1).contiguous()
+
+    def take(self, table: torch.Tensor, t: int) -> torch.Tensor:
+        """Rows of the examples of step t from a per-example table (R, n, ...) -> (R, B, ...)."""
+        R, n = table.shape[:2]
+        rows = table.reshape(R * n, -1).index_select(0, self.flat_indices[t])
+        return rows.view((R, self.B) + tuple(table.shape[2:]))
 
     def batch(self, t: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """Indices (R, B), inputs (R, B, P, d) and labels (R, B) of step t."""
-        ib = self.indices[:, t]
-        return ib, self.X[self.runs_ix, ib], self.y[self.runs_ix, ib]
+        return self.indices[:, t], self.take(self.X, t), self.take(self.y, t)
 
 
 class FullStepper:
@@ -125,7 +136,6 @@ class FullStepper:
         self.dev = dev
         self.q, self.loss = config.network.q, config.training.loss
         self.a = second_layer(config.network.m, dtype=dev.dtype, device=dev.device)
-        self.eta = dev.eta[:, None, None, None]
 
     def initial(self) -> torch.Tensor:
         return self.dev.W0.clone()
@@ -133,8 +143,7 @@ class FullStepper:
     def step(self, W: torch.Tensor, t: int) -> tuple[torch.Tensor, torch.Tensor]:
         """(W_{t+1}, margins y f(W_t; x) of the batch of step t)."""
         _, Xb, yb = self.dev.batch(t)
-        margin, G = margin_and_grad(W, Xb, yb, self.a, self.q, self.loss)
-        return W - self.eta * G, margin
+        return sgd_step(W, Xb, yb, self.a, self.q, self.loss, self.dev.eta)
 
     def weights(self, W: torch.Tensor) -> torch.Tensor:
         return W
@@ -203,7 +212,7 @@ def simulate(
 
     S, E, n = len(rec_steps), len(eval_steps), X.shape[1]
     rec = {
-        "margin": z((R, T, B)),
+        "margin": z((T, R, B)),  # step-major: one contiguous row written per step
         "gamma": z((R, S, 2, m)),
         "zeta": z((R, S, 2, m)),
         "rho_abs_max": z((R, S, 2, m)),
@@ -214,7 +223,6 @@ def simulate(
         "test_acc": z((R, E)),
         "weak_test_acc": z((R, E)),
     }
-    diverged = torch.full((R,), -1, dtype=torch.int64, device=device)
 
     def snapshot(W: torch.Tensor, i: int) -> None:
         # coordinates of sum_f (w_f(t) - w_f(0)) in the basis (u/|u|^2, v/|v|^2, xi/|xi|^2)
@@ -242,17 +250,18 @@ def simulate(
                 snapshot(W, rec_at[t])
             if t in eval_at:
                 evaluate(W, eval_at[t])
-        new_state, margin = stepper.step(state, t)
-        rec["margin"][:, t] = margin
-        bad = ~torch.isfinite(margin).all(dim=1)
-        diverged = torch.where(bad & (diverged < 0), t, diverged)
-        alive = (diverged < 0).view((R,) + (1,) * (state.dim() - 1))
-        state = torch.where(alive, new_state, state)
+        state, margin = stepper.step(state, t)
+        rec["margin"][t] = margin
         if progress is not None and (t + 1) % report_every == 0:
             progress(t + 1)
     W = stepper.weights(state)
-    bad = ~torch.isfinite(W).flatten(1).all(dim=1)
-    diverged = torch.where(bad & (diverged < 0), T, diverged)
+    # divergence, found after the loop (no per-step work or host sync): the first
+    # step whose margins are non-finite, else T if the final weights are
+    rec["margin"] = rec["margin"].permute(1, 0, 2)  # (R, T, B)
+    bad_step = ~torch.isfinite(rec["margin"]).all(dim=2)  # (R, T)
+    first = torch.where(bad_step.any(dim=1), bad_step.to(torch.int8).argmax(dim=1), torch.full((R,), -1, device=device))
+    final_bad = ~torch.isfinite(W).flatten(1).all(dim=1)
+    diverged = torch.where((first < 0) & final_bad, torch.full_like(first, T), first)
     snapshot(W, rec_at[T])
     evaluate(W, eval_at[T])
     if progress is not None:

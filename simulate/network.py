@@ -31,6 +31,7 @@ __all__ = [
     "loss_grad",
     "margin_and_grad",
     "second_layer",
+    "sgd_step",
 ]
 
 
@@ -111,3 +112,34 @@ def margin_and_grad(
     else:
         G = torch.einsum("rbkp,rbpd->rkpd", coef, X)
     return margin, G
+
+
+def sgd_step(
+    W: torch.Tensor,
+    X: torch.Tensor,
+    y: torch.Tensor,
+    a: torch.Tensor,
+    q: float,
+    loss: str,
+    eta: torch.Tensor,
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """One SGD step W - eta dL/dW for every run, and the margins; eta (R,).
+
+    Same mathematics as :func:`margin_and_grad`; for shared filters it is laid
+    out as two batched matrix products, the second one fused with the update
+    (``baddbmm``), with eta folded into the per-example coefficients.
+    Per-patch filters take the general path.
+    """
+    if W.shape[2] != 1:
+        margin, G = margin_and_grad(W, X, y, a, q, loss)
+        return W - eta[:, None, None, None] * G, margin
+    R, B, P, d = X.shape
+    K = W.shape[1]
+    Xf = X.reshape(R, B * P, d)
+    Wk = W.view(R, K, d)
+    z = torch.bmm(Xf, Wk.transpose(1, 2)).view(R, B, P, K)
+    margin = y * _readout(activation(z, q).sum(dim=2), a)  # (R, B)
+    c = loss_grad(margin, loss) * y * (eta[:, None] / B)  # (R, B)
+    coef = activation_grad(z, q) * (c[:, :, None, None] * a)  # (R, B, P, K)
+    W_new = torch.baddbmm(Wk, coef.view(R, B * P, K).transpose(1, 2), Xf, alpha=-1.0)
+    return W_new.view(R, K, 1, d), margin

@@ -63,7 +63,8 @@ class ReducedStepper:
             mask = torch.ones(C, P, dtype=dev.dtype, device=dev.device)
             self.Z0 = torch.einsum("rkd,rnpd->rnkp", dev.W0[:, :, 0], dev.X)  # (R, n, K, P)
         H = torch.einsum("rdc,rnpd->rncp", E, dev.X)  # <e_c, x_{i,p}>, (R, n, C, P)
-        self.H = H * mask[None, None]
+        self.H = (H * mask[None, None]).contiguous()
+        self.Z0 = self.Z0.contiguous()  # per-step gathers read rows of these tables
         self.a = second_layer(m, dtype=dev.dtype, device=dev.device)
         self.j = torch.cat([torch.ones(m, dtype=dev.dtype), -torch.ones(m, dtype=dev.dtype)]).to(dev.device)
         self.eta = dev.eta[:, None, None]
@@ -71,35 +72,35 @@ class ReducedStepper:
         self.v_norm2 = (dev.v * dev.v).sum(-1)[:, None, None]
         xi = dev.X[:, :, 2:, :]
         self.xi_norm2 = (xi * xi).sum(-1)  # (R, n, P - 2)
-        self.strong = dev.strong.to(dev.dtype)
+        self.strong = dev.strong.to(dev.dtype).contiguous()
         self.C = C
 
     def initial(self) -> torch.Tensor:
         d = self.dev
         return torch.zeros(d.R, 2 * self.m, self.C, dtype=d.dtype, device=d.device)
 
-    def preactivations(self, alpha: torch.Tensor, ib: torch.Tensor) -> torch.Tensor:
-        """z (R, B, K, P) of the training examples ``ib`` (R, B) at coefficients ``alpha``."""
-        rix = self.dev.runs_ix
-        return self.Z0[rix, ib] + torch.einsum("rkc,rbcp->rbkp", alpha, self.H[rix, ib])
+    def preactivations(self, alpha: torch.Tensor, t: int) -> torch.Tensor:
+        """z (R, B, K, P) of the training examples of step t at coefficients ``alpha``."""
+        take = self.dev.take
+        return take(self.Z0, t) + torch.einsum("rkc,rbcp->rbkp", alpha, take(self.H, t))
 
     def step(self, alpha: torch.Tensor, t: int) -> tuple[torch.Tensor, torch.Tensor]:
         """(alpha_{t+1}, margins of the batch of step t)."""
         d, fn = self.dev, self.fn
-        ib, _, yb = d.batch(t)
-        rix = d.runs_ix
-        z = self.preactivations(alpha, ib)  # (R, B, K, P)
+        ib, yb = d.indices[:, t], d.take(d.y, t)
+        z = self.preactivations(alpha, t)  # (R, B, K, P)
         margin = yb * (fn["sigma"](z).sum(dim=3) * self.a).sum(dim=-1)  # (R, B)
         B = ib.shape[1]
-        common = (self.eta, self.m, B, self.j, yb[..., None], self.strong[rix, ib][..., None], margin[..., None])
+        common = (self.eta, self.m, B, self.j, yb[..., None], d.take(self.strong, t)[..., None], margin[..., None])
         d_gamma = fn["gamma"](*common, self.u_norm2, z[..., 0])  # (R, B, K)
         d_zeta = fn["zeta"](*common, self.v_norm2, z[..., 1])
         new = alpha.clone()
         new[..., 0] += self.j * d_gamma.sum(dim=1)
         new[..., 1] += self.j * d_zeta.sum(dim=1)
+        xi_norm2 = d.take(self.xi_norm2, t)  # (R, B, P - 2)
         for p in range(3, self.P + 1):
             k = p - 3
-            d_rho = fn[f"rho_{p}"](*common, self.xi_norm2[rix, ib, k][..., None], z[..., p - 1])  # (R, B, K)
+            d_rho = fn[f"rho_{p}"](*common, xi_norm2[..., k, None], z[..., p - 1])  # (R, B, K)
             col = 2 + ib * self.n_noise_patches + k  # (R, B)
             new.scatter_add_(2, col[:, None, :].expand(-1, new.shape[1], -1), d_rho.transpose(1, 2).to(new.dtype))
         return new, margin

@@ -40,7 +40,7 @@ SCHEMA: dict[str, tuple[tuple[str, ...], str]] = {
     "p_weak": (("run",), "weak-data probability of each run"),
     "sigma_0": (("run",), "initialisation scale of each run"),
     "status": (("run",), "'completed' or 'diverged'"),
-    "diverged_step": (("run",), "first step t whose weights W_t (or output) are non-finite; -1 if none"),
+    "diverged_step": (("run",), "first step t whose margins y f(W_t; x) are non-finite (T if only the final weights are); -1 if none"),
     "strong": (("run", "example"), "whether training example i carries the strong feature (s_i = 1)"),
     "y": (("run", "example"), "training label y_i in {-1, +1}"),
     "indices": (("run", "step", "batch"), "training-example index sampled at step t"),

@@ -66,3 +66,26 @@ def test_second_layer_is_exact_in_float64():
     """Regression: 1/m was computed in float32 and cast, off by 3e-8 for m = 3 (found by `benosc verify --search`)."""
     a = second_layer(3, dtype=torch.float64, device=torch.device("cpu"))
     assert a[0].item() == 1 / 3 and a[-1].item() == -1 / 3
+
+
+@given(
+    q=st.sampled_from([1.0, 2.0, 3.0]),
+    loss=st.sampled_from(["square", "logistic"]),
+    F=st.sampled_from([1, 3]),
+    B=st.integers(1, 4),
+    seed=st.integers(0, 2**31 - 1),
+)
+def test_fused_sgd_step_equals_gradient_step(q, loss, F, B, seed):
+    from benosc.simulate.network import sgd_step
+
+    g = torch.Generator().manual_seed(seed)
+    R, m, P, d = 3, 3, 3, 7
+    W = torch.randn(R, 2 * m, F, d, generator=g, dtype=torch.float64)
+    X = torch.randn(R, B, P, d, generator=g, dtype=torch.float64)
+    y = torch.randint(0, 2, (R, B), generator=g).to(torch.float64) * 2 - 1
+    eta = torch.rand(R, generator=g, dtype=torch.float64)
+    a = second_layer(m, dtype=torch.float64, device=torch.device("cpu"))
+    W_new, margin = sgd_step(W, X, y, a, q, loss, eta)
+    margin_ref, G = margin_and_grad(W, X, y, a, q, loss)
+    torch.testing.assert_close(margin, margin_ref, **tolerance("float64"))
+    torch.testing.assert_close(W_new, W - eta[:, None, None, None] * G, **tolerance("float64"))

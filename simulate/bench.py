@@ -1,0 +1,160 @@
+"""Benchmarks: run-steps per second (runs x SGD steps / wall time) of every engine.
+
+Each case times the engine's step loop (the hot path, no recording) over a
+fixed number of steps: one warm-up repeat, then ``repeats`` timed repeats;
+the median, min and max are reported, with the device, the tensor memory of
+the case and its speed-up over the naive baseline (:mod:`benosc.simulate.naive`)
+measured in the same invocation.  A separate case times ``simulate`` with
+recording at the default strides against the bare loop (recording overhead).
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+from dataclasses import asdict, dataclass
+from typing import Callable
+
+import numpy as np
+import torch
+
+from benosc.config import Config
+from benosc.simulate.engine import TORCH_DTYPES, DeviceInputs, make_stepper, resolve_device, simulate
+from benosc.simulate.grid import expand_grid, prepare_inputs
+from benosc.simulate.naive import naive_run
+
+__all__ = ["Case", "SIZES", "run_bench"]
+
+SIZES = {
+    "paper": {"d": 64, "n": 16, "m": 8},
+    "large": {"d": 1024, "n": 64, "m": 32},
+}
+
+
+@dataclass
+class Case:
+    engine: str
+    size: str
+    R: int
+    dtype: str
+    device: str
+    steps: int
+    repeats: int
+    run_steps_per_s: float
+    min_run_steps_per_s: float
+    max_run_steps_per_s: float
+    tensor_bytes: int
+    speedup_vs_naive: float | None = None
+    note: str = ""
+
+    def to_dict(self):
+        return asdict(self)
+
+
+def _config(size: str, dtype: str, device: str, steps: int) -> Config:
+    return Config().replace(**SIZES[size], dtype=dtype, device=device, steps=steps, n_test=32, n_test_weak=32, eta=1.2 * SIZES[size]["m"] / 4)
+
+
+def _time(fn: Callable[[], None], repeats: int, sync: Callable[[], None]) -> list[float]:
+    fn()
+    sync()
+    out = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        fn()
+        sync()
+        out.append(time.perf_counter() - t0)
+    return out
+
+
+def _bytes(*tensors) -> int:
+    return int(sum(t.numel() * t.element_size() for t in tensors))
+
+
+def bench_engine(engine: str, size: str, R: int, dtype: str, device: str, steps: int, repeats: int) -> Case:
+    cfg = _config(size, dtype, device, steps)
+    dev_t = resolve_device(device)
+    inp = prepare_inputs(expand_grid(cfg, {"seed": list(range(R))}))
+    dev = DeviceInputs(inp, dev_t, TORCH_DTYPES[dtype])
+    stepper = make_stepper(engine, cfg, dev)
+    sync = torch.cuda.synchronize if dev_t.type == "cuda" else (lambda: None)
+    if dev_t.type == "cuda":
+        torch.cuda.reset_peak_memory_stats()
+
+    def loop() -> None:
+        s = stepper.initial()
+        for t in range(steps):
+            s, _ = stepper.step(s, t)
+
+    times = _time(loop, repeats, sync)
+    rates = [R * steps / t for t in times]
+    mem = torch.cuda.max_memory_allocated() if dev_t.type == "cuda" else _bytes(
+        *[getattr(dev, f) for f in ("X", "y", "W0", "basis", "coord", "indices")], stepper.initial()
+    )
+    return Case(engine, size, R, dtype, str(dev_t), steps, repeats, statistics.median(rates), min(rates), max(rates), int(mem))
+
+
+def bench_naive(size: str, dtype: str, steps: int, repeats: int) -> Case:
+    cfg = _config(size, dtype, "cpu", steps)
+    inp = prepare_inputs(expand_grid(cfg))
+    X, y, W0, idx = (getattr(inp, f)[0].astype(dtype) if getattr(inp, f).dtype.kind == "f" else getattr(inp, f)[0] for f in ("X", "y", "W0", "indices"))
+    times = _time(lambda: naive_run(X, y, W0[:, 0, :], idx, cfg.training.eta, cfg.network.q), repeats, lambda: None)
+    rates = [steps / t for t in times]
+    return Case("naive", size, 1, dtype, "cpu", steps, repeats, statistics.median(rates), min(rates), max(rates), int(X.nbytes + W0.nbytes))
+
+
+def bench_recording(size: str, R: int, dtype: str, device: str, steps: int, repeats: int) -> tuple[Case, Case]:
+    """simulate() with default recording strides vs the bare step loop, same runs and steps."""
+    bare = bench_engine("full", size, R, dtype, device, steps, repeats)
+    cfg = _config(size, dtype, device, steps)
+    grid = {"seed": list(range(R))}
+    inp = prepare_inputs(expand_grid(cfg, grid))
+    walls = []
+    simulate(cfg, grid, inputs=inp)
+    for _ in range(repeats):
+        walls.append(simulate(cfg, grid, inputs=inp).trajectory.meta["wall_time_s"])
+    rates = [R * steps / w for w in walls]
+    rec = Case("full+recording", size, R, dtype, bare.device, steps, repeats, statistics.median(rates), min(rates), max(rates), bare.tensor_bytes,
+               note=f"record_every={cfg.training.record_every}, eval_every={cfg.training.eval_every}, n_test=n_test_weak=32")
+    return bare, rec
+
+
+def run_bench(*, quick: bool = False, device: str = "auto", repeats: int = 5, progress: Callable[[str], None] | None = None) -> dict:
+    """All cases (or the ``quick`` subset); returns {'cases': [...], 'recording_overhead': ..., 'machine': ...}."""
+    say = progress or (lambda s: None)
+    dev = str(resolve_device(device))
+    on_gpu = dev.startswith("cuda")
+    sizes = ["paper"] if quick else ["paper", "large"]
+    dtypes = ["float32"] if quick else ["float32", "float64"]
+    cases: list[Case] = []
+    for size in sizes:
+        big = size == "large"
+        for dtype in dtypes:
+            say(f"naive baseline, {size}, {dtype}")
+            naive = bench_naive(size, dtype, steps=100 if big else (300 if quick else 1000), repeats=repeats)
+            cases.append(naive)
+            Rs = [1, 64, 1024] + ([16384, 65536] if on_gpu else [])
+            for R in Rs:
+                steps = max(5, int((200 if quick else 600) * (64 / max(R, 64)) ** 0.5)) if not big else max(3, int(60 / max(1, R / 64)))
+                for engine in ("full", "reduced"):
+                    if engine == "reduced" and R == 1 and quick:
+                        continue
+                    say(f"{engine}, {size}, R={R}, {dtype}")
+                    try:
+                        c = bench_engine(engine, size, R, dtype, device, steps, repeats)
+                    except (MemoryError, RuntimeError) as exc:  # noqa: PERF203 - report, do not abort the suite
+                        c = Case(engine, size, R, dtype, dev, steps, 0, float("nan"), float("nan"), float("nan"), 0, note=f"not run: {exc}"[:200])
+                    c.speedup_vs_naive = c.run_steps_per_s / naive.run_steps_per_s if np.isfinite(c.run_steps_per_s) else None
+                    cases.append(c)
+    say("recording overhead")
+    bare, rec = bench_recording("paper", 1024, "float32", device, steps=4000 if not quick else 3000, repeats=repeats if not quick else 3)
+    naive0 = next(c for c in cases if c.engine == "naive" and c.size == "paper" and c.dtype == "float32")
+    for c in (bare, rec):
+        c.speedup_vs_naive = c.run_steps_per_s / naive0.run_steps_per_s
+    return {
+        "device": dev,
+        "torch": torch.__version__,
+        "threads": torch.get_num_threads(),
+        "cases": [c.to_dict() for c in cases],
+        "recording": {"bare": bare.to_dict(), "recorded": rec.to_dict(), "overhead": bare.run_steps_per_s / rec.run_steps_per_s - 1},
+    }
