@@ -76,7 +76,7 @@ def bench_engine(engine: str, size: str, R: int, dtype: str, device: str, steps:
     dev_t = resolve_device(device)
     inp = prepare_inputs(expand_grid(cfg, {"seed": list(range(R))}))
     dev = DeviceInputs(inp, dev_t, TORCH_DTYPES[dtype])
-    stepper = make_stepper(engine, cfg, dev)
+    stepper = make_stepper(engine, cfg, dev, inplace=True)  # as in simulate()
     sync = torch.cuda.synchronize if dev_t.type == "cuda" else (lambda: None)
     if dev_t.type == "cuda":
         torch.cuda.reset_peak_memory_stats()

@@ -128,12 +128,17 @@ class DeviceInputs:
 
 
 class FullStepper:
-    """SGD on the weights themselves: state W (R, 2m, F, d)."""
+    """SGD on the weights themselves: state W (R, 2m, F, d).
+
+    With ``inplace`` a step overwrites the state it is given (the simulation
+    loop); without, it returns a new tensor (teacher-forced comparisons).
+    """
 
     name = "full"
 
-    def __init__(self, config: Config, dev: DeviceInputs) -> None:
+    def __init__(self, config: Config, dev: DeviceInputs, *, inplace: bool = False) -> None:
         self.dev = dev
+        self.inplace = inplace
         self.q, self.loss = config.network.q, config.training.loss
         self.a = second_layer(config.network.m, dtype=dev.dtype, device=dev.device)
 
@@ -143,20 +148,20 @@ class FullStepper:
     def step(self, W: torch.Tensor, t: int) -> tuple[torch.Tensor, torch.Tensor]:
         """(W_{t+1}, margins y f(W_t; x) of the batch of step t)."""
         _, Xb, yb = self.dev.batch(t)
-        return sgd_step(W, Xb, yb, self.a, self.q, self.loss, self.dev.eta)
+        return sgd_step(W, Xb, yb, self.a, self.q, self.loss, self.dev.eta, inplace=self.inplace)
 
     def weights(self, W: torch.Tensor) -> torch.Tensor:
         return W
 
 
-def make_stepper(engine: str, config: Config, dev: DeviceInputs):
+def make_stepper(engine: str, config: Config, dev: DeviceInputs, *, inplace: bool = False):
     """The stepper of ``engine``: 'full' (the network) or 'reduced' (derived recursions)."""
     if engine == "full":
-        return FullStepper(config, dev)
+        return FullStepper(config, dev, inplace=inplace)
     if engine == "reduced":
         from benosc.simulate.reduced import ReducedStepper
 
-        return ReducedStepper(config, dev)
+        return ReducedStepper(config, dev, inplace=inplace)
     raise ConfigError("engine", engine, "must be one of full, reduced")
 
 
@@ -195,7 +200,7 @@ def simulate(
         raise ValueError(f"inputs: {np_inputs.X.shape[0]} runs given for a grid of {len(runs)} runs")
     t_start = time.perf_counter()
     dev = DeviceInputs(np_inputs, device, dtype)
-    stepper = make_stepper(engine, config, dev)
+    stepper = make_stepper(engine, config, dev, inplace=True)
 
     m, q, loss = config.network.m, config.network.q, config.training.loss
     a = second_layer(m, dtype=dtype, device=device)
@@ -226,7 +231,7 @@ def simulate(
 
     def snapshot(W: torch.Tensor, i: int) -> None:
         # coordinates of sum_f (w_f(t) - w_f(0)) in the basis (u/|u|^2, v/|v|^2, xi/|xi|^2)
-        c = torch.einsum("rkd,rid->rki", (W - W0).sum(dim=2), coord).reshape(R, 2, m, -1)
+        c = torch.bmm((W - W0).sum(dim=2), coord.transpose(1, 2)).reshape(R, 2, m, -1)
         rec["gamma"][:, i] = sign * c[..., 0]
         rec["zeta"][:, i] = sign * c[..., 1]
         rho = c[..., 2:].abs()

@@ -42,14 +42,17 @@ def second_layer(m: int, *, dtype: torch.dtype, device: torch.device) -> torch.T
 
 
 def activation(z: torch.Tensor, q: float) -> torch.Tensor:
-    """sigma(z) = max(z, 0)^q."""
-    return torch.relu(z).pow(q)
+    """sigma(z) = max(z, 0)^q (q = 2 as one multiply: the same bits as pow, one pass less)."""
+    h = torch.relu(z)
+    return h * h if q == 2.0 else h.pow(q)
 
 
 def activation_grad(z: torch.Tensor, q: float) -> torch.Tensor:
     """sigma'(z) = q max(z, 0)^(q-1), and 1[z > 0] for q = 1."""
     if q == 1.0:
         return (z > 0).to(z.dtype)
+    if q == 2.0:
+        return 2.0 * torch.relu(z)
     return q * torch.relu(z).pow(q - 1.0)
 
 
@@ -66,6 +69,10 @@ def preactivations(W: torch.Tensor, X: torch.Tensor) -> torch.Tensor:
 
 def output(W: torch.Tensor, X: torch.Tensor, a: torch.Tensor, q: float) -> torch.Tensor:
     """f(W; x) for every run and example: W (R, K, F, d), X (R, B, P, d) -> (R, B)."""
+    if W.shape[2] == 1:  # shared filters: one batched matrix product, z laid out (R, B, P, K)
+        R, B, P, d = X.shape
+        z = torch.bmm(X.reshape(R, B * P, d), W.view(R, W.shape[1], d).transpose(1, 2)).view(R, B, P, -1)
+        return _readout(activation(z, q).sum(dim=2), a)
     return _readout(activation(preactivations(W, X), q).sum(dim=3), a)
 
 
@@ -122,16 +129,21 @@ def sgd_step(
     q: float,
     loss: str,
     eta: torch.Tensor,
+    *,
+    inplace: bool = False,
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """One SGD step W - eta dL/dW for every run, and the margins; eta (R,).
 
     Same mathematics as :func:`margin_and_grad`; for shared filters it is laid
     out as two batched matrix products, the second one fused with the update
-    (``baddbmm``), with eta folded into the per-example coefficients.
+    (``baddbmm``), with eta folded into the per-example coefficients.  With
+    ``inplace`` the update overwrites W (one pass over the weights less).
     Per-patch filters take the general path.
     """
     if W.shape[2] != 1:
         margin, G = margin_and_grad(W, X, y, a, q, loss)
+        if inplace:
+            return W.sub_(eta[:, None, None, None] * G), margin
         return W - eta[:, None, None, None] * G, margin
     R, B, P, d = X.shape
     K = W.shape[1]
@@ -141,5 +153,8 @@ def sgd_step(
     margin = y * _readout(activation(z, q).sum(dim=2), a)  # (R, B)
     c = loss_grad(margin, loss) * y * (eta[:, None] / B)  # (R, B)
     coef = activation_grad(z, q) * (c[:, :, None, None] * a)  # (R, B, P, K)
-    W_new = torch.baddbmm(Wk, coef.view(R, B * P, K).transpose(1, 2), Xf, alpha=-1.0)
-    return W_new.view(R, K, 1, d), margin
+    coefT = coef.view(R, B * P, K).transpose(1, 2)
+    if inplace:
+        Wk.baddbmm_(coefT, Xf, alpha=-1.0)
+        return W, margin
+    return torch.baddbmm(Wk, coefT, Xf, alpha=-1.0).view(R, K, 1, d), margin

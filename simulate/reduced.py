@@ -45,8 +45,9 @@ class ReducedStepper:
 
     name = "reduced"
 
-    def __init__(self, config: Config, dev) -> None:
+    def __init__(self, config: Config, dev, *, inplace: bool = False) -> None:
         self.dev = dev
+        self.inplace = inplace
         self.fn = generated_recursions(ModelSpec.from_config(config))
         P, m = config.data.P, config.network.m
         self.P, self.m, self.n_noise_patches = P, m, P - 2
@@ -94,7 +95,7 @@ class ReducedStepper:
         common = (self.eta, self.m, B, self.j, yb[..., None], d.take(self.strong, t)[..., None], margin[..., None])
         d_gamma = fn["gamma"](*common, self.u_norm2, z[..., 0])  # (R, B, K)
         d_zeta = fn["zeta"](*common, self.v_norm2, z[..., 1])
-        new = alpha.clone()
+        new = alpha if self.inplace else alpha.clone()
         new[..., 0] += self.j * d_gamma.sum(dim=1)
         new[..., 1] += self.j * d_zeta.sum(dim=1)
         xi_norm2 = d.take(self.xi_norm2, t)  # (R, B, P - 2)
