@@ -17,7 +17,7 @@ from benosc.simulate.trajectory import Trajectory
 from benosc.verify.verdict import Verdict, aggregate
 
 __all__ = [
-    "oscillation_window_fraction",
+    "oscillation_window_amplitude",
     "weak_component",
     "hitting_step",
     "check_decomposition",
@@ -37,13 +37,16 @@ def _runs_at(traj: Trajectory, eta: float) -> np.ndarray:
     return np.flatnonzero(np.isclose(traj.eta, eta) & (traj.status == "completed"))
 
 
-def oscillation_window_fraction(traj: Trajectory, delta: float, window: tuple[int, int]) -> np.ndarray:
-    """Fraction of strong steps in [window) with |y f - 1| >= delta, per run (R,); NaN if none."""
+def oscillation_window_amplitude(traj: Trajectory, window: tuple[int, int]) -> np.ndarray:
+    """Mean of |y f - 1| over the strong steps in [window), per run (R,); NaN if none."""
     lo, hi = window
     strong = traj.sampled_strong()[:, lo:hi]
-    hit = (np.abs(traj.margin[:, lo:hi] - 1) >= delta) & strong
+    res = np.where(strong, np.abs(traj.margin[:, lo:hi] - 1), 0.0)
     with np.errstate(invalid="ignore", divide="ignore"):
-        return hit.sum(axis=(1, 2)) / strong.sum(axis=(1, 2))
+        return res.sum(axis=(1, 2)) / strong.sum(axis=(1, 2))
+
+
+OSCILLATING = 0.05  # mean |y f - 1| on strong steps above which a run counts as oscillating
 
 
 def weak_component(traj: Trajectory) -> np.ndarray:
@@ -84,26 +87,31 @@ def check_decomposition(one_step_errors: np.ndarray, full: Trajectory, reduced: 
     )
 
 
-def check_threshold(sweeps: dict[str, Trajectory], eta_crit: float, *, delta: float = 0.2, window: tuple[int, int] = (500, 2500)) -> Verdict:
-    """Oscillating fraction >= 0.5 exactly for the runs above eta_crit (runs within 10% are not judged)."""
+def check_threshold(sweeps: dict[str, Trajectory], eta_crit: float, *, window: tuple[int, int] = (500, 2500)) -> Verdict:
+    """Mean |y f - 1| on strong steps >= 0.05 exactly for the runs above eta_crit (runs within 10% not judged).
+
+    The amplitude, not a fraction above delta: at 1.1 eta_crit one branch of the
+    period-2 orbit has |1 - f| = 0.246, so a delta = 0.25 fraction sits at 0.5
+    by construction there.
+    """
     outcomes, rows = [], []
     for engine, traj in sweeps.items():
-        frac = oscillation_window_fraction(traj, delta, window)
+        amp = oscillation_window_amplitude(traj, window)
         for r in range(traj.n_runs):
             ratio = float(traj.eta[r] / eta_crit)
-            judged = abs(ratio - 1) >= 0.1 and traj.status[r] == "completed" and np.isfinite(frac[r])
+            judged = abs(ratio - 1) >= 0.1 and traj.status[r] == "completed" and np.isfinite(amp[r])
             predicted_osc = ratio > 1
-            ok = bool(frac[r] >= 0.5) == predicted_osc
-            rows.append((engine, float(traj.eta[r]), ratio, float(frac[r]), predicted_osc, bool(judged), ok))
+            ok = bool(amp[r] >= OSCILLATING) == predicted_osc
+            rows.append((engine, float(traj.eta[r]), ratio, float(amp[r]), predicted_osc, bool(judged), ok))
             if judged:
                 outcomes.append(ok)
     status = "pass" if outcomes and all(outcomes) else ("fail" if outcomes else "inconclusive")
-    wrong = [f"{e} eta={eta:g}: {f:.2f}" for e, eta, _, f, _, j, ok in rows if j and not ok]
+    wrong = [f"{e} eta={eta:g}: {a:.3g}" for e, eta, _, a, _, j, ok in rows if j and not ok]
     return Verdict(
         "threshold", status,
-        measured="; ".join(f"{e} {eta:g}: {f:.2f}" for e, eta, _, f, _, _, _ in rows),
+        measured="mean |y f - 1| on strong steps: " + "; ".join(f"{e} {eta:g}: {a:.3g}" for e, eta, _, a, _, _, _ in rows),
         predicted=f"oscillating iff eta > eta_crit = {eta_crit:.4g}",
-        tolerance=f"fraction of strong steps with |y f - 1| >= {delta} in steps [{window[0]}, {window[1]}) is >= 0.5 iff above",
+        tolerance=f"mean |y f - 1| on strong steps in [{window[0]}, {window[1]}) >= {OSCILLATING} iff above",
         details=("wrong side: " + ", ".join(wrong)) if wrong else f"{len(outcomes)} runs judged",
         data={"rows": rows, "eta_crit": eta_crit},
     )

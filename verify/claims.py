@@ -42,9 +42,9 @@ CATALOGUE: tuple[Claim, ...] = (
         "threshold",
         "Strong-data residual converges for eta below the derived threshold and keeps oscillating above it.",
         "Theorem 2 / Assumption 3 lower end; derived eta_crit = m/(q^2 ||u||^2)",
-        "fraction of strong steps with |y f - 1| >= delta in steps [500, 2500), full and reduced engines, "
+        "mean |y f - 1| over strong steps in steps [500, 2500), full and reduced engines, "
         "eta = 0.8, 0.9, 1.1, 1.2 x eta_crit",
-        "< 0.5 below eta_crit, >= 0.5 above",
+        "< 0.05 below eta_crit, >= 0.05 above",
         "runs within 10% of eta_crit are not judged",
         "strong data present (p_weak < 1)",
     ),

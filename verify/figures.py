@@ -47,9 +47,9 @@ def plot_verdict(v: Verdict, folder: Path) -> str | None:
             rows = [r for r in d["rows"] if r[0] == engine]
             ax.plot([r[2] for r in rows], [r[3] for r in rows], marker, label=engine, ms=8)
         ax.axvline(1.0, color="k", ls="--", lw=1, label="derived eta_crit")
-        ax.axhline(0.5, color="grey", ls=":", lw=1)
+        ax.axhline(0.05, color="grey", ls=":", lw=1, label="0.05")
         ax.set_xlabel("eta / eta_crit")
-        ax.set_ylabel("oscillating fraction of strong steps")
+        ax.set_ylabel("mean |y f - 1| on strong steps")
         ax.legend(fontsize=8)
         _title(ax, v, "oscillation switches on at the derived threshold")
     elif v.claim == "accumulation" and d.get("curves"):

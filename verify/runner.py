@@ -123,7 +123,7 @@ def run_verification(
         etas = [round(f * eta_c, 6) for f in (0.8, 0.9, 1.1, 1.2)]
         cfg = config.replace(steps=max(2500, 1))
         sweeps = timed("threshold", lambda: {e: simulate(cfg, {"eta": etas, "seed": seeds[:1]}, engine=e).trajectory for e in ("full", "reduced")})
-        verdicts.append(C.check_threshold(sweeps, eta_c, delta=delta))
+        verdicts.append(C.check_threshold(sweeps, eta_c))
 
     if "accumulation" in claims:
         verdicts.append(C.check_accumulation(main, eta_large, delta=delta))

@@ -137,8 +137,8 @@ def claim_holds(claim: str, base: Config, ex: dict[str, Any]) -> tuple[bool, str
         tr = simulate(cfg).trajectory
         if tr.status[0] != "completed":
             return False, f"diverged at step {int(tr.diverged_step[0])}"
-        frac = float(C.oscillation_window_fraction(tr, 0.25, (500, 2500))[0])
-        return (frac >= 0.5) == (ex["eta_ratio"] > 1), f"oscillating fraction {frac:.2f} at eta/eta_crit = {ex['eta_ratio']:.3f}"
+        amp = float(C.oscillation_window_amplitude(tr, (500, 2500))[0])
+        return (amp >= C.OSCILLATING) == (ex["eta_ratio"] > 1), f"mean |y f - 1| on strong steps {amp:.3g} at eta/eta_crit = {ex['eta_ratio']:.3f}"
     if claim == "weak-growth":
         m, u = ex["m"], ex["u_norm"]
         v = ex["v_ratio"] * u

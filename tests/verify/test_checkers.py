@@ -56,9 +56,9 @@ def sweeps():
 
 
 def test_threshold_passes_at_the_derived_threshold_and_fails_at_a_wrong_one(sweeps):
-    assert C.check_threshold(sweeps, 2.0, delta=0.25).status == "pass"
-    assert C.check_threshold(sweeps, 1.45, delta=0.25).status == "fail"  # claims 1.6 and 1.8 oscillate
-    assert C.check_threshold(sweeps, 2.8, delta=0.25).status == "fail"  # claims 2.2, 2.4 converge
+    assert C.check_threshold(sweeps, 2.0).status == "pass"
+    assert C.check_threshold(sweeps, 1.45).status == "fail"  # claims 1.6 and 1.8 oscillate
+    assert C.check_threshold(sweeps, 2.8).status == "fail"  # claims 2.2, 2.4 converge
 
 
 def test_accumulation_holds_above_and_fails_below_threshold(main):
