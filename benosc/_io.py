@@ -7,13 +7,15 @@ most a stray ``.tmp-*`` file, never a truncated result.
 from __future__ import annotations
 
 import contextlib
+import io
 import json
+import math
 import os
 import tempfile
 from pathlib import Path
 from typing import IO, Any, Iterator
 
-__all__ = ["atomic_open", "write_json", "write_text"]
+__all__ = ["atomic_open", "write_json", "write_text", "json_clean", "save_figure"]
 
 
 @contextlib.contextmanager
@@ -46,3 +48,30 @@ def write_text(path: str | Path, text: str) -> None:
 def write_json(path: str | Path, obj: Any) -> None:
     """Write ``obj`` as indented JSON to ``path`` atomically."""
     write_text(path, json.dumps(obj, indent=2, sort_keys=False) + "\n")
+
+
+def json_clean(obj: Any) -> Any:
+    """Plain JSON data: NaN / inf -> None, numpy scalars and arrays -> Python numbers and lists."""
+    if isinstance(obj, float):
+        return obj if math.isfinite(obj) else None
+    if isinstance(obj, dict):
+        return {k: json_clean(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [json_clean(v) for v in obj]
+    if hasattr(obj, "item") and getattr(obj, "ndim", 1) == 0:
+        return json_clean(obj.item())
+    if hasattr(obj, "tolist"):
+        return json_clean(obj.tolist())
+    return obj
+
+
+def save_figure(fig: Any, path: str | Path, *, dpi: int = 110) -> Path:
+    """Render a matplotlib figure to PNG, close it, and write it to ``path`` atomically."""
+    import matplotlib.pyplot as plt
+
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight")
+    plt.close(fig)
+    with atomic_open(path, "wb") as fh:
+        fh.write(buf.getvalue())
+    return Path(path)

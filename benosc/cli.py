@@ -15,6 +15,7 @@ import tomllib
 from pathlib import Path
 from typing import Any, NoReturn, Sequence
 
+from benosc._io import json_clean
 from benosc.config import Config, ConfigError, load_config
 
 __all__ = ["main", "UsageError"]
@@ -67,15 +68,18 @@ def _check_out(path: Path) -> None:
         raise UsageError(f"argument --out: {str(path)!r} is not writable")
 
 
-def _clean(obj: Any) -> Any:
-    """Replace NaN / inf by None so that the JSON is strict."""
-    if isinstance(obj, float):
-        return obj if math.isfinite(obj) else None
-    if isinstance(obj, dict):
-        return {k: _clean(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [_clean(v) for v in obj]
-    return obj
+def _add_run_options(p: argparse.ArgumentParser, *, out_default: str) -> None:
+    """Options shared by the commands that simulate: configuration, overrides, output."""
+    p.add_argument("--config", metavar="FILE", help="TOML configuration ([data], [network], [training])")
+    p.add_argument("--steps", metavar="T", type=int, help="SGD steps (overrides training.steps)")
+    p.add_argument(
+        "--set",
+        metavar="FIELD=VALUE",
+        action="append",
+        help="override any configuration field, e.g. --set v_norm=0.05 --set dtype=float64 (repeatable)",
+    )
+    p.add_argument("--out", metavar="DIR", default=out_default, help=f"output folder (default: {out_default})")
+    p.add_argument("--json", action="store_true", help="print one JSON object instead of the table")
 
 
 # --------------------------------------------------------------------- simulate
@@ -89,7 +93,7 @@ def _add_simulate(sub: argparse._SubParsersAction) -> None:
             "and write the trajectory, replay bundles and figures into --out."
         ),
     )
-    p.add_argument("--config", metavar="FILE", help="TOML configuration ([data], [network], [training])")
+    _add_run_options(p, out_default="benosc-out")
     p.add_argument(
         "--eta",
         metavar="ETA",
@@ -101,21 +105,12 @@ def _add_simulate(sub: argparse._SubParsersAction) -> None:
         ),
     )
     p.add_argument("--seeds", metavar="N", type=int, default=5, help="seeds per learning rate: seed, seed+1, ... (default 5)")
-    p.add_argument("--steps", metavar="T", type=int, help="SGD steps (overrides training.steps)")
-    p.add_argument(
-        "--set",
-        metavar="FIELD=VALUE",
-        action="append",
-        help="override any configuration field, e.g. --set v_norm=0.05 --set dtype=float64 (repeatable)",
-    )
     p.add_argument(
         "--engine",
         choices=("full", "reduced"),
         default="full",
         help="full: SGD on the network's weights; reduced: the derived coefficient recursions (default full)",
     )
-    p.add_argument("--out", metavar="DIR", default="benosc-out", help="output folder (default: benosc-out)")
-    p.add_argument("--json", action="store_true", help="print one JSON object instead of the table")
     p.add_argument("--no-figures", action="store_true", help="do not write figures")
     p.add_argument("--no-replay", action="store_true", help="do not write replay bundles")
     p.set_defaults(handler=_cmd_simulate)
@@ -164,7 +159,7 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
             "groups": [g.to_dict() for g in summarize(traj)],
             "runs": run_records(traj),
         }
-        print(json.dumps(_clean(obj), indent=2, allow_nan=False))
+        print(json.dumps(json_clean(obj), indent=2, allow_nan=False))
         return 0
     _print_simulate_table(traj, config, out, figures, replay=not args.no_replay)
     return 0
@@ -420,16 +415,12 @@ def _add_verify(sub: argparse._SubParsersAction) -> None:
             "every claim, print a table of verdicts and write verify.md, verify.json and figures into --out."
         ),
     )
-    p.add_argument("--config", metavar="FILE", help="TOML configuration ([data], [network], [training])")
+    _add_run_options(p, out_default="benosc-verify")
     p.add_argument("--eta-large", metavar="X", type=float, default=SIMULATE_DEFAULT_ETAS[1], help=f"large learning rate (default {SIMULATE_DEFAULT_ETAS[1]})")
     p.add_argument("--eta-small", metavar="Y", type=float, default=SIMULATE_DEFAULT_ETAS[0], help=f"small learning rate (default {SIMULATE_DEFAULT_ETAS[0]})")
     p.add_argument("--seeds", metavar="N", type=int, default=5, help="seeds per learning rate (default 5)")
     p.add_argument("--claims", metavar="ID", nargs="+", choices=CLAIM_IDS, help=f"claims to check (default all): {', '.join(CLAIM_IDS)}")
     p.add_argument("--delta", metavar="D", type=float, default=0.25, help="oscillation level of Assumption 4, in (0, 1) (default 0.25)")
-    p.add_argument("--steps", metavar="T", type=int, help="SGD steps (overrides training.steps)")
-    p.add_argument("--set", metavar="FIELD=VALUE", action="append", help="override any configuration field (repeatable)")
-    p.add_argument("--out", metavar="DIR", default="benosc-verify", help="output folder (default: benosc-verify)")
-    p.add_argument("--json", action="store_true", help="print one JSON object instead of the table")
     p.add_argument("--search", metavar="N", type=int, help="let Hypothesis search up to N regimes inside each selected claim's region for a counterexample")
     p.add_argument("--reproduce", action="store_true", help="reproduce the paper's experiment (d=64, n=16, m=8, 5 seeds) instead")
     p.set_defaults(handler=_cmd_verify)
@@ -499,7 +490,7 @@ def _cmd_search(args: argparse.Namespace, config: Config, claims: list[str], out
     obj = {"search": [r.to_dict() for r in results], "max_examples": args.search}
     write_json(out / "search.json", obj)
     if args.json:
-        print(json.dumps(_clean(obj), indent=2))
+        print(json.dumps(json_clean(obj), indent=2))
     else:
         console = Console()
         for r in results:
@@ -523,9 +514,9 @@ def _cmd_reproduce(args: argparse.Namespace, config: Config, out: Path) -> int:
     with Console(stderr=True).status("simulating the paper's experiment"):
         rows = reproduce(config, eta_small=args.eta_small, eta_large=args.eta_large, seeds=seeds)
     obj = {"config": config.replace(d=64, n=16, m=8).to_dict(), "seeds": seeds, "rows": [r.to_dict() for r in rows]}
-    write_json(out / "reproduce.json", _clean(obj))
+    write_json(out / "reproduce.json", json_clean(obj))
     if args.json:
-        print(json.dumps(_clean(obj), indent=2))
+        print(json.dumps(json_clean(obj), indent=2))
         return 0
     table = Table(title=f"The paper's experiment: d=64, n=16, m=8, {len(seeds)} seeds (mean ± std, %)")
     for col in ("eta", "runs", "test acc, 32 points (4 weak-only)", "of which weak-only 4", "paper", f"fresh test ({config.data.n_test})", f"weak-only test ({config.data.n_test_weak})"):
@@ -596,7 +587,7 @@ def _cmd_bench(args: argparse.Namespace) -> int:
     with Console(stderr=True).status("benchmarking") as status:
         res = run_bench(quick=args.quick, device=args.device, repeats=args.repeats, progress=lambda s: status.update(s) if not args.json else None)
     if args.json:
-        print(json.dumps(_clean(res), indent=2))
+        print(json.dumps(json_clean(res), indent=2))
         return 0
     table = Table(title=f"benosc bench on {res['device']} ({res['threads']} threads, torch {res['torch']}): run-steps/s, median of {args.repeats}")
     for col in ("engine", "size", "R", "dtype", "run-steps/s", "min-max", "vs naive", "tensor MB"):

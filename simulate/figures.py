@@ -7,7 +7,6 @@
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
 
 import matplotlib
@@ -16,7 +15,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-from benosc._io import atomic_open  # noqa: E402
+from benosc._io import save_figure  # noqa: E402
 from benosc.simulate.summary import summarize  # noqa: E402
 from benosc.simulate.trajectory import Trajectory  # noqa: E402
 
@@ -38,13 +37,8 @@ def _groups(traj: Trajectory) -> list[tuple[str, np.ndarray]]:
     return out
 
 
-def _save(fig: plt.Figure, path: Path) -> Path:
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=110, bbox_inches="tight")
-    plt.close(fig)
-    with atomic_open(path, "wb") as fh:
-        fh.write(buf.getvalue())
-    return path
+def _save(fig, path: Path):
+    return save_figure(fig, path, dpi=110)
 
 
 def plot_margins(traj: Trajectory, path: Path, *, delta: float = 0.2) -> Path:

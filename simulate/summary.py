@@ -16,7 +16,7 @@ import numpy as np
 from benosc.config import SWEEPABLE
 from benosc.simulate.trajectory import Trajectory
 
-__all__ = ["GroupSummary", "summarize", "run_records"]
+__all__ = ["GroupSummary", "summarize", "run_records", "mean_std"]
 
 
 @dataclass(frozen=True)
@@ -36,7 +36,8 @@ class GroupSummary:
         return asdict(self)
 
 
-def _mean_std(x: np.ndarray) -> tuple[float, float]:
+def mean_std(x: np.ndarray) -> tuple[float, float]:
+    """(mean, sample std) of the finite entries; (nan, nan) if none, std 0 for one."""
     x = x[np.isfinite(x)]
     if x.size == 0:
         return (float("nan"), float("nan"))
@@ -64,10 +65,10 @@ def summarize(traj: Trajectory, *, delta: float = 0.2) -> list[GroupSummary]:
                 runs=int(idx.sum()),
                 completed=int(ok.sum()),
                 diverged=int((idx & (a["status"] == "diverged")).sum()),
-                final_train_loss=_mean_std(traj.final("train_loss")[ok]),
-                test_acc=_mean_std(traj.final("test_acc")[ok]),
-                weak_test_acc=_mean_std(traj.final("weak_test_acc")[ok]),
-                oscillation_fraction=_mean_std(osc[ok]),
+                final_train_loss=mean_std(traj.final("train_loss")[ok]),
+                test_acc=mean_std(traj.final("test_acc")[ok]),
+                weak_test_acc=mean_std(traj.final("weak_test_acc")[ok]),
+                oscillation_fraction=mean_std(osc[ok]),
             )
         )
     return out

@@ -7,7 +7,6 @@
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
 
 import matplotlib
@@ -17,20 +16,15 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import sympy as sp  # noqa: E402
 
-from benosc._io import atomic_open  # noqa: E402
+from benosc._io import save_figure  # noqa: E402
 from benosc.theory import symbols as S  # noqa: E402
 from benosc.theory.statements import derive_statements  # noqa: E402
 
 __all__ = ["plot_bifurcation", "plot_growth", "thresholds"]
 
 
-def _save(fig, path: Path) -> Path:
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=120, bbox_inches="tight")
-    plt.close(fig)
-    with atomic_open(path, "wb") as fh:
-        fh.write(buf.getvalue())
-    return path
+def _save(fig, path: Path):
+    return save_figure(fig, path, dpi=120)
 
 
 def thresholds(m: float, u_norm: float) -> dict[str, float]:

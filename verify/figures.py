@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
 
 import matplotlib
@@ -11,19 +10,14 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-from benosc._io import atomic_open  # noqa: E402
+from benosc._io import save_figure  # noqa: E402
 from benosc.verify.verdict import Verdict  # noqa: E402
 
 __all__ = ["plot_verdict", "plot_assumption_map"]
 
 
 def _save(fig, path: Path) -> str:
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=100, bbox_inches="tight")
-    plt.close(fig)
-    with atomic_open(path, "wb") as fh:
-        fh.write(buf.getvalue())
-    return path.name
+    return save_figure(fig, path, dpi=100).name
 
 
 def _title(ax, v: Verdict, text: str) -> None:

@@ -8,17 +8,16 @@ from pathlib import Path
 from typing import Any
 
 import benosc
-from benosc._io import write_json, write_text
+from benosc._io import json_clean, write_json, write_text
 from benosc.verify.claims import get_claim
 from benosc.verify.figures import plot_assumption_map, plot_verdict
 from benosc.verify.runner import VerifyResult
-from benosc.verify.verdict import _clean
 
 __all__ = ["result_to_dict", "write_verify_report"]
 
 
 def result_to_dict(res: VerifyResult) -> dict[str, Any]:
-    return _clean(
+    return json_clean(
         {
             "benosc_version": benosc.__version__,
             "device": res.main.meta.get("device"),

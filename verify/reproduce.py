@@ -19,6 +19,7 @@ from benosc.config import Config
 from benosc.simulate import simulate
 from benosc.simulate.data import sample_points
 from benosc.simulate.network import output, second_layer
+from benosc.simulate.summary import mean_std
 
 __all__ = ["PAPER", "ReproRow", "paper_test_set", "reproduce"]
 
@@ -54,11 +55,6 @@ class ReproRow:
         return {k: getattr(self, k) for k in self.__dataclass_fields__}
 
 
-def _ms(x: np.ndarray) -> tuple[float, float]:
-    x = x[np.isfinite(x)]
-    return (float(x.mean()), float(x.std(ddof=1)) if x.size > 1 else 0.0) if x.size else (float("nan"), float("nan"))
-
-
 def reproduce(config: Config, *, eta_small: float, eta_large: float, seeds: Sequence[int]) -> list[ReproRow]:
     """Simulate both learning rates over ``seeds`` (one batch) and evaluate on the 32-point and the large test sets."""
     cfg = config.replace(d=64, n=16, m=8)
@@ -80,8 +76,8 @@ def reproduce(config: Config, *, eta_small: float, eta_large: float, seeds: Sequ
         ok = idx & (tr.status == "completed")
         rows.append(
             ReproRow(
-                eta, label, int(ok.sum()), int(idx.sum()), _ms(acc32[idx]), _ms(weak4[idx]),
-                _ms(np.where(ok, tr.final("test_acc"), np.nan)[idx]), _ms(np.where(ok, tr.final("weak_test_acc"), np.nan)[idx]),
+                eta, label, int(ok.sum()), int(idx.sum()), mean_std(acc32[idx]), mean_std(weak4[idx]),
+                mean_std(np.where(ok, tr.final("test_acc"), np.nan)[idx]), mean_std(np.where(ok, tr.final("weak_test_acc"), np.nan)[idx]),
                 PAPER[label],
             )
         )

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import math
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal, Sequence
+
+from benosc._io import json_clean
 
 __all__ = ["Verdict", "Status", "aggregate"]
 
@@ -26,22 +27,8 @@ class Verdict:
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
-        d["data"] = _clean(d["data"])
+        d["data"] = json_clean(d["data"])
         return d
-
-
-def _clean(obj: Any) -> Any:
-    if isinstance(obj, float):
-        return obj if math.isfinite(obj) else None
-    if isinstance(obj, dict):
-        return {k: _clean(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [_clean(v) for v in obj]
-    if hasattr(obj, "item") and getattr(obj, "ndim", 1) == 0:
-        return _clean(obj.item())
-    if hasattr(obj, "tolist"):
-        return _clean(obj.tolist())
-    return obj
 
 
 def aggregate(outcomes: Sequence[bool]) -> Status:
