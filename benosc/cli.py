@@ -128,7 +128,7 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
     out = Path(args.out)
     _check_out(out)
 
-    from benosc.simulate import simulate, summarize
+    from benosc.simulate import summarize
     from benosc.simulate.engine import resolve_device
     from benosc.simulate.grid import expand_grid
 
@@ -494,7 +494,7 @@ def _cmd_search(args: argparse.Namespace, config: Config, claims: list[str], out
     else:
         console = Console()
         for r in results:
-            head = f"[red]counterexample[/red]" if r.found else "[green]none found[/green]"
+            head = "[red]counterexample[/red]" if r.found else "[green]none found[/green]"
             console.print(f"[bold]{r.claim}[/bold]: {head} after {r.tried} regimes ({r.seconds:.0f} s); region: {r.region}")
             if r.found:
                 console.print(f"    shrunk example: {r.example}")

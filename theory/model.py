@@ -147,8 +147,8 @@ def derive_recursions(spec: ModelSpec = ModelSpec()) -> Recursions:
     D[1, 1] = S.y * S.v_norm2
     for k, p in enumerate(_noise_patches(P)):
         D[2 + k, p - 1] = xi_norm2[p]
-    if spec.filters == "per_patch":
-        pass  # each filter group sees one patch: the same D, one group per row class
+    # per-patch filters change nothing here: each patch's coordinates still sit in its own
+    # basis class (u, v, xi_p), and the filter group of patch p only ever receives class p
     delta_alpha = -S.eta * D * sp.Matrix([name_derivatives(gp) for gp in g])
 
     # 4. gamma = j alpha_u, zeta = j alpha_v, rho = alpha_xi; j^2 = y^2 = 1, s^2 = s

@@ -125,7 +125,7 @@ def _eta(kappa: float, m: float = 8, u_norm: float = 1.0) -> float:
 def derivation_evidence(*, quick: bool = False) -> list[Evidence]:
     """Numeric evidence for each derived statement (q = 2, default m, ||u||, ||v||)."""
     st = derive_statements(2)
-    m, u, v = 8, 1.0, 0.1
+    u, v = 1.0, 0.1
     r = v**2 / u**2
     ev: list[Evidence] = []
     T = 3000 if quick else 6000

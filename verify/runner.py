@@ -121,7 +121,7 @@ def run_verification(
     if "threshold" in claims:
         say("threshold: sweep around eta_crit, both engines")
         etas = [round(f * eta_c, 6) for f in (0.8, 0.9, 1.1, 1.2)]
-        cfg = config.replace(steps=max(2500, 1))
+        cfg = config.replace(steps=2500)
         sweeps = timed("threshold", lambda: {e: simulate(cfg, {"eta": etas, "seed": seeds[:1]}, engine=e).trajectory for e in ("full", "reduced")})
         verdicts.append(C.check_threshold(sweeps, eta_c))
 

@@ -78,7 +78,7 @@ def test_weak_growth_bound_brackets_the_recursion(st):
     lower, upper = st["weak_growth_bound"].value
     rv = 0.01
     for k in (1.3, 1.4, 1.5, 1.55):
-        g, z, T = 0.9, 1.0, 20000
+        g, T = 0.9, 20000
         res = np.empty(T)
         logz = 0.0
         for t in range(T):
