@@ -122,6 +122,10 @@ class DeviceInputs:
         rows = table.reshape(R * n, -1).index_select(0, self.flat_indices[t])
         return rows.view((R, self.B) + tuple(table.shape[2:]))
 
+    def coefficients(self, W: torch.Tensor) -> torch.Tensor:
+        """alpha = (j gamma, j zeta, rho): coordinates of sum_f (W_f - W_f(0)) in the decomposition basis, (R, 2m, C)."""
+        return torch.bmm((W - self.W0).sum(dim=2), self.coord.transpose(1, 2))
+
     def batch(self, t: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """Indices (R, B), inputs (R, B, P, d) and labels (R, B) of step t."""
         return self.indices[:, t], self.take(self.X, t), self.take(self.y, t)
@@ -210,7 +214,7 @@ def simulate(
     eval_steps = checkpoints(T, config.training.eval_every)
     rec_at = {int(s): i for i, s in enumerate(rec_steps)}
     eval_at = {int(s): i for i, s in enumerate(eval_steps)}
-    X, y, W0, coord = dev.X, dev.y, dev.W0, dev.coord
+    X, y = dev.X, dev.y
 
     def z(shape):
         return torch.full(shape, float("nan"), dtype=dtype, device=device)
@@ -230,8 +234,7 @@ def simulate(
     }
 
     def snapshot(W: torch.Tensor, i: int) -> None:
-        # coordinates of sum_f (w_f(t) - w_f(0)) in the basis (u/|u|^2, v/|v|^2, xi/|xi|^2)
-        c = torch.bmm((W - W0).sum(dim=2), coord.transpose(1, 2)).reshape(R, 2, m, -1)
+        c = dev.coefficients(W).reshape(R, 2, m, -1)
         rec["gamma"][:, i] = sign * c[..., 0]
         rec["zeta"][:, i] = sign * c[..., 1]
         rho = c[..., 2:].abs()

@@ -112,7 +112,7 @@ class ReducedStepper:
 
     def coefficients(self, W: torch.Tensor) -> torch.Tensor:
         """alpha of weights W: coordinates of sum_f (W_f - W_f(0)) in the basis, (R, 2m, C)."""
-        return torch.einsum("rkd,rcd->rkc", (W - self.dev.W0).sum(dim=2), self.dev.coord)
+        return self.dev.coefficients(W)
 
 
 def one_step_errors(config: Config, grid=None, *, max_scale: float = 1e6) -> "torch.Tensor":

@@ -83,6 +83,17 @@ class OneExample:
     z2: np.ndarray
     status: np.ndarray
 
+    def active(self, i: int) -> np.ndarray:
+        """Neurons of run i active on both the strong and the weak patch at the start."""
+        return np.flatnonzero((self.z1[i, 0] > 0) & (self.z2[i, 0] > 0))
+
+    def log_slope(self, i: int, k: int, *, series: str = "z2") -> float:
+        """Slope per step of log |z| of neuron k in run i, fitted on the last three quarters of the run."""
+        z = getattr(self, series)[i, :, k]
+        t = np.arange(z.shape[0])
+        sel = t > len(t) // 4
+        return float(stats.linregress(t[sel], np.log(np.abs(z[sel]))).slope)
+
 
 def one_example(etas, *, steps: int, seed: int = 0, config: Config | None = None, engine: str = "full") -> OneExample:
     """Run the full network on one strong example for each eta (batched) and read the j = y neurons."""
@@ -156,10 +167,7 @@ def derivation_evidence(*, quick: bool = False) -> list[Evidence]:
         pred = numeric_value(st["residual_per_period2"].value, eta=eta) / 2
         ev.append(Evidence("residual_per_period2", "full network", f"slope of sum_t (1 - y f) per step over steps 1000-1999, kappa = {k}",
                            float(slope), pred, "relative error < 1e-3", abs(slope / pred - 1) < 1e-3))
-        active = (run.z1[i, 0] > 0) & (run.z2[i, 0] > 0)
-        t = np.arange(run.z2.shape[1])
-        sel = t > len(t) // 4
-        rates = [stats.linregress(t[sel], np.log(run.z2[i, sel, kk])).slope for kk in np.flatnonzero(active)]
+        rates = [run.log_slope(i, kk) for kk in run.active(i)]
         pred_rate = float(np.log(numeric_value(st["weak_growth_per_period2"].value, eta=eta))) / 2
         measured = float(np.median(rates))
         ev.append(Evidence("weak_growth_per_period2", "full network", f"growth rate of log <w, v> per step, kappa = {k}",
@@ -198,8 +206,7 @@ def derivation_evidence(*, quick: bool = False) -> list[Evidence]:
         eta = _eta(k)
         res = 1 - run.margin[i]
         rho_t = 1 + k * res
-        active = (run.z1[i, 0] > 0) & (run.z2[i, 0] > 0)
-        kk = int(np.flatnonzero(active)[0])
+        kk = int(run.active(i)[0])
         total = float(np.log(run.z2[i, -1, kk] / run.z2[i, 0, kk]))
         n_steps = run.margin.shape[1]
         measured = total / n_steps
@@ -216,8 +223,7 @@ def derivation_evidence(*, quick: bool = False) -> list[Evidence]:
     run = one_example([_eta(k)], steps=2000)
     res = 1 - run.margin[0]
     t0 = int(np.argmax(np.abs(res) < 0.05))
-    active = (run.z1[0, 0] > 0) & (run.z2[0, 0] > 0)
-    kk = int(np.flatnonzero(active)[0])
+    kk = int(run.active(0)[0])
     measured = float(np.log(run.z2[0, -1, kk] / run.z2[0, t0, kk]))
     pred = float(np.log(numeric_value(st["small_eta_weak_growth"].value, eta=_eta(k), e_0=float(res[t0]))))
     ev.append(Evidence("small_eta_weak_growth", "full network", f"log(<w,v>_T / <w,v>_t0) from residual e_0 = {res[t0]:.4f}, kappa = {k}",
@@ -233,12 +239,10 @@ def growth_rate_sweep(etas, *, steps: int = 4000, seed: int = 0, engine: str = "
     run diverged.
     """
     run = one_example(etas, steps=steps, seed=seed, engine=engine)
-    t = np.arange(run.z2.shape[1])
-    sel = t > len(t) // 4
     out = np.full(len(run.eta), np.nan)
     for i in range(len(run.eta)):
-        active = (run.z1[i, 0] > 0) & (run.z2[i, 0] > 0)
-        if run.status[i] != "completed" or not active.any():
+        active = run.active(i)
+        if run.status[i] != "completed" or not active.size:
             continue
-        out[i] = np.median([stats.linregress(t[sel], np.log(run.z2[i, sel, k])).slope for k in np.flatnonzero(active)])
+        out[i] = np.median([run.log_slope(i, k) for k in active])
     return out

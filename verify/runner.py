@@ -19,7 +19,6 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
 
 import numpy as np
-from scipy import stats
 
 from benosc.config import Config
 from benosc.simulate import simulate
@@ -177,15 +176,14 @@ def _weak_growth(config: Config, eta_large: float) -> Verdict:
     steps = 3000
     for engine in ("full", "reduced"):
         run = one_example(etas + [eta_large], steps=steps, config=config, engine=engine)
-        t = np.arange(run.z2.shape[1])
-        sel = t > len(t) // 4
+        sel = np.arange(run.z2.shape[1]) > run.z2.shape[1] // 4  # the window log_slope fits
         for i, eta in enumerate(etas + [eta_large]):
-            active = (run.z1[i, 0] > 0) & (run.z2[i, 0] > 0)
-            if run.status[i] != "completed" or not active.any():
+            active = run.active(i)
+            if run.status[i] != "completed" or not active.size:
                 rate, kk = float("nan"), None
             else:
-                kk = int(np.flatnonzero(active)[0])
-                rate = float(stats.linregress(t[sel], np.log(run.z2[i, sel, kk])).slope)
+                kk = int(active[0])
+                rate = run.log_slope(i, kk)
             if i < len(kappas):
                 pred = float(np.log(numeric_value(st["weak_growth_per_period2"].value, eta=eta, m=m, u_norm=u, v_norm=v))) / 2
                 period2.append({"engine": engine, "kappa": kappas[i], "eta": eta, "measured": rate, "predicted": pred})
@@ -198,7 +196,7 @@ def _weak_growth(config: Config, eta_large: float) -> Verdict:
                             rho_min=float(rho_t.min()), rho_max=float(rho_t.max()))
                 lower, upper = numeric_value(lo_e, **vals), numeric_value(hi_e, **vals)
                 # over the fitted window, slope(log zeta) = r slope(log gamma) + mean phi: the first term is the drift
-                drift = r * abs(stats.linregress(t[sel], np.log(np.abs(run.z1[i, sel, kk]))).slope) if kk is not None else 0.0
+                drift = r * abs(run.log_slope(i, kk, series="z1")) if kk is not None else 0.0
                 at_large.append({"engine": engine, "eta": eta, "measured": rate, "lower": lower, "upper": upper, "drift": float(drift)})
     return C.check_weak_growth(period2, at_large)
 

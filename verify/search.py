@@ -14,7 +14,6 @@ from dataclasses import asdict, dataclass
 from typing import Any, Callable
 
 import numpy as np
-from scipy import stats
 from hypothesis import HealthCheck, Phase, find, settings
 from hypothesis import strategies as st
 from hypothesis.errors import NoSuchExample
@@ -145,12 +144,10 @@ def claim_holds(claim: str, base: Config, ex: dict[str, Any]) -> tuple[bool, str
         eta = ex["kappa"] * m / (4 * u**2)
         cfg = base.replace(m=m, u_norm=u, v_norm=v)
         run = D.one_example([eta], steps=4000, config=cfg)
-        t = np.arange(run.z2.shape[1])
-        sel = t > len(t) // 4
-        active = (run.z1[0, 0] > 0) & (run.z2[0, 0] > 0)
-        if not active.any():
+        active = run.active(0)
+        if not active.size:
             return True, "no neuron active on both patches (not judged)"
-        rate = float(stats.linregress(t[sel], np.log(run.z2[0, sel, int(np.flatnonzero(active)[0])])).slope)
+        rate = run.log_slope(0, int(active[0]))
         pred = float(np.log(D.numeric_value(derive_statements(2)["weak_growth_per_period2"].value, eta=eta, m=m, u_norm=u, v_norm=v))) / 2
         return abs(rate / pred - 1) <= 0.02, f"rate {rate:.4g} vs predicted {pred:.4g}"
     if claim in ("generalisation", "accumulation"):
