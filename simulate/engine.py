@@ -132,10 +132,15 @@ class DeviceInputs:
 
 
 class FullStepper:
-    """SGD on the weights themselves: state W (R, 2m, F, d).
+    """SGD on the weights themselves.
 
-    With ``inplace`` a step overwrites the state it is given (the simulation
-    loop); without, it returns a new tensor (teacher-forced comparisons).
+    The state is the weights in the layout the step runs fastest on: for
+    shared filters W^T, stored (R, d, 2m) (the forward product X W^T then
+    reads W row by row; see :func:`benosc.simulate.network.sgd_step`), for
+    per-patch filters W (R, 2m, P, d).  :meth:`weights` gives W (R, 2m, F, d)
+    either way.  With ``inplace`` a step overwrites the state it is given
+    (the simulation loop); without, it returns a new one (teacher-forced
+    comparisons).
     """
 
     name = "full"
@@ -145,17 +150,26 @@ class FullStepper:
         self.inplace = inplace
         self.q, self.loss = config.network.q, config.training.loss
         self.a = second_layer(config.network.m, dtype=dev.dtype, device=dev.device)
+        self.shared = dev.W0.shape[2] == 1
 
     def initial(self) -> torch.Tensor:
+        if self.shared:
+            return self.dev.W0[:, :, 0, :].transpose(1, 2).contiguous()  # (R, d, K)
         return self.dev.W0.clone()
 
-    def step(self, W: torch.Tensor, t: int) -> tuple[torch.Tensor, torch.Tensor]:
-        """(W_{t+1}, margins y f(W_t; x) of the batch of step t)."""
-        _, Xb, yb = self.dev.batch(t)
-        return sgd_step(W, Xb, yb, self.a, self.q, self.loss, self.dev.eta, inplace=self.inplace)
+    def _view(self, state: torch.Tensor) -> torch.Tensor:
+        """W (R, K, F, d) as a view of the state."""
+        return state.transpose(1, 2)[:, :, None, :] if self.shared else state
 
-    def weights(self, W: torch.Tensor) -> torch.Tensor:
-        return W
+    def step(self, state: torch.Tensor, t: int) -> tuple[torch.Tensor, torch.Tensor]:
+        """(state_{t+1}, margins y f(W_t; x) of the batch of step t)."""
+        Xb, yb = self.dev.take(self.dev.X, t), self.dev.take(self.dev.y, t)
+        W, margin = sgd_step(self._view(state), Xb, yb, self.a, self.q, self.loss, self.dev.eta, inplace=self.inplace)
+        return (W[:, :, 0, :].transpose(1, 2) if self.shared else W), margin
+
+    def weights(self, state: torch.Tensor) -> torch.Tensor:
+        """W (R, K, F, d), contiguous."""
+        return self._view(state).contiguous()
 
 
 def make_stepper(engine: str, config: Config, dev: DeviceInputs, *, inplace: bool = False):

@@ -136,9 +136,17 @@ def sgd_step(
 
     Same mathematics as :func:`margin_and_grad`; for shared filters it is laid
     out as two batched matrix products, the second one fused with the update
-    (``baddbmm``), with eta folded into the per-example coefficients.  With
-    ``inplace`` the update overwrites W (one pass over the weights less).
-    Per-patch filters take the general path.
+    (``baddbmm``), with eta folded into the per-example coefficients
+    c_b = l'(y_b f_b) y_b eta / B:
+
+        z = X W^T,   W <- W - (c a_k sigma'(z))^T X.
+
+    W may be any strided view of shape (R, K, 1, d); the products follow its
+    memory order.  Stored as (R, d, K) (``FullStepper``'s state) the forward
+    product X (P x d) @ W^T (d x K) runs at about twice the speed of the
+    (R, K, d) order at the paper's size (PAPER.md sizes; docs/benchmarks.md).
+    With ``inplace`` the update overwrites W's memory (one pass over the
+    weights less).  Per-patch filters take the general path.
     """
     if W.shape[2] != 1:
         margin, G = margin_and_grad(W, X, y, a, q, loss)
@@ -148,13 +156,26 @@ def sgd_step(
     R, B, P, d = X.shape
     K = W.shape[1]
     Xf = X.reshape(R, B * P, d)
-    Wk = W.view(R, K, d)
-    z = torch.bmm(Xf, Wk.transpose(1, 2)).view(R, B, P, K)
-    margin = y * _readout(activation(z, q).sum(dim=2), a)  # (R, B)
-    c = loss_grad(margin, loss) * y * (eta[:, None] / B)  # (R, B)
-    coef = activation_grad(z, q) * (c[:, :, None, None] * a)  # (R, B, P, K)
-    coefT = coef.view(R, B * P, K).transpose(1, 2)
+    Wt = W[:, :, 0, :].transpose(1, 2)  # (R, d, K), a view
+    z = torch.bmm(Xf, Wt).view(R, B, P, K)
+    h = torch.relu(z)
+    if q == 2.0:  # sigma = h h, sigma' = 2 h: one relu for both (same bits as activation/activation_grad)
+        # sum over (p, k) in one contiguous reduction (per run, so still batch-invariant)
+        margin = y * (h * h * a).view(R, B, P * K).sum(dim=-1)  # (R, B)
+        c = loss_grad(margin, loss) * (y * (eta[:, None] * (2.0 / B)))  # (R, B), with sigma' = 2 h's factor 2
+        coef = h * (c[:, :, None, None] * a)  # (R, B, P, K)
+    else:
+        margin = y * _readout(activation(z, q).sum(dim=2), a)
+        c = loss_grad(margin, loss) * y * (eta[:, None] / B)
+        coef = activation_grad(z, q) * (c[:, :, None, None] * a)
+    coef = coef.view(R, B * P, K)
+    if Wt.is_contiguous():  # state stored (R, d, K): W^T -= X^T coef
+        if inplace:
+            Wt.baddbmm_(Xf.transpose(1, 2), coef, alpha=-1.0)
+            return W, margin
+        return torch.baddbmm(Wt, Xf.transpose(1, 2), coef, alpha=-1.0).transpose(1, 2)[:, :, None, :], margin
+    Wk = W[:, :, 0, :]
     if inplace:
-        Wk.baddbmm_(coefT, Xf, alpha=-1.0)
+        Wk.baddbmm_(coef.transpose(1, 2), Xf, alpha=-1.0)
         return W, margin
-    return torch.baddbmm(Wk, coefT, Xf, alpha=-1.0).view(R, K, 1, d), margin
+    return torch.baddbmm(Wk, coef.transpose(1, 2), Xf, alpha=-1.0)[:, :, None, :], margin

@@ -23,6 +23,12 @@ Derivation (all steps are sympy computations on the model, see
 4. gamma = j alpha_u, zeta = j alpha_v, rho = alpha_xi, simplified with
    j^2 = y^2 = 1, s^2 = s; then sigma(z) = max(z, 0)^q and the chosen loss are
    substituted and differentiated.
+5. Each update is one monomial in l'(y f) and sigma'(z_p) (p the patch of its
+   basis vector): delta = factor * l'(y f) * sigma'(z_p), factor = the mixed
+   derivative d^2 delta / (d l' d sigma'_p), with the residual
+   delta - factor l' sigma'_p checked to be 0 (``checks['factor_<name>']``).
+   The factor depends only on the example and the run, so the reduced engine
+   tabulates it once.
 
 The pre-activations follow from the same decomposition:
 z_p = <w(0), x_p> + j gamma <u, x_p>/||u||^2 + j zeta <v, x_p>/||v||^2
@@ -39,7 +45,7 @@ import sympy as sp
 
 from benosc.theory import symbols as S
 
-__all__ = ["ModelSpec", "Recursions", "activation", "loss_function", "derive_recursions"]
+__all__ = ["ModelSpec", "Recursions", "activation", "loss_function", "derive_recursions", "factor_delta"]
 
 
 @dataclass(frozen=True)
@@ -83,7 +89,12 @@ class Recursions:
     (a batch's update is the sum over its examples); likewise ``'zeta'`` and
     ``'rho_p'`` for the noise patches p = 3..P (the coefficient of that
     example's noise vector in patch p; every other rho is unchanged).
-    ``args[name]`` is the argument order of the expression ``name`` for codegen.
+    ``factor[name]`` is the part of ``delta[name]`` that depends on neither
+    the margin nor the pre-activations: delta = factor * l'(y f) * sigma'(z_p)
+    with p = ``patch[name]`` (1-based), so delta's Piecewise lives in
+    ``sigma_prime`` only.
+    ``args[name]`` is the argument order of the expression ``name`` for codegen
+    (``'<name>_factor'`` for the factors).
     ``checks`` are expressions that sympy must simplify to 0.
     """
 
@@ -95,6 +106,8 @@ class Recursions:
     loss_prime: sp.Expr
     delta: dict[str, sp.Expr]
     abstract_delta: dict[str, sp.Expr]
+    factor: dict[str, sp.Expr]
+    patch: dict[str, int]
     preactivation: dict[str, sp.Expr]
     args: dict[str, tuple[sp.Symbol, ...]]
     checks: dict[str, sp.Expr] = field(default_factory=dict)
@@ -102,6 +115,16 @@ class Recursions:
 
 def _noise_patches(P: int) -> range:
     return range(3, P + 1)
+
+
+def factor_delta(delta: sp.Expr, ell_prime: sp.Symbol, sigma_prime: sp.Symbol) -> tuple[sp.Expr, sp.Expr]:
+    """(factor, residual) with delta = factor * ell_prime * sigma_prime + residual.
+
+    factor = d^2 delta / (d ell_prime d sigma_prime); the residual is 0 exactly
+    when delta is that monomial times an expression free of both symbols.
+    """
+    factor = sp.diff(delta, ell_prime, sigma_prime)
+    return factor, sp.expand(delta - factor * ell_prime * sigma_prime)
 
 
 def derive_recursions(spec: ModelSpec = ModelSpec()) -> Recursions:
@@ -158,8 +181,15 @@ def derive_recursions(spec: ModelSpec = ModelSpec()) -> Recursions:
         return sp.factor_terms(sp.simplify(e))
 
     abstract = {"gamma": tidy(S.j * delta_alpha[0]), "zeta": tidy(S.j * delta_alpha[1])}
+    patch = {"gamma": 1, "zeta": 2}
     for k, p in enumerate(_noise_patches(P)):
         abstract[f"rho_{p}"] = tidy(delta_alpha[2 + k])
+        patch[f"rho_{p}"] = p
+
+    # 5. delta = factor * l'(y f) * sigma'(z_p), checked
+    factor, checks = {}, {"chain_rule": chain_rule}
+    for name, e in abstract.items():
+        factor[name], checks[f"factor_{name}"] = factor_delta(e, lp, dsig[z[patch[name] - 1]])
 
     # substitute the concrete activation and loss; name the margin y f
     t = sp.Symbol("t", real=True)
@@ -191,12 +221,17 @@ def derive_recursions(spec: ModelSpec = ModelSpec()) -> Recursions:
         "gamma": common + (S.u_norm2, z[0]),
         "zeta": common + (S.v_norm2, z[1]),
         **{f"rho_{p}": common + (xi_norm2[p], z[p - 1]) for p in _noise_patches(P)},
+        "gamma_factor": common[:6] + (S.u_norm2,),
+        "zeta_factor": common[:6] + (S.v_norm2,),
+        **{f"rho_{p}_factor": common[:6] + (xi_norm2[p],) for p in _noise_patches(P)},
         "sigma": (t,) + q_args,
         "sigma_prime": (t,) + q_args,
         "loss": (S.margin,),
         "loss_prime": (S.margin,),
     }
-    for name, e in concrete.items():
+    named = dict(concrete)
+    named.update({f"{name}_factor": e for name, e in factor.items()})
+    for name, e in named.items():
         extra = e.free_symbols - set(args[name])
         if extra:
             raise AssertionError(f"derived {name} has unexpected symbols {extra}")
@@ -209,7 +244,9 @@ def derive_recursions(spec: ModelSpec = ModelSpec()) -> Recursions:
         loss_prime=loss_prime,
         delta=concrete,
         abstract_delta=abstract,
+        factor=factor,
+        patch=patch,
         preactivation=pre,
         args=args,
-        checks={"chain_rule": chain_rule},
+        checks=checks,
     )
