@@ -590,18 +590,21 @@ def _cmd_bench(args: argparse.Namespace) -> int:
         print(json.dumps(json_clean(res), indent=2))
         return 0
     table = Table(title=f"benosc bench on {res['device']} ({res['threads']} threads, torch {res['torch']}): run-steps/s, median of {args.repeats}")
-    for col in ("engine", "size", "R", "dtype", "run-steps/s", "min-max", "vs naive", "tensor MB"):
+    for col in ("engine", "size", "R", "dtype", "run-steps/s", "min-max", "vs naive", "vs full", "tensor MB"):
         table.add_column(col, justify="right")
     rows = res["cases"] + [res["recording"]["bare"], res["recording"]["recorded"]]
     for c in rows:
-        sp = c["speedup_vs_naive"]
+        sp, sf = c["speedup_vs_naive"], c.get("speedup_vs_full")
         table.add_row(
             c["engine"], c["size"], str(c["R"]), c["dtype"], f"{c['run_steps_per_s']:,.0f}",
-            f"{c['min_run_steps_per_s']:,.0f}-{c['max_run_steps_per_s']:,.0f}", "-" if sp is None else f"{sp:,.1f}x", f"{c['tensor_bytes'] / 2**20:.1f}",
+            f"{c['min_run_steps_per_s']:,.0f}-{c['max_run_steps_per_s']:,.0f}", "-" if sp is None else f"{sp:,.1f}x",
+            "-" if sf is None else f"{sf:.2f}x", f"{c['tensor_bytes'] / 2**20:.1f}",
         )
     console = Console() if sys.stdout.isatty() else Console(width=130)
     console.print(table)
     console.print(f"recording at the default strides costs {100 * res['recording']['overhead']:.1f}% over the bare step loop (paper size, R = 1024, float32)")
+    for t in res["targets"]:
+        console.print(f"target {t['target']}: measured {t['measured']:,.3g}, goal {t['goal']:,.3g}: {'met' if t['met'] else 'NOT met'}")
     return 0
 
 

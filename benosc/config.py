@@ -21,6 +21,7 @@ names the field, the value given and what is allowed.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 import tomllib
 from dataclasses import dataclass, field
@@ -246,12 +247,16 @@ _SECTIONS: dict[str, type] = {
 SWEEPABLE: tuple[str, ...] = ("eta", "seed", "u_norm", "v_norm", "sigma_p", "p_weak", "sigma_0")
 
 
+@functools.lru_cache(maxsize=1)
+def _field_sections() -> dict[str, str]:
+    return {f.name: sec for sec, cls in _SECTIONS.items() for f in dataclasses.fields(cls)}
+
+
 def _section_of(name: str) -> str:
-    for sec, cls in _SECTIONS.items():
-        if name in {f.name for f in dataclasses.fields(cls)}:
-            return sec
-    allowed = sorted(f.name for cls in _SECTIONS.values() for f in dataclasses.fields(cls))
-    raise ConfigError(name, name, f"unknown field; known fields: {', '.join(allowed)}")
+    sections = _field_sections()
+    if name in sections:
+        return sections[name]
+    raise ConfigError(name, name, f"unknown field; known fields: {', '.join(sorted(sections))}")
 
 
 @dataclass(frozen=True)

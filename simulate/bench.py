@@ -4,8 +4,11 @@ Each case times the engine's step loop (the hot path, no recording) over a
 fixed number of steps: one warm-up repeat, then ``repeats`` timed repeats;
 the median, min and max are reported, with the device, the tensor memory of
 the case and its speed-up over the naive baseline (:mod:`benosc.simulate.naive`)
-measured in the same invocation.  A separate case times ``simulate`` with
-recording at the default strides against the bare loop (recording overhead).
+measured in the same invocation; reduced-engine cases also carry their ratio
+to the full engine at the same size, R and dtype.  A separate case times
+``simulate`` with recording at the default strides against the bare loop
+(recording overhead).  ``targets`` compares the paper-size float32 results
+with the goals of docs/benchmarks.md.
 """
 
 from __future__ import annotations
@@ -45,6 +48,7 @@ class Case:
     max_run_steps_per_s: float
     tensor_bytes: int
     speedup_vs_naive: float | None = None
+    speedup_vs_full: float | None = None
     note: str = ""
 
     def to_dict(self):
@@ -145,16 +149,37 @@ def run_bench(*, quick: bool = False, device: str = "auto", repeats: int = 5, pr
                     except (MemoryError, RuntimeError) as exc:  # noqa: PERF203 - report, do not abort the suite
                         c = Case(engine, size, R, dtype, dev, steps, 0, float("nan"), float("nan"), float("nan"), 0, note=f"not run: {exc}"[:200])
                     c.speedup_vs_naive = c.run_steps_per_s / naive.run_steps_per_s if np.isfinite(c.run_steps_per_s) else None
+                    if engine == "reduced" and cases[-1].engine == "full" and np.isfinite(c.run_steps_per_s):
+                        c.speedup_vs_full = c.run_steps_per_s / cases[-1].run_steps_per_s
                     cases.append(c)
     say("recording overhead")
     bare, rec = bench_recording("paper", 1024, "float32", device, steps=4000 if not quick else 3000, repeats=repeats if not quick else 3)
     naive0 = next(c for c in cases if c.engine == "naive" and c.size == "paper" and c.dtype == "float32")
     for c in (bare, rec):
         c.speedup_vs_naive = c.run_steps_per_s / naive0.run_steps_per_s
+    overhead = bare.run_steps_per_s / rec.run_steps_per_s - 1
     return {
         "device": dev,
         "torch": torch.__version__,
         "threads": torch.get_num_threads(),
         "cases": [c.to_dict() for c in cases],
-        "recording": {"bare": bare.to_dict(), "recorded": rec.to_dict(), "overhead": bare.run_steps_per_s / rec.run_steps_per_s - 1},
+        "recording": {"bare": bare.to_dict(), "recorded": rec.to_dict(), "overhead": overhead},
+        "targets": _targets(cases, overhead),
     }
+
+
+def _targets(cases: list[Case], overhead: float) -> list[dict]:
+    """The paper-size float32 goals (docs/benchmarks.md): measured value, goal, met."""
+    def find(engine):
+        return next((c for c in cases if (c.engine, c.size, c.R, c.dtype) == (engine, "paper", 1024, "float32")), None)
+
+    full, red = find("full"), find("reduced")
+    out = []
+    if full is not None:
+        out.append({"target": "full engine, R = 1024: run-steps/s", "measured": full.run_steps_per_s, "goal": 1e6, "met": full.run_steps_per_s >= 1e6})
+        out.append({"target": "full engine, R = 1024: speed-up over naive", "measured": full.speedup_vs_naive, "goal": 300.0,
+                    "met": bool(full.speedup_vs_naive and full.speedup_vs_naive >= 300)})
+    if red is not None and red.speedup_vs_full is not None:
+        out.append({"target": "reduced engine, R = 1024: speed-up over full", "measured": red.speedup_vs_full, "goal": 3.0, "met": red.speedup_vs_full >= 3})
+    out.append({"target": "recording overhead (fraction, at most)", "measured": overhead, "goal": 0.2, "met": overhead <= 0.2})
+    return out

@@ -168,8 +168,14 @@ class FullStepper:
         return (W[:, :, 0, :].transpose(1, 2) if self.shared else W), margin
 
     def weights(self, state: torch.Tensor) -> torch.Tensor:
-        """W (R, K, F, d), contiguous."""
-        return self._view(state).contiguous()
+        """W (R, K, F, d), a view of the state (no copy)."""
+        return self._view(state)
+
+    def alpha(self, state: torch.Tensor) -> torch.Tensor:
+        """alpha^T (R, C, K): coordinates of sum_f (W_f - W_f(0)) in the decomposition basis."""
+        if self.shared:  # one product on the state's (R, d, K) layout
+            return torch.bmm(self.dev.coord, state - self.dev.W0[:, :, 0, :].transpose(1, 2))
+        return self.dev.coefficients(state).transpose(1, 2)
 
 
 def make_stepper(engine: str, config: Config, dev: DeviceInputs, *, inplace: bool = False):
@@ -247,31 +253,34 @@ def simulate(
         "weak_test_acc": z((R, E)),
     }
 
-    def snapshot(W: torch.Tensor, i: int) -> None:
-        c = dev.coefficients(W).reshape(R, 2, m, -1)
-        rec["gamma"][:, i] = sign * c[..., 0]
-        rec["zeta"][:, i] = sign * c[..., 1]
-        rho = c[..., 2:].abs()
-        rec["rho_abs_max"][:, i] = rho.amax(dim=-1)
-        rec["rho_abs_sum"][:, i] = rho.sum(dim=-1)
-        mg = y * _outputs(W, X, a, q)
+    def snapshot(alpha: torch.Tensor, mg: torch.Tensor, i: int) -> None:
+        """Record coefficients from alpha^T (R, C, K) and the training margins mg (R, n)."""
+        rec["gamma"][:, i] = sign * alpha[:, 0].reshape(R, 2, m)
+        rec["zeta"][:, i] = sign * alpha[:, 1].reshape(R, 2, m)
+        rho = alpha[:, 2:].abs()
+        rec["rho_abs_max"][:, i] = rho.amax(dim=1).view(R, 2, m)
+        rec["rho_abs_sum"][:, i] = rho.sum(dim=1).view(R, 2, m)
         rec["train_margin"][:, i] = mg
         rec["train_loss"][:, i] = loss_value(mg, loss).mean(dim=1)
 
-    def evaluate(W: torch.Tensor, i: int) -> None:
-        rec["train_acc"][:, i] = _accuracy(W, X, y, a, q)
+    def evaluate(W: torch.Tensor, mg: torch.Tensor, i: int) -> None:
+        rec["train_acc"][:, i] = (mg > 0).to(dtype).mean(dim=1)
         rec["test_acc"][:, i] = _accuracy(W, dev.X_test, dev.y_test, a, q)
         rec["weak_test_acc"][:, i] = _accuracy(W, dev.X_weak, dev.y_weak, a, q)
+
+    def checkpoint(state: torch.Tensor, t: int) -> None:
+        W = stepper.weights(state)
+        mg = y * _outputs(W, X, a, q)  # training margins, shared by both records
+        if t in rec_at:
+            snapshot(stepper.alpha(state), mg, rec_at[t])
+        if t in eval_at:
+            evaluate(W, mg, eval_at[t])
 
     state = stepper.initial()
     report_every = max(1, T // 100)
     for t in range(T):
         if t in rec_at or t in eval_at:
-            W = stepper.weights(state)
-            if t in rec_at:
-                snapshot(W, rec_at[t])
-            if t in eval_at:
-                evaluate(W, eval_at[t])
+            checkpoint(state, t)
         state, margin = stepper.step(state, t)
         rec["margin"][t] = margin
         if progress is not None and (t + 1) % report_every == 0:
@@ -279,13 +288,12 @@ def simulate(
     W = stepper.weights(state)
     # divergence, found after the loop (no per-step work or host sync): the first
     # step whose margins are non-finite, else T if the final weights are
+    bad_step = ~torch.isfinite(rec["margin"]).all(dim=2).T  # (R, T), reduced in the step-major layout
     rec["margin"] = rec["margin"].permute(1, 0, 2)  # (R, T, B)
-    bad_step = ~torch.isfinite(rec["margin"]).all(dim=2)  # (R, T)
     first = torch.where(bad_step.any(dim=1), bad_step.to(torch.int8).argmax(dim=1), torch.full((R,), -1, device=device))
     final_bad = ~torch.isfinite(W).flatten(1).all(dim=1)
     diverged = torch.where((first < 0) & final_bad, torch.full_like(first, T), first)
-    snapshot(W, rec_at[T])
-    evaluate(W, eval_at[T])
+    checkpoint(state, T)
     if progress is not None:
         progress(T)
 
@@ -317,7 +325,7 @@ def simulate(
     return Simulation(
         trajectory=Trajectory(config=config, arrays=arrays, meta=meta),
         inputs=BatchInputs(**cast),
-        W_final=W.cpu().numpy(),
+        W_final=W.contiguous().cpu().numpy(),
     )
 
 

@@ -71,7 +71,7 @@ def output(W: torch.Tensor, X: torch.Tensor, a: torch.Tensor, q: float) -> torch
     """f(W; x) for every run and example: W (R, K, F, d), X (R, B, P, d) -> (R, B)."""
     if W.shape[2] == 1:  # shared filters: one batched matrix product, z laid out (R, B, P, K)
         R, B, P, d = X.shape
-        z = torch.bmm(X.reshape(R, B * P, d), W.view(R, W.shape[1], d).transpose(1, 2)).view(R, B, P, -1)
+        z = torch.bmm(X.reshape(R, B * P, d), W[:, :, 0, :].transpose(1, 2)).view(R, B, P, -1)
         return _readout(activation(z, q).sum(dim=2), a)
     return _readout(activation(preactivations(W, X), q).sum(dim=3), a)
 

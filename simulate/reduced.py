@@ -129,6 +129,10 @@ class ReducedStepper:
         """W = W(0) + sum_c alpha_c e_c per filter group, (R, 2m, F, d)."""
         return self.dev.W0 + torch.einsum("rck,rdc,cf->rkfd", alpha, self.dev.basis, self.groups)
 
+    def alpha(self, state: torch.Tensor) -> torch.Tensor:
+        """alpha^T (R, C, K): the state itself."""
+        return state
+
     def coefficients(self, W: torch.Tensor) -> torch.Tensor:
         """alpha^T of weights W: coordinates of sum_f (W_f - W_f(0)) in the basis, (R, C, 2m)."""
         return self.dev.coefficients(W).transpose(1, 2).contiguous()

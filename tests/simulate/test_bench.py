@@ -21,3 +21,16 @@ def test_bench_cases_report_their_fields():
 def test_bench_rejects_fewer_than_five_repeats(capsys):
     assert main(["bench", "--repeats", "3"]) == 2
     assert "argument --repeats: 3 is not allowed" in capsys.readouterr().err
+
+
+def test_targets_are_judged_from_the_cases_and_can_fail():
+    from benosc.simulate.bench import Case, _targets
+
+    def case(engine, rate, naive=None, full=None):
+        return Case(engine, "paper", 1024, "float32", "cpu", 10, 5, rate, rate, rate, 1, naive, full)
+
+    good = _targets([case("full", 2.5e6, naive=310.0), case("reduced", 8e6, naive=990.0, full=3.2)], 0.15)
+    assert [t["met"] for t in good] == [True, True, True, True]
+    bad = _targets([case("full", 0.9e6, naive=120.0), case("reduced", 1e6, naive=130.0, full=1.1)], 0.25)
+    assert [t["met"] for t in bad] == [False, False, False, False]
+    assert [t["measured"] for t in bad] == [0.9e6, 120.0, 1.1, 0.25]
