@@ -107,20 +107,44 @@ def bench_naive(size: str, dtype: str, steps: int, repeats: int) -> Case:
     return Case("naive", size, 1, dtype, "cpu", steps, repeats, statistics.median(rates), min(rates), max(rates), int(X.nbytes + W0.nbytes))
 
 
-def bench_recording(size: str, R: int, dtype: str, device: str, steps: int, repeats: int) -> tuple[Case, Case]:
-    """simulate() with default recording strides vs the bare step loop, same runs and steps."""
-    bare = bench_engine("full", size, R, dtype, device, steps, repeats)
+def bench_recording(size: str, R: int, dtype: str, device: str, steps: int, repeats: int) -> tuple[Case, Case, float]:
+    """simulate() with default recording strides vs the bare step loop, same runs and steps.
+
+    The two are timed in alternation (bare, recorded, bare, recorded, ...) so
+    that drifts of the machine's speed hit both alike; the overhead is the
+    median of the per-pair ratios recorded/bare minus 1.
+    """
     cfg = _config(size, dtype, device, steps)
     grid = {"seed": list(range(R))}
     inp = prepare_inputs(expand_grid(cfg, grid))
-    walls = []
-    simulate(cfg, grid, inputs=inp)
-    for _ in range(repeats):
-        walls.append(simulate(cfg, grid, inputs=inp).trajectory.meta["wall_time_s"])
-    rates = [R * steps / w for w in walls]
-    rec = Case("full+recording", size, R, dtype, bare.device, steps, repeats, statistics.median(rates), min(rates), max(rates), bare.tensor_bytes,
+    dev_t = resolve_device(device)
+    dev = DeviceInputs(inp, dev_t, TORCH_DTYPES[dtype])
+    stepper = make_stepper("full", cfg, dev, inplace=True)
+    sync = torch.cuda.synchronize if dev_t.type == "cuda" else (lambda: None)
+
+    def bare_loop() -> float:
+        sync()
+        t0 = time.perf_counter()
+        s = stepper.initial()
+        for t in range(steps):
+            s, _ = stepper.step(s, t)
+        sync()
+        return time.perf_counter() - t0
+
+    def recorded() -> float:
+        return simulate(cfg, grid, inputs=inp).trajectory.meta["wall_time_s"]
+
+    bare_loop(), recorded()  # warm-up
+    pairs = [(bare_loop(), recorded()) for _ in range(repeats)]
+    b_rates = [R * steps / b for b, _ in pairs]
+    r_rates = [R * steps / r for _, r in pairs]
+    overhead = statistics.median(r / b for b, r in pairs) - 1
+    mem = _bytes(*[getattr(dev, f) for f in ("X", "y", "W0", "basis", "coord", "indices")], stepper.initial())
+    bare = Case("full", size, R, dtype, str(dev_t), steps, repeats, statistics.median(b_rates), min(b_rates), max(b_rates), mem,
+                note="bare step loop, timed in alternation with full+recording")
+    rec = Case("full+recording", size, R, dtype, str(dev_t), steps, repeats, statistics.median(r_rates), min(r_rates), max(r_rates), mem,
                note=f"record_every={cfg.training.record_every}, eval_every={cfg.training.eval_every}, n_test=n_test_weak=32")
-    return bare, rec
+    return bare, rec, overhead
 
 
 def run_bench(*, quick: bool = False, device: str = "auto", repeats: int = 5, progress: Callable[[str], None] | None = None) -> dict:
@@ -153,11 +177,10 @@ def run_bench(*, quick: bool = False, device: str = "auto", repeats: int = 5, pr
                         c.speedup_vs_full = c.run_steps_per_s / cases[-1].run_steps_per_s
                     cases.append(c)
     say("recording overhead")
-    bare, rec = bench_recording("paper", 1024, "float32", device, steps=4000 if not quick else 3000, repeats=repeats if not quick else 3)
+    bare, rec, overhead = bench_recording("paper", 1024, "float32", device, steps=4000 if not quick else 3000, repeats=repeats)
     naive0 = next(c for c in cases if c.engine == "naive" and c.size == "paper" and c.dtype == "float32")
     for c in (bare, rec):
         c.speedup_vs_naive = c.run_steps_per_s / naive0.run_steps_per_s
-    overhead = bare.run_steps_per_s / rec.run_steps_per_s - 1
     return {
         "device": dev,
         "torch": torch.__version__,

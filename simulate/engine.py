@@ -151,20 +151,20 @@ class FullStepper:
         self.q, self.loss = config.network.q, config.training.loss
         self.a = second_layer(config.network.m, dtype=dev.dtype, device=dev.device)
         self.shared = dev.W0.shape[2] == 1
+        # W(0)^T in the state's layout, for the coordinates at checkpoints
+        self.W0T = dev.W0[:, :, 0, :].transpose(1, 2).contiguous() if self.shared else None  # (R, d, K)
 
     def initial(self) -> torch.Tensor:
-        if self.shared:
-            return self.dev.W0[:, :, 0, :].transpose(1, 2).contiguous()  # (R, d, K)
-        return self.dev.W0.clone()
+        return self.W0T.clone() if self.shared else self.dev.W0.clone()
 
     def _view(self, state: torch.Tensor) -> torch.Tensor:
         """W (R, K, F, d) as a view of the state."""
         return state.transpose(1, 2)[:, :, None, :] if self.shared else state
 
-    def step(self, state: torch.Tensor, t: int) -> tuple[torch.Tensor, torch.Tensor]:
-        """(state_{t+1}, margins y f(W_t; x) of the batch of step t)."""
+    def step(self, state: torch.Tensor, t: int, margin_out: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+        """(state_{t+1}, margins y f(W_t; x) (R, B) of the batch of step t, written into ``margin_out`` if given)."""
         Xb, yb = self.dev.take(self.dev.X, t), self.dev.take(self.dev.y, t)
-        W, margin = sgd_step(self._view(state), Xb, yb, self.a, self.q, self.loss, self.dev.eta, inplace=self.inplace)
+        W, margin = sgd_step(self._view(state), Xb, yb, self.a, self.q, self.loss, self.dev.eta, inplace=self.inplace, margin_out=margin_out)
         return (W[:, :, 0, :].transpose(1, 2) if self.shared else W), margin
 
     def weights(self, state: torch.Tensor) -> torch.Tensor:
@@ -174,7 +174,7 @@ class FullStepper:
     def alpha(self, state: torch.Tensor) -> torch.Tensor:
         """alpha^T (R, C, K): coordinates of sum_f (W_f - W_f(0)) in the decomposition basis."""
         if self.shared:  # one product on the state's (R, d, K) layout
-            return torch.bmm(self.dev.coord, state - self.dev.W0[:, :, 0, :].transpose(1, 2))
+            return torch.bmm(self.dev.coord, state - self.W0T)
         return self.dev.coefficients(state).transpose(1, 2)
 
 
@@ -281,8 +281,7 @@ def simulate(
     for t in range(T):
         if t in rec_at or t in eval_at:
             checkpoint(state, t)
-        state, margin = stepper.step(state, t)
-        rec["margin"][t] = margin
+        state, _ = stepper.step(state, t, margin_out=rec["margin"][t])
         if progress is not None and (t + 1) % report_every == 0:
             progress(t + 1)
     W = stepper.weights(state)

@@ -131,6 +131,7 @@ def sgd_step(
     eta: torch.Tensor,
     *,
     inplace: bool = False,
+    margin_out: torch.Tensor | None = None,
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """One SGD step W - eta dL/dW for every run, and the margins; eta (R,).
 
@@ -146,10 +147,14 @@ def sgd_step(
     product X (P x d) @ W^T (d x K) runs at about twice the speed of the
     (R, K, d) order at the paper's size (PAPER.md sizes; docs/benchmarks.md).
     With ``inplace`` the update overwrites W's memory (one pass over the
-    weights less).  Per-patch filters take the general path.
+    weights less); ``margin_out`` (R, B), if given, receives the margins (the
+    simulation's step-major record row, no extra copy).  Per-patch filters
+    take the general path.
     """
     if W.shape[2] != 1:
         margin, G = margin_and_grad(W, X, y, a, q, loss)
+        if margin_out is not None:
+            margin = margin_out.copy_(margin)
         if inplace:
             return W.sub_(eta[:, None, None, None] * G), margin
         return W - eta[:, None, None, None] * G, margin
@@ -161,11 +166,11 @@ def sgd_step(
     h = torch.relu(z)
     if q == 2.0:  # sigma = h h, sigma' = 2 h: one relu for both (same bits as activation/activation_grad)
         # sum over (p, k) in one contiguous reduction (per run, so still batch-invariant)
-        margin = y * (h * h * a).view(R, B, P * K).sum(dim=-1)  # (R, B)
+        margin = torch.mul(y, (h * h * a).view(R, B, P * K).sum(dim=-1), out=margin_out)  # (R, B)
         c = loss_grad(margin, loss) * (y * (eta[:, None] * (2.0 / B)))  # (R, B), with sigma' = 2 h's factor 2
         coef = h * (c[:, :, None, None] * a)  # (R, B, P, K)
     else:
-        margin = y * _readout(activation(z, q).sum(dim=2), a)
+        margin = torch.mul(y, _readout(activation(z, q).sum(dim=2), a), out=margin_out)
         c = loss_grad(margin, loss) * y * (eta[:, None] / B)
         coef = activation_grad(z, q) * (c[:, :, None, None] * a)
     coef = coef.view(R, B * P, K)

@@ -110,15 +110,15 @@ class ReducedStepper:
         Z0, H, _ = self._gather(t)
         return torch.baddbmm(Z0, H, alpha).view(alpha.shape[0], -1, self.P, self.K)
 
-    def step(self, alpha: torch.Tensor, t: int) -> tuple[torch.Tensor, torch.Tensor]:
-        """(alpha^T_{t+1}, margins of the batch of step t)."""
+    def step(self, alpha: torch.Tensor, t: int, margin_out: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+        """(alpha^T_{t+1}, margins (R, B) of the batch of step t, written into ``margin_out`` if given)."""
         d, fn = self.dev, self.fn
         Z0, H, factor = self._gather(t)
         R, B = factor.shape[:2]
         z = torch.baddbmm(Z0, H, alpha)  # (R, B P, K)
         yb = d.take(d.y, t)  # (R, B)
         sigma, sigma_prime = fn["sigma_and_prime"](z)
-        margin = yb * (sigma.view(R, B, self.P, self.K) * self.a).view(R, B, -1).sum(dim=-1)
+        margin = torch.mul(yb, (sigma.view(R, B, self.P, self.K) * self.a).view(R, B, -1).sum(dim=-1), out=margin_out)
         delta = sigma_prime.view(R, B, self.P, self.K) * (factor * fn["loss_prime"](margin)[:, :, None, None])
         new = alpha if self.inplace else alpha.clone()
         rows = d.take(self.rows, t).view(R, B * self.P, 1).expand(-1, -1, self.K)
