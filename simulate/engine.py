@@ -126,10 +126,6 @@ class DeviceInputs:
         """alpha = (j gamma, j zeta, rho): coordinates of sum_f (W_f - W_f(0)) in the decomposition basis, (R, 2m, C)."""
         return torch.bmm((W - self.W0).sum(dim=2), self.coord.transpose(1, 2))
 
-    def batch(self, t: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        """Indices (R, B), inputs (R, B, P, d) and labels (R, B) of step t."""
-        return self.indices[:, t], self.take(self.X, t), self.take(self.y, t)
-
 
 class FullStepper:
     """SGD on the weights themselves.

@@ -105,11 +105,6 @@ class ReducedStepper:
         flat = g.view(R, B * P, 2 * K + C)
         return flat[..., :K], flat[..., K : K + C], g[..., K + C :]
 
-    def preactivations(self, alpha: torch.Tensor, t: int) -> torch.Tensor:
-        """z (R, B, P, K) of the training examples of step t at coefficients alpha^T (R, C, K)."""
-        Z0, H, _ = self._gather(t)
-        return torch.baddbmm(Z0, H, alpha).view(alpha.shape[0], -1, self.P, self.K)
-
     def step(self, alpha: torch.Tensor, t: int, margin_out: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
         """(alpha^T_{t+1}, margins (R, B) of the batch of step t, written into ``margin_out`` if given)."""
         d, fn = self.dev, self.fn

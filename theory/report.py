@@ -124,6 +124,13 @@ def build_blocks(
         else:
             lhs = {"gamma": r"\Delta\gamma_{j,r}", "zeta": r"\Delta\zeta_{j,r}"}[name]
         b.append(Block("eq", lhs + "=" + _tex(rec.abstract_delta[name]) + "=" + _tex(e)))
+    factor_ok = all(_zero(rec.checks[f"factor_{name}"]) for name in rec.delta)
+    b.append(Block("p", "Each update is one monomial in l'(y f) and sigma'(z_p): Delta = factor * l'(y f) * sigma'(z_p), "
+                   "factor = the mixed derivative of the update in l' and sigma'_p "
+                   f"(symbolic checks `factor_*`, residual 0: {'passed' if factor_ok else 'FAILED'}); "
+                   "the reduced engine tabulates the factors once per example:"))
+    factors = ", ".join(f"{name}: {sp.sstr(e)}" for name, e in rec.factor.items())
+    b.append(Block("p", f"factors: {factors}."))
     b.append(Block("p", "Pre-activations through the inner products, with Xi[k, p] = <xi_k, x_p> / ||xi_k||^2 "
                    "(the noise Gram matrix enters through the last sum):"))
     for name, e in rec.preactivation.items():

@@ -89,3 +89,10 @@ def test_fused_sgd_step_equals_gradient_step(q, loss, F, B, seed):
     margin_ref, G = margin_and_grad(W, X, y, a, q, loss)
     torch.testing.assert_close(margin, margin_ref, **tolerance("float64"))
     torch.testing.assert_close(W_new, W - eta[:, None, None, None] * G, **tolerance("float64"))
+    if F == 1:  # the engine's storage: W^T (R, d, K), passed as a strided view, in place, margins into a buffer
+        state = W[:, :, 0, :].transpose(1, 2).contiguous()
+        out = torch.empty(R, B, dtype=torch.float64)
+        W_view, margin_view = sgd_step(state.transpose(1, 2)[:, :, None, :], X, y, a, q, loss, eta, inplace=True, margin_out=out)
+        assert margin_view.data_ptr() == out.data_ptr() and W_view.data_ptr() == state.data_ptr()
+        torch.testing.assert_close(out, margin_ref, **tolerance("float64"))
+        torch.testing.assert_close(state.transpose(1, 2)[:, :, None, :], W_new, **tolerance("float64"))
