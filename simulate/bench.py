@@ -16,14 +16,14 @@ from __future__ import annotations
 import statistics
 import time
 from dataclasses import asdict, dataclass
-from typing import Callable
+from typing import Any, Callable
 
 import numpy as np
 import torch
 
 from benosc.config import Config
 from benosc.simulate.engine import TORCH_DTYPES, DeviceInputs, make_stepper, resolve_device, simulate
-from benosc.simulate.grid import expand_grid, prepare_inputs
+from benosc.simulate.grid import BatchInputs, expand_grid, prepare_inputs
 from benosc.simulate.naive import naive_run
 
 __all__ = ["Case", "SIZES", "run_bench"]
@@ -59,43 +59,68 @@ def _config(size: str, dtype: str, device: str, steps: int) -> Config:
     return Config().replace(**SIZES[size], dtype=dtype, device=device, steps=steps, n_test=32, n_test_weak=32, eta=1.2 * SIZES[size]["m"] / 4)
 
 
-def _time(fn: Callable[[], None], repeats: int, sync: Callable[[], None]) -> list[float]:
+def _once(fn: Callable[[], None], sync: Callable[[], None]) -> float:
+    """Wall time of one call of ``fn``, device work included."""
+    t0 = time.perf_counter()
     fn()
     sync()
-    out = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        sync()
-        out.append(time.perf_counter() - t0)
-    return out
+    return time.perf_counter() - t0
+
+
+def _time(fn: Callable[[], None], repeats: int, sync: Callable[[], None]) -> list[float]:
+    """One warm-up call, then ``repeats`` timed calls."""
+    _once(fn, sync)
+    return [_once(fn, sync) for _ in range(repeats)]
 
 
 def _bytes(*tensors) -> int:
     return int(sum(t.numel() * t.element_size() for t in tensors))
 
 
-def bench_engine(engine: str, size: str, R: int, dtype: str, device: str, steps: int, repeats: int) -> Case:
+@dataclass
+class _Setup:
+    """One benchmarked case, set up as ``simulate()`` would: inputs on the device and an in-place stepper."""
+
+    cfg: Config
+    grid: dict[str, list[int]]
+    inputs: BatchInputs
+    device: torch.device
+    dev: DeviceInputs
+    stepper: Any
+
+    def sync(self) -> None:
+        if self.device.type == "cuda":
+            torch.cuda.synchronize()
+
+    def loop(self) -> None:
+        """The hot path: every SGD step of every run, nothing recorded."""
+        s = self.stepper.initial()
+        for t in range(self.cfg.training.steps):
+            s, _ = self.stepper.step(s, t)
+
+    def tensor_bytes(self) -> int:
+        dev = self.dev
+        return _bytes(*[getattr(dev, f) for f in ("X", "y", "W0", "basis", "coord", "indices")], self.stepper.initial())
+
+
+def _setup(engine: str, size: str, R: int, dtype: str, device: str, steps: int) -> _Setup:
     cfg = _config(size, dtype, device, steps)
+    grid = {"seed": list(range(R))}
+    inp = prepare_inputs(expand_grid(cfg, grid))
     dev_t = resolve_device(device)
-    inp = prepare_inputs(expand_grid(cfg, {"seed": list(range(R))}))
     dev = DeviceInputs(inp, dev_t, TORCH_DTYPES[dtype])
-    stepper = make_stepper(engine, cfg, dev, inplace=True)  # as in simulate()
-    sync = torch.cuda.synchronize if dev_t.type == "cuda" else (lambda: None)
-    if dev_t.type == "cuda":
+    return _Setup(cfg, grid, inp, dev_t, dev, make_stepper(engine, cfg, dev, inplace=True))  # in place, as in simulate()
+
+
+def bench_engine(engine: str, size: str, R: int, dtype: str, device: str, steps: int, repeats: int) -> Case:
+    case = _setup(engine, size, R, dtype, device, steps)
+    on_cuda = case.device.type == "cuda"
+    if on_cuda:
         torch.cuda.reset_peak_memory_stats()
-
-    def loop() -> None:
-        s = stepper.initial()
-        for t in range(steps):
-            s, _ = stepper.step(s, t)
-
-    times = _time(loop, repeats, sync)
+    times = _time(case.loop, repeats, case.sync)
     rates = [R * steps / t for t in times]
-    mem = torch.cuda.max_memory_allocated() if dev_t.type == "cuda" else _bytes(
-        *[getattr(dev, f) for f in ("X", "y", "W0", "basis", "coord", "indices")], stepper.initial()
-    )
-    return Case(engine, size, R, dtype, str(dev_t), steps, repeats, statistics.median(rates), min(rates), max(rates), int(mem))
+    mem = torch.cuda.max_memory_allocated() if on_cuda else case.tensor_bytes()
+    return Case(engine, size, R, dtype, str(case.device), steps, repeats, statistics.median(rates), min(rates), max(rates), int(mem))
 
 
 def bench_naive(size: str, dtype: str, steps: int, repeats: int) -> Case:
@@ -114,37 +139,22 @@ def bench_recording(size: str, R: int, dtype: str, device: str, steps: int, repe
     that drifts of the machine's speed hit both alike; the overhead is the
     median of the per-pair ratios recorded/bare minus 1.
     """
-    cfg = _config(size, dtype, device, steps)
-    grid = {"seed": list(range(R))}
-    inp = prepare_inputs(expand_grid(cfg, grid))
-    dev_t = resolve_device(device)
-    dev = DeviceInputs(inp, dev_t, TORCH_DTYPES[dtype])
-    stepper = make_stepper("full", cfg, dev, inplace=True)
-    sync = torch.cuda.synchronize if dev_t.type == "cuda" else (lambda: None)
-
-    def bare_loop() -> float:
-        sync()
-        t0 = time.perf_counter()
-        s = stepper.initial()
-        for t in range(steps):
-            s, _ = stepper.step(s, t)
-        sync()
-        return time.perf_counter() - t0
+    case = _setup("full", size, R, dtype, device, steps)
 
     def recorded() -> float:
-        return simulate(cfg, grid, inputs=inp).trajectory.meta["wall_time_s"]
+        return simulate(case.cfg, case.grid, inputs=case.inputs).trajectory.meta["wall_time_s"]
 
-    bare_loop(), recorded()  # warm-up
-    pairs = [(bare_loop(), recorded()) for _ in range(repeats)]
+    _once(case.loop, case.sync), recorded()  # warm-up
+    pairs = [(_once(case.loop, case.sync), recorded()) for _ in range(repeats)]
     b_rates = [R * steps / b for b, _ in pairs]
     r_rates = [R * steps / r for _, r in pairs]
     overhead = statistics.median(r / b for b, r in pairs) - 1
-    mem = _bytes(*[getattr(dev, f) for f in ("X", "y", "W0", "basis", "coord", "indices")], stepper.initial())
-    bare = Case("full", size, R, dtype, str(dev_t), steps, repeats, statistics.median(b_rates), min(b_rates), max(b_rates), mem,
-                note="bare step loop, timed in alternation with full+recording")
-    rec = Case("full+recording", size, R, dtype, str(dev_t), steps, repeats, statistics.median(r_rates), min(r_rates), max(r_rates), mem,
-               note=f"record_every={cfg.training.record_every}, eval_every={cfg.training.eval_every}, n_test=n_test_weak=32")
-    return bare, rec, overhead
+    mem, dev = case.tensor_bytes(), str(case.device)
+    bare_case = Case("full", size, R, dtype, dev, steps, repeats, statistics.median(b_rates), min(b_rates), max(b_rates), mem,
+                     note="bare step loop, timed in alternation with full+recording")
+    rec = Case("full+recording", size, R, dtype, dev, steps, repeats, statistics.median(r_rates), min(r_rates), max(r_rates), mem,
+               note=f"record_every={case.cfg.training.record_every}, eval_every={case.cfg.training.eval_every}, n_test=n_test_weak=32")
+    return bare_case, rec, overhead
 
 
 def run_bench(*, quick: bool = False, device: str = "auto", repeats: int = 5, progress: Callable[[str], None] | None = None) -> dict:

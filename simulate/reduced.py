@@ -80,10 +80,9 @@ class ReducedStepper:
         v_norm2 = (dev.v * dev.v).sum(-1)[:, None, None]
         xi = dev.X[:, :, 2:, :]
         xi_norm2 = (xi * xi).sum(-1)  # (R, n, P - 2)
-        ones = torch.ones(R, n, K, dtype=dt, device=device)
-        factor = [j * fn["gamma_factor"](*common, u_norm2) * ones, j * fn["zeta_factor"](*common, v_norm2) * ones]
-        factor += [fn[f"rho_{p}_factor"](*common, xi_norm2[:, :, p - 3, None]) * ones for p in range(3, P + 1)]
-        factor = torch.stack(factor, dim=2)  # (R, n, P, K)
+        factor = [j * fn["gamma_factor"](*common, u_norm2), j * fn["zeta_factor"](*common, v_norm2)]
+        factor += [fn[f"rho_{p}_factor"](*common, xi_norm2[:, :, p - 3, None]) for p in range(3, P + 1)]
+        factor = torch.stack([f.expand(R, n, K) for f in factor], dim=2)  # (R, n, P, K)
         # one per-example table, one gather per step: [Z0 | H | factor] along the last axis
         self.table = torch.cat([Z0, H, factor], dim=3).contiguous()  # (R, n, P, 2K + C)
         # the coefficient (row of alpha^T) that patch p of example i updates

@@ -101,14 +101,13 @@ def compile_recursions(rec: Recursions, backend: Backend = "numpy") -> dict[str,
     exprs = dict(rec.delta)
     exprs.update({f"{name}_factor": e for name, e in rec.factor.items()})
     exprs.update(sigma=rec.sigma, sigma_prime=rec.sigma_prime, loss=rec.loss, loss_prime=rec.loss_prime)
+    # sigma and sigma' also as one function: common subexpressions (relu(t)) computed once
+    exprs["sigma_and_prime"] = sp.Tuple(rec.sigma, rec.sigma_prime)
+    args_of = dict(rec.args, sigma_and_prime=rec.args["sigma"])
     modules = [_relu_modules(backend), backend]
     out = {}
     for name, expr in exprs.items():
-        args = rec.args[name]
+        args = args_of[name]
         fn = sp.lambdify(args, rectify(expr), modules=modules, cse=True, docstring_limit=0)
         out[name] = GeneratedFunction(name, tuple(str(a) for a in args), expr, backend, fn)
-    # sigma and sigma' in one function: common subexpressions (relu(t)) computed once
-    pair = sp.Tuple(rec.sigma, rec.sigma_prime)
-    fn = sp.lambdify(rec.args["sigma"], rectify(pair), modules=modules, cse=True, docstring_limit=0)
-    out["sigma_and_prime"] = GeneratedFunction("sigma_and_prime", tuple(str(a) for a in rec.args["sigma"]), pair, backend, fn)
     return out

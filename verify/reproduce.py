@@ -9,7 +9,7 @@ large test sets of the simulation (n_test fresh points, n_test_weak weak-only).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any, Sequence
 
 import numpy as np
@@ -52,7 +52,7 @@ class ReproRow:
     paper: float
 
     def to_dict(self) -> dict[str, Any]:
-        return {k: getattr(self, k) for k in self.__dataclass_fields__}
+        return asdict(self)
 
 
 def reproduce(config: Config, *, eta_small: float, eta_large: float, seeds: Sequence[int]) -> list[ReproRow]:
