@@ -346,7 +346,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
     from rich.console import Console
 
     import benosc
-    from benosc.simulate.reduced import one_step_errors
+    from benosc.verify.decomposition import one_step_errors
     from benosc.theory import ModelSpec, derive_recursions, derive_statements
     from benosc.theory.figures import plot_bifurcation, plot_growth
     from benosc.theory.report import build_blocks, write_report
@@ -404,11 +404,11 @@ def _cmd_report(args: argparse.Namespace) -> int:
 
 # ----------------------------------------------------------------------- verify
 def _add_verify(sub: argparse._SubParsersAction) -> None:
-    from benosc.verify.claims import CLAIM_IDS
+    from benosc.verify.registry import CLAIM_IDS
 
     p = sub.add_parser(
         "verify",
-        help="check the paper's claims on simulated trajectories; exit 0 all pass, 1 any fails, 2 bad input",
+        help="check the paper's claims on simulated trajectories; exit 0 none fails, 1 one fails, 2 bad input, 3 internal error",
         description=(
             "Run what the claims need (batched simulations at a small and a large learning rate, "
             "the derivations, sweeps around the derived threshold, the one-example network), check "
@@ -427,7 +427,7 @@ def _add_verify(sub: argparse._SubParsersAction) -> None:
 
 
 def _cmd_verify(args: argparse.Namespace) -> int:
-    from benosc.verify.claims import CLAIM_IDS
+    from benosc.verify.registry import CLAIM_IDS
 
     config = _build_config(args)
     for name in ("eta_large", "eta_small"):
@@ -477,11 +477,11 @@ def _cmd_search(args: argparse.Namespace, config: Config, claims: list[str], out
     from rich.console import Console
 
     from benosc._io import write_json
-    from benosc.verify.search import SEARCHABLE, search_counterexample
+    from benosc.verify.search import search_counterexample, searchable
 
-    todo = [c for c in claims if c in SEARCHABLE]
+    todo = [c for c in claims if c in searchable()]
     if not todo:
-        raise UsageError(f"argument --claims: none of {', '.join(claims)} is searchable; searchable: {', '.join(SEARCHABLE)}")
+        raise UsageError(f"argument --claims: none of {', '.join(claims)} is searchable; searchable: {', '.join(searchable())}")
     err = Console(stderr=True)
     results = []
     for claim in todo:
@@ -540,17 +540,18 @@ def _print_verdicts(res, written: dict) -> None:
     table = Table(
         title=(
             f"benosc verify: eta_small = {res.eta_small:g}, eta_large = {res.eta_large:g}, seeds = {len(res.seeds)}, "
-            f"derived eta_crit = {res.eta_crit:.4g}, {res.wall_time_s:.0f} s"
+            f"derived onset = {'-' if res.onset is None else format(res.onset, '.4g')}, {res.wall_time_s:.0f} s"
         ),
         show_lines=True,
     )
-    for col, kw in (("claim", {"style": "bold"}), ("verdict", {}), ("measured", {"ratio": 3}), ("predicted", {"ratio": 2}), ("tolerance", {"ratio": 2})):
+    for col, kw in (("claim", {"style": "bold"}), ("verdict", {}), ("measured / reason", {"ratio": 3}), ("predicted", {"ratio": 2}), ("judged on", {"ratio": 1})):
         table.add_column(col, **kw)
     from rich.markup import escape
 
-    colors = {"pass": "green", "fail": "red", "inconclusive": "yellow"}
+    colors = {"pass": "green", "fail": "red", "inconclusive": "yellow", "not-applicable": "dim"}
     for v in res.verdicts:
-        table.add_row(v.claim, f"[{colors[v.status]}]{v.status}[/]", escape(v.measured), escape(v.predicted), escape(v.tolerance))
+        measured = v.measured if v.status != "not-applicable" else "; ".join(v.reasons)
+        table.add_row(v.claim, f"[{colors[v.status]}]{v.status}[/]", escape(measured), escape(v.predicted), escape(v.judged or "-"))
     console.print(table)
     console.print(f"report: {written['markdown']}, {written['json']}")
 
@@ -617,6 +618,7 @@ def build_parser() -> argparse.ArgumentParser:
     from benosc import __version__
 
     parser.add_argument("--version", action="version", version=f"benosc {__version__}")
+    parser.add_argument("--debug", action="store_true", help="on an internal error, show the traceback (exit status 3 either way)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     _add_simulate(sub)
     _add_derive(sub)
@@ -629,6 +631,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``benosc`` console script; returns the exit status."""
     argv = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in argv  # accepted anywhere on the line
+    argv = [a for a in argv if a != "--debug"]
     parser = build_parser()
     command = next((a for a in argv if not a.startswith("-")), None)
     prefix = f"benosc {command}" if command else "benosc"
@@ -641,6 +645,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (UsageError, ConfigError) as exc:
         print(f"{prefix}: error: {exc}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print(f"{prefix}: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # an internal error: one line, exit 3 (--debug shows the traceback)
+        if debug:
+            import traceback
+
+            traceback.print_exc()
+        first = str(exc).splitlines()[0] if str(exc) else ""
+        print(f"{prefix}: internal error: {type(exc).__name__}: {first} (run with --debug for the traceback)", file=sys.stderr)
+        return 3
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -36,7 +36,7 @@ from benosc.simulate.network import second_layer
 from benosc.theory.codegen import GeneratedFunction, compile_recursions
 from benosc.theory.model import ModelSpec, derive_recursions
 
-__all__ = ["ReducedStepper", "generated_recursions", "one_step_errors"]
+__all__ = ["ReducedStepper", "generated_recursions"]
 
 
 @lru_cache(maxsize=16)
@@ -130,40 +130,3 @@ class ReducedStepper:
     def coefficients(self, W: torch.Tensor) -> torch.Tensor:
         """alpha^T of weights W: coordinates of sum_f (W_f - W_f(0)) in the basis, (R, C, 2m)."""
         return self.dev.coefficients(W).transpose(1, 2).contiguous()
-
-
-def one_step_errors(config: Config, grid=None, *, max_scale: float = 1e6) -> "torch.Tensor":
-    """Teacher-forced comparison of the two engines along the full network's trajectory.
-
-    At every step t the full engine's weights W_t give alpha_t; one step of
-    each engine gives alpha^full_{t+1} (coordinates of W_{t+1}) and
-    alpha^reduced_{t+1}.  Returns the relative error
-    max |alpha^reduced - alpha^full| / max(max |alpha^full|, 1e-300), shape (R, steps).
-    gamma dominates max |alpha|, so an error in the small zeta recursion shows
-    diluted (a 0.1 % error in zeta's update measures about 1e-6 at the default
-    regime) but still four orders above the 1e-10 tolerance of the
-    decomposition claim; class-wise normalisation was tried and rejected: the
-    coordinates of a class that is still near zero carry rounding noise of
-    about 1e-11 of max |alpha| with isotropic noise (an ill-conditioned basis).
-    Steps where max |alpha^full| exceeds ``max_scale`` (a run blowing up, on
-    its way to divergence) are NaN: there the updates dwarf the state and both
-    engines lose every significant digit to cancellation, so nothing is judged.
-    Runs in the configuration's dtype on its device.
-    """
-    from benosc.simulate.engine import TORCH_DTYPES, DeviceInputs, FullStepper, resolve_device
-    from benosc.simulate.grid import expand_grid, prepare_inputs
-
-    runs = expand_grid(config, grid)
-    dev = DeviceInputs(prepare_inputs(runs), resolve_device(config.training.device), TORCH_DTYPES[config.training.dtype])
-    full, red = FullStepper(config, dev), ReducedStepper(config, dev)
-    state = full.initial()
-    errors = torch.empty(dev.R, dev.T, dtype=dev.dtype, device=dev.device)
-    for t in range(dev.T):
-        state_next, _ = full.step(state, t)
-        a_red, _ = red.step(red.coefficients(full.weights(state)), t)
-        a_full = red.coefficients(full.weights(state_next))
-        scale = a_full.abs().flatten(1).amax(dim=1).clamp_min(1e-300)
-        err = (a_red - a_full).abs().flatten(1).amax(dim=1) / scale
-        errors[:, t] = torch.where(scale <= max_scale, err, torch.full_like(err, float("nan")))
-        state = state_next
-    return errors

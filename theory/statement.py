@@ -7,7 +7,42 @@ from typing import Any
 
 import sympy as sp
 
-__all__ = ["Statement", "is_zero"]
+__all__ = ["Statement", "is_zero", "evaluate"]
+
+#: configuration fields bound by name when a statement is evaluated at a configuration
+CONFIG_SYMBOLS: dict[str, str] = {"m": "m", "u_norm": "u_norm", "v_norm": "v_norm", "eta": "eta", "q": "q"}
+
+
+def evaluate(expr: Any, config: Any = None, **values: float) -> float:
+    """Evaluate a derived expression at a configuration and at named values, as a float.
+
+    Symbols are bound by name: ``m``, ``u_norm``, ``v_norm``, ``eta`` and ``q``
+    from ``config`` (``eta`` is the configuration's learning rate unless given
+    in ``values``), every other symbol from ``values``.  Nothing is defaulted:
+    a symbol left unbound raises ``ValueError`` naming it.  The result may be
+    0, inf or NaN (e.g. a growth rate of 0 at ||v|| = ||u||); callers decide
+    what such a prediction means, it is never coerced.
+    """
+    expr = sp.sympify(expr)
+    bound: dict[str, float] = {}
+    if config is not None:
+        bound.update({"m": config.network.m, "u_norm": config.data.u_norm, "v_norm": config.data.v_norm,
+                      "eta": config.training.eta, "q": config.network.q})
+    bound.update(values)
+    subs = {}
+    missing = []
+    for sym in expr.free_symbols:
+        if sym.name in bound:
+            subs[sym] = bound[sym.name]
+        else:
+            missing.append(sym.name)
+    if missing:
+        raise ValueError(f"cannot evaluate {sp.sstr(expr)}: no value for {', '.join(sorted(missing))}")
+    try:
+        val = complex(sp.N(expr.subs(subs)))
+    except (TypeError, ValueError):  # zoo, nan
+        return float("nan")
+    return float(val.real) if abs(val.imag) <= 1e-12 * max(1.0, abs(val.real)) else float("nan")
 
 
 def is_zero(expr: Any) -> bool:
@@ -45,6 +80,16 @@ class Statement:
         if isinstance(self.value, tuple):
             return [sp.sstr(v) for v in self.value]
         return sp.sstr(self.value)
+
+    def at(self, config: Any = None, **values: float) -> float | tuple[float, ...]:
+        """The value at a configuration (and named values): see :func:`evaluate`.
+
+        ``derive_statements(2)["eta_crit"].at(config)`` is eta_crit = m/(4||u||^2)
+        at the configuration's m and ||u||; a tuple-valued statement gives a tuple.
+        """
+        if isinstance(self.value, tuple):
+            return tuple(evaluate(v, config, **values) for v in self.value)
+        return evaluate(self.value, config, **values)
 
     def latex(self) -> str:
         if isinstance(self.value, tuple):

@@ -51,13 +51,26 @@ def eta_of_kappa(k: sp.Expr) -> sp.Expr:
 
 
 @lru_cache(maxsize=8)
-def gamma_map(q: sp.Expr = sp.Integer(2)) -> sp.Expr:
-    """gamma' as a function of gamma on the symmetric manifold (f = gamma^q), from the derived recursion."""
+def gamma_map(q: sp.Expr = sp.Integer(2), active: sp.Expr = S.m) -> sp.Expr:
+    """gamma' as a function of gamma when ``active`` neurons share gamma and the rest sit at 0.
+
+    From the derived recursion with margin f = (active/m) gamma^q.  ``active = m``
+    is the symmetric manifold (f = gamma^q); ``active = 1`` a single dominant
+    neuron; ``active = S.m_active`` keeps the number symbolic.
+    """
     rec = derive_recursions(ModelSpec(q=q, P=3, loss="square"))
     z1 = rec.z[0]
     delta = rec.delta["gamma"].subs({S.s: 1, S.y: 1, S.B: 1, S.j: 1, S.u_norm2: S.u_norm**2})
-    delta = delta.subs(S.margin, S.gamma**q).subs(z1, S.gamma)
+    delta = delta.subs(S.margin, active / S.m * S.gamma**q).subs(z1, S.gamma)
     return sp.simplify(S.gamma + sp.piecewise_fold(delta).subs(S.gamma > 0, True))
+
+
+def _threshold(g1: sp.Expr) -> tuple[sp.Expr, sp.Expr, sp.Expr]:
+    """(positive fixed point, multiplier there, eta where the multiplier is -1) of a gamma map."""
+    fixed = [sol for sol in sp.solve(sp.Eq(g1, S.gamma), S.gamma) if sol.is_positive]
+    lam = sp.simplify(sp.diff(g1, S.gamma).subs(S.gamma, fixed[0]))
+    eta_c = sp.simplify(sp.solve(sp.Eq(lam, -1), S.eta)[0])
+    return fixed[0], lam, eta_c
 
 
 @lru_cache(maxsize=1)
@@ -102,7 +115,8 @@ def strong_statements(q: sp.Expr = sp.Integer(2)) -> dict[str, Statement]:
         steps=(("gamma_{t+1} as a function of gamma_t", sp.Eq(sp.Symbol("gamma'"), g1)),),
         paper="Section 3 (single training example)",
     )
-    fixed = [sol for sol in sp.solve(sp.Eq(g1, S.gamma), S.gamma) if sol.is_positive]
+    fixed0, lam, eta_c = _threshold(g1)
+    fixed = [fixed0]
     out["fixed_point"] = Statement(
         key="fixed_point",
         title="Fixed point of the strong map",
@@ -112,19 +126,53 @@ def strong_statements(q: sp.Expr = sp.Integer(2)) -> dict[str, Statement]:
         checks={"is_fixed": g1.subs(S.gamma, fixed[0]) - fixed[0]},
         paper="Section 3",
     )
-    lam = sp.simplify(sp.diff(g1, S.gamma).subs(S.gamma, fixed[0]))
-    eta_c = sp.solve(sp.Eq(lam, -1), S.eta)[0]
     out["eta_crit"] = Statement(
         key="eta_crit",
         title="Learning rate at which the fixed point loses stability",
         value=eta_c,
-        assumptions=ASSUME_ONE + ("symmetric manifold (for q = 2 exact for any spread of gamma_r)",),
+        assumptions=ASSUME_ONE
+        + (
+            "symmetric manifold: all m neurons of the label's sign carry the strong feature with equal gamma "
+            "(for q = 2 exact for any spread of the gamma_r; for q != 2 see eta_crit_active)",
+        ),
         steps=(
             ("multiplier of the map at the fixed point", sp.Eq(sp.Symbol("lambda"), lam)),
             ("stable iff |lambda| < 1; lambda = -1 at", sp.Eq(S.eta, eta_c)),
         ),
         checks={"multiplier_is_minus_one": lam.subs(S.eta, eta_c) + 1},
         paper="Assumption 3: eta >= m / (4 ||u||^2) (q = 2)",
+    )
+    ga = gamma_map(q, S.m_active)
+    _, lam_a, eta_a = _threshold(ga)
+    out["eta_crit_active"] = Statement(
+        key="eta_crit_active",
+        title="Loss of stability when m_active neurons carry the strong feature (the others at 0)",
+        value=eta_a,
+        assumptions=ASSUME_ONE
+        + (
+            "m_active of the m neurons share gamma > 0, the rest have gamma = 0 (f = (m_active/m) gamma^q)",
+            "for q > 2 a small random initialisation makes one neuron dominate (growth ~ gamma^(q-1)): m_active = 1",
+        ),
+        steps=(
+            ("gamma' on that manifold", sp.Eq(sp.Symbol("gamma'"), ga)),
+            ("multiplier at the fixed point", sp.Eq(sp.Symbol("lambda"), lam_a)),
+            ("lambda = -1 at", sp.Eq(S.eta, eta_a)),
+        ),
+        checks={
+            "multiplier_is_minus_one": lam_a.subs(S.eta, eta_a) + 1,
+            "symmetric_case_is_eta_crit": sp.simplify(eta_a.subs(S.m_active, S.m) - eta_c),
+        },
+        paper="Assumption 3's lower end for q = 2; for q != 2 the paper states no threshold",
+        note="for q = 2 independent of m_active; for q > 2 increasing in m_active, so a dominant neuron oscillates first",
+    )
+    out["eta_crit_dominant"] = Statement(
+        key="eta_crit_dominant",
+        title="Loss of stability with one dominant neuron",
+        value=sp.simplify(eta_a.subs(S.m_active, 1)),
+        assumptions=ASSUME_ONE + ("one neuron carries the strong feature, the others have gamma = 0",),
+        steps=(("eta_crit_active at m_active = 1", sp.Eq(S.eta, sp.simplify(eta_a.subs(S.m_active, 1)))),),
+        checks={"multiplier_is_minus_one": lam_a.subs(S.m_active, 1).subs(S.eta, eta_a.subs(S.m_active, 1)) + 1},
+        paper="no counterpart in the paper (q = 2 there, where it equals eta_crit)",
     )
     if q != 2:
         return out
@@ -265,6 +313,15 @@ def _boundedness() -> dict[str, Statement]:
                 f"{100 * (1.6 / float(k_b) - 1):.3f}% above the exact threshold: at the paper's upper end "
                 "the invariant interval has just been lost (the critical orbit leaves after two steps)"
             ),
+        ),
+        "paper_eta_min": Statement(
+            key="paper_eta_min",
+            title="The paper's lower learning rate (Assumption 3), for comparison",
+            value=S.m / (4 * S.u_norm**2),
+            assumptions=("as stated in the paper (closed at this end)",),
+            checks={"equals_eta_crit_q2": S.m / (4 * S.u_norm**2) - eta_of_kappa(sp.Integer(1))},
+            paper="Assumption 3",
+            note="equals the derived eta_crit for q = 2; at it the fixed point is only marginally stable (multiplier -1)",
         ),
         "paper_eta_max": Statement(
             key="paper_eta_max",

@@ -28,6 +28,7 @@ __all__ = [
     "f",
     "gamma",
     "zeta",
+    "m_active",
     "PUBLIC",
 ]
 
@@ -50,6 +51,7 @@ r = sp.Symbol("r", positive=True)
 f = sp.Symbol("f", positive=True)
 gamma = sp.Symbol("gamma", positive=True)
 zeta = sp.Symbol("zeta", positive=True)
+m_active = sp.Symbol("m_active", positive=True)  # neurons carrying the strong feature at equal gamma, the others at 0
 
 #: symbols a user may meet in a derived statement, by name (for sympify)
-PUBLIC = {"eta": eta, "m": m, "u_norm": u_norm, "v_norm": v_norm, "q": q}
+PUBLIC = {"eta": eta, "m": m, "u_norm": u_norm, "v_norm": v_norm, "q": q, "m_active": m_active}

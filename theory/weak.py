@@ -65,6 +65,17 @@ def phi(expr_rho: sp.Expr = rho) -> sp.Expr:
     return sp.log(1 + S.r * (expr_rho - 1)) - S.r * sp.log(expr_rho)
 
 
+def _period2_inside(quad: sp.Expr, lower: sp.Expr, upper: sp.Expr, k: sp.Expr) -> sp.Expr:
+    """0 when the period-2 orbit's mean residual lies in [lower, upper] at kappa = k (exact arithmetic), else 1."""
+    roots = sp.solve(quad.subs(S.kappa, k), S.f)
+    res = [1 - fr for fr in roots]
+    rhos = [1 + k * e for e in res]
+    vals = {S.kappa: k, msr: sum(e**2 for e in res) / 2, rho_min: min(rhos, key=float), rho_max: max(rhos, key=float)}
+    mean = sum(res) / 2
+    inside = bool(sp.simplify(lower.subs(vals) - mean) <= 0) and bool(sp.simplify(mean - upper.subs(vals)) <= 0)
+    return sp.Integer(0 if inside else 1)
+
+
 def weak_statements() -> dict[str, Statement]:
     """Derived statements about the residual and the weak coefficient (items 4-6)."""
     g, gamma_factor = f_map()
@@ -165,6 +176,40 @@ def weak_statements() -> dict[str, Statement]:
         },
         paper="Theorem 5 assumes oscillation (Assumption 4); this turns any oscillation into a growth rate",
         note="any bounded orbit with a non-vanishing mean squared residual makes the weak coefficient grow exponentially",
+    )
+
+    # the residual's mean along any bounded orbit: sum_t log(rho_t) = log(gamma_T/gamma_0) stays bounded
+    xx = sp.Symbol("x", real=True)
+    tt = sp.Symbol("t", real=True)
+    integrand = tt / (1 + tt)
+    excess = sp.simplify(sp.integrate(integrand, (tt, 0, xx)))  # x - log(1 + x)
+    res_lower = S.kappa * msr / (2 * rho_max)
+    res_upper = S.kappa * msr / (2 * rho_min)
+    out["residual_rate_bound"] = Statement(
+        key="residual_rate_bound",
+        title="Mean residual 1 - y f per strong step along any bounded non-convergent orbit",
+        value=(_subs_eta(res_lower), _subs_eta(res_upper)),
+        assumptions=ASSUME[:1]
+        + (
+            "gamma_t in [a, b] with 0 < a (bounded orbit): (1/T) sum_t log(rho_t) = log(gamma_T/gamma_0)/T -> 0",
+            "rho_t = 1 + kappa (1 - f_t) in [rho_min, rho_max], rho_min <= 1 <= rho_max; msr = mean over t of (1 - f_t)^2",
+        ),
+        steps=(
+            ("x - log(1 + x) as an integral", sp.Eq(sp.Symbol("x - log(1+x)"), excess)),
+            ("integrand t/(1+t) lies between t/rho_max and t/rho_min on the path, so x - log(1+x) in",
+             sp.Tuple(xx**2 / (2 * rho_max), xx**2 / (2 * rho_min))),
+            ("with x_t = kappa (1 - f_t) and mean log(1 + x_t) -> 0: mean (1 - f_t) in", sp.Tuple(res_lower, res_upper)),
+        ),
+        checks={
+            "excess_is_x_minus_log": sp.simplify(excess - (xx - sp.log(1 + xx))).subs(xx, sp.Rational(1, 3)),
+            # the period-2 orbit is bounded: the product of rho over one period is exactly 1
+            "period2_rho_product_is_1": _symmetric_reduce(
+                (1 + S.kappa * (1 - a)) * (1 + S.kappa * (1 - b)), quad) - 1,
+            # and its exact mean residual (kappa - 1)/(2 kappa) per step lies inside the bound (kappa = 11/10)
+            "period2_inside": _period2_inside(quad, res_lower, res_upper, sp.Rational(11, 10)),
+        },
+        paper="Eq. 7: the residual has a definite sign; this gives its size for any oscillation, not only period 2",
+        note="on the period-2 orbit the exact value (kappa - 1)/(2 kappa) per step lies inside; > 0 whenever msr > 0",
     )
 
     # item 6: small eta, geometric decay of the residual

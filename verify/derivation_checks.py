@@ -20,6 +20,8 @@ from benosc import Config
 from benosc.simulate import simulate
 from benosc.theory import derive_statements
 from benosc.theory import symbols as S
+from benosc.theory.statement import evaluate
+from benosc.theory.strong import eta_of_kappa, kappa_of_eta
 
 __all__ = [
     "Evidence",
@@ -29,6 +31,8 @@ __all__ = [
     "growth_rate_sweep",
     "iterate_f_map",
     "numeric_value",
+    "iterate_f_map_many",
+    "EVIDENCE_CONFIG",
 ]
 
 
@@ -49,17 +53,46 @@ class Evidence:
         return asdict(self)
 
 
-def numeric_value(expr: sp.Expr, *, eta: float | None = None, m: float = 8, u_norm: float = 1.0, v_norm: float = 0.1, **extra: float) -> float:
-    """Evaluate a derived expression at numbers (symbols by their public names)."""
-    vals = {S.m: m, S.u_norm: u_norm, S.v_norm: v_norm}
-    if eta is not None:
-        vals[S.eta] = eta
-    vals.update({sp.Symbol(k, **_assumptions(k)): v for k, v in extra.items()})
-    return float(sp.N(expr.subs(vals)))
+#: the configuration the derivation evidence is measured at (the defaults, named once)
+EVIDENCE_CONFIG = Config()
 
 
-def _assumptions(name: str) -> dict[str, bool]:
-    return {"msr": {"nonnegative": True}, "e_0": {"real": True}}.get(name, {"positive": True})
+def numeric_value(expr: sp.Expr, config: Config = EVIDENCE_CONFIG, **values: float) -> float:
+    """Evaluate a derived expression at a configuration and named values (:func:`benosc.theory.statement.evaluate`)."""
+    return evaluate(expr, config, **values)
+
+
+def _kappa(eta: float, config: Config = EVIDENCE_CONFIG) -> float:
+    return evaluate(kappa_of_eta(), config, eta=eta)
+
+
+def _eta(kappa: float, config: Config = EVIDENCE_CONFIG) -> float:
+    return evaluate(eta_of_kappa(S.kappa), config, kappa=kappa)
+
+
+def iterate_f_map_many(kappa: float, *, steps: int, n_initial: int = 20001) -> float:
+    """Fraction of orbits of the derived q = 2 output map that keep every neuron's sign for ``steps`` steps.
+
+    Initial outputs f_0 on a grid of (0, f_max), f_max = (1 + kappa)/kappa the
+    largest f with a positive per-neuron factor; an orbit loses the sign when
+    the derived factor gamma_r'/gamma_r = 1 - kappa (f - 1) becomes <= 0.
+    """
+    g, factor = derive_statements(2)["f_map"].value, _f_factor()
+    gf = sp.lambdify((S.f, S.kappa), g, modules="numpy")
+    ff = sp.lambdify((S.f, S.kappa), factor, modules="numpy")
+    f_max = (1 + kappa) / kappa
+    f = np.linspace(1e-3, f_max * 0.999, n_initial)
+    alive = np.ones_like(f, dtype=bool)
+    for _ in range(steps):
+        alive &= ff(f, kappa) > 0
+        f = np.where(alive, gf(f, kappa), 1.0)
+    return float(alive.mean())
+
+
+def _f_factor() -> sp.Expr:
+    from benosc.theory.strong import f_map
+
+    return f_map()[1]
 
 
 def iterate_f_map(kappa: float, f0: float, steps: int) -> np.ndarray:
@@ -125,18 +158,10 @@ def _period(f: np.ndarray, max_period: int = 64, rtol: float = 1e-9) -> int:
     return 0
 
 
-def _kappa(eta: float, m: float = 8, u_norm: float = 1.0) -> float:
-    return 4 * eta * u_norm**2 / m
-
-
-def _eta(kappa: float, m: float = 8, u_norm: float = 1.0) -> float:
-    return kappa * m / (4 * u_norm**2)
-
-
 def derivation_evidence(*, quick: bool = False) -> list[Evidence]:
     """Numeric evidence for each derived statement (q = 2, default m, ||u||, ||v||)."""
     st = derive_statements(2)
-    u, v = 1.0, 0.1
+    u, v = EVIDENCE_CONFIG.data.u_norm, EVIDENCE_CONFIG.data.v_norm
     r = v**2 / u**2
     ev: list[Evidence] = []
     T = 3000 if quick else 6000
@@ -183,18 +208,11 @@ def derivation_evidence(*, quick: bool = False) -> list[Evidence]:
                            f"period 2 inside ({_kappa(lo_eta):.3f}, {_kappa(hi_eta):.3f}) in kappa, another outside",
                            (period == 2) == expect))
 
-    # boundedness threshold (recursion, many initial conditions)
+    # boundedness threshold (the derived map, many initial conditions)
     eta_b = numeric_value(st["bounded_eta_max"].value)
     kb = _kappa(eta_b)
-    fractions = []
-    for k in (kb - 0.005, kb + 0.005):
-        g = np.sqrt(np.linspace(1e-3, (1 + k) / k * 0.999, 20001))
-        alive = np.ones_like(g, dtype=bool)
-        for _ in range(3000):
-            g = g * (1 + k * (1 - g * g))
-            alive &= g > 0
-        fractions.append(float(alive.mean()))
-    ev.append(Evidence("bounded_eta_max", "recursion", "fraction of orbits of the gamma map staying positive, kappa_b -+ 0.005",
+    fractions = [iterate_f_map_many(k, steps=3000) for k in (kb - 0.005, kb + 0.005)]
+    ev.append(Evidence("bounded_eta_max", "recursion", "fraction of orbits of the output map keeping the neurons' sign, kappa_b -+ 0.005",
                        fractions[1], 0.0, "1 just below kappa_b and < 0.01 just above", fractions[0] == 1.0 and fractions[1] < 0.01,
                        f"below: {fractions[0]:.3f}, above: {fractions[1]:.4f}"))
 

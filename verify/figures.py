@@ -1,109 +1,213 @@
-"""One evidence figure per verdict, drawn from the data the checker kept."""
+"""One evidence figure per verdict, drawn from the data its checker kept.
+
+Each function ``name(v, ax)`` draws claim ``v.claim``'s evidence into a
+matplotlib Axes; the registry names the function of each claim
+(``Claim.figure``).  Figures are :class:`matplotlib.figure.Figure` objects:
+nothing here switches the user's matplotlib backend.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-import matplotlib
+import numpy as np
+from matplotlib.figure import Figure
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-
-from benosc._io import save_figure  # noqa: E402
-from benosc.verify.verdict import Verdict  # noqa: E402
+from benosc._io import save_figure
+from benosc.tolerances import claim_tolerance
+from benosc.verify.verdict import Verdict
 
 __all__ = ["plot_verdict", "plot_assumption_map"]
 
-
-def _save(fig, path: Path) -> str:
-    return save_figure(fig, path, dpi=100).name
+COLORS = {"pass": "tab:green", "fail": "tab:red", "inconclusive": "tab:orange", "not-applicable": "tab:gray"}
 
 
 def _title(ax, v: Verdict, text: str) -> None:
-    color = {"pass": "tab:green", "fail": "tab:red", "inconclusive": "tab:orange"}[v.status]
-    ax.set_title(f"{v.claim}: {v.status.upper()} — {text}", fontsize=9, color=color)
+    ax.set_title(f"{v.claim}: {v.status.upper()} — {text}", fontsize=9, color=COLORS[v.status])
+
+
+def decomposition(v: Verdict, ax) -> bool:
+    errs = np.asarray(v.data.get("one_step_errors", []), dtype=float)
+    if errs.size == 0:
+        return False
+    t = np.arange(errs.size)
+    ok = np.isfinite(errs) & (errs > 0)
+    ax.semilogy(t[ok], errs[ok], lw=1, label="max over runs")
+    ax.axhline(claim_tolerance("decomposition.one_step"), color="r", ls="--", lw=1, label="tolerance")
+    ax.set_xlabel("step t")
+    ax.set_ylabel("max relative one-step error")
+    ax.legend(fontsize=8)
+    _title(ax, v, "reduced vs full, teacher-forced (exact zeros not drawn)")
+    return True
+
+
+def threshold(v: Verdict, ax) -> bool:
+    rows = v.data.get("rows")
+    if not rows:
+        return False
+    for engine, marker in (("full", "o"), ("reduced", "x")):
+        sel = [r for r in rows if r[0] == engine]
+        ax.plot([r[2] for r in sel], [r[3] for r in sel], marker, label=engine, ms=8)
+    ax.axvline(1.0, color="k", ls="--", lw=1, label="derived onset")
+    ax.set_xlabel("eta / derived onset")
+    ax.set_ylabel("mean |y f - 1| on strong steps")
+    ax.legend(fontsize=8)
+    _title(ax, v, "oscillation switches on at the derived onset")
+    return True
+
+
+def accumulation(v: Verdict, ax) -> bool:
+    curves = v.data.get("curves")
+    if not curves:
+        return False
+    for k, S, slope, intercept, seed in curves:
+        line = ax.plot(k, S, lw=1, label=f"seed {seed}")[0]
+        ax.plot(k, intercept + slope * k, ls=":", color=line.get_color(), lw=1)
+    ax.set_xlabel("strong steps k")
+    ax.set_ylabel("sum over strong steps of (1 - y f)")
+    ax.legend(fontsize=7, title="dotted: linear fit", title_fontsize=7)
+    _title(ax, v, f"eta = {v.data['eta']:g}")
+    return True
+
+
+def weak_growth(v: Verdict, ax) -> bool:
+    rows = list(v.data.get("period2", [])) + list(v.data.get("at_large", []))
+    if not rows:
+        return False
+    labels = [f"{r['engine']}\nkappa={r['kappa']:g}" if "kappa" in r else f"{r['engine']}\neta={r['eta']:g}" for r in rows]
+    x = np.arange(len(rows))
+    ax.plot(x, [r["measured"] for r in rows], "o", color="tab:blue", label="measured")
+    for i, r in enumerate(rows):
+        if "predicted" in r:
+            ax.plot([i - 0.3, i + 0.3], [r["predicted"]] * 2, color="tab:orange", lw=2, label="log(G_2)/2" if i == 0 else None)
+        else:
+            ax.plot([i, i], [r["lower"], r["upper"]], color="tab:red", lw=1.5, label="general bound" if i == len(v.data["period2"]) else None)
+    ax.set_xticks(x, labels, fontsize=7)
+    ax.set_ylabel("growth rate of log <w, v> per step")
+    ax.legend(fontsize=8)
+    _title(ax, v, "one strong example")
+    return True
+
+
+def _weak_curves(v: Verdict, ax, level_label: str) -> None:
+    for series in np.atleast_2d(v.data["weak"]):
+        ax.semilogy(v.data["steps"][1:], np.maximum(series[1:], 1e-12), lw=1)
+    ax.axhline(v.data["level"], color="r", ls="--", lw=1, label=level_label)
+    ax.set_xlabel("step t")
+    ax.set_ylabel("max_{j,r} |zeta_{j,r}|")
+
+
+def theorem5(v: Verdict, ax) -> bool:
+    if "weak" not in v.data:
+        return False
+    _weak_curves(v, ax, "delta/4")
+    tb = v.data["t_bound"]
+    if np.isfinite(tb) and tb < 10 * v.data["steps"][-1]:
+        ax.axvline(tb, color="tab:purple", ls=":", label="derived upper bound on the steps")
+    ax.legend(fontsize=8)
+    _title(ax, v, "weak component per seed")
+    return True
+
+
+def proposition6(v: Verdict, ax) -> bool:
+    small = v.data.get("small")
+    if not small:
+        return False
+    for name, d, color in (("small eta", small, "tab:blue"), ("large eta", v.data.get("large"), "tab:orange")):
+        if not d:
+            continue
+        ax.loglog(d["sigma_0"], d["final"], "o", color=color, alpha=0.6, label=name)
+    s = np.asarray(small["sigma_0"])
+    if s.size:
+        ref = np.sort(np.unique(s))
+        mid = np.exp(np.mean(np.log(np.asarray(small["final"])[np.asarray(small["final"]) > 0])))
+        ax.loglog(ref, mid * ref / np.exp(np.mean(np.log(ref))), "k--", lw=1, label="slope 1 (O(sigma_0))")
+    ax.set_xlabel("sigma_0")
+    ax.set_ylabel("final max |zeta|")
+    ax.legend(fontsize=8)
+    b = v.data["b"]
+    _title(ax, v, f"exponent {b[0]:.2f} [{b[1]:.2f}, {b[2]:.2f}]")
+    return True
+
+
+def generalisation(v: Verdict, ax) -> bool:
+    if "large" not in v.data:
+        return False
+    for i, key in enumerate(("small", "large")):
+        vals = np.asarray(v.data[key])
+        ax.scatter(np.full(vals.shape, i), vals, color="k", zorder=3)
+        ax.bar(i, vals.mean(), color=["tab:blue", "tab:orange"][i], alpha=0.6)
+    ax.axhline(0.5, color="k", ls=":", lw=1, label="chance")
+    ax.set_xticks([0, 1], ["small eta", "large eta"])
+    ax.set_ylim(0, 1.05)
+    ax.set_ylabel("weak-only test accuracy")
+    ax.legend(fontsize=8)
+    _title(ax, v, "per seed and mean")
+    return True
+
+
+def noise_memorisation(v: Verdict, ax) -> bool:
+    if "small" not in v.data:
+        return False
+    for i, key in enumerate(("small", "large")):
+        vals = np.asarray(v.data[key])
+        ax.scatter(np.full(vals.shape, i), vals, color="k", zorder=3)
+    ax.set_xticks([0, 1], ["small eta", "large eta"])
+    ax.set_xlim(-0.5, 1.5)
+    ax.set_ylim(-0.02, 1.02)
+    ax.set_ylabel("weak-feature share of the weak examples' margin")
+    _title(ax, v, "per seed (the rest is memorised noise)")
+    return True
+
+
+def boundedness(v: Verdict, ax) -> bool:
+    div = v.data.get("divergence")
+    if not div:
+        return False
+    for dtype, marker in (("float32", "o-"), ("float64", "s--")):
+        rows = [d for d in div if d["dtype"] == dtype]
+        ax.plot([d["ratio"] for d in rows], [d["diverged"] for d in rows], marker, label=f"full network, {dtype}")
+    ax.axvline(1.0, color="k", ls="--", lw=1, label="derived limit")
+    ax.set_xlabel("eta / derived boundedness limit")
+    ax.set_ylabel("fraction of runs diverged")
+    ax.set_ylim(-0.02, 1.02)
+    ax.legend(fontsize=8)
+    _title(ax, v, "full-network divergence (reported, not judged)")
+    return True
 
 
 def plot_verdict(v: Verdict, folder: Path) -> str | None:
-    """Write ``claim_<id>.png`` for verdicts with data to draw; returns its file name."""
-    d = v.data
-    fig, ax = plt.subplots(figsize=(7, 3.6))
-    if v.claim == "decomposition" and len(d.get("one_step_errors", [])):
-        ax.semilogy(np.maximum(np.asarray(d["one_step_errors"], dtype=float), 1e-18))
-        ax.axhline(1e-10, color="r", ls="--", lw=1, label="tolerance 1e-10")
-        ax.set_xlabel("step t")
-        ax.set_ylabel("max relative one-step error")
-        ax.legend(fontsize=8)
-        _title(ax, v, "reduced vs full, teacher-forced")
-    elif v.claim == "threshold" and d.get("rows"):
-        for engine, marker in (("full", "o"), ("reduced", "x")):
-            rows = [r for r in d["rows"] if r[0] == engine]
-            ax.plot([r[2] for r in rows], [r[3] for r in rows], marker, label=engine, ms=8)
-        ax.axvline(1.0, color="k", ls="--", lw=1, label="derived eta_crit")
-        ax.axhline(0.05, color="grey", ls=":", lw=1, label="0.05")
-        ax.set_xlabel("eta / eta_crit")
-        ax.set_ylabel("mean |y f - 1| on strong steps")
-        ax.legend(fontsize=8)
-        _title(ax, v, "oscillation switches on at the derived threshold")
-    elif v.claim == "accumulation" and d.get("curves"):
-        for t, S in d["curves"]:
-            ax.plot(t, S, lw=1)
-        ax.set_xlabel("step t")
-        ax.set_ylabel("sum over strong steps of (1 - y f)")
-        _title(ax, v, f"eta = {d['eta']:g}")
-    elif v.claim == "weak-growth" and d.get("period2"):
-        rows = d["period2"] + d["at_large"]
-        labels = [f"{r['engine']}\nkappa={r['kappa']:g}" if "kappa" in r else f"{r['engine']}\neta={r['eta']:g}" for r in rows]
-        x = np.arange(len(rows))
-        ax.bar(x, [r["measured"] for r in rows], color="tab:blue", label="measured")
-        for i, r in enumerate(rows):
-            if "predicted" in r:
-                ax.plot([i - 0.4, i + 0.4], [r["predicted"]] * 2, color="tab:orange", lw=2, label="log(G_2)/2" if i == 0 else None)
-            else:
-                ax.plot([i, i], [r["lower"], r["upper"]], color="tab:red", lw=3, label="general bound" if i == len(d["period2"]) else None)
-        ax.set_xticks(x, labels, fontsize=7)
-        ax.set_ylabel("growth rate of log <w, v> per step")
-        ax.legend(fontsize=8)
-        _title(ax, v, "one strong example")
-    elif v.claim in ("theorem-5", "proposition-6") and "weak" in d:
-        for series in np.atleast_2d(d["weak"]):
-            ax.semilogy(d["steps"][1:], np.maximum(series[1:], 1e-12), lw=1)
-        ax.axhline(d["level"], color="r", ls="--", lw=1, label=("delta/4" if v.claim == "theorem-5" else "sigma_0 ||v|| log(n m T)"))
-        if v.claim == "theorem-5" and np.isfinite(d["t_pred"]) and d["t_pred"] < 10 * d["steps"][-1]:
-            ax.axvline(d["t_pred"], color="tab:purple", ls=":", label="predicted steps")
-        ax.set_xlabel("step t")
-        ax.set_ylabel("max_{j,r} |zeta_{j,r}|")
-        ax.legend(fontsize=8)
-        _title(ax, v, "weak component per seed")
-    elif v.claim == "generalisation" and "large" in d:
-        for i, key in enumerate(("small", "large")):
-            vals = np.asarray(d[key])
-            ax.scatter(np.full(vals.shape, i), vals, color="k", zorder=3)
-            ax.bar(i, vals.mean(), color=["tab:blue", "tab:orange"][i], alpha=0.6)
-        ax.axhline(0.5, color="k", ls=":", lw=1, label="chance")
-        ax.set_xticks([0, 1], ["small eta", "large eta"])
-        ax.set_ylim(0, 1.05)
-        ax.set_ylabel("weak-only test accuracy")
-        ax.legend(fontsize=8)
-        _title(ax, v, "per seed and mean")
-    else:
-        plt.close(fig)
+    """Write ``claim_<id>.png`` for a verdict whose claim has a figure and data to draw; returns its file name."""
+    import benosc.verify.figures as F
+    from benosc.verify.registry import get_claim
+
+    name = get_claim(v.claim).figure
+    if name is None or v.status == "not-applicable":
         return None
-    return _save(fig, folder / f"claim_{v.claim}.png")
+    fig = Figure(figsize=(7, 3.6))
+    ax = fig.add_subplot()
+    if not getattr(F, name)(v, ax):
+        return None
+    return save_figure(fig, folder / f"claim_{v.claim}.png", dpi=100).name
 
 
 def plot_assumption_map(amap: dict, eta_crit: float, folder: Path) -> str:
     rows = amap["rows"]
     eta = np.array([r["eta"] for r in rows])
-    fig, ax = plt.subplots(figsize=(7, 3.6))
+    fig = Figure(figsize=(7, 3.6))
+    ax = fig.add_subplot()
     ax.plot(eta, [r["a4_whole"] for r in rows], "o-", label="whole run")
     ax.plot(eta, [r["a4_before_hit"] for r in rows], "s--", label="before the weak component reaches delta/4")
-    ax.plot(eta, [r["weak_test_acc"] for r in rows], "^:", color="tab:green", label="weak-only test accuracy")
     ax.axvline(eta_crit, color="k", ls="--", lw=1, label="derived eta_crit")
     ax.set_xlabel("learning rate eta")
-    ax.set_ylabel("fraction / accuracy")
+    ax.set_ylabel("fraction of strong steps")
     ax.set_ylim(-0.02, 1.05)
     ax.set_title(f"Assumption 4 map: fraction of strong steps with |y f - 1| >= {amap['delta']}", fontsize=9)
-    ax.legend(fontsize=7)
-    return _save(fig, folder / "assumption_map.png")
+    ax2 = ax.twinx()
+    ax2.plot(eta, [r["weak_test_acc"] for r in rows], "^:", color="tab:green", label="weak-only test accuracy")
+    ax2.set_ylabel("weak-only test accuracy", color="tab:green")
+    ax2.set_ylim(-0.02, 1.05)
+    h1, l1 = ax.get_legend_handles_labels()
+    h2, l2 = ax2.get_legend_handles_labels()
+    ax.legend(h1 + h2, l1 + l2, fontsize=7)
+    return save_figure(fig, folder / "assumption_map.png", dpi=100).name

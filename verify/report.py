@@ -9,7 +9,7 @@ from typing import Any
 
 import benosc
 from benosc._io import json_clean, write_json, write_text
-from benosc.verify.claims import get_claim
+from benosc.verify.registry import get_claim
 from benosc.verify.figures import plot_assumption_map, plot_verdict
 from benosc.verify.runner import VerifyResult
 
@@ -20,13 +20,14 @@ def result_to_dict(res: VerifyResult) -> dict[str, Any]:
     return json_clean(
         {
             "benosc_version": benosc.__version__,
-            "device": res.main.meta.get("device"),
+            "device": res.device,
             "config": res.config.to_dict(),
             "eta_small": res.eta_small,
             "eta_large": res.eta_large,
             "seeds": res.seeds,
             "delta": res.delta,
             "eta_crit": res.eta_crit,
+            "onset": res.onset,
             "wall_time_s": res.wall_time_s,
             "timings_s": res.timings,
             "exit_status": res.exit_status,
@@ -48,34 +49,37 @@ def write_verify_report(res: VerifyResult, folder: str | Path, *, command: str) 
     lines = [
         "# benosc verify",
         "",
-        f"`{command}` · benosc {benosc.__version__} · {res.main.meta.get('device')} · "
+        f"`{command}` · benosc {benosc.__version__} · {res.device or 'no simulation'} · "
         f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} · {res.wall_time_s:.1f} s",
         "",
         f"Regime: d = {c.data.d}, n = {c.data.n}, m = {c.network.m}, q = {c.network.q:g}, ||u|| = {c.data.u_norm:g}, "
         f"||v|| = {c.data.v_norm:g}, sigma_p = {c.data.sigma_p:g}, p_weak = {c.data.p_weak:g}, sigma_0 = {c.training.sigma_0:g}, "
         f"batch {c.training.batch_size}, {c.training.steps} steps, {c.training.loss} loss, {c.training.dtype}. "
         f"eta_small = {res.eta_small:g}, eta_large = {res.eta_large:g}, seeds {res.seeds}, delta = {res.delta:g}, "
-        f"derived eta_crit = {res.eta_crit:.4g}.",
+        f"derived eta_crit = {_num(res.eta_crit)}, onset of oscillation = {_num(res.onset)}.",
         "",
-        "| claim | verdict | measured | predicted | tolerance |",
-        "|---|---|---|---|---|",
+        "| claim | verdict | judged on | measured | predicted | tolerance |",
+        "|---|---|---|---|---|---|",
     ]
     for v in res.verdicts:
-        lines.append(f"| {v.claim} | **{v.status}** | {_cell(v.measured)} | {_cell(v.predicted)} | {_cell(v.tolerance)} |")
+        measured = v.measured if v.status != "not-applicable" else "not applicable: " + "; ".join(v.reasons)
+        lines.append(f"| {v.claim} | **{v.status}** | {_cell(v.judged or '-')} | {_cell(measured)} | {_cell(v.predicted)} | {_cell(v.tolerance)} |")
     lines.append("")
     for v in res.verdicts:
         cl = get_claim(v.claim)
         lines += [
             f"## {v.claim}: {v.status}",
             "",
-            f"*{cl.statement}* ({cl.source}; regime: {cl.regime})",
+            f"*{cl.statement}* ({cl.source}; applies when: {'; '.join(h.text for h in cl.hypotheses) or 'every regime'})",
             "",
             f"- measured: {v.measured}",
             f"- predicted: {v.predicted}",
             f"- tolerance: {v.tolerance}",
-            f"- details: {v.details}",
-            "",
+            f"- details: {v.details or '-'}",
+            f"- judged on: {v.judged or '-'}",
         ]
+        lines += [f"- reason: {r}" for r in v.reasons]
+        lines.append("")
         if v.claim == "assumptions":
             lines += ["| condition | statement | value | met |", "|---|---|---|---|"]
             for cond in v.data.get("conditions", []):
@@ -101,6 +105,10 @@ def write_verify_report(res: VerifyResult, folder: str | Path, *, command: str) 
         lines += ["", f"![assumption map]({amap_fig})", ""]
     write_text(folder / "verify.md", "\n".join(lines) + "\n")
     return {"markdown": str(folder / "verify.md"), "json": str(folder / "verify.json")}
+
+
+def _num(x: Any) -> str:
+    return "not derived for this regime" if x is None else f"{x:.4g}"
 
 
 def _pct(x: Any) -> str:

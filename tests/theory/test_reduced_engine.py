@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from benosc import Config
 from benosc.simulate import simulate
 from benosc.simulate import reduced as R
+from benosc.verify.decomposition import one_step_errors
 from benosc.theory.codegen import GeneratedFunction
 
 #: teacher-forced one-step agreement bound (float64); measured errors are ~1e-15
@@ -31,7 +32,7 @@ def test_one_step_agreement_along_full_trajectories(eta, noise, filters, q, loss
         d=48, n=8, P=P, m=4, steps=150, n_test=8, n_test_weak=8, dtype="float64",
         noise=noise, filters=filters, q=q, loss=loss, batch_size=batch, eta=eta, seed=seed,
     )
-    err = R.one_step_errors(cfg).numpy()
+    err = one_step_errors(cfg).numpy()
     finite = np.isfinite(err)
     assert finite[:, 0].all()  # a run may blow up quickly above bounded_eta_max; the first step is always judged
     assert err[finite].max() < ONE_STEP_RTOL
@@ -39,7 +40,7 @@ def test_one_step_agreement_along_full_trajectories(eta, noise, filters, q, loss
 
 def test_one_step_agreement_in_the_chaotic_default_regime():
     cfg = Config().replace(dtype="float64", steps=3000)
-    err = R.one_step_errors(cfg, {"eta": [0.5, 2.6, 3.1], "seed": [0, 1]}).numpy()
+    err = one_step_errors(cfg, {"eta": [0.5, 2.6, 3.1], "seed": [0, 1]}).numpy()
     assert err.max() < ONE_STEP_RTOL
 
 
@@ -76,7 +77,7 @@ def test_one_step_check_fails_on_a_wrong_recursion(monkeypatch, name):
         return fns
 
     monkeypatch.setattr(R, "generated_recursions", corrupted)
-    err = R.one_step_errors(cfg, {"eta": [2.6]}).numpy()
+    err = one_step_errors(cfg, {"eta": [2.6]}).numpy()
     assert err.max() > 1e3 * ONE_STEP_RTOL
 
 

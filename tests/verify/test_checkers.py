@@ -1,17 +1,26 @@
-"""Every checker passes where its claim holds and fails where it is false."""
+"""Every checker passes where its claim holds and fails where it is false; non-finite predictions never pass."""
 
 from __future__ import annotations
 
 import copy
 
+import numpy as np
 import pytest
 
 from benosc import Config
 from benosc.simulate import simulate
-from benosc.simulate.reduced import one_step_errors
+from benosc.verify.decomposition import one_step_errors
 from benosc.verify import checkers as C
 from benosc.verify.assumptions import Condition, assumption_conditions, check_assumptions
+from benosc.verify.measurements import a4_per_run
+from benosc.verify.predictions import predictions
 from benosc.verify.verdict import aggregate
+
+P = predictions(Config())
+
+
+def _bound(eta):
+    return lambda msr, lo, hi: P.at("residual_rate_bound", eta=eta, msr=msr, rho_min=lo, rho_max=hi)
 
 
 @pytest.fixture(scope="module")
@@ -60,9 +69,37 @@ def test_threshold_passes_at_the_derived_threshold_and_fails_at_a_wrong_one(swee
     assert C.check_threshold(sweeps, 2.8).status == "fail"  # claims 2.2, 2.4 converge
 
 
-def test_accumulation_holds_above_and_fails_below_threshold(main):
-    assert C.check_accumulation(main, 2.6, delta=0.25).status == "pass"
-    assert C.check_accumulation(main, 0.5, delta=0.25).status == "fail"
+def test_accumulation_holds_above_and_does_not_apply_below_threshold(main):
+    assert C.check_accumulation(main, 2.6, delta=0.25, kappa=P.kappa(2.6), residual_bound=_bound(2.6)).status == "pass"
+    v = C.check_accumulation(main, 0.5, delta=0.25, kappa=P.kappa(0.5), residual_bound=_bound(0.5))
+    assert v.status == "not-applicable" and "keeps oscillating" in v.reasons[0]
+
+
+def test_accumulation_fails_when_the_residual_has_the_wrong_sign(main):
+    flipped = copy.deepcopy(main)
+    flipped.arrays["margin"] = 2 - flipped.arrays["margin"]  # 1 - y f -> -(1 - y f)
+    assert C.check_accumulation(flipped, 2.6, delta=0.25, kappa=P.kappa(2.6), residual_bound=_bound(2.6)).status == "fail"
+
+
+def test_accumulation_fails_on_a_wrong_rate(main):
+    # a bound shifted by a factor 3 excludes the measured slopes
+    wrong = lambda msr, lo, hi: tuple(3 * b for b in _bound(2.6)(msr, lo, hi))  # noqa: E731
+    assert C.check_accumulation(main, 2.6, delta=0.25, kappa=P.kappa(2.6), residual_bound=wrong).status == "fail"
+
+
+@pytest.fixture(scope="module")
+def period2_runs():
+    return simulate(Config().replace(steps=3000), {"eta": [2.2], "seed": [0, 1]}).trajectory
+
+
+def test_accumulation_period2_value(period2_runs):
+    eta = 2.2
+    assert P.in_period2_window(eta)
+    kw = dict(delta=0.25, kappa=P.kappa(eta), residual_bound=_bound(eta))
+    good = P.residual_per_step_period2(eta)
+    assert C.check_accumulation(period2_runs, eta, period2=good, **kw).status == "pass"
+    assert C.check_accumulation(period2_runs, eta, period2=1.2 * good, **kw).status == "fail"
+    assert C.check_accumulation(period2_runs, eta, period2=float("nan"), **kw).status == "not-applicable"
 
 
 def test_weak_growth_checker():
@@ -73,20 +110,75 @@ def test_weak_growth_checker():
     assert C.check_weak_growth(wrong, large).status == "fail"
     no_growth = [dict(large[0], measured=1e-7, lower=0.0)]
     assert C.check_weak_growth(good, no_growth).status == "fail"
+    # r = 1: predicted rate 0 -> never a crash, never a pass
+    zero = [dict(good[0], predicted=0.0)]
+    assert C.check_weak_growth(zero, []).status == "not-applicable"
+    assert C.check_weak_growth([dict(good[0], predicted=float("nan"))], []).status == "not-applicable"
 
 
 def test_theorem5(main):
-    assert C.check_theorem5(main, 2.6, t_pred=2e4, delta=0.25, a4_fraction=0.8).status == "pass"
-    assert C.check_theorem5(main, 2.6, t_pred=100, delta=0.25, a4_fraction=0.8).status == "fail"
-    # small eta: one seed never reaches delta/4, the other only after 7000 steps
-    assert C.check_theorem5(main, 0.5, t_pred=5000, delta=0.25, a4_fraction=0.0).status == "fail"
+    a4 = np.where(np.isclose(main.eta, 2.6), 0.95, np.nan)
+    assert C.check_theorem5(main, 2.6, t_bound=1.5e4, delta=0.25, a4=a4).status == "pass"
+    assert C.check_theorem5(main, 2.6, t_bound=100, delta=0.25, a4=a4).status == "fail"
+    # its hypothesis unmet: not judged, with the reason and the count
+    v = C.check_theorem5(main, 2.6, t_bound=100, delta=0.25, a4=a4 * 0.5)
+    assert v.status == "not-applicable" and "0 of 2 runs meet Assumption 4" in v.judged
+    # a bound longer than the run cannot be failed by a run that has not reached delta/4 yet
+    a4s = np.where(np.isclose(main.eta, 0.5), 0.95, np.nan)
+    assert C.check_theorem5(main, 0.5, t_bound=1e9, delta=0.25, a4=a4s).status in ("pass", "not-applicable")
+    assert C.check_theorem5(main, 0.5, t_bound=5000, delta=0.25, a4=a4s).status == "fail"
+    for bad in (float("inf"), float("nan"), 0.0):
+        assert C.check_theorem5(main, 2.6, t_bound=bad, delta=0.25, a4=a4).status == "not-applicable"
 
 
-def test_proposition6(main):
-    v = C.check_proposition6(main, 2.6, sigma_0=0.01, v_norm=0.1)  # the large eta is not small
-    assert v.status == "fail"
-    v = C.check_proposition6(main, 0.5, sigma_0=1.0, v_norm=0.1)  # a generous scale
-    assert v.status == "pass"
+def test_a4_per_run_marks_other_runs_nan(main):
+    a4 = a4_per_run(main, 2.6, 0.25)
+    at = np.isclose(main.eta, 2.6)
+    assert np.isfinite(a4[at]).all() and np.isnan(a4[~at]).all()
+    assert ((a4[at] > 0) & (a4[at] <= 1)).all()
+
+
+def _scaling(b: float, *, seeds: int = 4, noise: float = 0.05, t_exp: float = 0.0, seed: int = 0) -> dict:
+    """Synthetic final weak components final = c_seed sigma_0^b, growing like t^t_exp over the run."""
+    rng = np.random.default_rng(seed)
+    s0 = np.repeat([0.0025, 0.005, 0.01, 0.02, 0.04], seeds)
+    sd = np.tile(np.arange(seeds), 5)
+    level = np.exp(rng.normal(0, 1, seeds))[sd] * s0**b * np.exp(rng.normal(0, noise, s0.size))
+    steps = np.arange(0, 16001, 100)
+    snaps = level[:, None] * (np.maximum(steps, 1) / steps[-1])[None, :] ** t_exp
+    return {"sigma_0": s0, "seed": sd, "final": snaps[:, -1], "snapshots": snaps, "steps": steps}
+
+
+def test_proposition6_scaling():
+    assert C.check_proposition6(_scaling(1.0)).status == "pass"
+    assert C.check_proposition6(_scaling(0.6)).status == "pass"
+    # independent of the initialisation (learnt to a constant scale, as with large eta): fails
+    assert C.check_proposition6(_scaling(0.0)).status == "fail"
+    # learnt over time like t: fails
+    assert C.check_proposition6(_scaling(1.0, t_exp=1.5)).status == "fail"
+    # too noisy to decide: inconclusive, not a flip
+    assert C.check_proposition6(_scaling(0.3, seeds=2, noise=1.0, seed=3)).status in ("inconclusive", "pass")
+
+
+def test_fixed_effects_slope_recovers_a_known_slope():
+    rng = np.random.default_rng(1)
+    x = np.tile(np.linspace(0, 1, 10), 3)
+    g = np.repeat([0, 1, 2], 10)
+    y = 2.5 * x + np.array([0.0, 5.0, -3.0])[g] + rng.normal(0, 0.01, x.size)
+    b, lo, hi = C.fixed_effects_slope(x, y, g, confidence=0.95)
+    assert lo < 2.5 < hi and hi - lo < 0.05
+
+
+def test_proposition6_on_simulations_separates_small_from_large_eta():
+    tr = simulate(Config(), {"eta": [0.5, 2.6], "sigma_0": [0.0025, 0.01, 0.04], "seed": [0, 1]}).trajectory
+    w = C.weak_component(tr)
+
+    def pick(eta):
+        sel = np.isclose(tr.eta, eta)
+        return {"sigma_0": tr.sigma_0[sel], "seed": tr.seed[sel], "final": w[sel, -1], "snapshots": w[sel], "steps": tr.record_step}
+
+    assert C.check_proposition6(pick(0.5)).status == "pass"
+    assert C.check_proposition6(pick(2.6)).status == "fail"
 
 
 def test_generalisation(main):
@@ -101,6 +193,56 @@ def test_assumptions_checker():
     assert check_assumptions(assumption_conditions(cfg, 2.6, delta=0.25, a4=(0.4, 0.8))).status == "inconclusive"
     assert check_assumptions(assumption_conditions(cfg, 0.5, delta=0.25, a4=(1.0, 1.0))).status == "fail"
     assert check_assumptions(assumption_conditions(cfg.replace(v_norm=0.2), 2.6, delta=0.25, a4=(1.0, 1.0))).status == "fail"
+    # the window is open at its lower end (at eta_crit there is no sustained oscillation)
+    assert check_assumptions(assumption_conditions(cfg, P.eta_crit, delta=0.25, a4=(1.0, 1.0))).status == "fail"
+    # every run diverged: Assumption 4 is not met (never "not decidable")
+    a4 = next(c for c in assumption_conditions(cfg, 2.6, delta=0.25, a4=(float("nan"),) * 2, diverged=5, runs=5) if c.name == "A4.oscillation")
+    assert a4.met is False and "diverged" in a4.value
+    # outside the paper's model (logistic loss, q = 3): fails, by name
+    for other in (cfg.replace(loss="logistic"), cfg.replace(q=3.0)):
+        v = check_assumptions(assumption_conditions(other, 2.6, delta=0.25, a4=(1.0, 1.0)))
+        assert v.status == "fail" and "A3.model" in v.details
     names = {c.name for c in conds}
     assert {"A3.d_vs_n2", "A3.v_norm", "A3.eta_window", "A4.delta_range", "A4.oscillation"} <= names
     assert all(isinstance(c, Condition) for c in conds)
+
+
+def test_noise_memorisation():
+    assert C.check_noise_memorisation([0.0, 0.01], [0.2, 0.8]).status == "pass"
+    # the weak feature fits the weak examples at small eta: fails
+    assert C.check_noise_memorisation([0.6, 0.7], [0.2, 0.8]).status == "fail"
+    # nothing of the weak feature at large eta: fails
+    assert C.check_noise_memorisation([0.0, 0.0], [0.01, 0.02]).status == "fail"
+    assert C.check_noise_memorisation([np.nan], [0.5]).status == "not-applicable"
+
+
+def test_noise_memorisation_on_simulations(main):
+    from benosc.verify.measurements import weak_example_shares
+
+    sim = simulate(Config(), {"eta": [0.5, 2.6], "seed": [0, 1]})
+    small, large = weak_example_shares(sim, 0.5), weak_example_shares(sim, 2.6)
+    assert C.check_noise_memorisation(small, large).status == "pass"
+    assert C.check_noise_memorisation(large, small).status == "fail"  # the learning rates swapped
+
+
+def test_boundedness_checker():
+    good_net = [{"engine": "full", "side": "below", "eta": 3.16, "lost": [0, 0]}, {"engine": "full", "side": "above", "eta": 3.23, "lost": [4, 5]}]
+    good_map = [{"side": "below", "kappa": 1.58, "fraction": 1.0}, {"side": "above", "kappa": 1.61, "fraction": 0.0}]
+    assert C.check_boundedness(good_net, good_map, 3.196).status == "pass"
+    kept = [dict(good_net[1], lost=[0, 3])]  # a seed above the limit keeps every sign
+    assert C.check_boundedness(good_net[:1] + kept, good_map, 3.196).status == "fail"
+    assert C.check_boundedness(good_net, [dict(good_map[0], fraction=0.9), good_map[1]], 3.196).status == "fail"
+    assert C.check_boundedness(good_net, good_map, float("inf")).status == "not-applicable"
+
+
+def test_boundedness_in_the_one_example_network():
+    from benosc.verify.derivation_checks import iterate_f_map_many, one_example
+    from benosc.verify.measurements import neurons_losing_sign
+
+    eta_b = P.bounded_eta_max
+    run = one_example([0.99 * eta_b, 1.01 * eta_b], steps=2000)
+    assert neurons_losing_sign(run, 0) == 0 and neurons_losing_sign(run, 1) > 0
+    # the derived map: a wrong limit (5% lower) puts "below" where orbits already escape
+    assert iterate_f_map_many(P.kappa(0.99 * eta_b), steps=2000) == 1.0
+    assert iterate_f_map_many(P.kappa(1.01 * eta_b), steps=2000) < 0.01
+    assert iterate_f_map_many(P.kappa(1.05 * eta_b), steps=2000) < 0.01
