@@ -36,7 +36,7 @@ CLAIM_TOLERANCES: dict[str, tuple[float, str]] = {
     "weak_growth.min_rate": (1e-5, "least weak growth rate per step counted as growth at eta_large"),
     "assumption4.min_fraction": (0.9, "least fraction of strong steps with |y f - 1| >= delta for a run to meet Assumption 4"),
     "proposition6.min_exponent": (0.25, "least exponent of the final weak component in sigma_0 for 'set by the initialisation'"),
-    "proposition6.max_time_exponent": (1.0, "exponent of the weak component in T (second half of the run) below which it is not learnt"),
+    "proposition6.max_time_exponent": (1.0, "exponent of the weak component in t (second half of the run) below which the run has settled"),
     "proposition6.confidence": (0.95, "confidence level of the fitted exponents' intervals"),
     "generalisation.high": (0.9, "least mean weak-only test accuracy at eta_large"),
     "generalisation.chance_band": (0.75, "largest mean weak-only test accuracy at eta_small (chance is 0.5)"),

@@ -72,7 +72,7 @@ def test_threshold_passes_at_the_derived_threshold_and_fails_at_a_wrong_one(swee
 def test_accumulation_holds_above_and_does_not_apply_below_threshold(main):
     assert C.check_accumulation(main, 2.6, delta=0.25, kappa=P.kappa(2.6), residual_bound=_bound(2.6)).status == "pass"
     v = C.check_accumulation(main, 0.5, delta=0.25, kappa=P.kappa(0.5), residual_bound=_bound(0.5))
-    assert v.status == "not-applicable" and "keeps oscillating" in v.reasons[0]
+    assert v.status == "not-applicable" and "oscillation died" in v.reasons[0]
 
 
 def test_accumulation_fails_when_the_residual_has_the_wrong_sign(main):
@@ -154,8 +154,9 @@ def test_proposition6_scaling():
     assert C.check_proposition6(_scaling(0.6)).status == "pass"
     # independent of the initialisation (learnt to a constant scale, as with large eta): fails
     assert C.check_proposition6(_scaling(0.0)).status == "fail"
-    # learnt over time like t: fails
-    assert C.check_proposition6(_scaling(1.0, t_exp=1.5)).status == "fail"
+    # still growing like t^1.5 at the end: the run has not settled, inconclusive with the reason
+    v = C.check_proposition6(_scaling(1.0, t_exp=1.5))
+    assert v.status == "inconclusive" and "run longer" in v.reasons[0]
     # too noisy to decide: inconclusive, not a flip
     assert C.check_proposition6(_scaling(0.3, seeds=2, noise=1.0, seed=3)).status in ("inconclusive", "pass")
 
