@@ -161,7 +161,7 @@ def build_blocks(
             if checks:
                 b.append(Block("p", "Symbolic checks: " + ", ".join(f"{n} {'✓' if ok else '✗ FAILED'}" for n, ok in checks.items()) + "."))
             rows = [
-                [e.against, e.quantity, f"{e.measured:.6g}", f"{e.predicted:.6g}", e.tolerance, "pass" if e.passed else "FAIL"]
+                [e.against, e.quantity, f"{e.measured:.6g}", e.prediction(), e.tolerance, "pass" if e.passed else "FAIL"]
                 for e in by_key.get(key, [])
             ]
             if rows:

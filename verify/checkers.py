@@ -389,7 +389,7 @@ def check_proposition6(small: dict, large: dict | None = None) -> Verdict:
     if not finite(*b, *tb):
         return Verdict("proposition-6", "inconclusive", "too few runs to fit the exponents", "exponent in sigma_0 > 0", "-",
                        reasons=["fewer than three finite points per fit"])
-    contrast = exponents(large) if large is not None else None
+    contrast = exponents(large) if large is not None and len(large["final"]) else None
     reasons = []
     if b[2] < b_min:
         status = "fail"
@@ -402,8 +402,10 @@ def check_proposition6(small: dict, large: dict | None = None) -> Verdict:
     pct = f"{100 * conf:g}%"
     meas = f"exponent in sigma_0 {b[0]:.3f} [{b[1]:.3f}, {b[2]:.3f}]; in t {tb[0]:.3f} [{tb[1]:.3f}, {tb[2]:.3f}]"
     details = f"{len(small['final'])} small-eta runs, sigma_0 from {np.min(small['sigma_0']):.3g} to {np.max(small['sigma_0']):.3g}; intervals {pct}"
-    if contrast is not None:
+    if contrast is not None and finite(*contrast[0]):
         details += f"; large eta (contrast): exponent in sigma_0 {contrast[0][0]:.3f} [{contrast[0][1]:.3f}, {contrast[0][2]:.3f}]"
+    elif large is not None:
+        details += "; large eta (contrast): no completed run to fit"
     return Verdict(
         "proposition-6", status,
         measured=meas,

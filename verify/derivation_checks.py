@@ -48,6 +48,13 @@ class Evidence:
     tolerance: str
     passed: bool
     detail: str = ""
+    predicted_text: str = ""  # the prediction in words when it is not one number (an interval, a sign)
+
+    def prediction(self) -> str:
+        """The prediction as shown in reports: the text if given, else the number (never 'nan')."""
+        if self.predicted_text:
+            return self.predicted_text
+        return f"{self.predicted:.6g}" if np.isfinite(self.predicted) else "see tolerance"
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -172,7 +179,8 @@ def derivation_evidence(*, quick: bool = False) -> list[Evidence]:
     tail = np.abs(1 - run.margin[:, -200:]).mean(axis=1)
     ev.append(Evidence("eta_crit", "full network", f"mean |1 - y f| over the last 200 of 1500 steps at 1.1 eta_crit (eta_crit = {eta_c:g})",
                        float(tail[1]), float("nan"), "< 1e-6 at 0.9 eta_crit and > 0.05 at 1.1 eta_crit",
-                       bool(tail[0] < 1e-6 and tail[1] > 0.05), f"0.9 eta_crit: {tail[0]:.2e}; 1.1 eta_crit: {tail[1]:.3f}"))
+                       bool(tail[0] < 1e-6 and tail[1] > 0.05), f"0.9 eta_crit: {tail[0]:.2e}; 1.1 eta_crit: {tail[1]:.3f}",
+                       predicted_text="oscillating (0 below eta_crit)"))
 
     # period-2 orbit values and the per-period residual and weak growth (stable 2-cycle)
     kappas = [1.05, 1.1, 1.2]
@@ -206,7 +214,7 @@ def derivation_evidence(*, quick: bool = False) -> list[Evidence]:
         ev.append(Evidence("period2_stable_eta", "recursion", f"period of the attractor at kappa = {k} (0: none up to 64)",
                            float(period), 2.0 if expect else float("nan"),
                            f"period 2 inside ({_kappa(lo_eta):.3f}, {_kappa(hi_eta):.3f}) in kappa, another outside",
-                           (period == 2) == expect))
+                           (period == 2) == expect, predicted_text="2" if expect else "not 2"))
 
     # boundedness threshold (the derived map, many initial conditions)
     eta_b = numeric_value(st["bounded_eta_max"].value)
@@ -234,7 +242,8 @@ def derivation_evidence(*, quick: bool = False) -> list[Evidence]:
         drift = r * abs(np.log(run.z1[i, -1, kk] / run.z1[i, 0, kk])) / n_steps
         ok = lo_b - drift <= measured <= hi_b + drift
         ev.append(Evidence("weak_growth_bound", "full network", f"growth rate of log <w, v> per step, kappa = {k}",
-                           measured, (lo_b + hi_b) / 2, f"within [{lo_b:.3g}, {hi_b:.3g}] +- r|log(gamma_T/gamma_0)|/T = {drift:.1e}", bool(ok)))
+                           measured, float("nan"), f"within [{lo_b:.3g}, {hi_b:.3g}] +- r|log(gamma_T/gamma_0)|/T = {drift:.1e}", bool(ok),
+                           predicted_text=f"in [{lo_b:.3g}, {hi_b:.3g}]"))
 
     # small eta: total weak growth after the residual has become small (full network)
     k = 0.5

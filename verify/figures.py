@@ -1,7 +1,7 @@
 """One evidence figure per verdict, drawn from the data its checker kept.
 
-Each function ``name(v, ax)`` draws claim ``v.claim``'s evidence into a
-matplotlib Axes; the registry names the function of each claim
+Each function ``name(v, fig)`` draws claim ``v.claim``'s evidence into a
+matplotlib Figure and returns whether there was anything to draw; the registry names the function of each claim
 (``Claim.figure``).  Figures are :class:`matplotlib.figure.Figure` objects:
 nothing here switches the user's matplotlib backend.
 """
@@ -26,7 +26,8 @@ def _title(ax, v: Verdict, text: str) -> None:
     ax.set_title(f"{v.claim}: {v.status.upper()} — {text}", fontsize=9, color=COLORS[v.status])
 
 
-def decomposition(v: Verdict, ax) -> bool:
+def decomposition(v: Verdict, fig: Figure) -> bool:
+    ax = fig.add_subplot()
     errs = np.asarray(v.data.get("one_step_errors", []), dtype=float)
     if errs.size == 0:
         return False
@@ -41,7 +42,8 @@ def decomposition(v: Verdict, ax) -> bool:
     return True
 
 
-def threshold(v: Verdict, ax) -> bool:
+def threshold(v: Verdict, fig: Figure) -> bool:
+    ax = fig.add_subplot()
     rows = v.data.get("rows")
     if not rows:
         return False
@@ -56,7 +58,8 @@ def threshold(v: Verdict, ax) -> bool:
     return True
 
 
-def accumulation(v: Verdict, ax) -> bool:
+def accumulation(v: Verdict, fig: Figure) -> bool:
+    ax = fig.add_subplot()
     curves = v.data.get("curves")
     if not curves:
         return False
@@ -70,7 +73,8 @@ def accumulation(v: Verdict, ax) -> bool:
     return True
 
 
-def weak_growth(v: Verdict, ax) -> bool:
+def weak_growth(v: Verdict, fig: Figure) -> bool:
+    ax = fig.add_subplot()
     rows = list(v.data.get("period2", [])) + list(v.data.get("at_large", []))
     if not rows:
         return False
@@ -97,7 +101,8 @@ def _weak_curves(v: Verdict, ax, level_label: str) -> None:
     ax.set_ylabel("max_{j,r} |zeta_{j,r}|")
 
 
-def theorem5(v: Verdict, ax) -> bool:
+def theorem5(v: Verdict, fig: Figure) -> bool:
+    ax = fig.add_subplot()
     if "weak" not in v.data:
         return False
     _weak_curves(v, ax, "delta/4")
@@ -109,7 +114,8 @@ def theorem5(v: Verdict, ax) -> bool:
     return True
 
 
-def proposition6(v: Verdict, ax) -> bool:
+def proposition6(v: Verdict, fig: Figure) -> bool:
+    ax = fig.add_subplot()
     small = v.data.get("small")
     if not small:
         return False
@@ -122,6 +128,9 @@ def proposition6(v: Verdict, ax) -> bool:
         ref = np.sort(np.unique(s))
         mid = np.exp(np.mean(np.log(np.asarray(small["final"])[np.asarray(small["final"]) > 0])))
         ax.loglog(ref, mid * ref / np.exp(np.mean(np.log(ref))), "k--", lw=1, label="slope 1 (O(sigma_0))")
+    from matplotlib.ticker import NullFormatter
+
+    ax.xaxis.set_minor_formatter(NullFormatter())
     ax.set_xlabel("sigma_0")
     ax.set_ylabel("final max |zeta|")
     ax.legend(fontsize=8)
@@ -130,7 +139,8 @@ def proposition6(v: Verdict, ax) -> bool:
     return True
 
 
-def generalisation(v: Verdict, ax) -> bool:
+def generalisation(v: Verdict, fig: Figure) -> bool:
+    ax = fig.add_subplot()
     if "large" not in v.data:
         return False
     for i, key in enumerate(("small", "large")):
@@ -146,7 +156,8 @@ def generalisation(v: Verdict, ax) -> bool:
     return True
 
 
-def noise_memorisation(v: Verdict, ax) -> bool:
+def noise_memorisation(v: Verdict, fig: Figure) -> bool:
+    ax = fig.add_subplot()
     if "small" not in v.data:
         return False
     for i, key in enumerate(("small", "large")):
@@ -160,19 +171,35 @@ def noise_memorisation(v: Verdict, ax) -> bool:
     return True
 
 
-def boundedness(v: Verdict, ax) -> bool:
-    div = v.data.get("divergence")
-    if not div:
+def boundedness(v: Verdict, fig: Figure) -> bool:
+    div, net, smap = v.data.get("divergence"), v.data.get("network"), v.data.get("strong_map")
+    if not net:
         return False
-    for dtype, marker in (("float32", "o-"), ("float64", "s--")):
-        rows = [d for d in div if d["dtype"] == dtype]
-        ax.plot([d["ratio"] for d in rows], [d["diverged"] for d in rows], marker, label=f"full network, {dtype}")
-    ax.axvline(1.0, color="k", ls="--", lw=1, label="derived limit")
-    ax.set_xlabel("eta / derived boundedness limit")
-    ax.set_ylabel("fraction of runs diverged")
-    ax.set_ylim(-0.02, 1.02)
-    ax.legend(fontsize=8)
-    _title(ax, v, "full-network divergence (reported, not judged)")
+    ax, ax2 = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1, 1.4]})
+    labels, lost = [], []
+    for r in net:
+        labels.append(f"{r['engine']}\n{r['side']}")
+        lost.append(float(np.mean(np.asarray(r["lost"]) > 0)))
+    for r in smap:
+        labels.append(f"map\n{r['side']}")
+        lost.append(1 - r["fraction"])
+    colors = ["tab:blue" if "below" in lab else "tab:red" for lab in labels]
+    ax.bar(np.arange(len(lost)), lost, color=colors)
+    ax.set_xticks(np.arange(len(lost)), labels, fontsize=7)
+    ax.set_ylim(0, 1.05)
+    ax.set_ylabel("fraction losing a neuron's sign")
+    ax.set_title("judged: (1 -+ offset) x limit", fontsize=8)
+    if div:
+        for dtype, marker in (("float32", "o-"), ("float64", "s--")):
+            rows = [d for d in div if d["dtype"] == dtype]
+            ax2.plot([d["ratio"] for d in rows], [d["diverged"] for d in rows], marker, label=f"{dtype}")
+        ax2.axvline(1.0, color="k", ls="--", lw=1, label="derived limit")
+        ax2.set_xlabel("eta / derived boundedness limit")
+        ax2.set_ylabel("fraction of runs diverged")
+        ax2.set_ylim(-0.02, 1.02)
+        ax2.legend(fontsize=7)
+        ax2.set_title("full network (reported, not judged)", fontsize=8)
+    fig.suptitle(f"{v.claim}: {v.status.upper()} — one-example network and derived map", fontsize=9, color=COLORS[v.status])
     return True
 
 
@@ -184,9 +211,8 @@ def plot_verdict(v: Verdict, folder: Path) -> str | None:
     name = get_claim(v.claim).figure
     if name is None or v.status == "not-applicable":
         return None
-    fig = Figure(figsize=(7, 3.6))
-    ax = fig.add_subplot()
-    if not getattr(F, name)(v, ax):
+    fig = Figure(figsize=(7, 3.6), layout="constrained")
+    if not getattr(F, name)(v, fig):
         return None
     return save_figure(fig, folder / f"claim_{v.claim}.png", dpi=100).name
 
