@@ -194,6 +194,14 @@ def _fmt(ms: tuple[float, float], pct: bool = False) -> str:
     return f"{m:.2g} ± {s:.1g}"
 
 
+def _onset_text(config: Config) -> str:
+    """The derived onset of oscillation at this configuration, in words (benosc.verify.predictions)."""
+    from benosc.verify.predictions import predictions
+
+    onset = predictions(config).onset
+    return "not derived for this q" if onset is None else f"eta = {onset:.4g}"
+
+
 def _print_simulate_table(traj, config: Config, out: Path, figures: list[str], *, replay: bool) -> None:
     from rich.console import Console
     from rich.table import Table
@@ -209,7 +217,7 @@ def _print_simulate_table(traj, config: Config, out: Path, figures: list[str], *
         ),
         caption=(
             "mean ± std over completed seeds; ¹ fraction of strong steps with |y f - 1| ≥ 0.2 "
-            f"(Assumption 4); oscillation threshold m/(4||u||²) = {nw.m / (4 * d.u_norm**2):g}"
+            f"(Assumption 4); derived onset of oscillation: {_onset_text(config)}"
         ),
     )
     for col in ("eta", "seeds", "train loss", "test acc %", "weak-only %", "osc.¹ %", "status"):
