@@ -458,8 +458,9 @@ def check_noise_memorisation(small: np.ndarray, large: np.ndarray) -> Verdict:
     sm, lg = small[np.isfinite(small)], large[np.isfinite(large)]
     if sm.size == 0 or lg.size == 0:
         return not_applicable("noise-memorisation", ["no completed run with weak training examples at " + ("eta_small" if sm.size == 0 else "eta_large")])
-    parts = [aggregate([bool(1 - s >= noise_min) for s in sm]), aggregate([bool(s >= weak_min) for s in lg])]
-    outcomes = [bool(1 - s >= noise_min) for s in sm] + [bool(s >= weak_min) for s in lg]
+    small_ok, large_ok = [bool(1 - s >= noise_min) for s in sm], [bool(s >= weak_min) for s in lg]
+    parts = [aggregate(small_ok), aggregate(large_ok)]
+    outcomes = small_ok + large_ok
     status = "fail" if "fail" in parts else ("pass" if parts == ["pass", "pass"] else "inconclusive")
     return Verdict(
         "noise-memorisation", status,

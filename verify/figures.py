@@ -139,17 +139,24 @@ def proposition6(v: Verdict, fig: Figure) -> bool:
     return True
 
 
+def _per_seed(ax, v: Verdict, *, bars: bool) -> None:
+    """Per-seed points of ``v.data['small']`` and ``['large']`` side by side (with their means as bars)."""
+    for i, key in enumerate(("small", "large")):
+        vals = np.asarray(v.data[key])
+        ax.scatter(np.full(vals.shape, i), vals, color="k", zorder=3)
+        if bars:
+            ax.bar(i, vals.mean(), color=["tab:blue", "tab:orange"][i], alpha=0.6)
+    ax.set_xticks([0, 1], ["small eta", "large eta"])
+    ax.set_xlim(-0.5, 1.5)
+    ax.set_ylim(-0.02, 1.05)
+
+
 def generalisation(v: Verdict, fig: Figure) -> bool:
     ax = fig.add_subplot()
     if "large" not in v.data:
         return False
-    for i, key in enumerate(("small", "large")):
-        vals = np.asarray(v.data[key])
-        ax.scatter(np.full(vals.shape, i), vals, color="k", zorder=3)
-        ax.bar(i, vals.mean(), color=["tab:blue", "tab:orange"][i], alpha=0.6)
+    _per_seed(ax, v, bars=True)
     ax.axhline(0.5, color="k", ls=":", lw=1, label="chance")
-    ax.set_xticks([0, 1], ["small eta", "large eta"])
-    ax.set_ylim(0, 1.05)
     ax.set_ylabel("weak-only test accuracy")
     ax.legend(fontsize=8)
     _title(ax, v, "per seed and mean")
@@ -160,12 +167,7 @@ def noise_memorisation(v: Verdict, fig: Figure) -> bool:
     ax = fig.add_subplot()
     if "small" not in v.data:
         return False
-    for i, key in enumerate(("small", "large")):
-        vals = np.asarray(v.data[key])
-        ax.scatter(np.full(vals.shape, i), vals, color="k", zorder=3)
-    ax.set_xticks([0, 1], ["small eta", "large eta"])
-    ax.set_xlim(-0.5, 1.5)
-    ax.set_ylim(-0.02, 1.02)
+    _per_seed(ax, v, bars=False)
     ax.set_ylabel("weak-feature share of the weak examples' margin")
     _title(ax, v, "per seed (the rest is memorised noise)")
     return True
