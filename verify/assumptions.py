@@ -53,12 +53,17 @@ def a4_fractions(traj: Trajectory, eta: float, delta: float) -> tuple[float, flo
     return float(np.nanmean(whole)), float(np.nanmean(before)) if np.isfinite(before).any() else float("nan")
 
 
-def assumption_conditions(config: Config, eta: float, *, delta: float, a4: tuple[float, float], diverged: int = 0, runs: int | None = None) -> list[Condition]:
+def assumption_conditions(
+    config: Config, eta: float, *, delta: float, a4: tuple[float, float], diverged: int = 0, runs: int | None = None, d_sweep: dict | None = None
+) -> list[Condition]:
     """Each condition of Assumptions 3 and 4 at ``eta``, with its numbers.
 
     ``a4`` = (whole run, before the weak component reaches delta/4): mean
     fractions of strong steps with |y f - 1| >= delta over the completed runs
-    (NaN when none completed); ``diverged`` of ``runs`` runs diverged.
+    (NaN when none completed); ``diverged`` of ``runs`` runs diverged;
+    ``d_sweep`` (:func:`benosc.verify.measurements` ``d_sweep``) says whether
+    the conclusion depends on d/n^2 at this size: an asymptotic condition
+    stays undecidable as a condition, the sweep is reported with it.
     """
     d, n, m = config.data.d, config.data.n, config.network.m
     u, v = config.data.u_norm, config.data.v_norm
@@ -68,7 +73,7 @@ def assumption_conditions(config: Config, eta: float, *, delta: float, a4: tuple
     conds = [
         Condition("A3.model", "3", "the paper's model: ReLU^2 (q = 2) and the square loss",
                   f"q = {config.network.q:g}, {config.training.loss} loss", config.network.q == 2 and config.training.loss == "square"),
-        Condition("A3.d_vs_n2", "3", "d = Omega(n^2)", f"d / n^2 = {d}/{n * n} = {d / n**2:.3g}", None),
+        Condition("A3.d_vs_n2", "3", "d = Omega(n^2)", f"d / n^2 = {d}/{n * n} = {d / n**2:.3g}" + _d_sweep_text(d_sweep), None),
         Condition("A3.d_vs_polylog_m", "3", "d = Omega(polylog m)", f"d / log(m)^2 = {d / max(math.log(m), 1e-9) ** 2:.3g}", None),
         Condition("A3.v_norm", "3", f"||v|| <= {A3_V_RATIO:g} ||u||", f"||v|| / ||u|| = {v / u:.3g}", v <= A3_V_RATIO * u * (1 + 1e-12)),
     ]
@@ -95,6 +100,19 @@ def assumption_conditions(config: Config, eta: float, *, delta: float, a4: tuple
         met = False
     conds.append(Condition("A4.oscillation", "4", f"|y f - 1| >= delta on strong data throughout training (>= {100 * a4_min:g}% of strong steps before delta/4)", value, met))
     return conds
+
+
+def _d_sweep_text(sweep: dict | None) -> str:
+    if not sweep or not sweep["rows"]:
+        return ""
+    rows = sweep["rows"]
+    gaps = [100 * r["gap"] for r in rows]
+    lo, hi = sweep["interval"]
+    return (
+        f"; sweep at fixed noise norm, d/n^2 from {rows[0]['ratio']:.3g} to {rows[-1]['ratio']:.3g}: weak-only accuracy gap "
+        f"(large - small eta) {min(gaps):.0f}-{max(gaps):.0f} points, change per doubling of d "
+        f"{100 * sweep['slope']:.1f} [{100 * lo:.1f}, {100 * hi:.1f}] points ({100 * sweep['confidence']:g}%)"
+    )
 
 
 def check_assumptions(conditions: Sequence[Condition]) -> Verdict:

@@ -232,6 +232,49 @@ def _boundedness(ctx: Context) -> tuple[list[dict], list[dict], list[dict]]:
     return network, strong_map, divergence
 
 
+def _d_sweep(ctx: Context) -> dict:
+    """Assumption 3's d = Omega(n^2) by a sweep: the weak-only accuracy gap over d/n^2 from 1/8 to 2.
+
+    d = n^2 x {1/8, 1/4, 1/2, 1, 2} (at least 2 + n(P - 2)), everything else
+    fixed except sigma_p, scaled so that the noise norm sigma_p^2 x (noise
+    dimension) stays that of the configuration: with sigma_p fixed a larger
+    d only means larger noise vectors, which is the sigma_p question, not the
+    d question.  Per d, per seed: weak-only accuracy at eta_large minus at
+    eta_small; the change of that gap per doubling of d/n^2 is fitted with a
+    confidence interval (:data:`benosc.tolerances.CLAIM_TOLERANCES`
+    ``proposition6.confidence``).
+    """
+    from scipy import stats
+
+    from benosc.simulate import simulate
+
+    cfg = ctx.config
+    n, P = cfg.data.n, cfg.data.P
+
+    def noise_dim(d: int) -> int:
+        return d - 2 if cfg.data.noise == "projected" else d
+
+    ds = sorted({max(2 + n * (P - 2), round(f * n * n)) for f in (0.125, 0.25, 0.5, 1.0, 2.0)})
+    rows, x, gaps = [], [], []
+    for d in ds:
+        sp = cfg.data.sigma_p * (noise_dim(cfg.data.d) / noise_dim(d)) ** 0.5
+        tr = simulate(cfg.replace(d=d, sigma_p=sp), {"eta": [ctx.eta_small, ctx.eta_large], "seed": ctx.seeds[:3]}).trajectory
+        acc = np.where(tr.status == "completed", tr.final("weak_test_acc"), np.nan)
+        large, small = acc[np.isclose(tr.eta, ctx.eta_large)], acc[np.isclose(tr.eta, ctx.eta_small)]
+        gap = large - small  # paired by seed (the grid's seed order is the same at both learning rates)
+        rows.append({"d": d, "ratio": d / n**2, "sigma_p": sp, "large": float(np.nanmean(large)), "small": float(np.nanmean(small)),
+                     "gap": float(np.nanmean(gap))})
+        x += [np.log2(d / n**2)] * int(np.isfinite(gap).sum())
+        gaps += list(gap[np.isfinite(gap)])
+    conf = claim_tolerance("proposition6.confidence")
+    slope = lo = hi = float("nan")
+    if len(set(x)) >= 3:
+        fit = stats.linregress(x, gaps)
+        half = float(stats.t.ppf(0.5 + conf / 2, len(x) - 2)) * fit.stderr
+        slope, lo, hi = float(fit.slope), float(fit.slope - half), float(fit.slope + half)
+    return {"rows": rows, "slope": slope, "interval": (lo, hi), "confidence": conf}
+
+
 def _assumption_map(ctx: Context) -> dict:
     from benosc.verify.assumptions import assumption_map
 
@@ -249,6 +292,7 @@ MEASUREMENTS: dict[str, tuple[Callable[[Context], Any], str]] = {
     "weak_shares": (_weak_shares, "noise memorisation: who fits the weak examples"),
     "boundedness": (_boundedness, "boundedness: one-example network, derived map, full-network divergence"),
     "assumption_map": (_assumption_map, "assumptions: the map over eta"),
+    "d_sweep": (_d_sweep, "assumptions: d against n^2, a sweep at fixed noise norm"),
 }
 
 

@@ -238,6 +238,7 @@ def _assumptions(ctx: Context) -> Verdict:
     conds = assumption_conditions(
         ctx.config, ctx.eta_large, delta=ctx.delta, a4=a4_fractions(tr, ctx.eta_large, ctx.delta),
         diverged=int((tr.status[at] == "diverged").sum()), runs=int(at.sum()),
+        d_sweep=ctx.need("d_sweep") if ctx.pred.paper_window is not None else None,
     )
     return check_assumptions(conds)
 
@@ -354,11 +355,11 @@ REGISTRY: tuple[Claim, ...] = (
         "assumptions",
         "The regime meets the conditions of Assumptions 3 and 4, each reported by name.",
         "Assumptions 3 and 4",
-        "each condition with its numbers",
+        "each condition with its numbers; d = Omega(n^2) by a sweep of d/n^2 from 1/8 to 2 at fixed noise norm",
         "every condition met",
         ("assumption4.min_fraction",),
         (),
-        ("main", "assumption_map"),
+        ("main", "assumption_map", "d_sweep"),
         _assumptions, None,
     ),
 )

@@ -247,3 +247,10 @@ def test_boundedness_in_the_one_example_network():
     assert iterate_f_map_many(P.kappa(0.99 * eta_b), steps=2000) == 1.0
     assert iterate_f_map_many(P.kappa(1.01 * eta_b), steps=2000) < 0.01
     assert iterate_f_map_many(P.kappa(1.05 * eta_b), steps=2000) < 0.01
+
+
+def test_assumptions_report_the_d_sweep_with_its_interval():
+    sweep = {"rows": [{"ratio": 0.125, "gap": 0.33}, {"ratio": 2.0, "gap": 0.44}], "slope": 0.008, "interval": (-0.012, 0.028), "confidence": 0.95}
+    cond = next(c for c in assumption_conditions(Config(), 2.6, delta=0.25, a4=(1.0, 1.0), d_sweep=sweep) if c.name == "A3.d_vs_n2")
+    assert cond.met is None  # an asymptotic condition stays undecidable as a condition
+    assert "d/n^2 from 0.125 to 2" in cond.value and "33-44 points" in cond.value and "0.8 [-1.2, 2.8]" in cond.value
