@@ -238,7 +238,7 @@ def _assumptions(ctx: Context) -> Verdict:
     conds = assumption_conditions(
         ctx.config, ctx.eta_large, delta=ctx.delta, a4=a4_fractions(tr, ctx.eta_large, ctx.delta),
         diverged=int((tr.status[at] == "diverged").sum()), runs=int(at.sum()),
-        d_sweep=ctx.need("d_sweep") if ctx.pred.paper_window is not None else None,
+        d_sweep=ctx.need("d_sweep") if ctx.pred.paper_window is not None and ctx.config.training.loss == "square" else None,
     )
     return check_assumptions(conds)
 
