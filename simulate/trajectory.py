@@ -113,6 +113,42 @@ class Trajectory:
         """Last recorded value of a per-run series (e.g. 'weak_test_acc'), shape (R, ...)."""
         return self.arrays[name][:, -1]
 
+    def to_xarray(self):
+        """The trajectory as one ``xarray.Dataset`` (dims as in :data:`SCHEMA`).
+
+        Dimensions run, step, batch, record, eval, sign, neuron, example; the
+        swept fields (eta, seed, norms, ...) and the status are coordinates on
+        ``run``, ``record_step`` and ``eval_step`` label ``record`` and
+        ``eval``, ``sign`` is (+1, -1).  Attributes hold the configuration and
+        the metadata as JSON.  Needs xarray (the ``sweep`` extra).
+        """
+        try:
+            import xarray as xr
+        except ImportError:  # pragma: no cover - depends on the installation
+            raise ImportError("Trajectory.to_xarray needs xarray: pip install 'benosc[sweep]'") from None
+        from benosc.config import SWEEPABLE
+
+        coords: dict[str, Any] = {name: ("run", self.arrays[name]) for name in (*SWEEPABLE, "status", "diverged_step") if name in self.arrays}
+        coords["record"] = ("record", self.arrays["record_step"])
+        coords["eval"] = ("eval", self.arrays["eval_step"])
+        coords["sign"] = ("sign", np.array([1, -1], dtype=np.int8))
+        coords["run"] = ("run", np.arange(self.n_runs))
+        data = {
+            name: (SCHEMA[name][0], arr, {"description": SCHEMA[name][1]})
+            for name, arr in self.arrays.items()
+            if name not in coords and name not in ("record_step", "eval_step")
+        }
+        return xr.Dataset(
+            data, coords=coords,
+            attrs={"format": FORMAT, "config": json.dumps(self.config.to_dict()), "meta": json.dumps(self.meta, default=str)},
+        )
+
+    def __repr__(self) -> str:
+        a = self.arrays
+        T = a["margin"].shape[1] if "margin" in a else "?"
+        done = int((a["status"] == "completed").sum()) if "status" in a else "?"
+        return f"Trajectory({self.n_runs} runs x {T} steps, {done} completed, engine={self.meta.get('engine', '?')})"
+
     # ------------------------------------------------------------------- storage
     def describe(self) -> dict[str, Any]:
         """The JSON sidecar: format, config, meta and a description of every array."""

@@ -1,0 +1,217 @@
+"""Summary recording: per-run statistics kept as running sums on the device, memory independent of the steps.
+
+``simulate_summary(config, runs)`` runs the same batched SGD as
+:func:`benosc.simulate.simulate` (same inputs, same stepper, same arithmetic)
+but keeps, per run, only running statistics instead of per-step margins and
+snapshots, so that a run costs the same few hundred bytes whatever the number
+of steps (the weights and the inputs aside).  Every metric is defined so that
+:func:`summary_of_trajectory` computes the same number from a full
+:class:`~benosc.simulate.trajectory.Trajectory` (a test holds them equal).
+
+Metrics (:data:`SUMMARY_SCHEMA`), all per run:
+
+* ``status``, ``diverged_step``: as in a trajectory;
+* ``train_acc``, ``test_acc``, ``weak_test_acc``, ``train_loss``: at the end;
+* ``osc_fraction``: fraction of strong sampled steps with |y f - 1| >= delta
+  (Assumption 4), over the run; ``osc_fraction_before_hit``: the same over the
+  steps before the weak component first reaches delta/4;
+* ``osc_amplitude``: mean |y f - 1| over the strong sampled steps of each
+  quarter of the run, (run, window);
+* ``weak_max``: max_{j,r} |zeta_{j,r}| at the end; ``hit_step``: first
+  checkpoint (every ``record_every`` steps) where it is >= delta/4, -1 if never;
+* ``weak_log_slope``: least-squares slope of log max |zeta| against t over the
+  checkpoints after the first quarter of the run.
+
+Batch invariance holds as for the engine: every statistic is reduced within
+its run, so a run's summary is bit-identical alone or inside any chunk.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Sequence
+
+import numpy as np
+import torch
+
+from benosc.config import SWEEPABLE, Config
+from benosc.simulate.engine import TORCH_DTYPES, DeviceInputs, _accuracy, _outputs, checkpoints, make_stepper, resolve_device
+from benosc.simulate.grid import BatchInputs, Grid, expand_grid, prepare_inputs
+from benosc.simulate.network import loss_value, second_layer
+from benosc.simulate.trajectory import Trajectory
+
+__all__ = ["SUMMARY_SCHEMA", "N_WINDOWS", "simulate_summary", "summary_of_trajectory", "bytes_per_run"]
+
+#: quarters of the run over which the oscillation amplitude is averaged
+N_WINDOWS = 4
+
+#: name -> (dims, meaning) of the per-run summary metrics
+SUMMARY_SCHEMA: dict[str, tuple[tuple[str, ...], str]] = {
+    "status": (("run",), "'completed' or 'diverged'"),
+    "diverged_step": (("run",), "first step with non-finite margins (T if only the final weights are); -1 if none"),
+    "train_acc": (("run",), "training accuracy at the end"),
+    "test_acc": (("run",), "fresh test accuracy at the end"),
+    "weak_test_acc": (("run",), "weak-only test accuracy at the end"),
+    "train_loss": (("run",), "mean training loss at the end"),
+    "osc_fraction": (("run",), "fraction of strong sampled steps with |y f - 1| >= delta"),
+    "osc_fraction_before_hit": (("run",), "the same before the weak component first reaches delta/4"),
+    "osc_amplitude": (("run", "window"), "mean |y f - 1| over the strong sampled steps of each quarter of the run"),
+    "weak_max": (("run",), "max |zeta_{j,r}| at the end"),
+    "hit_step": (("run",), "first checkpoint with max |zeta| >= delta/4; -1 if never"),
+    "weak_log_slope": (("run",), "slope of log max |zeta| against t over the checkpoints after the first quarter"),
+}
+
+
+def _windows(T: int) -> np.ndarray:
+    """Window index of each step, (T,): quarters of [0, T)."""
+    return np.minimum((np.arange(T) * N_WINDOWS) // max(T, 1), N_WINDOWS - 1)
+
+
+def simulate_summary(
+    config: Config,
+    grid: Grid | Sequence[Config] | None = None,
+    *,
+    delta: float = 0.25,
+    engine: str = "full",
+    inputs: BatchInputs | None = None,
+) -> dict[str, np.ndarray]:
+    """Run SGD for every run (a grid or an explicit list of run configurations) and return the summary metrics.
+
+    The runs must share every shape-changing field of ``config`` (only
+    :data:`benosc.config.SWEEPABLE` fields may differ).  Returns
+    ``{name: array}`` for every entry of :data:`SUMMARY_SCHEMA` plus the swept
+    fields of each run.
+    """
+    runs = list(grid) if isinstance(grid, (list, tuple)) else expand_grid(config, grid)
+    device = resolve_device(config.training.device)
+    dtype = TORCH_DTYPES[config.training.dtype]
+    np_inputs = prepare_inputs(runs) if inputs is None else inputs
+    dev = DeviceInputs(np_inputs, device, dtype)
+    stepper = make_stepper(engine, config, dev, inplace=True)
+    m, q, loss = config.network.m, config.network.q, config.training.loss
+    a = second_layer(m, dtype=dtype, device=device)
+    R, T, B = dev.R, dev.T, dev.B
+    chk = checkpoints(T, config.training.record_every)
+    chk_set = {int(s) for s in chk}
+    win = _windows(T)
+    fit_from = T // 4
+
+    def zeros(*shape, dt=dtype):
+        return torch.zeros(shape, dtype=dt, device=device)
+
+    strong_table = dev.strong.to(dtype)  # (R, n)
+    n_strong, n_osc = zeros(R), zeros(R)
+    n_strong_before, n_osc_before = zeros(R), zeros(R)
+    amp_sum, amp_n = zeros(R, N_WINDOWS), zeros(R, N_WINDOWS)
+    hit = torch.full((R,), -1, dtype=torch.int64, device=device)
+    first_bad = torch.full((R,), -1, dtype=torch.int64, device=device)
+    # least squares of log max|zeta| on t: sums of 1, t, t^2, y, t y over the fitted checkpoints
+    s1, st, stt, sy, sty = zeros(R), zeros(R), zeros(R), zeros(R), zeros(R)
+    margin = zeros(R, B)
+    weak_max = zeros(R)
+    sign1 = torch.tensor([1.0, -1.0], dtype=dtype, device=device).repeat_interleave(m)  # (2m,)
+
+    def checkpoint(state: torch.Tensor, t: int) -> None:
+        nonlocal weak_max
+        zeta = stepper.alpha(state)[:, 1] * sign1  # (R, 2m)
+        weak_max = zeta.abs().amax(dim=1)
+        reached = (hit < 0) & (weak_max >= delta / 4)
+        hit.copy_(torch.where(reached, torch.full_like(hit, t), hit))
+        if t > fit_from:
+            ly = torch.log(weak_max)
+            s1.add_(1.0)
+            st.add_(float(t))
+            stt.add_(float(t) * float(t))
+            sy.add_(ly)
+            sty.add_(float(t) * ly)
+
+    state = stepper.initial()
+    for t in range(T):
+        if t in chk_set:
+            checkpoint(state, t)
+        state, _ = stepper.step(state, t, margin_out=margin)
+        s = dev.take(strong_table, t)  # (R, B) 1.0 on strong sampled examples
+        dev_abs = (margin - 1).abs()
+        osc = (dev_abs >= delta).to(dtype) * s
+        before = (hit < 0).to(dtype)[:, None]
+        n_strong.add_(s.sum(dim=1))
+        n_osc.add_(osc.sum(dim=1))
+        n_strong_before.add_((s * before).sum(dim=1))
+        n_osc_before.add_((osc * before).sum(dim=1))
+        w = int(win[t])
+        amp_sum[:, w].add_((dev_abs * s).sum(dim=1))
+        amp_n[:, w].add_(s.sum(dim=1))
+        bad = ~torch.isfinite(margin).all(dim=1)
+        first_bad.copy_(torch.where((first_bad < 0) & bad, torch.full_like(first_bad, t), first_bad))
+    W = stepper.weights(state)
+    final_bad = ~torch.isfinite(W).flatten(1).all(dim=1)
+    diverged = torch.where((first_bad < 0) & final_bad, torch.full_like(first_bad, T), first_bad)
+    checkpoint(state, T)
+    mg = dev.y * _outputs(W, dev.X, a, q)
+
+    with np.errstate(invalid="ignore", divide="ignore"):
+        den = (s1 * stt - st * st).cpu().numpy()
+        slope = ((s1 * sty - st * sy).cpu().numpy()) / den
+        out: dict[str, np.ndarray] = {
+            "diverged_step": diverged.cpu().numpy(),
+            "train_acc": (mg > 0).to(dtype).mean(dim=1).cpu().numpy(),
+            "test_acc": _accuracy(W, dev.X_test, dev.y_test, a, q).cpu().numpy(),
+            "weak_test_acc": _accuracy(W, dev.X_weak, dev.y_weak, a, q).cpu().numpy(),
+            "train_loss": loss_value(mg, loss).mean(dim=1).cpu().numpy(),
+            "osc_fraction": (n_osc / n_strong).cpu().numpy(),
+            "osc_fraction_before_hit": (n_osc_before / n_strong_before).cpu().numpy(),
+            "osc_amplitude": (amp_sum / amp_n).cpu().numpy(),
+            "weak_max": weak_max.cpu().numpy(),
+            "hit_step": hit.cpu().numpy(),
+            "weak_log_slope": slope,
+        }
+    out["status"] = np.where(out["diverged_step"] >= 0, "diverged", "completed")
+    for k in SWEEPABLE:
+        out[k] = np.array([r.get(k) for r in runs])
+    return out
+
+
+def summary_of_trajectory(traj: Trajectory, *, delta: float = 0.25) -> dict[str, np.ndarray]:
+    """The summary metrics computed from a full trajectory (record_every must equal the summary's checkpoints).
+
+    The independent reference for :func:`simulate_summary`: the same
+    definitions applied to the recorded margins and coefficients.
+    """
+    R, T = traj.margin.shape[:2]
+    strong = traj.sampled_strong().astype(float)  # (R, T, B)
+    dev_abs = np.abs(traj.margin - 1)
+    osc = (dev_abs >= delta) * strong
+    weak = np.abs(traj.zeta).max(axis=(2, 3))  # (R, S)
+    steps = traj.record_step
+    reached = weak >= delta / 4
+    hit = np.where(reached.any(axis=1), steps[np.argmax(reached, axis=1)], -1)
+    before = np.arange(T)[None, :] < np.where(hit >= 0, hit, T + 1)[:, None]  # (R, T)
+    win = _windows(T)
+    fit = steps > T // 4
+    tt = steps[fit].astype(float)
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        amp = np.stack([np.where(strong, dev_abs, 0.0)[:, win == w].sum(axis=(1, 2)) / strong[:, win == w].sum(axis=(1, 2)) for w in range(N_WINDOWS)], axis=1)
+        ly = np.log(weak[:, fit])
+        slope = (fit.sum() * (tt * ly).sum(axis=1) - tt.sum() * ly.sum(axis=1)) / (fit.sum() * (tt * tt).sum() - tt.sum() ** 2)
+        out = {
+            "status": traj.status,
+            "diverged_step": traj.diverged_step,
+            "train_acc": traj.final("train_acc"),
+            "test_acc": traj.final("test_acc"),
+            "weak_test_acc": traj.final("weak_test_acc"),
+            "train_loss": traj.final("train_loss"),
+            "osc_fraction": osc.sum(axis=(1, 2)) / strong.sum(axis=(1, 2)),
+            "osc_fraction_before_hit": (osc * before[:, :, None]).sum(axis=(1, 2)) / (strong * before[:, :, None]).sum(axis=(1, 2)),
+            "osc_amplitude": amp,
+            "weak_max": weak[:, -1],
+            "hit_step": hit,
+            "weak_log_slope": slope,
+        }
+    return out
+
+
+def bytes_per_run(config: Config) -> int:
+    """Device memory of the running statistics per run (bytes): independent of the number of steps."""
+    itemsize = torch.empty((), dtype=TORCH_DTYPES[config.training.dtype]).element_size()
+    floats = 4 + 2 * N_WINDOWS + 5 + 1 + config.training.batch_size  # counts, amplitudes, fit sums, weak_max, margin row
+    return floats * itemsize + 2 * 8  # + hit and first-bad steps (int64)

@@ -1,0 +1,68 @@
+"""Summary recording: the same numbers as the full recording, constant memory per run, batch invariant."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from benosc import Config
+from benosc.simulate import simulate
+from benosc.simulate.streaming import SUMMARY_SCHEMA, bytes_per_run, simulate_summary, summary_of_trajectory
+
+GRID = {"eta": [0.5, 2.6, 4.5], "seed": [0, 1]}  # converging, oscillating, diverging
+
+
+@pytest.fixture(scope="module", params=["float64", "float32"])
+def pair(request):
+    cfg = Config().replace(steps=2000, record_every=50, eval_every=500, n_test=200, n_test_weak=200, dtype=request.param)
+    return cfg, simulate(cfg, GRID).trajectory, simulate_summary(cfg, GRID)
+
+
+def test_summary_equals_the_full_recording(pair):
+    cfg, traj, summ = pair
+    ref = summary_of_trajectory(traj)
+    assert set(SUMMARY_SCHEMA) <= set(summ)
+    np.testing.assert_array_equal(summ["status"], ref["status"])
+    assert (summ["status"] == "diverged").any() and (summ["status"] == "completed").any()
+    np.testing.assert_array_equal(summ["diverged_step"], ref["diverged_step"])
+    np.testing.assert_array_equal(summ["hit_step"], ref["hit_step"])
+    ok = summ["status"] == "completed"
+    rtol = 1e-9 if cfg.training.dtype == "float64" else 1e-4
+    for name in ("train_acc", "test_acc", "weak_test_acc", "train_loss", "osc_fraction", "osc_fraction_before_hit",
+                 "osc_amplitude", "weak_max", "weak_log_slope"):
+        np.testing.assert_allclose(summ[name][ok], ref[name][ok], rtol=rtol, atol=1e-12, err_msg=name)
+
+
+def test_summary_is_bit_identical_alone_and_in_a_chunk():
+    cfg = Config().replace(steps=600, record_every=50, n_test=64, n_test_weak=64)
+    batch = simulate_summary(cfg, {"eta": [0.5, 2.6, 3.0], "seed": [3, 4]})
+    alone = simulate_summary(cfg.replace(eta=3.0, seed=4))
+    for name in SUMMARY_SCHEMA:
+        np.testing.assert_array_equal(batch[name][-1], alone[name][0], err_msg=name)
+
+
+def test_memory_per_run_does_not_grow_with_steps():
+    cfg = Config()
+    assert bytes_per_run(cfg) == bytes_per_run(cfg.replace(steps=10 * cfg.training.steps)) < 64 * 1024
+
+
+def test_an_explicit_run_list_is_accepted():
+    cfg = Config().replace(steps=200, n_test=32, n_test_weak=32)
+    runs = [cfg.replace(eta=0.7, v_norm=0.05), cfg.replace(eta=2.2, sigma_p=0.04, seed=9)]
+    out = simulate_summary(cfg, runs)
+    assert list(out["eta"]) == [0.7, 2.2] and list(out["seed"]) == [0, 9] and list(out["v_norm"]) == [0.05, 0.1]
+
+
+def test_trajectory_to_xarray():
+    xr = pytest.importorskip("xarray")
+    cfg = Config().replace(steps=300, record_every=50, eval_every=100, n_test=32, n_test_weak=32)
+    traj = simulate(cfg, {"eta": [0.5, 2.6], "seed": [0, 1]}).trajectory
+    ds = traj.to_xarray()
+    assert isinstance(ds, xr.Dataset)
+    assert ds.sizes["run"] == 4 and ds.sizes["step"] == 300 and ds.sizes["sign"] == 2
+    np.testing.assert_array_equal(ds["eta"].values, traj.eta)
+    np.testing.assert_array_equal(ds["zeta"].values, traj.zeta)
+    assert list(ds["record"].values) == list(traj.record_step)
+    # labelled selection works as for any xarray dataset
+    assert ds["weak_test_acc"].where(ds.eta == 2.6, drop=True).sizes["run"] == 2
+    assert "4 runs x 300 steps" in repr(traj) and len(repr(traj)) < 200
