@@ -1,0 +1,475 @@
+"""Sweeps at scale: a design of runs, chunked, summary-recorded, committed into one zarr store.
+
+A :class:`Design` is a base configuration, axes (``FIELD=V1,V2`` or
+``FIELD=START:STOP:NUM``, any field of the configuration, ``eta_over_crit``
+for learning rates relative to the derived threshold) or a quasi-random
+sample inside ranges (Latin hypercube, Sobol, uniform; :mod:`scipy.stats.qmc`),
+and the seeds (innermost).  Its runs are numbered 0..N-1 and split into
+aligned chunks of ``chunk_runs``; each chunk is simulated with summary
+recording (:func:`benosc.simulate.streaming.simulate_summary`), one batched
+program per group of runs that share the shape-changing fields.
+
+The store is a zarr (format 2) directory that ``xarray.open_zarr`` opens as one
+Dataset with dimension ``run`` (and ``window`` for the oscillation amplitude),
+one coordinate per axis and ``seed``, the summary metrics as data variables,
+``status`` ('pending' until its chunk is committed) and ``done``.  A chunk is
+committed by writing its data, then ``status`` and ``done``, then an empty
+marker file ``.benosc/done/<k>`` (created by an atomic rename): a chunk
+without its marker is re-run on resume.  Results do not depend on the chunk a
+run is in (batch invariance), so an interrupted and resumed sweep equals an
+uninterrupted one bit for bit.  Executors: in-process, or Dask distributed
+(:func:`run_sweep` with ``executor='dask'``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Sequence
+
+import numpy as np
+
+import benosc
+from benosc.config import SWEEPABLE, Config, ConfigError
+
+__all__ = ["Axis", "Design", "parse_axis", "parse_range", "run_sweep", "open_sweep", "SweepResult", "default_chunk_runs", "STORE_FORMAT"]
+
+STORE_FORMAT = "benosc.sweep"
+RELATIVE = "eta_over_crit"
+_STATUS = np.dtype("U9")
+
+
+@dataclass(frozen=True)
+class Axis:
+    """One swept field and its values (``eta_over_crit``: eta in units of the derived eta_crit of each run)."""
+
+    field: str
+    values: tuple[Any, ...]
+
+
+def _field_ok(name: str, base: Config) -> None:
+    if name == RELATIVE:
+        return
+    try:
+        base.get(name)
+    except ConfigError:
+        raise ConfigError(f"--grid {name}", name, "unknown field; any configuration field or eta_over_crit") from None
+    if name in ("steps", "record_every", "eval_every", "dtype", "device"):
+        raise ConfigError(f"--grid {name}", name, "cannot be swept (use --steps / --set for the whole sweep)")
+
+
+def _number(text: str, what: str) -> float:
+    try:
+        v = float(text)
+    except ValueError:
+        raise ConfigError(what, text, "must be a number") from None
+    if not np.isfinite(v):
+        raise ConfigError(what, text, "must be a finite number")
+    return v
+
+
+def _typed(base: Config, name: str, raw: str) -> Any:
+    """A value of field ``name`` from text, typed like the field (int, float or text)."""
+    if name == RELATIVE:
+        return _number(raw, f"--grid {name}")
+    current = base.get(name)
+    if isinstance(current, bool):
+        raise ConfigError(f"--grid {name}", raw, "cannot be swept")
+    if isinstance(current, int):
+        v = _number(raw, f"--grid {name}")
+        if v != int(v):
+            raise ConfigError(f"--grid {name}", raw, "must be an integer")
+        return int(v)
+    if isinstance(current, float):
+        return _number(raw, f"--grid {name}")
+    return raw
+
+
+def parse_axis(text: str, base: Config) -> Axis:
+    """``FIELD=V1,V2,...`` or ``FIELD=START:STOP:NUM`` (NUM values, ends included) -> :class:`Axis`."""
+    name, sep, rest = text.partition("=")
+    name = name.strip()
+    if not sep or not name or not rest.strip():
+        raise ConfigError("--grid", text, "must look like FIELD=V1,V2,... or FIELD=START:STOP:NUM")
+    _field_ok(name, base)
+    if ":" in rest:
+        parts = rest.split(":")
+        if len(parts) != 3:
+            raise ConfigError(f"--grid {name}", rest, "a range is START:STOP:NUM")
+        lo, hi = _number(parts[0], f"--grid {name}"), _number(parts[1], f"--grid {name}")
+        num = _number(parts[2], f"--grid {name}")
+        if num != int(num) or num < 1:
+            raise ConfigError(f"--grid {name}", rest, "NUM in START:STOP:NUM must be an integer >= 1")
+        values = tuple(_typed(base, name, repr(float(v))) for v in np.linspace(lo, hi, int(num)))
+    else:
+        items = [s.strip() for s in rest.split(",")]
+        if any(not s for s in items):
+            raise ConfigError(f"--grid {name}", rest, "empty value in the list")
+        values = tuple(_typed(base, name, s) for s in items)
+    if len(set(values)) != len(values):
+        raise ConfigError(f"--grid {name}", rest, "values must be distinct")
+    return Axis(name, values)
+
+
+def parse_range(text: str, base: Config) -> tuple[str, float, float]:
+    """``FIELD=LO:HI`` for a random design (a real-valued field or eta_over_crit)."""
+    name, sep, rest = text.partition("=")
+    name = name.strip()
+    parts = rest.split(":")
+    if not sep or len(parts) != 2:
+        raise ConfigError("--range", text, "must look like FIELD=LO:HI")
+    _field_ok(name, base)
+    if name != RELATIVE and not isinstance(base.get(name), float):
+        raise ConfigError(f"--range {name}", rest, "a random design samples real-valued fields only")
+    lo, hi = _number(parts[0], f"--range {name}"), _number(parts[1], f"--range {name}")
+    if not lo < hi:
+        raise ConfigError(f"--range {name}", rest, "needs LO < HI")
+    return name, lo, hi
+
+
+@dataclass(frozen=True)
+class Design:
+    """What to run: base configuration, axes (or a sample), seeds, delta."""
+
+    base: Config
+    axes: tuple[Axis, ...] = ()
+    seeds: int = 1
+    delta: float = 0.25
+    sample: int = 0
+    ranges: tuple[tuple[str, float, float], ...] = ()
+    method: str = "lhs"
+
+    def __post_init__(self) -> None:
+        if self.seeds < 1:
+            raise ConfigError("--seeds", self.seeds, "must be an integer >= 1")
+        if not self.axes and not self.sample:
+            raise ConfigError("--grid", None, "give at least one --grid FIELD=... (or --sample N with --range)")
+        names = [a.field for a in self.axes] + [r[0] for r in self.ranges]
+        if len(set(names)) != len(names):
+            raise ConfigError("--grid", names, "each field may be swept once")
+        if "seed" in names:
+            raise ConfigError("--grid seed", "seed", "use --seeds N (seeds are the innermost axis)")
+        if RELATIVE in names and "eta" in names:
+            raise ConfigError("--grid eta_over_crit", names, "give eta or eta_over_crit, not both")
+        if self.sample and not self.ranges:
+            raise ConfigError("--sample", self.sample, "needs at least one --range FIELD=LO:HI")
+        if self.method not in ("lhs", "sobol", "random"):
+            raise ConfigError("--design", self.method, "must be one of lhs, sobol, random")
+
+    @property
+    def fields(self) -> list[str]:
+        return [a.field for a in self.axes] + [r[0] for r in self.ranges]
+
+    def points(self) -> list[dict[str, Any]]:
+        """The settings (one dict of field values per point), first axis slowest; a sample after the grid axes."""
+        grid = [dict(zip([a.field for a in self.axes], combo)) for combo in itertools.product(*(a.values for a in self.axes))]
+        if not self.sample:
+            return grid
+        from scipy.stats import qmc
+
+        d = len(self.ranges)
+        if self.method == "lhs":
+            u = qmc.LatinHypercube(d=d, seed=0).random(self.sample)
+        elif self.method == "sobol":
+            u = qmc.Sobol(d=d, scramble=True, seed=0).random(self.sample)
+        else:
+            u = np.random.default_rng(0).random((self.sample, d))
+        lo = np.array([r[1] for r in self.ranges])
+        hi = np.array([r[2] for r in self.ranges])
+        vals = qmc.scale(u, lo, hi)
+        sampled = [{r[0]: float(v) for r, v in zip(self.ranges, row)} for row in vals]
+        return [{**g, **s} for g in grid for s in sampled]
+
+    def runs(self) -> list[dict[str, Any]]:
+        """One dict per run: the point's values and ``seed`` (innermost)."""
+        s0 = self.base.training.seed
+        return [{**p, "seed": s0 + i} for p in self.points() for i in range(self.seeds)]
+
+    def run_config(self, values: dict[str, Any]) -> Config:
+        """The full configuration of one run (``eta_over_crit`` resolved at that run's m, ||u||, q)."""
+        vals = dict(values)
+        rel = vals.pop(RELATIVE, None)
+        cfg = self.base.replace(**vals)
+        if rel is not None:
+            from benosc.verify.predictions import predictions
+
+            crit = predictions(cfg).eta_crit
+            if crit is None:
+                raise ConfigError("--grid eta_over_crit", rel, f"no derived eta_crit for q = {cfg.network.q:g}")
+            cfg = cfg.replace(eta=rel * crit)
+        return cfg
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "base": self.base.to_dict(),
+            "axes": [{"field": a.field, "values": list(a.values)} for a in self.axes],
+            "seeds": self.seeds,
+            "delta": self.delta,
+            "sample": self.sample,
+            "ranges": [list(r) for r in self.ranges],
+            "method": self.method,
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> "Design":
+        return cls(
+            base=Config.from_dict(d["base"]),
+            axes=tuple(Axis(a["field"], tuple(a["values"])) for a in d["axes"]),
+            seeds=d["seeds"], delta=d["delta"], sample=d["sample"], ranges=tuple(tuple(r) for r in d["ranges"]), method=d["method"],
+        )
+
+    def fingerprint(self) -> str:
+        """sha256 of the design (what decides every result), to refuse resuming into another design's store."""
+        return hashlib.sha256(json.dumps(self.to_dict(), sort_keys=True).encode()).hexdigest()
+
+
+def _shape_key(cfg: Config) -> str:
+    """Fields that must be equal within one batched program (everything but the sweepable scalars)."""
+    d = cfg.to_dict()
+    flat = {k: v for sec in d.values() for k, v in sec.items() if k not in SWEEPABLE}
+    return json.dumps(flat, sort_keys=True)
+
+
+def compute_chunk(design: dict[str, Any] | Design, start: int, stop: int, *, threads: int | None = None) -> dict[str, np.ndarray]:
+    """Summary metrics of runs [start, stop) of the design, one batched program per shape group."""
+    import torch
+
+    from benosc.simulate.streaming import SUMMARY_SCHEMA, simulate_summary
+
+    if threads is not None:
+        torch.set_num_threads(threads)
+    design = design if isinstance(design, Design) else Design.from_dict(design)
+    runs = design.runs()[start:stop]
+    cfgs = [design.run_config(r) for r in runs]
+    out: dict[str, np.ndarray] = {}
+    groups: dict[str, list[int]] = {}
+    for i, c in enumerate(cfgs):
+        groups.setdefault(_shape_key(c), []).append(i)
+    for idx in groups.values():
+        res = simulate_summary(cfgs[idx[0]], [cfgs[i] for i in idx], delta=design.delta)
+        for name in SUMMARY_SCHEMA:
+            val = res[name]
+            if name not in out:
+                out[name] = np.empty((len(cfgs),) + val.shape[1:], dtype=val.dtype if name != "status" else _STATUS)
+            out[name][idx] = val
+    return out
+
+
+# ------------------------------------------------------------------------- store
+def _coord_values(design: Design, runs: list[dict[str, Any]]) -> dict[str, np.ndarray]:
+    coords = {}
+    for name in design.fields + ["seed"]:
+        vals = [r[name] for r in runs]
+        coords[name] = np.array(vals, dtype=float if all(isinstance(v, (int, float)) for v in vals) and name != "seed" else None)
+    return coords
+
+
+def _skeleton(design: Design, chunk_runs: int):
+    import xarray as xr
+
+    from benosc.simulate.streaming import N_WINDOWS, SUMMARY_SCHEMA
+
+    runs = design.runs()
+    N = len(runs)
+    data: dict[str, Any] = {}
+    for name, (dims, meaning) in SUMMARY_SCHEMA.items():
+        shape = (N,) + ((N_WINDOWS,) if "window" in dims else ())
+        if name == "status":
+            arr = np.full(shape, "pending", dtype=_STATUS)
+        elif name in ("diverged_step", "hit_step"):
+            arr = np.full(shape, -1, dtype=np.int64)
+        else:
+            arr = np.full(shape, np.nan)
+        data[name] = (dims, arr, {"description": meaning})
+    data["done"] = ("run", np.zeros(N, dtype=bool), {"description": "the run's chunk is committed"})
+    coords = {k: ("run", v) for k, v in _coord_values(design, runs).items()}
+    coords["run"] = ("run", np.arange(N))
+    # the resolved learning rate of every run, also when the axis is eta_over_crit
+    if "eta" not in coords:
+        coords["eta"] = ("run", np.array([design.run_config(r).training.eta for r in runs]))
+    import torch
+
+    ds = xr.Dataset(data, coords=coords, attrs={
+        "format": STORE_FORMAT,
+        "design": json.dumps(design.to_dict(), sort_keys=True),
+        "fingerprint": design.fingerprint(),
+        "chunk_runs": chunk_runs,
+        "benosc_version": benosc.__version__,
+        "torch_version": torch.__version__,
+        "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+    })
+    encoding = {name: {"chunks": (chunk_runs,) + ds[name].shape[1:]} for name in list(SUMMARY_SCHEMA) + ["done"]}
+    return ds, encoding
+
+
+def _marker_dir(store: Path) -> Path:
+    return store / ".benosc" / "done"
+
+
+def _is_store(store: Path) -> bool:
+    return (store / ".zattrs").is_file() and (store / ".benosc").is_dir()
+
+
+def open_sweep(store: str | Path, *, committed_only: bool = True):
+    """The sweep store as an ``xarray.Dataset`` (by default only the runs of committed chunks)."""
+    import xarray as xr
+
+    ds = xr.open_zarr(store)
+    if committed_only:
+        ds = ds.isel(run=np.flatnonzero(ds["done"].values))
+    return ds
+
+
+@dataclass
+class SweepResult:
+    store: str
+    runs: int
+    chunks: int
+    chunks_run: int
+    chunks_skipped: int
+    wall_s: float
+    run_steps_per_s: float
+    status_counts: dict[str, int] = field(default_factory=dict)
+    executor: str = "inprocess"
+
+    def to_dict(self) -> dict[str, Any]:
+        from dataclasses import asdict
+
+        return asdict(self)
+
+
+def default_chunk_runs(config: Config, *, budget_bytes: int | None = None) -> int:
+    """Runs per chunk from a memory budget (1/8 of the machine's memory, at most 2 GiB): inputs and weights per run."""
+    if budget_bytes is None:
+        try:
+            phys = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+        except (ValueError, OSError, AttributeError):  # pragma: no cover
+            phys = 8 << 30
+        budget_bytes = min(2 << 30, phys // 8)
+    dt, tr, nw = config.data, config.training, config.network
+    item = 4 if tr.dtype == "float32" else 8
+    F = dt.P if nw.filters == "per_patch" else 1
+    floats = (dt.n + dt.n_test + dt.n_test_weak) * dt.P * dt.d + 2 * nw.m * F * dt.d * 3 + 2 * dt.d * (2 + dt.n_noise)
+    per_run = floats * item + tr.steps * tr.batch_size * 8 * 2  # + indices (int64) and their flat copy
+    return int(max(1, min(4096, budget_bytes // max(per_run, 1))))
+
+
+def run_sweep(
+    design: Design,
+    store: str | Path,
+    *,
+    chunk_runs: int | None = None,
+    executor: str = "inprocess",
+    workers: int = 2,
+    scheduler: str | None = None,
+    progress: Callable[[int, int, int], None] | None = None,
+) -> SweepResult:
+    """Run every chunk of ``design`` not yet committed in ``store`` and commit it; create the store if needed.
+
+    ``progress(chunks_done, chunks_total, runs_done)`` after each commit.  A
+    store written by another design is refused (:class:`ConfigError`); an
+    existing path that is not a sweep store too.
+    """
+    store = Path(store)
+    if store.exists() and not _is_store(store):
+        if store.is_dir() and not any(store.iterdir()):
+            store.rmdir()
+        else:
+            raise ConfigError("--out", str(store), "exists and is not a benosc sweep store")
+    if store.exists():
+        import xarray as xr
+
+        attrs = xr.open_zarr(store).attrs
+        if attrs.get("fingerprint") != design.fingerprint():
+            raise ConfigError("--out", str(store), "holds a sweep of another design (grid, seeds, configuration or delta differ); choose another --out")
+        chunk_runs = int(attrs["chunk_runs"])
+    else:
+        chunk_runs = chunk_runs or default_chunk_runs(design.base)
+        ds, encoding = _skeleton(design, chunk_runs)
+        tmp = store.with_name(store.name + ".creating")
+        if tmp.exists():
+            import shutil
+
+            shutil.rmtree(tmp)
+        ds.to_zarr(tmp, mode="w", encoding=encoding, zarr_format=2, consolidated=True)
+        _marker_dir(tmp).mkdir(parents=True)
+        os.replace(tmp, store)  # the store appears whole or not at all
+    N = len(design.runs())
+    bounds = [(s, min(s + chunk_runs, N)) for s in range(0, N, chunk_runs)]
+    markers = _marker_dir(store)
+    todo = [k for k in range(len(bounds)) if not (markers / str(k)).exists()]
+    t0 = time.perf_counter()
+    done_runs = sum(b - a for k, (a, b) in enumerate(bounds) if k not in set(todo))
+    n_done = len(bounds) - len(todo)
+
+    def commit(k: int, res: dict[str, np.ndarray]) -> None:
+        nonlocal done_runs, n_done
+        _write_chunk(store, bounds[k], res)
+        tmp = markers / f".{k}.tmp"
+        tmp.touch()
+        os.replace(tmp, markers / str(k))
+        done_runs += bounds[k][1] - bounds[k][0]
+        n_done += 1
+        if progress is not None:
+            progress(n_done, len(bounds), done_runs)
+
+    if progress is not None:
+        progress(n_done, len(bounds), done_runs)
+    spec = design.to_dict()
+    if executor == "inprocess":
+        for k in todo:
+            commit(k, compute_chunk(design, *bounds[k]))
+    elif executor == "dask":
+        _run_dask(spec, bounds, todo, commit, workers=workers, scheduler=scheduler)
+    else:
+        raise ConfigError("--executor", executor, "must be one of inprocess, dask")
+    wall = time.perf_counter() - t0
+    ran = sum(bounds[k][1] - bounds[k][0] for k in todo)
+    import xarray as xr
+
+    status = xr.open_zarr(store)["status"].values
+    counts = {s: int((status == s).sum()) for s in ("completed", "diverged", "pending")}
+    return SweepResult(
+        store=str(store), runs=N, chunks=len(bounds), chunks_run=len(todo), chunks_skipped=len(bounds) - len(todo),
+        wall_s=round(wall, 3), run_steps_per_s=round(ran * design.base.training.steps / wall, 1) if wall > 0 and ran else 0.0,
+        status_counts=counts, executor=executor,
+    )
+
+
+def _write_chunk(store: Path, bounds: tuple[int, int], res: dict[str, np.ndarray]) -> None:
+    """Write one chunk's metrics, then its status and done flags (the data first, the commit flags last)."""
+    import xarray as xr
+
+    from benosc.simulate.streaming import SUMMARY_SCHEMA
+
+    a, b = bounds
+    region = {"run": slice(a, b)}
+    data = {name: (SUMMARY_SCHEMA[name][0], res[name]) for name in SUMMARY_SCHEMA if name != "status"}
+    xr.Dataset(data).to_zarr(store, region=region, zarr_format=2)
+    flags = xr.Dataset({"status": ("run", res["status"].astype(_STATUS)), "done": ("run", np.ones(b - a, dtype=bool))})
+    flags.to_zarr(store, region=region, zarr_format=2)
+
+
+def _run_dask(spec: dict, bounds: Sequence[tuple[int, int]], todo: Sequence[int], commit, *, workers: int, scheduler: str | None) -> None:
+    """Compute the chunks on Dask workers (one torch thread each); commit each result here as it arrives."""
+    from distributed import Client, LocalCluster, as_completed
+
+    cluster = None
+    if scheduler:
+        client = Client(scheduler)
+    else:
+        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None)
+        client = Client(cluster)
+    try:
+        futures = {client.submit(compute_chunk, spec, *bounds[k], threads=1, key=f"benosc-chunk-{k}-{id(spec)}", pure=False): k for k in todo}
+        for fut in as_completed(futures):
+            commit(futures[fut], fut.result())
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()

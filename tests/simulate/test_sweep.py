@@ -1,0 +1,139 @@
+"""benosc sweep: the zarr store, resume after kill -9, refusal of another design, Dask equality, bad input."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+xr = pytest.importorskip("xarray")
+pytest.importorskip("zarr")
+
+from benosc import Config  # noqa: E402
+from benosc.cli import main  # noqa: E402
+from benosc.simulate.streaming import SUMMARY_SCHEMA, simulate_summary  # noqa: E402
+from benosc.simulate.sweep import Design, compute_chunk, open_sweep, parse_axis, run_sweep  # noqa: E402
+
+BASE = Config().replace(steps=400, record_every=50, n_test=64, n_test_weak=64)
+ARGS = ["--grid", "eta=0.5,2.6,5.0", "--grid", "v_norm=0.05,0.1", "--seeds", "2", "--steps", "400",
+        "--set", "n_test=64", "--set", "n_test_weak=64", "--set", "record_every=50"]
+
+
+def _design() -> Design:
+    return Design(BASE, axes=(parse_axis("eta=0.5,2.6,5.0", BASE), parse_axis("v_norm=0.05,0.1", BASE)), seeds=2)
+
+
+def _same(a: Path, b: Path) -> None:
+    da, db = xr.open_zarr(a).load(), xr.open_zarr(b).load()
+    for name in list(SUMMARY_SCHEMA) + ["done"]:
+        np.testing.assert_array_equal(da[name].values, db[name].values, err_msg=name)
+    for name in ("eta", "v_norm", "seed"):
+        np.testing.assert_array_equal(da[name].values, db[name].values)
+
+
+def test_store_opens_with_xarray_and_matches_a_direct_run(tmp_path):
+    res = run_sweep(_design(), tmp_path / "s.zarr", chunk_runs=5)
+    assert res.runs == 12 and res.chunks == 3 and res.status_counts["pending"] == 0
+    ds = xr.open_zarr(tmp_path / "s.zarr")
+    assert ds.sizes["run"] == 12 and set(SUMMARY_SCHEMA) <= set(ds.data_vars)
+    assert list(ds["eta"].values[:4]) == [0.5, 0.5, 0.5, 0.5] and list(ds["seed"].values[:2]) == [0, 1]
+    assert "benosc_version" in ds.attrs and "design" in ds.attrs
+    # eta = 5 diverges; the other runs are unaffected
+    st = ds["status"].values
+    assert (st[ds["eta"].values == 5.0] == "diverged").all() and (st[ds["eta"].values < 5] == "completed").all()
+    runs = [_design().run_config(r) for r in _design().runs()]
+    direct = simulate_summary(BASE, runs)
+    for name in SUMMARY_SCHEMA:
+        np.testing.assert_array_equal(ds[name].values, direct[name], err_msg=name)
+
+
+def test_rerun_resumes_and_another_design_is_refused(tmp_path, capsys):
+    out = tmp_path / "s.zarr"
+    assert main(["sweep", *ARGS, "--chunk-runs", "4", "--out", str(out)]) == 0
+    before = xr.open_zarr(out).load()
+    assert main(["sweep", *ARGS, "--out", str(out), "--json"]) == 0
+    assert '"chunks_run": 0' in capsys.readouterr().out
+    other = [a if a != "eta=0.5,2.6,5.0" else "eta=0.5,2.7" for a in ARGS]
+    assert main(["sweep", *other, "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "another design" in err and err.count("\n") == 1
+    np.testing.assert_array_equal(xr.open_zarr(out)["weak_test_acc"].values, before["weak_test_acc"].values)
+
+
+def test_kill_9_then_resume_equals_an_uninterrupted_sweep(tmp_path):
+    ref = tmp_path / "ref.zarr"
+    run_sweep(_design(), ref, chunk_runs=1)
+    out = tmp_path / "killed.zarr"
+    cmd = [sys.executable, "-m", "benosc", "sweep", *ARGS, "--chunk-runs", "1", "--out", str(out)]
+    markers = out / ".benosc" / "done"
+    seen = []
+    for delay in (0.05, 0.1, 0.2, 0.3, 0.5):  # after the store appears: kill at different moments of the chunk loop
+        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env={**os.environ, "OMP_NUM_THREADS": "1"})
+        start = len(list(markers.iterdir())) if markers.is_dir() else 0
+        deadline = time.time() + 60
+        while time.time() < deadline and proc.poll() is None and not (markers.is_dir() and len(list(markers.iterdir())) > start):
+            time.sleep(0.01)
+        time.sleep(delay)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        seen.append(len(list(markers.iterdir())) if markers.is_dir() else 0)
+    assert any(0 < k < 12 for k in seen), seen  # at least one kill landed in the middle of the sweep
+    assert subprocess.run(cmd, capture_output=True, env={**os.environ, "OMP_NUM_THREADS": "1"}).returncode == 0
+    _same(out, ref)
+    assert len(list((out / ".benosc" / "done").iterdir())) == 12
+
+
+def test_bad_input_is_one_line_and_writes_nothing(tmp_path, capsys):
+    out = tmp_path / "o.zarr"
+    for argv, needle in (
+        (["--grid", "bogus=1"], "unknown field"),
+        (["--grid", "eta="], "must look like FIELD=V1,V2"),
+        (["--grid", "eta=1:2"], "START:STOP:NUM"),
+        (["--grid", "eta=0.5,,1"], "empty value"),
+        (["--grid", "m=2.5"], "must be an integer"),
+        (["--grid", "eta=-1"], "training.eta"),
+        (["--grid", "seed=1,2"], "--seeds"),
+        (["--sample", "4"], "--range"),
+        ([], "at least one --grid"),
+    ):
+        assert main(["sweep", *argv, "--out", str(out)]) == 2, argv
+        err = capsys.readouterr().err
+        assert needle in err and err.count("\n") == 1, (argv, err)
+        assert not out.exists()
+    notastore = tmp_path / "file"
+    notastore.mkdir()
+    (notastore / "x").write_text("keep")
+    assert main(["sweep", "--grid", "eta=1", "--out", str(notastore)]) == 2
+    assert (notastore / "x").read_text() == "keep"
+
+
+def test_shape_changing_fields_and_a_random_design(tmp_path):
+    d = Design(BASE, axes=(parse_axis("m=4,8", BASE),), seeds=1, sample=3, ranges=(("eta_over_crit", 0.5, 1.5),))
+    res = run_sweep(d, tmp_path / "s.zarr", chunk_runs=4)
+    ds = open_sweep(tmp_path / "s.zarr")
+    assert res.runs == 6 and ds.sizes["run"] == 6
+    assert set(ds["m"].values) == {4.0, 8.0}
+    # eta resolved from eta_over_crit at each run's own m: eta / (m / 4) = eta_over_crit
+    np.testing.assert_allclose(ds["eta"].values / (ds["m"].values / 4), ds["eta_over_crit"].values)
+
+
+def test_dask_executor_is_bit_identical(tmp_path):
+    pytest.importorskip("distributed")
+    a, b = tmp_path / "a.zarr", tmp_path / "b.zarr"
+    run_sweep(_design(), a, chunk_runs=3)
+    run_sweep(_design(), b, chunk_runs=3, executor="dask", workers=2)
+    _same(a, b)
+
+
+def test_compute_chunk_is_the_unit_of_work():
+    d = _design()
+    part = compute_chunk(d, 2, 5)
+    whole = compute_chunk(d, 0, 12)
+    for name in SUMMARY_SCHEMA:
+        np.testing.assert_array_equal(part[name], whole[name][2:5], err_msg=name)
