@@ -66,11 +66,12 @@ def json_clean(obj: Any) -> Any:
 
 
 def save_figure(fig: Any, path: str | Path, *, dpi: int = 110) -> Path:
-    """Render a matplotlib figure to PNG, close it, and write it to ``path`` atomically."""
+    """Render a matplotlib figure (PNG, or the format of ``path``'s suffix: pdf, svg), close it, write it atomically."""
     import matplotlib.pyplot as plt
 
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight")
+    fmt = Path(path).suffix.lstrip(".").lower() or "png"
+    fig.savefig(buf, format=fmt, dpi=dpi, bbox_inches="tight")
     plt.close(fig)
     with atomic_open(path, "wb") as fh:
         fh.write(buf.getvalue())

@@ -654,6 +654,53 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
     return 0
 
 
+def _add_map(sub: argparse._SubParsersAction) -> None:
+    from benosc.verify.phasemap import DEFAULT_METRICS
+
+    p = sub.add_parser(
+        "map",
+        help="draw phase diagrams of a sweep store with the derived boundaries overlaid",
+        description=(
+            "Group the committed runs of STORE by --x (and --y), average over seeds and draw each metric as a map "
+            "(mean and spread) or, with one axis, as lines with the per-seed points; PNG and PDF into --out."
+        ),
+    )
+    p.add_argument("store", metavar="STORE", help="a store written by benosc sweep")
+    p.add_argument("--x", required=True, metavar="FIELD", help="horizontal axis: a swept field of the store")
+    p.add_argument("--y", metavar="FIELD", help="vertical axis (omit for line plots over --x)")
+    p.add_argument("--metric", metavar="NAME", nargs="+", help=f"metrics to draw (default: {' '.join(DEFAULT_METRICS)})")
+    p.add_argument("--out", metavar="DIR", default="benosc-map", help="output folder (default benosc-map)")
+    p.set_defaults(handler=_cmd_map)
+
+
+def _cmd_map(args: argparse.Namespace) -> int:
+    from benosc.simulate.streaming import SUMMARY_SCHEMA
+    from benosc.verify.phasemap import DEFAULT_METRICS, draw_map
+
+    store = Path(args.store)
+    if not (store / ".zattrs").is_file() or not (store / ".benosc").is_dir():
+        raise UsageError(f"argument STORE: {str(store)!r} is not a benosc sweep store")
+    try:
+        import xarray as xr
+    except ImportError:
+        raise UsageError("benosc map needs xarray and zarr: pip install 'benosc[sweep]'") from None
+    ds = xr.open_zarr(store)
+    coords = [c for c in ds.coords if ds[c].dims == ("run",) and c not in ("run",)]
+    for opt in ("x", "y"):
+        val = getattr(args, opt)
+        if val is not None and val not in coords:
+            raise UsageError(f"argument --{opt}: {val!r} is not an axis of the store; axes: {', '.join(coords)}")
+    metrics = tuple(args.metric or DEFAULT_METRICS)
+    bad = [m for m in metrics if m not in SUMMARY_SCHEMA or m == "status"]
+    if bad:
+        raise UsageError(f"argument --metric: {', '.join(bad)} not allowed; metrics: {', '.join(k for k in SUMMARY_SCHEMA if k != 'status')}")
+    out = Path(args.out)
+    _check_out(out)
+    for f in draw_map(store, x=args.x, y=args.y, metrics=metrics, out=out):
+        print(f"wrote {f}")
+    return 0
+
+
 # ------------------------------------------------------------------------ bench
 def _add_bench(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
@@ -723,6 +770,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_report(sub)
     _add_verify(sub)
     _add_sweep(sub)
+    _add_map(sub)
     _add_bench(sub)
     return parser
 

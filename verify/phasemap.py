@@ -1,0 +1,171 @@
+"""Phase maps of a sweep store (``benosc map``): where is the weak feature learnt, where does Assumption 4 hold?
+
+Runs are grouped by the two axes (mean and standard deviation over seeds, the
+diverged fraction alongside); the derived boundaries are overlaid where the
+axes allow (:mod:`benosc.verify.predictions`, evaluated at the store's base
+configuration and, when the other axis changes them, at each of its values):
+eta_crit, the end of period-2 stability, the boundedness limit, Assumption 3's
+window on an eta axis (absolute, or in units of eta_crit for
+``eta_over_crit``), and ||v|| = 0.1 ||u|| on a ||v|| axis.  A one-axis sweep
+gives line plots with the per-seed points.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from matplotlib.figure import Figure
+
+from benosc.config import Config, ConfigError
+
+__all__ = ["DEFAULT_METRICS", "METRIC_LABELS", "draw_map", "boundaries"]
+
+#: the default panel: weak-only accuracy, Assumption 4's fraction, the residual amplitude, the weak growth slope
+DEFAULT_METRICS = ("weak_test_acc", "osc_fraction_before_hit", "osc_amplitude", "weak_log_slope")
+METRIC_LABELS = {
+    "weak_test_acc": "weak-only test accuracy",
+    "test_acc": "test accuracy",
+    "train_acc": "training accuracy",
+    "train_loss": "final training loss",
+    "osc_fraction": "A4 fraction (whole run)",
+    "osc_fraction_before_hit": "A4 fraction before zeta reaches delta/4",
+    "osc_amplitude": "mean |y f - 1| on strong steps (last quarter)",
+    "weak_max": "final max |zeta|",
+    "hit_step": "step zeta reaches delta/4",
+    "weak_log_slope": "weak growth: slope of log max |zeta| per step",
+}
+ETA_AXES = ("eta", "eta_over_crit")
+
+
+def _metric(ds, name: str) -> np.ndarray:
+    v = ds[name].values.astype(float)
+    if name == "osc_amplitude":
+        v = v[:, -1]  # the last quarter of the run
+    if name == "hit_step":
+        v = np.where(v < 0, np.nan, v)
+    return np.where(ds["status"].values == "completed", v, np.nan)
+
+
+def boundaries(base: Config, axis: str, other: str | None = None, other_values: Any = None) -> dict[str, np.ndarray]:
+    """Derived boundaries on ``axis`` (one value per ``other_values``, or a scalar): label -> values."""
+    from benosc.verify.predictions import predictions
+
+    others = list(other_values) if other is not None and other_values is not None else [None]
+
+    def at(val):
+        if other is None or other in ETA_AXES or val is None:
+            return predictions(base)
+        try:
+            return predictions(base.replace(**{other: val}))
+        except ConfigError:
+            return None
+
+    out: dict[str, list[float]] = {}
+    for val in others:
+        P = at(val)
+        items: dict[str, float | None] = {}
+        if axis in ETA_AXES and P is not None and P.eta_crit is not None:
+            scale = P.eta_crit if axis == "eta_over_crit" else 1.0
+            items["eta_crit"] = P.eta_crit / scale
+            if P.period2_window is not None:
+                items["period-2 stable up to"] = P.period2_window[1] / scale
+                items["boundedness limit"] = P.bounded_eta_max / scale
+                items["Assumption 3 upper end"] = P.paper_window[1] / scale
+        if axis == "v_norm":
+            from benosc.verify.assumptions import A3_V_RATIO
+
+            u = base.data.u_norm if other != "u_norm" or val is None else float(val)
+            items["||v|| = 0.1 ||u|| (Assumption 3)"] = A3_V_RATIO * u
+        for k, x in items.items():
+            out.setdefault(k, []).append(np.nan if x is None else float(x))
+    return {k: np.asarray(v) for k, v in out.items()}
+
+
+_STYLES = {
+    "eta_crit": ("k", "--"),
+    "period-2 stable up to": ("tab:green", ":"),
+    "boundedness limit": ("tab:red", "-."),
+    "Assumption 3 upper end": ("tab:purple", (0, (1, 3))),
+    "||v|| = 0.1 ||u|| (Assumption 3)": ("tab:brown", "--"),
+}
+
+
+def _overlay(ax, base: Config, x: str, y: str | None, ys: np.ndarray | None, xs: np.ndarray) -> None:
+    for axis, other, other_vals, vertical in ((x, y, ys, True), (y, x, xs, False)):
+        if axis is None:
+            continue
+        for label, vals in boundaries(base, axis, other, other_vals).items():
+            color, ls = _STYLES.get(label, ("k", ":"))
+            if vals.size == 1 or np.allclose(vals, vals[0], equal_nan=True):
+                (ax.axvline if vertical else ax.axhline)(vals[0], color=color, ls=ls, lw=1.2, label=label)
+            elif vertical:
+                ax.plot(vals, other_vals, color=color, ls=ls, lw=1.2, label=label)
+            else:
+                ax.plot(other_vals, vals, color=color, ls=ls, lw=1.2, label=label)
+
+
+def draw_map(store: str | Path, *, x: str, y: str | None, metrics: tuple[str, ...], out: str | Path) -> list[str]:
+    """Draw the maps of ``metrics`` over (x, y) (or lines over x) from the committed runs of ``store``; PNG and PDF."""
+    from benosc._io import save_figure
+    from benosc.simulate.sweep import open_sweep
+
+    ds = open_sweep(store)
+    if ds.sizes["run"] == 0:
+        raise ConfigError("STORE", str(store), "has no committed run yet")
+    base = Config.from_dict(json.loads(ds.attrs["design"])["base"])
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    xs_all = ds[x].values.astype(float)
+    xs = np.unique(xs_all)
+    written = []
+    if y is None:
+        fig = Figure(figsize=(4.2 * len(metrics), 3.4), layout="constrained")
+        axes = fig.subplots(1, len(metrics), squeeze=False)[0]
+        for ax, name in zip(axes, metrics):
+            v = _metric(ds, name)
+            ax.plot(xs_all, v, "o", ms=3, alpha=0.5, color="tab:gray", label="per seed")
+            mean = np.array([np.nanmean(v[xs_all == xv]) if np.isfinite(v[xs_all == xv]).any() else np.nan for xv in xs])
+            ax.plot(xs, mean, "-", color="tab:blue", lw=1.5, label="mean over seeds")
+            _overlay(ax, base, x, None, None, xs)
+            ax.set_xlabel(x)
+            ax.set_ylabel(METRIC_LABELS.get(name, name))
+        axes[0].legend(fontsize=6)
+        fig.suptitle(f"{Path(store).name}: {ds.sizes['run']} runs", fontsize=9)
+        written += [str(save_figure(fig, out / f"map_{x}.{ext}", dpi=200)) for ext in ("png", "pdf")]
+        return written
+    ys_all = ds[y].values.astype(float)
+    ys = np.unique(ys_all)
+    fig = Figure(figsize=(4.4 * len(metrics), 7.2), layout="constrained")
+    axes = fig.subplots(2, len(metrics), squeeze=False)
+    for col, name in enumerate(metrics):
+        v = _metric(ds, name)
+        mean = np.full((ys.size, xs.size), np.nan)
+        std = np.full((ys.size, xs.size), np.nan)
+        for i, yv in enumerate(ys):
+            for j, xv in enumerate(xs):
+                cell = v[(xs_all == xv) & (ys_all == yv)]
+                if np.isfinite(cell).any():
+                    mean[i, j] = np.nanmean(cell)
+                    std[i, j] = np.nanstd(cell, ddof=1) if np.isfinite(cell).sum() > 1 else 0.0
+        for row, (grid, what) in enumerate(((mean, "mean over seeds"), (std, "std over seeds"))):
+            ax = axes[row, col]
+            mesh = ax.pcolormesh(xs, ys, grid, shading="nearest", cmap="viridis" if row == 0 else "magma")
+            fig.colorbar(mesh, ax=ax)
+            ax.set_title(f"{METRIC_LABELS.get(name, name)}\n{what}", fontsize=8)
+            _overlay(ax, base, x, y, ys, xs)
+            ax.set_xlim(xs.min() - 0.5 * np.diff(xs).min(initial=1e-9) if xs.size > 1 else xs[0] - 0.5, xs.max() + 0.5 * (np.diff(xs).min() if xs.size > 1 else 1))
+            ax.set_ylim(ys.min() - 0.5 * (np.diff(ys).min() if ys.size > 1 else 1), ys.max() + 0.5 * (np.diff(ys).min() if ys.size > 1 else 1))
+            ax.set_xlabel(x)
+            ax.set_ylabel(y)
+            diverged = np.array([[np.mean(ds["status"].values[(xs_all == xv) & (ys_all == yv)] == "diverged") for xv in xs] for yv in ys])
+            if row == 0 and (diverged > 0).any():
+                jj, ii = np.meshgrid(xs, ys)
+                sel = diverged > 0
+                ax.scatter(jj[sel], ii[sel], marker="x", color="w", s=14, label="some seeds diverged")
+    axes[0, 0].legend(fontsize=6, loc="best")
+    fig.suptitle(f"{Path(store).name}: {ds.sizes['run']} runs over {x} x {y}", fontsize=9)
+    written += [str(save_figure(fig, out / f"map_{x}_{y}.{ext}", dpi=200)) for ext in ("png", "pdf")]
+    return written
