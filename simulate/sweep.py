@@ -29,6 +29,7 @@ import json
 import os
 import time
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
@@ -196,9 +197,7 @@ class Design:
         rel = vals.pop(RELATIVE, None)
         cfg = self.base.replace(**vals)
         if rel is not None:
-            from benosc.verify.predictions import predictions
-
-            crit = predictions(cfg).eta_crit
+            crit = _eta_crit(cfg.network.m, cfg.data.u_norm, cfg.network.q)
             if crit is None:
                 raise ConfigError("--grid eta_over_crit", rel, f"no derived eta_crit for q = {cfg.network.q:g}")
             cfg = cfg.replace(eta=rel * crit)
@@ -226,6 +225,14 @@ class Design:
     def fingerprint(self) -> str:
         """sha256 of the design (what decides every result), to refuse resuming into another design's store."""
         return hashlib.sha256(json.dumps(self.to_dict(), sort_keys=True).encode()).hexdigest()
+
+
+@lru_cache(maxsize=4096)
+def _eta_crit(m: int, u_norm: float, q: float) -> float | None:
+    """The derived eta_crit at (m, ||u||, q), cached: a sweep asks for it once per run."""
+    from benosc.verify.predictions import predictions
+
+    return predictions(Config().replace(m=m, u_norm=u_norm, q=q)).eta_crit
 
 
 def _shape_key(cfg: Config) -> str:
