@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import statistics
 import time
+from pathlib import Path
 from dataclasses import asdict, dataclass
 from typing import Any, Callable
 
@@ -26,7 +27,7 @@ from benosc.simulate.engine import TORCH_DTYPES, DeviceInputs, make_stepper, res
 from benosc.simulate.grid import BatchInputs, expand_grid, prepare_inputs
 from benosc.simulate.naive import naive_run
 
-__all__ = ["Case", "SIZES", "run_bench"]
+__all__ = ["Case", "SIZES", "run_bench", "bench_sweep"]
 
 SIZES = {
     "paper": {"d": 64, "n": 16, "m": 8},
@@ -215,4 +216,51 @@ def _targets(cases: list[Case], overhead: float) -> list[dict]:
     if red is not None and red.speedup_vs_full is not None:
         out.append({"target": "reduced engine, R = 1024: speed-up over full", "measured": red.speedup_vs_full, "goal": 3.0, "met": red.speedup_vs_full >= 3})
     out.append({"target": "recording overhead (fraction, at most)", "measured": overhead, "goal": 0.2, "met": overhead <= 0.2})
+    return out
+
+
+def bench_sweep(runs: int, *, steps: int = 8000, device: str = "auto", repeats: int = 5, dask_workers: int = 0,
+                progress: Callable[[str], None] | None = None) -> dict:
+    """End-to-end sweep throughput against the full engine's bare loop, measured in the same invocation.
+
+    The engine reference: paper size, float32, R = 1024 (as in ``run_bench``).
+    The sweep: ``runs`` runs of ``steps`` steps (eta over [0.5, 3] x seeds,
+    test sets of 200 points), summary recording, chunks of up to 4096,
+    in-process into a temporary store: data preparation, simulation and
+    storage included, one timed run.  With ``dask_workers`` the same design
+    also runs on a Dask LocalCluster of that many workers (start-up included).
+    Peak resident memory of this process is reported (``ru_maxrss``).
+    """
+    import resource
+    import shutil
+    import tempfile
+
+    from benosc.simulate.sweep import Design, parse_axis, run_sweep
+
+    say = progress or (lambda s: None)
+    say("full engine, paper size, R = 1024 (reference)")
+    ref = bench_engine("full", "paper", 1024, "float32", device, steps=200, repeats=repeats)
+    base = Config().replace(steps=steps, n_test=200, n_test_weak=200, device=device)
+    seeds = max(1, runs // 64)
+    design = Design(base, axes=(parse_axis(f"eta=0.5:3:{max(1, runs // seeds)}", base),), seeds=seeds)
+    n = len(design.runs())
+    out: dict[str, Any] = {"engine_R1024": ref.to_dict(), "runs": n, "steps": steps}
+    tmp = Path(tempfile.mkdtemp(prefix="benosc-bench-sweep-"))
+    try:
+        say(f"sweep in-process, {n} runs x {steps} steps")
+        t = time.perf_counter()
+        res = run_sweep(design, tmp / "inprocess.zarr", chunk_runs=min(4096, n))
+        wall = time.perf_counter() - t
+        out["inprocess"] = {"wall_s": wall, "run_steps_per_s": n * steps / wall, "chunks": res.chunks,
+                            "ratio_to_engine": n * steps / wall / ref.run_steps_per_s}
+        if dask_workers:
+            say(f"sweep on Dask, {dask_workers} workers")
+            t = time.perf_counter()
+            res = run_sweep(design, tmp / "dask.zarr", chunk_runs=max(1, min(4096, n // (4 * dask_workers))), executor="dask", workers=dask_workers)
+            wall = time.perf_counter() - t
+            out["dask"] = {"workers": dask_workers, "wall_s": wall, "run_steps_per_s": n * steps / wall, "chunks": res.chunks,
+                           "ratio_to_inprocess": (n * steps / wall) / out["inprocess"]["run_steps_per_s"]}
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    out["peak_rss_bytes"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
     return out
