@@ -1,0 +1,66 @@
+"""benosc map: figures exist as PNG and PDF with labelled axes; boundaries come from the derived statements; bad input."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+pytest.importorskip("xarray")
+pytest.importorskip("zarr")
+
+from benosc import Config  # noqa: E402
+from benosc.cli import main  # noqa: E402
+from benosc.verify.phasemap import boundaries  # noqa: E402
+
+ARGS = ["--grid", "eta=1.0,2.2,2.6,3.6", "--grid", "v_norm=0.05,0.15", "--seeds", "2", "--steps", "300",
+        "--set", "n_test=32", "--set", "n_test_weak=32", "--set", "record_every=50"]
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory):
+    out = tmp_path_factory.mktemp("map") / "s.zarr"
+    assert main(["sweep", *ARGS, "--out", str(out)]) == 0
+    return out
+
+
+def test_two_axis_map_and_one_axis_lines(store, tmp_path, capsys):
+    assert main(["map", str(store), "--x", "eta", "--y", "v_norm", "--out", str(tmp_path / "m")]) == 0
+    assert main(["map", str(store), "--x", "eta", "--metric", "weak_test_acc", "osc_fraction", "--out", str(tmp_path / "m")]) == 0
+    for name in ("map_eta_v_norm", "map_eta"):
+        for ext in ("png", "pdf"):
+            f = tmp_path / "m" / f"{name}.{ext}"
+            assert f.is_file() and f.stat().st_size > 1000
+    assert "wrote" in capsys.readouterr().out
+
+
+def test_boundaries_are_the_derived_numbers():
+    base = Config()
+    b = boundaries(base, "eta")
+    assert b["eta_crit"][0] == pytest.approx(2.0)
+    assert b["boundedness limit"][0] == pytest.approx((3 * 3**0.5 / 2 - 1) * 2)
+    rel = boundaries(base, "eta_over_crit")
+    assert rel["eta_crit"][0] == pytest.approx(1.0) and rel["Assumption 3 upper end"][0] == pytest.approx(1.6)
+    # eta_crit moves with ||u|| on the other axis: m / (4 u^2)
+    curve = boundaries(base, "eta", "u_norm", [0.5, 1.0, 2.0])
+    np.testing.assert_allclose(curve["eta_crit"], [8.0, 2.0, 0.5])
+    assert boundaries(base, "v_norm")["||v|| = 0.1 ||u|| (Assumption 3)"][0] == pytest.approx(0.1)
+
+
+@pytest.mark.parametrize(
+    "argv,needle",
+    [
+        (["--x", "bogus"], "is not an axis of the store"),
+        (["--x", "eta", "--y", "sigma_p"], "is not an axis of the store"),
+        (["--x", "eta", "--metric", "nope"], "argument --metric"),
+    ],
+)
+def test_bad_input(store, tmp_path, capsys, argv, needle):
+    assert main(["map", str(store), *argv, "--out", str(tmp_path / "m")]) == 2
+    err = capsys.readouterr().err
+    assert needle in err and err.count("\n") == 1
+    assert not (tmp_path / "m").exists()
+
+
+def test_not_a_store(tmp_path, capsys):
+    assert main(["map", str(tmp_path), "--x", "eta", "--out", str(tmp_path / "m")]) == 2
+    assert "not a benosc sweep store" in capsys.readouterr().err
