@@ -675,7 +675,7 @@ def _add_map(sub: argparse._SubParsersAction) -> None:
 
 def _cmd_map(args: argparse.Namespace) -> int:
     from benosc.simulate.streaming import SUMMARY_SCHEMA
-    from benosc.verify.phasemap import DEFAULT_METRICS, draw_map
+    from benosc.verify.phasemap import DEFAULT_METRICS, DERIVED_METRICS, draw_map
 
     store = Path(args.store)
     if not (store / ".zattrs").is_file() or not (store / ".benosc").is_dir():
@@ -691,9 +691,10 @@ def _cmd_map(args: argparse.Namespace) -> int:
         if val is not None and val not in coords:
             raise UsageError(f"argument --{opt}: {val!r} is not an axis of the store; axes: {', '.join(coords)}")
     metrics = tuple(args.metric or DEFAULT_METRICS)
-    bad = [m for m in metrics if m not in SUMMARY_SCHEMA or m == "status"]
+    allowed = [k for k in SUMMARY_SCHEMA if k != "status"] + list(DERIVED_METRICS)
+    bad = [m for m in metrics if m not in allowed]
     if bad:
-        raise UsageError(f"argument --metric: {', '.join(bad)} not allowed; metrics: {', '.join(k for k in SUMMARY_SCHEMA if k != 'status')}")
+        raise UsageError(f"argument --metric: {', '.join(bad)} not allowed; metrics: {', '.join(allowed)}")
     out = Path(args.out)
     _check_out(out)
     for f in draw_map(store, x=args.x, y=args.y, metrics=metrics, out=out):

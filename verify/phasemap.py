@@ -23,8 +23,10 @@ from benosc.config import Config, ConfigError
 
 __all__ = ["DEFAULT_METRICS", "METRIC_LABELS", "draw_map", "boundaries"]
 
-#: the default panel: weak-only accuracy, Assumption 4's fraction, the residual amplitude, the weak growth slope
-DEFAULT_METRICS = ("weak_test_acc", "osc_fraction_before_hit", "osc_amplitude", "weak_log_slope")
+#: the default panel: weak-only accuracy, Assumption 4's fraction, the residual amplitude, measured / derived weak growth
+DEFAULT_METRICS = ("weak_test_acc", "osc_fraction_before_hit", "osc_amplitude", "weak_rate_ratio")
+#: metrics computed here from the store and the derived statements (not stored)
+DERIVED_METRICS = ("weak_rate_ratio",)
 METRIC_LABELS = {
     "weak_test_acc": "weak-only test accuracy",
     "test_acc": "test accuracy",
@@ -36,11 +38,44 @@ METRIC_LABELS = {
     "weak_max": "final max |zeta|",
     "hit_step": "step zeta reaches delta/4",
     "weak_log_slope": "weak growth: slope of log max |zeta| per step",
+    "weak_rate_ratio": "weak growth: measured / derived period-2 rate",
 }
 ETA_AXES = ("eta", "eta_over_crit")
 
 
-def _metric(ds, name: str) -> np.ndarray:
+def _rate_ratio(ds, base: Config) -> np.ndarray:
+    """Measured weak growth slope over the derived one-example period-2 rate log(G_2)/2 at each run's eta, ||v||, ...
+
+    NaN where the derived rate does not exist (q != 2, eta outside the stable
+    period-2 window).  The measured slope is fitted over t > T/4 of the
+    multi-example network: it falls towards 0 once the weak feature has been
+    learnt, so the ratio is read where the weak component is still growing.
+    """
+    from benosc.verify.predictions import predictions
+
+    fields = [c for c in ds.coords if ds[c].dims == ("run",) and c not in ("run", "seed", "eta_over_crit")]
+    cache: dict[tuple, float] = {}
+    out = np.full(ds.sizes["run"], np.nan)
+    slope = ds["weak_log_slope"].values
+    for r in range(ds.sizes["run"]):
+        key = tuple(ds[f].values[r].item() for f in fields)
+        if key not in cache:
+            vals = dict(zip(fields, key))
+            try:
+                cfg = base.replace(**{k: (int(v) if isinstance(base.get(k), int) else v) for k, v in vals.items()})
+                P = predictions(cfg)
+                eta = cfg.training.eta
+                cache[key] = P.weak_rate_period2(eta) if P.q2 and P.in_period2_window(eta) else np.nan
+            except (ConfigError, KeyError):
+                cache[key] = np.nan
+        rate = cache[key]
+        out[r] = slope[r] / rate if np.isfinite(rate) and rate > 0 else np.nan
+    return out
+
+
+def _metric(ds, name: str, base: Config | None = None) -> np.ndarray:
+    if name == "weak_rate_ratio":
+        return np.where(ds["status"].values == "completed", _rate_ratio(ds, base), np.nan)
     v = ds[name].values.astype(float)
     if name == "osc_amplitude":
         v = v[:, -1]  # the last quarter of the run
@@ -125,7 +160,7 @@ def draw_map(store: str | Path, *, x: str, y: str | None, metrics: tuple[str, ..
         fig = Figure(figsize=(4.2 * len(metrics), 3.4), layout="constrained")
         axes = fig.subplots(1, len(metrics), squeeze=False)[0]
         for ax, name in zip(axes, metrics):
-            v = _metric(ds, name)
+            v = _metric(ds, name, base)
             ax.plot(xs_all, v, "o", ms=3, alpha=0.5, color="tab:gray", label="per seed")
             mean = np.array([np.nanmean(v[xs_all == xv]) if np.isfinite(v[xs_all == xv]).any() else np.nan for xv in xs])
             ax.plot(xs, mean, "-", color="tab:blue", lw=1.5, label="mean over seeds")
@@ -141,7 +176,7 @@ def draw_map(store: str | Path, *, x: str, y: str | None, metrics: tuple[str, ..
     fig = Figure(figsize=(4.4 * len(metrics), 7.2), layout="constrained")
     axes = fig.subplots(2, len(metrics), squeeze=False)
     for col, name in enumerate(metrics):
-        v = _metric(ds, name)
+        v = _metric(ds, name, base)
         mean = np.full((ys.size, xs.size), np.nan)
         std = np.full((ys.size, xs.size), np.nan)
         for i, yv in enumerate(ys):
