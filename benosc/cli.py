@@ -677,8 +677,10 @@ def _cmd_map(args: argparse.Namespace) -> int:
     from benosc.simulate.streaming import SUMMARY_SCHEMA
     from benosc.verify.phasemap import DEFAULT_METRICS, DERIVED_METRICS, draw_map
 
+    from benosc.simulate.sweep import is_store
+
     store = Path(args.store)
-    if not (store / ".zattrs").is_file() or not (store / ".benosc").is_dir():
+    if not is_store(store):
         raise UsageError(f"argument STORE: {str(store)!r} is not a benosc sweep store")
     try:
         import xarray as xr

@@ -38,7 +38,7 @@ import numpy as np
 import benosc
 from benosc.config import SWEEPABLE, Config, ConfigError
 
-__all__ = ["Axis", "Design", "parse_axis", "parse_range", "run_sweep", "open_sweep", "SweepResult", "default_chunk_runs", "STORE_FORMAT"]
+__all__ = ["Axis", "Design", "parse_axis", "parse_range", "run_sweep", "open_sweep", "is_store", "SweepResult", "default_chunk_runs", "STORE_FORMAT"]
 
 STORE_FORMAT = "benosc.sweep"
 RELATIVE = "eta_over_crit"
@@ -318,7 +318,8 @@ def _marker_dir(store: Path) -> Path:
     return store / ".benosc" / "done"
 
 
-def _is_store(store: Path) -> bool:
+def is_store(store: Path) -> bool:
+    """Whether ``store`` is a sweep store written by :func:`run_sweep` (zarr attributes and the commit markers)."""
     return (store / ".zattrs").is_file() and (store / ".benosc").is_dir()
 
 
@@ -383,7 +384,7 @@ def run_sweep(
     existing path that is not a sweep store too.
     """
     store = Path(store)
-    if store.exists() and not _is_store(store):
+    if store.exists() and not is_store(store):
         if store.is_dir() and not any(store.iterdir()):
             store.rmdir()
         else:

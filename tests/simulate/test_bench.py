@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import math
 
+import pytest
+
 from benosc.cli import main
 from benosc.simulate.bench import bench_engine, bench_naive
 
@@ -34,3 +36,15 @@ def test_targets_are_judged_from_the_cases_and_can_fail():
     bad = _targets([case("full", 0.9e6, naive=120.0), case("reduced", 1e6, naive=130.0, full=1.1)], 0.25)
     assert [t["met"] for t in bad] == [False, False, False, False]
     assert [t["measured"] for t in bad] == [0.9e6, 120.0, 1.1, 0.25]
+
+
+def test_bench_sweep_reports_both_rates_in_one_invocation():
+    pytest.importorskip("xarray")
+    from benosc.simulate.bench import bench_sweep
+
+    res = bench_sweep(128, steps=200, device="cpu", repeats=5)
+    assert res["runs"] == 128 and res["engine_R1024"]["run_steps_per_s"] > 0
+    ip = res["inprocess"]
+    assert ip["run_steps_per_s"] == pytest.approx(128 * 200 / ip["wall_s"])
+    assert ip["ratio_to_engine"] == pytest.approx(ip["run_steps_per_s"] / res["engine_R1024"]["run_steps_per_s"])
+    assert res["peak_rss_bytes"] > 0
