@@ -261,8 +261,10 @@ def _add_derive(sub: argparse._SubParsersAction) -> None:
 
 
 def _cmd_derive(args: argparse.Namespace) -> int:
-    if not (math.isfinite(args.q) and args.q >= 1):
-        raise UsageError(f"argument --q: {args.q} is not allowed; must be a finite number >= 1")
+    from benosc.verify.predictions import derivable_q
+
+    if not (math.isfinite(args.q) and derivable_q(args.q)):
+        raise UsageError(f"argument --q: {args.q} is not allowed; the symbolic derivation supports q = k/2 in [1, 4] (the simulators run any q >= 1)")
     from benosc.theory import Q2_ONLY, derive_statements
     from benosc.theory.symbols import PUBLIC
 

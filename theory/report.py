@@ -67,12 +67,13 @@ def _tex(e: Any) -> str:
 
 
 ORDER = [
-    ("strong_map", "fixed_point", "eta_crit"),
+    ("strong_map", "fixed_point", "eta_crit", "eta_crit_active", "eta_crit_dominant"),
     ("f_map", "period2_orbit", "period2_multiplier", "period2_stable_eta", "period_doubling_eta"),
-    ("bounded_eta_max", "paper_eta_max"),
+    ("bounded_eta_max", "paper_eta_min", "paper_eta_max"),
     ("weak_step_factor", "residual_per_period2", "weak_growth_per_period2"),
-    ("weak_growth_identity", "weak_growth_bound"),
+    ("weak_growth_identity", "weak_growth_bound", "residual_rate_bound"),
     ("small_eta_weak_growth",),
+    ("sharpness_strong", "sharpness_at_fixed_point", "sharpness_period2", "eta_sharpness_period2_mean"),
 ]
 SECTION_TITLES = [
     "The strong-feature map, its fixed point and loss of stability (item 2)",
@@ -81,6 +82,7 @@ SECTION_TITLES = [
     "Residual over one period and growth of the weak coefficient (item 4)",
     "A growth bound for any bounded non-convergent orbit (item 5)",
     "The small-learning-rate counterpart (item 6)",
+    "Sharpness and the edge of stability",
 ]
 
 

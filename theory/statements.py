@@ -35,6 +35,10 @@ Q2_ONLY = (
     "weak_growth_identity",
     "weak_growth_bound",
     "small_eta_weak_growth",
+    "sharpness_strong",
+    "sharpness_at_fixed_point",
+    "sharpness_period2",
+    "eta_sharpness_period2_mean",
 )
 
 
@@ -44,5 +48,8 @@ def derive_statements(q: float | int = 2) -> dict[str, Statement]:
     qs = sp.nsimplify(q)
     out = dict(strong_statements(qs))
     if qs == 2:
+        from benosc.theory.sharpness import sharpness_statements
+
         out.update(weak_statements())
+        out.update(sharpness_statements())
     return out

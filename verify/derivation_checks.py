@@ -32,6 +32,7 @@ __all__ = [
     "iterate_f_map",
     "numeric_value",
     "iterate_f_map_many",
+    "network_sharpness",
     "EVIDENCE_CONFIG",
 ]
 
@@ -245,6 +246,17 @@ def derivation_evidence(*, quick: bool = False) -> list[Evidence]:
                            measured, float("nan"), f"within [{lo_b:.3g}, {hi_b:.3g}] +- r|log(gamma_T/gamma_0)|/T = {drift:.1e}", bool(ok),
                            predicted_text=f"in [{lo_b:.3g}, {hi_b:.3g}]"))
 
+    # sharpness: the full network's exact Hessian at points of the strong map, and eta_crit x sharpness = 2
+    cfg = EVIDENCE_CONFIG
+    for f in (1.0, 1.3):
+        measured = network_sharpness(cfg.network.m, cfg.data.u_norm, f)
+        pred = numeric_value(st["sharpness_strong"].value, f=f)
+        ev.append(Evidence("sharpness_strong", "full network", f"top eigenvalue of the Hessian of one strong example's loss, f = {f}",
+                           measured, pred, "relative error < 1e-10", abs(measured / pred - 1) < 1e-10))
+    lam = network_sharpness(cfg.network.m, cfg.data.u_norm, 1.0)
+    ev.append(Evidence("sharpness_at_fixed_point", "full network", "eta_crit x measured top eigenvalue at f = 1",
+                       eta_c * lam, 2.0, "relative error < 1e-10", abs(eta_c * lam / 2 - 1) < 1e-10))
+
     # small eta: total weak growth after the residual has become small (full network)
     k = 0.5
     run = one_example([_eta(k)], steps=2000)
@@ -256,6 +268,38 @@ def derivation_evidence(*, quick: bool = False) -> list[Evidence]:
     ev.append(Evidence("small_eta_weak_growth", "full network", f"log(<w,v>_T / <w,v>_t0) from residual e_0 = {res[t0]:.4f}, kappa = {k}",
                        measured, pred, "relative error < 1e-3 (O(e_0^3) dropped)", abs(measured / pred - 1) < 1e-3))
     return ev
+
+
+def network_sharpness(m: int, u_norm: float, f: float, *, d: int = 6) -> float:
+    """Exact top eigenvalue of the full network's Hessian of one strong example's loss (f(W; x) - 1)^2.
+
+    All 2 m d weights, float64, torch autograd; the example is x = (u, v, xi)
+    with y = 1; the m neurons of sign +1 sit on the symmetric manifold
+    w_r = c u/||u|| with (c ||u||)^2 = f, those of sign -1 at -0.2 u/||u||
+    (inactive on this example).  The measurement the derived
+    ``sharpness_strong`` is compared with.
+    """
+    import torch
+
+    from benosc.simulate.network import output, second_layer
+
+    u = torch.zeros(d, dtype=torch.float64)
+    u[0] = u_norm
+    v = torch.zeros(d, dtype=torch.float64)
+    v[1] = 0.1
+    xi = torch.zeros(d, dtype=torch.float64)
+    xi[2:] = 0.03
+    X = torch.stack([u, v, xi])[None, None]
+    W = torch.zeros(1, 2 * m, 1, d, dtype=torch.float64)
+    W[0, :m, 0, 0] = float(np.sqrt(f) / u_norm)
+    W[0, m:, 0, 0] = -0.2
+    a = second_layer(m, dtype=torch.float64, device=torch.device("cpu"))
+
+    def loss(flat):
+        return (output(flat.view_as(W), X, a, 2.0)[0, 0] - 1) ** 2
+
+    H = torch.autograd.functional.hessian(loss, W.flatten())
+    return float(torch.linalg.eigvalsh(H).max())
 
 
 def growth_rate_sweep(etas, *, steps: int = 4000, seed: int = 0, engine: str = "full") -> np.ndarray:

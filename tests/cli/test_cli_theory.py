@@ -59,3 +59,24 @@ def test_report_quick(tmp_path, capsys):
     assert (tmp_path / "report.tex").read_text().startswith(r"\documentclass")
     for fig in ("bifurcation.png", "weak_growth.png"):
         assert (tmp_path / fig).stat().st_size > 10_000
+
+
+def test_derive_json_has_the_sharpness_keys(capsys):
+    from benosc.cli import main as cli_main
+
+    assert cli_main(["derive", "--json"]) == 0
+    obj = json.loads(capsys.readouterr().out)
+    loc = {k: sp.Symbol(k, positive=True) for k in ("eta", "m", "u_norm")}
+    lam = sp.sympify(obj["sharpness_at_fixed_point"], locals=loc)
+    mean = sp.sympify(obj["eta_sharpness_period2_mean"], locals=loc)
+    assert lam.free_symbols == {loc["m"], loc["u_norm"]} and mean.free_symbols == {loc["eta"], loc["m"], loc["u_norm"]}
+    assert sp.simplify(lam - 8 * loc["u_norm"] ** 2 / loc["m"]) == 0
+
+
+def test_derive_refuses_a_q_outside_the_derivation(capsys):
+    from benosc.cli import main as cli_main
+
+    for q in ("2.1", "2.0000001", "1e308"):
+        assert cli_main(["derive", "--q", q]) == 2
+        err = capsys.readouterr().err
+        assert "q = k/2 in [1, 4]" in err and err.count("\n") == 1
