@@ -28,7 +28,6 @@ its run, so a run's summary is bit-identical alone or inside any chunk.
 
 from __future__ import annotations
 
-import time
 from typing import Sequence
 
 import numpy as np

@@ -412,7 +412,8 @@ def run_sweep(
     markers = _marker_dir(store)
     todo = [k for k in range(len(bounds)) if not (markers / str(k)).exists()]
     t0 = time.perf_counter()
-    done_runs = sum(b - a for k, (a, b) in enumerate(bounds) if k not in set(todo))
+    pending = set(todo)
+    done_runs = sum(b - a for k, (a, b) in enumerate(bounds) if k not in pending)
     n_done = len(bounds) - len(todo)
 
     def commit(k: int, res: dict[str, np.ndarray]) -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from typing import Any, Callable, Sequence
+from typing import Any, Callable
 
 import numpy as np
 
@@ -38,6 +38,10 @@ class Context:
 
     def __post_init__(self) -> None:
         self.pred = predictions(self.config)
+
+    def has(self, name: str) -> bool:
+        """Whether the measurement ``name`` has been run."""
+        return name in self._cache
 
     def need(self, name: str) -> Any:
         """The measurement ``name`` (run on first use)."""
@@ -295,7 +299,3 @@ MEASUREMENTS: dict[str, tuple[Callable[[Context], Any], str]] = {
     "d_sweep": (_d_sweep, "assumptions: d against n^2, a sweep at fixed noise norm"),
 }
 
-
-def needs(names: Sequence[str]) -> list[str]:
-    """The measurements in ``names`` that exist (for the registry's consistency test)."""
-    return [n for n in names if n in MEASUREMENTS]

@@ -80,7 +80,7 @@ def run_verification(
     amap = None
     if "assumptions" in claims and ctx.pred.eta_crit is not None:
         amap = ctx.need("assumption_map")
-    main = ctx.need("main").trajectory if "main" in ctx._cache else None
+    main = ctx.need("main").trajectory if ctx.has("main") else None
     return VerifyResult(
         config=config, eta_small=eta_small, eta_large=eta_large, seeds=list(seeds), delta=delta,
         eta_crit=ctx.pred.eta_crit, onset=ctx.pred.onset, verdicts=verdicts, assumption_map=amap, main=main,
