@@ -42,6 +42,7 @@ CLAIM_TOLERANCES: dict[str, tuple[float, str]] = {
     "generalisation.chance_band": (0.75, "largest mean weak-only test accuracy at eta_small (chance is 0.5)"),
     "noise.small_min_noise_share": (0.9, "least share of the weak training examples' margin carried by noise at eta_small"),
     "noise.large_min_weak_share": (0.1, "least share of the weak training examples' margin carried by the weak feature at eta_large"),
+    "edge_of_stability.rel": (1e-3, "relative error of the measured sharpness (fixed point) and of eta x sharpness (period-2 mean)"),
     "boundedness.offset": (0.01, "relative offset of the learning rates below / above the derived boundedness limit"),
 }
 

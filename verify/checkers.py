@@ -34,6 +34,7 @@ __all__ = [
     "check_generalisation",
     "check_noise_memorisation",
     "check_boundedness",
+    "check_edge_of_stability",
     "PERIOD2_WINDOW",
 ]
 
@@ -510,4 +511,41 @@ def check_boundedness(network: Sequence[dict], strong_map: Sequence[dict], eta_b
         judged=f"{len(outcomes)} measurements",
         predictions={"bounded_eta_max": eta_bound},
         data={"network": list(network), "strong_map": list(strong_map), "divergence": list(divergence), "eta_bound": eta_bound},
+    )
+
+
+# ------------------------------------------------------------------ edge of stability
+def check_edge_of_stability(below: Sequence[dict], above: Sequence[dict], full_batch: Sequence[dict] = ()) -> Verdict:
+    """Below eta_crit the sharpness at convergence is the derived fixed-point value (and eta x it < 2); in the
+    period-2 window eta x sharpness averaged over the orbit is the derived (kappa + 3)/2.
+
+    ``below`` rows: kappa, eta, measured (top eigenvalue), predicted; ``above``
+    rows: kappa, eta, measured (eta x mean over the orbit's two points),
+    predicted.  ``full_batch`` (reported, not judged): eta, seed, sharpness,
+    eta_sharpness of the full-batch loss at the end of the main runs.
+    """
+    rel = tol("edge_of_stability.rel")
+    outcomes, skipped = [], []
+    for is_below, row in [(True, r) for r in below] + [(False, r) for r in above]:
+        if not finite(row["predicted"]) or row["predicted"] <= 0:
+            skipped.append(f"kappa={row['kappa']:g}: prediction {row['predicted']}")
+            continue
+        ok = finite(row["measured"]) and abs(row["measured"] / row["predicted"] - 1) <= rel
+        if is_below:
+            ok = ok and row["eta"] * row["measured"] < 2
+        outcomes.append(bool(ok))
+    if not outcomes:
+        return not_applicable("edge-of-stability", ["no finite positive prediction: " + "; ".join(skipped)])
+    meas = [f"kappa={r['kappa']:g}: sharpness {r['measured']:.6g} (eta x it {r['eta'] * r['measured']:.4g})" for r in below]
+    meas += [f"kappa={r['kappa']:g}: mean eta x sharpness {r['measured']:.6g}" for r in above]
+    pred = [f"kappa={r['kappa']:g}: {r['predicted']:.6g}" for r in list(below) + list(above)]
+    fb = "; ".join(f"eta={d['eta']:g} seed {d['seed']}: {d['eta_sharpness']:.3g}" for d in full_batch)
+    return Verdict(
+        "edge-of-stability", "pass" if all(outcomes) else "fail",
+        measured="; ".join(meas), predicted="; ".join(pred),
+        tolerance=f"relative error <= {rel:g}; below eta_crit also eta x sharpness < 2",
+        details=("full-batch eta x sharpness at the end (reported, not judged): " + fb) if fb else "",
+        judged=f"{len(outcomes)} measurements",
+        predictions={f"kappa_{r['kappa']:g}": r["predicted"] for r in list(below) + list(above)},
+        data={"below": list(below), "above": list(above), "full_batch": list(full_batch)},
     )

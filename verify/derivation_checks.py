@@ -27,6 +27,7 @@ __all__ = [
     "Evidence",
     "OneExample",
     "one_example",
+    "one_example_config",
     "derivation_evidence",
     "growth_rate_sweep",
     "iterate_f_map",
@@ -136,13 +137,17 @@ class OneExample:
         return float(stats.linregress(t[sel], np.log(np.abs(z[sel]))).slope)
 
 
-def one_example(etas, *, steps: int, seed: int = 0, config: Config | None = None, engine: str = "full") -> OneExample:
-    """Run the full network on one strong example for each eta (batched) and read the j = y neurons."""
-    base = config or Config()
-    cfg = base.replace(
-        n=1, p_weak=0.0, d=8, dtype="float64", steps=steps, record_every=1, eval_every=steps, n_test=4, n_test_weak=4,
+def one_example_config(base: Config, *, steps: int, seed: int = 0, record_every: int = 1) -> Config:
+    """The one-strong-example setting of the derived statements: n = 1, p_weak = 0, d = 8, float64, square loss, q = 2."""
+    return base.replace(
+        n=1, p_weak=0.0, d=8, dtype="float64", steps=steps, record_every=record_every, eval_every=steps, n_test=4, n_test_weak=4,
         batch_size=1, sampling="with_replacement", loss="square", q=2.0, filters="shared", noise="projected", seed=seed,
     )
+
+
+def one_example(etas, *, steps: int, seed: int = 0, config: Config | None = None, engine: str = "full") -> OneExample:
+    """Run the full network on one strong example for each eta (batched) and read the j = y neurons."""
+    cfg = one_example_config(config or Config(), steps=steps, seed=seed)
     sim = simulate(cfg, {"eta": list(map(float, etas))}, engine=engine)
     tr, inp = sim.trajectory, sim.inputs
     m = cfg.network.m

@@ -205,6 +205,26 @@ def boundedness(v: Verdict, fig: Figure) -> bool:
     return True
 
 
+def edge_of_stability(v: Verdict, fig: Figure) -> bool:
+    below, above = v.data.get("below"), v.data.get("above")
+    if not below and not above:
+        return False
+    ax = fig.add_subplot()
+    eta_b = [r["eta"] for r in below]
+    ax.plot(eta_b, [r["eta"] * r["measured"] for r in below], "o", color="tab:blue", label="measured, converged (eta x sharpness)")
+    ax.plot([r["eta"] for r in above], [r["measured"] for r in above], "s", color="tab:orange", label="measured, period-2 mean")
+    if below:
+        ax.plot(eta_b, [r["eta"] * r["predicted"] for r in below], "k-", lw=1, label="derived: eta x sharpness_at_fixed_point")
+    if above:
+        ax.plot([r["eta"] for r in above], [r["predicted"] for r in above], "k--", lw=1, label="derived: eta_sharpness_period2_mean")
+    ax.axhline(2.0, color="tab:red", ls=":", lw=1, label="2")
+    ax.set_xlabel("learning rate eta")
+    ax.set_ylabel("eta x top Hessian eigenvalue")
+    ax.legend(fontsize=7)
+    _title(ax, v, "one strong example")
+    return True
+
+
 def plot_verdict(v: Verdict, folder: Path) -> str | None:
     """Write ``claim_<id>.png`` for a verdict whose claim has a figure and data to draw; returns its file name."""
     import benosc.verify.figures as F

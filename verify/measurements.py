@@ -279,6 +279,56 @@ def _d_sweep(ctx: Context) -> dict:
     return {"rows": rows, "slope": slope, "interval": (lo, hi), "confidence": conf}
 
 
+def _sharpness(ctx: Context) -> tuple[list[dict], list[dict], list[dict]]:
+    """Top Hessian eigenvalue of one strong example's loss in the one-example network, and of the full-batch loss.
+
+    One-example network (float64, 2000 steps: converged below eta_crit, on
+    the period-2 orbit above it, before the weak feature shifts the orbit) at
+    kappa = 0.8, 0.9 (below) and 1.1, 1.2 (period-2 window): the exact
+    Hessian at the final weights and, above, also one SGD step later (the
+    orbit's other point).  Full batch: Lanczos at the final weights of the
+    main runs (reported, not judged).
+    """
+    import torch
+
+    from benosc.simulate import simulate
+    from benosc.simulate.network import second_layer, sgd_step
+    from benosc.simulate.sharpness import top_eigenvalue_exact, top_eigenvalue_lanczos
+    from benosc.verify.derivation_checks import one_example_config
+
+    P = ctx.pred
+    cfg = one_example_config(ctx.config, steps=2000, record_every=100)
+    kappas = (0.8, 0.9, 1.1, 1.2)
+    etas = [P.eta_of_kappa(k) for k in kappas]
+    sim = simulate(cfg, {"eta": etas})
+    W, X, y = (torch.from_numpy(np.ascontiguousarray(a)).to(torch.float64) for a in (sim.W_final, sim.inputs.X, sim.inputs.y))
+    a = second_layer(cfg.network.m, dtype=torch.float64, device=torch.device("cpu"))
+    lam = top_eigenvalue_exact(W, X, y, a, 2.0, "square").numpy()
+    W_next, _ = sgd_step(W.clone(), X, y, a, 2.0, "square", torch.tensor(etas, dtype=torch.float64))
+    lam_next = top_eigenvalue_exact(W_next, X, y, a, 2.0, "square").numpy()
+    below, above = [], []
+    for i, (k, eta) in enumerate(zip(kappas, etas)):
+        ok = sim.trajectory.status[i] == "completed"
+        if k < 1:
+            below.append({"kappa": k, "eta": eta, "measured": float(lam[i]) if ok else float("nan"),
+                          "predicted": float(P.at("sharpness_at_fixed_point"))})
+        else:
+            above.append({"kappa": k, "eta": eta, "measured": float(eta * (lam[i] + lam_next[i]) / 2) if ok else float("nan"),
+                          "predicted": float(P.at("eta_sharpness_period2_mean", eta=eta))})
+    full = []
+    main = ctx.need("main")
+    tr = main.trajectory
+    done = np.flatnonzero(tr.status == "completed")
+    if done.size:
+        t = lambda arr: torch.from_numpy(np.ascontiguousarray(arr[done])).to(torch.float64)  # noqa: E731
+        am = second_layer(ctx.config.network.m, dtype=torch.float64, device=torch.device("cpu"))
+        lam_full = top_eigenvalue_lanczos(t(main.W_final), t(main.inputs.X), t(main.inputs.y), am, ctx.config.network.q,
+                                          ctx.config.training.loss, steps=30).numpy()
+        full = [{"eta": float(tr.eta[r]), "seed": int(tr.seed[r]), "sharpness": float(lam_full[i]), "eta_sharpness": float(tr.eta[r] * lam_full[i])}
+                for i, r in enumerate(done)]
+    return below, above, full
+
+
 def _assumption_map(ctx: Context) -> dict:
     from benosc.verify.assumptions import assumption_map
 
@@ -296,6 +346,7 @@ MEASUREMENTS: dict[str, tuple[Callable[[Context], Any], str]] = {
     "weak_shares": (_weak_shares, "noise memorisation: who fits the weak examples"),
     "boundedness": (_boundedness, "boundedness: one-example network, derived map, full-network divergence"),
     "assumption_map": (_assumption_map, "assumptions: the map over eta"),
+    "sharpness": (_sharpness, "edge of stability: Hessian top eigenvalues"),
     "d_sweep": (_d_sweep, "assumptions: d against n^2, a sweep at fixed noise norm"),
 }
 

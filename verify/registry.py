@@ -230,6 +230,11 @@ def _boundedness(ctx: Context) -> Verdict:
     return C.check_boundedness(network, strong_map, ctx.pred.bounded_eta_max, divergence)
 
 
+def _edge_of_stability(ctx: Context) -> Verdict:
+    below, above, full = ctx.need("sharpness")
+    return C.check_edge_of_stability(below, above, full)
+
+
 def _assumptions(ctx: Context) -> Verdict:
     from benosc.verify.assumptions import a4_fractions, assumption_conditions, check_assumptions
 
@@ -350,6 +355,19 @@ REGISTRY: tuple[Claim, ...] = (
         (SQUARE, Q2),
         ("boundedness",),
         _boundedness, "boundedness",
+    ),
+    Claim(
+        "edge-of-stability",
+        "The oscillation threshold is an edge-of-stability statement: below eta_crit the sharpness at convergence is the "
+        "derived fixed-point value with eta x sharpness < 2; on the period-2 orbit eta x sharpness averages the derived value above 2.",
+        "edge of stability (Cohen et al. 2021); derived sharpness_at_fixed_point and eta_sharpness_period2_mean",
+        "exact top Hessian eigenvalue of one strong example's loss in the one-example network (float64, 2000 steps) at "
+        "kappa = 0.8, 0.9 and, averaged over the orbit's two points, 1.1, 1.2; full-batch sharpness of the main runs reported",
+        "8 ||u||^2/m below eta_crit; (kappa + 3)/2 for eta x sharpness on the period-2 orbit",
+        ("edge_of_stability.rel",),
+        (SQUARE, Q2),
+        ("sharpness", "main"),
+        _edge_of_stability, "edge_of_stability",
     ),
     Claim(
         "assumptions",

@@ -254,3 +254,24 @@ def test_assumptions_report_the_d_sweep_with_its_interval():
     cond = next(c for c in assumption_conditions(Config(), 2.6, delta=0.25, a4=(1.0, 1.0), d_sweep=sweep) if c.name == "A3.d_vs_n2")
     assert cond.met is None  # an asymptotic condition stays undecidable as a condition
     assert "d/n^2 from 0.125 to 2" in cond.value and "33-44 points" in cond.value and "0.8 [-1.2, 2.8]" in cond.value
+
+
+def test_edge_of_stability_checker():
+    below = [{"kappa": 0.8, "eta": 1.6, "measured": 1.0000005, "predicted": 1.0}, {"kappa": 0.9, "eta": 1.8, "measured": 1.0000005, "predicted": 1.0}]
+    above = [{"kappa": 1.1, "eta": 2.2, "measured": 2.0499996, "predicted": 2.05}]
+    assert C.check_edge_of_stability(below, above).status == "pass"
+    # a wrong fixed-point sharpness, or a period-2 mean at 2 (hovering at the edge) instead of (kappa + 3)/2
+    assert C.check_edge_of_stability([dict(below[0], predicted=0.5)], above).status == "fail"
+    assert C.check_edge_of_stability(below, [dict(above[0], measured=2.0)]).status == "fail"
+    # eta x sharpness >= 2 below eta_crit contradicts convergence even if the value matched
+    assert C.check_edge_of_stability([dict(below[0], eta=2.1)], above).status == "fail"
+    assert C.check_edge_of_stability([dict(below[0], predicted=float("nan"))], []).status == "not-applicable"
+
+
+def test_edge_of_stability_on_the_one_example_network():
+    from benosc.verify.measurements import Context
+
+    ctx = Context(Config().replace(steps=300), 0.5, 2.6, [0], 0.25)
+    below, above, full = ctx.need("sharpness")
+    assert C.check_edge_of_stability(below, above, full).status == "pass"
+    assert [r["kappa"] for r in below] == [0.8, 0.9] and all(np.isfinite(d["eta_sharpness"]) for d in full)
