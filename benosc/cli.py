@@ -123,7 +123,11 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
     config = _build_config(args)
     if args.seeds < 1:
         raise UsageError(f"argument --seeds: {args.seeds} is not allowed; must be an integer >= 1")
-    etas = args.eta if args.eta else ([config.training.eta] if args.config else list(SIMULATE_DEFAULT_ETAS))
+    set_eta = any(item.partition("=")[0].strip() == "eta" for item in args.set or [])
+    if set_eta and args.eta:
+        raise UsageError("argument --eta: not allowed together with --set eta=...; give the learning rates once")
+    # --set eta=X (or a --config) makes X the only learning rate; never silently replaced by the defaults
+    etas = args.eta if args.eta else ([config.training.eta] if (args.config or set_eta) else list(SIMULATE_DEFAULT_ETAS))
     base = config.training.seed
     grid = {"eta": list(etas), "seed": [base + i for i in range(args.seeds)]}
     out = Path(args.out)

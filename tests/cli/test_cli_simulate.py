@@ -89,3 +89,18 @@ def test_console_script_exit_status_and_no_traceback(tmp_path):
     assert proc.returncode == 2
     assert "Traceback" not in proc.stderr
     assert proc.stderr.strip() == "benosc simulate: error: training.eta: 0.0 is not allowed; must be a finite number in (0.0, inf)"
+
+
+def test_set_eta_is_honoured_and_a_conflict_refused(tmp_path, capsys):
+    import json as _json
+
+    from benosc.cli import main as cli_main
+
+    rc = cli_main(["simulate", "--set", "eta=2.8", "--steps", "50", "--seeds", "1", "--no-figures", "--no-replay",
+                   "--set", "n_test=8", "--set", "n_test_weak=8", "--json", "--out", str(tmp_path / "a")])
+    assert rc == 0
+    obj = _json.loads(capsys.readouterr().out)
+    assert sorted({r["eta"] for r in obj["runs"]}) == [2.8]
+    assert cli_main(["simulate", "--set", "eta=2.8", "--eta", "0.5", "--out", str(tmp_path / "b")]) == 2
+    err = capsys.readouterr().err
+    assert "--set eta" in err and err.count("\n") == 1 and not (tmp_path / "b").exists()
