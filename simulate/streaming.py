@@ -209,10 +209,9 @@ def summary_of_trajectory(traj: Trajectory, *, delta: float = 0.25) -> dict[str,
     strong = traj.sampled_strong().astype(float)  # (R, T, B)
     dev_abs = np.abs(traj.margin - 1)
     osc = (dev_abs >= delta) * strong
-    weak = np.abs(traj.zeta).max(axis=(2, 3))  # (R, S)
+    weak = traj.weak_component()  # (R, S)
     steps = traj.record_step
-    reached = weak >= delta / 4
-    hit = np.where(reached.any(axis=1), steps[np.argmax(reached, axis=1)], -1)
+    hit = traj.hitting_step(delta / 4)
     before = np.arange(T)[None, :] < np.where(hit >= 0, hit, T + 1)[:, None]  # (R, T)
     win = _windows(T)
     fit = steps > T // 4

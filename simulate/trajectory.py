@@ -109,6 +109,15 @@ class Trajectory:
         with np.errstate(invalid="ignore", divide="ignore"):
             return hit.sum(axis=(1, 2)) / mask.sum(axis=(1, 2))
 
+    def weak_component(self) -> np.ndarray:
+        """max_{j,r} |zeta_{j,r}(t)| per run and snapshot, (R, S)."""
+        return np.abs(self.arrays["zeta"]).max(axis=(2, 3))
+
+    def hitting_step(self, level: float) -> np.ndarray:
+        """First recorded step with the weak component >= level, per run (R,); -1 if never."""
+        w = self.weak_component() >= level
+        return np.where(w.any(axis=1), self.arrays["record_step"][np.argmax(w, axis=1)], -1)
+
     def final(self, name: str) -> np.ndarray:
         """Last recorded value of a per-run series (e.g. 'weak_test_acc'), shape (R, ...)."""
         return self.arrays[name][:, -1]

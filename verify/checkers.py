@@ -61,14 +61,13 @@ def oscillation_window_amplitude(traj: Trajectory, window: tuple[int, int]) -> n
 
 
 def weak_component(traj: Trajectory) -> np.ndarray:
-    """max_{j,r} |zeta_{j,r}(t)| per run and snapshot, (R, S)."""
-    return np.abs(traj.zeta).max(axis=(2, 3))
+    """max_{j,r} |zeta_{j,r}(t)| per run and snapshot, (R, S) (:meth:`Trajectory.weak_component`)."""
+    return traj.weak_component()
 
 
 def hitting_step(traj: Trajectory, level: float) -> np.ndarray:
-    """First recorded step with weak component >= level, per run; -1 if never."""
-    w = weak_component(traj) >= level
-    return np.where(w.any(axis=1), traj.record_step[np.argmax(w, axis=1)], -1)
+    """First recorded step with weak component >= level, per run; -1 if never (:meth:`Trajectory.hitting_step`)."""
+    return traj.hitting_step(level)
 
 
 def fixed_effects_slope(x: np.ndarray, y: np.ndarray, group: np.ndarray, *, confidence: float) -> tuple[float, float, float]:

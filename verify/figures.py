@@ -93,19 +93,15 @@ def weak_growth(v: Verdict, fig: Figure) -> bool:
     return True
 
 
-def _weak_curves(v: Verdict, ax, level_label: str) -> None:
-    for series in np.atleast_2d(v.data["weak"]):
-        ax.semilogy(v.data["steps"][1:], np.maximum(series[1:], 1e-12), lw=1)
-    ax.axhline(v.data["level"], color="r", ls="--", lw=1, label=level_label)
-    ax.set_xlabel("step t")
-    ax.set_ylabel("max_{j,r} |zeta_{j,r}|")
-
-
 def theorem5(v: Verdict, fig: Figure) -> bool:
     ax = fig.add_subplot()
     if "weak" not in v.data:
         return False
-    _weak_curves(v, ax, "delta/4")
+    for series in np.atleast_2d(v.data["weak"]):
+        ax.semilogy(v.data["steps"][1:], np.maximum(series[1:], 1e-12), lw=1)
+    ax.axhline(v.data["level"], color="r", ls="--", lw=1, label="delta/4")
+    ax.set_xlabel("step t")
+    ax.set_ylabel("max_{j,r} |zeta_{j,r}|")
     tb = v.data["t_bound"]
     if np.isfinite(tb) and tb < 10 * v.data["steps"][-1]:
         ax.axvline(tb, color="tab:purple", ls=":", label="derived upper bound on the steps")

@@ -60,12 +60,10 @@ def a4_per_run(traj, eta: float, delta: float, *, before_hit: bool = True) -> np
 
     NaN for runs at another learning rate, runs that diverged and runs that sampled no strong example.
     """
-    from benosc.verify.checkers import hitting_step
-
     out = np.full(traj.n_runs, np.nan)
     strong = traj.sampled_strong()[:, :, 0]
     osc = np.abs(traj.margin[:, :, 0] - 1) >= delta
-    hits = hitting_step(traj, delta / 4)
+    hits = traj.hitting_step(delta / 4)
     for r in np.flatnonzero(np.isclose(traj.eta, eta) & (traj.status == "completed")):
         end = int(hits[r]) if (before_hit and hits[r] > 0) else len(strong[r])
         s = strong[r, :end]
@@ -188,11 +186,9 @@ def _one_example(ctx: Context) -> tuple[list[dict], list[dict]]:
 def _sigma0_sweep(ctx: Context) -> dict[str, dict]:
     """Final weak component over sigma_0 x {1/4 .. 4} (1.2 decades) and the seeds, at both learning rates."""
     from benosc.simulate import simulate
-    from benosc.verify.checkers import weak_component
-
     s0 = [ctx.config.training.sigma_0 * f for f in (0.25, 0.5, 1.0, 2.0, 4.0)]
     tr = simulate(ctx.config, {"eta": [ctx.eta_small, ctx.eta_large], "sigma_0": s0, "seed": ctx.seeds}).trajectory
-    w = weak_component(tr)
+    w = tr.weak_component()
     out = {}
     for name, eta in (("small", ctx.eta_small), ("large", ctx.eta_large)):
         sel = np.isclose(tr.eta, eta) & (tr.status == "completed")

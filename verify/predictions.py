@@ -93,6 +93,14 @@ class Predictions:
         """Mean of 1 - y f per step on the period-2 orbit: residual_per_period2 / 2."""
         return float(self.at("residual_per_period2", eta=eta)) / 2
 
+    def period2_residual_if_stable(self, eta: float) -> float | None:
+        """The period-2 residual per step at ``eta`` when eta is in the stable period-2 window, else None."""
+        return self.residual_per_step_period2(eta) if self.in_period2_window(eta) else None
+
+    def residual_bound(self, eta: float):
+        """(msr, rho_min, rho_max) -> the derived ``residual_rate_bound`` interval at ``eta``."""
+        return lambda msr, lo, hi: self.at("residual_rate_bound", eta=eta, msr=msr, rho_min=lo, rho_max=hi)
+
     def weak_rate_period2(self, eta: float) -> float:
         """Weak growth rate per step on the period-2 orbit, log(G_2)/2 (0 at ||v|| = ||u||, NaN if G_2 <= 0)."""
         g = float(self.at("weak_growth_per_period2", eta=eta))

@@ -167,10 +167,9 @@ def _threshold(ctx: Context) -> Verdict:
 
 def _accumulation(ctx: Context) -> Verdict:
     P, eta = ctx.pred, ctx.eta_large
-    period2 = P.residual_per_step_period2(eta) if P.in_period2_window(eta) else None
     return C.check_accumulation(
-        ctx.need("main").trajectory, eta, delta=ctx.delta, kappa=P.kappa(eta), period2=period2,
-        residual_bound=lambda msr, lo, hi: P.at("residual_rate_bound", eta=eta, msr=msr, rho_min=lo, rho_max=hi),
+        ctx.need("main").trajectory, eta, delta=ctx.delta, kappa=P.kappa(eta),
+        period2=P.period2_residual_if_stable(eta), residual_bound=P.residual_bound(eta),
     )
 
 

@@ -170,10 +170,8 @@ def _window_holds(claim: str) -> Callable[[Config, dict[str, Any]], tuple[bool, 
             acc = float(tr.final("weak_test_acc")[0])
             return acc >= claim_tolerance("generalisation.high"), f"weak-only accuracy {acc:.3f} at eta = {eta:.4g}"
         P = predictions(cfg)
-        period2 = P.residual_per_step_period2(eta) if P.in_period2_window(eta) else None
         v = C.check_accumulation(
-            tr, eta, delta=0.25, kappa=P.kappa(eta), period2=period2,
-            residual_bound=lambda msr, lo, hi: P.at("residual_rate_bound", eta=eta, msr=msr, rho_min=lo, rho_max=hi),
+            tr, eta, delta=0.25, kappa=P.kappa(eta), period2=P.period2_residual_if_stable(eta), residual_bound=P.residual_bound(eta),
         )
         return v.status == "pass", v.measured
 
