@@ -23,6 +23,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import math
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,6 +37,7 @@ __all__ = [
     "Config",
     "load_config",
     "SWEEPABLE",
+    "parse_scale",
 ]
 
 NoiseKind = Literal["projected", "isotropic"]
@@ -44,6 +46,8 @@ SamplingKind = Literal["with_replacement", "epochs", "full_batch"]
 LossKind = Literal["square", "logistic"]
 DtypeKind = Literal["float32", "float64"]
 DeviceKind = Literal["auto", "cpu", "cuda"]
+ActivationKind = Literal["relu", "quadratic"]
+SecondLayerKind = Literal["fixed", "trained"]
 
 
 class ConfigError(ValueError):
@@ -81,21 +85,51 @@ def _real(
     hi: float | None = None,
     *,
     lo_open: bool = False,
+    hi_open: bool = False,
 ) -> None:
     left = "(" if lo_open else "["
-    right = f"{hi}]" if hi is not None else "inf)"
+    right = (f"{hi})" if hi_open else f"{hi}]") if hi is not None else "inf)"
     rule = f"must be a finite number in {left}{lo}, {right}"
     if not _is_real(value):
         raise ConfigError(f"{section}.{name}", value, rule)
-    if value < lo or (lo_open and value == lo) or (hi is not None and value > hi):
+    if value < lo or (lo_open and value == lo) or (hi is not None and (value > hi or (hi_open and value == hi))):
         raise ConfigError(f"{section}.{name}", value, rule)
 
 
 def _coerce_floats(obj: Any) -> None:
     """Store real-valued fields as ``float`` (TOML and CLI may hand over ints)."""
     for f in dataclasses.fields(obj):
-        if f.type == "float":
+        if f.type == "float" or (f.type == "float | str" and not isinstance(getattr(obj, f.name), str)):
             object.__setattr__(obj, f.name, float(getattr(obj, f.name)))
+
+
+_SCALE = re.compile(
+    r"^\s*(?:(?P<c>[0-9]*\.?[0-9]+(?:[eE][-+]?[0-9]+)?)\s*\*?\s*)?"
+    r"d\s*\^\s*\(?\s*(?P<e>[-+]?[0-9]+(?:\.[0-9]+)?(?:\s*/\s*[0-9]+)?)\s*\)?\s*$"
+)
+
+#: the rule quoted when a scale string is refused
+SCALE_RULE = "must be a number >= 0 or a power of d such as 'd^-1/2', '0.5 d^-1/2', '2*d^(-1)' (coefficient >= 0, exponent in [-4, 0])"
+
+
+def parse_scale(text: str) -> tuple[float, float] | None:
+    """(coefficient c, exponent e) of a value ``'c d^e'`` (c optional, e a decimal or a fraction), else None.
+
+    ``'d^-1/2'`` -> (1.0, -0.5); ``'0.1 * d^(-1)'`` -> (0.1, -1.0).  Exponents
+    outside [-4, 0] are refused (None): an initialisation that grows with d is
+    not a small initialisation.
+    """
+    m = _SCALE.match(text)
+    if m is None:
+        return None
+    c = float(m.group("c")) if m.group("c") else 1.0
+    num, _, den = m.group("e").replace(" ", "").partition("/")
+    if den and float(den) == 0:
+        return None
+    e = float(num) / (float(den) if den else 1.0)
+    if not (-4.0 <= e <= 0.0 and math.isfinite(c)):
+        return None
+    return c, e
 
 
 def _choice(section: str, name: str, value: Any, options: tuple[str, ...]) -> None:
@@ -134,6 +168,8 @@ class DataConfig:
     """size of the fresh test set (same distribution)"""
     n_test_weak: int = 1000
     """size of the weak-only test set (s = 0 for every point)"""
+    label_noise: float = 0.0
+    """ablation: probability that a training label is flipped (features keep the clean label; test sets clean)"""
 
     def __post_init__(self) -> None:
         s = "data"
@@ -156,6 +192,7 @@ class DataConfig:
         _choice(s, "noise", self.noise, ("projected", "isotropic"))
         _int(s, "n_test", self.n_test, 1)
         _int(s, "n_test_weak", self.n_test_weak, 1)
+        _real(s, "label_noise", self.label_noise, 0.0, 0.5, hi_open=True)
         _coerce_floats(self)
 
     @property
@@ -179,12 +216,20 @@ class NetworkConfig:
     """activation power: sigma(z) = max(z, 0)^q (q = 2 in the paper)"""
     filters: FilterKind = "shared"
     """'shared' over patches (the paper's CNN) or 'per_patch'"""
+    activation: ActivationKind = "relu"
+    """ablation: 'relu' (sigma = max(z, 0)^q, the paper's) or 'quadratic' (sigma = z^2, unrectified; needs q = 2)"""
+    second_layer: SecondLayerKind = "fixed"
+    """ablation: 'fixed' (a_{j,r} = j/m, the paper's) or 'trained' (start at j/m, SGD with the same eta)"""
 
     def __post_init__(self) -> None:
         s = "network"
         _int(s, "m", self.m, 1)
         _real(s, "q", self.q, 1.0)
         _choice(s, "filters", self.filters, ("shared", "per_patch"))
+        _choice(s, "activation", self.activation, ("relu", "quadratic"))
+        _choice(s, "second_layer", self.second_layer, ("fixed", "trained"))
+        if self.activation == "quadratic" and self.q != 2:
+            raise ConfigError(f"{s}.q", self.q, "must be 2 when network.activation = 'quadratic' (sigma = z^2 has no other power)")
         _coerce_floats(self)
 
 
@@ -207,8 +252,8 @@ class TrainingConfig:
     """'with_replacement', 'epochs' (shuffled passes), or 'full_batch'"""
     loss: LossKind = "square"
     """'square': (z-1)^2, or 'logistic': log(1+exp(-z)), on the margin z = y f"""
-    sigma_0: float = 0.01
-    """initialisation scale: w ~ N(0, sigma_0^2 I)"""
+    sigma_0: float | str = 0.01
+    """initialisation scale: w ~ N(0, sigma_0^2 I); a number or a power of d ('d^-1/2', '0.5 d^-1/2'), resolved with data.d"""
     dtype: DtypeKind = "float32"
     """'float32' or 'float64'"""
     device: DeviceKind = "auto"
@@ -227,7 +272,11 @@ class TrainingConfig:
         _int(s, "steps", self.steps, 1)
         _choice(s, "sampling", self.sampling, ("with_replacement", "epochs", "full_batch"))
         _choice(s, "loss", self.loss, ("square", "logistic"))
-        _real(s, "sigma_0", self.sigma_0, 0.0)
+        if isinstance(self.sigma_0, str):
+            if parse_scale(self.sigma_0) is None:
+                raise ConfigError(f"{s}.sigma_0", self.sigma_0, SCALE_RULE)
+        else:
+            _real(s, "sigma_0", self.sigma_0, 0.0)
         _choice(s, "dtype", self.dtype, ("float32", "float64"))
         _choice(s, "device", self.device, ("auto", "cpu", "cuda"))
         _int(s, "seed", self.seed, 0, 2**63 - 1)
@@ -244,7 +293,7 @@ _SECTIONS: dict[str, type] = {
 
 #: Scalars that may differ between the runs of one batched simulation: they
 #: change data, initialisation or step size, but not any tensor shape.
-SWEEPABLE: tuple[str, ...] = ("eta", "seed", "u_norm", "v_norm", "sigma_p", "p_weak", "sigma_0")
+SWEEPABLE: tuple[str, ...] = ("eta", "seed", "u_norm", "v_norm", "sigma_p", "p_weak", "sigma_0", "label_noise")
 
 
 @functools.lru_cache(maxsize=1)
@@ -269,6 +318,10 @@ class Config:
 
     def __post_init__(self) -> None:
         t, dt = self.training, self.data
+        if isinstance(t.sigma_0, str):  # 'c d^e' in units of the data's dimension: stored as the number
+            c, e = parse_scale(t.sigma_0)  # type: ignore[misc]  (validated by TrainingConfig)
+            t = dataclasses.replace(t, sigma_0=c * float(dt.d) ** e)
+            object.__setattr__(self, "training", t)
         if t.batch_size > dt.n:
             raise ConfigError(
                 "training.batch_size", t.batch_size, f"must be <= data.n = {dt.n}"

@@ -26,6 +26,8 @@ __all__ = [
     "init_weights",
     "sample_indices",
     "filter_signs",
+    "label_stream",
+    "label_flips",
 ]
 
 
@@ -64,6 +66,26 @@ def streams(seed: int) -> tuple[np.random.Generator, np.random.Generator, np.ran
         np.random.default_rng(init),
         np.random.default_rng(sampling),
     )
+
+
+def label_stream(seed: int) -> np.random.Generator:
+    """The generator of the training-label flips (``data.label_noise``): a fourth child of the seed.
+
+    ``SeedSequence(seed).spawn(4)`` has the same first three children as
+    ``spawn(3)``, so data, initialisation and sampling do not change with
+    label noise: a run with ``label_noise = p`` differs from the baseline
+    only in the flipped labels.
+    """
+    return np.random.default_rng(np.random.SeedSequence(seed).spawn(4)[3])
+
+
+def label_flips(cfg: DataConfig, rng: np.random.Generator) -> np.ndarray:
+    """Which training labels are flipped, (n,) bool: U_i < label_noise, U_i ~ U[0, 1) (one draw per example).
+
+    The flipped example keeps its features x (built with the clean label y)
+    and trains on the label -y; test sets are never flipped.
+    """
+    return rng.random(cfg.n) < cfg.label_noise
 
 
 def feature_vectors(cfg: DataConfig) -> tuple[np.ndarray, np.ndarray]:

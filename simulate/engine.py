@@ -25,7 +25,7 @@ import torch
 import benosc
 from benosc.config import SWEEPABLE, Config, ConfigError
 from benosc.simulate.grid import BatchInputs, Grid, expand_grid, prepare_inputs
-from benosc.simulate.network import loss_value, output, second_layer, sgd_step
+from benosc.simulate.network import Activation, loss_value, output, second_layer, sgd_step, sgd_step_trained
 from benosc.simulate.trajectory import Trajectory
 
 __all__ = [
@@ -66,12 +66,14 @@ class Simulation:
 
     ``trajectory``: the recorded arrays; ``inputs``: the data, initial weights
     and index sequences actually used (already in the run dtype's precision);
-    ``W_final``: final weights (R, 2m, F, d).
+    ``W_final``: final weights (R, 2m, F, d); ``a_final``: final second
+    layer (R, 2m) (j/m unless it is trained).
     """
 
     trajectory: Trajectory
     inputs: BatchInputs
     W_final: np.ndarray
+    a_final: np.ndarray
 
     def save(self, folder: str | Path, *, replay: bool = True) -> Path:
         """Write the trajectory and (by default) one replay bundle per run.
@@ -89,12 +91,16 @@ class Simulation:
         return folder
 
 
-def _outputs(W: torch.Tensor, X: torch.Tensor, a: torch.Tensor, q: float) -> torch.Tensor:
-    """f(W; x) for every run and every example of X (R, N, P, d), in blocks of runs."""
+def _outputs(W: torch.Tensor, X: torch.Tensor, a: torch.Tensor, q: "float | Activation") -> torch.Tensor:
+    """f(W; x) for every run and every example of X (R, N, P, d), in blocks of runs; a (2m,) or per run (R, 2m)."""
     R, N, P, _ = X.shape
     per_run = max(1, N * W.shape[1] * P)
     block = max(1, _EVAL_BLOCK // per_run)
-    return torch.cat([output(W[i : i + block], X[i : i + block], a, q) for i in range(0, R, block)])
+
+    def a_of(i: int) -> torch.Tensor:
+        return a[i : i + block] if a.dim() == 2 else a
+
+    return torch.cat([output(W[i : i + block], X[i : i + block], a_of(i), q) for i in range(0, R, block)])
 
 
 def _accuracy(W, X, y, a, q) -> torch.Tensor:
@@ -134,9 +140,11 @@ class FullStepper:
     shared filters W^T, stored (R, d, 2m) (the forward product X W^T then
     reads W row by row; see :func:`benosc.simulate.network.sgd_step`), for
     per-patch filters W (R, 2m, P, d).  :meth:`weights` gives W (R, 2m, F, d)
-    either way.  With ``inplace`` a step overwrites the state it is given
-    (the simulation loop); without, it returns a new one (teacher-forced
-    comparisons).
+    either way.  With a trained second layer (``network.second_layer =
+    'trained'``) the state is the pair (that, a (R, 2m)) and both take the
+    SGD step (:func:`benosc.simulate.network.sgd_step_trained`).  With
+    ``inplace`` a step overwrites the state it is given (the simulation loop);
+    without, it returns a new one (teacher-forced comparisons).
     """
 
     name = "full"
@@ -144,34 +152,45 @@ class FullStepper:
     def __init__(self, config: Config, dev: DeviceInputs, *, inplace: bool = False) -> None:
         self.dev = dev
         self.inplace = inplace
-        self.q, self.loss = config.network.q, config.training.loss
+        self.act, self.loss = Activation.of(config), config.training.loss
         self.a = second_layer(config.network.m, dtype=dev.dtype, device=dev.device)
+        self.trained = config.network.second_layer == "trained"
         self.shared = dev.W0.shape[2] == 1
         # W(0)^T in the state's layout, for the coordinates at checkpoints
         self.W0T = dev.W0[:, :, 0, :].transpose(1, 2).contiguous() if self.shared else None  # (R, d, K)
 
-    def initial(self) -> torch.Tensor:
-        return self.W0T.clone() if self.shared else self.dev.W0.clone()
+    def initial(self):
+        W = self.W0T.clone() if self.shared else self.dev.W0.clone()
+        return (W, self.a.expand(self.dev.R, -1).clone()) if self.trained else W
 
-    def _view(self, state: torch.Tensor) -> torch.Tensor:
+    def _view(self, state) -> torch.Tensor:
         """W (R, K, F, d) as a view of the state."""
-        return state.transpose(1, 2)[:, :, None, :] if self.shared else state
+        Ws = state[0] if self.trained else state
+        return Ws.transpose(1, 2)[:, :, None, :] if self.shared else Ws
 
-    def step(self, state: torch.Tensor, t: int, margin_out: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+    def step(self, state, t: int, margin_out: torch.Tensor | None = None):
         """(state_{t+1}, margins y f(W_t; x) (R, B) of the batch of step t, written into ``margin_out`` if given)."""
         Xb, yb = self.dev.take(self.dev.X, t), self.dev.take(self.dev.y, t)
-        W, margin = sgd_step(self._view(state), Xb, yb, self.a, self.q, self.loss, self.dev.eta, inplace=self.inplace, margin_out=margin_out)
+        if self.trained:
+            W, a, margin = sgd_step_trained(self._view(state), state[1], Xb, yb, self.act, self.loss, self.dev.eta, margin_out=margin_out)
+            return ((W[:, :, 0, :].transpose(1, 2).contiguous() if self.shared else W), a), margin
+        W, margin = sgd_step(self._view(state), Xb, yb, self.a, self.act, self.loss, self.dev.eta, inplace=self.inplace, margin_out=margin_out)
         return (W[:, :, 0, :].transpose(1, 2) if self.shared else W), margin
 
-    def weights(self, state: torch.Tensor) -> torch.Tensor:
+    def weights(self, state) -> torch.Tensor:
         """W (R, K, F, d), a view of the state (no copy)."""
         return self._view(state)
 
-    def alpha(self, state: torch.Tensor) -> torch.Tensor:
+    def readout(self, state) -> torch.Tensor:
+        """Second-layer weights: a (2m,) = j/m shared by all runs, or per run (R, 2m) when trained."""
+        return state[1] if self.trained else self.a
+
+    def alpha(self, state) -> torch.Tensor:
         """alpha^T (R, C, K): coordinates of sum_f (W_f - W_f(0)) in the decomposition basis."""
+        Ws = state[0] if self.trained else state
         if self.shared:  # one product on the state's (R, d, K) layout
-            return torch.bmm(self.dev.coord, state - self.W0T)
-        return self.dev.coefficients(state).transpose(1, 2)
+            return torch.bmm(self.dev.coord, Ws - self.W0T)
+        return self.dev.coefficients(Ws).transpose(1, 2)
 
 
 def make_stepper(engine: str, config: Config, dev: DeviceInputs, *, inplace: bool = False):
@@ -222,8 +241,7 @@ def simulate(
     dev = DeviceInputs(np_inputs, device, dtype)
     stepper = make_stepper(engine, config, dev, inplace=True)
 
-    m, q, loss = config.network.m, config.network.q, config.training.loss
-    a = second_layer(m, dtype=dtype, device=device)
+    m, q, loss = config.network.m, Activation.of(config), config.training.loss
     sign = torch.tensor([1.0, -1.0], dtype=dtype, device=device)[None, :, None]
     R, T, B = dev.R, dev.T, dev.B
     rec_steps = checkpoints(T, config.training.record_every)
@@ -247,10 +265,12 @@ def simulate(
         "train_acc": z((R, E)),
         "test_acc": z((R, E)),
         "weak_test_acc": z((R, E)),
+        "a": z((R, S, 2, m)),
     }
 
-    def snapshot(alpha: torch.Tensor, mg: torch.Tensor, i: int) -> None:
-        """Record coefficients from alpha^T (R, C, K) and the training margins mg (R, n)."""
+    def snapshot(alpha: torch.Tensor, a: torch.Tensor, mg: torch.Tensor, i: int) -> None:
+        """Record coefficients from alpha^T (R, C, K), the second layer a and the training margins mg (R, n)."""
+        rec["a"][:, i] = a.expand(R, 2 * m).reshape(R, 2, m)
         rec["gamma"][:, i] = sign * alpha[:, 0].reshape(R, 2, m)
         rec["zeta"][:, i] = sign * alpha[:, 1].reshape(R, 2, m)
         rho = alpha[:, 2:].abs()
@@ -259,18 +279,18 @@ def simulate(
         rec["train_margin"][:, i] = mg
         rec["train_loss"][:, i] = loss_value(mg, loss).mean(dim=1)
 
-    def evaluate(W: torch.Tensor, mg: torch.Tensor, i: int) -> None:
+    def evaluate(W: torch.Tensor, a: torch.Tensor, mg: torch.Tensor, i: int) -> None:
         rec["train_acc"][:, i] = (mg > 0).to(dtype).mean(dim=1)
         rec["test_acc"][:, i] = _accuracy(W, dev.X_test, dev.y_test, a, q)
         rec["weak_test_acc"][:, i] = _accuracy(W, dev.X_weak, dev.y_weak, a, q)
 
-    def checkpoint(state: torch.Tensor, t: int) -> None:
-        W = stepper.weights(state)
+    def checkpoint(state, t: int) -> None:
+        W, a = stepper.weights(state), stepper.readout(state)
         mg = y * _outputs(W, X, a, q)  # training margins, shared by both records
         if t in rec_at:
-            snapshot(stepper.alpha(state), mg, rec_at[t])
+            snapshot(stepper.alpha(state), a, mg, rec_at[t])
         if t in eval_at:
-            evaluate(W, mg, eval_at[t])
+            evaluate(W, a, mg, eval_at[t])
 
     state = stepper.initial()
     report_every = max(1, T // 100)
@@ -298,6 +318,7 @@ def simulate(
     arrays["diverged_step"] = div
     arrays["strong"] = np_inputs.strong
     arrays["y"] = np_inputs.y.astype(np.int8)
+    arrays["flipped"] = np_inputs.flipped
     arrays["indices"] = np_inputs.indices
     arrays["record_step"] = rec_steps
     arrays["eval_step"] = eval_steps
@@ -321,6 +342,7 @@ def simulate(
         trajectory=Trajectory(config=config, arrays=arrays, meta=meta),
         inputs=BatchInputs(**cast),
         W_final=W.contiguous().cpu().numpy(),
+        a_final=stepper.readout(state).expand(R, 2 * m).contiguous().cpu().numpy(),
     )
 
 

@@ -15,7 +15,7 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 
 from benosc.config import SWEEPABLE, Config, ConfigError
-from benosc.simulate.data import Dataset, init_weights, make_dataset, sample_indices, streams
+from benosc.simulate.data import Dataset, init_weights, label_flips, label_stream, make_dataset, sample_indices, streams
 
 __all__ = ["Grid", "expand_grid", "BatchInputs", "prepare_inputs", "prepare_inputs_per_run", "decomposition_basis"]
 
@@ -52,7 +52,9 @@ def decomposition_basis(ds: Dataset) -> np.ndarray:
 class BatchInputs:
     """Everything random in R runs, float64 numpy, leading axis R.
 
-    X (R, n, P, d), y (R, n), strong (R, n); X_test (R, n_test, P, d),
+    X (R, n, P, d), y (R, n) the training labels (flipped where ``flipped``,
+    ``data.label_noise``; the features carry the clean label y (1 - 2 flipped)),
+    strong (R, n), flipped (R, n) bool; X_test (R, n_test, P, d),
     y_test (R, n_test); X_weak (R, n_test_weak, P, d), y_weak (R, n_test_weak);
     W0 (R, 2m, F, d); indices (R, steps, B) int64; eta (R,);
     basis (R, d, 2 + n_noise) the decomposition basis (:func:`decomposition_basis`)
@@ -62,6 +64,7 @@ class BatchInputs:
     X: np.ndarray
     y: np.ndarray
     strong: np.ndarray
+    flipped: np.ndarray
     X_test: np.ndarray
     y_test: np.ndarray
     X_weak: np.ndarray
@@ -86,6 +89,8 @@ def prepare_inputs_per_run(runs: Sequence[Config]) -> BatchInputs:
         ds = make_dataset(cfg.data, data_rng)
         basis = decomposition_basis(ds)
         one = {name: getattr(ds, name) for name in ("X", "y", "strong", "X_test", "y_test", "X_weak", "y_weak", "u", "v")}
+        one["flipped"] = label_flips(cfg.data, label_stream(cfg.training.seed))
+        one["y"] = np.where(one["flipped"], -ds.y, ds.y)
         one["W0"] = init_weights(cfg, init_rng)
         one["indices"] = sample_indices(cfg, sample_rng)
         one["eta"] = np.asarray(cfg.training.eta)
@@ -118,6 +123,7 @@ def _draws(cfg: Config, seed: int) -> dict[str, np.ndarray]:
     F = 1 if cfg.network.filters == "shared" else dc.P
     out["W0"] = init_rng.standard_normal((2 * cfg.network.m, F, dc.d))
     out["indices"] = sample_indices(cfg, sample_rng)
+    out["flip_u"] = label_stream(seed).random(dc.n)
     return out
 
 
@@ -152,6 +158,7 @@ def prepare_inputs(runs: Sequence[Config]) -> BatchInputs:
 
     col = lambda name, sec="data": np.array([c.get(name) for c in runs], dtype=float)  # noqa: E731
     u_norm, v_norm, sigma_p, p_weak, sigma_0 = col("u_norm"), col("v_norm"), col("sigma_p"), col("p_weak"), col("sigma_0")
+    label_noise = col("label_noise")
     u = np.zeros((R, dc.d))
     v = np.zeros((R, dc.d))
     u[:, 0], v[:, 1] = u_norm, v_norm
@@ -178,6 +185,8 @@ def prepare_inputs(runs: Sequence[Config]) -> BatchInputs:
         return X, y, strong
 
     X, y, strong = points("train", dc.n, False)
+    flipped = stack("flip_u") < label_noise[:, None]
+    y = np.where(flipped, -y, y)
     X_test, y_test, _ = points("test", dc.n_test, False)
     X_weak, y_weak, _ = points("weak", dc.n_test_weak, True)
     xi = X[:, :, 2:, :].reshape(R, dc.n * (dc.P - 2), dc.d)
@@ -188,7 +197,7 @@ def prepare_inputs(runs: Sequence[Config]) -> BatchInputs:
     )
     coord = np.stack([np.linalg.pinv(b) for b in basis])  # 20 us a run; batched pinv rounds differently
     return BatchInputs(
-        X=X, y=y, strong=strong, X_test=X_test, y_test=y_test, X_weak=X_weak, y_weak=y_weak, u=u, v=v,
+        X=X, y=y, strong=strong, flipped=flipped, X_test=X_test, y_test=y_test, X_weak=X_weak, y_weak=y_weak, u=u, v=v,
         W0=stack("W0") * sigma_0[:, None, None, None], indices=stack("indices"),
         eta=np.array([c.training.eta for c in runs], dtype=float), basis=basis, coord=coord,
     )

@@ -5,6 +5,11 @@ PAPER.md, "The model":
     f(W; x) = sum_k a_k sum_p sigma(<w_{k,f(p)}, x_p>),   a_k = j_k / m,
     sigma(z) = max(z, 0)^q,   sigma'(z) = q max(z, 0)^(q-1)   (1[z > 0] for q = 1),
 
+or, for the ablations (``network.activation = 'quadratic'``), sigma(z) = z^2
+unrectified, and (``network.second_layer = 'trained'``) per-run second-layer
+weights a (R, 2m) that start at j_k/m and take the SGD step
+a_k <- a_k - eta (1/B) sum_b l'(y_b f_b) y_b sum_p sigma(z_{b,k,p}).
+
 with filter index k in [0, 2m) (j_k = +1 for k < m, -1 otherwise) and
 f(p) = 0 for shared filters, f(p) = p for per-patch filters.  For the mean
 loss over a batch b = 1..B of l(y_b f_b),
@@ -20,9 +25,12 @@ Shapes: R runs, B examples per run, K = 2m filters, F filter groups
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import torch
 
 __all__ = [
+    "Activation",
     "activation",
     "activation_grad",
     "preactivations",
@@ -32,7 +40,29 @@ __all__ = [
     "margin_and_grad",
     "second_layer",
     "sgd_step",
+    "sgd_step_trained",
 ]
+
+
+@dataclass(frozen=True)
+class Activation:
+    """sigma(z) = max(z, 0)^q (``rectified``, the paper's) or z^q unrectified (q = 2: the quadratic ablation).
+
+    Every function below that takes ``q`` also takes an :class:`Activation`;
+    a plain number q means the rectified max(z, 0)^q.
+    """
+
+    q: float = 2.0
+    rectified: bool = True
+
+    @classmethod
+    def of(cls, config) -> "Activation":
+        """The activation of a :class:`benosc.config.Config`."""
+        return cls(float(config.network.q), config.network.activation == "relu")
+
+
+def _act(q: "float | Activation") -> Activation:
+    return q if isinstance(q, Activation) else Activation(float(q), True)
 
 
 def second_layer(m: int, *, dtype: torch.dtype, device: torch.device) -> torch.Tensor:
@@ -41,19 +71,23 @@ def second_layer(m: int, *, dtype: torch.dtype, device: torch.device) -> torch.T
     return (j / m).to(device=device)  # divide in the target dtype: 1/3 in float32 is off by 3e-8
 
 
-def activation(z: torch.Tensor, q: float) -> torch.Tensor:
-    """sigma(z) = max(z, 0)^q (q = 2 as one multiply: the same bits as pow, one pass less)."""
-    h = torch.relu(z)
-    return h * h if q == 2.0 else h.pow(q)
+def activation(z: torch.Tensor, q: "float | Activation") -> torch.Tensor:
+    """sigma(z) = max(z, 0)^q (q = 2 as one multiply: the same bits as pow, one pass less); z^2 unrectified."""
+    act = _act(q)
+    h = torch.relu(z) if act.rectified else z
+    return h * h if act.q == 2.0 else h.pow(act.q)
 
 
-def activation_grad(z: torch.Tensor, q: float) -> torch.Tensor:
-    """sigma'(z) = q max(z, 0)^(q-1), and 1[z > 0] for q = 1."""
-    if q == 1.0:
+def activation_grad(z: torch.Tensor, q: "float | Activation") -> torch.Tensor:
+    """sigma'(z) = q max(z, 0)^(q-1), and 1[z > 0] for q = 1; 2 z unrectified."""
+    act = _act(q)
+    if not act.rectified:
+        return 2.0 * z
+    if act.q == 1.0:
         return (z > 0).to(z.dtype)
-    if q == 2.0:
+    if act.q == 2.0:
         return 2.0 * torch.relu(z)
-    return q * torch.relu(z).pow(q - 1.0)
+    return act.q * torch.relu(z).pow(act.q - 1.0)
 
 
 def preactivations(W: torch.Tensor, X: torch.Tensor) -> torch.Tensor:
@@ -77,13 +111,15 @@ def output(W: torch.Tensor, X: torch.Tensor, a: torch.Tensor, q: float) -> torch
 
 
 def _readout(h: torch.Tensor, a: torch.Tensor) -> torch.Tensor:
-    """sum_k a_k h_k over the last axis.
+    """sum_k a_k h_k over the last axis; a (K,) shared by all runs, or (R, K) per run (trained second layer).
 
     An elementwise product and sum rather than ``h @ a``: the matrix-vector
     kernel's blocking depends on the number of rows (runs), which made float32
     results depend on R; this reduction does not, so a run is bit-identical
     alone or inside a batch.
     """
+    if a.dim() == 2:  # per run: h (R, ..., K)
+        a = a.view((a.shape[0],) + (1,) * (h.dim() - 2) + (a.shape[1],))
     return (h * a).sum(dim=-1)
 
 
@@ -113,7 +149,8 @@ def margin_and_grad(
     z = preactivations(W, X)  # (R, B, K, P)
     margin = y * _readout(activation(z, q).sum(dim=3), a)  # (R, B)
     c = loss_grad(margin, loss) * y / X.shape[1]  # (R, B)
-    coef = activation_grad(z, q) * (c[:, :, None, None] * a[:, None])  # (R, B, K, P)
+    a4 = a[:, None, :, None] if a.dim() == 2 else a[:, None]  # per-run (R, K) or shared (K,) second layer
+    coef = activation_grad(z, q) * (c[:, :, None, None] * a4)  # (R, B, K, P)
     if W.shape[2] == 1:
         G = torch.einsum("rbkp,rbpd->rkd", coef, X)[:, :, None, :]
     else:
@@ -151,7 +188,7 @@ def sgd_step(
     simulation's step-major record row, no extra copy).  Per-patch filters
     take the general path.
     """
-    if W.shape[2] != 1:
+    if W.shape[2] != 1 or a.dim() != 1:
         margin, G = margin_and_grad(W, X, y, a, q, loss)
         if margin_out is not None:
             margin = margin_out.copy_(margin)
@@ -163,8 +200,9 @@ def sgd_step(
     Xf = X.reshape(R, B * P, d)
     Wt = W[:, :, 0, :].transpose(1, 2)  # (R, d, K), a view
     z = torch.bmm(Xf, Wt).view(R, B, P, K)
-    h = torch.relu(z)
-    if q == 2.0:  # sigma = h h, sigma' = 2 h: one relu for both (same bits as activation/activation_grad)
+    act = _act(q)
+    h = torch.relu(z) if act.rectified else z
+    if act.q == 2.0:  # sigma = h h, sigma' = 2 h: one relu for both (same bits as activation/activation_grad)
         # sum over (p, k) in one contiguous reduction (per run, so still batch-invariant)
         margin = torch.mul(y, (h * h * a).view(R, B, P * K).sum(dim=-1), out=margin_out)  # (R, B)
         c = loss_grad(margin, loss) * (y * (eta[:, None] * (2.0 / B)))  # (R, B), with sigma' = 2 h's factor 2
@@ -184,3 +222,38 @@ def sgd_step(
         Wk.baddbmm_(coef.transpose(1, 2), Xf, alpha=-1.0)
         return W, margin
     return torch.baddbmm(Wk, coef.transpose(1, 2), Xf, alpha=-1.0)[:, :, None, :], margin
+
+
+def sgd_step_trained(
+    W: torch.Tensor,
+    a: torch.Tensor,
+    X: torch.Tensor,
+    y: torch.Tensor,
+    q: "float | Activation",
+    loss: str,
+    eta: torch.Tensor,
+    *,
+    margin_out: torch.Tensor | None = None,
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """One simultaneous SGD step of the filters W (R, K, F, d) and the second layer a (R, K).
+
+    Both gradients are taken at (W_t, a_t):
+
+        W <- W - eta dL/dW   (as :func:`margin_and_grad`, with a_k = a_{r,k}),
+        a_k <- a_k - eta (1/B) sum_b l'(y_b f_b) y_b sum_p sigma(z_{b,k,p}).
+
+    Returns (W_{t+1}, a_{t+1}, margins (R, B)).
+    """
+    z = preactivations(W, X)  # (R, B, K, P)
+    hs = activation(z, q).sum(dim=3)  # (R, B, K)
+    margin = y * _readout(hs, a)
+    if margin_out is not None:
+        margin = margin_out.copy_(margin)
+    c = loss_grad(margin, loss) * y / X.shape[1]  # (R, B)
+    coef = activation_grad(z, q) * (c[:, :, None, None] * a[:, None, :, None])  # (R, B, K, P)
+    if W.shape[2] == 1:
+        G = torch.einsum("rbkp,rbpd->rkd", coef, X)[:, :, None, :]
+    else:
+        G = torch.einsum("rbkp,rbpd->rkpd", coef, X)
+    Ga = (c[:, :, None] * hs).sum(dim=1)  # (R, K)
+    return W - eta[:, None, None, None] * G, a - eta[:, None] * Ga, margin

@@ -18,6 +18,12 @@ that one step's update touches P contiguous rows per run.  One step:
    v (patch 2), the example's own xi (noise patches), as one ``scatter_add_``
    summing over the batch.
 
+Ablations: with label noise the factors take the features' sign y_x (the
+clean label) beside the training label y; with a trained second layer the
+state is the pair (alpha^T, a (R, 2m)), the factor table is derived linear in
+a (checked) and tabulated at a = 1, each step multiplies it by a_{j,r}(t),
+and a takes the derived step ``delta['a']`` (l'(y f) y sum_p sigma(z_p)).
+
 The cost per step does not depend on d.  With per-patch filters every
 coefficient belongs to the filter group of its patch (u: strong patch, v: weak
 patch, xi_{i,p}: noise patch p), so z_{b,p,k} only sees that group's
@@ -53,7 +59,9 @@ class ReducedStepper:
     def __init__(self, config: Config, dev, *, inplace: bool = False) -> None:
         self.dev = dev
         self.inplace = inplace
-        self.fn = fn = generated_recursions(ModelSpec.from_config(config))
+        self.spec = spec = ModelSpec.from_config(config)
+        self.fn = fn = generated_recursions(spec)
+        self.trained = spec.second_layer == "trained"
         P, m, n, R = config.data.P, config.network.m, dev.n, dev.R
         K, dt, device = 2 * m, dev.dtype, dev.device
         self.P, self.m, self.K = P, m, K
@@ -76,6 +84,10 @@ class ReducedStepper:
         j = torch.cat([torch.ones(m, dtype=dt), -torch.ones(m, dtype=dt)]).to(device)
         y, s = dev.y[:, :, None], dev.strong.to(dt)[:, :, None]  # (R, n, 1)
         common = (dev.eta[:, None, None], m, config.training.batch_size, j, y, s)
+        if spec.label_noise:  # the features carry the clean label y_x = y (1 - 2 flipped)
+            common += (y * (1.0 - 2.0 * dev.flipped.to(dt)[:, :, None]),)
+        if self.trained:  # tabulated at a = 1; multiplied by a_{j,r}(t) at each step
+            common += (1.0,)
         u_norm2 = (dev.u * dev.u).sum(-1)[:, None, None]
         v_norm2 = (dev.v * dev.v).sum(-1)[:, None, None]
         xi = dev.X[:, :, 2:, :]
@@ -92,9 +104,10 @@ class ReducedStepper:
         self.rows = col.expand(R, n, P).contiguous()  # (R, n, P)
         self.a = second_layer(m, dtype=dt, device=device)
 
-    def initial(self) -> torch.Tensor:
+    def initial(self):
         d = self.dev
-        return torch.zeros(d.R, self.C, self.K, dtype=d.dtype, device=d.device)
+        alpha = torch.zeros(d.R, self.C, self.K, dtype=d.dtype, device=d.device)
+        return (alpha, self.a.expand(d.R, -1).clone()) if self.trained else alpha
 
     def _gather(self, t: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """Z0 (R, BP, K), <e_c, x> (R, BP, C) and factor (R, B, P, K) of step t's examples (views)."""
@@ -104,28 +117,39 @@ class ReducedStepper:
         flat = g.view(R, B * P, 2 * K + C)
         return flat[..., :K], flat[..., K : K + C], g[..., K + C :]
 
-    def step(self, alpha: torch.Tensor, t: int, margin_out: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
-        """(alpha^T_{t+1}, margins (R, B) of the batch of step t, written into ``margin_out`` if given)."""
+    def step(self, state, t: int, margin_out: torch.Tensor | None = None):
+        """(state_{t+1}, margins (R, B) of the batch of step t, written into ``margin_out`` if given)."""
         d, fn = self.dev, self.fn
+        alpha, a = state if self.trained else (state, None)
         Z0, H, factor = self._gather(t)
         R, B = factor.shape[:2]
         z = torch.baddbmm(Z0, H, alpha)  # (R, B P, K)
         yb = d.take(d.y, t)  # (R, B)
         sigma, sigma_prime = fn["sigma_and_prime"](z)
-        margin = torch.mul(yb, (sigma.view(R, B, self.P, self.K) * self.a).view(R, B, -1).sum(dim=-1), out=margin_out)
-        delta = sigma_prime.view(R, B, self.P, self.K) * (factor * fn["loss_prime"](margin)[:, :, None, None])
+        readout = self.a if a is None else a[:, None, None, :]
+        margin = torch.mul(yb, (sigma.view(R, B, self.P, self.K) * readout).view(R, B, -1).sum(dim=-1), out=margin_out)
+        lp = fn["loss_prime"](margin)[:, :, None, None]
+        delta = sigma_prime.view(R, B, self.P, self.K) * (factor * lp if a is None else factor * lp * readout)
         new = alpha if self.inplace else alpha.clone()
         rows = d.take(self.rows, t).view(R, B * self.P, 1).expand(-1, -1, self.K)
         new.scatter_add_(1, rows, delta.view(R, B * self.P, self.K))
-        return new, margin
+        if a is None:
+            return new, margin
+        zp = z.view(R, B, self.P, self.K).unbind(dim=2)  # z_1 .. z_P, each (R, B, K)
+        delta_a = fn["a"](d.eta[:, None, None], B, yb[:, :, None], margin[:, :, None], *zp).sum(dim=1)  # (R, K)
+        return (new, a + delta_a), margin
 
-    def weights(self, alpha: torch.Tensor) -> torch.Tensor:
+    def weights(self, state) -> torch.Tensor:
         """W = W(0) + sum_c alpha_c e_c per filter group, (R, 2m, F, d)."""
-        return self.dev.W0 + torch.einsum("rck,rdc,cf->rkfd", alpha, self.dev.basis, self.groups)
+        return self.dev.W0 + torch.einsum("rck,rdc,cf->rkfd", self.alpha(state), self.dev.basis, self.groups)
 
-    def alpha(self, state: torch.Tensor) -> torch.Tensor:
-        """alpha^T (R, C, K): the state itself."""
-        return state
+    def readout(self, state) -> torch.Tensor:
+        """Second-layer weights: a (2m,) = j/m, or per run (R, 2m) when trained."""
+        return state[1] if self.trained else self.a
+
+    def alpha(self, state) -> torch.Tensor:
+        """alpha^T (R, C, K): the state itself (its first part with a trained second layer)."""
+        return state[0] if self.trained else state
 
     def coefficients(self, W: torch.Tensor) -> torch.Tensor:
         """alpha^T of weights W: coordinates of sum_f (W_f - W_f(0)) in the basis, (R, C, 2m)."""

@@ -9,12 +9,14 @@ name             shape               meaning
 config_json      ()                  the run's full configuration as JSON text
 u, v             (d,)                strong and weak feature vectors
 X                (n, P, d)           training inputs (patches)
-y                (n,)                training labels in {-1, +1}
+y                (n,)                training labels in {-1, +1} (as the loss sees them)
+flipped          (n,)                label flipped (data.label_noise); features keep -y there
 strong           (n,)                s_i = 1 for strong data
 W0               (2m, F, d)          initial filters; k < m has j = +1, else -1
 indices          (steps, B)          training indices of each SGD step
 eta              ()                  learning rate
 W_final          (2m, F, d)          weights after the last step
+a_final          (2m,)               second layer after the last step (j/m unless trained)
 status           ()                  'completed' or 'diverged'
 ===============  ==================  =============================================
 
@@ -54,11 +56,13 @@ def save_replay_bundles(sim: "Simulation", folder: str | Path) -> list[Path]:
             "v": inp.v[r],
             "X": inp.X[r],
             "y": inp.y[r],
+            "flipped": inp.flipped[r],
             "strong": inp.strong[r],
             "W0": inp.W0[r],
             "indices": inp.indices[r],
             "eta": inp.eta[r],
             "W_final": sim.W_final[r],
+            "a_final": sim.a_final[r],
             "status": np.array(traj.arrays["status"][r]),
         }
         buf = io.BytesIO()

@@ -36,7 +36,7 @@ import torch
 from benosc.config import SWEEPABLE, Config
 from benosc.simulate.engine import TORCH_DTYPES, DeviceInputs, _accuracy, _outputs, checkpoints, make_stepper, resolve_device
 from benosc.simulate.grid import BatchInputs, Grid, expand_grid, prepare_inputs
-from benosc.simulate.network import loss_value, second_layer
+from benosc.simulate.network import Activation, loss_value
 from benosc.simulate.trajectory import Trajectory
 
 __all__ = ["SUMMARY_SCHEMA", "N_WINDOWS", "simulate_summary", "summary_of_trajectory", "bytes_per_run"]
@@ -87,8 +87,7 @@ def simulate_summary(
     np_inputs = prepare_inputs(runs) if inputs is None else inputs
     dev = DeviceInputs(np_inputs, device, dtype)
     stepper = make_stepper(engine, config, dev, inplace=True)
-    m, q, loss = config.network.m, config.network.q, config.training.loss
-    a = second_layer(m, dtype=dtype, device=device)
+    m, q, loss = config.network.m, Activation.of(config), config.training.loss
     R, T, B = dev.R, dev.T, dev.B
     chk = checkpoints(T, config.training.record_every)
     chk_set = {int(s) for s in chk}
@@ -175,6 +174,7 @@ def simulate_summary(
     final_bad = ~torch.isfinite(W).flatten(1).all(dim=1)
     diverged = torch.where((first_bad < 0) & final_bad, torch.full_like(first_bad, T), first_bad)
     checkpoint(state, T)
+    a = stepper.readout(state)
     mg = dev.y * _outputs(W, dev.X, a, q)
 
     with np.errstate(invalid="ignore", divide="ignore"):

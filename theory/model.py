@@ -56,10 +56,18 @@ class ModelSpec:
     P: int = 3
     loss: str = "square"
     filters: str = "shared"
+    activation: str = "relu"
+    """'relu': sigma = max(z, 0)^q; 'quadratic': sigma = z^2 (ablation)"""
+    second_layer: str = "fixed"
+    """'fixed': a_{j,r} = j/m; 'trained': a symbol a with its own recursion (ablation)"""
+    label_noise: bool = False
+    """True: the loss sees a label y that may differ from the features' sign y_x (ablation)"""
 
     @classmethod
     def from_config(cls, config) -> "ModelSpec":
-        return cls(q=config.network.q, P=config.data.P, loss=config.training.loss, filters=config.network.filters)
+        return cls(q=config.network.q, P=config.data.P, loss=config.training.loss, filters=config.network.filters,
+                   activation=config.network.activation, second_layer=config.network.second_layer,
+                   label_noise=config.data.label_noise > 0)
 
     @property
     def q_sym(self) -> sp.Expr:
@@ -67,8 +75,12 @@ class ModelSpec:
         return self.q if isinstance(self.q, sp.Basic) else sp.nsimplify(self.q)
 
 
-def activation(z: sp.Expr, q: sp.Expr) -> sp.Expr:
-    """sigma(z) = max(z, 0)^q, as a Piecewise."""
+def activation(z: sp.Expr, q: sp.Expr, kind: str = "relu") -> sp.Expr:
+    """sigma(z) = max(z, 0)^q, as a Piecewise ('relu'); z^2 ('quadratic', unrectified)."""
+    if kind == "quadratic":
+        return z**2
+    if kind != "relu":
+        raise ValueError(f"activation: {kind!r} is not allowed; must be one of relu, quadratic")
     return sp.Piecewise((z**q, z > 0), (0, True))
 
 
@@ -96,6 +108,13 @@ class Recursions:
     ``args[name]`` is the argument order of the expression ``name`` for codegen
     (``'<name>_factor'`` for the factors).
     ``checks`` are expressions that sympy must simplify to 0.
+
+    With a trained second layer (``spec.second_layer == 'trained'``) the
+    factors carry the symbol ``a`` (= a_{j,r}(t), linear: checked) and
+    ``delta['a']`` is example b's contribution to a_{j,r}(t+1) - a_{j,r}(t),
+    l'(y f) times the sum over patches of sigma(z_p) (no single patch:
+    ``patch['a'] = 0``).  With label noise the features carry the sign
+    ``y_x`` and the loss the label ``y``.
     """
 
     spec: ModelSpec
@@ -136,7 +155,9 @@ def derive_recursions(spec: ModelSpec = ModelSpec()) -> Recursions:
     rest = sp.Symbol("f_rest", real=True)
 
     # 1. one example's share of the batch-mean loss and its derivatives in z_p
-    f_net = (S.j / S.m) * sum(sig(zp) for zp in z) + rest
+    a_jr = S.a if spec.second_layer == "trained" else S.j / S.m
+    y_x = S.y_x if spec.label_noise else S.y  # sign carried by the features
+    f_net = a_jr * sum(sig(zp) for zp in z) + rest
     L = ell(S.y * f_net) / S.B
     g = [sp.diff(L, zp) for zp in z]
     # name the derivatives: l'(y f) -> ell_prime, sigma'(z_p) -> sigma_prime_p
@@ -166,8 +187,8 @@ def derive_recursions(spec: ModelSpec = ModelSpec()) -> Recursions:
     # 3. coordinates of the patches in the basis (u/|u|^2, v/|v|^2, xi_p/|xi_p|^2)
     names = ["u", "v"] + [f"xi_{p}" for p in _noise_patches(P)]
     D = sp.zeros(len(names), P)
-    D[0, 0] = S.s * S.y * S.u_norm2
-    D[1, 1] = S.y * S.v_norm2
+    D[0, 0] = S.s * y_x * S.u_norm2
+    D[1, 1] = y_x * S.v_norm2
     for k, p in enumerate(_noise_patches(P)):
         D[2 + k, p - 1] = xi_norm2[p]
     # per-patch filters change nothing here: each patch's coordinates still sit in its own
@@ -177,7 +198,7 @@ def derive_recursions(spec: ModelSpec = ModelSpec()) -> Recursions:
     # 4. gamma = j alpha_u, zeta = j alpha_v, rho = alpha_xi; j^2 = y^2 = 1, s^2 = s
     def tidy(e: sp.Expr) -> sp.Expr:
         e = sp.expand(e)
-        e = e.subs({S.j**2: 1, S.y**2: 1, S.s**2: S.s})
+        e = e.subs({S.j**2: 1, S.y**2: 1, S.y_x**2: 1, S.s**2: S.s})
         return sp.factor_terms(sp.simplify(e))
 
     abstract = {"gamma": tidy(S.j * delta_alpha[0]), "zeta": tidy(S.j * delta_alpha[1])}
@@ -190,14 +211,20 @@ def derive_recursions(spec: ModelSpec = ModelSpec()) -> Recursions:
     factor, checks = {}, {"chain_rule": chain_rule}
     for name, e in abstract.items():
         factor[name], checks[f"factor_{name}"] = factor_delta(e, lp, dsig[z[patch[name] - 1]])
+        if spec.second_layer == "trained":  # the reduced engine multiplies a table at a = 1 by a_{j,r}(t)
+            checks[f"linear_in_a_{name}"] = sp.expand(factor[name] - S.a * sp.diff(factor[name], S.a))
 
-    # substitute the concrete activation and loss; name the margin y f
+    # a trained second layer: a_{j,r} <- a_{j,r} - eta dL/da_{j,r}
     t = sp.Symbol("t", real=True)
-    sigma_e, loss_e = activation(t, q), loss_function(S.margin, spec.loss)
+    sigma_e, loss_e = activation(t, q, spec.activation), loss_function(S.margin, spec.loss)
+    if spec.second_layer == "trained":
+        abstract["a"] = tidy(name_derivatives(-S.eta * sp.diff(L, S.a)))
+        patch["a"] = 0
     sigma_prime = sp.piecewise_fold(sp.powsimp(sp.diff(sigma_e, t)))
     loss_prime = sp.simplify(sp.diff(loss_e, S.margin))
     values = {lp: loss_prime}
     values.update({dsig[zp]: sigma_prime.subs(t, zp) for zp in z})
+    values.update({sig(zp): sigma_e.subs(t, zp) for zp in z})  # sigma itself appears in the a-recursion
     concrete = {name: e.subs(values) for name, e in abstract.items()}
 
     # pre-activations through inner products (Gram matrix of the noise vectors)
@@ -216,19 +243,23 @@ def derive_recursions(spec: ModelSpec = ModelSpec()) -> Recursions:
         )
 
     q_args = tuple(sorted(sp.sympify(q).free_symbols, key=str))  # (q,) when q is left symbolic
-    common = (S.eta, S.m, S.B, S.j, S.y, S.s, S.margin) + q_args
+    head = (S.eta, S.m, S.B, S.j, S.y, S.s)
+    head += ((S.y_x,) if spec.label_noise else ()) + ((S.a,) if spec.second_layer == "trained" else ())
+    common = head + (S.margin,) + q_args
     args = {
         "gamma": common + (S.u_norm2, z[0]),
         "zeta": common + (S.v_norm2, z[1]),
         **{f"rho_{p}": common + (xi_norm2[p], z[p - 1]) for p in _noise_patches(P)},
-        "gamma_factor": common[:6] + (S.u_norm2,),
-        "zeta_factor": common[:6] + (S.v_norm2,),
-        **{f"rho_{p}_factor": common[:6] + (xi_norm2[p],) for p in _noise_patches(P)},
+        "gamma_factor": head + (S.u_norm2,),
+        "zeta_factor": head + (S.v_norm2,),
+        **{f"rho_{p}_factor": head + (xi_norm2[p],) for p in _noise_patches(P)},
         "sigma": (t,) + q_args,
         "sigma_prime": (t,) + q_args,
         "loss": (S.margin,),
         "loss_prime": (S.margin,),
     }
+    if spec.second_layer == "trained":
+        args["a"] = (S.eta, S.B, S.y, S.margin) + q_args + z
     named = dict(concrete)
     named.update({f"{name}_factor": e for name, e in factor.items()})
     for name, e in named.items():

@@ -21,6 +21,8 @@ __all__ = [
     "y",
     "s",
     "margin",
+    "y_x",
+    "a",
     "u_norm2",
     "v_norm2",
     "kappa",
@@ -43,6 +45,8 @@ j = sp.Symbol("j")  # sign of the neuron, j in {+1, -1}
 y = sp.Symbol("y")  # label, y in {+1, -1}
 s = sp.Symbol("s")  # strong-data indicator, s in {0, 1}
 margin = sp.Symbol("margin")  # y f(W; x)
+y_x = sp.Symbol("y_x")  # sign the features carry (x_1 = s y_x u, x_2 = y_x v); y_x = y unless labels are noisy
+a = sp.Symbol("a", real=True)  # a trained second-layer weight a_{j,r} (fixed: j/m)
 u_norm2 = sp.Symbol("u_norm2", positive=True)  # ||u||^2
 v_norm2 = sp.Symbol("v_norm2", positive=True)  # ||v||^2
 

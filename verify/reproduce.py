@@ -18,7 +18,7 @@ import torch
 from benosc.config import Config
 from benosc.simulate import simulate
 from benosc.simulate.data import sample_points
-from benosc.simulate.network import output, second_layer
+from benosc.simulate.network import Activation, output
 from benosc.simulate.summary import mean_std
 
 __all__ = ["PAPER", "ReproRow", "paper_test_set", "reproduce"]
@@ -60,14 +60,14 @@ def reproduce(config: Config, *, eta_small: float, eta_large: float, seeds: Sequ
     cfg = config.replace(d=64, n=16, m=8)
     sim = simulate(cfg, {"eta": [eta_small, eta_large], "seed": list(seeds)})
     tr = sim.trajectory
-    a = second_layer(cfg.network.m, dtype=torch.float64, device=torch.device("cpu"))
     acc32, weak4 = np.full(tr.n_runs, np.nan), np.full(tr.n_runs, np.nan)
     for r in range(tr.n_runs):
         if tr.status[r] != "completed":
             continue
         X, y, weak = paper_test_set(tr.run_config(r), int(tr.seed[r]))
         W = torch.from_numpy(sim.W_final[r : r + 1].astype(np.float64))
-        f = output(W, torch.from_numpy(X)[None], a, cfg.network.q)[0].numpy()
+        a = torch.from_numpy(sim.a_final[r : r + 1].astype(np.float64))
+        f = output(W, torch.from_numpy(X)[None], a, Activation.of(cfg))[0].numpy()
         correct = (f * y) > 0
         acc32[r], weak4[r] = correct.mean(), correct[weak].mean()
     rows = []
