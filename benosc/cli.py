@@ -438,6 +438,11 @@ def _add_verify(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--delta", metavar="D", type=float, default=0.25, help="oscillation level of Assumption 4, in (0, 1) (default 0.25)")
     p.add_argument("--search", metavar="N", type=int, help="let Hypothesis search up to N regimes inside each selected claim's region for a counterexample")
     p.add_argument("--reproduce", action="store_true", help="reproduce the paper's experiment (d=64, n=16, m=8, 5 seeds) instead")
+    p.add_argument(
+        "--ablation", metavar="NAME[=VALUE]",
+        help="verify the regime under one ablation beside the baseline: second_layer (default trained), activation (quadratic), "
+        "label_noise (0.1) or sigma_0 (d^-1/2); exit 1 only when a baseline claim fails",
+    )
     p.set_defaults(handler=_cmd_verify)
 
 
@@ -463,10 +468,15 @@ def _cmd_verify(args: argparse.Namespace) -> int:
     out = Path(args.out)
     _check_out(out)
     claims = args.claims or list(CLAIM_IDS)
+    modes = [flag for flag, on in (("--reproduce", args.reproduce), ("--search", args.search is not None), ("--ablation", args.ablation is not None)) if on]
+    if len(modes) > 1:
+        raise UsageError(f"argument {modes[1]}: not allowed together with {modes[0]}; give one of --reproduce, --search, --ablation")
     if args.reproduce:
         return _cmd_reproduce(args, config, out)
     if args.search is not None:
         return _cmd_search(args, config, claims, out)
+    if args.ablation is not None:
+        return _cmd_ablation(args, config, claims, out)
 
     from rich.console import Console
 
@@ -486,6 +496,62 @@ def _cmd_verify(args: argparse.Namespace) -> int:
         return res.exit_status
     _print_verdicts(res, written)
     return res.exit_status
+
+
+def _cmd_ablation(args: argparse.Namespace, config: Config, claims: list[str], out: Path) -> int:
+    from rich.console import Console
+    from rich.markup import escape
+    from rich.table import Table
+
+    from benosc._io import atomic_open, write_json
+    from benosc.verify.ablation import comparison_markdown, comparison_rows, parse_ablation, regime_summary
+    from benosc.verify.report import result_to_dict, write_verify_report
+    from benosc.verify.runner import run_verification
+
+    name, value, ablated = parse_ablation(args.ablation, config, _parse_value)
+    ablated.replace(eta=args.eta_large)
+    err = Console(stderr=True)
+    seeds = [config.training.seed + i for i in range(args.seeds)]
+    command = "benosc " + " ".join(sys.argv[1:]) if sys.argv[1:] else f"benosc verify --ablation {args.ablation}"
+    results = {}
+    for label, cfg in (("baseline", config), ("ablated", ablated)):
+        with err.status(f"verifying ({label})") as status:
+            results[label] = run_verification(
+                cfg, eta_small=args.eta_small, eta_large=args.eta_large, seeds=seeds, claims=claims, delta=args.delta,
+                progress=lambda msg, label=label: status.update(f"{label}: {msg}") if not args.json else None,
+            )
+            write_verify_report(results[label], out / label, command=command)
+    rows = comparison_rows(results["baseline"], results["ablated"])
+    summaries = {label: regime_summary(res, args.delta) for label, res in (("baseline", results["baseline"]), (f"{name} = {value}", results["ablated"]))}
+    obj = {"ablation": {"name": name, "value": value}, "rows": rows, "summary": summaries,
+           "baseline": result_to_dict(results["baseline"]), "ablated": result_to_dict(results["ablated"])}
+    write_json(out / "ablation.json", json_clean(obj))
+    with atomic_open(out / "ablation.md", "w") as fh:
+        fh.write(comparison_markdown(rows, name=name, value=value, command=command, summaries=summaries))
+    status_code = results["baseline"].exit_status
+    if args.json:
+        print(json.dumps(json_clean(obj), indent=2, allow_nan=False))
+        return status_code
+    console = Console() if sys.stdout.isatty() else Console(width=140)
+    table = Table(title=f"benosc verify --ablation {name}={value}: eta_small = {args.eta_small:g}, eta_large = {args.eta_large:g}, seeds = {len(seeds)}",
+                  show_lines=True)
+    colors = {"pass": "green", "fail": "red", "inconclusive": "yellow", "not-applicable": "dim"}
+    for col, kw in (("claim", {"style": "bold"}), ("baseline", {}), (f"{name} = {value}", {}), ("ablated: measured / reason", {"ratio": 3})):
+        table.add_column(col, **kw)
+    for r in rows:
+        table.add_row(r["claim"], f"[{colors[r['baseline']]}]{r['baseline']}[/]", f"[{colors[r['ablated']]}]{r['ablated']}[/]", escape(r["ablated_measured"]))
+    console.print(table)
+    if all(summaries.values()):
+        st = Table(title="the regime in numbers (mean over seeds)")
+        for col in ("regime", "eta", "runs (diverged)", "weak-only accuracy", "A4 fraction", "weak-growth slope / 1000 steps"):
+            st.add_column(col, justify="right")
+        for label, srows in summaries.items():
+            for r in srows:
+                st.add_row(label, f"{r['eta']:g}", f"{r['runs']} ({r['diverged']})", f"{100 * r['weak_acc_mean']:.1f} ± {100 * r['weak_acc_std']:.1f}%",
+                           f"{100 * r['a4_fraction']:.0f}%", f"{r['weak_slope_per_1000']:.3f}")
+        console.print(st)
+    console.print(f"report: {out / 'ablation.md'}, {out / 'ablation.json'}; full reports in {out / 'baseline'} and {out / 'ablated'}")
+    return status_code
 
 
 def _cmd_search(args: argparse.Namespace, config: Config, claims: list[str], out: Path) -> int:

@@ -149,27 +149,27 @@ class DataConfig:
     """
 
     d: int = 64
-    """ambient dimension of each patch"""
+    """dimension of each patch; integer >= 2 + n (P - 2) (u, v and the training noise vectors linearly independent, so the decomposition is unique)"""
     n: int = 16
-    """number of training examples"""
+    """number of training examples; integer >= 1"""
     P: int = 3
-    """patches per example: strong, weak, then P - 2 noise patches"""
+    """patches per example: strong, weak, then P - 2 noise patches; integer >= 3"""
     u_norm: float = 1.0
-    """||u||, norm of the strong feature"""
+    """||u||, norm of the strong feature u = ||u|| e_1; finite > 0"""
     v_norm: float = 0.1
-    """||v||, norm of the weak feature"""
+    """||v||, norm of the weak feature v = ||v|| e_2; finite > 0"""
     sigma_p: float = 0.03
-    """noise standard deviation per coordinate"""
+    """noise standard deviation per coordinate; finite > 0"""
     p_weak: float = 0.125
-    """probability that an example is weak data (strong patch absent)"""
+    """probability that an example is weak data (strong patch x_1 = 0); in [0, 1]"""
     noise: NoiseKind = "projected"
     """'projected' (noise exactly orthogonal to u and v) or 'isotropic'"""
     n_test: int = 1000
-    """size of the fresh test set (same distribution)"""
+    """size of the fresh test set (same distribution); integer >= 1"""
     n_test_weak: int = 1000
-    """size of the weak-only test set (s = 0 for every point)"""
+    """size of the weak-only test set (s = 0 for every point); integer >= 1"""
     label_noise: float = 0.0
-    """ablation: probability that a training label is flipped (features keep the clean label; test sets clean)"""
+    """ablation: probability that a training label is flipped, in [0, 0.5) (features keep the clean label; test sets stay clean)"""
 
     def __post_init__(self) -> None:
         s = "data"
@@ -211,9 +211,9 @@ class NetworkConfig:
     """
 
     m: int = 8
-    """neurons per sign j (2m filters in all)"""
+    """neurons per sign j in {+1, -1} (2m filters in all); integer >= 1"""
     q: float = 2.0
-    """activation power: sigma(z) = max(z, 0)^q (q = 2 in the paper)"""
+    """activation power: sigma(z) = max(z, 0)^q (q = 2 in the paper); finite >= 1 (1 is ReLU)"""
     filters: FilterKind = "shared"
     """'shared' over patches (the paper's CNN) or 'per_patch'"""
     activation: ActivationKind = "relu"
@@ -243,27 +243,27 @@ class TrainingConfig:
     """
 
     eta: float = 2.6
-    """learning rate (threshold m / (4 ||u||^2) = 2 for the defaults)"""
+    """learning rate; finite > 0 (threshold m / (4 ||u||^2) = 2 for the defaults)"""
     batch_size: int = 1
-    """examples per SGD step (must equal n for sampling='full_batch')"""
+    """examples per SGD step; integer in [1, n], = n for 'full_batch', divides n for 'epochs'"""
     steps: int = 16000
-    """number of SGD steps"""
+    """number of SGD steps; integer >= 1"""
     sampling: SamplingKind = "with_replacement"
     """'with_replacement', 'epochs' (shuffled passes), or 'full_batch'"""
     loss: LossKind = "square"
     """'square': (z-1)^2, or 'logistic': log(1+exp(-z)), on the margin z = y f"""
     sigma_0: float | str = 0.01
-    """initialisation scale: w ~ N(0, sigma_0^2 I); a number or a power of d ('d^-1/2', '0.5 d^-1/2'), resolved with data.d"""
+    """initialisation scale, w ~ N(0, sigma_0^2 I): a number >= 0, or a power of d ('d^-1/2', '0.5 d^-1/2', exponent in [-4, 0]) resolved with data.d into the number"""
     dtype: DtypeKind = "float32"
     """'float32' or 'float64'"""
     device: DeviceKind = "auto"
     """'auto' (CUDA when present, else CPU), 'cpu' or 'cuda'"""
     seed: int = 0
-    """seed of data, initialisation and sampling (one stream each)"""
+    """seed of data, initialisation, sampling and label flips (one stream each); integer in [0, 2^63 - 1]"""
     record_every: int = 100
-    """stride (in steps) of coefficient / train-loss snapshots"""
+    """stride (in steps) of coefficient / train-loss snapshots; integer >= 1"""
     eval_every: int = 500
-    """stride (in steps) of train / test / weak-only accuracy checkpoints"""
+    """stride (in steps) of train / test / weak-only accuracy checkpoints; integer >= 1"""
 
     def __post_init__(self) -> None:
         s = "training"

@@ -71,8 +71,11 @@ def assumption_conditions(
     whole, before = a4
     a4_min = claim_tolerance("assumption4.min_fraction")
     conds = [
-        Condition("A3.model", "3", "the paper's model: ReLU^2 (q = 2) and the square loss",
-                  f"q = {config.network.q:g}, {config.training.loss} loss", config.network.q == 2 and config.training.loss == "square"),
+        Condition("A3.model", "3", "the paper's model: ReLU^2 (q = 2), fixed second layer, clean labels, square loss",
+                  f"{'ReLU' if config.network.activation == 'relu' else 'unrectified'}^{config.network.q:g}, {config.network.second_layer} second layer, "
+                  f"label noise {config.data.label_noise:g}, {config.training.loss} loss",
+                  config.network.q == 2 and config.training.loss == "square" and config.network.activation == "relu"
+                  and config.network.second_layer == "fixed" and config.data.label_noise == 0),
         Condition("A3.d_vs_n2", "3", "d = Omega(n^2)", f"d / n^2 = {d}/{n * n} = {d / n**2:.3g}" + _d_sweep_text(d_sweep), None),
         Condition("A3.d_vs_polylog_m", "3", "d = Omega(polylog m)", f"d / log(m)^2 = {d / max(math.log(m), 1e-9) ** 2:.3g}", None),
         Condition("A3.v_norm", "3", f"||v|| <= {A3_V_RATIO:g} ||u||", f"||v|| / ||u|| = {v / u:.3g}", v <= A3_V_RATIO * u * (1 + 1e-12)),

@@ -35,6 +35,8 @@ def one_step_errors(config: Config, grid=None, *, max_scale: float | None = None
     table's ``decomposition.blow_up``; a run blowing up on its way to
     divergence) are NaN: there the updates dwarf the state and both
     engines lose every significant digit to cancellation, so nothing is judged.
+    With a trained second layer the second-layer weights a_{j,r} are
+    compared too (their own derived recursion against the full step).
     Runs in the configuration's dtype on its device.
     """
     if max_scale is None:
@@ -45,10 +47,20 @@ def one_step_errors(config: Config, grid=None, *, max_scale: float | None = None
     full, red = FullStepper(config, dev), ReducedStepper(config, dev)
     state = full.initial()
     errors = torch.empty(dev.R, dev.T, dtype=dev.dtype, device=dev.device)
+    def coords(st) -> torch.Tensor:
+        """Everything the reduced engine evolves, flattened per run: alpha^T (and a when trained)."""
+        alpha = red.coefficients(full.weights(st))
+        return torch.cat([alpha.flatten(1), full.readout(st)], dim=1) if red.trained else alpha
+
+    def reduced_state(st):
+        alpha = red.coefficients(full.weights(st))
+        return (alpha, full.readout(st).clone()) if red.trained else alpha
+
     for t in range(dev.T):
         state_next, _ = full.step(state, t)
-        a_red, _ = red.step(red.coefficients(full.weights(state)), t)
-        a_full = red.coefficients(full.weights(state_next))
+        nxt, _ = red.step(reduced_state(state), t)
+        a_red = torch.cat([red.alpha(nxt).flatten(1), red.readout(nxt)], dim=1) if red.trained else nxt
+        a_full = coords(state_next)
         scale = a_full.abs().flatten(1).amax(dim=1).clamp_min(1e-300)
         err = (a_red - a_full).abs().flatten(1).amax(dim=1) / scale
         errors[:, t] = torch.where(scale <= max_scale, err, torch.full_like(err, float("nan")))

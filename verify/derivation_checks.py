@@ -138,8 +138,12 @@ class OneExample:
 
 
 def one_example_config(base: Config, *, steps: int, seed: int = 0, record_every: int = 1) -> Config:
-    """The one-strong-example setting of the derived statements: n = 1, p_weak = 0, d = 8, float64, square loss, q = 2."""
-    return base.replace(
+    """The one-strong-example setting of the derived statements: n = 1, p_weak = 0, d = 8, float64, square loss, q = 2.
+
+    A clean label (label_noise = 0: the statements are about one correctly
+    labelled example); the activation and second layer of ``base`` are kept.
+    """
+    return base.replace(label_noise=0.0,
         n=1, p_weak=0.0, d=8, dtype="float64", steps=steps, record_every=record_every, eval_every=steps, n_test=4, n_test_weak=4,
         batch_size=1, sampling="with_replacement", loss="square", q=2.0, filters="shared", noise="projected", seed=seed,
     )

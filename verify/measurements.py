@@ -76,7 +76,7 @@ def weak_example_shares(sim, eta: float) -> np.ndarray:
     """Share of the weak training examples' margin carried by the weak patch, per completed run at ``eta``.
 
     For each weak training example (s = 0) the margin is y f = c_2 + c_3 + ...,
-    c_p = y sum_j (j/m) sum_r sigma(<w_{j,r}(T), x_p>) the contribution of
+    c_p = y sum_{j,r} a_{j,r} sigma(<w_{j,r}(T), x_p>) the contribution of
     patch p (weak feature p = 2, noise p >= 3; the weights are w(0) plus the
     decomposition's gamma, zeta, rho terms).  Share = sum of positive c_2 over
     sum of positive c_2 + c_p, pooled over the run's weak examples; NaN for a
@@ -84,8 +84,7 @@ def weak_example_shares(sim, eta: float) -> np.ndarray:
     """
     tr, inp = sim.trajectory, sim.inputs
     cfg = tr.config
-    m, q = cfg.network.m, cfg.network.q
-    a = np.r_[np.ones(m), -np.ones(m)] / m
+    q, rectified = cfg.network.q, cfg.network.activation == "relu"
     out = []
     for r in np.flatnonzero(np.isclose(tr.eta, eta) & (tr.status == "completed")):
         weak = ~np.asarray(tr.strong[r], bool)
@@ -98,7 +97,8 @@ def weak_example_shares(sim, eta: float) -> np.ndarray:
             z = np.einsum("kd,npd->npk", W[:, 0, :], X)
         else:
             z = np.einsum("kpd,npd->npk", W, X)
-        c = (np.maximum(z, 0) ** q * a).sum(-1) * inp.y[r][weak][:, None]  # (n_weak, P)
+        a = sim.a_final[r]  # (2m,): j/m, or the trained second layer
+        c = ((np.maximum(z, 0) if rectified else z) ** q * a).sum(-1) * inp.y[r][weak][:, None]  # (n_weak, P)
         pos = np.maximum(c, 0)
         total = pos[:, 1:].sum()
         out.append(float(pos[:, 1].sum() / total) if total > 0 else np.nan)
@@ -288,7 +288,7 @@ def _sharpness(ctx: Context) -> tuple[list[dict], list[dict], list[dict]]:
     import torch
 
     from benosc.simulate import simulate
-    from benosc.simulate.network import second_layer, sgd_step
+    from benosc.simulate.network import Activation, second_layer, sgd_step
     from benosc.simulate.sharpness import top_eigenvalue_exact, top_eigenvalue_lanczos
     from benosc.verify.derivation_checks import one_example_config
 
@@ -299,9 +299,10 @@ def _sharpness(ctx: Context) -> tuple[list[dict], list[dict], list[dict]]:
     sim = simulate(cfg, {"eta": etas})
     W, X, y = (torch.from_numpy(np.ascontiguousarray(a)).to(torch.float64) for a in (sim.W_final, sim.inputs.X, sim.inputs.y))
     a = second_layer(cfg.network.m, dtype=torch.float64, device=torch.device("cpu"))
-    lam = top_eigenvalue_exact(W, X, y, a, 2.0, "square").numpy()
-    W_next, _ = sgd_step(W.clone(), X, y, a, 2.0, "square", torch.tensor(etas, dtype=torch.float64))
-    lam_next = top_eigenvalue_exact(W_next, X, y, a, 2.0, "square").numpy()
+    act = Activation.of(cfg)
+    lam = top_eigenvalue_exact(W, X, y, a, act, "square").numpy()
+    W_next, _ = sgd_step(W.clone(), X, y, a, act, "square", torch.tensor(etas, dtype=torch.float64))
+    lam_next = top_eigenvalue_exact(W_next, X, y, a, act, "square").numpy()
     below, above = [], []
     for i, (k, eta) in enumerate(zip(kappas, etas)):
         ok = sim.trajectory.status[i] == "completed"
@@ -318,7 +319,7 @@ def _sharpness(ctx: Context) -> tuple[list[dict], list[dict], list[dict]]:
     if done.size:
         t = lambda arr: torch.from_numpy(np.ascontiguousarray(arr[done])).to(torch.float64)  # noqa: E731
         am = second_layer(ctx.config.network.m, dtype=torch.float64, device=torch.device("cpu"))
-        lam_full = top_eigenvalue_lanczos(t(main.W_final), t(main.inputs.X), t(main.inputs.y), am, ctx.config.network.q,
+        lam_full = top_eigenvalue_lanczos(t(main.W_final), t(main.inputs.X), t(main.inputs.y), am, Activation.of(ctx.config),
                                           ctx.config.training.loss, steps=30).numpy()
         full = [{"eta": float(tr.eta[r]), "seed": int(tr.seed[r]), "sharpness": float(lam_full[i]), "eta_sharpness": float(tr.eta[r] * lam_full[i])}
                 for i, r in enumerate(done)]

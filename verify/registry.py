@@ -138,6 +138,9 @@ SQUARE = Hypothesis("square loss", "trained with the square loss l(z) = (z - 1)^
                     lambda c: None if c.config.training.loss == "square" else f"derived for the square loss; this regime uses the {c.config.training.loss} loss")
 Q2 = Hypothesis("q = 2", "activation ReLU^2 (q = 2), where the closed forms exist",
                 lambda c: None if c.config.network.q == 2 else f"closed forms derived for q = 2 only; this regime has q = {c.config.network.q:g}")
+FIXED_LAYER = Hypothesis("fixed second layer", "second layer fixed at a_{j,r} = j/m, as in every derivation",
+                         lambda c: None if c.config.network.second_layer == "fixed" else
+                         "second layer trained: the closed forms (onset, orbit, rates, sharpness) are derived for a fixed second layer")
 ONSET = Hypothesis("derived onset", "a derived oscillation onset for this q (q = 2: eta_crit; q > 2: one dominant neuron)", _onset_reason)
 STRONG = Hypothesis("strong data", "some training data carry the strong feature (p_weak < 1)",
                     lambda c: None if c.config.data.p_weak < 1 else "p_weak = 1: no example carries the strong feature")
@@ -268,7 +271,7 @@ REGISTRY: tuple[Claim, ...] = (
         "mean |y f - 1| over strong steps 500-2499 (q > 2: 2500-4499), full and reduced engines, eta = 0.8, 0.9, 1.1, 1.2 x the onset",
         "oscillating iff eta > onset",
         ("threshold.oscillating", "threshold.exclusion"),
-        (SQUARE, STRONG, ONSET),
+        (SQUARE, FIXED_LAYER, STRONG, ONSET),
         ("threshold",),
         _threshold, "threshold", search=SR.THRESHOLD,
     ),
@@ -280,7 +283,7 @@ REGISTRY: tuple[Claim, ...] = (
         "mean residual on strong steps 300-799",
         "inside the general bound kappa msr / (2 rho_max) .. kappa msr / (2 rho_min); (kappa - 1)/(2 kappa) per step in the period-2 window",
         ("accumulation.r2", "accumulation.bound_slack", "accumulation.period2_rel"),
-        (SQUARE, Q2, STRONG, LARGE_ABOVE, LARGE_BOUNDED),
+        (SQUARE, FIXED_LAYER, Q2, STRONG, LARGE_ABOVE, LARGE_BOUNDED),
         ("main",),
         _accumulation, "accumulation", search=SR.ACCUMULATION,
     ),
@@ -292,7 +295,7 @@ REGISTRY: tuple[Claim, ...] = (
         "fitted growth rate of log <w, v> per step in the one-example network (full and reduced engines)",
         "log(G_2)/2 at kappa = 1.1, 1.2; inside the general bound at eta_large",
         ("weak_growth.period2_rel", "weak_growth.min_rate"),
-        (SQUARE, Q2, R_BELOW_1),
+        (SQUARE, FIXED_LAYER, Q2, R_BELOW_1),
         ("one_example",),
         _weak_growth, "weak_growth", search=SR.WEAK_GROWTH,
     ),
@@ -303,7 +306,7 @@ REGISTRY: tuple[Claim, ...] = (
         "first recorded step with max |zeta_{j,r}| >= delta/4, on the large-eta runs that meet Assumption 4",
         "upper bound log((delta/4)/(sigma_0 ||v||)) / ((1 - p_weak) rate_lower), rate_lower the derived bound at msr = delta^2",
         ("assumption4.min_fraction",),
-        (SQUARE, Q2, R_BELOW_1, WEAK_SMALL, LARGE_IN_A3),
+        (SQUARE, FIXED_LAYER, Q2, R_BELOW_1, WEAK_SMALL, LARGE_IN_A3),
         ("main",),
         _theorem5, "theorem5",
     ),
@@ -351,7 +354,7 @@ REGISTRY: tuple[Claim, ...] = (
         "around the limit, float32 and float64 (reported)",
         "no sign lost below, lost above",
         ("boundedness.offset",),
-        (SQUARE, Q2),
+        (SQUARE, FIXED_LAYER, Q2),
         ("boundedness",),
         _boundedness, "boundedness",
     ),
@@ -364,7 +367,7 @@ REGISTRY: tuple[Claim, ...] = (
         "kappa = 0.8, 0.9 and, averaged over the orbit's two points, 1.1, 1.2; full-batch sharpness of the main runs reported",
         "8 ||u||^2/m below eta_crit; (kappa + 3)/2 for eta x sharpness on the period-2 orbit",
         ("edge_of_stability.rel",),
-        (SQUARE, Q2),
+        (SQUARE, FIXED_LAYER, Q2),
         ("sharpness", "main"),
         _edge_of_stability, "edge_of_stability",
     ),

@@ -37,6 +37,18 @@ def result_to_dict(res: VerifyResult) -> dict[str, Any]:
     )
 
 
+def _ablation_text(c) -> str:
+    """', ablations: ...' for the fields that differ from the paper's model ('' when none)."""
+    parts = []
+    if c.network.activation != "relu":
+        parts.append(f"activation = {c.network.activation}")
+    if c.network.second_layer != "fixed":
+        parts.append(f"second layer {c.network.second_layer}")
+    if c.data.label_noise:
+        parts.append(f"label noise {c.data.label_noise:g}")
+    return ", ablations: " + ", ".join(parts) if parts else ""
+
+
 def write_verify_report(res: VerifyResult, folder: str | Path, *, command: str) -> dict[str, str]:
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
@@ -54,7 +66,8 @@ def write_verify_report(res: VerifyResult, folder: str | Path, *, command: str) 
         "",
         f"Regime: d = {c.data.d}, n = {c.data.n}, m = {c.network.m}, q = {c.network.q:g}, ||u|| = {c.data.u_norm:g}, "
         f"||v|| = {c.data.v_norm:g}, sigma_p = {c.data.sigma_p:g}, p_weak = {c.data.p_weak:g}, sigma_0 = {c.training.sigma_0:g}, "
-        f"batch {c.training.batch_size}, {c.training.steps} steps, {c.training.loss} loss, {c.training.dtype}. "
+        f"batch {c.training.batch_size}, {c.training.steps} steps, {c.training.loss} loss, {c.training.dtype}"
+        f"{_ablation_text(c)}. "
         f"eta_small = {res.eta_small:g}, eta_large = {res.eta_large:g}, seeds {res.seeds}, delta = {res.delta:g}, "
         f"derived eta_crit = {_num(res.eta_crit)}, onset of oscillation = {_num(res.onset)}.",
         "",

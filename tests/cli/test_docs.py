@@ -17,11 +17,26 @@ def test_example_file_spells_out_the_defaults():
     assert load_config(DOCS / "examples" / "paper.toml") == Config()
 
 
+def test_configuration_reference_is_generated_from_the_code():
+    from benosc.config_reference import configuration_markdown
+
+    text = (DOCS / "configuration.md").read_text()
+    block = re.search(r"<!-- configuration: generated -->\n(.*?)\n<!-- /configuration -->", text, flags=re.S)
+    assert block, "generated block missing from docs/configuration.md"
+    assert block.group(1) == configuration_markdown(), "regenerate: python -c 'from benosc.config_reference import configuration_markdown as c; print(c())'"
+
+
 @pytest.mark.parametrize("section", ["data", "network", "training"])
 def test_every_field_documented_with_its_default(section):
+    from benosc.config_reference import field_docs
+
     text = (DOCS / "configuration.md").read_text()
-    for f in dataclasses.fields(getattr(Config(), section)):
-        row = re.search(rf"^\| `{f.name}` \|[^|]*\| ([^|]*) \|", text, flags=re.M)
-        assert row, f"{section}.{f.name} missing from docs/configuration.md"
+    cls = type(getattr(Config(), section))
+    docs = field_docs(cls)
+    for f in dataclasses.fields(cls):
+        assert docs.get(f.name), f"{section}.{f.name} has no docstring"
+        line = re.search(rf"^\| `{f.name}` \|.*$", text, flags=re.M)
+        assert line, f"{section}.{f.name} missing from docs/configuration.md"
+        cells = re.split(r"(?<!\\)\|", line.group(0))  # | name | type | default | meaning |, escaped pipes kept
         default = getattr(getattr(Config(), section), f.name)
-        assert row.group(1).strip().strip("`") == str(default), f"{section}.{f.name}"
+        assert cells[3].strip().strip("`").strip('"') == str(default), f"{section}.{f.name}"
