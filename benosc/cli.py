@@ -849,6 +849,10 @@ def _cmd_bench(args: argparse.Namespace) -> int:
     console = Console() if sys.stdout.isatty() else Console(width=130)
     console.print(table)
     console.print(f"recording at the default strides costs {100 * res['recording']['overhead']:.1f}% over the bare step loop (paper size, R = 1024, float32)")
+    sh = res["sharpness"]
+    console.print(f"sharpness every {sh['every']} steps ({sh['checkpoints']} checkpoints, R = {sh['R']}, {sh['steps']} steps): "
+                  f"+{100 * sh['overhead']:.0f}% ({sh['wall_without_s']:.2f} s -> {sh['wall_with_s']:.2f} s); one checkpoint "
+                  f"{sh['checkpoint_ms']:.0f} ms = {sh['checkpoint_in_steps']:,.0f} SGD steps of the batch")
     for t in res["targets"]:
         console.print(f"target {t['target']}: measured {t['measured']:,.3g}, goal {t['goal']:,.3g}: {'met' if t['met'] else 'NOT met'}")
     return 0

@@ -264,6 +264,8 @@ class TrainingConfig:
     """stride (in steps) of coefficient / train-loss snapshots; integer >= 1"""
     eval_every: int = 500
     """stride (in steps) of train / test / weak-only accuracy checkpoints; integer >= 1"""
+    sharpness_every: int = 0
+    """stride (in steps) of sharpness checkpoints (top Hessian eigenvalue in W of one strong example's loss and of the full-batch loss, Lanczos); integer >= 0, 0 = none"""
 
     def __post_init__(self) -> None:
         s = "training"
@@ -282,6 +284,7 @@ class TrainingConfig:
         _int(s, "seed", self.seed, 0, 2**63 - 1)
         _int(s, "record_every", self.record_every, 1)
         _int(s, "eval_every", self.eval_every, 1)
+        _int(s, "sharpness_every", self.sharpness_every, 0)
         _coerce_floats(self)
 
 

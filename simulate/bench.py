@@ -158,6 +158,34 @@ def bench_recording(size: str, R: int, dtype: str, device: str, steps: int, repe
     return bare_case, rec, overhead
 
 
+def bench_sharpness(R: int, steps: int, every: int, dtype: str, device: str, repeats: int) -> dict:
+    """simulate() with sharpness checkpoints every ``every`` steps against the same simulation without, in alternation.
+
+    Returns the median wall time of each, the overhead (median of per-pair
+    ratios minus 1), the cost of one checkpoint (two Lanczos runs of
+    :data:`benosc.simulate.sharpness.CHECKPOINT_LANCZOS_STEPS` Hessian-vector
+    products) in ms and in SGD steps of the same batch.
+    """
+    from benosc.simulate.sharpness import CHECKPOINT_LANCZOS_STEPS
+
+    cfg = _config("paper", dtype, device, steps).replace(n_test=32, n_test_weak=32)
+    grid = {"seed": list(range(R))}
+    inputs = prepare_inputs(expand_grid(cfg, grid))
+    with_s = cfg.replace(sharpness_every=every)
+
+    def wall(c: Config) -> float:
+        return simulate(c, grid, inputs=inputs).trajectory.meta["wall_time_s"]
+
+    wall(cfg), wall(with_s)  # warm-up
+    pairs = [(wall(cfg), wall(with_s)) for _ in range(repeats)]
+    base, sharp = statistics.median(p[0] for p in pairs), statistics.median(p[1] for p in pairs)
+    n_chk = len(np.unique(np.append(np.arange(0, steps, every), steps)))
+    per_chk = max(0.0, sharp - base) / n_chk
+    return {"R": R, "steps": steps, "every": every, "dtype": dtype, "checkpoints": n_chk, "lanczos_steps": CHECKPOINT_LANCZOS_STEPS,
+            "wall_without_s": base, "wall_with_s": sharp, "overhead": statistics.median(w / b for b, w in pairs) - 1,
+            "checkpoint_ms": 1000 * per_chk, "checkpoint_in_steps": per_chk / (base / steps)}
+
+
 def run_bench(*, quick: bool = False, device: str = "auto", repeats: int = 5, progress: Callable[[str], None] | None = None) -> dict:
     """All cases (or the ``quick`` subset); returns {'cases': [...], 'recording_overhead': ..., 'machine': ...}."""
     say = progress or (lambda s: None)
@@ -189,6 +217,8 @@ def run_bench(*, quick: bool = False, device: str = "auto", repeats: int = 5, pr
                     cases.append(c)
     say("recording overhead")
     bare, rec, overhead = bench_recording("paper", 1024, "float32", device, steps=4000 if not quick else 3000, repeats=repeats)
+    say("sharpness checkpoints")
+    sharp = bench_sharpness(10, steps=4000 if not quick else 2000, every=1000 if not quick else 500, dtype="float32", device=device, repeats=repeats)
     naive0 = next(c for c in cases if c.engine == "naive" and c.size == "paper" and c.dtype == "float32")
     for c in (bare, rec):
         c.speedup_vs_naive = c.run_steps_per_s / naive0.run_steps_per_s
@@ -198,6 +228,7 @@ def run_bench(*, quick: bool = False, device: str = "auto", repeats: int = 5, pr
         "threads": torch.get_num_threads(),
         "cases": [c.to_dict() for c in cases],
         "recording": {"bare": bare.to_dict(), "recorded": rec.to_dict(), "overhead": overhead},
+        "sharpness": sharp,
         "targets": _targets(cases, overhead),
     }
 

@@ -292,11 +292,28 @@ def simulate(
         if t in eval_at:
             evaluate(W, a, mg, eval_at[t])
 
+    K_sharp = config.training.sharpness_every
+    sharp_steps = checkpoints(T, K_sharp) if K_sharp > 0 else np.zeros(0, dtype=np.int64)
+    sharp_at = {int(s): i for i, s in enumerate(sharp_steps)}
+    if K_sharp > 0:
+        from benosc.simulate.sharpness import sharpness_pair, strong_example_index
+
+        strong_ix = strong_example_index(dev.strong.bool())
+        rec["sharpness_strong"] = z((R, len(sharp_steps)))
+        rec["sharpness_full"] = z((R, len(sharp_steps)))
+
+    def sharpness(state, t: int) -> None:
+        one, full = sharpness_pair(stepper.weights(state).contiguous(), X, y, stepper.readout(state), q, loss, strong_ix)
+        rec["sharpness_strong"][:, sharp_at[t]] = one
+        rec["sharpness_full"][:, sharp_at[t]] = full
+
     state = stepper.initial()
     report_every = max(1, T // 100)
     for t in range(T):
         if t in rec_at or t in eval_at:
             checkpoint(state, t)
+        if t in sharp_at:
+            sharpness(state, t)
         state, _ = stepper.step(state, t, margin_out=rec["margin"][t])
         if progress is not None and (t + 1) % report_every == 0:
             progress(t + 1)
@@ -309,6 +326,8 @@ def simulate(
     final_bad = ~torch.isfinite(W).flatten(1).all(dim=1)
     diverged = torch.where((first < 0) & final_bad, torch.full_like(first, T), first)
     checkpoint(state, T)
+    if T in sharp_at:
+        sharpness(state, T)
     if progress is not None:
         progress(T)
 
@@ -322,6 +341,8 @@ def simulate(
     arrays["indices"] = np_inputs.indices
     arrays["record_step"] = rec_steps
     arrays["eval_step"] = eval_steps
+    if K_sharp > 0:
+        arrays["sharpness_step"] = sharp_steps
     for k, v in rec.items():
         arrays[k] = v.cpu().numpy()
     wall = time.perf_counter() - t_start

@@ -59,6 +59,10 @@ SCHEMA: dict[str, tuple[tuple[str, ...], str]] = {
     "train_acc": (("run", "eval"), "training accuracy at W_t"),
     "test_acc": (("run", "eval"), "accuracy on the fresh test set at W_t"),
     "weak_test_acc": (("run", "eval"), "accuracy on the weak-only test set at W_t"),
+    # only when training.sharpness_every > 0
+    "sharpness_step": (("sharpness",), "step t of each sharpness checkpoint"),
+    "sharpness_strong": (("run", "sharpness"), "top Hessian eigenvalue (in W) of the loss of the run's first strong training example at W_t"),
+    "sharpness_full": (("run", "sharpness"), "top Hessian eigenvalue (in W) of the full-batch training loss at W_t"),
 }
 
 
@@ -143,12 +147,14 @@ class Trajectory:
         coords: dict[str, Any] = {name: ("run", self.arrays[name]) for name in (*SWEEPABLE, "status", "diverged_step") if name in self.arrays}
         coords["record"] = ("record", self.arrays["record_step"])
         coords["eval"] = ("eval", self.arrays["eval_step"])
+        if "sharpness_step" in self.arrays:
+            coords["sharpness"] = ("sharpness", self.arrays["sharpness_step"])
         coords["sign"] = ("sign", np.array([1, -1], dtype=np.int8))
         coords["run"] = ("run", np.arange(self.n_runs))
         data = {
             name: (SCHEMA[name][0], arr, {"description": SCHEMA[name][1]})
             for name, arr in self.arrays.items()
-            if name not in coords and name not in ("record_step", "eval_step")
+            if name not in coords and name not in ("record_step", "eval_step", "sharpness_step")
         }
         return xr.Dataset(
             data, coords=coords,

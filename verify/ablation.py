@@ -94,7 +94,7 @@ def regime_summary(res, delta: float) -> list[dict[str, Any]]:
     out = []
     steps = tr.record_step
     half = steps >= steps[-1] / 2
-    logw = np.log(np.maximum(tr.weak_component(), 1e-300))
+    logw = np.log(np.maximum(tr.weak_component().astype(np.float64), 1e-300))
     for eta in (res.eta_small, res.eta_large):
         sel = np.isclose(tr.eta, eta)
         ok = sel & (tr.status == "completed")

@@ -521,7 +521,8 @@ def check_edge_of_stability(below: Sequence[dict], above: Sequence[dict], full_b
     ``below`` rows: kappa, eta, measured (top eigenvalue), predicted; ``above``
     rows: kappa, eta, measured (eta x mean over the orbit's two points),
     predicted.  ``full_batch`` (reported, not judged): eta, seed, sharpness,
-    eta_sharpness of the full-batch loss at the end of the main runs.
+    eta_sharpness of the full-batch loss at the end of the main runs, and
+    (optional) eta_sharpness_median_2nd_half and the series along training.
     """
     rel = tol("edge_of_stability.rel")
     outcomes, skipped = [], []
@@ -538,12 +539,25 @@ def check_edge_of_stability(below: Sequence[dict], above: Sequence[dict], full_b
     meas = [f"kappa={r['kappa']:g}: sharpness {r['measured']:.6g} (eta x it {r['eta'] * r['measured']:.4g})" for r in below]
     meas += [f"kappa={r['kappa']:g}: mean eta x sharpness {r['measured']:.6g}" for r in above]
     pred = [f"kappa={r['kappa']:g}: {r['predicted']:.6g}" for r in list(below) + list(above)]
-    fb = "; ".join(f"eta={d['eta']:g} seed {d['seed']}: {d['eta_sharpness']:.3g}" for d in full_batch)
+    fb = ""
+    if full_batch:
+        parts = []
+        for eta in sorted({d["eta"] for d in full_batch}):
+            rows = [d for d in full_batch if d["eta"] == eta]
+            end = [d["eta_sharpness"] for d in rows]
+            med1 = [d.get("eta_sharpness_median_1st_half", float("nan")) for d in rows]
+            med2 = [d.get("eta_sharpness_median_2nd_half", float("nan")) for d in rows]
+            text = f"eta={eta:g} ({len(rows)} runs): at the end {min(end):.3g}-{max(end):.3g}"
+            if np.isfinite(med1).any():
+                text += (f", median over the first half of training {np.nanmin(med1):.3g}-{np.nanmax(med1):.3g}, "
+                         f"over the second half {np.nanmin(med2):.3g}-{np.nanmax(med2):.3g}")
+            parts.append(text)
+        fb = "; ".join(parts)
     return Verdict(
         "edge-of-stability", "pass" if all(outcomes) else "fail",
         measured="; ".join(meas), predicted="; ".join(pred),
         tolerance=f"relative error <= {rel:g}; below eta_crit also eta x sharpness < 2",
-        details=("full-batch eta x sharpness at the end (reported, not judged): " + fb) if fb else "",
+        details=("full-batch eta x sharpness (reported, not judged; 2 is the edge of stability): " + fb) if fb else "",
         judged=f"{len(outcomes)} measurements",
         predictions={f"kappa_{r['kappa']:g}": r["predicted"] for r in list(below) + list(above)},
         data={"below": list(below), "above": list(above), "full_batch": list(full_batch)},

@@ -11,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import matplotlib
 from matplotlib.figure import Figure
 
 from benosc._io import save_figure
@@ -205,7 +206,10 @@ def edge_of_stability(v: Verdict, fig: Figure) -> bool:
     below, above = v.data.get("below"), v.data.get("above")
     if not below and not above:
         return False
-    ax = fig.add_subplot()
+    series = [d for d in v.data.get("full_batch", []) if "eta_sharpness_series" in d]
+    if series:
+        fig.set_size_inches(10, 3.8)
+    ax, ax2 = fig.subplots(1, 2) if series else (fig.add_subplot(), None)
     eta_b = [r["eta"] for r in below]
     ax.plot(eta_b, [r["eta"] * r["measured"] for r in below], "o", color="tab:blue", label="measured, converged (eta x sharpness)")
     ax.plot([r["eta"] for r in above], [r["measured"] for r in above], "s", color="tab:orange", label="measured, period-2 mean")
@@ -218,6 +222,22 @@ def edge_of_stability(v: Verdict, fig: Figure) -> bool:
     ax.set_ylabel("eta x top Hessian eigenvalue")
     ax.legend(fontsize=7)
     _title(ax, v, "one strong example")
+    if ax2 is not None:  # the finding: does the full-batch sharpness hover at 2/eta (Cohen et al.)?
+        etas = sorted({d["eta"] for d in series})
+        cmap = matplotlib.colormaps["viridis"]
+        for d in series:
+            c = cmap(0.15 + 0.7 * etas.index(d["eta"]) / max(1, len(etas) - 1))
+            ax2.plot(d["steps"], d["eta_sharpness_series"], "-", color=c, lw=1, alpha=0.8)
+            ax2.plot(d["steps"], d["eta_sharpness_strong_series"], ":", color=c, lw=0.8, alpha=0.6)
+        for eta in etas:
+            ax2.plot([], [], "-", color=cmap(0.15 + 0.7 * etas.index(eta) / max(1, len(etas) - 1)), label=f"eta = {eta:g}")
+        ax2.plot([], [], "k-", lw=1, label="full batch")
+        ax2.plot([], [], "k:", lw=0.8, label="one strong example")
+        ax2.axhline(2.0, color="tab:red", ls=":", lw=1)
+        ax2.set_xlabel("step t")
+        ax2.set_ylabel("eta x top Hessian eigenvalue")
+        ax2.set_title("along training (reported, not judged)", fontsize=8)
+        ax2.legend(fontsize=7)
     return True
 
 

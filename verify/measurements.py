@@ -112,10 +112,18 @@ def neurons_losing_sign(run, i: int) -> int:
 
 
 # ------------------------------------------------------------------- measurements
+def sharpness_stride(steps: int) -> int:
+    """Sharpness checkpoints of the main simulation: 16 over the run, at least 500 steps apart."""
+    return max(500, steps // 16)
+
+
 def _main(ctx: Context):
     from benosc.simulate import simulate
 
-    return simulate(ctx.config, {"eta": [ctx.eta_small, ctx.eta_large], "seed": ctx.seeds})
+    cfg = ctx.config
+    if cfg.training.sharpness_every == 0:  # the edge-of-stability finding reads the full-batch sharpness along training
+        cfg = cfg.replace(sharpness_every=sharpness_stride(cfg.training.steps))
+    return simulate(cfg, {"eta": [ctx.eta_small, ctx.eta_large], "seed": ctx.seeds})
 
 
 def _decomposition(ctx: Context):
@@ -282,14 +290,14 @@ def _sharpness(ctx: Context) -> tuple[list[dict], list[dict], list[dict]]:
     the period-2 orbit above it, before the weak feature shifts the orbit) at
     kappa = 0.8, 0.9 (below) and 1.1, 1.2 (period-2 window): the exact
     Hessian at the final weights and, above, also one SGD step later (the
-    orbit's other point).  Full batch: Lanczos at the final weights of the
-    main runs (reported, not judged).
+    orbit's other point).  Full batch: the main runs' sharpness checkpoints
+    (Lanczos, ``training.sharpness_every``; reported, not judged).
     """
     import torch
 
     from benosc.simulate import simulate
     from benosc.simulate.network import Activation, second_layer, sgd_step
-    from benosc.simulate.sharpness import top_eigenvalue_exact, top_eigenvalue_lanczos
+    from benosc.simulate.sharpness import top_eigenvalue_exact
     from benosc.verify.derivation_checks import one_example_config
 
     P = ctx.pred
@@ -312,17 +320,17 @@ def _sharpness(ctx: Context) -> tuple[list[dict], list[dict], list[dict]]:
         else:
             above.append({"kappa": k, "eta": eta, "measured": float(eta * (lam[i] + lam_next[i]) / 2) if ok else float("nan"),
                           "predicted": float(P.at("eta_sharpness_period2_mean", eta=eta))})
+    main = ctx.need("main").trajectory
     full = []
-    main = ctx.need("main")
-    tr = main.trajectory
-    done = np.flatnonzero(tr.status == "completed")
-    if done.size:
-        t = lambda arr: torch.from_numpy(np.ascontiguousarray(arr[done])).to(torch.float64)  # noqa: E731
-        am = second_layer(ctx.config.network.m, dtype=torch.float64, device=torch.device("cpu"))
-        lam_full = top_eigenvalue_lanczos(t(main.W_final), t(main.inputs.X), t(main.inputs.y), am, Activation.of(ctx.config),
-                                          ctx.config.training.loss, steps=30).numpy()
-        full = [{"eta": float(tr.eta[r]), "seed": int(tr.seed[r]), "sharpness": float(lam_full[i]), "eta_sharpness": float(tr.eta[r] * lam_full[i])}
-                for i, r in enumerate(done)]
+    if "sharpness_full" in main.arrays:
+        half = main.sharpness_step >= main.sharpness_step[-1] / 2
+        for r in np.flatnonzero(main.status == "completed"):
+            eta = float(main.eta[r])
+            series = eta * main.sharpness_full[r]
+            full.append({"eta": eta, "seed": int(main.seed[r]), "sharpness": float(main.sharpness_full[r, -1]), "eta_sharpness": float(series[-1]),
+                         "eta_sharpness_median_1st_half": float(np.median(series[~half])),
+                         "eta_sharpness_median_2nd_half": float(np.median(series[half])), "steps": main.sharpness_step.tolist(),
+                         "eta_sharpness_series": series.tolist(), "eta_sharpness_strong_series": (eta * main.sharpness_strong[r]).tolist()})
     return below, above, full
 
 

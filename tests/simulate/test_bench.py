@@ -48,3 +48,12 @@ def test_bench_sweep_reports_both_rates_in_one_invocation():
     assert ip["run_steps_per_s"] == pytest.approx(128 * 200 / ip["wall_s"])
     assert ip["ratio_to_engine"] == pytest.approx(ip["run_steps_per_s"] / res["engine_R1024"]["run_steps_per_s"])
     assert res["peak_rss_bytes"] > 0
+
+
+def test_sharpness_bench_reports_its_cost():
+    from benosc.simulate.bench import bench_sharpness
+
+    r = bench_sharpness(2, steps=60, every=30, dtype="float32", device="cpu", repeats=5)
+    assert r["checkpoints"] == 3 and r["lanczos_steps"] > 0
+    assert r["wall_with_s"] > 0 and r["wall_without_s"] > 0 and r["checkpoint_ms"] >= 0
+    assert math.isfinite(r["overhead"])

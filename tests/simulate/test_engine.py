@@ -76,9 +76,10 @@ def test_divergence_is_detected_and_other_runs_go_on(small_config):
 
 
 def test_recorded_arrays_follow_the_schema(small_config):
-    tr = simulate(small_config, {"eta": [0.25, 1.3], "seed": [0, 1, 2]}).trajectory
+    tr = simulate(small_config.replace(sharpness_every=150), {"eta": [0.25, 1.3], "seed": [0, 1, 2]}).trajectory
     assert set(tr.arrays) == set(SCHEMA)
-    dims = {"run": 6, "step": 300, "batch": 1, "record": 16, "eval": 4, "sign": 2, "neuron": 4, "example": 8}
+    assert not {"sharpness_step", "sharpness_full"} & set(simulate(small_config).trajectory.arrays)  # only when asked for
+    dims = {"run": 6, "step": 300, "batch": 1, "record": 16, "eval": 4, "sign": 2, "neuron": 4, "example": 8, "sharpness": 3}
     for name, (names, _) in SCHEMA.items():
         assert tr.arrays[name].shape == tuple(dims[k] for k in names), name
     assert tr.record_step[0] == 0 and tr.record_step[-1] == 300

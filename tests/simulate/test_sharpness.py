@@ -61,3 +61,45 @@ def test_symmetric_manifold_equals_the_derived_sharpness():
         assert float(top_eigenvalue_lanczos(W, X, y, a, 2.0, "square", steps=30)[0]) == pytest.approx(predicted, rel=1e-9)
         assert float(top_eigenvalue_exact(W, X, y, a, 2.0, "square")[0]) == pytest.approx(predicted, rel=1e-10)
     assert sp.simplify(lam.subs(S.f, 1) - derive_statements(2)["sharpness_at_fixed_point"].value) == 0
+
+
+def test_engine_records_sharpness_at_its_checkpoints():
+    from benosc.simulate.network import Activation
+    from benosc.simulate.sharpness import strong_example_index
+
+    cfg = Config().replace(d=24, n=6, m=3, steps=400, dtype="float64", n_test=8, n_test_weak=8, sharpness_every=150)
+    sim = simulate(cfg, {"eta": [0.3, 0.9], "seed": [0, 1]})
+    tr = sim.trajectory
+    np.testing.assert_array_equal(tr.sharpness_step, [0, 150, 300, 400])
+    assert tr.sharpness_full.shape == (4, 4) and np.isfinite(tr.sharpness_full).all()
+    # the last checkpoint against the exact Hessian at the final weights (independent of the Lanczos path)
+    t = torch.from_numpy
+    W, X, y = t(sim.W_final), t(sim.inputs.X), t(sim.inputs.y)
+    a = second_layer(3, dtype=torch.float64, device=torch.device("cpu"))
+    exact_full = top_eigenvalue_exact(W, X, y, a, Activation.of(cfg), "square").numpy()
+    np.testing.assert_allclose(tr.sharpness_full[:, -1], exact_full, rtol=1e-5)
+    ix = strong_example_index(t(sim.inputs.strong)).numpy()
+    rows = np.arange(4)
+    exact_one = top_eigenvalue_exact(W, X[rows, ix][:, None], y[rows, ix][:, None], a, 2.0, "square").numpy()
+    np.testing.assert_allclose(tr.sharpness_strong[:, -1], exact_one, rtol=1e-5)
+
+
+def test_sharpness_is_off_by_default_and_runs_with_a_trained_second_layer():
+    cfg = Config().replace(d=24, n=6, m=3, steps=100, n_test=8, n_test_weak=8)
+    assert "sharpness_full" not in simulate(cfg).trajectory.arrays
+    tr = simulate(cfg.replace(second_layer="trained", sharpness_every=50, eta=0.2), {"seed": [0, 1]}).trajectory
+    assert np.isfinite(tr.sharpness_full).all() and np.isfinite(tr.sharpness_strong).all()
+
+
+def test_strong_example_index_marks_runs_without_one():
+    from benosc.simulate.sharpness import strong_example_index
+
+    s = torch.tensor([[False, True, True], [False, False, False]])
+    assert strong_example_index(s).tolist() == [1, -1]
+
+
+def test_a_diverged_run_gets_nan_and_leaves_the_others_alone():
+    cfg = Config().replace(d=24, n=6, m=3, steps=300, n_test=8, n_test_weak=8, sharpness_every=100)
+    tr = simulate(cfg, {"eta": [0.3, 40.0]}).trajectory
+    assert list(tr.status) == ["completed", "diverged"]
+    assert np.isfinite(tr.sharpness_full[0]).all() and np.isnan(tr.sharpness_full[1, -1])

@@ -1,0 +1,63 @@
+"""`benosc verify --ablation NAME[=VALUE]` and `benosc simulate --set FIELD=VALUE` for every ablation field."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from benosc.cli import main
+
+
+@pytest.mark.parametrize("arg,match", [
+    ("bogus", "--ablation: 'bogus' is not allowed; must be NAME or NAME=VALUE with NAME one of second_layer, activation, label_noise, sigma_0"),
+    ("label_noise=0.7", "data.label_noise: 0.7 is not allowed"),
+    ("activation=tanh", "network.activation: 'tanh' is not allowed"),
+    ("sigma_0=0.01", "nothing is ablated"),
+    ("sigma_0=", "VALUE is empty"),
+])
+def test_bad_ablation_is_refused_with_one_line(arg, match, tmp_path, capsys):
+    rc = main(["verify", "--ablation", arg, "--out", str(tmp_path / "o")])
+    err = capsys.readouterr().err.strip()
+    assert rc == 2
+    assert match in err and len(err.splitlines()) == 1
+    assert not (tmp_path / "o" / "ablation.md").exists()
+
+
+def test_ablation_is_one_mode_among_search_and_reproduce(tmp_path, capsys):
+    rc = main(["verify", "--ablation", "activation", "--search", "2", "--out", str(tmp_path)])
+    assert rc == 2 and "not allowed together" in capsys.readouterr().err
+
+
+def test_ablation_runs_beside_the_baseline(tmp_path, capsys):
+    rc = main(["verify", "--ablation", "label_noise=0.25", "--claims", "generalisation", "decomposition", "--seeds", "2",
+               "--set", "steps=1500", "--json", "--out", str(tmp_path)])
+    obj = json.loads(capsys.readouterr().out)
+    # the exit status is the baseline's: 1 exactly when a baseline claim fails (the ablated verdicts are findings)
+    assert rc == (1 if any(r["baseline"] == "fail" for r in obj["rows"]) else 0)
+    assert obj["ablation"] == {"name": "label_noise", "value": 0.25}
+    assert [r["claim"] for r in obj["rows"]] == ["decomposition", "generalisation"]
+    assert obj["ablated"]["config"]["data"]["label_noise"] == 0.25 and obj["baseline"]["config"]["data"]["label_noise"] == 0.0
+    summary = obj["summary"]["label_noise = 0.25"]
+    assert [r["eta"] for r in summary] == [0.5, 2.6] and all(0 <= r["weak_acc_mean"] <= 1 for r in summary)
+    md = (tmp_path / "ablation.md").read_text()
+    assert "| claim | baseline | ablated | changed |" in md and "The regime in numbers" in md
+    assert (tmp_path / "baseline" / "verify.md").is_file() and (tmp_path / "ablated" / "verify.md").is_file()
+
+
+def test_trained_second_layer_makes_the_fixed_layer_claims_not_applicable(tmp_path, capsys):
+    rc = main(["verify", "--ablation", "second_layer", "--claims", "threshold", "--seeds", "1", "--json", "--out", str(tmp_path)])
+    obj = json.loads(capsys.readouterr().out)
+    assert rc == 0
+    (row,) = obj["rows"]
+    assert row["baseline"] == "pass" and row["ablated"] == "not-applicable" and "second layer trained" in row["ablated_measured"]
+
+
+@pytest.mark.parametrize("setting", ["second_layer=trained", "activation=quadratic", "label_noise=0.2", "sigma_0=d^-1/2"])
+def test_simulate_runs_every_ablation_field(setting, tmp_path, capsys):
+    rc = main(["simulate", "--set", setting, "--set", "steps=300", "--seeds", "1", "--no-figures", "--out", str(tmp_path)])
+    assert rc == 0, capsys.readouterr().err
+    meta = json.loads((tmp_path / "trajectory.json").read_text())
+    field, value = setting.split("=")
+    got = {k: v for sec in meta["config"].values() for k, v in sec.items()}[field]
+    assert got == (0.125 if value == "d^-1/2" else (float(value) if field == "label_noise" else value))
