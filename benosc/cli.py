@@ -261,17 +261,79 @@ def _add_derive(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--q", metavar="Q", type=float, default=2.0, help="activation power q >= 1 (default 2)")
     p.add_argument("--json", action="store_true", help="print one JSON object; values are sympify-parsable strings")
-    p.set_defaults(handler=_cmd_derive)
+    p.add_argument(
+        "--recursions", action="store_true",
+        help="print instead the per-example recursions of gamma, zeta, rho (and a, for a trained second layer) re-derived "
+        "for the model of --set (fields P, q, loss, filters, activation, second_layer, label_noise)",
+    )
+    p.add_argument("--set", metavar="FIELD=VALUE", action="append", help="with --recursions: a model field, e.g. --set activation=quadratic (repeatable)")
+    p.set_defaults(handler=_cmd_derive, config=None, steps=None)
+
+
+_MODEL_FIELDS = ("P", "q", "loss", "filters", "activation", "second_layer", "label_noise")
+
+
+def _cmd_recursions(args: argparse.Namespace) -> int:
+    """benosc derive --recursions: the recursions of the (ablated) model, each with its checks."""
+    import sympy as sp
+
+    from benosc.theory.model import ModelSpec, derive_recursions
+    from benosc.theory.statement import is_zero
+
+    for item in args.set or []:
+        key = item.partition("=")[0].strip()
+        if key not in _MODEL_FIELDS:
+            raise UsageError(f"argument --set: {key!r} is not allowed with --recursions; model fields: {', '.join(_MODEL_FIELDS)}")
+    if args.q != 2.0 and any(item.partition("=")[0].strip() == "q" for item in args.set or []):
+        raise UsageError("argument --q: not allowed together with --set q=...; give q once")
+    config = _build_config(args)
+    if args.q != 2.0:
+        config = config.replace(q=args.q)
+    spec = ModelSpec.from_config(config)
+    spec = ModelSpec(**{**spec.__dict__, "q": int(spec.q) if float(spec.q).is_integer() else spec.q})
+    rec = derive_recursions(spec)
+    checks = {name: bool(is_zero(e)) for name, e in rec.checks.items()}
+    if args.json:
+        print(json.dumps({"model": {k: (str(v) if isinstance(v, sp.Basic) else v) for k, v in spec.__dict__.items()},
+                          "recursions": {k: sp.sstr(v) for k, v in rec.delta.items()},
+                          "factors": {k: sp.sstr(v) for k, v in rec.factor.items()},
+                          "arguments": {k: [str(a) for a in rec.args[k]] for k in rec.delta},
+                          "checks": checks}, indent=2))
+        return 0 if all(checks.values()) else 1
+    from rich.console import Console
+    from rich.markup import escape
+
+    console = Console() if sys.stdout.isatty() else Console(width=110)
+    console.print(f"[bold]benosc derive --recursions[/bold]: one example's contribution to one SGD step, derived by sympy for "
+                  f"q = {spec.q}, P = {spec.P}, {spec.loss} loss, {spec.filters} filters, activation {spec.activation}, "
+                  f"{spec.second_layer} second layer, label noise {'on' if spec.label_noise else 'off'}\n")
+    meaning = {"gamma": "strong coefficient gamma_{j,r}", "zeta": "weak coefficient zeta_{j,r}", "a": "second-layer weight a_{j,r}"}
+    for name, e in rec.delta.items():
+        console.print(f"[bold cyan]delta {name}[/bold cyan]  {escape(meaning.get(name, 'noise coefficient of the example in patch ' + name[4:]))}")
+        console.print("    " + escape(sp.pretty(e, use_unicode=True, wrap_line=False)).replace("\n", "\n    "))
+    symbols = "margin = y f; z_p = <w_{j,r}, x_p>; j = sign of the neuron; s = 1 for strong data; B = batch size"
+    if spec.label_noise:
+        symbols += "; y = the label the loss sees, y_x = the sign the features carry"
+    if spec.second_layer == "trained":
+        symbols += "; a = a_{j,r}(t), the trained second-layer weight"
+    console.print("\n[dim]" + escape(symbols) + "[/dim]")
+    console.print("checks: " + ", ".join(f"{'[green]✓[/green]' if ok else '[red]✗[/red]'} {name}" for name, ok in checks.items()))
+    return 0 if all(checks.values()) else 1
 
 
 def _cmd_derive(args: argparse.Namespace) -> int:
     from benosc.verify.predictions import derivable_q
+
+    if args.set and not args.recursions:
+        raise UsageError("argument --set: only with --recursions (the statements are derived for the paper's model)")
 
     if not (math.isfinite(args.q) and derivable_q(args.q)):
         raise UsageError(f"argument --q: {args.q} is not allowed; the symbolic derivation supports q = k/2 in [1, 4] (the simulators run any q >= 1)")
     from benosc.theory import Q2_ONLY, derive_statements
     from benosc.theory.symbols import PUBLIC
 
+    if args.recursions:
+        return _cmd_recursions(args)
     q = int(args.q) if float(args.q).is_integer() else args.q
     statements = derive_statements(q)
     if args.json:

@@ -3,6 +3,8 @@
 * ``margins.png``       y f - 1 on the strong steps over time, one panel per setting
 * ``coefficients.png``  strong (gamma) and weak (zeta) coefficients over time, log scale
 * ``accuracy.png``      train / test / weak-only test accuracy per setting, mean +- std
+* ``sharpness.png``     eta x top Hessian eigenvalue over time, full batch and one strong example
+                        (only when the trajectory has sharpness checkpoints, ``training.sharpness_every``)
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from benosc._io import save_figure  # noqa: E402
 from benosc.simulate.summary import summarize  # noqa: E402
 from benosc.simulate.trajectory import Trajectory  # noqa: E402
 
-__all__ = ["plot_all", "plot_margins", "plot_coefficients", "plot_accuracy"]
+__all__ = ["plot_all", "plot_margins", "plot_coefficients", "plot_accuracy", "plot_sharpness"]
 
 
 def _label(setting: dict[str, float]) -> str:
@@ -123,11 +125,38 @@ def plot_accuracy(traj: Trajectory, path: Path) -> Path:
     return _save(fig, path)
 
 
+def plot_sharpness(traj: Trajectory, path: Path) -> Path:
+    """eta x sharpness at the checkpoints, every completed run, coloured by eta; the edge of stability at 2."""
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(10, 3.8), layout="constrained")
+    axes = fig.subplots(1, 2, sharey=True)
+    etas = np.unique(traj.eta)
+    cmap = matplotlib.colormaps["viridis"]
+    color = {e: cmap(0.1 + 0.75 * i / max(1, len(etas) - 1)) for i, e in enumerate(etas)}
+    steps = traj.sharpness_step
+    for ax, name, title in ((axes[0], "sharpness_full", "full-batch training loss"), (axes[1], "sharpness_strong", "one strong training example")):
+        for r in np.flatnonzero(traj.status == "completed"):
+            ax.plot(steps, traj.eta[r] * traj.arrays[name][r], "-", color=color[traj.eta[r]], lw=1, alpha=0.8)
+        ax.axhline(2.0, color="tab:red", ls=":", lw=1)
+        ax.set_xlabel("step t")
+        ax.set_title(title, fontsize=9)
+    for e in etas:
+        axes[0].plot([], [], "-", color=color[e], label=f"eta = {e:g}")
+    axes[0].plot([], [], ":", color="tab:red", label="2 (edge of stability)")
+    axes[0].set_ylabel("eta x top Hessian eigenvalue")
+    axes[0].legend(fontsize=7)
+    return _save(fig, path)
+
+
 def plot_all(traj: Trajectory, folder: str | Path) -> list[Path]:
-    """Write the three figures into ``folder``; returns their paths."""
+    """Write the figures into ``folder``; returns their paths."""
     folder = Path(folder)
-    return [
+    out = [
         plot_margins(traj, folder / "margins.png"),
         plot_coefficients(traj, folder / "coefficients.png"),
         plot_accuracy(traj, folder / "accuracy.png"),
     ]
+    if "sharpness_full" in traj.arrays:
+        out.append(plot_sharpness(traj, folder / "sharpness.png"))
+    return out

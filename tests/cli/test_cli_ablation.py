@@ -61,3 +61,28 @@ def test_simulate_runs_every_ablation_field(setting, tmp_path, capsys):
     field, value = setting.split("=")
     got = {k: v for sec in meta["config"].values() for k, v in sec.items()}[field]
     assert got == (0.125 if value == "d^-1/2" else (float(value) if field == "label_noise" else value))
+
+
+def test_derive_recursions_re_derives_the_ablated_model(capsys):
+    import sympy as sp
+
+    assert main(["derive", "--recursions", "--set", "second_layer=trained", "--set", "activation=quadratic", "--json"]) == 0
+    obj = json.loads(capsys.readouterr().out)
+    assert set(obj["recursions"]) == {"gamma", "zeta", "rho_3", "a"}
+    assert all(obj["checks"].values()) and "linear_in_a_gamma" in obj["checks"]
+    gamma = sp.sympify(obj["recursions"]["gamma"])
+    assert not gamma.has(sp.Piecewise) and sp.Symbol("a") in gamma.free_symbols
+    assert main(["derive", "--recursions", "--json"]) == 0
+    paper = json.loads(capsys.readouterr().out)
+    assert set(paper["recursions"]) == {"gamma", "zeta", "rho_3"} and "Piecewise" in paper["recursions"]["gamma"]
+
+
+@pytest.mark.parametrize("argv,match", [
+    (["derive", "--recursions", "--set", "eta=3"], "'eta' is not allowed with --recursions"),
+    (["derive", "--set", "activation=quadratic"], "only with --recursions"),
+    (["derive", "--recursions", "--set", "activation=cubic"], "network.activation: 'cubic' is not allowed"),
+])
+def test_derive_recursions_refuses_bad_input(argv, match, capsys):
+    assert main(argv) == 2
+    err = capsys.readouterr().err.strip()
+    assert match in err and len(err.splitlines()) == 1

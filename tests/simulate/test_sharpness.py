@@ -103,3 +103,13 @@ def test_a_diverged_run_gets_nan_and_leaves_the_others_alone():
     tr = simulate(cfg, {"eta": [0.3, 40.0]}).trajectory
     assert list(tr.status) == ["completed", "diverged"]
     assert np.isfinite(tr.sharpness_full[0]).all() and np.isnan(tr.sharpness_full[1, -1])
+
+
+def test_simulate_draws_the_sharpness_figure_only_with_checkpoints(tmp_path):
+    from benosc.simulate.figures import plot_all
+
+    cfg = Config().replace(d=24, n=6, m=3, steps=200, n_test=8, n_test_weak=8)
+    names = [p.name for p in plot_all(simulate(cfg, {"eta": [0.3, 1.2]}).trajectory, tmp_path / "a")]
+    assert "sharpness.png" not in names
+    names = [p.name for p in plot_all(simulate(cfg.replace(sharpness_every=100), {"eta": [0.3, 1.2]}).trajectory, tmp_path / "b")]
+    assert "sharpness.png" in names and (tmp_path / "b" / "sharpness.png").stat().st_size > 0
