@@ -218,7 +218,7 @@ def run_bench(*, quick: bool = False, device: str = "auto", repeats: int = 5, pr
     say("recording overhead")
     bare, rec, overhead = bench_recording("paper", 1024, "float32", device, steps=4000 if not quick else 3000, repeats=repeats)
     say("sharpness checkpoints")
-    sharp = bench_sharpness(10, steps=4000 if not quick else 2000, every=1000 if not quick else 500, dtype="float32", device=device, repeats=repeats)
+    sharp = bench_sharpness(10, steps=16000 if not quick else 4000, every=2000 if not quick else 500, dtype="float32", device=device, repeats=repeats)
     naive0 = next(c for c in cases if c.engine == "naive" and c.size == "paper" and c.dtype == "float32")
     for c in (bare, rec):
         c.speedup_vs_naive = c.run_steps_per_s / naive0.run_steps_per_s

@@ -113,8 +113,8 @@ def neurons_losing_sign(run, i: int) -> int:
 
 # ------------------------------------------------------------------- measurements
 def sharpness_stride(steps: int) -> int:
-    """Sharpness checkpoints of the main simulation: 16 over the run, at least 500 steps apart."""
-    return max(500, steps // 16)
+    """Sharpness checkpoints of the main simulation: 8 over the run, at least 500 steps apart (cost: docs/benchmarks.md)."""
+    return max(500, steps // 8)
 
 
 def _main(ctx: Context):
