@@ -94,7 +94,7 @@ class Trajectory:
         """The full configuration of run ``r`` (base config with its swept values)."""
         from benosc.config import SWEEPABLE
 
-        vals = {k: self.arrays[k][r].item() for k in SWEEPABLE}
+        vals = {k: self.arrays[k][r].item() for k in SWEEPABLE if k in self.arrays}  # older files lack label_noise
         vals["seed"] = int(vals["seed"])
         return self.config.replace(**vals)
 
