@@ -18,6 +18,7 @@ from typing import Any, NoReturn, Sequence
 
 from benosc._io import json_clean
 from benosc.config import Config, ConfigError, load_config
+from benosc.output import OutputError
 
 __all__ = ["main", "UsageError"]
 
@@ -58,15 +59,15 @@ def _build_config(args: argparse.Namespace) -> Config:
     return config.replace(**overrides) if overrides else config
 
 
-def _check_out(path: Path) -> None:
-    """The output folder must be a folder (or creatable) and writable."""
-    if path.exists() and not path.is_dir():
-        raise UsageError(f"argument --out: {str(path)!r} exists and is not a folder")
-    parent = path if path.exists() else next((p for p in path.parents if p.exists()), Path("."))
-    import os
+def _check_out(path: Path, *, replace: bool = True) -> None:
+    """Refuse an unusable --out before any work (a file, under a file, not writable, foreign contents): one line, exit 2."""
+    from benosc.output import check_output_folder
 
-    if not os.access(parent, os.W_OK):
-        raise UsageError(f"argument --out: {str(path)!r} is not writable")
+    check_output_folder(path, replace=replace)
+
+
+def _command_line() -> str:
+    return "benosc " + " ".join(sys.argv[1:]) if sys.argv[1:] else "benosc"
 
 
 def _add_run_options(p: argparse.ArgumentParser, *, out_default: str) -> None:
@@ -137,17 +138,22 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
     from benosc.simulate.engine import resolve_device
     from benosc.simulate.grid import expand_grid
 
+    from benosc.output import staged_output
+    from benosc.simulate.memory import check_memory
+
     runs = expand_grid(config, grid)  # validates every run before any work
     resolve_device(config.training.device)
+    check_memory(runs)
     err = Console(stderr=True)
-    sim = _run_with_progress(config, grid, len(runs), err, quiet=args.json, engine=args.engine)
-    traj = sim.trajectory
-    sim.save(out, replay=not args.no_replay)
-    figures = []
-    if not args.no_figures:
-        from benosc.simulate.figures import plot_all
+    with staged_output(out, command=_command_line()) as stage:  # --out is created and test-written before the simulation
+        sim = _run_with_progress(config, grid, len(runs), err, quiet=args.json, engine=args.engine)
+        traj = sim.trajectory
+        sim.save(stage, replay=not args.no_replay)
+        figures = []
+        if not args.no_figures:
+            from benosc.simulate.figures import plot_all
 
-        figures = [str(p) for p in plot_all(traj, out)]
+            figures = [str(out / p.name) for p in plot_all(traj, stage)]
 
     if args.json:
         from benosc.simulate.summary import run_records
@@ -415,6 +421,32 @@ def _add_report(sub: argparse._SubParsersAction) -> None:
 def _cmd_report(args: argparse.Namespace) -> int:
     out = Path(args.out)
     _check_out(out)
+    from rich.console import Console
+
+    from benosc.output import staged_output
+
+    with staged_output(out, command=_command_line()) as stage:
+        written, statements, evidence, bif, growth = _write_report(args, stage)
+    written = {k: (str(out / Path(v).name) if k in ("markdown", "latex", "pdf") else v) for k, v in written.items()}
+    bif, growth = out / bif.name, out / growth.name
+    failed = [e for e in evidence if not e.passed]
+    sym_failed = [k for k, st in statements.items() if not all(st.symbolic_checks().values())]
+    console = Console()
+    console.print(f"wrote {written['markdown']}, {written['latex']}" + (f", {written['pdf']}" if "pdf" in written else " (no pdflatex here: no PDF)"))
+    console.print(f"figures: {bif}, {growth}")
+    console.print(
+        f"{len(statements)} statements, symbolic checks {'all passed' if not sym_failed else 'FAILED: ' + ', '.join(sym_failed)}; "
+        f"{len(evidence)} numeric checks, {len(evidence) - len(failed)} passed"
+        + (f", FAILED: {', '.join(e.key for e in failed)}" if failed else "")
+    )
+    if "pdf_error" in written:
+        console.print("pdflatex failed; see report.tex")
+    return 1 if failed or sym_failed else 0
+
+
+
+def _write_report(args: argparse.Namespace, out: Path):
+    """Derive, check and write the report into ``out`` (the staging folder); returns what _cmd_report prints."""
     import platform
     import time
 
@@ -464,24 +496,12 @@ def _cmd_report(args: argparse.Namespace) -> int:
     }
     blocks = build_blocks(rec, statements, evidence, one_step=one_step, figures=figures, meta=meta)
     written = write_report(blocks, out)
-    failed = [e for e in evidence if not e.passed]
-    sym_failed = [k for k, st in statements.items() if not all(st.symbolic_checks().values())]
-    console = Console()
-    console.print(f"wrote {written['markdown']}, {written['latex']}" + (f", {written['pdf']}" if "pdf" in written else " (no pdflatex here: no PDF)"))
-    console.print(f"figures: {bif}, {growth}")
-    console.print(
-        f"{len(statements)} statements, symbolic checks {'all passed' if not sym_failed else 'FAILED: ' + ', '.join(sym_failed)}; "
-        f"{len(evidence)} numeric checks, {len(evidence) - len(failed)} passed"
-        + (f", FAILED: {', '.join(e.key for e in failed)}" if failed else "")
-    )
-    if "pdf_error" in written:
-        console.print("pdflatex failed; see report.tex")
-    return 1 if failed or sym_failed else 0
+    return written, statements, evidence, bif, growth
 
 
 # ----------------------------------------------------------------------- verify
 def _add_verify(sub: argparse._SubParsersAction) -> None:
-    from benosc.verify.registry import CLAIM_IDS
+    from benosc.verify.names import CLAIM_IDS
 
     p = sub.add_parser(
         "verify",
@@ -509,7 +529,7 @@ def _add_verify(sub: argparse._SubParsersAction) -> None:
 
 
 def _cmd_verify(args: argparse.Namespace) -> int:
-    from benosc.verify.registry import CLAIM_IDS
+    from benosc.verify.names import CLAIM_IDS
 
     config = _build_config(args)
     for name in ("eta_large", "eta_small"):
@@ -545,14 +565,17 @@ def _cmd_verify(args: argparse.Namespace) -> int:
     from benosc.verify.report import result_to_dict, write_verify_report
     from benosc.verify.runner import run_verification
 
+    from benosc.output import staged_output
+
     err = Console(stderr=True)
     seeds = [config.training.seed + i for i in range(args.seeds)]
-    with err.status("verifying") as status:
+    with staged_output(out, command=_command_line()) as stage, err.status("verifying") as status:
         res = run_verification(
             config, eta_small=args.eta_small, eta_large=args.eta_large, seeds=seeds, claims=claims, delta=args.delta,
             progress=lambda msg: status.update(msg) if not args.json else None,
         )
-        written = write_verify_report(res, out, command="benosc " + " ".join(sys.argv[1:]) if sys.argv[1:] else "benosc verify")
+        written = write_verify_report(res, stage, command=_command_line())
+    written = {k: str(out / Path(v).name) for k, v in written.items()}
     if args.json:
         print(json.dumps(result_to_dict(res), indent=2, allow_nan=False))
         return res.exit_status
@@ -576,20 +599,23 @@ def _cmd_ablation(args: argparse.Namespace, config: Config, claims: list[str], o
     seeds = [config.training.seed + i for i in range(args.seeds)]
     command = "benosc " + " ".join(sys.argv[1:]) if sys.argv[1:] else f"benosc verify --ablation {args.ablation}"
     results = {}
-    for label, cfg in (("baseline", config), ("ablated", ablated)):
-        with err.status(f"verifying ({label})") as status:
-            results[label] = run_verification(
-                cfg, eta_small=args.eta_small, eta_large=args.eta_large, seeds=seeds, claims=claims, delta=args.delta,
-                progress=lambda msg, label=label: status.update(f"{label}: {msg}") if not args.json else None,
-            )
-            write_verify_report(results[label], out / label, command=command)
-    rows = comparison_rows(results["baseline"], results["ablated"])
-    summaries = {label: regime_summary(res, args.delta) for label, res in (("baseline", results["baseline"]), (f"{name} = {value}", results["ablated"]))}
-    obj = {"ablation": {"name": name, "value": value}, "rows": rows, "summary": summaries,
-           "baseline": result_to_dict(results["baseline"]), "ablated": result_to_dict(results["ablated"])}
-    write_json(out / "ablation.json", json_clean(obj))
-    with atomic_open(out / "ablation.md", "w") as fh:
-        fh.write(comparison_markdown(rows, name=name, value=value, command=command, summaries=summaries))
+    from benosc.output import staged_output
+
+    with staged_output(out, command=command) as stage:
+        for label, cfg in (("baseline", config), ("ablated", ablated)):
+            with err.status(f"verifying ({label})") as status:
+                results[label] = run_verification(
+                    cfg, eta_small=args.eta_small, eta_large=args.eta_large, seeds=seeds, claims=claims, delta=args.delta,
+                    progress=lambda msg, label=label: status.update(f"{label}: {msg}") if not args.json else None,
+                )
+                write_verify_report(results[label], stage / label, command=command)
+        rows = comparison_rows(results["baseline"], results["ablated"])
+        summaries = {label: regime_summary(res, args.delta) for label, res in (("baseline", results["baseline"]), (f"{name} = {value}", results["ablated"]))}
+        obj = {"ablation": {"name": name, "value": value}, "rows": rows, "summary": summaries,
+               "baseline": result_to_dict(results["baseline"]), "ablated": result_to_dict(results["ablated"])}
+        write_json(stage / "ablation.json", json_clean(obj))
+        with atomic_open(stage / "ablation.md", "w") as fh:
+            fh.write(comparison_markdown(rows, name=name, value=value, command=command, summaries=summaries))
     status_code = results["baseline"].exit_status
     if args.json:
         print(json.dumps(json_clean(obj), indent=2, allow_nan=False))
@@ -625,13 +651,16 @@ def _cmd_search(args: argparse.Namespace, config: Config, claims: list[str], out
     todo = [c for c in claims if c in searchable()]
     if not todo:
         raise UsageError(f"argument --claims: none of {', '.join(claims)} is searchable; searchable: {', '.join(searchable())}")
+    from benosc.output import staged_output
+
     err = Console(stderr=True)
     results = []
-    for claim in todo:
-        with err.status(f"searching {claim} (up to {args.search} regimes)"):
-            results.append(search_counterexample(claim, config, args.search))
-    obj = {"search": [r.to_dict() for r in results], "max_examples": args.search}
-    write_json(out / "search.json", obj)
+    with staged_output(out, command=_command_line()) as stage:
+        for claim in todo:
+            with err.status(f"searching {claim} (up to {args.search} regimes)"):
+                results.append(search_counterexample(claim, config, args.search))
+        obj = {"search": [r.to_dict() for r in results], "max_examples": args.search}
+        write_json(stage / "search.json", obj)
     if args.json:
         print(json.dumps(json_clean(obj), indent=2))
     else:
@@ -653,11 +682,14 @@ def _cmd_reproduce(args: argparse.Namespace, config: Config, out: Path) -> int:
     from benosc._io import write_json
     from benosc.verify.reproduce import reproduce
 
+    from benosc.output import staged_output
+
     seeds = [config.training.seed + i for i in range(args.seeds)]
-    with Console(stderr=True).status("simulating the paper's experiment"):
-        rows = reproduce(config, eta_small=args.eta_small, eta_large=args.eta_large, seeds=seeds)
-    obj = {"config": config.replace(d=64, n=16, m=8).to_dict(), "seeds": seeds, "rows": [r.to_dict() for r in rows]}
-    write_json(out / "reproduce.json", json_clean(obj))
+    with staged_output(out, command=_command_line()) as stage:
+        with Console(stderr=True).status("simulating the paper's experiment"):
+            rows = reproduce(config, eta_small=args.eta_small, eta_large=args.eta_large, seeds=seeds)
+        obj = {"config": config.replace(d=64, n=16, m=8).to_dict(), "seeds": seeds, "rows": [r.to_dict() for r in rows]}
+        write_json(stage / "reproduce.json", json_clean(obj))
     if args.json:
         print(json.dumps(json_clean(obj), indent=2))
         return 0
@@ -760,7 +792,7 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
     for r in runs:  # every run's configuration is valid before anything is written
         design.run_config(r)
     out = Path(args.out)
-    _check_out(out.parent if not out.exists() else out)
+    _check_out(out, replace=False)  # a store is updated in place (resumable), with its own commit markers
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
@@ -789,7 +821,7 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
 
 
 def _add_map(sub: argparse._SubParsersAction) -> None:
-    from benosc.verify.phasemap import DEFAULT_METRICS
+    from benosc.verify.names import DEFAULT_METRICS
 
     p = sub.add_parser(
         "map",
@@ -832,8 +864,11 @@ def _cmd_map(args: argparse.Namespace) -> int:
     if bad:
         raise UsageError(f"argument --metric: {', '.join(bad)} not allowed; metrics: {', '.join(allowed)}")
     out = Path(args.out)
-    _check_out(out)
-    for f in draw_map(store, x=args.x, y=args.y, metrics=metrics, out=out):
+    from benosc.output import staged_output
+
+    with staged_output(out, command=_command_line()) as stage:
+        written = [out / Path(f).name for f in draw_map(store, x=args.x, y=args.y, metrics=metrics, out=stage)]
+    for f in written:
         print(f"wrote {f}")
     return 0
 
@@ -920,7 +955,84 @@ def _cmd_bench(args: argparse.Namespace) -> int:
     return 0
 
 
+# ----------------------------------------------------------------------- config
+def _add_config(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "config",
+        help="print the configuration as TOML (--dump) or validate a TOML file (--check)",
+        description=(
+            "--dump prints the configuration (the packaged defaults, or --config FILE with --set overrides) as TOML with "
+            "every field; save it, edit it, pass it back with --config. --check FILE validates a file: exit 0 when valid, "
+            "2 with one line naming the field otherwise."
+        ),
+    )
+    mode = p.add_mutually_exclusive_group(required=True)
+    mode.add_argument("--dump", action="store_true", help="print the configuration as TOML")
+    mode.add_argument("--check", metavar="FILE", help="validate a TOML configuration file")
+    p.add_argument("--config", metavar="FILE", help="with --dump: start from this TOML file instead of the defaults")
+    p.add_argument("--set", metavar="FIELD=VALUE", action="append", help="with --dump: override a field (repeatable)")
+    p.set_defaults(handler=_cmd_config, steps=None)
+
+
+def _cmd_config(args: argparse.Namespace) -> int:
+    from benosc.config import to_toml
+
+    if args.check is not None:
+        if args.config or args.set:
+            raise UsageError("argument --check: not allowed together with --config or --set")
+        load_config(args.check)
+        print(f"{args.check}: a valid benosc configuration")
+        return 0
+    sys.stdout.write(to_toml(_build_config(args)))
+    return 0
+
+
 # ------------------------------------------------------------------------ main
+#: environment variable with the default of --threads
+THREADS_ENV = "BENOSC_THREADS"
+#: torch threads when neither --threads nor BENOSC_THREADS is given (measured: docs/benchmarks.md, "Threads")
+DEFAULT_THREADS = 1
+
+
+def _threads_value(text: str, source: str) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        n = 0
+    if n < 1 or n > 1024:
+        raise UsageError(f"{source}: {text!r} is not allowed; must be an integer in [1, 1024]")
+    return n
+
+
+def _apply_threads(args: argparse.Namespace) -> None:
+    """Set torch's intra-op threads from --threads, else BENOSC_THREADS, else DEFAULT_THREADS.
+
+    Before torch is imported the thread count goes through OMP_NUM_THREADS
+    (torch reads it when it starts); if it is already imported,
+    torch.set_num_threads.  Commands that never import torch (derive, --help)
+    pay nothing.
+    """
+    import os
+
+    if getattr(args, "threads", None) is not None:
+        n = _threads_value(str(args.threads), "argument --threads")
+    elif os.environ.get(THREADS_ENV):
+        n = _threads_value(os.environ[THREADS_ENV], f"environment variable {THREADS_ENV}")
+    else:
+        n = DEFAULT_THREADS
+    os.environ["OMP_NUM_THREADS"] = str(n)
+    os.environ["MKL_NUM_THREADS"] = str(n)
+    if "torch" in sys.modules:
+        sys.modules["torch"].set_num_threads(n)
+
+
+def _add_threads(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--threads", metavar="N",
+        help=f"torch threads (default: ${THREADS_ENV}, else {DEFAULT_THREADS}; more threads only help large batches on an idle machine)",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="benosc",
@@ -938,6 +1050,9 @@ def build_parser() -> argparse.ArgumentParser:
     _add_sweep(sub)
     _add_map(sub)
     _add_bench(sub)
+    _add_config(sub)
+    for p in sub.choices.values():
+        _add_threads(p)
     return parser
 
 
@@ -951,11 +1066,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     prefix = f"benosc {command}" if command else "benosc"
     try:
         args = parser.parse_args(argv)
-        if not getattr(args, "handler", None):
+        if not getattr(args, "handler", None):  # bare `benosc`: a request for help
             parser.print_help()
-            return 2
+            return 0
+        _apply_threads(args)
         return int(args.handler(args))
-    except (UsageError, ConfigError) as exc:
+    except (UsageError, ConfigError, OutputError) as exc:
         print(f"{prefix}: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -38,6 +38,8 @@ __all__ = [
     "load_config",
     "SWEEPABLE",
     "parse_scale",
+    "to_toml",
+    "default_toml_path",
 ]
 
 NoiseKind = Literal["projected", "isotropic"]
@@ -60,7 +62,10 @@ class ConfigError(ValueError):
         self.field = field_name
         self.value = value
         self.allowed = allowed
-        super().__init__(f"{field_name}: {value!r} is not allowed; {allowed}")
+        shown = repr(value)
+        if len(shown) > 60:  # e.g. an integer of 400 digits: keep the message one readable line
+            shown = f"{shown[:24]}...{shown[-8:]} ({len(shown)} characters)"
+        super().__init__(f"{field_name}: {shown} is not allowed; {allowed}")
 
 
 def _is_int(x: Any) -> bool:
@@ -68,7 +73,12 @@ def _is_int(x: Any) -> bool:
 
 
 def _is_real(x: Any) -> bool:
-    return (isinstance(x, (int, float)) and not isinstance(x, bool)) and math.isfinite(x)
+    if not isinstance(x, (int, float)) or isinstance(x, bool):
+        return False
+    try:
+        return math.isfinite(float(x))
+    except OverflowError:  # an integer beyond float range (e.g. 1 followed by 400 zeros)
+        return False
 
 
 def _int(section: str, name: str, value: Any, lo: int, hi: int | None = None) -> None:
@@ -393,6 +403,31 @@ class Config:
         return cls(**parts)
 
 
+def _toml_value(v: Any) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, str):
+        return '"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    if isinstance(v, float):
+        return repr(v)  # shortest round-trip form: reads back as the same float
+    return str(v)
+
+
+def to_toml(config: Config) -> str:
+    """The configuration as TOML, every field spelled out (reads back equal with :func:`load_config`)."""
+    lines: list[str] = []
+    for sec, body in config.to_dict().items():
+        lines.append(f"[{sec}]")
+        lines += [f"{k} = {_toml_value(v)}" for k, v in body.items()]
+        lines.append("")
+    return "\n".join(lines)
+
+
+def default_toml_path() -> Path:
+    """The default configuration shipped inside the package (``benosc/default.toml``)."""
+    return Path(__file__).with_name("default.toml")
+
+
 def load_config(path: str | Path) -> Config:
     """Read a TOML file with optional ``[data]``, ``[network]``, ``[training]`` tables.
 
@@ -404,6 +439,8 @@ def load_config(path: str | Path) -> Config:
         text = p.read_text(encoding="utf-8")
     except OSError as exc:
         raise ConfigError("--config", str(path), f"must be a readable TOML file ({exc.strerror})") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError("--config", str(path), f"must be UTF-8 text (byte {exc.start} is not)") from None
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:

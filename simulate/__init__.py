@@ -12,11 +12,17 @@ Public entry points:
   (``run_sweep``, ``open_sweep``; needs the ``sweep`` extra).
 """
 
-from benosc.simulate.engine import Simulation, resolve_device, simulate
-from benosc.simulate.replay import load_replay_bundle, save_replay_bundles
-from benosc.simulate.streaming import SUMMARY_SCHEMA, simulate_summary
-from benosc.simulate.summary import summarize
-from benosc.simulate.trajectory import SCHEMA, Trajectory
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # for type checkers and IDEs; at run time the names load on first use (a fast `benosc --help`)
+    from benosc.simulate.engine import Simulation, resolve_device, simulate
+    from benosc.simulate.replay import load_replay_bundle, save_replay_bundles
+    from benosc.simulate.streaming import SUMMARY_SCHEMA, simulate_summary
+    from benosc.simulate.summary import summarize
+    from benosc.simulate.trajectory import SCHEMA, Trajectory
 
 __all__ = [
     "simulate",
@@ -30,3 +36,29 @@ __all__ = [
     "simulate_summary",
     "SUMMARY_SCHEMA",
 ]
+
+_WHERE = {
+    "Simulation": "benosc.simulate.engine",
+    "resolve_device": "benosc.simulate.engine",
+    "simulate": "benosc.simulate.engine",
+    "load_replay_bundle": "benosc.simulate.replay",
+    "save_replay_bundles": "benosc.simulate.replay",
+    "SUMMARY_SCHEMA": "benosc.simulate.streaming",
+    "simulate_summary": "benosc.simulate.streaming",
+    "summarize": "benosc.simulate.summary",
+    "SCHEMA": "benosc.simulate.trajectory",
+    "Trajectory": "benosc.simulate.trajectory",
+}
+
+
+def __getattr__(name: str) -> Any:
+    """Import a public name from its module on first use (PEP 562)."""
+    if name in _WHERE:
+        value = getattr(importlib.import_module(_WHERE[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

@@ -234,6 +234,10 @@ def simulate(
     runs = expand_grid(config, grid)
     device = resolve_device(config.training.device)
     dtype = TORCH_DTYPES[config.training.dtype]
+    if inputs is None:
+        from benosc.simulate.memory import check_memory
+
+        check_memory(runs)  # refuse up front rather than grow until the OOM killer
     np_inputs = prepare_inputs(runs) if inputs is None else inputs
     if np_inputs.X.shape[0] != len(runs):
         raise ValueError(f"inputs: {np_inputs.X.shape[0]} runs given for a grid of {len(runs)} runs")

@@ -7,10 +7,16 @@
   boundedness, residual and weak-growth statements (items 2-6).
 """
 
-from benosc.theory.codegen import GeneratedFunction, compile_recursions
-from benosc.theory.model import ModelSpec, Recursions, derive_recursions
-from benosc.theory.statement import Statement
-from benosc.theory.statements import Q2_ONLY, derive_statements
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # for type checkers and IDEs; at run time the names load on first use (a fast `benosc --help`)
+    from benosc.theory.codegen import GeneratedFunction, compile_recursions
+    from benosc.theory.model import ModelSpec, Recursions, derive_recursions
+    from benosc.theory.statement import Statement
+    from benosc.theory.statements import Q2_ONLY, derive_statements
 
 __all__ = [
     "ModelSpec",
@@ -22,3 +28,27 @@ __all__ = [
     "derive_statements",
     "Q2_ONLY",
 ]
+
+_WHERE = {
+    "GeneratedFunction": "benosc.theory.codegen",
+    "compile_recursions": "benosc.theory.codegen",
+    "ModelSpec": "benosc.theory.model",
+    "Recursions": "benosc.theory.model",
+    "derive_recursions": "benosc.theory.model",
+    "Statement": "benosc.theory.statement",
+    "Q2_ONLY": "benosc.theory.statements",
+    "derive_statements": "benosc.theory.statements",
+}
+
+
+def __getattr__(name: str) -> Any:
+    """Import a public name from its module on first use (PEP 562)."""
+    if name in _WHERE:
+        value = getattr(importlib.import_module(_WHERE[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

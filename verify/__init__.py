@@ -12,12 +12,18 @@
 * :func:`search_counterexample` -- Hypothesis search of a claim's region.
 """
 
-from benosc.verify.derivation_checks import Evidence, derivation_evidence
-from benosc.verify.predictions import Predictions, predictions
-from benosc.verify.registry import CLAIM_IDS, REGISTRY, Claim, Hypothesis, get_claim
-from benosc.verify.runner import VerifyResult, run_verification
-from benosc.verify.search import search_counterexample
-from benosc.verify.verdict import STATUSES, Verdict
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # for type checkers and IDEs; at run time the names load on first use (a fast `benosc --help`)
+    from benosc.verify.derivation_checks import Evidence, derivation_evidence
+    from benosc.verify.predictions import Predictions, predictions
+    from benosc.verify.registry import CLAIM_IDS, REGISTRY, Claim, Hypothesis, get_claim
+    from benosc.verify.runner import VerifyResult, run_verification
+    from benosc.verify.search import search_counterexample
+    from benosc.verify.verdict import STATUSES, Verdict
 
 __all__ = [
     "REGISTRY",
@@ -35,3 +41,33 @@ __all__ = [
     "Evidence",
     "search_counterexample",
 ]
+
+_WHERE = {
+    "Evidence": "benosc.verify.derivation_checks",
+    "derivation_evidence": "benosc.verify.derivation_checks",
+    "Predictions": "benosc.verify.predictions",
+    "predictions": "benosc.verify.predictions",
+    "CLAIM_IDS": "benosc.verify.registry",
+    "REGISTRY": "benosc.verify.registry",
+    "Claim": "benosc.verify.registry",
+    "Hypothesis": "benosc.verify.registry",
+    "get_claim": "benosc.verify.registry",
+    "VerifyResult": "benosc.verify.runner",
+    "run_verification": "benosc.verify.runner",
+    "search_counterexample": "benosc.verify.search",
+    "STATUSES": "benosc.verify.verdict",
+    "Verdict": "benosc.verify.verdict",
+}
+
+
+def __getattr__(name: str) -> Any:
+    """Import a public name from its module on first use (PEP 562)."""
+    if name in _WHERE:
+        value = getattr(importlib.import_module(_WHERE[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

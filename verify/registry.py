@@ -27,6 +27,7 @@ from benosc.verify.measurements import Context
 from benosc.verify import search as SR
 from benosc.verify.predictions import derivable_q
 from benosc.verify.search import Search
+from benosc.verify.names import CLAIM_IDS as _NAMED_IDS
 from benosc.verify.verdict import Verdict
 
 __all__ = ["Hypothesis", "Claim", "REGISTRY", "CLAIM_IDS", "get_claim", "catalogue_markdown"]
@@ -385,6 +386,8 @@ REGISTRY: tuple[Claim, ...] = (
 )
 
 CLAIM_IDS: tuple[str, ...] = tuple(c.id for c in REGISTRY)
+if CLAIM_IDS != _NAMED_IDS:  # the command line lists the ids without importing the registry
+    raise ImportError(f"benosc.verify.names.CLAIM_IDS {_NAMED_IDS} differs from the registry's {CLAIM_IDS}")
 
 
 def get_claim(claim_id: str) -> Claim:

@@ -24,13 +24,16 @@ def store(tmp_path_factory):
 
 
 def test_two_axis_map_and_one_axis_lines(store, tmp_path, capsys):
-    assert main(["map", str(store), "--x", "eta", "--y", "v_norm", "--out", str(tmp_path / "m")]) == 0
-    assert main(["map", str(store), "--x", "eta", "--metric", "weak_test_acc", "osc_fraction", "--out", str(tmp_path / "m")]) == 0
-    for name in ("map_eta_v_norm", "map_eta"):
+    assert main(["map", str(store), "--x", "eta", "--y", "v_norm", "--out", str(tmp_path / "m2")]) == 0
+    assert main(["map", str(store), "--x", "eta", "--metric", "weak_test_acc", "osc_fraction", "--out", str(tmp_path / "m1")]) == 0
+    for folder, name in (("m2", "map_eta_v_norm"), ("m1", "map_eta")):
         for ext in ("png", "pdf"):
-            f = tmp_path / "m" / f"{name}.{ext}"
+            f = tmp_path / folder / f"{name}.{ext}"
             assert f.is_file() and f.stat().st_size > 1000
     assert "wrote" in capsys.readouterr().out
+    # an output folder holds one command's outputs: a second map into m2 replaces the first one's files
+    assert main(["map", str(store), "--x", "eta", "--metric", "weak_test_acc", "--out", str(tmp_path / "m2")]) == 0
+    assert sorted(p.name for p in (tmp_path / "m2").iterdir()) == [".benosc-output", "map_eta.pdf", "map_eta.png"]
 
 
 def test_boundaries_are_the_derived_numbers():

@@ -1,0 +1,72 @@
+"""Memory a batched simulation needs, estimated before anything is allocated, and the refusal when it does not fit.
+
+The estimate counts the arrays that scale with the runs (per run: training,
+test and weak-only inputs in float64 and in the run dtype, the raw noise
+draws, the decomposition basis and its pseudo-inverse, initial and current
+weights, the index sequence and the per-step margins) and ignores the small
+per-checkpoint records.  It is an estimate, not a bound: tests hold it
+within a factor 2 of the measured peak at the paper size.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Sequence
+
+from benosc.config import Config, ConfigError
+
+__all__ = ["estimate_bytes", "available_bytes", "check_memory"]
+
+_ITEMSIZE = {"float32": 4, "float64": 8}
+
+
+def estimate_bytes(runs: Sequence[Config]) -> int:
+    """Bytes of the arrays of one batched simulation of ``runs`` (all sharing their shapes)."""
+    if not runs:
+        return 0
+    c = runs[0]
+    d, n, P, m = c.data.d, c.data.n, c.data.P, c.network.m
+    f = _ITEMSIZE[c.training.dtype]
+    T, B = c.training.steps, c.training.batch_size
+    F = 1 if c.network.filters == "shared" else P
+    points = n + c.data.n_test + c.data.n_test_weak
+    C = 2 + n * (P - 2)
+    per_run = (
+        points * P * d * (8 + f)  # inputs, numpy float64 and on the device
+        + points * (P - 2) * d * 8  # raw noise draws
+        + 2 * d * C * (8 + f)  # basis and pseudo-inverse
+        + 3 * 2 * m * F * d * (8 + f)  # W(0), current weights, final weights
+        + 3 * T * B * 8  # index sequences (numpy, device, flattened)
+        + 3 * T * B * f  # margins: recorded, permuted, copied out
+    )
+    return len(runs) * per_run
+
+
+def available_bytes() -> int:
+    """Memory available to a new allocation: MemAvailable of /proc/meminfo, else the physical memory."""
+    try:
+        with open("/proc/meminfo", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+
+
+def check_memory(runs: Sequence[Config], *, available: int | None = None) -> int:
+    """Refuse (ConfigError, one line) a simulation whose estimate exceeds the available memory; returns the estimate."""
+    need = estimate_bytes(runs)
+    have = available_bytes() if available is None else available
+    if need > have:
+        per = need / max(1, len(runs))
+        raise ConfigError(
+            "runs", f"{len(runs)} runs",
+            f"need about {_gib(need)} ({_gib(per)} per run) but {_gib(have)} is available; use fewer runs or seeds, "
+            "smaller d, steps, n_test or n_test_weak, or benosc sweep (chunked, constant memory per run)",
+        )
+    return need
+
+
+def _gib(b: float) -> str:
+    return f"{b / 2**30:.3g} GiB" if b >= 2**30 else f"{b / 2**20:.3g} MiB"
