@@ -66,6 +66,15 @@ def _check_out(path: Path, *, replace: bool = True) -> None:
     check_output_folder(path, replace=replace)
 
 
+def _seed_list(config: Config, count: int) -> list[int]:
+    """seed, seed + 1, ..., seed + count - 1 (the --seeds of a command); one line when they leave the seed range."""
+    first, last = config.training.seed, config.training.seed + count - 1
+    if last > 2**63 - 1:
+        raise UsageError(f"argument --seeds: {count} seeds from seed {first} reach {last}, beyond the largest seed 2^63 - 1; "
+                         "give fewer seeds or a smaller --set seed")
+    return [first + i for i in range(count)]
+
+
 def _command_line() -> str:
     return "benosc " + " ".join(sys.argv[1:]) if sys.argv[1:] else "benosc"
 
@@ -129,8 +138,7 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
         raise UsageError("argument --eta: not allowed together with --set eta=...; give the learning rates once")
     # --set eta=X (or a --config) makes X the only learning rate; never silently replaced by the defaults
     etas = args.eta if args.eta else ([config.training.eta] if (args.config or set_eta) else list(SIMULATE_DEFAULT_ETAS))
-    base = config.training.seed
-    grid = {"eta": list(etas), "seed": [base + i for i in range(args.seeds)]}
+    grid = {"eta": list(etas), "seed": _seed_list(config, args.seeds)}
     out = Path(args.out)
     _check_out(out)
 
@@ -536,6 +544,8 @@ def _cmd_verify(args: argparse.Namespace) -> int:
         val = getattr(args, name)
         if not (math.isfinite(val) and val > 0):
             raise UsageError(f"argument --{name.replace('_', '-')}: {val} is not allowed; must be a finite number > 0")
+    if args.eta_large <= args.eta_small:
+        raise UsageError(f"argument --eta-large: {args.eta_large:g} is not allowed; must be larger than --eta-small ({args.eta_small:g})")
     if args.seeds < 1:
         raise UsageError(f"argument --seeds: {args.seeds} is not allowed; must be an integer >= 1")
     if not (math.isfinite(args.delta) and 0 < args.delta < 1):
@@ -568,7 +578,7 @@ def _cmd_verify(args: argparse.Namespace) -> int:
     from benosc.output import staged_output
 
     err = Console(stderr=True)
-    seeds = [config.training.seed + i for i in range(args.seeds)]
+    seeds = _seed_list(config, args.seeds)
     with staged_output(out, command=_command_line()) as stage, err.status("verifying") as status:
         res = run_verification(
             config, eta_small=args.eta_small, eta_large=args.eta_large, seeds=seeds, claims=claims, delta=args.delta,
@@ -596,7 +606,7 @@ def _cmd_ablation(args: argparse.Namespace, config: Config, claims: list[str], o
     name, value, ablated = parse_ablation(args.ablation, config, _parse_value)
     ablated.replace(eta=args.eta_large)
     err = Console(stderr=True)
-    seeds = [config.training.seed + i for i in range(args.seeds)]
+    seeds = _seed_list(config, args.seeds)
     command = "benosc " + " ".join(sys.argv[1:]) if sys.argv[1:] else f"benosc verify --ablation {args.ablation}"
     results = {}
     from benosc.output import staged_output
@@ -684,7 +694,7 @@ def _cmd_reproduce(args: argparse.Namespace, config: Config, out: Path) -> int:
 
     from benosc.output import staged_output
 
-    seeds = [config.training.seed + i for i in range(args.seeds)]
+    seeds = _seed_list(config, args.seeds)
     with staged_output(out, command=_command_line()) as stage:
         with Console(stderr=True).status("simulating the paper's experiment"):
             rows = reproduce(config, eta_small=args.eta_small, eta_large=args.eta_large, seeds=seeds)
@@ -1061,6 +1071,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in argv  # accepted anywhere on the line
     argv = [a for a in argv if a != "--debug"]
+    if not debug:  # numeric warnings of diverged runs and matplotlib notes are reported in the tables, not as source lines
+        import warnings
+
+        warnings.filterwarnings("ignore", category=RuntimeWarning)
+        warnings.filterwarnings("ignore", category=UserWarning, module="matplotlib")
     parser = build_parser()
     command = next((a for a in argv if not a.startswith("-")), None)
     prefix = f"benosc {command}" if command else "benosc"

@@ -68,6 +68,11 @@ class ConfigError(ValueError):
         super().__init__(f"{field_name}: {shown} is not allowed; {allowed}")
 
 
+#: range of the scale fields (u_norm, v_norm, sigma_p; sigma_0 and eta up to SCALE_MAX): squares and
+#: products of such numbers stay normal in float32, which the decomposition basis and the engines need
+SCALE_MIN, SCALE_MAX = 1e-12, 1e12
+
+
 def _is_int(x: Any) -> bool:
     return isinstance(x, int) and not isinstance(x, bool)
 
@@ -98,8 +103,8 @@ def _real(
     hi_open: bool = False,
 ) -> None:
     left = "(" if lo_open else "["
-    right = (f"{hi})" if hi_open else f"{hi}]") if hi is not None else "inf)"
-    rule = f"must be a finite number in {left}{lo}, {right}"
+    right = (f"{hi:g})" if hi_open else f"{hi:g}]") if hi is not None else "inf)"
+    rule = f"must be a finite number in {left}{lo:g}, {right}"
     if not _is_real(value):
         raise ConfigError(f"{section}.{name}", value, rule)
     if value < lo or (lo_open and value == lo) or (hi is not None and (value > hi or (hi_open and value == hi))):
@@ -165,11 +170,11 @@ class DataConfig:
     P: int = 3
     """patches per example: strong, weak, then P - 2 noise patches; integer >= 3"""
     u_norm: float = 1.0
-    """||u||, norm of the strong feature u = ||u|| e_1; finite > 0"""
+    """||u||, norm of the strong feature u = ||u|| e_1; in [1e-12, 1e12]"""
     v_norm: float = 0.1
-    """||v||, norm of the weak feature v = ||v|| e_2; finite > 0"""
+    """||v||, norm of the weak feature v = ||v|| e_2; in [1e-12, 1e12]"""
     sigma_p: float = 0.03
-    """noise standard deviation per coordinate; finite > 0"""
+    """noise standard deviation per coordinate; in [1e-12, 1e12]"""
     p_weak: float = 0.125
     """probability that an example is weak data (strong patch x_1 = 0); in [0, 1]"""
     noise: NoiseKind = "projected"
@@ -195,9 +200,10 @@ class DataConfig:
                 "training noise vectors are linearly independent and the "
                 "signal-noise decomposition is unique",
             )
-        _real(s, "u_norm", self.u_norm, 0.0, lo_open=True)
-        _real(s, "v_norm", self.v_norm, 0.0, lo_open=True)
-        _real(s, "sigma_p", self.sigma_p, 0.0, lo_open=True)
+        # scales: their squares and products must stay normal numbers in float32 (the basis divides by them)
+        _real(s, "u_norm", self.u_norm, SCALE_MIN, SCALE_MAX)
+        _real(s, "v_norm", self.v_norm, SCALE_MIN, SCALE_MAX)
+        _real(s, "sigma_p", self.sigma_p, SCALE_MIN, SCALE_MAX)
         _real(s, "p_weak", self.p_weak, 0.0, 1.0)
         _choice(s, "noise", self.noise, ("projected", "isotropic"))
         _int(s, "n_test", self.n_test, 1)
@@ -253,7 +259,7 @@ class TrainingConfig:
     """
 
     eta: float = 2.6
-    """learning rate; finite > 0 (threshold m / (4 ||u||^2) = 2 for the defaults)"""
+    """learning rate; in (0, 1e12] (threshold m / (4 ||u||^2) = 2 for the defaults)"""
     batch_size: int = 1
     """examples per SGD step; integer in [1, n], = n for 'full_batch', divides n for 'epochs'"""
     steps: int = 16000
@@ -263,7 +269,7 @@ class TrainingConfig:
     loss: LossKind = "square"
     """'square': (z-1)^2, or 'logistic': log(1+exp(-z)), on the margin z = y f"""
     sigma_0: float | str = 0.01
-    """initialisation scale, w ~ N(0, sigma_0^2 I): a number >= 0, or a power of d ('d^-1/2', '0.5 d^-1/2', exponent in [-4, 0]) resolved with data.d into the number"""
+    """initialisation scale, w ~ N(0, sigma_0^2 I): a number in [0, 1e12], or a power of d ('d^-1/2', '0.5 d^-1/2', exponent in [-4, 0]) resolved with data.d into the number"""
     dtype: DtypeKind = "float32"
     """'float32' or 'float64'"""
     device: DeviceKind = "auto"
@@ -279,7 +285,7 @@ class TrainingConfig:
 
     def __post_init__(self) -> None:
         s = "training"
-        _real(s, "eta", self.eta, 0.0, lo_open=True)
+        _real(s, "eta", self.eta, 0.0, SCALE_MAX, lo_open=True)
         _int(s, "batch_size", self.batch_size, 1)
         _int(s, "steps", self.steps, 1)
         _choice(s, "sampling", self.sampling, ("with_replacement", "epochs", "full_batch"))
@@ -288,7 +294,7 @@ class TrainingConfig:
             if parse_scale(self.sigma_0) is None:
                 raise ConfigError(f"{s}.sigma_0", self.sigma_0, SCALE_RULE)
         else:
-            _real(s, "sigma_0", self.sigma_0, 0.0)
+            _real(s, "sigma_0", self.sigma_0, 0.0, SCALE_MAX)
         _choice(s, "dtype", self.dtype, ("float32", "float64"))
         _choice(s, "device", self.device, ("auto", "cpu", "cuda"))
         _int(s, "seed", self.seed, 0, 2**63 - 1)

@@ -88,7 +88,7 @@ def test_console_script_exit_status_and_no_traceback(tmp_path):
     )
     assert proc.returncode == 2
     assert "Traceback" not in proc.stderr
-    assert proc.stderr.strip() == "benosc simulate: error: training.eta: 0.0 is not allowed; must be a finite number in (0.0, inf)"
+    assert proc.stderr.strip() == "benosc simulate: error: training.eta: 0.0 is not allowed; must be a finite number in (0, 1e+12]"
 
 
 def test_set_eta_is_honoured_and_a_conflict_refused(tmp_path, capsys):

@@ -13,7 +13,7 @@ from benosc.simulate.naive import naive_run
 
 
 @pytest.mark.parametrize("field,value,match", [
-    ("label_noise", 0.5, r"data\.label_noise: 0\.5 .*\[0\.0, 0\.5\)"),
+    ("label_noise", 0.5, r"data\.label_noise: 0\.5 .*\[0, 0\.5\)"),
     ("label_noise", -0.1, r"data\.label_noise"),
     ("activation", "tanh", r"network\.activation: 'tanh' .*relu, quadratic"),
     ("second_layer", "frozen", r"network\.second_layer: 'frozen' .*fixed, trained"),
