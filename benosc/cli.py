@@ -66,6 +66,45 @@ def _check_out(path: Path, *, replace: bool = True) -> None:
     check_output_folder(path, replace=replace)
 
 
+class _Stages:
+    """A rich progress bar with elapsed time and ETA over a known number of stages, on stderr; off when not a terminal.
+
+    ``advance(label)`` starts the next stage (the bar shows its label);
+    stages of unequal length make the ETA a rough guide, which is all it claims.
+    """
+
+    def __init__(self, title: str, total: int | None, *, quiet: bool = False) -> None:
+        from rich.console import Console
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+        console = Console(stderr=True)
+        self.bar = Progress(TextColumn(f"{title}"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.description}"),
+                            TimeElapsedColumn(), TextColumn("eta"), TimeRemainingColumn(), console=console, transient=True,
+                            disable=quiet or not console.is_terminal)
+        self.task = self.bar.add_task("", total=None if total is None else max(1, total))  # None: no ETA
+        self.started = False
+
+    def __enter__(self) -> "_Stages":
+        self.bar.__enter__()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.bar.__exit__(*exc)
+
+    def advance(self, label: str) -> None:
+        if self.started:
+            self.bar.advance(self.task)
+        self.started = True
+        self.bar.update(self.task, description=label)
+
+
+def _verify_stages(claims: list[str]) -> int:
+    """Number of measurements the selected claims may need (the progress bar's total)."""
+    from benosc.verify.registry import get_claim
+
+    return len({m for c in claims for m in get_claim(c).needs})
+
+
 def _seed_list(config: Config, count: int) -> list[int]:
     """seed, seed + 1, ..., seed + count - 1 (the --seeds of a command); one line when they leave the seed range."""
     first, last = config.training.seed, config.training.seed + count - 1
@@ -460,7 +499,6 @@ def _write_report(args: argparse.Namespace, out: Path):
 
     import numpy as np
     import torch
-    from rich.console import Console
 
     import benosc
     from benosc.verify.decomposition import one_step_errors
@@ -469,11 +507,11 @@ def _write_report(args: argparse.Namespace, out: Path):
     from benosc.theory.report import build_blocks, write_report
     from benosc.verify.derivation_checks import derivation_evidence, growth_rate_sweep
 
-    err = Console(stderr=True)
-    with err.status("deriving (sympy)"):
+    with _Stages("report", 4) as bar:
+        bar.advance("deriving (sympy)")
         statements = derive_statements(2)
         rec = derive_recursions(ModelSpec())
-    with err.status("numeric checks: teacher-forced reduced vs full engine"):
+        bar.advance("numeric checks: teacher-forced reduced vs full engine")
         one_step = {}
         base = Config().replace(dtype="float64", steps=500 if args.quick else 2000, device="cpu")
         for label, cfg in (
@@ -481,9 +519,9 @@ def _write_report(args: argparse.Namespace, out: Path):
             ("isotropic noise, per-patch filters, batch 4, logistic, q = 3", base.replace(noise="isotropic", filters="per_patch", batch_size=4, loss="logistic", q=3.0)),
         ):
             one_step[label] = float(one_step_errors(cfg, {"eta": [0.5, 2.6, 3.1], "seed": [0, 1]}).max())
-    with err.status("numeric checks: one-example full network"):
+        bar.advance("numeric checks: one-example full network")
         evidence = derivation_evidence(quick=args.quick)
-    with err.status("figures"):
+        bar.advance("figures")
         bif = plot_bifurcation(out / "bifurcation.png")
         etas = np.round(np.linspace(1.7, 3.2, 16), 3)
         rates = growth_rate_sweep(etas, steps=2000 if args.quick else 4000)
@@ -570,19 +608,17 @@ def _cmd_verify(args: argparse.Namespace) -> int:
     if args.ablation is not None:
         return _cmd_ablation(args, config, claims, out)
 
-    from rich.console import Console
 
     from benosc.verify.report import result_to_dict, write_verify_report
     from benosc.verify.runner import run_verification
 
     from benosc.output import staged_output
 
-    err = Console(stderr=True)
     seeds = _seed_list(config, args.seeds)
-    with staged_output(out, command=_command_line()) as stage, err.status("verifying") as status:
+    with staged_output(out, command=_command_line()) as stage, _Stages("verify", _verify_stages(claims), quiet=args.json) as bar:
         res = run_verification(
             config, eta_small=args.eta_small, eta_large=args.eta_large, seeds=seeds, claims=claims, delta=args.delta,
-            progress=lambda msg: status.update(msg) if not args.json else None,
+            progress=bar.advance,
         )
         written = write_verify_report(res, stage, command=_command_line())
     written = {k: str(out / Path(v).name) for k, v in written.items()}
@@ -605,7 +641,6 @@ def _cmd_ablation(args: argparse.Namespace, config: Config, claims: list[str], o
 
     name, value, ablated = parse_ablation(args.ablation, config, _parse_value)
     ablated.replace(eta=args.eta_large)
-    err = Console(stderr=True)
     seeds = _seed_list(config, args.seeds)
     command = "benosc " + " ".join(sys.argv[1:]) if sys.argv[1:] else f"benosc verify --ablation {args.ablation}"
     results = {}
@@ -613,10 +648,10 @@ def _cmd_ablation(args: argparse.Namespace, config: Config, claims: list[str], o
 
     with staged_output(out, command=command) as stage:
         for label, cfg in (("baseline", config), ("ablated", ablated)):
-            with err.status(f"verifying ({label})") as status:
+            with _Stages(f"verify ({label})", _verify_stages(claims), quiet=args.json) as bar:
                 results[label] = run_verification(
                     cfg, eta_small=args.eta_small, eta_large=args.eta_large, seeds=seeds, claims=claims, delta=args.delta,
-                    progress=lambda msg, label=label: status.update(f"{label}: {msg}") if not args.json else None,
+                    progress=bar.advance,
                 )
                 write_verify_report(results[label], stage / label, command=command)
         rows = comparison_rows(results["baseline"], results["ablated"])
@@ -663,11 +698,11 @@ def _cmd_search(args: argparse.Namespace, config: Config, claims: list[str], out
         raise UsageError(f"argument --claims: none of {', '.join(claims)} is searchable; searchable: {', '.join(searchable())}")
     from benosc.output import staged_output
 
-    err = Console(stderr=True)
     results = []
     with staged_output(out, command=_command_line()) as stage:
-        for claim in todo:
-            with err.status(f"searching {claim} (up to {args.search} regimes)"):
+        with _Stages(f"search (up to {args.search} regimes per claim)", len(todo), quiet=args.json) as bar:
+            for claim in todo:
+                bar.advance(claim)
                 results.append(search_counterexample(claim, config, args.search))
         obj = {"search": [r.to_dict() for r in results], "max_examples": args.search}
         write_json(stage / "search.json", obj)
@@ -696,7 +731,8 @@ def _cmd_reproduce(args: argparse.Namespace, config: Config, out: Path) -> int:
 
     seeds = _seed_list(config, args.seeds)
     with staged_output(out, command=_command_line()) as stage:
-        with Console(stderr=True).status("simulating the paper's experiment"):
+        with _Stages("reproduce", 1, quiet=args.json) as bar:
+            bar.advance("simulating the paper's experiment")
             rows = reproduce(config, eta_small=args.eta_small, eta_large=args.eta_large, seeds=seeds)
         obj = {"config": config.replace(d=64, n=16, m=8).to_dict(), "seeds": seeds, "rows": [r.to_dict() for r in rows]}
         write_json(stage / "reproduce.json", json_clean(obj))
@@ -920,9 +956,9 @@ def _cmd_bench(args: argparse.Namespace) -> int:
             raise UsageError("argument --sweep / --sweep-steps / --dask: must be positive integers")
         from benosc.simulate.bench import bench_sweep
 
-        with Console(stderr=True).status("benchmarking a sweep") as status:
+        with _Stages("bench --sweep", None, quiet=args.json) as bar:
             res = bench_sweep(args.sweep, steps=args.sweep_steps, device=args.device, repeats=args.repeats, dask_workers=args.dask,
-                              progress=lambda s: status.update(s) if not args.json else None)
+                              progress=bar.advance)
         if args.json:
             print(json.dumps(json_clean(res), indent=2))
             return 0
@@ -937,8 +973,8 @@ def _cmd_bench(args: argparse.Namespace) -> int:
                   f"= {100 * dk['ratio_to_inprocess']:.0f}% of in-process (target >= 80%)")
         print(f"peak resident memory: {res['peak_rss_bytes'] / 2**30:.2f} GiB")
         return 0
-    with Console(stderr=True).status("benchmarking") as status:
-        res = run_bench(quick=args.quick, device=args.device, repeats=args.repeats, progress=lambda s: status.update(s) if not args.json else None)
+    with _Stages("bench", None, quiet=args.json) as bar:
+        res = run_bench(quick=args.quick, device=args.device, repeats=args.repeats, progress=bar.advance)
     if args.json:
         print(json.dumps(json_clean(res), indent=2))
         return 0

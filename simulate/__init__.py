@@ -6,6 +6,8 @@ Public entry points:
   :class:`Simulation` (trajectory, inputs, final weights);
 * :class:`Trajectory` -- recorded arrays + metadata, ``save`` / ``load``;
 * :func:`load_replay_bundle` -- read one run's replay bundle;
+* :func:`summarize` / :func:`summary_frame` -- mean and spread over seeds per
+  setting, as objects or as a pandas table;
 * :func:`simulate_summary` -- the same runs with summary recording (running
   statistics, constant memory per run);
 * :mod:`benosc.simulate.sweep` -- designs, chunked sweeps into a zarr store
@@ -21,7 +23,7 @@ if TYPE_CHECKING:  # for type checkers and IDEs; at run time the names load on f
     from benosc.simulate.engine import Simulation, resolve_device, simulate
     from benosc.simulate.replay import load_replay_bundle, save_replay_bundles
     from benosc.simulate.streaming import SUMMARY_SCHEMA, simulate_summary
-    from benosc.simulate.summary import summarize
+    from benosc.simulate.summary import summarize, summary_frame
     from benosc.simulate.trajectory import SCHEMA, Trajectory
 
 __all__ = [
@@ -33,6 +35,7 @@ __all__ = [
     "load_replay_bundle",
     "save_replay_bundles",
     "summarize",
+    "summary_frame",
     "simulate_summary",
     "SUMMARY_SCHEMA",
 ]
@@ -46,6 +49,7 @@ _WHERE = {
     "SUMMARY_SCHEMA": "benosc.simulate.streaming",
     "simulate_summary": "benosc.simulate.streaming",
     "summarize": "benosc.simulate.summary",
+    "summary_frame": "benosc.simulate.summary",
     "SCHEMA": "benosc.simulate.trajectory",
     "Trajectory": "benosc.simulate.trajectory",
 }

@@ -99,3 +99,26 @@ def run_records(traj: Trajectory, *, delta: float = 0.2) -> list[dict[str, Any]]
 def _finite_or_none(x: Any) -> float | None:
     x = float(x)
     return x if np.isfinite(x) else None
+
+
+def summary_frame(traj: Trajectory, *, delta: float = 0.2):
+    """:func:`summarize` as a labelled table: a ``pandas.DataFrame`` indexed by the swept fields.
+
+    Columns: runs, completed, diverged, then ``<metric>_mean`` and
+    ``<metric>_std`` for final_train_loss, test_acc, weak_test_acc and
+    oscillation_fraction (std with ddof = 1 over the completed seeds).
+    Needs pandas (installed with the ``sweep`` extra).
+    """
+    try:
+        import pandas as pd
+    except ImportError:  # pragma: no cover - depends on the installation
+        raise ImportError("summary_frame needs pandas: pip install 'benosc[sweep]'") from None
+    rows = []
+    for g in summarize(traj, delta=delta):
+        row: dict[str, Any] = dict(g.setting)
+        row.update(runs=g.runs, completed=g.completed, diverged=g.diverged)
+        for name in ("final_train_loss", "test_acc", "weak_test_acc", "oscillation_fraction"):
+            row[f"{name}_mean"], row[f"{name}_std"] = getattr(g, name)
+        rows.append(row)
+    keys = list(summarize(traj, delta=delta)[0].setting) if rows else []
+    return pd.DataFrame(rows).set_index(keys)

@@ -7,6 +7,7 @@ Profiles: ``ci`` (default; few examples, keeps the suite fast) and
 from __future__ import annotations
 
 import os
+import tempfile
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -20,6 +21,9 @@ settings.register_profile(
     "thorough", max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+# the derivations' disk cache of this test session: a fresh folder (derived once per session, never the user's)
+os.environ.setdefault("BENOSC_CACHE_DIR", tempfile.mkdtemp(prefix="benosc-test-cache-"))
 
 
 @pytest.fixture

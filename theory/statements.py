@@ -8,10 +8,9 @@ boundedness threshold, and the residual / weak-growth statements.
 
 from __future__ import annotations
 
-from functools import lru_cache
-
 import sympy as sp
 
+from benosc.theory.cache import disk_cached
 from benosc.theory.statement import Statement
 from benosc.theory.strong import strong_statements
 from benosc.theory.weak import weak_statements
@@ -42,10 +41,13 @@ Q2_ONLY = (
 )
 
 
-@lru_cache(maxsize=8)
 def derive_statements(q: float | int = 2) -> dict[str, Statement]:
-    """Derived statements for activation power ``q`` (sympy; a few seconds, cached)."""
-    qs = sp.nsimplify(q)
+    """Derived statements for activation power ``q`` (sympy; seconds the first time, then read from the disk cache)."""
+    return _derive_statements(sp.nsimplify(q))
+
+
+@disk_cached
+def _derive_statements(qs: sp.Expr) -> dict[str, Statement]:
     out = dict(strong_statements(qs))
     if qs == 2:
         from benosc.theory.sharpness import sharpness_statements

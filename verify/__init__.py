@@ -25,6 +25,11 @@ if TYPE_CHECKING:  # for type checkers and IDEs; at run time the names load on f
     from benosc.verify.search import search_counterexample
     from benosc.verify.verdict import STATUSES, Verdict
 
+# `predictions` is also the name of a submodule: importing benosc.verify.predictions anywhere would set the
+# package attribute to that module and hide the function from a lazy lookup, so it is bound here (the
+# module imports only the standard library and benosc.config: no cost to `benosc --help`)
+from benosc.verify.predictions import Predictions, predictions  # noqa: E402
+
 __all__ = [
     "REGISTRY",
     "CLAIM_IDS",
@@ -45,8 +50,6 @@ __all__ = [
 _WHERE = {
     "Evidence": "benosc.verify.derivation_checks",
     "derivation_evidence": "benosc.verify.derivation_checks",
-    "Predictions": "benosc.verify.predictions",
-    "predictions": "benosc.verify.predictions",
     "CLAIM_IDS": "benosc.verify.registry",
     "REGISTRY": "benosc.verify.registry",
     "Claim": "benosc.verify.registry",

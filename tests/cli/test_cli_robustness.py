@@ -162,3 +162,12 @@ def test_help_imports_neither_torch_nor_sympy():
 def test_json_output_is_strict_json(tmp_path, capsys):
     assert main(["simulate", *TINY, "--no-figures", "--no-replay", "--json", "--out", str(tmp_path / "o")]) == 0
     json.loads(capsys.readouterr().out)
+
+
+def test_public_names_are_the_functions_even_after_their_modules_are_imported():
+    code = ("import importlib, benosc.verify.predictions, benosc.verify.search, benosc.simulate.summary; "
+            "import benosc.verify as v, benosc.simulate as s, benosc.theory as t; "
+            "bad = [f'{p.__name__}.{n}' for p in (v, s, t) for n in p.__all__ if type(getattr(p, n)).__name__ == 'module']; "
+            "print(','.join(bad))")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert proc.stdout.strip() == ""
