@@ -1102,6 +1102,11 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _one_line(text: str) -> str:
+    """Escape what would break an error line (newlines, other control and separator characters from user input)."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``benosc`` console script; returns the exit status."""
     argv = list(sys.argv[1:] if argv is None else argv)
@@ -1123,7 +1128,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         _apply_threads(args)
         return int(args.handler(args))
     except (UsageError, ConfigError, OutputError) as exc:
-        print(f"{prefix}: error: {exc}", file=sys.stderr)
+        print(f"{prefix}: error: {_one_line(str(exc))}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print(f"{prefix}: interrupted", file=sys.stderr)
@@ -1133,7 +1138,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             import traceback
 
             traceback.print_exc()
-        first = str(exc).splitlines()[0] if str(exc) else ""
+        first = _one_line(str(exc).splitlines()[0]) if str(exc) else ""
         print(f"{prefix}: internal error: {type(exc).__name__}: {first} (run with --debug for the traceback)", file=sys.stderr)
         return 3
 
