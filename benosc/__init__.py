@@ -7,7 +7,9 @@ Three rooms, one namespace:
 * ``benosc.verify``    claims, checkers and verdicts
 
 The configuration (:class:`Config`) is the one object that travels through all
-of them.
+of them; :func:`to_toml` / :func:`load_config` write and read it.  The
+subpackages load their public names on first use, so ``import benosc`` and
+``benosc --help`` stay instant.  docs/api.md walks through the API.
 """
 
 from benosc.config import (
@@ -18,6 +20,7 @@ from benosc.config import (
     NetworkConfig,
     TrainingConfig,
     load_config,
+    to_toml,
 )
 
 __version__ = "0.1.0"
@@ -31,4 +34,5 @@ __all__ = [
     "TrainingConfig",
     "SWEEPABLE",
     "load_config",
+    "to_toml",
 ]

@@ -1,10 +1,12 @@
 """benosc.theory: the symbolic model and the derivations (sympy; no torch).
 
 * :func:`derive_recursions` -- the exact one-step recursions of gamma, zeta, rho
-  derived from the network, the loss and the SGD step (PAPER.md item 1);
+  derived from the network, the loss and the SGD step, for the paper's
+  model and its ablations (activation, trained second layer, label noise);
 * :func:`compile_recursions` -- numpy / torch callables of them (codegen);
 * :func:`derive_statements` -- fixed point, thresholds, period-2 orbit,
-  boundedness, residual and weak-growth statements (items 2-6).
+  boundedness, residual, weak-growth and sharpness statements, cached on
+  disk (:mod:`benosc.theory.cache`).
 """
 
 from __future__ import annotations
