@@ -65,15 +65,19 @@ def _run(argv: list[str]) -> tuple[int, str, str]:
     return rc, out.getvalue(), err.getvalue()
 
 
+def _sandbox(root: Path) -> None:
+    """A user's file and a user's folder beside --out: no command may touch them."""
+    (root / "file.txt").write_text("keep")
+    (root / "foreign").mkdir()
+    (root / "foreign" / "mine.txt").write_text("keep")
+
+
 def _out_path(kind: str, root: Path) -> Path:
-    f = root / "file.txt"
-    f.write_text("keep")
-    foreign = root / "foreign"
-    foreign.mkdir()
-    (foreign / "mine.txt").write_text("keep")
+    _sandbox(root)
     (root / "empty").mkdir()
+    f = root / "file.txt"
     return {"new": root / "o", "nested_new": root / "a" / "b" / "o", "under_file": f / "o", "is_file": f,
-            "foreign": foreign, "empty": root / "empty"}[kind]
+            "foreign": root / "foreign", "empty": root / "empty"}[kind]
 
 
 def _check(rc: int, err: str, root: Path, out: Path, existed: bool) -> None:
@@ -106,9 +110,7 @@ def test_simulate_with_fuzzed_settings_and_paths(sets, kind):
 def test_config_files_are_validated_or_refused(body, check):
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
-        (root / "file.txt").write_text("keep")
-        (root / "foreign").mkdir()
-        (root / "foreign" / "mine.txt").write_text("keep")
+        _sandbox(root)
         cfg = root / "c.toml"
         cfg.write_bytes(body)
         out = root / "o"
@@ -142,9 +144,7 @@ number_text = st.one_of(st.floats(allow_nan=True, allow_infinity=True).map(repr)
 def test_verify_options_are_validated(eta_large, eta_small, delta, seeds, ablation):
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
-        (root / "file.txt").write_text("keep")
-        (root / "foreign").mkdir()
-        (root / "foreign" / "mine.txt").write_text("keep")
+        _sandbox(root)
         out = root / "o"
         argv = ["verify", "--claims", "decomposition", "--set", "steps=60", "--eta-large", eta_large, "--eta-small", eta_small,
                 "--delta", delta, "--seeds", seeds, "--out", str(out), "--json"]
