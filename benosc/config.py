@@ -3,14 +3,14 @@
 ``Config`` has three sections, each a frozen dataclass that checks its own
 invariants in ``__post_init__``:
 
-* ``DataConfig``     the feature-noise data model of PAPER.md ("The model"):
+* ``DataConfig``     the feature-noise data model (docs/model.md):
   d, n, P, ||u||, ||v||, sigma_p, p_weak, noise projection, test-set sizes.
 * ``NetworkConfig``  the two-layer ReLU^q "CNN" with fixed second layer:
   m, q, shared or per-patch filters.
 * ``TrainingConfig`` SGD: eta, batch size, steps, sampling, loss, sigma_0,
   dtype, device, seed, recording strides.
 
-Every choice that PAPER.md marks as a *reconstruction* is a field here, never a
+Every choice docs/model.md marks as a *reconstruction* is a field here, never a
 hidden constant.  Field names are unique across sections, so a flat override
 ``config.replace(eta=2.8, u_norm=1.0)`` is unambiguous.
 
@@ -154,7 +154,7 @@ def _choice(section: str, name: str, value: Any, options: tuple[str, ...]) -> No
 
 @dataclass(frozen=True)
 class DataConfig:
-    """Feature-noise data (PAPER.md, "The model"; reconstruction, all configurable).
+    """Feature-noise data (docs/model.md; reconstruction, all configurable).
 
     A point is (x, y), y uniform on {-1, +1}, x = (x_1, ..., x_P) with
     x_1 = s y u (s = 1 w.p. 1 - p_weak, "strong data"; s = 0 "weak data"),
@@ -219,7 +219,7 @@ class DataConfig:
 
 @dataclass(frozen=True)
 class NetworkConfig:
-    """Two-layer network with fixed second layer (PAPER.md, "The model").
+    """Two-layer network, second layer fixed unless ablated (docs/model.md).
 
     f(W; x) = sum_{j=+-1} (j/m) sum_{r=1..m} sum_{p=1..P} sigma(<w_{j,r}, x_p>),
     sigma(z) = max(z, 0)^q.  With ``filters='per_patch'`` each patch p has its
@@ -251,7 +251,7 @@ class NetworkConfig:
 
 @dataclass(frozen=True)
 class TrainingConfig:
-    """SGD on l(y f) (PAPER.md, "The model").
+    """SGD on l(y f) (docs/model.md).
 
     W_{t+1} = W_t - eta * grad (1/B) sum_{i in batch_t} l(y_i f(W_t; x_i)),
     with l(z) = (z - 1)^2 ("square", no factor 1/2) or log(1 + e^{-z})

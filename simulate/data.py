@@ -1,6 +1,6 @@
 """Feature-noise data, initial weights and SGD index sequences, from a seed.
 
-PAPER.md, "The model" (reconstruction).  Everything random in a run comes from
+docs/model.md, "The network and the training" (reconstruction).  Everything random in a run comes from
 one integer seed through three independent streams (``numpy.random.SeedSequence``
 spawned into data / init / sampling), so that runs that differ only in eta share
 their data, initialisation and sampled indices exactly, and so that a run is

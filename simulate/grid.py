@@ -38,7 +38,7 @@ def expand_grid(config: Config, grid: Grid | None = None) -> list[Config]:
 
 
 def decomposition_basis(ds: Dataset) -> np.ndarray:
-    """Columns u/||u||^2, v/||v||^2, xi_i/||xi_i||^2 of the decomposition (PAPER.md), shape (d, 2 + n_noise).
+    """Columns u/||u||^2, v/||v||^2, xi_i/||xi_i||^2 of the decomposition (docs/model.md), shape (d, 2 + n_noise).
 
     w(t) - w(0) lies in their span; its coordinates in this basis are
     (j gamma, j zeta, rho_1, ..., rho_{n_noise}).

@@ -1,6 +1,6 @@
 """The two-layer ReLU^q network, its loss and its exact SGD gradient, batched over runs.
 
-PAPER.md, "The model":
+docs/model.md, "The network and the training":
 
     f(W; x) = sum_k a_k sum_p sigma(<w_{k,f(p)}, x_p>),   a_k = j_k / m,
     sigma(z) = max(z, 0)^q,   sigma'(z) = q max(z, 0)^(q-1)   (1[z > 0] for q = 1),
@@ -182,7 +182,7 @@ def sgd_step(
     W may be any strided view of shape (R, K, 1, d); the products follow its
     memory order.  Stored as (R, d, K) (``FullStepper``'s state) the forward
     product X (P x d) @ W^T (d x K) runs at about twice the speed of the
-    (R, K, d) order at the paper's size (PAPER.md sizes; docs/benchmarks.md).
+    (R, K, d) order at the paper's size (docs/benchmarks.md).
     With ``inplace`` the update overwrites W's memory (one pass over the
     weights less); ``margin_out`` (R, B), if given, receives the margins (the
     simulation's step-major record row, no extra copy).  Per-patch filters

@@ -5,7 +5,7 @@ w_k(t) - w_k(0) in the basis (u/||u||^2, v/||v||^2, xi_1/||xi_1||^2, ...),
 i.e. alpha = (j gamma, j zeta, rho_1, ..., rho_N); stored coefficient-major so
 that one step's update touches P contiguous rows per run.  One step:
 
-1. pre-activations through inner products (PAPER.md item 1, the noise Gram matrix):
+1. pre-activations through inner products (docs/model.md, "The signal-noise decomposition", item 1: the noise Gram matrix):
    z_{b,p,k} = <w_k(0), x_{b,p}> + sum_c <e_c, x_{b,p}> alpha_{k,c},
    one batched product with the (R, n, P, C) table <e_c, x_{i,p}> computed once;
 2. f = sum_k (j_k/m) sum_p sigma(z) and the margin y f;

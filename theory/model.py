@@ -1,4 +1,4 @@
-"""Symbolic model and the derivation of the coefficient recursions (PAPER.md item 1).
+"""Symbolic model and the derivation of the coefficient recursions (docs/model.md, "The signal-noise decomposition", item 1).
 
 From the network, the loss and the SGD step, sympy derives the exact one-step
 recursions of the signal-noise decomposition
@@ -85,7 +85,7 @@ def activation(z: sp.Expr, q: sp.Expr, kind: str = "relu") -> sp.Expr:
 
 
 def loss_function(margin: sp.Expr, loss: str) -> sp.Expr:
-    """l(z): 'square' (z - 1)^2 (no factor 1/2, PAPER.md), 'logistic' log(1 + e^{-z})."""
+    """l(z): 'square' (z - 1)^2 (no factor 1/2, docs/model.md), 'logistic' log(1 + e^{-z})."""
     if loss == "square":
         return (margin - 1) ** 2
     if loss == "logistic":

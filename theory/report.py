@@ -112,7 +112,7 @@ def build_blocks(
     b.append(Block("eq", r"f(W;x)=\sum_{j=\pm1}\frac{j}{m}\sum_{r=1}^{m}\sum_{p=1}^{P}\sigma(\langle w_{j,r},x_p\rangle),\qquad " + r"\sigma(z)=" + sp.latex(rec.sigma.subs(rec.args["sigma"][0], sp.Symbol("z")))))
     b.append(Block("p", "Loss on the margin and its derivative (derived):"))
     b.append(Block("eq", r"\ell(z)=" + sp.latex(rec.loss) + r",\qquad \ell'(z)=" + sp.latex(rec.loss_prime)))
-    b.append(Block("p", "SGD on a batch of B examples and the signal-noise decomposition (PAPER.md):"))
+    b.append(Block("p", "SGD on a batch of B examples and the signal-noise decomposition:"))
     b.append(Block("eq", r"W_{t+1}=W_t-\eta\nabla_W\frac1B\sum_{i\in\mathcal{B}_t}\ell(y_i f(W_t;x_i)),\qquad "
                    r"w_{j,r}(t)=w_{j,r}(0)+j\gamma_{j,r}(t)\frac{u}{\|u\|^2}+j\zeta_{j,r}(t)\frac{v}{\|v\|^2}+\sum_i\rho_{j,r,i}(t)\frac{\xi_i}{\|\xi_i\|^2}"))
     b.append(Block("h2", "2. The coefficient recursions (item 1)"))

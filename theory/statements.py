@@ -1,4 +1,4 @@
-"""All derived statements of PAPER.md items 2-6, keyed by name.
+"""All derived statements (docs/model.md, "The signal-noise decomposition", items 2-7), keyed by name.
 
 ``derive_statements(q)`` returns the strong-map statements for any activation
 power q (fixed point, loss of stability) and, for q = 2 where closed forms

@@ -1,4 +1,4 @@
-"""The strong-feature map on one strong example and its bifurcations (PAPER.md items 2-3).
+"""The strong-feature map on one strong example and its bifurcations (docs/model.md, "The signal-noise decomposition", items 2-3).
 
 Starting point: the derived gamma recursion (:func:`~benosc.theory.model.derive_recursions`,
 square loss) on a single strong example (s = 1, y = 1, batch 1) with the weak
@@ -103,7 +103,7 @@ def reduce_sqrt(expr: sp.Expr, root: sp.Expr) -> sp.Expr:
 
 
 def strong_statements(q: sp.Expr = sp.Integer(2)) -> dict[str, Statement]:
-    """Derived statements about the strong-feature map (items 2-3 of PAPER.md)."""
+    """Derived statements about the strong-feature map (docs/model.md, items 2-3)."""
     q = sp.nsimplify(q)
     out: dict[str, Statement] = {}
     g1 = gamma_map(q)

@@ -1,4 +1,4 @@
-"""Residual accumulation and weak-feature growth (PAPER.md items 4-6), q = 2, square loss.
+"""Residual accumulation and weak-feature growth (docs/model.md, items 4-6), q = 2, square loss.
 
 From the derived zeta recursion on one strong example (s = y = 1, batch 1,
 z_2 = zeta_r > 0): zeta_r' / zeta_r = 1 + r kappa (1 - f), with

@@ -1,4 +1,4 @@
-"""The feature-noise data model (PAPER.md, "The model")."""
+"""The feature-noise data model (docs/model.md)."""
 
 from __future__ import annotations
 
