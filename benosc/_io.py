@@ -65,14 +65,15 @@ def json_clean(obj: Any) -> Any:
     return obj
 
 
-def save_figure(fig: Any, path: str | Path, *, dpi: int = 110) -> Path:
-    """Render a matplotlib figure (PNG, or the format of ``path``'s suffix: pdf, svg), close it, write it atomically."""
-    import matplotlib.pyplot as plt
+def save_figure(fig: Any, path: str | Path, *, dpi: int = 200) -> Path:
+    """Render a matplotlib Figure (PNG, or the format of ``path``'s suffix: pdf, svg) and write it atomically.
 
+    No pyplot: the Figure is not registered anywhere and needs no closing.
+    Most callers want :func:`benosc.figstyle.save` (PNG and PDF in the house style).
+    """
     buf = io.BytesIO()
     fmt = Path(path).suffix.lstrip(".").lower() or "png"
     fig.savefig(buf, format=fmt, dpi=dpi, bbox_inches="tight")
-    plt.close(fig)
     with atomic_open(path, "wb") as fh:
         fh.write(buf.getvalue())
     return Path(path)

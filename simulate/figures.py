@@ -1,156 +1,207 @@
-"""Figures of a simulated batch (matplotlib, Agg backend, PNG, written atomically).
+"""Figures of a simulated batch, in the package's style (:mod:`benosc.figstyle`: PNG at 200 dpi and PDF).
 
-* ``margins.png``       y f - 1 on the strong steps over time, one panel per setting
-* ``coefficients.png``  strong (gamma) and weak (zeta) coefficients over time, log scale
-* ``accuracy.png``      train / test / weak-only test accuracy per setting, mean +- std
-* ``sharpness.png``     eta x top Hessian eigenvalue over time, full batch and one strong example
-                        (only when the trajectory has sharpness checkpoints, ``training.sharpness_every``)
+* ``margins``       y f - 1 on the strong steps over time, every seed, one panel per setting, shared axes
+* ``coefficients``  strong (max |gamma|) and weak (max |zeta|) coefficients over time, median and range over seeds
+* ``accuracy``      final train / test / weak-only accuracy against the swept value, per seed and mean ± std
+* ``sharpness``     eta x top Hessian eigenvalue over time (only with ``training.sharpness_every``)
+
+Settings are the values of the swept fields (seed excepted); learning rates
+get a sequential colour map.  The derived eta_crit is marked where the axis
+is eta.
 """
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
-import matplotlib
+import numpy as np
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-
-from benosc._io import save_figure  # noqa: E402
-from benosc.simulate.summary import summarize  # noqa: E402
-from benosc.simulate.trajectory import Trajectory  # noqa: E402
+from benosc.figstyle import DOUBLE, LABEL, new_figure, ordered_colors, save, styled
+from benosc.simulate.summary import summarize
+from benosc.simulate.trajectory import Trajectory
 
 __all__ = ["plot_all", "plot_margins", "plot_coefficients", "plot_accuracy", "plot_sharpness"]
 
+_NAMES = {"eta": r"$\eta$", "u_norm": r"$\|u\|$", "v_norm": r"$\|v\|$", "sigma_p": r"$\sigma_p$", "p_weak": r"$p_{weak}$",
+          "sigma_0": r"$\sigma_0$", "label_noise": "label noise"}
+
 
 def _label(setting: dict[str, float]) -> str:
-    return ", ".join(f"{k}={v:g}" for k, v in setting.items())
+    return ", ".join(f"{_NAMES.get(k, k)} = {v:g}" for k, v in setting.items())
 
 
-def _groups(traj: Trajectory) -> list[tuple[str, np.ndarray]]:
-    keys = list(summarize(traj)[0].setting)
+def _groups(traj: Trajectory) -> list[tuple[dict[str, float], np.ndarray]]:
+    """(setting, run indices) per setting, in the order the runs appear."""
+    summ = summarize(traj)
+    keys = list(summ[0].setting)
     out = []
-    for g in summarize(traj):
+    for g in summ:
         idx = np.ones(traj.n_runs, dtype=bool)
         for k in keys:
             idx &= traj.arrays[k] == g.setting[k]
-        out.append((_label(g.setting), np.flatnonzero(idx)))
+        out.append((g.setting, np.flatnonzero(idx)))
     return out
 
 
-def _save(fig, path: Path):
-    return save_figure(fig, path, dpi=110)
+def _colors(traj: Trajectory, groups) -> list:
+    """A colour per group: sequential by the first swept value (an ordered parameter)."""
+    key = next(iter(groups[0][0]))
+    cmap = ordered_colors(g[key] for g, _ in groups)
+    return [cmap[float(g[key])] for g, _ in groups]
 
 
-def plot_margins(traj: Trajectory, path: Path, *, delta: float = 0.2) -> Path:
-    """y f - 1 at every step that sampled strong data, first run of each setting."""
+def _eta_crit(traj: Trajectory) -> float | None:
+    from benosc.verify.predictions import predictions
+
+    return predictions(traj.config).eta_crit
+
+
+@styled
+def plot_margins(traj: Trajectory, path: Path, *, delta: float = 0.25) -> Path:
+    """y f - 1 at every step that sampled strong data, every seed, one panel per setting; points beyond the
+    axis limits are drawn at the limit as open triangles."""
     groups = _groups(traj)
-    fig, axes = plt.subplots(len(groups), 1, figsize=(9, 2.4 * len(groups)), sharex=True, squeeze=False)
+    ncols = 1 if len(groups) == 1 else 2
+    nrows = math.ceil(len(groups) / ncols)
+    fig = new_figure(DOUBLE, 1.15 + 1.35 * nrows)
+    axes = np.atleast_1d(fig.subplots(nrows, ncols, sharex=True, sharey=True, squeeze=False)).ravel()
     strong = traj.sampled_strong()
-    for ax, (label, idx) in zip(axes[:, 0], groups):
-        r = idx[0]
-        t, b = np.nonzero(strong[r])
-        res = traj.margin[r, t, b] - 1.0
-        keep = np.isfinite(res)
-        t, res = t[keep], res[keep]
-        ax.scatter(t, res, s=1.5, alpha=0.35, color="tab:blue", rasterized=True)
-        ax.axhspan(-delta, delta, color="tab:green", alpha=0.12, label=f"|y f - 1| < {delta}")
-        ax.axhline(0.0, color="k", lw=0.6)
-        div = int(traj.diverged_step[r])
-        if div >= 0:
-            ax.axvline(div, color="tab:red", lw=1.0, label=f"diverged at step {div}")
-        lim = float(np.percentile(np.abs(res), 99.5)) if res.size else 1.0
-        lim = min(max(lim, 1.2 * delta), 1e3)
-        ax.set_ylim(-1.1 * lim, 1.1 * lim)
-        ax.set_ylabel("y f - 1")
-        ax.set_title(f"{label}, seed {int(traj.seed[r])}: residual on strong steps", fontsize=9)
-        ax.legend(loc="upper right", fontsize=7)
-    axes[-1, 0].set_xlabel("SGD step t")
-    return _save(fig, path)
+    res_all = []
+    for _, idx in groups:
+        for r in idx:
+            t, b = np.nonzero(strong[r])
+            res_all.append(traj.margin[r, t, b] - 1.0)
+    flat = np.concatenate(res_all) if res_all else np.zeros(1)
+    flat = flat[np.isfinite(flat)]
+    lim = float(np.percentile(np.abs(flat), 99.5)) if flat.size else 1.0
+    lim = min(max(1.1 * lim, 1.5 * delta), 1e3)
+    seed_colors = ordered_colors(traj.seed, cmap="cividis")
+    for ax, (setting, idx) in zip(axes, groups):
+        for r in idx:
+            t, b = np.nonzero(strong[r])
+            res = traj.margin[r, t, b] - 1.0
+            keep = np.isfinite(res)
+            t, res = t[keep], res[keep]
+            inside = np.abs(res) <= lim
+            c = seed_colors[float(traj.seed[r])]
+            ax.scatter(t[inside], res[inside], s=0.6, alpha=0.3, color=c, rasterized=True, linewidths=0)
+            out = ~inside
+            if out.any():
+                ax.scatter(t[out], np.sign(res[out]) * lim, s=6, marker="^", facecolors="none", edgecolors="tab:red", linewidths=0.5,
+                           rasterized=True)
+            div = int(traj.diverged_step[r])
+            if div >= 0:
+                ax.axvline(div, color="tab:red", lw=0.8)
+        ax.axhspan(-delta, delta, color="tab:green", alpha=0.12, lw=0)
+        ax.axhline(0.0, color="k", lw=0.5)
+        ax.set_title(f"{_label(setting)} ({len(idx)} seeds)")
+    for ax in axes[len(groups):]:
+        ax.set_visible(False)
+    axes[0].set_ylim(-lim, lim)
+    for ax in axes[: len(groups)]:  # every panel labelled (panels of a row share their scale)
+        ax.set_ylabel(LABEL["residual"])
+    for ax in axes[max(0, len(groups) - ncols):len(groups)]:
+        ax.set_xlabel(LABEL["step"])
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
+    handles = [Patch(color="tab:green", alpha=0.25, label=rf"$|y f - 1| < \delta = {delta:g}$"),
+               Line2D([], [], ls="none", marker="^", mfc="none", mec="tab:red", label="beyond the axis (drawn at the limit)"),
+               Line2D([], [], color="tab:red", lw=0.8, label="diverged")]
+    handles += [Line2D([], [], ls="none", marker="o", color=c, label=f"seed {int(s)}") for s, c in seed_colors.items()]
+    fig.legend(handles=handles, loc="outside lower center", ncol=min(4, len(handles)))
+    return save(fig, path)
 
 
+@styled
 def plot_coefficients(traj: Trajectory, path: Path) -> Path:
-    """max_r gamma_{j,r}(t) and max_r zeta_{j,r}(t), median over completed seeds with min-max band."""
+    """max_{j,r} |gamma| (linear) and max_{j,r} |zeta| (log) over time: median over completed seeds, band = range."""
     ok = traj.status == "completed"
     groups = _groups(traj)
+    colors = _colors(traj, groups)
     steps = traj.record_step
-    fig, axes = plt.subplots(1, 2, figsize=(11, 3.8), sharex=True)
-    colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
-    for (label, idx), color in zip(groups, colors):
+    fig = new_figure(DOUBLE, 2.7)
+    axes = fig.subplots(1, 2, sharex=True)
+    for (setting, idx), color in zip(groups, colors):
         idx = idx[ok[idx]]
         if idx.size == 0:
             continue
         for ax, name in zip(axes, ("gamma", "zeta")):
-            for j, ls in ((0, "-"), (1, "--")):
-                series = np.abs(traj.arrays[name][idx, :, j, :]).max(axis=-1)  # (runs, S)
-                series = np.where(np.isfinite(series), series, np.nan)
-                med = np.nanmedian(series, axis=0)
-                ax.plot(steps, med, ls=ls, color=color, label=f"{label}, j={'+1' if j == 0 else '-1'}")
-                ax.fill_between(steps, np.nanmin(series, axis=0), np.nanmax(series, axis=0), color=color, alpha=0.12)
-    axes[0].set_title("strong feature: max_r |gamma_{j,r}(t)|", fontsize=10)
-    axes[1].set_title("weak feature: max_r |zeta_{j,r}(t)|", fontsize=10)
+            series = np.abs(traj.arrays[name][idx]).max(axis=(-1, -2))  # (runs, S): max over j and r
+            series = np.where(np.isfinite(series), series, np.nan)
+            ax.plot(steps, np.nanmedian(series, axis=0), color=color, label=_label(setting))
+            if idx.size > 1:
+                ax.fill_between(steps, np.nanmin(series, axis=0), np.nanmax(series, axis=0), color=color, alpha=0.15, lw=0)
+    axes[0].set_ylabel(r"strong: $\max_{j,r} |\gamma_{j,r}(t)|$")
+    axes[1].set_ylabel(r"weak: $\max_{j,r} |\zeta_{j,r}(t)|$")
+    axes[1].set_yscale("log")
+    from matplotlib.ticker import MaxNLocator
+
     for ax in axes:
-        ax.xaxis.set_major_locator(plt.MaxNLocator(5))
-        ax.set_yscale("log")
-        ax.set_xlabel("SGD step t")
-        ax.grid(alpha=0.3, which="both")
-    axes[1].legend(fontsize=7, loc="lower right")
-    fig.suptitle("median over completed seeds, band = min..max", fontsize=9)
-    return _save(fig, path)
+        ax.set_xlabel(LABEL["step"])
+        ax.xaxis.set_major_locator(MaxNLocator(5))
+        ax.grid(alpha=0.25, which="major")
+    fig.legend(*axes[0].get_legend_handles_labels(), loc="outside lower center", ncol=min(6, len(groups)),
+               title="median over completed seeds, band: min to max")
+    return save(fig, path)
 
 
+@styled
 def plot_accuracy(traj: Trajectory, path: Path) -> Path:
-    """Final train / test / weak-only accuracy per setting (mean +- std over completed runs)."""
-    summ = summarize(traj)
-    x = np.arange(len(summ))
-    width = 0.26
-    fig, ax = plt.subplots(figsize=(max(5, 1.8 * len(summ) + 2), 3.8))
+    """Final train / test / weak-only accuracy (%) against the first swept value: each seed, and mean ± std."""
+    groups = _groups(traj)
+    key = next(iter(groups[0][0]))
     ok = traj.status == "completed"
-    for k, (name, label) in enumerate(
-        (("train_acc", "train"), ("test_acc", "test"), ("weak_test_acc", "weak-only test"))
-    ):
+    x = np.array([float(s[key]) for s, _ in groups])
+    fig = new_figure(DOUBLE * 0.62, 2.6)
+    ax = fig.add_subplot()
+    span = (x.max() - x.min()) or 1.0
+    for k, (name, label, marker) in enumerate((("train_acc", "train", "s"), ("test_acc", "test", "D"), ("weak_test_acc", "weak-only test", "o"))):
         means, stds = [], []
-        for label_g, idx in _groups(traj):
-            vals = traj.final(name)[idx][ok[idx]]
+        for j, (_, idx) in enumerate(groups):
+            vals = 100 * traj.final(name)[idx][ok[idx]]
+            jitter = (k - 1) * 0.012 * span
+            ax.scatter(np.full(vals.size, x[j] + jitter), vals, s=7, marker=marker, alpha=0.35, color=f"C{k}", linewidths=0)
             means.append(vals.mean() if vals.size else np.nan)
             stds.append(vals.std(ddof=1) if vals.size > 1 else 0.0)
-        ax.bar(x + (k - 1) * width, means, width, yerr=stds, capsize=3, label=label)
-    ax.axhline(0.5, color="k", lw=0.6, ls=":", label="chance")
-    ax.set_xticks(x, [_label(g.setting) for g in summ])
-    ax.set_ylim(0, 1.05)
-    ax.set_ylabel("final accuracy")
-    ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.1), ncol=4, frameon=False)
-    ax.set_title("accuracy after training (mean +- std over completed seeds)", fontsize=10)
-    return _save(fig, path)
+        ax.errorbar(x + (k - 1) * 0.012 * span, means, yerr=stds, fmt=marker + "-", color=f"C{k}", ms=4, capsize=2.5, lw=1,
+                    label=f"{label} (mean ± std)")
+    ax.axhline(50, color="k", lw=0.6, ls=":", label="chance")
+    if key == "eta":
+        crit = _eta_crit(traj)
+        if crit is not None and np.isfinite(crit):
+            ax.axvline(crit, color="0.4", lw=0.8, ls="--", label=rf"derived $\eta_{{crit}}$ = {crit:.3g}")
+    ax.set_xlabel(LABEL["eta"] if key == "eta" else _NAMES.get(key, key))
+    ax.set_ylabel("final accuracy (%)")
+    ax.set_ylim(0, 104)
+    ax.legend(loc="lower right")
+    return save(fig, path)
 
 
+@styled
 def plot_sharpness(traj: Trajectory, path: Path) -> Path:
     """eta x sharpness at the checkpoints, every completed run, coloured by eta; the edge of stability at 2."""
-    from matplotlib.figure import Figure
-
-    fig = Figure(figsize=(10, 3.8), layout="constrained")
+    fig = new_figure(DOUBLE, 2.6)
     axes = fig.subplots(1, 2, sharey=True)
-    etas = np.unique(traj.eta)
-    cmap = matplotlib.colormaps["viridis"]
-    color = {e: cmap(0.1 + 0.75 * i / max(1, len(etas) - 1)) for i, e in enumerate(etas)}
+    color = ordered_colors(traj.eta)
     steps = traj.sharpness_step
     for ax, name, title in ((axes[0], "sharpness_full", "full-batch training loss"), (axes[1], "sharpness_strong", "one strong training example")):
         for r in np.flatnonzero(traj.status == "completed"):
-            ax.plot(steps, traj.eta[r] * traj.arrays[name][r], "-", color=color[traj.eta[r]], lw=1, alpha=0.8)
+            ax.plot(steps, traj.eta[r] * traj.arrays[name][r], "-", color=color[float(traj.eta[r])], lw=0.9, alpha=0.8)
         ax.axhline(2.0, color="tab:red", ls=":", lw=1)
-        ax.set_xlabel("step t")
-        ax.set_title(title, fontsize=9)
-    for e in etas:
-        axes[0].plot([], [], "-", color=color[e], label=f"eta = {e:g}")
+        ax.set_xlabel(LABEL["step"])
+        ax.set_title(title)
+    for e, c in color.items():
+        axes[0].plot([], [], "-", color=c, label=rf"$\eta$ = {e:g}")
     axes[0].plot([], [], ":", color="tab:red", label="2 (edge of stability)")
-    axes[0].set_ylabel("eta x top Hessian eigenvalue")
-    axes[0].legend(fontsize=7)
-    return _save(fig, path)
+    axes[0].set_ylabel(LABEL["sharpness"])
+    axes[0].legend()
+    return save(fig, path)
 
 
 def plot_all(traj: Trajectory, folder: str | Path) -> list[Path]:
-    """Write the figures into ``folder``; returns their paths."""
+    """Write the figures into ``folder`` (PNG and PDF each); returns the PNG paths."""
     folder = Path(folder)
     out = [
         plot_margins(traj, folder / "margins.png"),

@@ -14,7 +14,7 @@ import numpy as np
 import matplotlib
 from matplotlib.figure import Figure
 
-from benosc._io import save_figure
+from benosc.figstyle import DOUBLE, LABEL, new_figure, save, style, styled
 from benosc.tolerances import claim_tolerance
 from benosc.verify.verdict import Verdict
 
@@ -24,7 +24,7 @@ COLORS = {"pass": "tab:green", "fail": "tab:red", "inconclusive": "tab:orange", 
 
 
 def _title(ax, v: Verdict, text: str) -> None:
-    ax.set_title(f"{v.claim}: {v.status.upper()} — {text}", fontsize=9, color=COLORS[v.status])
+    ax.set_title(f"{v.claim}: {v.status.upper()} — {text}", color=COLORS[v.status])
 
 
 def decomposition(v: Verdict, fig: Figure) -> bool:
@@ -36,9 +36,9 @@ def decomposition(v: Verdict, fig: Figure) -> bool:
     ok = np.isfinite(errs) & (errs > 0)
     ax.semilogy(t[ok], errs[ok], lw=1, label="max over runs")
     ax.axhline(claim_tolerance("decomposition.one_step"), color="r", ls="--", lw=1, label="tolerance")
-    ax.set_xlabel("step t")
+    ax.set_xlabel(LABEL["step"])
     ax.set_ylabel("max relative one-step error")
-    ax.legend(fontsize=8)
+    ax.legend()
     _title(ax, v, "reduced vs full, teacher-forced (exact zeros not drawn)")
     return True
 
@@ -52,9 +52,9 @@ def threshold(v: Verdict, fig: Figure) -> bool:
         sel = [r for r in rows if r[0] == engine]
         ax.plot([r[2] for r in sel], [r[3] for r in sel], marker, label=engine, ms=8)
     ax.axvline(1.0, color="k", ls="--", lw=1, label="derived onset")
-    ax.set_xlabel("eta / derived onset")
-    ax.set_ylabel("mean |y f - 1| on strong steps")
-    ax.legend(fontsize=8)
+    ax.set_xlabel(r"$\eta$ / derived onset")
+    ax.set_ylabel(r"mean $|y f - 1|$ on strong steps")
+    ax.legend()
     _title(ax, v, "oscillation switches on at the derived onset")
     return True
 
@@ -67,9 +67,9 @@ def accumulation(v: Verdict, fig: Figure) -> bool:
     for k, S, slope, intercept, seed in curves:
         line = ax.plot(k, S, lw=1, label=f"seed {seed}")[0]
         ax.plot(k, intercept + slope * k, ls=":", color=line.get_color(), lw=1)
-    ax.set_xlabel("strong steps k")
-    ax.set_ylabel("sum over strong steps of (1 - y f)")
-    ax.legend(fontsize=7, title="dotted: linear fit", title_fontsize=7)
+    ax.set_xlabel(r"strong steps $k$")
+    ax.set_ylabel(r"$\sum_{\mathrm{strong\ steps}} (1 - y f)$")
+    ax.legend(title="dotted: linear fit")
     _title(ax, v, f"eta = {v.data['eta']:g}")
     return True
 
@@ -84,12 +84,13 @@ def weak_growth(v: Verdict, fig: Figure) -> bool:
     ax.plot(x, [r["measured"] for r in rows], "o", color="tab:blue", label="measured")
     for i, r in enumerate(rows):
         if "predicted" in r:
-            ax.plot([i - 0.3, i + 0.3], [r["predicted"]] * 2, color="tab:orange", lw=2, label="log(G_2)/2" if i == 0 else None)
+            ax.plot([i - 0.3, i + 0.3], [r["predicted"]] * 2, color="tab:orange", lw=2, label=r"derived $\log(G_2)/2$" if i == 0 else None)
         else:
             ax.plot([i, i], [r["lower"], r["upper"]], color="tab:red", lw=1.5, label="general bound" if i == len(v.data["period2"]) else None)
-    ax.set_xticks(x, labels, fontsize=7)
-    ax.set_ylabel("growth rate of log <w, v> per step")
-    ax.legend(fontsize=8)
+    ax.set_xticks(x, labels)
+    ax.set_xlabel("one-example network: engine and step size")
+    ax.set_ylabel(LABEL["weak_rate"])
+    ax.legend()
     _title(ax, v, "one strong example")
     return True
 
@@ -100,13 +101,13 @@ def theorem5(v: Verdict, fig: Figure) -> bool:
         return False
     for series in np.atleast_2d(v.data["weak"]):
         ax.semilogy(v.data["steps"][1:], np.maximum(series[1:], 1e-12), lw=1)
-    ax.axhline(v.data["level"], color="r", ls="--", lw=1, label="delta/4")
-    ax.set_xlabel("step t")
-    ax.set_ylabel("max_{j,r} |zeta_{j,r}|")
+    ax.axhline(v.data["level"], color="r", ls="--", lw=1, label=r"$\delta/4$")
+    ax.set_xlabel(LABEL["step"])
+    ax.set_ylabel(r"$\max_{j,r} |\zeta_{j,r}(t)|$")
     tb = v.data["t_bound"]
     if np.isfinite(tb) and tb < 10 * v.data["steps"][-1]:
         ax.axvline(tb, color="tab:purple", ls=":", label="derived upper bound on the steps")
-    ax.legend(fontsize=8)
+    ax.legend()
     _title(ax, v, "weak component per seed")
     return True
 
@@ -124,13 +125,13 @@ def proposition6(v: Verdict, fig: Figure) -> bool:
     if s.size:
         ref = np.sort(np.unique(s))
         mid = np.exp(np.mean(np.log(np.asarray(small["final"])[np.asarray(small["final"]) > 0])))
-        ax.loglog(ref, mid * ref / np.exp(np.mean(np.log(ref))), "k--", lw=1, label="slope 1 (O(sigma_0))")
+        ax.loglog(ref, mid * ref / np.exp(np.mean(np.log(ref))), "k--", lw=1, label=r"slope 1, $O(\sigma_0)$")
     from matplotlib.ticker import NullFormatter
 
     ax.xaxis.set_minor_formatter(NullFormatter())
-    ax.set_xlabel("sigma_0")
-    ax.set_ylabel("final max |zeta|")
-    ax.legend(fontsize=8)
+    ax.set_xlabel(LABEL["sigma_0"])
+    ax.set_ylabel(r"final $\max_{j,r} |\zeta_{j,r}|$")
+    ax.legend()
     b = v.data["b"]
     _title(ax, v, f"exponent {b[0]:.2f} [{b[1]:.2f}, {b[2]:.2f}]")
     return True
@@ -143,7 +144,8 @@ def _per_seed(ax, v: Verdict, *, bars: bool) -> None:
         ax.scatter(np.full(vals.shape, i), vals, color="k", zorder=3)
         if bars:
             ax.bar(i, vals.mean(), color=["tab:blue", "tab:orange"][i], alpha=0.6)
-    ax.set_xticks([0, 1], ["small eta", "large eta"])
+    ax.set_xticks([0, 1], [r"small $\eta$", r"large $\eta$"])
+    ax.set_xlabel("learning rate")
     ax.set_xlim(-0.5, 1.5)
     ax.set_ylim(-0.02, 1.05)
 
@@ -155,7 +157,7 @@ def generalisation(v: Verdict, fig: Figure) -> bool:
     _per_seed(ax, v, bars=True)
     ax.axhline(0.5, color="k", ls=":", lw=1, label="chance")
     ax.set_ylabel("weak-only test accuracy")
-    ax.legend(fontsize=8)
+    ax.legend()
     _title(ax, v, "per seed and mean")
     return True
 
@@ -184,21 +186,22 @@ def boundedness(v: Verdict, fig: Figure) -> bool:
         lost.append(1 - r["fraction"])
     colors = ["tab:blue" if "below" in lab else "tab:red" for lab in labels]
     ax.bar(np.arange(len(lost)), lost, color=colors)
-    ax.set_xticks(np.arange(len(lost)), labels, fontsize=7)
+    ax.set_xticks(np.arange(len(lost)), labels)
     ax.set_ylim(0, 1.05)
     ax.set_ylabel("fraction losing a neuron's sign")
-    ax.set_title("judged: (1 -+ offset) x limit", fontsize=8)
+    ax.set_xlabel(r"engine, $\eta$ = (1 $\mp$ offset) $\times$ limit")
+    ax.set_title("judged: (1 -+ offset) x limit")
     if div:
         for dtype, marker in (("float32", "o-"), ("float64", "s--")):
             rows = [d for d in div if d["dtype"] == dtype]
             ax2.plot([d["ratio"] for d in rows], [d["diverged"] for d in rows], marker, label=f"{dtype}")
         ax2.axvline(1.0, color="k", ls="--", lw=1, label="derived limit")
-        ax2.set_xlabel("eta / derived boundedness limit")
+        ax2.set_xlabel(r"$\eta$ / derived boundedness limit")
         ax2.set_ylabel("fraction of runs diverged")
         ax2.set_ylim(-0.02, 1.02)
         ax2.legend(fontsize=7)
-        ax2.set_title("full network (reported, not judged)", fontsize=8)
-    fig.suptitle(f"{v.claim}: {v.status.upper()} — one-example network and derived map", fontsize=9, color=COLORS[v.status])
+        ax2.set_title("full network (reported, not judged)")
+    fig.suptitle(f"{v.claim}: {v.status.upper()} — one-example network and derived map", color=COLORS[v.status])
     return True
 
 
@@ -208,7 +211,7 @@ def edge_of_stability(v: Verdict, fig: Figure) -> bool:
         return False
     series = [d for d in v.data.get("full_batch", []) if "eta_sharpness_series" in d]
     if series:
-        fig.set_size_inches(10, 3.8)
+        fig.set_size_inches(DOUBLE, 3.0)
     ax, ax2 = fig.subplots(1, 2) if series else (fig.add_subplot(), None)
     eta_b = [r["eta"] for r in below]
     ax.plot(eta_b, [r["eta"] * r["measured"] for r in below], "o", color="tab:blue", label="measured, converged (eta x sharpness)")
@@ -218,7 +221,7 @@ def edge_of_stability(v: Verdict, fig: Figure) -> bool:
     if above:
         ax.plot([r["eta"] for r in above], [r["predicted"] for r in above], "k--", lw=1, label="derived: eta_sharpness_period2_mean")
     ax.axhline(2.0, color="tab:red", ls=":", lw=1, label="2")
-    ax.set_xlabel("learning rate eta")
+    ax.set_xlabel(LABEL["eta"])
     ax.set_ylabel("eta x top Hessian eigenvalue")
     ax.legend(fontsize=7)
     _title(ax, v, "one strong example")
@@ -236,7 +239,7 @@ def edge_of_stability(v: Verdict, fig: Figure) -> bool:
         ax2.axhline(2.0, color="tab:red", ls=":", lw=1)
         ax2.set_xlabel("step t")
         ax2.set_ylabel("eta x top Hessian eigenvalue")
-        ax2.set_title("along training (reported, not judged)", fontsize=8)
+        ax2.set_title("along training (reported, not judged)")
         ax2.legend(fontsize=7)
     return True
 
@@ -249,29 +252,31 @@ def plot_verdict(v: Verdict, folder: Path) -> str | None:
     name = get_claim(v.claim).figure
     if name is None or v.status == "not-applicable":
         return None
-    fig = Figure(figsize=(7, 3.6), layout="constrained")
-    if not getattr(F, name)(v, fig):
-        return None
-    return save_figure(fig, folder / f"claim_{v.claim}.png", dpi=100).name
+    with style():
+        fig = new_figure(DOUBLE, 3.3)
+        if not getattr(F, name)(v, fig):
+            return None
+        return save(fig, folder / f"claim_{v.claim}.png").name
 
 
+@styled
 def plot_assumption_map(amap: dict, eta_crit: float, folder: Path) -> str:
     rows = amap["rows"]
     eta = np.array([r["eta"] for r in rows])
-    fig = Figure(figsize=(7, 3.6))
+    fig = new_figure(DOUBLE * 0.75, 3.0)
     ax = fig.add_subplot()
     ax.plot(eta, [r["a4_whole"] for r in rows], "o-", label="whole run")
     ax.plot(eta, [r["a4_before_hit"] for r in rows], "s--", label="before the weak component reaches delta/4")
     ax.axvline(eta_crit, color="k", ls="--", lw=1, label="derived eta_crit")
-    ax.set_xlabel("learning rate eta")
+    ax.set_xlabel(LABEL["eta"])
     ax.set_ylabel("fraction of strong steps")
     ax.set_ylim(-0.02, 1.05)
-    ax.set_title(f"Assumption 4 map: fraction of strong steps with |y f - 1| >= {amap['delta']}", fontsize=9)
+    ax.set_title(f"Assumption 4 map: fraction of strong steps with |y f - 1| >= {amap['delta']}")
     ax2 = ax.twinx()
     ax2.plot(eta, [r["weak_test_acc"] for r in rows], "^:", color="tab:green", label="weak-only test accuracy")
     ax2.set_ylabel("weak-only test accuracy", color="tab:green")
     ax2.set_ylim(-0.02, 1.05)
     h1, l1 = ax.get_legend_handles_labels()
     h2, l2 = ax2.get_legend_handles_labels()
-    ax.legend(h1 + h2, l1 + l2, fontsize=7)
-    return save_figure(fig, folder / "assumption_map.png", dpi=100).name
+    ax.legend(h1 + h2, l1 + l2)
+    return save(fig, folder / "assumption_map.png").name

@@ -20,6 +20,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from benosc.config import Config, ConfigError
+from benosc.figstyle import styled
 
 __all__ = ["DEFAULT_METRICS", "METRIC_LABELS", "draw_map", "boundaries"]
 
@@ -142,9 +143,10 @@ def _overlay(ax, base: Config, x: str, y: str | None, ys: np.ndarray | None, xs:
                 ax.plot(other_vals, vals, color=color, ls=ls, lw=1.2, label=label)
 
 
+@styled
 def draw_map(store: str | Path, *, x: str, y: str | None, metrics: tuple[str, ...], out: str | Path) -> list[str]:
     """Draw the maps of ``metrics`` over (x, y) (or lines over x) from the committed runs of ``store``; PNG and PDF."""
-    from benosc._io import save_figure
+    from benosc.figstyle import save
     from benosc.simulate.sweep import open_sweep
 
     ds = open_sweep(store)
@@ -168,8 +170,9 @@ def draw_map(store: str | Path, *, x: str, y: str | None, metrics: tuple[str, ..
             ax.set_xlabel(x)
             ax.set_ylabel(METRIC_LABELS.get(name, name))
         axes[0].legend(fontsize=6)
-        fig.suptitle(f"{Path(store).name}: {ds.sizes['run']} runs", fontsize=9)
-        written += [str(save_figure(fig, out / f"map_{x}.{ext}", dpi=200)) for ext in ("png", "pdf")]
+        fig.suptitle(f"{Path(store).name}: {ds.sizes['run']} runs")
+        png = save(fig, out / f"map_{x}.png")
+        written += [str(png), str(png.with_suffix(".pdf"))]
         return written
     ys_all = ds[y].values.astype(float)
     ys = np.unique(ys_all)
@@ -188,8 +191,8 @@ def draw_map(store: str | Path, *, x: str, y: str | None, metrics: tuple[str, ..
         for row, (grid, what) in enumerate(((mean, "mean over seeds"), (std, "std over seeds"))):
             ax = axes[row, col]
             mesh = ax.pcolormesh(xs, ys, grid, shading="nearest", cmap="viridis" if row == 0 else "magma")
-            fig.colorbar(mesh, ax=ax)
-            ax.set_title(f"{METRIC_LABELS.get(name, name)}\n{what}", fontsize=8)
+            fig.colorbar(mesh, ax=ax).set_label(what)  # the title names the metric
+            ax.set_title(f"{METRIC_LABELS.get(name, name)}\n{what}")
             _overlay(ax, base, x, y, ys, xs)
             ax.set_xlim(xs.min() - 0.5 * np.diff(xs).min(initial=1e-9) if xs.size > 1 else xs[0] - 0.5, xs.max() + 0.5 * (np.diff(xs).min() if xs.size > 1 else 1))
             ax.set_ylim(ys.min() - 0.5 * (np.diff(ys).min() if ys.size > 1 else 1), ys.max() + 0.5 * (np.diff(ys).min() if ys.size > 1 else 1))
@@ -200,7 +203,8 @@ def draw_map(store: str | Path, *, x: str, y: str | None, metrics: tuple[str, ..
                 jj, ii = np.meshgrid(xs, ys)
                 sel = diverged > 0
                 ax.scatter(jj[sel], ii[sel], marker="x", color="w", s=14, label="some seeds diverged")
-    axes[0, 0].legend(fontsize=6, loc="best")
-    fig.suptitle(f"{Path(store).name}: {ds.sizes['run']} runs over {x} x {y}", fontsize=9)
-    written += [str(save_figure(fig, out / f"map_{x}_{y}.{ext}", dpi=200)) for ext in ("png", "pdf")]
+    axes[0, 0].legend(loc="best")
+    fig.suptitle(f"{Path(store).name}: {ds.sizes['run']} runs over {x} x {y}")
+    png = save(fig, out / f"map_{x}_{y}.png")
+    written += [str(png), str(png.with_suffix(".pdf"))]
     return written

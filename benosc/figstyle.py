@@ -1,0 +1,131 @@
+"""One figure style for the whole package: sizes, fonts, mathtext labels, colours, and PNG + PDF output.
+
+Every figure benosc draws is a :class:`matplotlib.figure.Figure` built inside
+:func:`style` (no pyplot state, and no ``matplotlib.use`` anywhere, so a
+notebook's backend is left alone) and written by :func:`save` as a 200-dpi
+PNG and a vector PDF with TrueType fonts (``pdf.fonttype = 42``: no Type 3
+fonts, which conference checkers reject).  Widths follow a two-column paper:
+:data:`SINGLE` (one column) and :data:`DOUBLE` (full width), in inches.
+Ordered parameters (learning rates) get a sequential colour map
+(:func:`ordered_colors`); :data:`LABEL` holds the mathtext names of the
+paper's symbols.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import io
+from pathlib import Path
+from typing import Any, Callable, Iterable, Iterator, TypeVar
+
+__all__ = ["SINGLE", "DOUBLE", "RC", "LABEL", "DPI", "style", "styled", "new_figure", "save", "ordered_colors", "record_figures"]
+
+#: while :func:`record_figures` is active: (PNG path, Figure) of every saved figure
+_RECORDED: list[tuple[Path, Any]] | None = None
+
+
+@contextlib.contextmanager
+def record_figures() -> Iterator[list[tuple[Path, Any]]]:
+    """Collect (PNG path, Figure) of every figure :func:`save` writes meanwhile (the gallery test reads them back)."""
+    global _RECORDED
+    previous, _RECORDED = _RECORDED, []
+    try:
+        yield _RECORDED
+    finally:
+        _RECORDED = previous
+
+SINGLE, DOUBLE = 3.4, 7.0
+DPI = 200
+
+RC: dict[str, Any] = {
+    "font.size": 8,
+    "axes.titlesize": 8.5,
+    "axes.labelsize": 8.5,
+    "legend.fontsize": 7,
+    "xtick.labelsize": 7.5,
+    "ytick.labelsize": 7.5,
+    "figure.titlesize": 9,
+    "lines.linewidth": 1.2,
+    "lines.markersize": 4,
+    "axes.linewidth": 0.7,
+    "legend.frameon": False,
+    "mathtext.fontset": "dejavusans",
+    "pdf.fonttype": 42,
+    "ps.fonttype": 42,
+    "savefig.dpi": DPI,
+    "figure.constrained_layout.use": True,
+    "image.cmap": "viridis",
+}
+
+#: mathtext names of the paper's quantities (axis labels, legends)
+LABEL: dict[str, str] = {
+    "eta": r"learning rate $\eta$",
+    "step": r"SGD step $t$",
+    "residual": r"$y f - 1$",
+    "margin": r"$y f$",
+    "gamma": r"$\max_r |\gamma_{j,r}(t)|$",
+    "zeta": r"$\max_r |\zeta_{j,r}(t)|$",
+    "rho": r"$\max_{r,i} |\rho_{j,r,i}(t)|$",
+    "sharpness": r"$\eta\,\lambda_{\max}(\nabla^2 \ell)$",
+    "accuracy": "accuracy",
+    "weak_rate": r"growth rate of $\log\langle w, v\rangle$ per step",
+    "sigma_0": r"$\sigma_0$",
+    "kappa": r"$\kappa = 4\eta\|u\|^2/m$",
+}
+
+
+@contextlib.contextmanager
+def style() -> Iterator[None]:
+    """Apply :data:`RC` for the duration (figures built and saved inside it)."""
+    import matplotlib
+
+    with matplotlib.rc_context(RC):
+        yield
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def styled(fn: F) -> F:
+    """Run a plotting function inside :func:`style`."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        with style():
+            return fn(*args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def new_figure(width: float = DOUBLE, height: float | None = None):
+    """A constrained-layout Figure of ``width`` inches (height: 0.62 x width unless given); call inside :func:`style`."""
+    from matplotlib.figure import Figure
+
+    return Figure(figsize=(width, height if height is not None else 0.62 * width), layout="constrained")
+
+
+def save(fig, path: str | Path) -> Path:
+    """Write ``path`` with suffix .png (200 dpi) and .pdf (vector) atomically; returns the PNG's path."""
+    from benosc._io import atomic_open
+
+    path = Path(path).with_suffix(".png")
+    with style():
+        for fmt in ("png", "pdf"):
+            buf = io.BytesIO()
+            fig.savefig(buf, format=fmt, dpi=DPI, bbox_inches="tight", pad_inches=0.02)
+            with atomic_open(path.with_suffix(f".{fmt}"), "wb") as fh:
+                fh.write(buf.getvalue())
+    if _RECORDED is not None:
+        _RECORDED.append((path, fig))
+    return path
+
+
+def ordered_colors(values: Iterable[float], cmap: str = "viridis") -> dict[float, Any]:
+    """A colour per distinct value, in order along a sequential map (ends trimmed so that none is too pale)."""
+    import matplotlib
+
+    vals = sorted(set(float(v) for v in values))
+    cm = matplotlib.colormaps[cmap]
+    n = max(1, len(vals) - 1)
+    return {v: cm(0.08 + 0.8 * i / n) for i, v in enumerate(vals)}
