@@ -49,3 +49,16 @@ def test_nothing_cites_a_file_outside_the_repository():
     needle = "PAPER" + ".md"  # spelled in two parts so that this file does not cite it either
     assert [str(p.relative_to(root)) for p in files if needle in p.read_text(encoding="utf-8")] == []
     assert (DOCS / "model.md").is_file()
+
+
+def test_figure_gallery_shows_every_figure_it_names():
+    text = (DOCS / "figures.md").read_text(encoding="utf-8")
+    shown = re.findall(r"\]\((figures/gallery/[^)]+\.png)\)", text)
+    assert len(shown) >= 16
+    for rel in shown:
+        assert (DOCS / rel).is_file(), rel
+    from benosc.verify.registry import REGISTRY
+
+    for c in REGISTRY:  # every claim with a figure (theorem 5 is not applicable on the defaults) is in the gallery
+        if c.figure and c.id != "theorem-5":
+            assert f"figures/gallery/verify_claim_{c.id}.png" in shown, c.id
