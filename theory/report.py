@@ -20,6 +20,7 @@ import sympy as sp
 
 from benosc._io import write_text
 from benosc.theory.model import Recursions
+from benosc.theory import symbols as S
 from benosc.theory.statement import Statement
 
 __all__ = ["Block", "build_blocks", "render_markdown", "render_latex", "write_report"]
@@ -30,6 +31,63 @@ class Block:
     kind: str  # 'h1' 'h2' 'p' 'eq' 'table' 'fig'
     content: Any
     extra: Any = None
+
+
+_GREEK = ("gamma", "zeta", "rho", "lambda", "kappa", "sigma", "phi", "eta", "mu", "xi")
+_SUBSCRIPT = {"pm": r"\pm", "max": r"\max", "min": r"\min", "perp": r"\perp", "inf": r"\infty", "+": "+", "-": "-"}
+
+
+def symbol_tex(name: str) -> str:
+    r"""LaTeX of a symbol named in the derivations' plain-text vocabulary.
+
+    Greek words become Greek letters; ``_x`` becomes a subscript (``pm``,
+    ``max``, ``min``, ``perp``, ``inf`` as symbols, other words upright);
+    ``log(``, ``sum``, ``mean`` become operators; a trailing ``*`` a star:
+    ``"gamma_r'/gamma_r"`` -> ``\gamma_{r}'/\gamma_{r}``, ``"f_pm"`` -> ``f_{\pm}``,
+    ``"log(zeta_T/zeta_0)"`` -> ``\log(\zeta_{T}/\zeta_{0})``.
+    """
+    import re
+
+    def sub(m: re.Match) -> str:
+        word = m.group(1)
+        if word in _SUBSCRIPT:
+            return "_{" + _SUBSCRIPT[word] + "}"
+        if len(word) > 1 and word.isalpha() and word not in _GREEK:
+            return r"_{\mathrm{" + word + "}}"
+        return "_{" + (("\\" + word) if word in _GREEK else word) + "}"
+
+    t = re.sub(r"_([A-Za-z0-9]+|\+|-)", sub, name)
+    t = re.sub(r"\blog\(", r"\\log(", t)
+    t = re.sub(r"\bsum(?=[ _])", r"\\sum", t)
+    t = re.sub(r"\bmean\b", r"\\mathrm{mean}\\,", t)
+    t = re.sub(r"\bmsr\b", r"\\mathrm{msr}", t)
+    t = re.sub(r"(?<![\\a-zA-Z])(" + "|".join(_GREEK) + r")(?![a-zA-Z])", r"\\\1", t)
+    t = t.replace("*", "^{*}").replace(" ", r"\,")
+    return t
+
+
+_MATH_TOKEN = None
+
+
+def prose(text: str) -> str:
+    """Plain-text prose with the paper's symbols as inline math: ``gamma_{t+1}`` -> ``$\\gamma_{t+1}$``.
+
+    Greek words (with an optional subscript and primes) and ``m_active`` become ``$...$`` so that both the
+    LaTeX and the Markdown (GitHub renders ``$...$``) show symbols, not identifiers.
+    """
+    import re
+
+    global _MATH_TOKEN
+    if _MATH_TOKEN is None:
+        _MATH_TOKEN = re.compile(r"(?<![\\$A-Za-z])(" + "|".join(_GREEK) + r"|m_active)(_\{[^}]*\}|_[A-Za-z0-9]+)?('*)(?![A-Za-z])")
+
+    def rep(m) -> str:
+        base, sub, primes = m.group(1), m.group(2) or "", m.group(3)
+        if sub.startswith("_{"):
+            return "$" + symbol_tex(base) + sub + primes + "$"
+        return "$" + symbol_tex(base + sub) + primes + "$"
+
+    return _MATH_TOKEN.sub(rep, text)
 
 
 def _display_names(e: sp.Basic) -> dict[sp.Symbol, str]:
@@ -55,6 +113,10 @@ def _display_names(e: sp.Basic) -> dict[sp.Symbol, str]:
             names[sym] = rf"\sigma'(z_{{{n.split('_')[-1]}}})"
         elif n == "f_rest":
             names[sym] = r"f_{\mathrm{rest}}"
+        elif n == "y_x":
+            names[sym] = r"y_x"
+        elif not n.isidentifier() or "_" in n or n in _GREEK:
+            names[sym] = symbol_tex(n)
     return names
 
 
@@ -76,12 +138,12 @@ ORDER = [
     ("sharpness_strong", "sharpness_at_fixed_point", "sharpness_period2", "eta_sharpness_period2_mean"),
 ]
 SECTION_TITLES = [
-    "The strong-feature map, its fixed point and loss of stability (item 2)",
-    "The period-2 orbit, its stability window and the next period doubling (item 3)",
+    "The strong-feature map, its fixed point and loss of stability",
+    "The period-2 orbit, its stability window and the next period doubling",
     "The largest learning rate with a bounded strong orbit (compare Assumption 3)",
-    "Residual over one period and growth of the weak coefficient (item 4)",
-    "A growth bound for any bounded non-convergent orbit (item 5)",
-    "The small-learning-rate counterpart (item 6)",
+    "Residual over one period and growth of the weak coefficient",
+    "A growth bound for any bounded non-convergent orbit",
+    "The small-learning-rate counterpart",
     "Sharpness and the edge of stability",
 ]
 
@@ -111,11 +173,12 @@ def build_blocks(
     b.append(Block("p", "Network with fixed second layer, 2m filters shared over P patches, activation sigma:"))
     b.append(Block("eq", r"f(W;x)=\sum_{j=\pm1}\frac{j}{m}\sum_{r=1}^{m}\sum_{p=1}^{P}\sigma(\langle w_{j,r},x_p\rangle),\qquad " + r"\sigma(z)=" + sp.latex(rec.sigma.subs(rec.args["sigma"][0], sp.Symbol("z")))))
     b.append(Block("p", "Loss on the margin and its derivative (derived):"))
-    b.append(Block("eq", r"\ell(z)=" + sp.latex(rec.loss) + r",\qquad \ell'(z)=" + sp.latex(rec.loss_prime)))
+    z = sp.Symbol("z")
+    b.append(Block("eq", r"\ell(z)=" + sp.latex(rec.loss.subs(S.margin, z)) + r",\qquad \ell'(z)=" + sp.latex(rec.loss_prime.subs(S.margin, z))))
     b.append(Block("p", "SGD on a batch of B examples and the signal-noise decomposition:"))
     b.append(Block("eq", r"W_{t+1}=W_t-\eta\nabla_W\frac1B\sum_{i\in\mathcal{B}_t}\ell(y_i f(W_t;x_i)),\qquad "
                    r"w_{j,r}(t)=w_{j,r}(0)+j\gamma_{j,r}(t)\frac{u}{\|u\|^2}+j\zeta_{j,r}(t)\frac{v}{\|v\|^2}+\sum_i\rho_{j,r,i}(t)\frac{\xi_i}{\|\xi_i\|^2}"))
-    b.append(Block("h2", "2. The coefficient recursions (item 1)"))
+    b.append(Block("h2", "2. The coefficient recursions"))
     b.append(Block("p", "Chain rule through the loss and the activation, checked in explicit coordinates "
                    f"(symbolic check `chain_rule`: {'passed' if _zero(rec.checks['chain_rule']) else 'FAILED'}); "
                    "reading off the coordinates of each patch in the basis gives one example's contribution "
@@ -124,16 +187,15 @@ def build_blocks(
         if name.startswith("rho_"):
             lhs = r"\Delta\rho_{j,r,i}^{(p=" + name.split("_")[1] + ")}"
         else:
-            lhs = {"gamma": r"\Delta\gamma_{j,r}", "zeta": r"\Delta\zeta_{j,r}"}[name]
+            lhs = {"gamma": r"\Delta\gamma_{j,r}", "zeta": r"\Delta\zeta_{j,r}", "a": r"\Delta a_{j,r}"}[name]
         b.append(Block("eq", lhs + "=" + _tex(rec.abstract_delta[name]) + "=" + _tex(e)))
     factor_ok = all(_zero(rec.checks[f"factor_{name}"]) for name in rec.delta)
-    b.append(Block("p", "Each update is one monomial in l'(y f) and sigma'(z_p): Delta = factor * l'(y f) * sigma'(z_p), "
-                   "factor = the mixed derivative of the update in l' and sigma'_p "
-                   f"(symbolic checks `factor_*`, residual 0: {'passed' if factor_ok else 'FAILED'}); "
-                   "the reduced engine tabulates the factors once per example:"))
-    factors = ", ".join(f"{name}: {sp.sstr(e)}" for name, e in rec.factor.items())
-    b.append(Block("p", f"factors: {factors}."))
-    b.append(Block("p", "Pre-activations through the inner products, with Xi[k, p] = <xi_k, x_p> / ||xi_k||^2 "
+    b.append(Block("p", r"Each update is one monomial in $\ell'(yf)$ and $\sigma'(z_p)$: "
+                   r"$\Delta = c\,\ell'(yf)\,\sigma'(z_p)$, the factor $c$ being the mixed derivative of the update in "
+                   r"$\ell'$ and $\sigma'_p$ (symbolic checks that the remainder is 0: "
+                   f"{'passed' if factor_ok else 'FAILED'}); the reduced engine tabulates the factors once per example:"))
+    b.append(Block("eq", r",\qquad ".join(rf"c_{{{_name_tex(name)}}}=" + _tex(e) for name, e in rec.factor.items())))
+    b.append(Block("p", r"Pre-activations through the inner products, with $\Xi_{k,p} = \langle \xi_k, x_p\rangle / \|\xi_k\|^2$ "
                    "(the noise Gram matrix enters through the last sum):"))
     for name, e in rec.preactivation.items():
         b.append(Block("eq", _tex(sp.Symbol(name)) + "=" + _tex(e)))
@@ -151,17 +213,18 @@ def build_blocks(
         for key in present:
             st = statements[key]
             b.append(Block("h3", f"{st.title} (`{key}`)"))
-            b.append(Block("p", "Assumptions: " + "; ".join(st.assumptions) + "." + (f" Paper: {st.paper}." if st.paper else "")))
+            b.append(Block("p", prose("Assumptions: " + "; ".join(st.assumptions) + ".") + (f" Paper: {st.paper}." if st.paper else "")))
             for text, expr in st.steps:
-                b.append(Block("p", text + ":"))
+                b.append(Block("p", prose(text) + ":"))
                 b.append(Block("eq", _tex(expr)))
             b.append(Block("p", "Result:"))
-            b.append(Block("eq", r"\mathrm{" + key.replace("_", r"\_") + "} = " + _tex(st.value)))
+            b.append(Block("eq", _tex(st.value)))
             if st.note:
-                b.append(Block("p", st.note + "."))
+                b.append(Block("p", prose(st.note) + "."))
             checks = st.symbolic_checks()
             if checks:
-                b.append(Block("p", "Symbolic checks: " + ", ".join(f"{n} {'✓' if ok else '✗ FAILED'}" for n, ok in checks.items()) + "."))
+                b.append(Block("p", "Symbolic checks: " + ", ".join(f"{prose(n.replace('_', ' '))} {'✓' if ok else '✗ FAILED'}"
+                                                                    for n, ok in checks.items()) + "."))
             rows = [
                 [e.against, e.quantity, f"{e.measured:.6g}", e.prediction(), e.tolerance, "pass" if e.passed else "FAIL"]
                 for e in by_key.get(key, [])
@@ -172,6 +235,13 @@ def build_blocks(
             if fig:
                 b.append(Block("fig", fig, figures.get(key + ":caption", "")))
     return b
+
+
+def _name_tex(name: str) -> str:
+    """gamma -> \\gamma, rho_3 -> \\rho^{(3)}, a -> a: the coefficient a recursion updates."""
+    if name.startswith("rho_"):
+        return r"\rho^{(" + name.split("_")[1] + ")}"
+    return {"gamma": r"\gamma", "zeta": r"\zeta"}.get(name, name)
 
 
 def _zero(e) -> bool:
@@ -214,9 +284,17 @@ _UNICODE = {"✓": r"$\checkmark$", "✗": r"$\times$", "±": r"$\pm$", "·": r"
 
 
 def _tex_text(s: str) -> str:
+    """Prose to LaTeX: specials escaped, `code` in texttt, $...$ kept as inline math."""
     out = []
-    in_code = False
+    in_code = in_math = False
     for ch in s:
+        if ch == "$" and not in_code:
+            in_math = not in_math
+            out.append(ch)
+            continue
+        if in_math:
+            out.append(ch)
+            continue
         if ch == "`":
             out.append(r"\texttt{" if not in_code else "}")
             in_code = not in_code
@@ -227,11 +305,24 @@ def _tex_text(s: str) -> str:
     return "".join(out)
 
 
+#: characters of visible LaTeX (commands dropped) above which a display is scaled to the text width (a 17 cm
+#: text width holds about 90 characters of 10 pt math; fractions make displays narrower than the count)
+LONG_EQUATION = 80
+
+
+def _visible_length(tex: str) -> int:
+    """A rough count of the characters a display shows: commands, braces and spaces dropped."""
+    import re
+
+    return len(re.sub(r"\\[A-Za-z]+|[{}\s^_]|\\[,;!]", "", tex))
+
+
 def render_latex(blocks: Sequence[Block]) -> str:
     out = [
         r"\documentclass[10pt]{article}",
         r"\usepackage[margin=2cm]{geometry}",
         r"\usepackage[T1]{fontenc}",
+        r"\usepackage{lmodern}",  # scalable Type 1 fonts: no bitmap Type 3 fonts in the PDF
         r"\usepackage{amsmath,amssymb,graphicx,longtable}",
         r"\allowdisplaybreaks",
         r"\begin{document}",
@@ -246,9 +337,12 @@ def render_latex(blocks: Sequence[Block]) -> str:
         elif blk.kind == "p":
             out.append(_tex_text(blk.content) + "\n")
         elif blk.kind == "eq":
-            out.append(r"\begin{equation*}")
-            out.append(blk.content)
-            out.append(r"\end{equation*}")
+            if _visible_length(blk.content) > LONG_EQUATION:  # would run off the page: scaled to the text width
+                out.append(r"\begin{equation*}\resizebox{\linewidth}{!}{$\displaystyle " + blk.content + r"$}\end{equation*}")
+            else:
+                out.append(r"\begin{equation*}")
+                out.append(blk.content)
+                out.append(r"\end{equation*}")
         elif blk.kind == "table":
             head, rows = blk.content, blk.extra
             out.append(r"{\small\begin{longtable}{" + "p{2.0cm}p{5.2cm}p{1.6cm}p{1.6cm}p{3.4cm}p{1cm}" + "}")
