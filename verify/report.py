@@ -64,20 +64,20 @@ def write_verify_report(res: VerifyResult, folder: str | Path, *, command: str) 
         f"`{command}` · benosc {benosc.__version__} · {res.device or 'no simulation'} · "
         f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} · {res.wall_time_s:.1f} s",
         "",
-        f"Regime: d = {c.data.d}, n = {c.data.n}, m = {c.network.m}, q = {c.network.q:g}, ||u|| = {c.data.u_norm:g}, "
-        f"||v|| = {c.data.v_norm:g}, sigma_p = {c.data.sigma_p:g}, p_weak = {c.data.p_weak:g}, sigma_0 = {c.training.sigma_0:g}, "
+        f"Regime: $d = {c.data.d}$, $n = {c.data.n}$, $m = {c.network.m}$, $q = {c.network.q:g}$, $\\|u\\| = {c.data.u_norm:g}$, "
+        f"$\\|v\\| = {c.data.v_norm:g}$, $\\sigma_p = {c.data.sigma_p:g}$, $p_{{weak}} = {c.data.p_weak:g}$, $\\sigma_0 = {c.training.sigma_0:g}$, "
         f"batch {c.training.batch_size}, {c.training.steps} steps, {c.training.loss} loss, {c.training.dtype}"
-        f"{_ablation_text(c)}. "
-        f"eta_small = {res.eta_small:g}, eta_large = {res.eta_large:g}, seeds {res.seeds}, delta = {res.delta:g}, "
-        f"derived eta_crit = {_num(res.eta_crit)}, onset of oscillation = {_num(res.onset)}.",
+        f"{_ablation_text(c)}; "
+        f"$\\eta_{{small}} = {res.eta_small:g}$, $\\eta_{{large}} = {res.eta_large:g}$, seeds {res.seeds}, $\\delta = {res.delta:g}$; "
+        f"derived $\\eta_{{crit}}$ = {_num(res.eta_crit)}, onset of oscillation = {_num(res.onset)}. "
+        "The model and the claims: docs/model.md of the benosc repository; the paper's sections are cited per claim.",
         "",
-        "| claim | verdict | judged on | measured | predicted | tolerance |",
-        "|---|---|---|---|---|---|",
+        "| claim | verdict | judged on |",
+        "|---|---|---|",
     ]
     for v in res.verdicts:
-        measured = v.measured if v.status != "not-applicable" else "not applicable: " + "; ".join(v.reasons)
-        lines.append(f"| {v.claim} | **{v.status}** | {_cell(v.judged or '-')} | {_cell(measured)} | {_cell(v.predicted)} | {_cell(v.tolerance)} |")
-    lines.append("")
+        lines.append(f"| [{v.claim}](#{v.claim}-{v.status}) | **{v.status}** | {_cell(_short(v.judged or '-'))} |")
+    lines += ["", "Measured values, predictions, tolerances and reasons are in each claim's section below.", ""]
     for v in res.verdicts:
         cl = get_claim(v.claim)
         lines += [
@@ -118,6 +118,11 @@ def write_verify_report(res: VerifyResult, folder: str | Path, *, command: str) 
         lines += ["", f"![assumption map]({amap_fig})", ""]
     write_text(folder / "verify.md", "\n".join(lines) + "\n")
     return {"markdown": str(folder / "verify.md"), "json": str(folder / "verify.json")}
+
+
+def _short(text: str, limit: int = 90) -> str:
+    """A table cell of at most ``limit`` characters (the full text is in the claim's section)."""
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 def _num(x: Any) -> str:
