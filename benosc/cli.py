@@ -274,7 +274,7 @@ def _print_simulate_table(traj, config: Config, out: Path, figures: list[str], *
             f"loss={tr.loss}, {traj.meta['engine']} engine on {traj.meta['device']} in {traj.meta['wall_time_s']:.1f} s"
         ),
         caption=(
-            "mean ± std over completed seeds; ¹ fraction of strong steps with |y f - 1| ≥ 0.2 "
+            "mean ± std over completed seeds; ¹ fraction of strong steps with |y f - 1| ≥ 0.25 "
             f"(Assumption 4); derived onset of oscillation: {_onset_text(config)}"
         ),
     )

@@ -105,7 +105,7 @@ class Trajectory:
             self.arrays["indices"].shape
         )
 
-    def oscillation_fraction(self, delta: float = 0.2) -> np.ndarray:
+    def oscillation_fraction(self, delta: float = 0.25) -> np.ndarray:
         """Fraction of strong sampled steps with |y f - 1| >= delta, per run (R,).
 
         The quantity of the paper's Assumption 4 (oscillation on strong data).
