@@ -33,7 +33,7 @@ class Block:
     extra: Any = None
 
 
-_GREEK = ("gamma", "zeta", "rho", "lambda", "kappa", "sigma", "phi", "eta", "mu", "xi")
+_GREEK = ("gamma", "zeta", "rho", "lambda", "kappa", "sigma", "delta", "phi", "eta", "mu", "xi")
 _SUBSCRIPT = {"pm": r"\pm", "max": r"\max", "min": r"\min", "perp": r"\perp", "inf": r"\infty", "+": "+", "-": "-"}
 
 
@@ -48,15 +48,19 @@ def symbol_tex(name: str) -> str:
     """
     import re
 
-    def sub(m: re.Match) -> str:
-        word = m.group(1)
+    def part(word: str) -> str:
         if word in _SUBSCRIPT:
-            return "_{" + _SUBSCRIPT[word] + "}"
-        if len(word) > 1 and word.isalpha() and word not in _GREEK:
-            return r"_{\mathrm{" + word + "}}"
-        return "_{" + (("\\" + word) if word in _GREEK else word) + "}"
+            return _SUBSCRIPT[word]
+        if word in _GREEK:
+            return "\\" + word
+        if len(word) > 1 and word.isalpha():
+            return r"\mathrm{" + word + "}"
+        return word
 
-    t = re.sub(r"_([A-Za-z0-9]+|\+|-)", sub, name)
+    def sub(m: re.Match) -> str:  # eta_crit_dominant -> one subscript {crit, dominant}
+        return "_{" + r"\,".join(part(w) for w in m.group(1).split("_")) + "}"
+
+    t = re.sub(r"_([A-Za-z0-9]+(?:_[A-Za-z0-9]+)*|\+|-)", sub, name)
     t = re.sub(r"\blog\(", r"\\log(", t)
     t = re.sub(r"\bsum(?=[ _])", r"\\sum", t)
     t = re.sub(r"\bmean\b", r"\\mathrm{mean}\\,", t)
@@ -79,7 +83,7 @@ def prose(text: str) -> str:
 
     global _MATH_TOKEN
     if _MATH_TOKEN is None:
-        _MATH_TOKEN = re.compile(r"(?<![\\$A-Za-z])(" + "|".join(_GREEK) + r"|m_active)(_\{[^}]*\}|_[A-Za-z0-9]+)?('*)(?![A-Za-z])")
+        _MATH_TOKEN = re.compile(r"(?<![\\$A-Za-z])(" + "|".join(_GREEK) + r"|m_active)(_\{[^}]*\}|(?:_[A-Za-z0-9]+)+)?('*)(?![A-Za-z])")
 
     def rep(m) -> str:
         base, sub, primes = m.group(1), m.group(2) or "", m.group(3)
@@ -87,7 +91,9 @@ def prose(text: str) -> str:
             return "$" + symbol_tex(base) + sub + primes + "$"
         return "$" + symbol_tex(base + sub) + primes + "$"
 
-    return _MATH_TOKEN.sub(rep, text)
+    text = _MATH_TOKEN.sub(rep, text)
+    text = re.sub(r"\|\|([a-z])\|\|(\^2)?", lambda m: "$\\|" + m.group(1) + "\\|" + (m.group(2) or "") + "$", text)
+    return text.replace("|y f - 1|", "$|y f - 1|$").replace("1 - y f", "$1 - y f$")
 
 
 def _display_names(e: sp.Basic) -> dict[sp.Symbol, str]:

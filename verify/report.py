@@ -50,6 +50,9 @@ def _ablation_text(c) -> str:
 
 
 def write_verify_report(res: VerifyResult, folder: str | Path, *, command: str) -> dict[str, str]:
+    """verify.md (symbols as $...$ math, which GitHub renders), verify.json and the figures, into ``folder``."""
+    from benosc.theory.report import prose
+
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     for v in res.verdicts:
@@ -83,15 +86,15 @@ def write_verify_report(res: VerifyResult, folder: str | Path, *, command: str) 
         lines += [
             f"## {v.claim}: {v.status}",
             "",
-            f"*{cl.statement}* ({cl.source}; applies when: {'; '.join(h.text for h in cl.hypotheses) or 'every regime'})",
+            prose(f"*{cl.statement}* ({cl.source}; applies when: {'; '.join(h.text for h in cl.hypotheses) or 'every regime'})"),
             "",
-            f"- measured: {v.measured}",
-            f"- predicted: {v.predicted}",
-            f"- tolerance: {v.tolerance}",
-            f"- details: {v.details or '-'}",
+            prose(f"- measured: {v.measured}"),
+            prose(f"- predicted: {v.predicted}"),
+            prose(f"- tolerance: {v.tolerance}"),
+            prose(f"- details: {v.details or '-'}"),
             f"- judged on: {v.judged or '-'}",
         ]
-        lines += [f"- reason: {r}" for r in v.reasons]
+        lines += [prose(f"- reason: {r}") for r in v.reasons]
         lines.append("")
         if v.claim == "assumptions":
             lines += ["| condition | statement | value | met |", "|---|---|---|---|"]
