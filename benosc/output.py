@@ -6,7 +6,9 @@ writes everything into a staging folder beside it,
 it into place (two renames in the same parent folder).  An interrupted or
 failed command leaves the previous contents of ``--out`` untouched and
 removes its staging folder; a reader never sees old and new files mixed
-(e.g. figures of an earlier run beside a new trajectory).
+(e.g. figures of an earlier run beside a new trajectory).  A process killed
+outright (``kill -9``) leaves its staging folder behind; the next command
+writing the same ``--out`` removes it (its process id is no longer alive).
 
 Because a commit replaces the whole folder, ``--out`` must be new, empty, or
 a folder an earlier benosc command wrote (it holds the marker file
@@ -58,6 +60,25 @@ def check_output_folder(out: Path, *, replace: bool = True) -> None:
         )
 
 
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's live process
+        return True
+    return True
+
+
+def _remove_stale(out: Path) -> None:
+    """Staging and old folders beside ``out`` left by a process that was killed (kill -9) before it could clean up."""
+    for pattern in (f".{out.name}.benosc-staging-*", f".{out.name}.benosc-old-*"):
+        for p in out.parent.glob(pattern):
+            pid = p.name.rsplit("-", 1)[-1]
+            if pid.isdigit() and int(pid) != os.getpid() and not _alive(int(pid)):
+                shutil.rmtree(p, ignore_errors=True)
+
+
 @contextlib.contextmanager
 def staged_output(out: str | Path, *, command: str = "") -> Iterator[Path]:
     """Yield a staging folder; on success replace ``out`` by it, on any exception (Ctrl-C included) remove it.
@@ -68,6 +89,7 @@ def staged_output(out: str | Path, *, command: str = "") -> Iterator[Path]:
     out = Path(out)
     check_output_folder(out)
     out.parent.mkdir(parents=True, exist_ok=True)
+    _remove_stale(out)
     stage = out.parent / f".{out.name}.benosc-staging-{os.getpid()}"
     shutil.rmtree(stage, ignore_errors=True)
     try:

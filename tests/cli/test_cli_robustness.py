@@ -171,3 +171,13 @@ def test_public_names_are_the_functions_even_after_their_modules_are_imported():
             "print(','.join(bad))")
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert proc.stdout.strip() == ""
+
+
+def test_staging_folders_of_killed_processes_are_cleaned_up(tmp_path, capsys):
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True).stdout.strip()
+    stale = tmp_path / f".o.benosc-staging-{dead}"
+    stale.mkdir()
+    (stale / "half.npz").write_bytes(b"x")
+    assert main(["simulate", *TINY, "--no-figures", "--no-replay", "--out", str(tmp_path / "o")]) == 0
+    assert not stale.exists() and (tmp_path / "o" / "trajectory.npz").is_file()
+    capsys.readouterr()
