@@ -86,7 +86,9 @@ def staged_output(out: str | Path, *, command: str = "") -> Iterator[Path]:
     The staging folder is created and test-written on entry, so an unusable
     ``--out`` fails before the command does any work.
     """
-    out = Path(out)
+    out = Path(os.path.abspath(out))  # '.' and 'a/..' have a name and a parent to stage beside
+    if not out.name:
+        raise OutputError(f"--out: {str(out)!r} cannot be an output folder (it has no parent to stage beside)")
     check_output_folder(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     _remove_stale(out)

@@ -181,3 +181,13 @@ def test_staging_folders_of_killed_processes_are_cleaned_up(tmp_path, capsys):
     assert main(["simulate", *TINY, "--no-figures", "--no-replay", "--out", str(tmp_path / "o")]) == 0
     assert not stale.exists() and (tmp_path / "o" / "trajectory.npz").is_file()
     capsys.readouterr()
+
+
+def test_out_may_be_the_current_empty_folder(tmp_path, capsys, monkeypatch):
+    here = tmp_path / "here"
+    here.mkdir()
+    monkeypatch.chdir(here)
+    assert main(["simulate", *TINY, "--no-figures", "--no-replay", "--out", "."]) == 0
+    assert (tmp_path / "here" / "trajectory.npz").is_file()
+    assert main(["simulate", *TINY, "--no-figures", "--no-replay", "--out", "/"]) == 2
+    capsys.readouterr()
