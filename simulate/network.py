@@ -137,6 +137,27 @@ def loss_grad(margin: torch.Tensor, loss: str) -> torch.Tensor:
     return -torch.sigmoid(-margin)
 
 
+def _forward_backward(
+    W: torch.Tensor, X: torch.Tensor, y: torch.Tensor, a: torch.Tensor, q: "float | Activation", loss: str,
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+    """(margins y f (R, B), dL/dW (shape of W), c = l'(y f) y / B (R, B), h = sum_p sigma(z) (R, B, K)).
+
+    The general path shared by :func:`margin_and_grad` and
+    :func:`sgd_step_trained` (which also needs c and h for dL/da).
+    """
+    z = preactivations(W, X)  # (R, B, K, P)
+    h = activation(z, q).sum(dim=3)  # (R, B, K)
+    margin = y * _readout(h, a)  # (R, B)
+    c = loss_grad(margin, loss) * y / X.shape[1]  # (R, B)
+    a4 = a[:, None, :, None] if a.dim() == 2 else a[:, None]  # per-run (R, K) or shared (K,) second layer
+    coef = activation_grad(z, q) * (c[:, :, None, None] * a4)  # (R, B, K, P)
+    if W.shape[2] == 1:
+        G = torch.einsum("rbkp,rbpd->rkd", coef, X)[:, :, None, :]
+    else:
+        G = torch.einsum("rbkp,rbpd->rkpd", coef, X)
+    return margin, G, c, h
+
+
 def margin_and_grad(
     W: torch.Tensor,
     X: torch.Tensor,
@@ -146,15 +167,7 @@ def margin_and_grad(
     loss: str,
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """Margins y f (R, B) and the gradient of the batch-mean loss, shape of W (R, K, F, d)."""
-    z = preactivations(W, X)  # (R, B, K, P)
-    margin = y * _readout(activation(z, q).sum(dim=3), a)  # (R, B)
-    c = loss_grad(margin, loss) * y / X.shape[1]  # (R, B)
-    a4 = a[:, None, :, None] if a.dim() == 2 else a[:, None]  # per-run (R, K) or shared (K,) second layer
-    coef = activation_grad(z, q) * (c[:, :, None, None] * a4)  # (R, B, K, P)
-    if W.shape[2] == 1:
-        G = torch.einsum("rbkp,rbpd->rkd", coef, X)[:, :, None, :]
-    else:
-        G = torch.einsum("rbkp,rbpd->rkpd", coef, X)
+    margin, G, _, _ = _forward_backward(W, X, y, a, q, loss)
     return margin, G
 
 
@@ -244,16 +257,8 @@ def sgd_step_trained(
 
     Returns (W_{t+1}, a_{t+1}, margins (R, B)).
     """
-    z = preactivations(W, X)  # (R, B, K, P)
-    hs = activation(z, q).sum(dim=3)  # (R, B, K)
-    margin = y * _readout(hs, a)
+    margin, G, c, h = _forward_backward(W, X, y, a, q, loss)
     if margin_out is not None:
         margin = margin_out.copy_(margin)
-    c = loss_grad(margin, loss) * y / X.shape[1]  # (R, B)
-    coef = activation_grad(z, q) * (c[:, :, None, None] * a[:, None, :, None])  # (R, B, K, P)
-    if W.shape[2] == 1:
-        G = torch.einsum("rbkp,rbpd->rkd", coef, X)[:, :, None, :]
-    else:
-        G = torch.einsum("rbkp,rbpd->rkpd", coef, X)
-    Ga = (c[:, :, None] * hs).sum(dim=1)  # (R, K)
+    Ga = (c[:, :, None] * h).sum(dim=1)  # (R, K)
     return W - eta[:, None, None, None] * G, a - eta[:, None] * Ga, margin

@@ -30,9 +30,9 @@ __all__ = ["top_eigenvalue_exact", "top_eigenvalue_lanczos", "strong_example_ind
 def _loss_fn(shape: tuple[int, ...], a: torch.Tensor, q: float, loss: str):
     """flat weights of one run (p,), its examples X (N, P, d), y (N,) and second layer (2m,) -> mean loss.
 
-    Returns (fn, a_batched, a_dim): ``a`` (2m,) is shared by the runs, (R, 2m)
-    (a trained second layer) is mapped with them; the Hessian is taken in
-    the filters W only.
+    Returns (fn, a_dim): the vmap axis of ``a``, None when a (2m,) is shared by
+    the runs, 0 when it is per run (R, 2m) (a trained second layer); the
+    Hessian is taken in the filters W only.
     """
 
     def fn(flat: torch.Tensor, X: torch.Tensor, y: torch.Tensor, a_r: torch.Tensor, c: torch.Tensor | None = None) -> torch.Tensor:
@@ -40,12 +40,12 @@ def _loss_fn(shape: tuple[int, ...], a: torch.Tensor, q: float, loss: str):
         per_example = loss_value(y * f, loss)
         return per_example.mean() if c is None else (c * per_example).sum()
 
-    return fn, a, (0 if a.dim() == 2 else None)
+    return fn, (0 if a.dim() == 2 else None)
 
 
 def top_eigenvalue_exact(W: torch.Tensor, X: torch.Tensor, y: torch.Tensor, a: torch.Tensor, q: float, loss: str) -> torch.Tensor:
     """Largest Hessian eigenvalue per run from the full Hessian, (R,)."""
-    fn, a, a_dim = _loss_fn(tuple(W.shape[1:]), a, q, loss)
+    fn, a_dim = _loss_fn(tuple(W.shape[1:]), a, q, loss)
     H = vmap(hessian(fn), in_dims=(0, 0, 0, a_dim))(W.flatten(1), X, y, a)  # (R, p, p)
     ok = torch.isfinite(H).flatten(1).all(dim=1)
     top = torch.linalg.eigvalsh(torch.where(ok[:, None, None], H, torch.zeros_like(H)))[:, -1]
@@ -69,7 +69,7 @@ def top_eigenvalue_lanczos(
     a converged run) the iteration restarts from a random direction
     orthogonal to the basis.  One host synchronisation per step checks for it.
     """
-    fn, a, a_dim = _loss_fn(tuple(W.shape[1:]), a, q, loss)
+    fn, a_dim = _loss_fn(tuple(W.shape[1:]), a, q, loss)
     g = grad(fn)
 
     def hvp(w: torch.Tensor, v: torch.Tensor, Xr: torch.Tensor, yr: torch.Tensor, ar: torch.Tensor, cr: torch.Tensor | None) -> torch.Tensor:
@@ -89,22 +89,25 @@ def top_eigenvalue_lanczos(
     V = torch.zeros(R, k, p, dtype=w.dtype, device=w.device)
     alpha = torch.zeros(R, k, dtype=w.dtype, device=w.device)
     beta = torch.zeros(R, k, dtype=w.dtype, device=w.device)
+
+    def orthogonalise(x: torch.Tensor, basis: torch.Tensor) -> torch.Tensor:
+        """x minus its projection on the basis so far (twice, for stability): full re-orthogonalisation."""
+        for _ in range(2):
+            x = x - torch.einsum("rkp,rk->rp", basis, torch.einsum("rkp,rp->rk", basis, x))
+        return x
+
     for j in range(k):
         V[:, j] = v
         u = Hv(w, v, X, y)
         alpha[:, j] = (u * v).sum(dim=1)
-        # full re-orthogonalisation against the basis so far (twice, for stability)
-        for _ in range(2):
-            u = u - torch.einsum("rkp,rk->rp", V[:, : j + 1], torch.einsum("rkp,rp->rk", V[:, : j + 1], u))
+        u = orthogonalise(u, V[:, : j + 1])
         if j + 1 < k:
             b = u.norm(dim=1)
             # breakdown (the Krylov space is invariant, e.g. a low-rank Hessian): restart with a fresh random
             # direction orthogonal to the basis and a zero coupling, so that T stays block diagonal
             broke = b <= 1e3 * torch.finfo(w.dtype).eps * alpha[:, : j + 1].abs().amax(dim=1).clamp_min(1.0)
             if bool(broke.any()):
-                fresh = torch.randn(R, p, generator=gen, dtype=w.dtype).to(w.device)
-                for _ in range(2):
-                    fresh = fresh - torch.einsum("rkp,rk->rp", V[:, : j + 1], torch.einsum("rkp,rp->rk", V[:, : j + 1], fresh))
+                fresh = orthogonalise(torch.randn(R, p, generator=gen, dtype=w.dtype).to(w.device), V[:, : j + 1])
                 u = torch.where(broke[:, None], fresh, u)
                 b = torch.where(broke, torch.zeros_like(b), b)
             beta[:, j] = b
