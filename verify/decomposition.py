@@ -47,22 +47,24 @@ def one_step_errors(config: Config, grid=None, *, max_scale: float | None = None
     full, red = FullStepper(config, dev), ReducedStepper(config, dev)
     state = full.initial()
     errors = torch.empty(dev.R, dev.T, dtype=dev.dtype, device=dev.device)
-    def coords(st) -> torch.Tensor:
-        """Everything the reduced engine evolves, flattened per run: alpha^T (and a when trained)."""
-        alpha = red.coefficients(full.weights(st))
-        return torch.cat([alpha.flatten(1), full.readout(st)], dim=1) if red.trained else alpha
 
-    def reduced_state(st):
+    def as_reduced(st):
+        """The full engine's state in the reduced engine's variables: alpha^T (and a when trained)."""
         alpha = red.coefficients(full.weights(st))
         return (alpha, full.readout(st).clone()) if red.trained else alpha
 
+    def flat(rs) -> torch.Tensor:
+        """A reduced-engine state as one tensor per run, for the comparison."""
+        return torch.cat([red.alpha(rs).flatten(1), red.readout(rs)], dim=1) if red.trained else rs
+
+    current = as_reduced(state)  # each state is projected once: compared at step t, stepped from at step t + 1
     for t in range(dev.T):
         state_next, _ = full.step(state, t)
-        nxt, _ = red.step(reduced_state(state), t)
-        a_red = torch.cat([red.alpha(nxt).flatten(1), red.readout(nxt)], dim=1) if red.trained else nxt
-        a_full = coords(state_next)
+        nxt, _ = red.step(current, t)
+        following = as_reduced(state_next)
+        a_red, a_full = flat(nxt), flat(following)
         scale = a_full.abs().flatten(1).amax(dim=1).clamp_min(1e-300)
         err = (a_red - a_full).abs().flatten(1).amax(dim=1) / scale
         errors[:, t] = torch.where(scale <= max_scale, err, torch.full_like(err, float("nan")))
-        state = state_next
+        state, current = state_next, following
     return errors
