@@ -46,6 +46,11 @@ def _parse_value(text: str) -> Any:
         return text
 
 
+def _set_fields(args: argparse.Namespace) -> list[str]:
+    """The field names of the command's --set FIELD=VALUE items, in order."""
+    return [item.partition("=")[0].strip() for item in getattr(args, "set", None) or []]
+
+
 def _build_config(args: argparse.Namespace) -> Config:
     config = load_config(args.config) if args.config else Config()
     overrides: dict[str, Any] = {}
@@ -114,8 +119,9 @@ def _seed_list(config: Config, count: int) -> list[int]:
     return [first + i for i in range(count)]
 
 
-def _command_line() -> str:
-    return "benosc " + " ".join(sys.argv[1:]) if sys.argv[1:] else "benosc"
+def _command_line(args: argparse.Namespace) -> str:
+    """The command as given (recorded in the outputs): the argv main() parsed, not the host process's sys.argv."""
+    return args.command_line
 
 
 def _add_run_options(p: argparse.ArgumentParser, *, out_default: str) -> None:
@@ -172,7 +178,7 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
     config = _build_config(args)
     if args.seeds < 1:
         raise UsageError(f"argument --seeds: {args.seeds} is not allowed; must be an integer >= 1")
-    set_eta = any(item.partition("=")[0].strip() == "eta" for item in args.set or [])
+    set_eta = "eta" in _set_fields(args)
     if set_eta and args.eta:
         raise UsageError("argument --eta: not allowed together with --set eta=...; give the learning rates once")
     # --set eta=X (or a --config) makes X the only learning rate; never silently replaced by the defaults
@@ -192,7 +198,7 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
     resolve_device(config.training.device)
     check_memory(runs)
     err = Console(stderr=True)
-    with staged_output(out, command=_command_line()) as stage:  # --out is created and test-written before the simulation
+    with staged_output(out, command=_command_line(args)) as stage:  # --out is created and test-written before the simulation
         sim = _run_with_progress(config, grid, len(runs), err, quiet=args.json, engine=args.engine)
         traj = sim.trajectory
         sim.save(stage, replay=not args.no_replay)
@@ -328,22 +334,23 @@ _MODEL_FIELDS = ("P", "q", "loss", "filters", "activation", "second_layer", "lab
 
 def _cmd_recursions(args: argparse.Namespace) -> int:
     """benosc derive --recursions: the recursions of the (ablated) model, each with its checks."""
+    import dataclasses
+
     import sympy as sp
 
     from benosc.theory.model import ModelSpec, derive_recursions
     from benosc.theory.statement import is_zero
 
-    for item in args.set or []:
-        key = item.partition("=")[0].strip()
+    for key in _set_fields(args):
         if key not in _MODEL_FIELDS:
             raise UsageError(f"argument --set: {key!r} is not allowed with --recursions; model fields: {', '.join(_MODEL_FIELDS)}")
-    if args.q != 2.0 and any(item.partition("=")[0].strip() == "q" for item in args.set or []):
+    if args.q != 2.0 and "q" in _set_fields(args):
         raise UsageError("argument --q: not allowed together with --set q=...; give q once")
     config = _build_config(args)
     if args.q != 2.0:
         config = config.replace(q=args.q)
     spec = ModelSpec.from_config(config)
-    spec = ModelSpec(**{**spec.__dict__, "q": int(spec.q) if float(spec.q).is_integer() else spec.q})
+    spec = dataclasses.replace(spec, q=int(spec.q) if float(spec.q).is_integer() else spec.q)
     rec = derive_recursions(spec)
     checks = {name: bool(is_zero(e)) for name, e in rec.checks.items()}
     if args.json:
@@ -467,12 +474,11 @@ def _add_report(sub: argparse._SubParsersAction) -> None:
 
 def _cmd_report(args: argparse.Namespace) -> int:
     out = Path(args.out)
-    _check_out(out)
     from rich.console import Console
 
     from benosc.output import staged_output
 
-    with staged_output(out, command=_command_line()) as stage:
+    with staged_output(out, command=_command_line(args)) as stage:
         written, statements, evidence, bif, growth = _write_report(args, stage)
     written = {k: (str(out / Path(v).name) if k in ("markdown", "latex", "pdf") else v) for k, v in written.items()}
     bif, growth = out / bif.name, out / growth.name
@@ -489,7 +495,6 @@ def _cmd_report(args: argparse.Namespace) -> int:
     if "pdf_error" in written:
         console.print("pdflatex failed; see report.tex")
     return 1 if failed or sym_failed else 0
-
 
 
 def _write_report(args: argparse.Namespace, out: Path):
@@ -538,7 +543,7 @@ def _write_report(args: argparse.Namespace, out: Path):
         "torch": torch.__version__,
         "machine": f"{platform.machine()} {platform.system()}",
         "generated": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
-        "command": "benosc report" + (" --quick" if args.quick else ""),
+        "command": _command_line(args),
     }
     blocks = build_blocks(rec, statements, evidence, one_step=one_step, figures=figures, meta=meta)
     written = write_report(blocks, out)
@@ -608,19 +613,18 @@ def _cmd_verify(args: argparse.Namespace) -> int:
     if args.ablation is not None:
         return _cmd_ablation(args, config, claims, out)
 
-
     from benosc.verify.report import result_to_dict, write_verify_report
     from benosc.verify.runner import run_verification
 
     from benosc.output import staged_output
 
     seeds = _seed_list(config, args.seeds)
-    with staged_output(out, command=_command_line()) as stage, _Stages("verify", _verify_stages(claims), quiet=args.json) as bar:
+    with staged_output(out, command=_command_line(args)) as stage, _Stages("verify", _verify_stages(claims), quiet=args.json) as bar:
         res = run_verification(
             config, eta_small=args.eta_small, eta_large=args.eta_large, seeds=seeds, claims=claims, delta=args.delta,
             progress=bar.advance,
         )
-        written = write_verify_report(res, stage, command=_command_line())
+        written = write_verify_report(res, stage, command=_command_line(args))
     written = {k: str(out / Path(v).name) for k, v in written.items()}
     if args.json:
         print(json.dumps(result_to_dict(res), indent=2, allow_nan=False))
@@ -642,7 +646,7 @@ def _cmd_ablation(args: argparse.Namespace, config: Config, claims: list[str], o
     name, value, ablated = parse_ablation(args.ablation, config, _parse_value)
     ablated.replace(eta=args.eta_large)
     seeds = _seed_list(config, args.seeds)
-    command = "benosc " + " ".join(sys.argv[1:]) if sys.argv[1:] else f"benosc verify --ablation {args.ablation}"
+    command = _command_line(args)
     results = {}
     from benosc.output import staged_output
 
@@ -668,7 +672,7 @@ def _cmd_ablation(args: argparse.Namespace, config: Config, claims: list[str], o
     console = Console() if sys.stdout.isatty() else Console(width=140)
     table = Table(title=f"benosc verify --ablation {name}={value}: eta_small = {args.eta_small:g}, eta_large = {args.eta_large:g}, seeds = {len(seeds)}",
                   show_lines=True)
-    colors = {"pass": "green", "fail": "red", "inconclusive": "yellow", "not-applicable": "dim"}
+    colors = _STATUS_COLORS
     for col, kw in (("claim", {"style": "bold"}), ("baseline", {}), (f"{name} = {value}", {}), ("ablated: measured / reason", {"ratio": 3})):
         table.add_column(col, **kw)
     for r in rows:
@@ -687,6 +691,10 @@ def _cmd_ablation(args: argparse.Namespace, config: Config, claims: list[str], o
     return status_code
 
 
+#: rich colour of each verdict status in the terminal tables
+_STATUS_COLORS = {"pass": "green", "fail": "red", "inconclusive": "yellow", "not-applicable": "dim"}
+
+
 def _cmd_search(args: argparse.Namespace, config: Config, claims: list[str], out: Path) -> int:
     from rich.console import Console
 
@@ -699,7 +707,7 @@ def _cmd_search(args: argparse.Namespace, config: Config, claims: list[str], out
     from benosc.output import staged_output
 
     results = []
-    with staged_output(out, command=_command_line()) as stage:
+    with staged_output(out, command=_command_line(args)) as stage:
         with _Stages(f"search (up to {args.search} regimes per claim)", len(todo), quiet=args.json) as bar:
             for claim in todo:
                 bar.advance(claim)
@@ -730,7 +738,7 @@ def _cmd_reproduce(args: argparse.Namespace, config: Config, out: Path) -> int:
     from benosc.output import staged_output
 
     seeds = _seed_list(config, args.seeds)
-    with staged_output(out, command=_command_line()) as stage:
+    with staged_output(out, command=_command_line(args)) as stage:
         with _Stages("reproduce", 1, quiet=args.json) as bar:
             bar.advance("simulating the paper's experiment")
             rows = reproduce(config, eta_small=args.eta_small, eta_large=args.eta_large, seeds=seeds)
@@ -769,7 +777,7 @@ def _print_verdicts(res, written: dict) -> None:
         table.add_column(col, **kw)
     from rich.markup import escape
 
-    colors = {"pass": "green", "fail": "red", "inconclusive": "yellow", "not-applicable": "dim"}
+    colors = _STATUS_COLORS
     for v in res.verdicts:
         measured = v.measured if v.status != "not-applicable" else "; ".join(v.reasons)
         table.add_row(v.claim, f"[{colors[v.status]}]{v.status}[/]", escape(measured), escape(v.predicted), escape(v.judged or "-"))
@@ -912,7 +920,7 @@ def _cmd_map(args: argparse.Namespace) -> int:
     out = Path(args.out)
     from benosc.output import staged_output
 
-    with staged_output(out, command=_command_line()) as stage:
+    with staged_output(out, command=_command_line(args)) as stage:
         written = [out / Path(f).name for f in draw_map(store, x=args.x, y=args.y, metrics=metrics, out=stage)]
     for f in written:
         print(f"wrote {f}")
@@ -1126,6 +1134,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             parser.print_help()
             return 0
         _apply_threads(args)
+        args.command_line = " ".join(["benosc", *argv])
         return int(args.handler(args))
     except (UsageError, ConfigError, OutputError) as exc:
         print(f"{prefix}: error: {_one_line(str(exc))}", file=sys.stderr)

@@ -191,3 +191,11 @@ def test_out_may_be_the_current_empty_folder(tmp_path, capsys, monkeypatch):
     assert (tmp_path / "here" / "trajectory.npz").is_file()
     assert main(["simulate", *TINY, "--no-figures", "--no-replay", "--out", "/"]) == 2
     capsys.readouterr()
+
+
+def test_outputs_record_the_command_main_was_given(tmp_path, capsys):
+    out = tmp_path / "o"
+    assert main(["simulate", *TINY, "--no-figures", "--no-replay", "--out", str(out)]) == 0
+    recorded = json.loads((out / ".benosc-output").read_text())["command"]
+    assert recorded == " ".join(["benosc", "simulate", *TINY, "--no-figures", "--no-replay", "--out", str(out)])  # not pytest's argv
+    capsys.readouterr()
