@@ -23,7 +23,7 @@ import numpy as np
 import torch
 
 from benosc.config import Config
-from benosc.simulate.engine import TORCH_DTYPES, DeviceInputs, make_stepper, resolve_device, simulate
+from benosc.simulate.engine import TORCH_DTYPES, DeviceInputs, checkpoints, make_stepper, resolve_device, simulate
 from benosc.simulate.grid import BatchInputs, expand_grid, prepare_inputs
 from benosc.simulate.naive import naive_run
 
@@ -133,6 +133,16 @@ def bench_naive(size: str, dtype: str, steps: int, repeats: int) -> Case:
     return Case("naive", size, 1, dtype, "cpu", steps, repeats, statistics.median(rates), min(rates), max(rates), int(X.nbytes + W0.nbytes))
 
 
+def _alternate(first: Callable[[], float], second: Callable[[], float], repeats: int) -> list[tuple[float, float]]:
+    """(seconds of first, seconds of second) ``repeats`` times, in alternation after one warm-up of each.
+
+    Alternating makes drifts of the machine's speed (other load, clocks) hit
+    both alike, so per-pair ratios are reliable where two separate series are not.
+    """
+    first(), second()
+    return [(first(), second()) for _ in range(repeats)]
+
+
 def bench_recording(size: str, R: int, dtype: str, device: str, steps: int, repeats: int) -> tuple[Case, Case, float]:
     """simulate() with default recording strides vs the bare step loop, same runs and steps.
 
@@ -145,8 +155,7 @@ def bench_recording(size: str, R: int, dtype: str, device: str, steps: int, repe
     def recorded() -> float:
         return simulate(case.cfg, case.grid, inputs=case.inputs).trajectory.meta["wall_time_s"]
 
-    _once(case.loop, case.sync), recorded()  # warm-up
-    pairs = [(_once(case.loop, case.sync), recorded()) for _ in range(repeats)]
+    pairs = _alternate(lambda: _once(case.loop, case.sync), recorded, repeats)
     b_rates = [R * steps / b for b, _ in pairs]
     r_rates = [R * steps / r for _, r in pairs]
     overhead = statistics.median(r / b for b, r in pairs) - 1
@@ -176,10 +185,9 @@ def bench_sharpness(R: int, steps: int, every: int, dtype: str, device: str, rep
     def wall(c: Config) -> float:
         return simulate(c, grid, inputs=inputs).trajectory.meta["wall_time_s"]
 
-    wall(cfg), wall(with_s)  # warm-up
-    pairs = [(wall(cfg), wall(with_s)) for _ in range(repeats)]
+    pairs = _alternate(lambda: wall(cfg), lambda: wall(with_s), repeats)
     base, sharp = statistics.median(p[0] for p in pairs), statistics.median(p[1] for p in pairs)
-    n_chk = len(np.unique(np.append(np.arange(0, steps, every), steps)))
+    n_chk = len(checkpoints(steps, every))
     per_chk = max(0.0, sharp - base) / n_chk
     return {"R": R, "steps": steps, "every": every, "dtype": dtype, "checkpoints": n_chk, "lanczos_steps": CHECKPOINT_LANCZOS_STEPS,
             "wall_without_s": base, "wall_with_s": sharp, "overhead": statistics.median(w / b for b, w in pairs) - 1,

@@ -44,7 +44,7 @@ def _groups(traj: Trajectory) -> list[tuple[dict[str, float], np.ndarray]]:
     return out
 
 
-def _colors(traj: Trajectory, groups) -> list:
+def _colors(groups) -> list:
     """A colour per group: sequential by the first swept value (an ordered parameter)."""
     key = next(iter(groups[0][0]))
     cmap = ordered_colors(g[key] for g, _ in groups)
@@ -119,7 +119,7 @@ def plot_coefficients(traj: Trajectory, path: Path) -> Path:
     """max_{j,r} |gamma| (linear) and max_{j,r} |zeta| (log) over time: median over completed seeds, band = range."""
     ok = traj.status == "completed"
     groups = _groups(traj)
-    colors = _colors(traj, groups)
+    colors = _colors(groups)
     steps = traj.record_step
     fig = new_figure(DOUBLE, 2.7)
     axes = fig.subplots(1, 2, sharex=True)

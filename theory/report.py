@@ -9,6 +9,7 @@ derived expression, every number a measurement passed in.
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import tempfile
@@ -46,7 +47,6 @@ def symbol_tex(name: str) -> str:
     ``"gamma_r'/gamma_r"`` -> ``\gamma_{r}'/\gamma_{r}``, ``"f_pm"`` -> ``f_{\pm}``,
     ``"log(zeta_T/zeta_0)"`` -> ``\log(\zeta_{T}/\zeta_{0})``.
     """
-    import re
 
     def part(word: str) -> str:
         if word in _SUBSCRIPT:
@@ -70,7 +70,8 @@ def symbol_tex(name: str) -> str:
     return t
 
 
-_MATH_TOKEN = None
+#: a Greek name (or m_active) with optional subscripts and primes, not inside a word, a command or inline math
+_MATH_TOKEN = re.compile(r"(?<![\\$A-Za-z])(" + "|".join(_GREEK) + r"|m_active)(_\{[^}]*\}|(?:_[A-Za-z0-9]+)+)?('*)(?![A-Za-z])")
 
 
 def prose(text: str) -> str:
@@ -79,11 +80,6 @@ def prose(text: str) -> str:
     Greek words (with an optional subscript and primes) and ``m_active`` become ``$...$`` so that both the
     LaTeX and the Markdown (GitHub renders ``$...$``) show symbols, not identifiers.
     """
-    import re
-
-    global _MATH_TOKEN
-    if _MATH_TOKEN is None:
-        _MATH_TOKEN = re.compile(r"(?<![\\$A-Za-z])(" + "|".join(_GREEK) + r"|m_active)(_\{[^}]*\}|(?:_[A-Za-z0-9]+)+)?('*)(?![A-Za-z])")
 
     def rep(m) -> str:
         base, sub, primes = m.group(1), m.group(2) or "", m.group(3)

@@ -65,10 +65,8 @@ def comparison_rows(base, ablated) -> list[dict[str, str]]:
         w = by_id.get(v.claim)
         if w is None:
             continue
-        detail = w.measured if w.status != "not-applicable" else "not applicable: " + "; ".join(w.reasons)
-        base_detail = v.measured if v.status != "not-applicable" else "not applicable: " + "; ".join(v.reasons)
-        rows.append({"claim": v.claim, "baseline": v.status, "ablated": w.status, "baseline_measured": base_detail, "ablated_measured": detail,
-                     "changed": v.status != w.status})
+        rows.append({"claim": v.claim, "baseline": v.status, "ablated": w.status, "baseline_measured": v.outcome(),
+                     "ablated_measured": w.outcome(), "changed": v.status != w.status})
     return rows
 
 

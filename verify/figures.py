@@ -11,10 +11,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-import matplotlib
 from matplotlib.figure import Figure
 
-from benosc.figstyle import DOUBLE, LABEL, new_figure, save, style, styled
+from benosc.figstyle import DOUBLE, LABEL, new_figure, ordered_colors, save, style, styled
 from benosc.tolerances import claim_tolerance
 from benosc.verify.verdict import Verdict
 
@@ -199,7 +198,7 @@ def boundedness(v: Verdict, fig: Figure) -> bool:
         ax2.set_xlabel(r"$\eta$ / derived boundedness limit")
         ax2.set_ylabel("fraction of runs diverged")
         ax2.set_ylim(-0.02, 1.02)
-        ax2.legend(fontsize=7)
+        ax2.legend()
         ax2.set_title("full network (reported, not judged)")
     fig.suptitle(f"{v.claim}: {v.status.upper()} — one-example network and derived map", color=COLORS[v.status])
     return True
@@ -222,25 +221,24 @@ def edge_of_stability(v: Verdict, fig: Figure) -> bool:
         ax.plot([r["eta"] for r in above], [r["predicted"] for r in above], "k--", lw=1, label="derived: eta_sharpness_period2_mean")
     ax.axhline(2.0, color="tab:red", ls=":", lw=1, label="2")
     ax.set_xlabel(LABEL["eta"])
-    ax.set_ylabel("eta x top Hessian eigenvalue")
-    ax.legend(fontsize=7)
+    ax.set_ylabel(LABEL["sharpness"])
+    ax.legend()
     _title(ax, v, "one strong example")
     if ax2 is not None:  # the finding: does the full-batch sharpness hover at 2/eta (Cohen et al.)?
-        etas = sorted({d["eta"] for d in series})
-        cmap = matplotlib.colormaps["viridis"]
+        color = ordered_colors(d["eta"] for d in series)
         for d in series:
-            c = cmap(0.15 + 0.7 * etas.index(d["eta"]) / max(1, len(etas) - 1))
+            c = color[float(d["eta"])]
             ax2.plot(d["steps"], d["eta_sharpness_series"], "-", color=c, lw=1, alpha=0.8)
             ax2.plot(d["steps"], d["eta_sharpness_strong_series"], ":", color=c, lw=0.8, alpha=0.6)
-        for eta in etas:
-            ax2.plot([], [], "-", color=cmap(0.15 + 0.7 * etas.index(eta) / max(1, len(etas) - 1)), label=f"eta = {eta:g}")
+        for eta, c in color.items():
+            ax2.plot([], [], "-", color=c, label=f"eta = {eta:g}")
         ax2.plot([], [], "k-", lw=1, label="full batch")
         ax2.plot([], [], "k:", lw=0.8, label="one strong example")
         ax2.axhline(2.0, color="tab:red", ls=":", lw=1)
-        ax2.set_xlabel("step t")
-        ax2.set_ylabel("eta x top Hessian eigenvalue")
+        ax2.set_xlabel(LABEL["step"])
+        ax2.set_ylabel(LABEL["sharpness"])
         ax2.set_title("along training (reported, not judged)")
-        ax2.legend(fontsize=7)
+        ax2.legend()
     return True
 
 

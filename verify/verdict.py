@@ -45,6 +45,10 @@ class Verdict:
     figure: str | None = None
     data: dict[str, Any] = field(default_factory=dict)
 
+    def outcome(self) -> str:
+        """What was measured, or, for a claim that does not apply, why: 'not applicable: <reasons>'."""
+        return self.measured if self.status != "not-applicable" else "not applicable: " + "; ".join(self.reasons)
+
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
         d["data"] = json_clean(d["data"])
