@@ -43,9 +43,11 @@ from benosc.theory.strong import _symmetric_reduce, eta_of_kappa, gamma_map, kap
 __all__ = ["sharpness_of_f", "sharpness_statements"]
 
 ASSUME = (
-    "one strong training example (s = 1, y = 1), square loss, q = 2",
-    "the m neurons of sign +1 on the symmetric manifold w_r = c u/||u||; initialisation, weak and noise components dropped",
-    "top eigenvalue within the directions u/||u|| of those neurons (the other blocks vanish at f = 1 and are smaller for ||v|| <= ||u||)",
+    r"one strong training example ($s = 1$, $y = 1$), square loss, $q = 2$",
+    r"the $m$ neurons of sign $+1$ on the symmetric manifold $w_r = c\,u/\|u\|$; "
+    "initialisation, weak and noise components dropped",
+    r"top eigenvalue within the directions $u/\|u\|$ of those neurons "
+    r"(the other blocks vanish at $f = 1$ and are smaller for $\|v\| \leq \|u\|$)",
 )
 
 
@@ -78,14 +80,15 @@ def sharpness_statements() -> dict[str, Statement]:
     out: dict[str, Statement] = {}
     out["sharpness_strong"] = Statement(
         key="sharpness_strong",
+        lhs=r"\lambda_{\mathrm{top}}(f)",
         title="Largest Hessian eigenvalue of one strong example's loss along the strong map",
         value=top,
         assumptions=ASSUME,
         steps=(
-            ("Hessian diagonal entry on the symmetric manifold, in f", sp.Eq(sp.Symbol("H_11"), H11)),
+            (r"Hessian diagonal entry on the symmetric manifold, in $f$", sp.Eq(sp.Symbol("H_11"), H11)),
             ("off-diagonal entry", sp.Eq(sp.Symbol("H_12"), H12)),
-            ("eigenvalue on (1, ..., 1): H_11 + (m - 1) H_12", sp.Eq(sp.Symbol("lambda_top"), top)),
-            ("on the m - 1 orthogonal directions: H_11 - H_12", sp.Eq(sp.Symbol("lambda_perp"), perp)),
+            (r"eigenvalue on $(1, \ldots, 1)$: $H_{11} + (m - 1) H_{12}$", sp.Eq(sp.Symbol("lambda_top"), top)),
+            (r"on the $m - 1$ orthogonal directions: $H_{11} - H_{12}$", sp.Eq(sp.Symbol("lambda_perp"), perp)),
         ),
         checks={
             # the all-ones eigenvalue is the larger one: lambda_top - lambda_perp = m H_12 > 0 for f > 0
@@ -95,10 +98,11 @@ def sharpness_statements() -> dict[str, Statement]:
     )
     out["sharpness_at_fixed_point"] = Statement(
         key="sharpness_at_fixed_point",
-        title="Sharpness at the fixed point f = 1",
+        lhs=r"\lambda^*",
+        title="Sharpness at the fixed point $f = 1$",
         value=lam_fixed,
         assumptions=ASSUME,
-        steps=(("lambda_top at f = 1", sp.Eq(sp.Symbol("lambda*"), lam_fixed)),),
+        steps=((r"$\lambda_{\mathrm{top}}$ at $f = 1$", sp.Eq(sp.Symbol("lambda*"), lam_fixed)),),
         checks={
             "eta_crit_times_sharpness_is_2": sp.simplify(eta_c * lam_fixed - 2),
             # against the recursion: the derived strong map's multiplier at its fixed point is 1 - eta x sharpness
@@ -106,8 +110,8 @@ def sharpness_statements() -> dict[str, Statement]:
                 sp.diff(gamma_map(sp.Integer(2)), S.gamma).subs(S.gamma, st["fixed_point"].value) - (1 - S.eta * lam_fixed)
             ),
         },
-        paper="the oscillation threshold is where eta x sharpness crosses 2",
-        note="eta_crit x lambda* = 2 exactly: the strong map loses stability where gradient descent on this loss would",
+        paper=r"the oscillation threshold is where $\eta\lambda$ crosses 2",
+        note=r"$\eta_{\mathrm{crit}}\lambda^* = 2$ exactly: the strong map loses stability where gradient descent on this loss would",
     )
     # period-2 orbit: lambda at f_- and f_+, mean by Vieta on the orbit's quadratic
     quad = sp.expand(S.f**2 * S.kappa**2 - S.f * S.kappa * (S.kappa + 1) + 1)
@@ -117,23 +121,25 @@ def sharpness_statements() -> dict[str, Statement]:
     lo, hi = st["period2_orbit"].value
     out["sharpness_period2"] = Statement(
         key="sharpness_period2",
+        lhs=(r"\lambda_-", r"\lambda_+"),
         title="Sharpness at the two points of the period-2 orbit",
         value=(sp.simplify(top.subs(S.f, lo)), sp.simplify(top.subs(S.f, hi))),
-        assumptions=ASSUME + ("eta > eta_crit: the period-2 orbit exists",),
-        steps=(("lambda_top at f_- and f_+", sp.Tuple(sp.Symbol("lambda_-"), sp.Symbol("lambda_+"))),),
+        assumptions=ASSUME + (r"$\eta > \eta_{\mathrm{crit}}$: the period-2 orbit exists",),
     )
     out["eta_sharpness_period2_mean"] = Statement(
         key="eta_sharpness_period2_mean",
-        title="eta x sharpness, averaged over the period-2 orbit",
+        lhs=r"\eta\,\bar{\lambda}",
+        title=r"$\eta$ times the sharpness, averaged over the period-2 orbit",
         value=eta_mean,
-        assumptions=ASSUME + ("eta > eta_crit: the period-2 orbit exists",),
+        assumptions=ASSUME + (r"$\eta > \eta_{\mathrm{crit}}$: the period-2 orbit exists",),
         steps=(
-            ("mean of lambda_top over the orbit by Vieta, in kappa", sp.Eq(sp.Symbol("mean lambda"), mean_k)),
-            ("times eta", sp.Eq(sp.Symbol("eta mean lambda"), eta_mean)),
+            (r"mean of $\lambda_{\mathrm{top}}$ over the orbit by Vieta, in $\kappa$", sp.Eq(sp.Symbol("mean lambda"), mean_k)),
+            (r"times $\eta$", sp.Eq(sp.Symbol("eta mean lambda"), eta_mean)),
         ),
         checks={"equals_2_at_eta_crit": sp.simplify(eta_mean.subs(S.eta, eta_c) - 2)},
-        paper="edge of stability: does eta x sharpness hover at 2 in the oscillating phase?",
-        note=f"in kappa: {sp.sstr(sp.simplify(eta_mean.subs(S.eta, eta_of_kappa(S.kappa))))}; 2 at eta_crit and increasing with eta: "
+        paper=r"edge of stability: does $\eta\lambda$ hover at 2 in the oscillating phase?",
+        note=f"in terms of $\\kappa$: ${sp.latex(sp.simplify(eta_mean.subs(S.eta, eta_of_kappa(S.kappa))))}$; "
+        r"2 at $\eta_{\mathrm{crit}}$ and increasing with $\eta$: "
         "the period-2 phase sits above the edge of stability instead of hovering at 2",
     )
     return out

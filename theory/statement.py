@@ -60,6 +60,11 @@ class Statement:
     state when it holds; ``steps`` are (text, sympy expression) pairs of the
     derivation; ``checks`` map a name to an expression that must simplify to
     0 (the symbolic check); ``paper`` cites the paper's corresponding item.
+    ``lhs`` is the LaTeX name of what ``value`` is (``\\eta_{\\mathrm{crit}}``):
+    for a tuple value either one name per entry or one name the pair bounds
+    (``value[0] <= lhs <= value[1]``); empty when the value is an equation.
+    Texts (title, assumptions, steps, paper, note) are prose with inline
+    ``$...$`` math (:mod:`benosc.theory.text`).
     """
 
     key: str
@@ -70,6 +75,7 @@ class Statement:
     checks: dict[str, Any] = field(default_factory=dict)
     paper: str = ""
     note: str = ""
+    lhs: str | tuple[str, ...] = ""
 
     def symbolic_checks(self) -> dict[str, bool]:
         """Run every symbolic check: name -> simplified to 0."""

@@ -35,8 +35,8 @@ __all__ = [
 ]
 
 ASSUME_ONE = (
-    "one strong training example (s = 1, y = 1), batch size 1, square loss",
-    "weak and noise patches and the initialisation dropped: z_1 = gamma_r > 0",
+    r"one strong training example ($s = 1$, $y = 1$), batch size 1, square loss",
+    r"weak and noise patches and the initialisation dropped: $z_1 = \gamma_r > 0$",
 )
 
 
@@ -109,70 +109,78 @@ def strong_statements(q: sp.Expr = sp.Integer(2)) -> dict[str, Statement]:
     g1 = gamma_map(q)
     out["strong_map"] = Statement(
         key="strong_map",
+        lhs=r"\gamma_{t+1}",
         title="Strong-feature map on one strong example",
         value=g1,
-        assumptions=ASSUME_ONE + ("m neurons of sign +1 with equal gamma (symmetric manifold)",),
-        steps=(("gamma_{t+1} as a function of gamma_t", sp.Eq(sp.Symbol("gamma'"), g1)),),
+        assumptions=ASSUME_ONE + (r"$m$ neurons of sign $+1$ with equal $\gamma$ (symmetric manifold)",),
+        steps=((r"$\gamma_{t+1}$ as a function of $\gamma_t$", sp.Eq(sp.Symbol("gamma'"), g1)),),
         paper="Section 3 (single training example)",
     )
     fixed0, lam, eta_c = _threshold(g1)
     fixed = [fixed0]
     out["fixed_point"] = Statement(
         key="fixed_point",
+        lhs=r"\gamma^*",
         title="Fixed point of the strong map",
         value=fixed[0],
         assumptions=ASSUME_ONE,
-        steps=(("solve gamma' = gamma for gamma > 0", sp.Eq(g1, S.gamma)),),
+        steps=((r"solve $\gamma' = \gamma$ for $\gamma > 0$", sp.Eq(g1, S.gamma)),),
         checks={"is_fixed": g1.subs(S.gamma, fixed[0]) - fixed[0]},
         paper="Section 3",
     )
     out["eta_crit"] = Statement(
         key="eta_crit",
+        lhs=r"\eta_{\mathrm{crit}}",
         title="Learning rate at which the fixed point loses stability",
         value=eta_c,
         assumptions=ASSUME_ONE
         + (
-            "symmetric manifold: all m neurons of the label's sign carry the strong feature with equal gamma "
-            "(for q = 2 exact for any spread of the gamma_r; for q != 2 see eta_crit_active)",
+            r"symmetric manifold: all $m$ neurons of the label's sign carry the strong feature with equal $\gamma$ "
+            r"(for $q = 2$ exact for any spread of the $\gamma_r$; for $q \neq 2$ see $\eta_{\mathrm{crit,active}}$)",
         ),
         steps=(
             ("multiplier of the map at the fixed point", sp.Eq(sp.Symbol("lambda"), lam)),
-            ("stable iff |lambda| < 1; lambda = -1 at", sp.Eq(S.eta, eta_c)),
+            (r"stable iff $|\lambda| < 1$; $\lambda = -1$ at", sp.Eq(S.eta, eta_c)),
         ),
         checks={"multiplier_is_minus_one": lam.subs(S.eta, eta_c) + 1},
-        paper="Assumption 3: eta >= m / (4 ||u||^2) (q = 2)",
+        paper=r"Assumption 3: $\eta \geq m/(4\|u\|^2)$ ($q = 2$)",
     )
     ga = gamma_map(q, S.m_active)
     _, lam_a, eta_a = _threshold(ga)
     out["eta_crit_active"] = Statement(
         key="eta_crit_active",
-        title="Loss of stability when m_active neurons carry the strong feature (the others at 0)",
+        lhs=r"\eta_{\mathrm{crit,active}}",
+        title="Loss of stability when some neurons carry the strong feature (the others at 0)",
         value=eta_a,
         assumptions=ASSUME_ONE
         + (
-            "m_active of the m neurons share gamma > 0, the rest have gamma = 0 (f = (m_active/m) gamma^q)",
-            "for q > 2 a small random initialisation makes one neuron dominate (growth ~ gamma^(q-1)): m_active = 1",
+            r"$m_{\mathrm{active}}$ of the $m$ neurons share $\gamma > 0$, the rest have $\gamma = 0$ "
+            r"($f = (m_{\mathrm{active}}/m)\,\gamma^q$)",
+            r"for $q > 2$ a small random initialisation makes one neuron dominate (growth $\sim \gamma^{q-1}$): "
+            r"$m_{\mathrm{active}} = 1$",
         ),
         steps=(
-            ("gamma' on that manifold", sp.Eq(sp.Symbol("gamma'"), ga)),
+            (r"$\gamma'$ on that manifold", sp.Eq(sp.Symbol("gamma'"), ga)),
             ("multiplier at the fixed point", sp.Eq(sp.Symbol("lambda"), lam_a)),
-            ("lambda = -1 at", sp.Eq(S.eta, eta_a)),
+            (r"$\lambda = -1$ at", sp.Eq(S.eta, eta_a)),
         ),
         checks={
             "multiplier_is_minus_one": lam_a.subs(S.eta, eta_a) + 1,
             "symmetric_case_is_eta_crit": sp.simplify(eta_a.subs(S.m_active, S.m) - eta_c),
         },
-        paper="Assumption 3's lower end for q = 2; for q != 2 the paper states no threshold",
-        note="for q = 2 independent of m_active; for q > 2 increasing in m_active, so a dominant neuron oscillates first",
+        paper=r"Assumption 3's lower end for $q = 2$; for $q \neq 2$ the paper states no threshold",
+        note=(r"for $q = 2$ independent of $m_{\mathrm{active}}$; for $q > 2$ increasing in $m_{\mathrm{active}}$, "
+              "so a dominant neuron oscillates first"),
     )
     out["eta_crit_dominant"] = Statement(
         key="eta_crit_dominant",
+        lhs=r"\eta_{\mathrm{crit,dominant}}",
         title="Loss of stability with one dominant neuron",
         value=sp.simplify(eta_a.subs(S.m_active, 1)),
-        assumptions=ASSUME_ONE + ("one neuron carries the strong feature, the others have gamma = 0",),
-        steps=(("eta_crit_active at m_active = 1", sp.Eq(S.eta, sp.simplify(eta_a.subs(S.m_active, 1)))),),
+        assumptions=ASSUME_ONE + (r"one neuron carries the strong feature, the others have $\gamma = 0$",),
+        steps=((r"$\eta_{\mathrm{crit,active}}$ at $m_{\mathrm{active}} = 1$", sp.Eq(S.eta, sp.simplify(eta_a.subs(S.m_active, 1)))),),
         checks={"multiplier_is_minus_one": lam_a.subs(S.m_active, 1).subs(S.eta, eta_a.subs(S.m_active, 1)) + 1},
-        paper="no counterpart in the paper (q = 2 there, where it equals eta_crit)",
+        paper=r"no counterpart in the paper ($q = 2$ there, where it equals $\eta_{\mathrm{crit}}$)",
     )
     if q != 2:
         return out
@@ -188,24 +196,26 @@ def strong_statements(q: sp.Expr = sp.Integer(2)) -> dict[str, Statement]:
     disc = sp.factor(sp.discriminant(quad, S.f))
     out["f_map"] = Statement(
         key="f_map",
-        title="Exact output map for q = 2",
+        lhs=r"f_{t+1}",
+        title="Exact output map for $q = 2$",
         value=g,
-        assumptions=ASSUME_ONE[:1] + ("q = 2; any spread of the gamma_r (f = (1/m) sum_r gamma_r^2)",),
+        assumptions=ASSUME_ONE[:1] + (r"$q = 2$; any spread of the $\gamma_r$ ($f = \frac{1}{m}\sum_r \gamma_r^2$)",),
         steps=(
-            ("per-neuron factor gamma_r' / gamma_r (independent of r)", sp.Eq(sp.Symbol("gamma_r'/gamma_r"), factor)),
-            ("hence f' = factor^2 f", sp.Eq(sp.Symbol("f'"), g)),
-            ("kappa", sp.Eq(S.kappa, kappa_of_eta())),
+            (r"per-neuron factor $\gamma_r'/\gamma_r$ (independent of $r$)", sp.Eq(sp.Symbol("gamma_r'/gamma_r"), factor)),
+            (r"hence $f' = (\gamma_r'/\gamma_r)^2 f$", sp.Eq(sp.Symbol("f'"), g)),
+            ("with", sp.Eq(S.kappa, kappa_of_eta())),
         ),
         paper="Section 3",
     )
     orbit = (sp.simplify(f_lo), sp.simplify(f_hi))
     out["period2_orbit"] = Statement(
         key="period2_orbit",
+        lhs=("f_-", "f_+"),
         title="Period-2 orbit of the output on the strong example",
         value=tuple(o.subs(S.kappa, kappa_of_eta()) for o in orbit),
-        assumptions=ASSUME_ONE[:1] + ("q = 2", "eta > m / (4 ||u||^2) (kappa > 1), where the orbit is real"),
+        assumptions=ASSUME_ONE[:1] + ("$q = 2$", r"$\eta > m/(4\|u\|^2)$ ($\kappa > 1$), where the orbit is real"),
         steps=(
-            ("g(g(f)) - f factors as", sp.Eq(sp.Symbol("g(g(f)) - f"), sp.factor(gg - S.f))),
+            ("$g(g(f)) - f$ factors as", sp.Eq(sp.Symbol("g(g(f)) - f"), sp.factor(gg - S.f))),
             ("the 2-cycle is the quadratic factor", sp.Eq(quad, 0)),
             ("its roots", sp.Eq(sp.Symbol("f_pm"), sp.Tuple(*orbit))),
         ),
@@ -222,29 +232,32 @@ def strong_statements(q: sp.Expr = sp.Integer(2)) -> dict[str, Statement]:
     k_lo, k_hi = max(k for k in lo if k.is_positive), hi[0]
     out["period2_multiplier"] = Statement(
         key="period2_multiplier",
+        lhs=r"\mu",
         title="Multiplier of the period-2 orbit",
         value=mult.subs(S.kappa, kappa_of_eta()),
-        assumptions=("q = 2", "kappa > 1"),
-        steps=(("g'(f_-) g'(f_+) by Vieta (f_- + f_+, f_- f_+ from the quadratic)", sp.Eq(sp.Symbol("mu"), mult)),),
+        assumptions=("$q = 2$", r"$\kappa > 1$"),
+        steps=((r"$g'(f_-)\,g'(f_+)$ by Vieta ($f_- + f_+$ and $f_- f_+$ from the quadratic)", sp.Eq(sp.Symbol("mu"), mult)),),
         checks={"vieta_equals_product_at_roots": _radical_zero(dg.subs(S.f, orbit[0]) * dg.subs(S.f, orbit[1]) - mult, disc)},
     )
     out["period2_stable_eta"] = Statement(
         key="period2_stable_eta",
+        lhs=(r"\eta_{\mu=1}", r"\eta_{\mu=-1}"),
         title="Learning rates where the period-2 orbit is stable",
         value=(eta_of_kappa(k_lo), eta_of_kappa(k_hi)),
-        assumptions=("q = 2", "one strong example"),
+        assumptions=("$q = 2$", "one strong example"),
         steps=(
-            ("|mu| < 1 between mu = 1 and mu = -1", sp.Eq(sp.Symbol("kappa"), sp.Tuple(k_lo, k_hi))),
+            (r"$|\mu| < 1$ between $\mu = 1$ and $\mu = -1$", sp.Eq(sp.Symbol("kappa"), sp.Tuple(k_lo, k_hi))),
         ),
         checks={"mu_at_low": mult.subs(S.kappa, k_lo) - 1, "mu_at_high": mult.subs(S.kappa, k_hi) + 1},
         paper="Theorem 2 assumes the oscillation; this is where the period-2 oscillation is an attractor",
     )
     out["period_doubling_eta"] = Statement(
         key="period_doubling_eta",
-        title="Next period doubling (period 2 -> 4)",
+        lhs=r"\eta_{2\to4}",
+        title="Next period doubling (period 2 to 4)",
         value=eta_of_kappa(k_hi),
-        assumptions=("q = 2", "one strong example"),
-        steps=(("mu = -1 at", sp.Eq(S.kappa, k_hi)),),
+        assumptions=("$q = 2$", "one strong example"),
+        steps=((r"$\mu = -1$ at", sp.Eq(S.kappa, k_hi)),),
         checks={"mu_minus_one": mult.subs(S.kappa, k_hi) + 1},
     )
     out.update(_boundedness())
@@ -297,34 +310,38 @@ def _boundedness() -> dict[str, Statement]:
     return {
         "bounded_eta_max": Statement(
             key="bounded_eta_max",
-            title="Largest eta for which the strong orbit stays bounded and the neurons keep their sign",
+            lhs=r"\eta_{\mathrm{b}}",
+            title=r"Largest $\eta$ for which the strong orbit stays bounded and the neurons keep their sign",
             value=eta_b,
-            assumptions=("q = 2", "one strong example", "symmetric manifold gamma_r = gamma"),
+            assumptions=("$q = 2$", "one strong example", r"symmetric manifold $\gamma_r = \gamma$"),
             steps=(
-                ("h(gamma) = gamma (1 + kappa (1 - gamma^2)), critical point", sp.Eq(sp.Symbol("gamma_c"), crit)),
+                (r"$h(\gamma) = \gamma\,(1 + \kappa (1 - \gamma^2))$, critical point", sp.Eq(sp.Symbol("gamma_c"), crit)),
                 ("maximum", sp.Eq(sp.Symbol("h_max"), hmax)),
-                ("positive zero of h", sp.Eq(sp.Symbol("gamma_0"), zero)),
-                ("invariant iff h_max <= gamma_0; equality at", sp.Eq(S.kappa, k_b)),
+                ("positive zero of $h$", sp.Eq(sp.Symbol("gamma_0"), zero)),
+                (r"invariant iff $h_{\max} \leq \gamma_0$; equality at", sp.Eq(S.kappa, k_b)),
             ),
             checks={"h_is_the_gamma_map": check_factor, "equality_at_kappa_b": cond.subs(S.kappa, k_b)},
-            paper="Assumption 3: eta <= 2m / (5 ||u||^2)",
+            paper=r"Assumption 3: $\eta \leq 2m/(5\|u\|^2)$",
             note=(
-                f"kappa_b = {sp.nsimplify(k_b)} = {float(k_b):.6f}; the paper's 2m/(5||u||^2) is kappa = 8/5 = 1.6, "
+                f"$\\kappa_b = {sp.latex(sp.nsimplify(k_b))} \\approx {float(k_b):.6f}$; "
+                r"the paper's $2m/(5\|u\|^2)$ is $\kappa = 8/5 = 1.6$, "
                 f"{100 * (1.6 / float(k_b) - 1):.3f}% above the exact threshold: at the paper's upper end "
                 "the invariant interval has just been lost (the critical orbit leaves after two steps)"
             ),
         ),
         "paper_eta_min": Statement(
             key="paper_eta_min",
+            lhs=r"\eta_{\min}^{\mathrm{paper}}",
             title="The paper's lower learning rate (Assumption 3), for comparison",
             value=S.m / (4 * S.u_norm**2),
             assumptions=("as stated in the paper (closed at this end)",),
             checks={"equals_eta_crit_q2": S.m / (4 * S.u_norm**2) - eta_of_kappa(sp.Integer(1))},
             paper="Assumption 3",
-            note="equals the derived eta_crit for q = 2; at it the fixed point is only marginally stable (multiplier -1)",
+            note=r"equals the derived $\eta_{\mathrm{crit}}$ for $q = 2$; at it the fixed point is only marginally stable (multiplier $-1$)",
         ),
         "paper_eta_max": Statement(
             key="paper_eta_max",
+            lhs=r"\eta_{\max}^{\mathrm{paper}}",
             title="The paper's upper learning rate (Assumption 3), for comparison",
             value=paper,
             assumptions=("as stated in the paper",),

@@ -32,8 +32,8 @@ x = sp.Symbol("x", positive=True)
 w = sp.Symbol("w", positive=True)
 
 ASSUME = (
-    "one strong training example (s = 1, y = 1), batch size 1, square loss, q = 2",
-    "same neuron r of sign j = +1, with gamma_r > 0 and zeta_r > 0 (active on u and on v)",
+    r"one strong training example ($s = 1$, $y = 1$), batch size 1, square loss, $q = 2$",
+    r"same neuron $r$ of sign $j = +1$, with $\gamma_r > 0$ and $\zeta_r > 0$ (active on $u$ and on $v$)",
     "patches mutually orthogonal (projected noise); no other example",
 )
 
@@ -87,13 +87,14 @@ def weak_statements() -> dict[str, Statement]:
     identity = sp.simplify(wf - (1 + S.r * (rho_t - 1)))
     out["weak_step_factor"] = Statement(
         key="weak_step_factor",
+        lhs=r"\zeta_{t+1}/\zeta_t",
         title="One-step factor of the weak coefficient",
         value=_subs_eta(wf),
         assumptions=ASSUME,
         steps=(
-            ("zeta' / zeta from the derived recursion", sp.Eq(sp.Symbol("zeta'/zeta"), wf)),
-            ("gamma' / gamma of the same neuron", sp.Eq(sp.Symbol("rho_t"), rho_t)),
-            ("so zeta'/zeta = 1 + r (rho_t - 1)", sp.Eq(wf, 1 + S.r * (rho_t - 1))),
+            (r"$\zeta'/\zeta$ from the derived recursion", sp.Eq(sp.Symbol("zeta'/zeta"), wf)),
+            (r"$\gamma'/\gamma$ of the same neuron", sp.Eq(sp.Symbol("rho_t"), rho_t)),
+            (r"so $\zeta'/\zeta = 1 + r(\rho_t - 1)$", sp.Eq(wf, 1 + S.r * (rho_t - 1))),
         ),
         checks={"weak_equals_1_plus_r_rho_minus_1": identity},
         paper="Section 3, Eq. 7 and the weak-feature dynamics",
@@ -110,22 +111,24 @@ def weak_statements() -> dict[str, Statement]:
     growth = _symmetric_reduce(wf.subs(S.f, a) * wf.subs(S.f, b), quad)
     out["residual_per_period2"] = Statement(
         key="residual_per_period2",
-        title="Residual 1 - y f summed over one period of the 2-cycle",
+        lhs="R_2",
+        title="Residual $1 - yf$ summed over one period of the 2-cycle",
         value=_subs_eta(residual),
-        assumptions=ASSUME[:1] + ("eta > m / (4 ||u||^2): the period-2 orbit exists",),
+        assumptions=ASSUME[:1] + (r"$\eta > m/(4\|u\|^2)$: the period-2 orbit exists",),
         steps=(
-            ("(1 - f_-) + (1 - f_+) = 2 - (f_- + f_+), Vieta on the 2-cycle quadratic", sp.Eq(sp.Symbol("R_2"), residual)),
+            (r"$(1 - f_-) + (1 - f_+) = 2 - (f_- + f_+)$, Vieta on the 2-cycle quadratic", sp.Eq(sp.Symbol("R_2"), residual)),
         ),
         checks={
             "orbit_solves_quadratic": sp.Matrix(check_quad),
             "positive_above_threshold": sp.Piecewise((0, residual.subs(S.kappa, 1 + x) > 0), (1, True)),
         },
-        paper="Eq. 7: the sum of (y f - 1) over strong steps has a definite sign and grows linearly",
-        note="positive for every kappa > 1: the running sum of 1 - y f grows by this amount every two steps",
+        paper=r"Eq. 7: the sum of $yf - 1$ over strong steps has a definite sign and grows linearly",
+        note=r"positive for every $\kappa > 1$: the running sum of $1 - yf$ grows by this amount every two steps",
     )
     G = sp.factor(growth)
     out["weak_growth_per_period2"] = Statement(
         key="weak_growth_per_period2",
+        lhs="G_2",
         title="Growth factor of the weak coefficient per period of the 2-cycle",
         value=_subs_eta(sp.expand(G)),
         assumptions=ASSUME + ("the strong output follows the period-2 orbit",),
@@ -134,7 +137,7 @@ def weak_statements() -> dict[str, Statement]:
         ),
         checks={"closed_form": sp.simplify(G - (1 + S.r * (1 - S.r) * (S.kappa - 1)))},
         paper="Theorem 2 / Theorem 5 mechanism: the weak coefficient grows geometrically under oscillation",
-        note="> 1 iff kappa > 1 (0 < r < 1); the growth rate per step is log(G_2)/2",
+        note=r"$G_2 > 1$ iff $\kappa > 1$ (for $0 < r < 1$); the growth rate per step is $\frac{1}{2}\log G_2$",
     )
 
     # item 5: general bound for any bounded non-convergent orbit
@@ -145,30 +148,33 @@ def weak_statements() -> dict[str, Statement]:
     upper = S.r * (1 - S.r) * S.kappa**2 * msr / (2 * D.subs(rho, rho_min))
     out["weak_growth_identity"] = Statement(
         key="weak_growth_identity",
+        lhs="",
         title="Exact weak-growth identity along any orbit",
         value=sp.Eq(sp.Symbol("log(zeta_T/zeta_0)"), S.r * sp.Symbol("log(gamma_T/gamma_0)") + sp.Symbol("sum_t phi(rho_t)")),
         assumptions=ASSUME,
         steps=(
-            ("log of the product of 1 + r (rho_t - 1) = r log rho_t + phi(rho_t)", sp.Eq(sp.Symbol("phi(rho)"), phi())),
-            ("phi(1)", sp.Eq(sp.Symbol("phi(1)"), phi().subs(rho, 1))),
-            ("phi'(rho)", sp.Eq(sp.Symbol("phi'(rho)"), dphi_closed)),
+            (r"log of the product of $1 + r(\rho_t - 1) = r\log\rho_t + \phi(\rho_t)$", sp.Eq(sp.Symbol("phi(rho)"), phi())),
+            ("at 1", sp.Eq(sp.Symbol("phi(1)"), phi().subs(rho, 1))),
+            ("its derivative", sp.Eq(sp.Symbol("phi'(rho)"), dphi_closed)),
         ),
         checks={"phi_at_1": phi().subs(rho, 1), "phi_prime": sp.simplify(dphi - dphi_closed)},
-        note="phi' has the sign of rho - 1 for 0 < r < 1, so phi >= 0 with equality only at rho = 1",
+        note=r"$\phi'$ has the sign of $\rho - 1$ for $0 < r < 1$, so $\phi \geq 0$ with equality only at $\rho = 1$",
     )
     out["weak_growth_bound"] = Statement(
         key="weak_growth_bound",
+        lhs=r"\lim_{T\to\infty}\frac{1}{T}\log\frac{\zeta_T}{\zeta_0}",
         title="Growth rate of the weak coefficient for any bounded non-convergent orbit",
         value=(_subs_eta(lower), _subs_eta(upper)),
         assumptions=ASSUME
         + (
-            "gamma_t in [a, b] with 0 < a (bounded orbit): r log(gamma_T/gamma_0)/T -> 0",
-            "rho_t = 1 + kappa (1 - f_t) in [rho_min, rho_max]; msr = mean over t of (1 - f_t)^2",
+            r"$\gamma_t \in [a, b]$ with $0 < a$ (bounded orbit): $r\log(\gamma_T/\gamma_0)/T \to 0$",
+            r"$\rho_t = 1 + \kappa(1 - f_t) \in [\rho_{\min}, \rho_{\max}]$; "
+            r"$\overline{e^2}$, the mean over $t$ of $(1 - f_t)^2$",
         ),
         steps=(
-            ("phi(rho) = integral from 1 to rho of phi'; x (1 + r (x - 1)) increases on x > 0", sp.Eq(sp.Symbol("D(x)"), D.subs(rho, x))),
-            ("so r(1-r)(rho-1)^2 / (2 D(rho_max)) <= phi(rho) <= r(1-r)(rho-1)^2 / (2 D(rho_min))", sp.Eq(sp.Symbol("rho - 1"), S.kappa * (1 - S.f))),
-            ("averaging over t: lim (1/T) log(zeta_T/zeta_0) lies in", sp.Tuple(lower, upper)),
+            (r"$\phi(\rho) = \int_1^\rho \phi'$, and $D(x) = x(1 + r(x - 1))$ increases on $x > 0$", sp.Eq(sp.Symbol("D(x)"), D.subs(rho, x))),
+            (r"so $\frac{r(1-r)(\rho-1)^2}{2D(\rho_{\max})} \leq \phi(\rho) \leq \frac{r(1-r)(\rho-1)^2}{2D(\rho_{\min})}$, where", sp.Eq(sp.Symbol("rho - 1"), S.kappa * (1 - S.f))),
+            (r"averaging over $t$: $\lim_{T\to\infty} \frac{1}{T}\log(\zeta_T/\zeta_0)$ lies in", sp.Tuple(lower, upper)),
         ),
         checks={
             # r in (0, 1) written as 1/(1 + w), w > 0: D'(x) > 0 for every x > 0
@@ -187,18 +193,21 @@ def weak_statements() -> dict[str, Statement]:
     res_upper = S.kappa * msr / (2 * rho_min)
     out["residual_rate_bound"] = Statement(
         key="residual_rate_bound",
-        title="Mean residual 1 - y f per strong step along any bounded non-convergent orbit",
+        lhs=r"\lim_{T\to\infty}\frac{1}{T}\sum_{t<T}(1 - f_t)",
+        title="Mean residual $1 - yf$ per strong step along any bounded non-convergent orbit",
         value=(_subs_eta(res_lower), _subs_eta(res_upper)),
         assumptions=ASSUME[:1]
         + (
-            "gamma_t in [a, b] with 0 < a (bounded orbit): (1/T) sum_t log(rho_t) = log(gamma_T/gamma_0)/T -> 0",
-            "rho_t = 1 + kappa (1 - f_t) in [rho_min, rho_max], rho_min <= 1 <= rho_max; msr = mean over t of (1 - f_t)^2",
+            r"$\gamma_t \in [a, b]$ with $0 < a$ (bounded orbit): "
+            r"$\frac{1}{T}\sum_t \log\rho_t = \log(\gamma_T/\gamma_0)/T \to 0$",
+            r"$\rho_t = 1 + \kappa(1 - f_t) \in [\rho_{\min}, \rho_{\max}]$, $\rho_{\min} \leq 1 \leq \rho_{\max}$; "
+            r"$\overline{e^2}$, the mean over $t$ of $(1 - f_t)^2$",
         ),
         steps=(
-            ("x - log(1 + x) as an integral", sp.Eq(sp.Symbol("x - log(1+x)"), excess)),
-            ("integrand t/(1+t) lies between t/rho_max and t/rho_min on the path, so x - log(1+x) in",
+            (r"$x - \log(1 + x)$ as an integral", sp.Eq(sp.Symbol("x - log(1+x)"), excess)),
+            (r"the integrand $t/(1+t)$ lies between $t/\rho_{\max}$ and $t/\rho_{\min}$ on the path, so $x - \log(1+x)$ lies in",
              sp.Tuple(xx**2 / (2 * rho_max), xx**2 / (2 * rho_min))),
-            ("with x_t = kappa (1 - f_t) and mean log(1 + x_t) -> 0: mean (1 - f_t) in", sp.Tuple(res_lower, res_upper)),
+            (r"with $x_t = \kappa(1 - f_t)$ and the mean of $\log(1 + x_t)$ tending to 0, the mean of $1 - f_t$ lies in", sp.Tuple(res_lower, res_upper)),
         ),
         checks={
             "excess_is_x_minus_log": sp.simplify(excess - (xx - sp.log(1 + xx))).subs(xx, sp.Rational(1, 3)),
@@ -209,7 +218,7 @@ def weak_statements() -> dict[str, Statement]:
             "period2_inside": _period2_inside(quad, res_lower, res_upper, sp.Rational(11, 10)),
         },
         paper="Eq. 7: the residual has a definite sign; this gives its size for any oscillation, not only period 2",
-        note="on the period-2 orbit the exact value (kappa - 1)/(2 kappa) per step lies inside; > 0 whenever msr > 0",
+        note=r"on the period-2 orbit the exact value $(\kappa - 1)/(2\kappa)$ per step lies inside; positive whenever $\overline{e^2} > 0$",
     )
 
     # item 6: small eta, geometric decay of the residual
@@ -218,20 +227,22 @@ def weak_statements() -> dict[str, Statement]:
     total_log = -S.r / 2 * sp.log(1 - e0) + tail
     out["small_eta_weak_growth"] = Statement(
         key="small_eta_weak_growth",
-        title="Total weak growth when the residual decays geometrically (small eta)",
+        lhs=r"\zeta_\infty/\zeta_{t_0}",
+        title=r"Total weak growth when the residual decays geometrically (small $\eta$)",
         value=_subs_eta(sp.exp(total_log)),
         assumptions=ASSUME
         + (
-            "eta < m / (4 ||u||^2): the fixed point f = 1 is stable with multiplier lambda = 1 - 2 kappa",
-            "e_0 = 1 - f at the start of the linear phase, small; terms O(e_0^3) dropped in the phi sum",
+            r"$\eta < m/(4\|u\|^2)$: the fixed point $f = 1$ is stable with multiplier $\lambda = 1 - 2\kappa$",
+            r"$e_0 = 1 - f$ at the start of the linear phase, small; terms $O(e_0^3)$ dropped in the sum of $\phi$",
         ),
         steps=(
-            ("multiplier of the output map at f = 1", sp.Eq(sp.Symbol("lambda"), lam)),
-            ("gamma_inf / gamma_0 = f_0^(-1/2) = (1 - e_0)^(-1/2), exact", sp.Eq(sp.Symbol("r log(gamma_inf/gamma_0)"), -S.r / 2 * sp.log(1 - e0))),
-            ("sum_t phi(rho_t) with rho_t - 1 = kappa e_0 lambda^t, phi ~ r(1-r)(rho-1)^2/2", sp.Eq(sp.Symbol("sum phi"), tail)),
+            (r"multiplier of the output map at $f = 1$", sp.Eq(sp.Symbol("lambda"), lam)),
+            (r"$\gamma_\infty/\gamma_0 = f_0^{-1/2} = (1 - e_0)^{-1/2}$, exact", sp.Eq(sp.Symbol("r log(gamma_inf/gamma_0)"), -S.r / 2 * sp.log(1 - e0))),
+            (r"$\sum_t \phi(\rho_t)$ with $\rho_t - 1 = \kappa e_0 \lambda^t$ and $\phi \approx r(1-r)(\rho-1)^2/2$", sp.Eq(sp.Symbol("sum phi"), tail)),
         ),
         checks={"lambda": lam - (1 - 2 * S.kappa)},
-        paper="Proposition 6: with small eta the weak component stays at the initialisation scale",
-        note="finite for kappa < 1 (diverges as kappa -> 1, critical slowing down); over the whole run from gamma_0 the factor is (gamma_inf/gamma_0)^r exp(sum phi)",
+        paper=r"Proposition 6: with small $\eta$ the weak component stays at the initialisation scale",
+        note=(r"finite for $\kappa < 1$ (diverges as $\kappa \to 1$, critical slowing down); over the whole run from $\gamma_0$ "
+              r"the factor is $(\gamma_\infty/\gamma_0)^r$ times $\exp(\sum_t \phi(\rho_t))$"),
     )
     return out
