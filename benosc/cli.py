@@ -407,8 +407,9 @@ def _cmd_derive(args: argparse.Namespace) -> int:
                 continue
             obj[key] = st.as_string()
             details[key] = {
-                "title": st.title,
+                "title": st.title,  # texts: prose with inline $...$ LaTeX
                 "latex": st.latex(),
+                "lhs": st.lhs,
                 "assumptions": list(st.assumptions),
                 "checks": st.symbolic_checks(),
                 "paper": st.paper,
@@ -423,6 +424,7 @@ def _cmd_derive(args: argparse.Namespace) -> int:
     from rich.markup import escape
 
     from benosc.theory.symbols import PUBLIC as SYM
+    from benosc.theory.text import plain
 
     console = Console() if sys.stdout.isatty() else Console(width=110)
     defaults = Config()
@@ -433,7 +435,7 @@ def _cmd_derive(args: argparse.Namespace) -> int:
         checks = st.symbolic_checks()
         failed += sum(not ok for ok in checks.values())
         values = st.value if isinstance(st.value, tuple) else (st.value,)
-        console.print(f"[bold cyan]{key}[/bold cyan]  {escape(st.title)}")
+        console.print(f"[bold cyan]{key}[/bold cyan]  {escape(plain(st.title))}")
         show = {SYM["u_norm"]: sp.Symbol("‖u‖", positive=True), SYM["v_norm"]: sp.Symbol("‖v‖", positive=True)}
         for v in values:
             v = v.subs(show) if isinstance(v, sp.Basic) else v
@@ -445,9 +447,9 @@ def _cmd_derive(args: argparse.Namespace) -> int:
                 + ", ".join(f"{float(n):.6g}" for n in numeric)
                 + "[/dim]"
             )
-        console.print("    [dim]assumes: " + escape("; ".join(st.assumptions)) + "[/dim]")
+        console.print("    [dim]assumes: " + escape(plain("; ".join(st.assumptions))) + "[/dim]")
         if st.note:
-            console.print("    [italic]" + escape(st.note) + "[/italic]")
+            console.print("    [italic]" + escape(plain(st.note)) + "[/italic]")
         if checks:
             console.print("    checks: " + ", ".join(f"{'[green]✓[/green]' if ok else '[red]✗[/red]'} {name}" for name, ok in checks.items()))
         console.print()
@@ -520,8 +522,8 @@ def _write_report(args: argparse.Namespace, out: Path):
         one_step = {}
         base = Config().replace(dtype="float64", steps=500 if args.quick else 2000, device="cpu")
         for label, cfg in (
-            ("default regime, eta 0.5 / 2.6 / 3.1", base),
-            ("isotropic noise, per-patch filters, batch 4, logistic, q = 3", base.replace(noise="isotropic", filters="per_patch", batch_size=4, loss="logistic", q=3.0)),
+            (r"default regime, $\eta$ = 0.5 / 2.6 / 3.1", base),
+            ("isotropic noise, per-patch filters, batch 4, logistic, $q = 3$", base.replace(noise="isotropic", filters="per_patch", batch_size=4, loss="logistic", q=3.0)),
         ):
             one_step[label] = float(one_step_errors(cfg, {"eta": [0.5, 2.6, 3.1], "seed": [0, 1]}).max())
         bar.advance("numeric checks: one-example full network")
@@ -533,9 +535,10 @@ def _write_report(args: argparse.Namespace, out: Path):
         growth = plot_growth(out / "weak_growth.png", etas, rates)
     figures = {
         "period_doubling_eta": bif.name,
-        "period_doubling_eta:caption": "Attractor of the derived output map over eta, with the derived thresholds and the closed-form period-2 branches.",
+        "period_doubling_eta:caption": r"Attractor of the derived output map over $\eta$, with the derived thresholds and the closed-form period-2 branches.",
         "weak_growth_per_period2": growth.name,
-        "weak_growth_per_period2:caption": "Growth rate of log <w, v> per step: log(G_2)/2 derived, against the one-example full network (fitted slopes).",
+        "weak_growth_per_period2:caption": (r"Growth rate of $\log\langle w, v\rangle$ per step: $\frac{1}{2}\log G_2$ derived, "
+                                             "against the one-example full network (fitted slopes)."),
     }
     meta = {
         "benosc": benosc.__version__,
@@ -543,7 +546,7 @@ def _write_report(args: argparse.Namespace, out: Path):
         "torch": torch.__version__,
         "machine": f"{platform.machine()} {platform.system()}",
         "generated": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
-        "command": _command_line(args),
+        "command": f"`{_command_line(args)}`",
     }
     blocks = build_blocks(rec, statements, evidence, one_step=one_step, figures=figures, meta=meta)
     written = write_report(blocks, out)
@@ -669,6 +672,8 @@ def _cmd_ablation(args: argparse.Namespace, config: Config, claims: list[str], o
     if args.json:
         print(json.dumps(json_clean(obj), indent=2, allow_nan=False))
         return status_code
+    from benosc.theory.text import plain
+
     console = Console() if sys.stdout.isatty() else Console(width=140)
     table = Table(title=f"benosc verify --ablation {name}={value}: eta_small = {args.eta_small:g}, eta_large = {args.eta_large:g}, seeds = {len(seeds)}",
                   show_lines=True)
@@ -676,7 +681,7 @@ def _cmd_ablation(args: argparse.Namespace, config: Config, claims: list[str], o
     for col, kw in (("claim", {"style": "bold"}), ("baseline", {}), (f"{name} = {value}", {}), ("ablated: measured / reason", {"ratio": 3})):
         table.add_column(col, **kw)
     for r in rows:
-        table.add_row(r["claim"], f"[{colors[r['baseline']]}]{r['baseline']}[/]", f"[{colors[r['ablated']]}]{r['ablated']}[/]", escape(r["ablated_measured"]))
+        table.add_row(r["claim"], f"[{colors[r['baseline']]}]{r['baseline']}[/]", f"[{colors[r['ablated']]}]{r['ablated']}[/]", escape(plain(r["ablated_measured"])))
     console.print(table)
     if all(summaries.values()):
         st = Table(title="the regime in numbers (mean over seeds)")
@@ -765,6 +770,8 @@ def _print_verdicts(res, written: dict) -> None:
     from rich.console import Console
     from rich.table import Table
 
+    from benosc.theory.text import plain
+
     console = Console() if sys.stdout.isatty() else Console(width=140)
     table = Table(
         title=(
@@ -780,7 +787,7 @@ def _print_verdicts(res, written: dict) -> None:
     colors = _STATUS_COLORS
     for v in res.verdicts:
         measured = v.measured if v.status != "not-applicable" else "; ".join(v.reasons)
-        table.add_row(v.claim, f"[{colors[v.status]}]{v.status}[/]", escape(measured), escape(v.predicted), escape(v.judged or "-"))
+        table.add_row(v.claim, f"[{colors[v.status]}]{v.status}[/]", escape(plain(measured)), escape(plain(v.predicted)), escape(v.judged or "-"))
     console.print(table)
     console.print(f"report: {written['markdown']}, {written['json']}")
 

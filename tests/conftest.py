@@ -30,3 +30,40 @@ os.environ.setdefault("BENOSC_CACHE_DIR", tempfile.mkdtemp(prefix="benosc-test-c
 def small_config() -> Config:
     """A small regime that runs in well under a second."""
     return Config().replace(d=24, n=8, m=4, steps=300, n_test=64, n_test_weak=64, record_every=20, eval_every=100)
+
+
+#: the TeX packages report.tex needs, on Debian (the README's "Reports" section)
+TEX_PACKAGES = "texlive-latex-base texlive-latex-recommended texlive-fonts-recommended lmodern"
+@pytest.fixture
+def latex_problems():
+    """:func:`_latex_problems`; the test is skipped where pdflatex is not installed."""
+    import shutil
+
+    if shutil.which("pdflatex") is None:
+        pytest.skip(f"pdflatex is not installed (Debian: apt install {TEX_PACKAGES})")
+    return _latex_problems
+
+
+def _latex_problems(folder) -> list[str]:
+    """Compile ``folder/report.tex`` twice with pdflatex; what a clean build must not show.
+
+    Errors, undefined control sequences or references, overfull boxes wider than
+    10 pt, and (where poppler's pdffonts exists) Type 3 bitmap fonts in the PDF.
+    """
+    import re
+    import shutil
+    import subprocess
+    from pathlib import Path
+
+    folder = Path(folder)
+    for _ in range(2):
+        proc = subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "report.tex"], cwd=folder,
+                              capture_output=True, text=True)
+    log = (folder / "report.log").read_text(errors="replace")
+    problems = [] if proc.returncode == 0 else [f"pdflatex exit {proc.returncode}: {log[-1500:]}"]
+    problems += [line for line in log.splitlines() if "Undefined control sequence" in line or "undefined" in line.lower()]
+    problems += [f"overfull by {w} pt" for w in re.findall(r"Overfull \\hbox \(([0-9.]+)pt too wide\)", log) if float(w) > 10]
+    if shutil.which("pdffonts") and (folder / "report.pdf").exists():
+        fonts = subprocess.run(["pdffonts", "report.pdf"], cwd=folder, capture_output=True, text=True).stdout
+        problems += [f"Type 3 font: {line}" for line in fonts.splitlines() if "Type 3" in line]
+    return problems

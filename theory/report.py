@@ -18,11 +18,14 @@ from pathlib import Path
 from typing import Any, Sequence
 
 import sympy as sp
+from sympy.printing.latex import LatexPrinter
 
 from benosc._io import write_text
 from benosc.theory.model import Recursions
 from benosc.theory import symbols as S
 from benosc.theory.statement import Statement
+from benosc.theory.display import LINE_WIDTH, display_lines, visible_width
+from benosc.theory.text import math_spans
 
 __all__ = ["Block", "build_blocks", "render_markdown", "render_latex", "write_report"]
 
@@ -64,7 +67,7 @@ def symbol_tex(name: str) -> str:
     t = re.sub(r"\blog\(", r"\\log(", t)
     t = re.sub(r"\bsum(?=[ _])", r"\\sum", t)
     t = re.sub(r"\bmean\b", r"\\mathrm{mean}\\,", t)
-    t = re.sub(r"\bmsr\b", r"\\mathrm{msr}", t)
+    t = re.sub(r"\bmsr\b", r"\\overline{e^{2}}", t)
     t = re.sub(r"(?<![\\a-zA-Z])(" + "|".join(_GREEK) + r")(?![a-zA-Z])", r"\\\1", t)
     t = t.replace("*", "^{*}").replace(" ", r"\,")
     return t
@@ -87,9 +90,20 @@ def prose(text: str) -> str:
             return "$" + symbol_tex(base) + sub + primes + "$"
         return "$" + symbol_tex(base + sub) + primes + "$"
 
-    text = _MATH_TOKEN.sub(rep, text)
-    text = re.sub(r"\|\|([a-z])\|\|(\^2)?", lambda m: "$\\|" + m.group(1) + "\\|" + (m.group(2) or "") + "$", text)
-    return text.replace("|y f - 1|", "$|y f - 1|$").replace("1 - y f", "$1 - y f$")
+    def convert(t: str) -> str:
+        t = _MATH_TOKEN.sub(rep, t)
+        t = re.sub(r"\|\|([a-z])\|\|(\^2)?", lambda m: "$\\|" + m.group(1) + "\\|" + (m.group(2) or "") + "$", t)
+        t = t.replace("|y f - 1|", "$|y f - 1|$").replace("1 - y f", "$1 - y f$").replace("R^2", "$R^2$")
+        return t.replace("<=", "≤").replace(">=", "≥").replace("+-", "±").replace("!=", "≠")
+
+    out = []
+    for is_math, piece in math_spans(text):
+        if is_math:
+            out.append("$" + piece + "$")
+            continue
+        code = piece.split("`")  # `code` spans stay as they are
+        out.append("`".join(c if k % 2 else convert(c) for k, c in enumerate(code)))
+    return "".join(out)
 
 
 def _display_names(e: sp.Basic) -> dict[sp.Symbol, str]:
@@ -115,6 +129,8 @@ def _display_names(e: sp.Basic) -> dict[sp.Symbol, str]:
             names[sym] = rf"\sigma'(z_{{{n.split('_')[-1]}}})"
         elif n == "f_rest":
             names[sym] = r"f_{\mathrm{rest}}"
+        elif n == "msr":  # mean squared residual
+            names[sym] = r"\overline{e^{2}}"
         elif n == "y_x":
             names[sym] = r"y_x"
         elif not n.isidentifier() or "_" in n or n in _GREEK:
@@ -127,7 +143,17 @@ def _tex(e: Any) -> str:
         return e
     if isinstance(e, tuple):
         return r"\left(" + ",\\; ".join(_tex(x) for x in e) + r"\right)"
-    return sp.latex(e, symbol_names=_display_names(e))
+    return _ReportPrinter({"symbol_names": _display_names(e)}).doprint(e)
+
+
+class _ReportPrinter(LatexPrinter):
+    """sympy's LaTeX, but a long exponent of e is written \\exp(...) at full size, not as a superscript."""
+
+    def _print_ExpBase(self, expr, exp=None):
+        arg = self._print(expr.args[0])
+        if visible_width(arg) <= 12:
+            return super()._print_ExpBase(expr, exp)
+        return self._do_exponent(r"\exp\left(" + arg + r"\right)", exp)
 
 
 ORDER = [
@@ -172,35 +198,35 @@ def build_blocks(
         )
     )
     b.append(Block("h2", "1. Model"))
-    b.append(Block("p", "Network with fixed second layer, 2m filters shared over P patches, activation sigma:"))
-    b.append(Block("eq", r"f(W;x)=\sum_{j=\pm1}\frac{j}{m}\sum_{r=1}^{m}\sum_{p=1}^{P}\sigma(\langle w_{j,r},x_p\rangle),\qquad " + r"\sigma(z)=" + sp.latex(rec.sigma.subs(rec.args["sigma"][0], sp.Symbol("z")))))
+    b.append(Block("p", r"Network with fixed second layer, $2m$ filters shared over $P$ patches, activation $\sigma$:"))
+    b.append(_row([r"f(W;x)=\sum_{j=\pm1}\frac{j}{m}\sum_{r=1}^{m}\sum_{p=1}^{P}\sigma(\langle w_{j,r},x_p\rangle),", r"\sigma(z)=" + sp.latex(rec.sigma.subs(rec.args["sigma"][0], sp.Symbol("z")))]))
     b.append(Block("p", "Loss on the margin and its derivative (derived):"))
     z = sp.Symbol("z")
     b.append(Block("eq", r"\ell(z)=" + sp.latex(rec.loss.subs(S.margin, z)) + r",\qquad \ell'(z)=" + sp.latex(rec.loss_prime.subs(S.margin, z))))
-    b.append(Block("p", "SGD on a batch of B examples and the signal-noise decomposition:"))
-    b.append(Block("eq", r"W_{t+1}=W_t-\eta\nabla_W\frac1B\sum_{i\in\mathcal{B}_t}\ell(y_i f(W_t;x_i)),\qquad "
-                   r"w_{j,r}(t)=w_{j,r}(0)+j\gamma_{j,r}(t)\frac{u}{\|u\|^2}+j\zeta_{j,r}(t)\frac{v}{\|v\|^2}+\sum_i\rho_{j,r,i}(t)\frac{\xi_i}{\|\xi_i\|^2}"))
+    b.append(Block("p", "SGD on a batch of $B$ examples and the signal-noise decomposition:"))
+    b.append(_row([r"W_{t+1}=W_t-\eta\nabla_W\frac1B\sum_{i\in\mathcal{B}_t}\ell(y_i f(W_t;x_i)),",
+                   r"w_{j,r}(t)=w_{j,r}(0)+j\gamma_{j,r}(t)\frac{u}{\|u\|^2}+j\zeta_{j,r}(t)\frac{v}{\|v\|^2}+\sum_i\rho_{j,r,i}(t)\frac{\xi_i}{\|\xi_i\|^2}"]))
     b.append(Block("h2", "2. The coefficient recursions"))
     b.append(Block("p", "Chain rule through the loss and the activation, checked in explicit coordinates "
                    f"(symbolic check `chain_rule`: {'passed' if _zero(rec.checks['chain_rule']) else 'FAILED'}); "
                    "reading off the coordinates of each patch in the basis gives one example's contribution "
-                   "(sum over the batch; j, y in {±1}, s in {0, 1}):"))
+                   r"(sum over the batch; $j, y \in \{\pm 1\}$, $s \in \{0, 1\}$):"))
     for name, e in rec.delta.items():
         if name.startswith("rho_"):
             lhs = r"\Delta\rho_{j,r,i}^{(p=" + name.split("_")[1] + ")}"
         else:
             lhs = {"gamma": r"\Delta\gamma_{j,r}", "zeta": r"\Delta\zeta_{j,r}", "a": r"\Delta a_{j,r}"}[name]
-        b.append(Block("eq", lhs + "=" + _tex(rec.abstract_delta[name]) + "=" + _tex(e)))
+        b.append(_eq(display_lines(lhs, [rec.abstract_delta[name], e], _tex)))
     factor_ok = all(_zero(rec.checks[f"factor_{name}"]) for name in rec.delta)
     b.append(Block("p", r"Each update is one monomial in $\ell'(yf)$ and $\sigma'(z_p)$: "
                    r"$\Delta = c\,\ell'(yf)\,\sigma'(z_p)$, the factor $c$ being the mixed derivative of the update in "
                    r"$\ell'$ and $\sigma'_p$ (symbolic checks that the remainder is 0: "
                    f"{'passed' if factor_ok else 'FAILED'}); the reduced engine tabulates the factors once per example:"))
-    b.append(Block("eq", r",\qquad ".join(rf"c_{{{_name_tex(name)}}}=" + _tex(e) for name, e in rec.factor.items())))
+    b.append(_row([rf"c_{{{_name_tex(name)}}}=" + _tex(e) + "," for name, e in rec.factor.items()]))
     b.append(Block("p", r"Pre-activations through the inner products, with $\Xi_{k,p} = \langle \xi_k, x_p\rangle / \|\xi_k\|^2$ "
                    "(the noise Gram matrix enters through the last sum):"))
     for name, e in rec.preactivation.items():
-        b.append(Block("eq", _tex(sp.Symbol(name)) + "=" + _tex(e)))
+        b.append(_eq(display_lines(_tex(sp.Symbol(name)), [e], _tex)))
     b.append(Block("p", "Numeric check, reduced engine (generated recursions) against the full network, one step at a time "
                    "along the full network's own trajectory (teacher-forced), float64: "
                    + "; ".join(f"{k}: max relative error {v:.1e}" for k, v in one_step.items()) + "."))
@@ -214,18 +240,19 @@ def build_blocks(
         b.append(Block("h2", f"{i}. {title}"))
         for key in present:
             st = statements[key]
-            b.append(Block("h3", f"{st.title} (`{key}`)"))
+            b.append(Block("h3", st.title))
+            b.append(Block("key", key))
             b.append(Block("p", prose("Assumptions: " + "; ".join(st.assumptions) + ".") + (f" Paper: {st.paper}." if st.paper else "")))
             for text, expr in st.steps:
                 b.append(Block("p", prose(text) + ":"))
-                b.append(Block("eq", _tex(expr)))
+                b.append(_expression(expr))
             b.append(Block("p", "Result:"))
-            b.append(Block("eq", _tex(st.value)))
+            b.append(_result(st))
             if st.note:
                 b.append(Block("p", prose(st.note) + "."))
             checks = st.symbolic_checks()
             if checks:
-                b.append(Block("p", "Symbolic checks: " + ", ".join(f"{prose(n.replace('_', ' '))} {'✓' if ok else '✗ FAILED'}"
+                b.append(Block("p", "Symbolic checks: " + ", ".join(f"{prose(_check_name(n))} {'✓' if ok else '✗ FAILED'}"
                                                                     for n, ok in checks.items()) + "."))
             rows = [
                 [e.against, e.quantity, f"{e.measured:.6g}", e.prediction(), e.tolerance, "pass" if e.passed else "FAIL"]
@@ -237,6 +264,57 @@ def build_blocks(
             if fig:
                 b.append(Block("fig", fig, figures.get(key + ":caption", "")))
     return b
+
+
+def _check_name(name: str) -> str:
+    """A symbolic check's name as words: ``equals_2_at_eta_crit`` -> ``equals 2 at eta_crit`` (symbols kept whole)."""
+    return re.sub(r"_(?!(crit|max|min|top)\b)", " ", name)
+
+
+def _eq(display: str | list[str]) -> Block:
+    return Block("eq", display, "align")
+
+
+def _row(items: Sequence[str]) -> Block:
+    """Equations side by side (``\\qquad``) when they fit the width, else one per line; a trailing comma dropped."""
+    items = list(items)
+    items[-1] = items[-1].rstrip(",")
+    one = r"\qquad ".join(items)
+    return Block("eq", one) if visible_width(one) <= LINE_WIDTH else Block("eq", items, "gather")
+
+
+def _expression(expr: Any) -> Block:
+    """A derivation step's expression as a display: an equation at its relation, a pair one entry per line."""
+    if isinstance(expr, sp.Eq):
+        return _eq(display_lines(_tex(expr.lhs), [expr.rhs], _tex))
+    if isinstance(expr, (tuple, sp.Tuple)):
+        one = _tex(tuple(expr))
+        return Block("eq", one) if visible_width(one) <= LINE_WIDTH else Block("eq", [_tex(x) + "," for x in expr][:-1] + [_tex(expr[-1])], "gather")
+    return _eq(display_lines("", [expr], _tex))
+
+
+def _result(st: Statement) -> Block:
+    """The statement's value under its name: ``lhs = value``, named pairs one per line, a bounded quantity as an interval."""
+    value, lhs = st.value, st.lhs
+    if isinstance(value, tuple) and isinstance(lhs, tuple):
+        lines: list[str] = []
+        for name, v in zip(lhs, value):
+            d = display_lines(name, [v], _tex)
+            lines += d if isinstance(d, list) else [f"{name} &= {_tex(v)}"]
+        one = r",\qquad ".join(f"{n} = {_tex(v)}" for n, v in zip(lhs, value))
+        return Block("eq", one) if visible_width(one) <= LINE_WIDTH else _eq(lines)
+    if isinstance(value, tuple) and lhs:
+        one = rf"{_tex(value[0])} \leq {lhs} \leq {_tex(value[1])}"
+        if visible_width(one) <= LINE_WIDTH:
+            return Block("eq", one)
+        lines = []
+        for rel, v in ((r"\geq", value[0]), (r"\leq", value[1])):
+            d = display_lines(lhs, [v], _tex, relation=rel)
+            lines += d if isinstance(d, list) else [f"{lhs} &{rel} {_tex(v)}"]
+        return _eq(lines)
+    if isinstance(value, sp.Eq):
+        return _expression(value)
+    return _eq(display_lines(lhs, [value], _tex)) if lhs else _expression(value)
 
 
 def _name_tex(name: str) -> str:
@@ -267,8 +345,15 @@ def render_markdown(blocks: Sequence[Block]) -> str:
             out.append(f"### {blk.content}\n")
         elif blk.kind == "p":
             out.append(blk.content + "\n")
+        elif blk.kind == "key":
+            out.append(f"<sub>key in `benosc derive --json`: `{blk.content}`</sub>\n")
         elif blk.kind == "eq":
-            out.append(f"$$\n{blk.content}\n$$\n")
+            if isinstance(blk.content, list):
+                env = "aligned" if blk.extra == "align" else "gathered"
+                body = " \\\\\n".join(blk.content)
+                out.append(f"$$\n\\begin{{{env}}}\n{body}\n\\end{{{env}}}\n$$\n")
+            else:
+                out.append(f"$$\n{blk.content}\n$$\n")
         elif blk.kind == "table":
             head, rows = blk.content, blk.extra
             out.append("| " + " | ".join(head) + " |")
@@ -301,22 +386,18 @@ def _tex_text(s: str) -> str:
             out.append(r"\texttt{" if not in_code else "}")
             in_code = not in_code
             continue
+        if in_code and ch == "-":  # no -- ligature in option names
+            out.append("-{}")
+            continue
         out.append(_UNICODE.get(ch, _TEX_SPECIAL.get(ch, ch)))
     if in_code:
         out.append("}")
     return "".join(out)
 
 
-#: characters of visible LaTeX (commands dropped) above which a display is scaled to the text width (a 17 cm
-#: text width holds about 90 characters of 10 pt math; fractions make displays narrower than the count)
-LONG_EQUATION = 80
-
-
-def _visible_length(tex: str) -> int:
-    """A rough count of the characters a display shows: commands, braces and spaces dropped."""
-    import re
-
-    return len(re.sub(r"\\[A-Za-z]+|[{}\s^_]|\\[,;!]", "", tex))
+#: widths of the evidence table's columns (against, quantity, measured, predicted, tolerance, verdict): with
+#: 4 pt between columns they fill the 17 cm text width
+_TABLE_CM = (1.7, 5.0, 1.9, 2.2, 3.4, 1.1)
 
 
 def render_latex(blocks: Sequence[Block]) -> str:
@@ -325,35 +406,46 @@ def render_latex(blocks: Sequence[Block]) -> str:
         r"\usepackage[margin=2cm]{geometry}",
         r"\usepackage[T1]{fontenc}",
         r"\usepackage{lmodern}",  # scalable Type 1 fonts: no bitmap Type 3 fonts in the PDF
-        r"\usepackage{amsmath,amssymb,graphicx,longtable}",
+        r"\usepackage{amsmath,amssymb,graphicx,longtable,array}",
         r"\allowdisplaybreaks",
+        r"\setlength{\parindent}{0pt}\setlength{\parskip}{0.5ex}",
         r"\begin{document}",
     ]
     for blk in blocks:
         if blk.kind == "h1":
-            out.append(r"\title{" + _tex_text(blk.content) + r"}\date{}\maketitle")
+            out.append(r"\title{" + _tex_text(blk.content) + r"}\author{}\date{}\maketitle")
         elif blk.kind == "h2":
             out.append(r"\section*{" + _tex_text(blk.content) + "}")
         elif blk.kind == "h3":
             out.append(r"\subsection*{" + _tex_text(blk.content) + "}")
         elif blk.kind == "p":
             out.append(_tex_text(blk.content) + "\n")
+        elif blk.kind == "key":
+            out.append(r"{\footnotesize key in " + _tex_text(f"`benosc derive --json`: `{blk.content}`") + r"}\par")
         elif blk.kind == "eq":
-            if _visible_length(blk.content) > LONG_EQUATION:  # would run off the page: scaled to the text width
-                out.append(r"\begin{equation*}\resizebox{\linewidth}{!}{$\displaystyle " + blk.content + r"$}\end{equation*}")
+            if isinstance(blk.content, list):
+                env = "align*" if blk.extra == "align" else "gather*"
+                out.append(rf"\begin{{{env}}}")
+                out.append(" \\\\\n".join(blk.content))
+                out.append(rf"\end{{{env}}}")
+            elif visible_width(blk.content) > LINE_WIDTH:  # no break point: shrunk (never enlarged) to the text width
+                out.append(r"\begin{equation*}\resizebox{\ifdim\width>\linewidth\linewidth\else\width\fi}{!}{$\displaystyle "
+                           + blk.content + r"$}\end{equation*}")
             else:
                 out.append(r"\begin{equation*}")
                 out.append(blk.content)
                 out.append(r"\end{equation*}")
         elif blk.kind == "table":
             head, rows = blk.content, blk.extra
-            out.append(r"{\small\begin{longtable}{" + "p{2.0cm}p{5.2cm}p{1.6cm}p{1.6cm}p{3.4cm}p{1cm}" + "}")
+            cols = "".join(r">{\raggedright\arraybackslash}p{%scm}" % w for w in _TABLE_CM)
+            out.append(r"{\small\setlength{\tabcolsep}{4pt}\begin{longtable}{" + cols + "}")
             out.append(" & ".join(_tex_text(h) for h in head) + r" \\ \hline")
             for r in rows:
                 out.append(" & ".join(_tex_text(str(c)) for c in r) + r" \\")
             out.append(r"\end{longtable}}")
         elif blk.kind == "fig":
-            out.append(r"\begin{figure}[h]\centering\includegraphics[width=0.95\linewidth]{" + blk.content + r"}\caption*{" + _tex_text(blk.extra) + r"}\end{figure}")
+            # the stem: pdflatex takes the vector PDF beside the PNG when there is one
+            out.append(r"\begin{figure}[h]\centering\includegraphics[width=0.95\linewidth]{" + Path(blk.content).stem + r"}\caption{" + _tex_text(blk.extra) + r"}\end{figure}")
     out.append(r"\end{document}")
     return "\n".join(out) + "\n"
 
@@ -369,7 +461,7 @@ def write_report(blocks: Sequence[Block], folder: str | Path) -> dict[str, str]:
     engine = shutil.which("pdflatex")
     if engine:
         with tempfile.TemporaryDirectory() as tmp:
-            for name in ("report.tex",) + tuple(p.name for p in folder.glob("*.png")):
+            for name in ("report.tex",) + tuple(p.name for p in folder.glob("*.png")) + tuple(p.name for p in folder.glob("*.pdf")):
                 shutil.copy(folder / name, tmp)
             proc = None
             for _ in range(2):

@@ -61,6 +61,14 @@ def test_report_quick(tmp_path, capsys):
         assert (tmp_path / fig).stat().st_size > 10_000
 
 
+@pytest.mark.slow
+def test_the_full_report_compiles_cleanly(tmp_path, capsys, latex_problems):
+    """The report with its evidence tables and figures (vector PDFs): no errors, no box over 10 pt, no Type 3 font."""
+    assert main(["report", "--quick", "--out", str(tmp_path / "r")]) == 0
+    assert (tmp_path / "r" / "report.pdf").exists()  # the command compiled it itself
+    assert latex_problems(tmp_path / "r") == []
+
+
 def test_derive_json_has_the_sharpness_keys(capsys):
     from benosc.cli import main as cli_main
 
