@@ -134,8 +134,11 @@ def check_decomposition(one_step_errors: np.ndarray, full: Trajectory, reduced: 
 
 
 # ---------------------------------------------------------------------- threshold
-def check_threshold(sweeps: dict[str, Trajectory], onset: float, *, window: tuple[int, int] = (500, 2500)) -> Verdict:
+def check_threshold(sweeps: dict[str, Trajectory], onset: float, *, window: tuple[int, int] = (500, 2500),
+                    profile: Trajectory | None = None) -> Verdict:
     """Mean |y f - 1| on strong steps >= the oscillation level exactly for the runs above the onset.
+
+    ``profile``, a denser sweep of learning rates, is drawn in the figure and never judged.
 
     Runs within the exclusion band of the onset, and runs that diverged, are
     not judged.  The amplitude, not a fraction above delta: at 1.1 eta_crit
@@ -167,8 +170,15 @@ def check_threshold(sweeps: dict[str, Trajectory], onset: float, *, window: tupl
         reasons=[] if outcomes else ["every run diverged or sat inside the exclusion band"],
         judged=f"{len(outcomes)} of {len(rows)} runs",
         predictions={"onset": onset},
-        data={"rows": rows, "onset": onset},
+        data={"rows": rows, "onset": onset, "level": level, "band": band,
+              "profile": None if profile is None else _profile(profile, onset, window)},
     )
+
+
+def _profile(traj: Trajectory, onset: float, window: tuple[int, int]) -> list[tuple[float, float, bool]]:
+    """(eta / onset, amplitude, completed) per run of a learning-rate sweep, for the threshold figure."""
+    amp = oscillation_window_amplitude(traj, window)
+    return [(float(traj.eta[r] / onset), float(amp[r]), traj.status[r] == "completed") for r in range(traj.n_runs)]
 
 
 # ------------------------------------------------------------------- accumulation

@@ -47,13 +47,26 @@ def threshold(v: Verdict, fig: Figure) -> bool:
     rows = v.data.get("rows")
     if not rows:
         return False
+    profile = v.data.get("profile")
+    if profile:
+        done = [(x, a) for x, a, ok in profile if ok and np.isfinite(a)]
+        ax.plot([x for x, _ in done], [a for _, a in done], "-", color="0.6", lw=1.2, zorder=1,
+                label="reduced engine, denser sweep (not judged)")
+        lost = [x for x, a, ok in profile if not ok or not np.isfinite(a)]
+        if lost:
+            ax.plot(lost, [0.0] * len(lost), "v", mfc="none", color="0.4", label="diverged")
     for engine, marker in (("full", "o"), ("reduced", "x")):
         sel = [r for r in rows if r[0] == engine]
-        ax.plot([r[2] for r in sel], [r[3] for r in sel], marker, label=engine, ms=8)
+        ax.plot([r[2] for r in sel], [r[3] for r in sel], marker, label=f"{engine} engine (judged)", ms=8, zorder=3)
     ax.axvline(1.0, color="k", ls="--", lw=1, label="derived onset")
+    if "band" in v.data:
+        b = v.data["band"]
+        ax.axvspan(1 - b, 1 + b, color="0.9", zorder=0, label="not judged")
+    if "level" in v.data:
+        ax.axhline(v.data["level"], color="C3", ls=":", lw=1, label="oscillation level")
     ax.set_xlabel(r"$\eta$ / derived onset")
     ax.set_ylabel(r"mean $|y f - 1|$ on strong steps")
-    ax.legend()
+    ax.legend(fontsize="small")
     _title(ax, v, "oscillation switches on at the derived onset")
     return True
 

@@ -152,7 +152,15 @@ def _threshold(ctx: Context):
     onset = ctx.pred.onset
     etas = [round(f * onset, 6) for f in (0.8, 0.9, 1.1, 1.2)]
     cfg = ctx.config.replace(steps=threshold_window(ctx.config.network.q)[1])
-    return {e: simulate(cfg, {"eta": etas, "seed": ctx.seeds[:1]}, engine=e).trajectory for e in ("full", "reduced")}
+    out = {e: simulate(cfg, {"eta": etas, "seed": ctx.seeds[:1]}, engine=e).trajectory for e in ("full", "reduced")}
+    # the amplitude's profile across the onset for the figure (reduced engine, one batched run; not judged)
+    profile = [round(f * onset, 6) for f in np.linspace(0.5, 1.5, THRESHOLD_PROFILE_POINTS)]
+    out["profile"] = simulate(cfg, {"eta": profile, "seed": ctx.seeds[:1]}, engine="reduced").trajectory
+    return out
+
+
+#: learning rates of the threshold figure's profile, 0.5 to 1.5 times the onset
+THRESHOLD_PROFILE_POINTS = 41
 
 
 def _one_example(ctx: Context) -> tuple[list[dict], list[dict]]:

@@ -135,24 +135,24 @@ def _weak_small(ctx: Context) -> str | None:
     return f"||v|| / ||u|| = {v / u:.3g} > {A3_V_RATIO:g}: the weak feature is not weak (Assumption 3)"
 
 
-SQUARE = Hypothesis("square loss", "trained with the square loss l(z) = (z - 1)^2, the loss of the derivation",
+SQUARE = Hypothesis("square loss", r"trained with the square loss $\ell(z) = (z - 1)^2$, the loss of the derivation",
                     lambda c: None if c.config.training.loss == "square" else f"derived for the square loss; this regime uses the {c.config.training.loss} loss")
-Q2 = Hypothesis("q = 2", "activation ReLU^2 (q = 2), where the closed forms exist",
+Q2 = Hypothesis("q = 2", r"activation $\mathrm{ReLU}^2$ ($q = 2$), where the closed forms exist",
                 lambda c: None if c.config.network.q == 2 else f"closed forms derived for q = 2 only; this regime has q = {c.config.network.q:g}")
-FIXED_LAYER = Hypothesis("fixed second layer", "second layer fixed at a_{j,r} = j/m, as in every derivation",
+FIXED_LAYER = Hypothesis("fixed second layer", r"second layer fixed at $a_{j,r} = j/m$, as in every derivation",
                          lambda c: None if c.config.network.second_layer == "fixed" else
                          "second layer trained: the closed forms (onset, orbit, rates, sharpness) are derived for a fixed second layer")
-ONSET = Hypothesis("derived onset", "a derived oscillation onset for this q (q = 2: eta_crit; q > 2: one dominant neuron)", _onset_reason)
-STRONG = Hypothesis("strong data", "some training data carry the strong feature (p_weak < 1)",
+ONSET = Hypothesis("derived onset", r"a derived oscillation onset for this $q$ ($q = 2$: $\eta_{\mathrm{crit}}$; $q > 2$: one dominant neuron)", _onset_reason)
+STRONG = Hypothesis("strong data", r"some training data carry the strong feature ($p_{\mathrm{weak}} < 1$)",
                     lambda c: None if c.config.data.p_weak < 1 else "p_weak = 1: no example carries the strong feature")
-WEAK_DATA = Hypothesis("weak data", "some training data are weak-only (p_weak > 0)",
+WEAK_DATA = Hypothesis("weak data", r"some training data are weak-only ($p_{\mathrm{weak}} > 0$)",
                        lambda c: None if c.config.data.p_weak > 0 else "p_weak = 0: no weak-only example to memorise")
-R_BELOW_1 = Hypothesis("r < 1", "the weak feature is smaller than the strong one (r = ||v||^2/||u||^2 < 1)", _r_reason)
-LARGE_ABOVE = Hypothesis("eta_large oscillates", "eta_large above the derived onset", _large_above)
-LARGE_BOUNDED = Hypothesis("eta_large bounded", "eta_large at most the derived boundedness limit", _large_bounded)
-LARGE_IN_A3 = Hypothesis("Assumption 3 window", "eta_large inside Assumption 3's window, open at its lower end", _large_in_window)
-SMALL_BELOW = Hypothesis("eta_small converges", "eta_small below the derived onset", _small_below)
-WEAK_SMALL = Hypothesis("Assumption 3 weak feature", "||v|| <= 0.1 ||u|| (Assumption 3)", _weak_small)
+R_BELOW_1 = Hypothesis("r < 1", r"the weak feature is smaller than the strong one ($r = \|v\|^2/\|u\|^2 < 1$)", _r_reason)
+LARGE_ABOVE = Hypothesis("eta_large oscillates", r"$\eta_{\mathrm{large}}$ above the derived onset", _large_above)
+LARGE_BOUNDED = Hypothesis("eta_large bounded", r"$\eta_{\mathrm{large}}$ at most the derived boundedness limit", _large_bounded)
+LARGE_IN_A3 = Hypothesis("Assumption 3 window", r"$\eta_{\mathrm{large}}$ inside Assumption 3's window, open at its lower end", _large_in_window)
+SMALL_BELOW = Hypothesis("eta_small converges", r"$\eta_{\mathrm{small}}$ below the derived onset", _small_below)
+WEAK_SMALL = Hypothesis("Assumption 3 weak feature", r"$\|v\| \leq 0.1\,\|u\|$ (Assumption 3)", _weak_small)
 SIGMA0 = Hypothesis("sigma_0 > 0", "a non-zero initialisation to scale",
                     lambda c: None if c.config.training.sigma_0 > 0 else "sigma_0 = 0: there is no initialisation scale to compare with")
 
@@ -166,7 +166,9 @@ def _decomposition(ctx: Context) -> Verdict:
 def _threshold(ctx: Context) -> Verdict:
     from benosc.verify.measurements import threshold_window
 
-    return C.check_threshold(ctx.need("threshold"), ctx.pred.onset, window=threshold_window(ctx.config.network.q))
+    sweeps = dict(ctx.need("threshold"))
+    profile = sweeps.pop("profile", None)
+    return C.check_threshold(sweeps, ctx.pred.onset, window=threshold_window(ctx.config.network.q), profile=profile)
 
 
 def _accumulation(ctx: Context) -> Verdict:
@@ -258,7 +260,7 @@ REGISTRY: tuple[Claim, ...] = (
         "The full network and the reduced coefficient recursion agree step by step.",
         "the signal-noise decomposition (Cao et al. 2022), derived in benosc.theory",
         "teacher-forced one-step relative error of the coefficients along the full network's trajectory (float64); "
-        "multi-step relative difference of gamma, zeta for runs below the onset",
+        r"multi-step relative difference of $\gamma$, $\zeta$ for runs below the onset",
         "0 (exact re-parameterisation)",
         ("decomposition.one_step", "decomposition.multi_step", "decomposition.blow_up"),
         (),
@@ -268,9 +270,9 @@ REGISTRY: tuple[Claim, ...] = (
     Claim(
         "threshold",
         "The strong-data residual converges below the derived onset and keeps oscillating above it.",
-        "Theorem 2 / Assumption 3's lower end; derived eta_crit (q = 2) and eta_crit_dominant (q > 2)",
-        "mean |y f - 1| over strong steps 500-2499 (q > 2: 2500-4499), full and reduced engines, eta = 0.8, 0.9, 1.1, 1.2 x the onset",
-        "oscillating iff eta > onset",
+        "Theorem 2 / Assumption 3's lower end; derived `eta_crit` ($q = 2$) and `eta_crit_dominant` ($q > 2$)",
+        r"mean $|yf - 1|$ over strong steps 500-2499 ($q > 2$: 2500-4499), full and reduced engines, $\eta$ = 0.8, 0.9, 1.1, 1.2 times the onset",
+        r"oscillating iff $\eta$ is above the onset",
         ("threshold.oscillating", "threshold.exclusion"),
         (SQUARE, FIXED_LAYER, STRONG, ONSET),
         ("threshold",),
@@ -278,11 +280,11 @@ REGISTRY: tuple[Claim, ...] = (
     ),
     Claim(
         "accumulation",
-        "Under oscillation the running sum of 1 - y f over strong steps grows linearly, at the derived rate.",
-        "Section 3, Eq. 7; derived residual_per_period2 and residual_rate_bound",
-        "slope of the running sum of 1 - y f against the strong-step count over the oscillation phase, per large-eta run; "
+        "Under oscillation the running sum of $1 - yf$ over strong steps grows linearly, at the derived rate.",
+        "Section 3, Eq. 7; derived `residual_per_period2` and `residual_rate_bound`",
+        r"slope of the running sum of $1 - yf$ against the strong-step count over the oscillation phase, per large-$\eta$ run; "
         "mean residual on strong steps 300-799",
-        "inside the general bound kappa msr / (2 rho_max) .. kappa msr / (2 rho_min); (kappa - 1)/(2 kappa) per step in the period-2 window",
+        r"inside the general bound $[\kappa\overline{e^2}/(2\rho_{\max}),\ \kappa\overline{e^2}/(2\rho_{\min})]$; $(\kappa - 1)/(2\kappa)$ per step in the period-2 window",
         ("accumulation.r2", "accumulation.bound_slack", "accumulation.period2_rel"),
         (SQUARE, FIXED_LAYER, Q2, STRONG, LARGE_ABOVE, LARGE_BOUNDED),
         ("main",),
@@ -292,9 +294,9 @@ REGISTRY: tuple[Claim, ...] = (
         "weak-growth",
         "The weak coefficient grows at the derived per-period rate (one example, period-2 regime) and within the "
         "general bound at the large learning rate.",
-        "derived weak_growth_per_period2 and weak_growth_bound (docs/derivations.md)",
-        "fitted growth rate of log <w, v> per step in the one-example network (full and reduced engines)",
-        "log(G_2)/2 at kappa = 1.1, 1.2; inside the general bound at eta_large",
+        "derived `weak_growth_per_period2` and `weak_growth_bound` (docs/derivations.md)",
+        r"fitted growth rate of $\log\langle w, v\rangle$ per step in the one-example network (full and reduced engines)",
+        r"$\frac{1}{2}\log G_2$ at $\kappa$ = 1.1, 1.2; inside the general bound at $\eta_{\mathrm{large}}$",
         ("weak_growth.period2_rel", "weak_growth.min_rate"),
         (SQUARE, FIXED_LAYER, Q2, R_BELOW_1),
         ("one_example",),
@@ -302,10 +304,10 @@ REGISTRY: tuple[Claim, ...] = (
     ),
     Claim(
         "theorem-5",
-        "Under Assumption 4 the weak component reaches delta/4 within the derived upper bound on the steps.",
+        r"Under Assumption 4 the weak component reaches $\delta/4$ within the derived upper bound on the steps.",
         "Theorem 5",
-        "first recorded step with max |zeta_{j,r}| >= delta/4, on the large-eta runs that meet Assumption 4",
-        "upper bound log((delta/4)/(sigma_0 ||v||)) / ((1 - p_weak) rate_lower), rate_lower the derived bound at msr = delta^2",
+        r"first recorded step with $\max|\zeta_{j,r}| \geq \delta/4$, on the large-$\eta$ runs that meet Assumption 4",
+        r"upper bound $\log\bigl(\delta/(4\sigma_0\|v\|)\bigr) / \bigl((1 - p_{\mathrm{weak}})\, g_{\mathrm{lower}}\bigr)$, $g_{\mathrm{lower}}$ the derived growth bound at $\overline{e^2} = \delta^2$",
         ("assumption4.min_fraction",),
         (SQUARE, FIXED_LAYER, Q2, R_BELOW_1, WEAK_SMALL, LARGE_IN_A3),
         ("main",),
@@ -313,11 +315,11 @@ REGISTRY: tuple[Claim, ...] = (
     ),
     Claim(
         "proposition-6",
-        "With small eta the weak component stays at the initialisation scale O~(sigma_0 ||v||).",
+        r"With small $\eta$ the weak component stays at the initialisation scale $\tilde{O}(\sigma_0\|v\|)$.",
         "Proposition 6",
-        "exponents of the final max |zeta| in sigma_0 (sweep over 1.2 decades, one intercept per seed) and in t "
-        "(second half of the run), with confidence intervals; the large-eta exponent as a contrast",
-        "exponent in sigma_0 above 0 (1 up to polylog factors); no growth like t",
+        r"exponents of the final $\max|\zeta|$ in $\sigma_0$ (sweep over 1.2 decades, one intercept per seed) and in $t$ "
+        r"(second half of the run), with confidence intervals; the large-$\eta$ exponent as a contrast",
+        r"exponent in $\sigma_0$ above 0 (1 up to polylog factors); no growth like $t$",
         ("proposition6.min_exponent", "proposition6.max_time_exponent", "proposition6.confidence"),
         (SQUARE, Q2, WEAK_SMALL, SMALL_BELOW, SIGMA0),
         ("sigma0_sweep",),
@@ -325,10 +327,10 @@ REGISTRY: tuple[Claim, ...] = (
     ),
     Claim(
         "generalisation",
-        "Weak-only test accuracy is high with large eta and near chance with small eta.",
+        r"Weak-only test accuracy is high with large $\eta$ and near chance with small $\eta$.",
         "consequences of Theorem 5 / Proposition 6; the paper's experiment (99.38% vs 93.75%)",
         "final weak-only test accuracy, mean over seeds",
-        "large eta: high; small eta: chance (50%)",
+        r"large $\eta$: high; small $\eta$: chance (50%)",
         ("generalisation.high", "generalisation.chance_band"),
         (SQUARE, Q2, WEAK_SMALL, LARGE_IN_A3, SMALL_BELOW),
         ("main",),
@@ -336,11 +338,11 @@ REGISTRY: tuple[Claim, ...] = (
     ),
     Claim(
         "noise-memorisation",
-        "With small eta the noise fits the weak training examples while zeta stays small; with large eta the weak "
+        r"With small $\eta$ the noise fits the weak training examples while $\zeta$ stays small; with large $\eta$ the weak "
         "feature carries a real share of them.",
         "the mechanism behind Proposition 6 (noise memorisation) and Theorem 5",
         "share of the weak training examples' final margin carried by the weak patch (the rest: their noise patch)",
-        "small eta: about 0 (noise memorised); large eta: well above 0",
+        r"small $\eta$: about 0 (noise memorised); large $\eta$: well above 0",
         ("noise.small_min_noise_share", "noise.large_min_weak_share"),
         (SQUARE, Q2, WEAK_DATA, WEAK_SMALL, SMALL_BELOW, LARGE_IN_A3),
         ("main", "weak_shares"),
@@ -349,9 +351,9 @@ REGISTRY: tuple[Claim, ...] = (
     Claim(
         "boundedness",
         "The strong orbit stays bounded, every neuron keeping its sign, up to the derived limit, and loses it above.",
-        "derived bounded_eta_max (Assumption 3's upper end 2m/(5||u||^2) is 0.12% above it)",
+        r"derived `bounded_eta_max` (Assumption 3's upper end $2m/(5\|u\|^2)$ is 0.12% above it)",
         "neurons whose strong pre-activation loses its sign in the one-example network (full and reduced engines, 3 seeds) "
-        "and orbits of the derived output map, at (1 -+ offset) x the limit; the full network's divergence fraction "
+        r"and orbits of the derived output map, at $(1 \mp \mathrm{offset})$ times the limit; the full network's divergence fraction "
         "around the limit, float32 and float64 (reported)",
         "no sign lost below, lost above",
         ("boundedness.offset",),
@@ -361,12 +363,12 @@ REGISTRY: tuple[Claim, ...] = (
     ),
     Claim(
         "edge-of-stability",
-        "The oscillation threshold is an edge-of-stability statement: below eta_crit the sharpness at convergence is the "
-        "derived fixed-point value with eta x sharpness < 2; on the period-2 orbit eta x sharpness averages the derived value above 2.",
-        "edge of stability (Cohen et al. 2021); derived sharpness_at_fixed_point and eta_sharpness_period2_mean",
+        r"The oscillation threshold is an edge-of-stability statement: below $\eta_{\mathrm{crit}}$ the sharpness $\lambda$ at convergence is the "
+        r"derived fixed-point value with $\eta\lambda < 2$; on the period-2 orbit $\eta\lambda$ averages the derived value above 2.",
+        "edge of stability (Cohen et al. 2021); derived `sharpness_at_fixed_point` and `eta_sharpness_period2_mean`",
         "exact top Hessian eigenvalue of one strong example's loss in the one-example network (float64, 2000 steps) at "
-        "kappa = 0.8, 0.9 and, averaged over the orbit's two points, 1.1, 1.2; full-batch sharpness of the main runs reported",
-        "8 ||u||^2/m below eta_crit; (kappa + 3)/2 for eta x sharpness on the period-2 orbit",
+        r"$\kappa$ = 0.8, 0.9 and, averaged over the orbit's two points, 1.1, 1.2; full-batch sharpness of the main runs reported",
+        r"$8\|u\|^2/m$ below $\eta_{\mathrm{crit}}$; $(\kappa + 3)/2$ for $\eta\lambda$ on the period-2 orbit",
         ("edge_of_stability.rel",),
         (SQUARE, FIXED_LAYER, Q2),
         ("sharpness", "main"),
@@ -376,7 +378,7 @@ REGISTRY: tuple[Claim, ...] = (
         "assumptions",
         "The regime meets the conditions of Assumptions 3 and 4, each reported by name.",
         "Assumptions 3 and 4",
-        "each condition with its numbers; d = Omega(n^2) by a sweep of d/n^2 from 1/8 to 2 at fixed noise norm",
+        r"each condition with its numbers; $d = \Omega(n^2)$ by a sweep of $d/n^2$ from 1/8 to 2 at fixed noise norm",
         "every condition met",
         ("assumption4.min_fraction",),
         (),

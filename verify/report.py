@@ -68,11 +68,11 @@ def write_verify_report(res: VerifyResult, folder: str | Path, *, command: str) 
         f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} · {res.wall_time_s:.1f} s",
         "",
         f"Regime: $d = {c.data.d}$, $n = {c.data.n}$, $m = {c.network.m}$, $q = {c.network.q:g}$, $\\|u\\| = {c.data.u_norm:g}$, "
-        f"$\\|v\\| = {c.data.v_norm:g}$, $\\sigma_p = {c.data.sigma_p:g}$, $p_{{weak}} = {c.data.p_weak:g}$, $\\sigma_0 = {c.training.sigma_0:g}$, "
+        f"$\\|v\\| = {c.data.v_norm:g}$, $\\sigma_p = {c.data.sigma_p:g}$, $p_{{\\mathrm{{weak}}}} = {c.data.p_weak:g}$, $\\sigma_0 = {c.training.sigma_0:g}$, "
         f"batch {c.training.batch_size}, {c.training.steps} steps, {c.training.loss} loss, {c.training.dtype}"
         f"{_ablation_text(c)}; "
-        f"$\\eta_{{small}} = {res.eta_small:g}$, $\\eta_{{large}} = {res.eta_large:g}$, seeds {res.seeds}, $\\delta = {res.delta:g}$; "
-        f"derived $\\eta_{{crit}}$ = {_num(res.eta_crit)}, onset of oscillation = {_num(res.onset)}. "
+        f"$\\eta_{{\\mathrm{{small}}}} = {res.eta_small:g}$, $\\eta_{{\\mathrm{{large}}}} = {res.eta_large:g}$, seeds {res.seeds}, $\\delta = {res.delta:g}$; "
+        f"derived $\\eta_{{\\mathrm{{crit}}}}$ = {_num(res.eta_crit)}, onset of oscillation = {_num(res.onset)}. "
         "The model and the claims: docs/model.md of the benosc repository; the paper's sections are cited per claim.",
         "",
         "| claim | verdict | judged on |",
