@@ -87,9 +87,9 @@ def _math_plain(s: str) -> str:
             elif name == "overline":  # a mean: \overline{e^2} -> mean(e²)
                 arg, i = _group(s, i)
                 out.append("mean(" + _math_plain(arg) + ")")
-            elif name == "bar":
+            elif name in ("bar", "tilde"):
                 arg, i = _group(s, i)
-                out.append(_math_plain(arg) + "\u0304")
+                out.append(_math_plain(arg) + ("\u0304" if name == "bar" else "\u0303"))
             elif name in ("left", "right", "bigl", "bigr", "Bigl", "Bigr", "big", "Big", "displaystyle"):
                 continue
             elif name in ("quad", "qquad"):

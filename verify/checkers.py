@@ -419,7 +419,7 @@ def check_proposition6(small: dict, large: dict | None = None) -> Verdict:
     return Verdict(
         "proposition-6", status,
         measured=meas,
-        predicted="final weak component O~(sigma_0 ||v||): exponent in sigma_0 > 0 (1 up to polylog factors), not learnt over time",
+        predicted=r"final weak component $\tilde{O}(\sigma_0\|v\|)$: exponent in $\sigma_0$ > 0 (1 up to polylog factors), not learnt over time",
         tolerance=f"{pct} interval of the sigma_0 exponent above {b_min:g} (below: fail) and of the t exponent below {t_max:g} (else inconclusive)",
         details=details,
         reasons=reasons,
@@ -515,7 +515,7 @@ def check_boundedness(network: Sequence[dict], strong_map: Sequence[dict], eta_b
         measured="; ".join(meas),
         predicted=f"bounded with the sign kept iff eta <= {eta_bound:.4g}",
         tolerance=f"below: no seed loses a sign, every map orbit stays; above: every seed loses one, < 1% of map orbits stay "
-                  f"(eta = (1 -+ {tol('boundedness.offset'):g}) x limit)",
+                  f"($\\eta = (1 \\mp {tol('boundedness.offset'):g})$ times the limit)",
         details=("full network (reported, not judged): " + div) if div else "",
         judged=f"{len(outcomes)} measurements",
         predictions={"bounded_eta_max": eta_bound},
@@ -546,8 +546,8 @@ def check_edge_of_stability(below: Sequence[dict], above: Sequence[dict], full_b
         outcomes.append(bool(ok))
     if not outcomes:
         return not_applicable("edge-of-stability", ["no finite positive prediction: " + "; ".join(skipped)])
-    meas = [f"kappa={r['kappa']:g}: sharpness {r['measured']:.6g} (eta x it {r['eta'] * r['measured']:.4g})" for r in below]
-    meas += [f"kappa={r['kappa']:g}: mean eta x sharpness {r['measured']:.6g}" for r in above]
+    meas = [f"$\\kappa$ = {r['kappa']:g}: sharpness $\\lambda$ = {r['measured']:.6g} ($\\eta\\lambda$ = {r['eta'] * r['measured']:.4g})" for r in below]
+    meas += [f"$\\kappa$ = {r['kappa']:g}: mean $\\eta\\lambda$ = {r['measured']:.6g}" for r in above]
     pred = [f"kappa={r['kappa']:g}: {r['predicted']:.6g}" for r in list(below) + list(above)]
     fb = ""
     if full_batch:
@@ -566,8 +566,8 @@ def check_edge_of_stability(below: Sequence[dict], above: Sequence[dict], full_b
     return Verdict(
         "edge-of-stability", "pass" if all(outcomes) else "fail",
         measured="; ".join(meas), predicted="; ".join(pred),
-        tolerance=f"relative error <= {rel:g}; below eta_crit also eta x sharpness < 2",
-        details=("full-batch eta x sharpness (reported, not judged; 2 is the edge of stability): " + fb) if fb else "",
+        tolerance=f"relative error ≤ {rel:g}; below $\\eta_{{\\mathrm{{crit}}}}$ also $\\eta\\lambda$ < 2",
+        details=("full-batch $\\eta\\lambda$ (reported, not judged; 2 is the edge of stability): " + fb) if fb else "",
         judged=f"{len(outcomes)} measurements",
         predictions={f"kappa_{r['kappa']:g}": r["predicted"] for r in list(below) + list(above)},
         data={"below": list(below), "above": list(above), "full_batch": list(full_batch)},

@@ -100,7 +100,7 @@ def write_verify_report(res: VerifyResult, folder: str | Path, *, command: str) 
             lines += ["| condition | statement | value | met |", "|---|---|---|---|"]
             for cond in v.data.get("conditions", []):
                 met = {True: "yes", False: "no", None: "not decidable"}[cond["met"]]
-                lines.append(f"| {cond['name']} | {_cell(cond['statement'])} | {_cell(cond['value'])} | {met} |")
+                lines.append(f"| {cond['name']} | {_cell(prose(cond['statement']))} | {_cell(prose(cond['value']))} | {met} |")
             lines.append("")
         if v.figure:
             lines += [f"![{v.claim}]({v.figure})", ""]
@@ -108,9 +108,9 @@ def write_verify_report(res: VerifyResult, folder: str | Path, *, command: str) 
         lines += [
             "## Where does the oscillation of Assumption 4 actually happen?",
             "",
-            f"Fraction of strong steps with |y f - 1| >= {res.assumption_map['delta']} (mean over seeds {res.assumption_map['seeds']}):",
+            f"Fraction of strong steps with $|yf - 1| \\geq {res.assumption_map['delta']}$ (mean over seeds {res.assumption_map['seeds']}):",
             "",
-            "| eta | eta / eta_crit | whole run | before weak component reaches delta/4 | weak-only acc | diverged |",
+            r"| $\eta$ | $\eta/\eta_{\mathrm{crit}}$ | whole run | before the weak component reaches $\delta/4$ | weak-only accuracy | diverged |",
             "|---|---|---|---|---|---|",
         ]
         for r in res.assumption_map["rows"]:
