@@ -267,8 +267,20 @@ def build_blocks(
 
 
 def _check_name(name: str) -> str:
-    """A symbolic check's name as words: ``equals_2_at_eta_crit`` -> ``equals 2 at eta_crit`` (symbols kept whole)."""
-    return re.sub(r"_(?!(crit|max|min|top)\b)", " ", name)
+    """A symbolic check's name as words: ``equals_2_at_eta_crit`` -> ``equals 2 at eta_crit``.
+
+    A short word after a Greek name stays its subscript (``kappa_b``), unless it is an English word of the name.
+    """
+    words: list[str] = []
+    for part in name.split("_"):
+        if words and words[-1] in _GREEK and len(part) <= 4 and part not in _CHECK_WORDS:
+            words[-1] += "_" + part
+        else:
+            words.append(part)
+    return " ".join(words)
+
+
+_CHECK_WORDS = frozenset({"at", "is", "of", "to", "in", "on", "map", "low", "high", "one", "the"})
 
 
 def _eq(display: str | list[str]) -> Block:
@@ -445,7 +457,7 @@ def render_latex(blocks: Sequence[Block]) -> str:
             out.append(r"\end{longtable}}")
         elif blk.kind == "fig":
             # the stem: pdflatex takes the vector PDF beside the PNG when there is one
-            out.append(r"\begin{figure}[h]\centering\includegraphics[width=0.95\linewidth]{" + Path(blk.content).stem + r"}\caption{" + _tex_text(blk.extra) + r"}\end{figure}")
+            out.append(r"\begin{figure}[htbp]\centering\includegraphics[width=0.95\linewidth]{" + Path(blk.content).stem + r"}\caption{" + _tex_text(blk.extra) + r"}\end{figure}")
     out.append(r"\end{document}")
     return "\n".join(out) + "\n"
 
