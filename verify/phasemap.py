@@ -34,12 +34,24 @@ METRIC_LABELS = {
     "train_acc": "training accuracy",
     "train_loss": "final training loss",
     "osc_fraction": "A4 fraction (whole run)",
-    "osc_fraction_before_hit": "A4 fraction before zeta reaches delta/4",
-    "osc_amplitude": "mean |y f - 1| on strong steps (last quarter)",
-    "weak_max": "final max |zeta|",
-    "hit_step": "step zeta reaches delta/4",
-    "weak_log_slope": "weak growth: slope of log max |zeta| per step",
+    "osc_fraction_before_hit": r"A4 fraction before $\zeta$ reaches $\delta/4$",
+    "osc_amplitude": r"mean $|yf - 1|$ on strong steps (last quarter)",
+    "weak_max": r"final $\max|\zeta|$",
+    "hit_step": r"step $\zeta$ reaches $\delta/4$",
+    "weak_log_slope": r"weak growth: slope of $\log\max|\zeta|$ per step",
     "weak_rate_ratio": "weak growth: measured / derived period-2 rate",
+}
+#: axis labels of configuration fields (mathtext); other fields are labelled by their name
+FIELD_LABELS = {
+    "eta": r"learning rate $\eta$", "eta_over_crit": r"$\eta/\eta_{\mathrm{crit}}$", "v_norm": r"$\|v\|$",
+    "u_norm": r"$\|u\|$", "sigma_p": r"noise scale $\sigma_p$", "sigma_0": r"initialisation $\sigma_0$",
+    "p_weak": r"$p_{\mathrm{weak}}$", "label_noise": "label noise", "d": "dimension $d$", "n": "training examples $n$",
+    "m": "neurons per sign $m$", "q": "activation power $q$", "batch_size": "batch size $B$",
+}
+#: how the derived boundaries are named in the figures' legend
+BOUNDARY_LABELS = {
+    "eta_crit": r"$\eta_{\mathrm{crit}}$",
+    "||v|| = 0.1 ||u|| (Assumption 3)": r"$\|v\| = 0.1\,\|u\|$ (Assumption 3)",
 }
 ETA_AXES = ("eta", "eta_over_crit")
 
@@ -135,12 +147,25 @@ def _overlay(ax, base: Config, x: str, y: str | None, ys: np.ndarray | None, xs:
             continue
         for label, vals in boundaries(base, axis, other, other_vals).items():
             color, ls = _STYLES.get(label, ("k", ":"))
+            label = BOUNDARY_LABELS.get(label, label)
             if vals.size == 1 or np.allclose(vals, vals[0], equal_nan=True):
                 (ax.axvline if vertical else ax.axhline)(vals[0], color=color, ls=ls, lw=1.2, label=label)
             elif vertical:
                 ax.plot(vals, other_vals, color=color, ls=ls, lw=1.2, label=label)
             else:
                 ax.plot(other_vals, vals, color=color, ls=ls, lw=1.2, label=label)
+
+
+def _legend(fig: Figure, ax) -> None:
+    """One legend for the whole figure, below the panels (not over the data)."""
+    from matplotlib.lines import Line2D
+
+    handles, labels = ax.get_legend_handles_labels()
+    # the white crosses drawn on the maps would be invisible in the legend: a grey proxy stands for them
+    handles = [Line2D([], [], marker="x", color="0.35", ls="none") if lab == "some seeds diverged" else h
+               for h, lab in zip(handles, labels)]
+    if handles:
+        fig.legend(handles, labels, loc="outside lower center", ncols=min(len(handles), 6))
 
 
 @styled
@@ -167,9 +192,9 @@ def draw_map(store: str | Path, *, x: str, y: str | None, metrics: tuple[str, ..
             mean = np.array([np.nanmean(v[xs_all == xv]) if np.isfinite(v[xs_all == xv]).any() else np.nan for xv in xs])
             ax.plot(xs, mean, "-", color="tab:blue", lw=1.5, label="mean over seeds")
             _overlay(ax, base, x, None, None, xs)
-            ax.set_xlabel(x)
+            ax.set_xlabel(FIELD_LABELS.get(x, x))
             ax.set_ylabel(METRIC_LABELS.get(name, name))
-        axes[0].legend(fontsize=6)
+        _legend(fig, axes[0])
         fig.suptitle(f"{Path(store).name}: {ds.sizes['run']} runs")
         png = save(fig, out / f"map_{x}.png")
         written += [str(png), str(png.with_suffix(".pdf"))]
@@ -196,15 +221,15 @@ def draw_map(store: str | Path, *, x: str, y: str | None, metrics: tuple[str, ..
             _overlay(ax, base, x, y, ys, xs)
             ax.set_xlim(xs.min() - 0.5 * np.diff(xs).min(initial=1e-9) if xs.size > 1 else xs[0] - 0.5, xs.max() + 0.5 * (np.diff(xs).min() if xs.size > 1 else 1))
             ax.set_ylim(ys.min() - 0.5 * (np.diff(ys).min() if ys.size > 1 else 1), ys.max() + 0.5 * (np.diff(ys).min() if ys.size > 1 else 1))
-            ax.set_xlabel(x)
-            ax.set_ylabel(y)
+            ax.set_xlabel(FIELD_LABELS.get(x, x))
+            ax.set_ylabel(FIELD_LABELS.get(y, y))
             diverged = np.array([[np.mean(ds["status"].values[(xs_all == xv) & (ys_all == yv)] == "diverged") for xv in xs] for yv in ys])
             if row == 0 and (diverged > 0).any():
                 jj, ii = np.meshgrid(xs, ys)
                 sel = diverged > 0
                 ax.scatter(jj[sel], ii[sel], marker="x", color="w", s=14, label="some seeds diverged")
-    axes[0, 0].legend(loc="best")
-    fig.suptitle(f"{Path(store).name}: {ds.sizes['run']} runs over {x} x {y}")
+    _legend(fig, axes[0, 0])
+    fig.suptitle(f"{Path(store).name}: {ds.sizes['run']} runs over {FIELD_LABELS.get(x, x)} × {FIELD_LABELS.get(y, y)}")
     png = save(fig, out / f"map_{x}_{y}.png")
     written += [str(png), str(png.with_suffix(".pdf"))]
     return written

@@ -41,6 +41,12 @@ for axis, grid in SWEEPS.items():
     subprocess.run([benosc, "map", str(store), "--x", "eta", "--y", axis, "--out", str(work / f"maps_{axis}")], check=True,
                    stdout=subprocess.DEVNULL)
     stores[axis] = xr.open_zarr(store).compute()
+    from PIL import Image
+
+    png = work / f"maps_{axis}" / f"map_eta_{axis}.png"
+    im = Image.open(png)
+    im.thumbnail((1200, 1200))
+    im.convert("RGB").quantize(colors=128).save(Path("docs/figures") / png.name, optimize=True)  # small: docs only show it
 
 st = derive_statements(2)
 limit = evaluate(st["bounded_eta_max"].value, Config())
