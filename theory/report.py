@@ -32,7 +32,7 @@ __all__ = ["Block", "build_blocks", "render_markdown", "render_latex", "write_re
 
 @dataclass(frozen=True)
 class Block:
-    kind: str  # 'h1' 'h2' 'p' 'eq' 'table' 'fig'
+    kind: str  # 'h1' 'h2' 'h3' 'key' (a statement's derive key) 'p' 'eq' (str, or lines: extra 'align'|'gather') 'table' 'fig'
     content: Any
     extra: Any = None
 
