@@ -15,6 +15,8 @@ from typing import Any, Callable, Sequence
 
 import sympy as sp
 
+from benosc.theory.text import braced_group as _group
+
 __all__ = ["LINE_WIDTH", "visible_width", "display_lines", "is_broken"]
 
 #: :func:`visible_width` units that fit a 17 cm text width in 10 pt display math (measured on the report:
@@ -24,17 +26,6 @@ LINE_WIDTH = 56
 
 _OPERATORS = frozenset({"log", "exp", "max", "min", "lim", "sin", "cos", "sqrt"})
 _RELATIONS = frozenset({"leq", "geq", "neq", "approx", "to", "in", "pm", "mp", "times", "cdot"})
-
-
-def _group(s: str, i: int) -> tuple[str, int]:
-    if i < len(s) and s[i] == "{":
-        depth = 0
-        for k in range(i, len(s)):
-            depth += {"{": 1, "}": -1}.get(s[k], 0)
-            if depth == 0:
-                return s[i + 1:k], k + 1
-        return s[i + 1:], len(s)
-    return s[i:i + 1], i + 1
 
 
 def visible_width(tex: str) -> int:

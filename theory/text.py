@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["plain", "math_spans", "outside_math"]
+__all__ = ["plain", "math_spans", "outside_math", "braced_group"]
 
 _GREEK = {
     "alpha": "α", "beta": "β", "gamma": "γ", "delta": "δ", "epsilon": "ε", "zeta": "ζ", "eta": "η", "theta": "θ",
@@ -40,7 +40,7 @@ def outside_math(text: str) -> str:
     return " ".join(p for is_math, p in math_spans(text) if not is_math)
 
 
-def _group(s: str, i: int) -> tuple[str, int]:
+def braced_group(s: str, i: int) -> tuple[str, int]:
     """The braced group (or single character) starting at s[i]: (content, index after it)."""
     if i < len(s) and s[i] == "{":
         depth = 0
@@ -71,24 +71,24 @@ def _math_plain(s: str) -> str:
             name = m.group(1)
             i += m.end()
             if name in ("frac", "tfrac", "dfrac"):
-                num, i = _group(s, i)
-                den, i = _group(s, i)
+                num, i = braced_group(s, i)
+                den, i = braced_group(s, i)
                 n, d = _math_plain(num), _math_plain(den)
                 wrap = lambda t: t if re.fullmatch(r"[\w.‖²³⁻¹]+", t) else f"({t})"  # noqa: E731
                 frac = f"{wrap(n)}/{wrap(d)}"
                 out.append(f"({frac})" if i < len(s) and s[i] not in " ,;.)=<>+-" else frac)
             elif name == "sqrt":
-                arg, i = _group(s, i)
+                arg, i = braced_group(s, i)
                 a = _math_plain(arg)
                 out.append("√" + (a if re.fullmatch(r"\w+", a) else f"({a})"))
             elif name in ("mathrm", "text", "mathit", "operatorname", "mathbf", "textrm"):
-                arg, i = _group(s, i)
+                arg, i = braced_group(s, i)
                 out.append(_math_plain(arg))
             elif name == "overline":  # a mean: \overline{e^2} -> mean(e²)
-                arg, i = _group(s, i)
+                arg, i = braced_group(s, i)
                 out.append("mean(" + _math_plain(arg) + ")")
             elif name in ("bar", "tilde"):
-                arg, i = _group(s, i)
+                arg, i = braced_group(s, i)
                 out.append(_math_plain(arg) + ("\u0304" if name == "bar" else "\u0303"))
             elif name in ("left", "right", "bigl", "bigr", "Bigl", "Bigr", "big", "Big", "displaystyle"):
                 continue
@@ -101,12 +101,12 @@ def _math_plain(s: str) -> str:
             else:
                 out.append(name)
         elif ch == "^":
-            arg, i = _group(s, i + 1)
+            arg, i = braced_group(s, i + 1)
             a = _math_plain(arg)
             sup = a.translate(_SUPERSCRIPT)
             out.append(sup if all(c in "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁽⁾ⁿ" for c in sup) else "^" + (a if len(a) == 1 else f"({a})"))
         elif ch == "_":
-            arg, i = _group(s, i + 1)
+            arg, i = braced_group(s, i + 1)
             a = _math_plain(arg)
             out.append("_" + (a if re.fullmatch(r"[\w,′']+", a) else f"({a})"))
         elif ch in "{}":
