@@ -281,7 +281,7 @@ class TrainingConfig:
     eval_every: int = 500
     """stride (in steps) of train / test / weak-only accuracy checkpoints; integer >= 1"""
     sharpness_every: int = 0
-    """stride (in steps) of sharpness checkpoints (top Hessian eigenvalue in W of one strong example's loss and of the full-batch loss, Lanczos); integer >= 0, 0 = none"""
+    """stride (in steps) of sharpness checkpoints (top Hessian eigenvalue in W of one strong example's loss and of the full-batch loss, Lanczos); integer >= 0, 0 = none; benosc sweep refuses it (a store holds summaries)"""
 
     def __post_init__(self) -> None:
         s = "training"

@@ -33,7 +33,7 @@ from typing import Sequence
 import numpy as np
 import torch
 
-from benosc.config import SWEEPABLE, Config
+from benosc.config import SWEEPABLE, Config, ConfigError
 from benosc.simulate.engine import TORCH_DTYPES, DeviceInputs, _accuracy, _outputs, checkpoints, make_stepper, resolve_device
 from benosc.simulate.grid import BatchInputs, Grid, expand_grid, prepare_inputs
 from benosc.simulate.network import Activation, loss_value
@@ -82,6 +82,9 @@ def simulate_summary(
     fields of each run.
     """
     runs = list(grid) if isinstance(grid, (list, tuple)) else expand_grid(config, grid)
+    if config.training.sharpness_every:
+        raise ConfigError("training.sharpness_every", config.training.sharpness_every,
+                          "summaries carry no sharpness; set it to 0 (simulate() records sharpness)")
     device = resolve_device(config.training.device)
     dtype = TORCH_DTYPES[config.training.dtype]
     np_inputs = prepare_inputs(runs) if inputs is None else inputs

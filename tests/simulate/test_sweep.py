@@ -101,6 +101,7 @@ def test_bad_input_is_one_line_and_writes_nothing(tmp_path, capsys):
         (["--grid", "seed=1,2"], "--seeds"),
         (["--sample", "4"], "--range"),
         ([], "at least one --grid"),
+        (["--grid", "eta=1", "--set", "sharpness_every=100"], "training.sharpness_every"),
     ):
         assert main(["sweep", *argv, "--out", str(out)]) == 2, argv
         err = capsys.readouterr().err
@@ -111,6 +112,11 @@ def test_bad_input_is_one_line_and_writes_nothing(tmp_path, capsys):
     (notastore / "x").write_text("keep")
     assert main(["sweep", "--grid", "eta=1", "--out", str(notastore)]) == 2
     assert (notastore / "x").read_text() == "keep"
+
+
+def test_summaries_refuse_sharpness_instead_of_dropping_it():
+    with pytest.raises(ValueError, match="training.sharpness_every"):
+        simulate_summary(BASE.replace(sharpness_every=50))
 
 
 def test_shape_changing_fields_and_a_random_design(tmp_path):
