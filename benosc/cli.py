@@ -722,13 +722,15 @@ def _cmd_search(args: argparse.Namespace, config: Config, claims: list[str], out
     if args.json:
         print(json.dumps(json_clean(obj), indent=2))
     else:
+        from benosc.theory.text import plain
+
         console = Console()
         for r in results:
             head = "[red]counterexample[/red]" if r.found else "[green]none found[/green]"
             console.print(f"[bold]{r.claim}[/bold]: {head} after {r.tried} regimes ({r.seconds:.0f} s); region: {r.region}")
             if r.found:
                 console.print(f"    shrunk example: {r.example}")
-                console.print(f"    observed: {r.observation}")
+                console.print(f"    observed: {plain(str(r.observation))}")
         console.print(f"wrote {out / 'search.json'}")
     return 1 if any(r.found for r in results) else 0
 
