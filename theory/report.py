@@ -362,8 +362,8 @@ def render_markdown(blocks: Sequence[Block]) -> str:
         elif blk.kind == "eq":
             if isinstance(blk.content, list):
                 env = "aligned" if blk.extra == "align" else "gathered"
-                body = " \\\\\n".join(blk.content)
-                out.append(f"$$\n\\begin{{{env}}}\n{body}\n\\end{{{env}}}\n$$\n")
+                body = " \\\\\n".join(blk.content)  # a math fence: GitHub keeps its \\ line breaks as they are
+                out.append(f"```math\n\\begin{{{env}}}\n{body}\n\\end{{{env}}}\n```\n")
             else:
                 out.append(f"$$\n{blk.content}\n$$\n")
         elif blk.kind == "table":
