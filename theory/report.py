@@ -401,6 +401,9 @@ def _tex_text(s: str) -> str:
         if in_code and ch == "-":  # no -- ligature in option names
             out.append("-{}")
             continue
+        if in_code and ch in "/_.":  # a long path or name may break after these (texttt does not hyphenate)
+            out.append(_TEX_SPECIAL.get(ch, ch) + r"\allowbreak{}")
+            continue
         out.append(_UNICODE.get(ch, _TEX_SPECIAL.get(ch, ch)))
     if in_code:
         out.append("}")
