@@ -3,9 +3,10 @@ r"""Displayed equations that fit the text width: sympy expressions broken into a
 A display is one line of LaTeX when it fits; otherwise a list of lines for an
 ``align*`` environment, ``&`` before the relation: a sum is broken between
 terms, a product between factors (a factor that is itself a long sum is
-broken inside ``\bigl(...\bigr)``), a chain ``a = b = c`` at its relations, a
-pair of values onto one line each.  Width is measured in the characters the
-display shows (:func:`visible_width`), a fraction counting as its wider part.
+broken inside ``\bigl(...\bigr)``), a long fraction as ``1/den`` times its
+broken numerator, ``exp`` of a long argument as ``\exp\Bigl(...\Bigr)``, a chain
+``a = b = c`` at its relations.  Width is measured in the glyphs the display
+shows (:func:`visible_width`), a fraction counting as its wider part.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import sympy as sp
 
 from benosc.theory.text import braced_group as _group
 
-__all__ = ["LINE_WIDTH", "visible_width", "display_lines", "is_broken"]
+__all__ = ["LINE_WIDTH", "visible_width", "display_lines"]
 
 #: :func:`visible_width` units that fit a 17 cm text width in 10 pt display math (measured on the report:
 #: a display of 58 units ran 21 pt over, one of 55 fits; stacked cases count every row, so they overestimate)
@@ -166,6 +167,3 @@ def display_lines(lhs: str, parts: Sequence[Any], to_latex: Callable[[Any], str]
         lines += [r"&\quad " + q for q in pieces[1:]]
     return lines
 
-
-def is_broken(display: str | list[str]) -> bool:
-    return isinstance(display, list)
