@@ -11,12 +11,11 @@ shows (:func:`visible_width`), a fraction counting as its wider part.
 
 from __future__ import annotations
 
-import re
 from typing import Any, Callable, Sequence
 
 import sympy as sp
 
-from benosc.theory.text import braced_group as _group
+from benosc.theory.text import latex_tokens
 
 __all__ = ["LINE_WIDTH", "visible_width", "display_lines"]
 
@@ -33,51 +32,31 @@ def visible_width(tex: str) -> int:
     r"""Characters a display shows: commands count as one glyph (``\gamma``) or none (``\left``, spacing),
     ``\frac{a}{b}`` as the wider of a and b, sub- and superscripts at two thirds, operators and relations as two
     (TeX spaces them)."""
+    return int(round(_width(tex)))
+
+
+def _width(tex: str) -> float:
+    """:func:`visible_width` before rounding (a command's arguments count inline, as if written after it)."""
     width = 0.0
-    i = 0
-    while i < len(tex):
-        ch = tex[i]
-        if ch == "\\":
-            m = re.match(r"\\([A-Za-z]+)", tex[i:])
-            if not m:
-                i += 2
-                width += 0.5 if tex[i - 1:i] in ",;:" else (1 if tex[i - 1:i] == "|" else 0)
-                continue
-            name = m.group(1)
-            i += m.end()
-            if name in ("frac", "dfrac", "tfrac"):
-                num, i = _group(tex, i)
-                den, i = _group(tex, i)
-                width += max(visible_width(num), visible_width(den)) + 0.5
-            elif name in ("left", "right", "bigl", "bigr", "Bigl", "Bigr", "displaystyle", "limits"):
-                continue
-            elif name in ("mathrm", "text", "operatorname", "mathit"):
-                arg, i = _group(tex, i)
-                width += len(arg)
-            elif name in ("qquad",):
-                width += 4
-            elif name in ("quad",):
-                width += 2
-            elif name in ("begin", "end"):
-                _, i = _group(tex, i)
-            elif name in _RELATIONS:
-                width += 2
-            elif name in _OPERATORS:
-                width += len(name)
-            else:
-                width += 1
-        elif ch in "^_":
-            arg, i = _group(tex, i + 1)
-            width += 2 / 3 * visible_width(arg)
-        elif ch in "{}& ":
-            i += 1
-        elif ch in "+-=<>":  # TeX spaces binary operators and relations: about two glyphs each
-            width += 2
-            i += 1
-        else:
-            width += 1
-            i += 1
-    return int(round(width))
+    for kind, name, args, _ in latex_tokens(tex):
+        if kind == "symbol":
+            width += 0.5 if name in ",;:" else (1 if name == "|" else 0)
+        elif kind in ("sup", "sub"):
+            width += 2 / 3 * visible_width(args[0])
+        elif kind == "char":
+            width += 0 if name in "& " else (2 if name in "+-=<>" else 1)  # TeX spaces operators and relations
+        elif name in ("frac", "dfrac", "tfrac"):
+            width += max(visible_width(args[0]), visible_width(args[1])) + 0.5
+        elif name in ("left", "right", "bigl", "bigr", "Bigl", "Bigr", "displaystyle", "limits", "begin", "end"):
+            continue
+        elif name in ("mathrm", "text", "operatorname", "mathit", "mathbf", "textrm"):
+            width += len(args[0])
+        elif name in ("qquad", "quad"):
+            width += 4 if name == "qquad" else 2
+        else:  # a relation, a named operator (its letters) or one glyph, then any argument it takes
+            width += 2 if name in _RELATIONS else (len(name) if name in _OPERATORS else 1)
+            width += sum(_width(a) for a in args)
+    return width
 
 
 def _terms(e: sp.Expr) -> list[sp.Expr]:

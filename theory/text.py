@@ -11,8 +11,9 @@ terminal gets :func:`plain`, the same text in Unicode:
 from __future__ import annotations
 
 import re
+from typing import Iterator
 
-__all__ = ["plain", "math_spans", "outside_math", "braced_group"]
+__all__ = ["plain", "math_spans", "outside_math", "braced_group", "latex_tokens"]
 
 _GREEK = {
     "alpha": "α", "beta": "β", "gamma": "γ", "delta": "δ", "epsilon": "ε", "zeta": "ζ", "eta": "η", "theta": "θ",
@@ -41,7 +42,7 @@ def outside_math(text: str) -> str:
 
 
 def braced_group(s: str, i: int) -> tuple[str, int]:
-    """The braced group (or single character) starting at s[i]: (content, index after it)."""
+    """The braced group (or single character, or command) starting at s[i]: (content, index after it)."""
     if i < len(s) and s[i] == "{":
         depth = 0
         for k in range(i, len(s)):
@@ -56,64 +57,78 @@ def braced_group(s: str, i: int) -> tuple[str, int]:
     return s[i:i + 1], i + 1
 
 
-def _math_plain(s: str) -> str:
-    out: list[str] = []
+#: commands that take braced arguments, and how many
+_ARITY = {"frac": 2, "dfrac": 2, "tfrac": 2, "sqrt": 1, "mathrm": 1, "text": 1, "mathit": 1, "mathbf": 1, "textrm": 1,
+          "operatorname": 1, "overline": 1, "bar": 1, "tilde": 1, "begin": 1, "end": 1}
+
+
+def latex_tokens(tex: str) -> Iterator[tuple[str, str, tuple[str, ...], str]]:
+    r"""The tokens of inline LaTeX math, for the walkers that render or measure it.
+
+    Yields ``(kind, name, args, following)``: ``kind`` is ``"cmd"`` (``\name`` with its braced arguments, see
+    :data:`_ARITY`), ``"symbol"`` (a control symbol such as ``\,`` or ``\|``: ``name`` is the character),
+    ``"sup"`` / ``"sub"`` (``args`` holds the script) or ``"char"``; grouping braces are dropped.
+    ``following`` is the character after the token ("" at the end).
+    """
     i = 0
-    while i < len(s):
-        ch = s[i]
+    while i < len(tex):
+        ch = tex[i]
         if ch == "\\":
-            m = re.match(r"\\([A-Za-z]+)", s[i:])
-            if not m:  # \, \; \! \| \{ \} \$
-                nxt = s[i + 1:i + 2]
-                out.append({",": " ", ";": " ", "!": "", ":": " ", "|": "‖", " ": " "}.get(nxt, nxt))
-                i += 2
-                continue
-            name = m.group(1)
-            i += m.end()
-            if name in ("frac", "tfrac", "dfrac"):
-                num, i = braced_group(s, i)
-                den, i = braced_group(s, i)
-                n, d = _math_plain(num), _math_plain(den)
-                wrap = lambda t: t if re.fullmatch(r"[\w.‖²³⁻¹]+", t) else f"({t})"  # noqa: E731
-                frac = f"{wrap(n)}/{wrap(d)}"
-                out.append(f"({frac})" if i < len(s) and s[i] not in " ,;.)=<>+-" else frac)
-            elif name == "sqrt":
-                arg, i = braced_group(s, i)
-                a = _math_plain(arg)
-                out.append("√" + (a if re.fullmatch(r"\w+", a) else f"({a})"))
-            elif name in ("mathrm", "text", "mathit", "operatorname", "mathbf", "textrm"):
-                arg, i = braced_group(s, i)
-                out.append(_math_plain(arg))
-            elif name == "overline":  # a mean: \overline{e^2} -> mean(e²)
-                arg, i = braced_group(s, i)
-                out.append("mean(" + _math_plain(arg) + ")")
-            elif name in ("bar", "tilde"):
-                arg, i = braced_group(s, i)
-                out.append(_math_plain(arg) + ("\u0304" if name == "bar" else "\u0303"))
-            elif name in ("left", "right", "bigl", "bigr", "Bigl", "Bigr", "big", "Big", "displaystyle"):
-                continue
-            elif name in ("quad", "qquad"):
-                out.append("  ")
-            elif name in _GREEK:
-                out.append(_GREEK[name])
-            elif name in _SYMBOLS:
-                out.append(_SYMBOLS[name])
+            m = re.match(r"\\([A-Za-z]+)", tex[i:])
+            if not m:
+                kind, name, args, i = "symbol", tex[i + 1:i + 2], (), i + 2
             else:
-                out.append(name)
-        elif ch == "^":
-            arg, i = braced_group(s, i + 1)
-            a = _math_plain(arg)
-            sup = a.translate(_SUPERSCRIPT)
-            out.append(sup if all(c in "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁽⁾ⁿ" for c in sup) else "^" + (a if len(a) == 1 else f"({a})"))
-        elif ch == "_":
-            arg, i = braced_group(s, i + 1)
-            a = _math_plain(arg)
-            out.append("_" + (a if re.fullmatch(r"[\w,′']+", a) else f"({a})"))
+                name, i = m.group(1), i + m.end()
+                args = []
+                for _ in range(_ARITY.get(name, 0)):
+                    arg, i = braced_group(tex, i)
+                    args.append(arg)
+                kind, args = "cmd", tuple(args)
+        elif ch in "^_":
+            arg, i = braced_group(tex, i + 1)
+            kind, name, args = ("sup" if ch == "^" else "sub"), ch, (arg,)
         elif ch in "{}":
             i += 1
+            continue
         else:
-            out.append(ch)
-            i += 1
+            kind, name, args, i = "char", ch, (), i + 1
+        yield kind, name, args, tex[i:i + 1]
+
+
+def _math_plain(s: str) -> str:
+    out: list[str] = []
+    for kind, name, args, following in latex_tokens(s):
+        if kind == "symbol":  # \, \; \! \| \{ \} \$
+            out.append({",": " ", ";": " ", "!": "", ":": " ", "|": "‖", " ": " "}.get(name, name))
+        elif kind == "sup":
+            a = _math_plain(args[0])
+            sup = a.translate(_SUPERSCRIPT)
+            out.append(sup if all(c in "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁽⁾ⁿ" for c in sup) else "^" + (a if len(a) == 1 else f"({a})"))
+        elif kind == "sub":
+            a = _math_plain(args[0])
+            out.append("_" + (a if re.fullmatch(r"[\w,′']+", a) else f"({a})"))
+        elif kind == "char":
+            out.append(name)
+        elif name in ("frac", "tfrac", "dfrac"):
+            n, d = (_math_plain(a) for a in args)
+            wrap = lambda t: t if re.fullmatch(r"[\w.‖²³⁻¹]+", t) else f"({t})"  # noqa: E731
+            frac = f"{wrap(n)}/{wrap(d)}"
+            out.append(f"({frac})" if following and following not in " ,;.)=<>+-" else frac)
+        elif name == "sqrt":
+            a = _math_plain(args[0])
+            out.append("√" + (a if re.fullmatch(r"\w+", a) else f"({a})"))
+        elif name in ("mathrm", "text", "mathit", "operatorname", "mathbf", "textrm"):
+            out.append(_math_plain(args[0]))
+        elif name == "overline":  # a mean: \overline{e^2} -> mean(e²)
+            out.append("mean(" + _math_plain(args[0]) + ")")
+        elif name in ("bar", "tilde"):
+            out.append(_math_plain(args[0]) + ("\u0304" if name == "bar" else "\u0303"))
+        elif name in ("left", "right", "bigl", "bigr", "Bigl", "Bigr", "big", "Big", "displaystyle"):
+            continue
+        elif name in ("quad", "qquad"):
+            out.append("  ")
+        else:
+            out.append(_GREEK.get(name) or _SYMBOLS.get(name) or name)
     return "".join(out)
 
 
