@@ -39,7 +39,7 @@ from benosc.simulate.grid import BatchInputs, Grid, expand_grid, prepare_inputs
 from benosc.simulate.network import Activation, loss_value
 from benosc.simulate.trajectory import Trajectory
 
-__all__ = ["SUMMARY_SCHEMA", "N_WINDOWS", "simulate_summary", "summary_of_trajectory", "bytes_per_run"]
+__all__ = ["SUMMARY_SCHEMA", "N_WINDOWS", "simulate_summary", "refuse_sharpness", "summary_of_trajectory", "bytes_per_run"]
 
 #: quarters of the run over which the oscillation amplitude is averaged
 N_WINDOWS = 4
@@ -66,6 +66,13 @@ def _windows(T: int) -> np.ndarray:
     return np.minimum((np.arange(T) * N_WINDOWS) // max(T, 1), N_WINDOWS - 1)
 
 
+def refuse_sharpness(config: Config) -> None:
+    """Summaries carry no sharpness: a configuration asking for sharpness checkpoints is refused, not ignored."""
+    if config.training.sharpness_every:
+        raise ConfigError("training.sharpness_every", config.training.sharpness_every,
+                          "a sweep stores summary metrics, not sharpness; set it to 0 (benosc simulate records sharpness)")
+
+
 def simulate_summary(
     config: Config,
     grid: Grid | Sequence[Config] | None = None,
@@ -82,9 +89,7 @@ def simulate_summary(
     fields of each run.
     """
     runs = list(grid) if isinstance(grid, (list, tuple)) else expand_grid(config, grid)
-    if config.training.sharpness_every:
-        raise ConfigError("training.sharpness_every", config.training.sharpness_every,
-                          "summaries carry no sharpness; set it to 0 (simulate() records sharpness)")
+    refuse_sharpness(config)
     device = resolve_device(config.training.device)
     dtype = TORCH_DTYPES[config.training.dtype]
     np_inputs = prepare_inputs(runs) if inputs is None else inputs

@@ -161,9 +161,9 @@ class Design:
             raise ConfigError("--sample", self.sample, "needs at least one --range FIELD=LO:HI")
         if self.method not in ("lhs", "sobol", "random"):
             raise ConfigError("--design", self.method, "must be one of lhs, sobol, random")
-        if self.base.training.sharpness_every:  # a store holds summaries: the sharpness would be computed and lost
-            raise ConfigError("training.sharpness_every", self.base.training.sharpness_every,
-                              "a sweep stores summary metrics, not sharpness; set it to 0 (benosc simulate records sharpness)")
+        from benosc.simulate.streaming import refuse_sharpness  # the runs need torch anyway
+
+        refuse_sharpness(self.base)  # before the store is created, not in the first chunk
 
     @property
     def fields(self) -> list[str]:
