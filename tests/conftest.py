@@ -55,10 +55,10 @@ def _latex_problems(folder) -> list[str]:
     import subprocess
     from pathlib import Path
 
+    from benosc.theory.report import compile_latex
+
     folder = Path(folder)
-    for _ in range(2):
-        proc = subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "report.tex"], cwd=folder,
-                              capture_output=True, text=True)
+    proc = compile_latex(folder)
     log = (folder / "report.log").read_text(errors="replace")
     problems = [] if proc.returncode == 0 else [f"pdflatex exit {proc.returncode}: {log[-1500:]}"]
     problems += [line for line in log.splitlines() if "Undefined control sequence" in line or "undefined" in line.lower()]

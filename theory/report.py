@@ -27,7 +27,7 @@ from benosc.theory.statement import Statement
 from benosc.theory.display import LINE_WIDTH, display_lines, visible_width
 from benosc.theory.text import math_spans
 
-__all__ = ["Block", "build_blocks", "render_markdown", "render_latex", "write_report"]
+__all__ = ["Block", "build_blocks", "render_markdown", "render_latex", "write_report", "compile_latex"]
 
 
 @dataclass(frozen=True)
@@ -478,10 +478,8 @@ def write_report(blocks: Sequence[Block], folder: str | Path) -> dict[str, str]:
         with tempfile.TemporaryDirectory() as tmp:
             for name in ("report.tex",) + tuple(p.name for p in folder.glob("*.png")) + tuple(p.name for p in folder.glob("*.pdf")):
                 shutil.copy(folder / name, tmp)
-            proc = None
-            for _ in range(2):
-                proc = subprocess.run([engine, "-interaction=nonstopmode", "-halt-on-error", "report.tex"], cwd=tmp, capture_output=True, text=True)
-            if proc is not None and proc.returncode == 0:
+            proc = compile_latex(tmp, engine)
+            if proc.returncode == 0:
                 data = (Path(tmp) / "report.pdf").read_bytes()
                 from benosc._io import atomic_open
 
@@ -489,5 +487,19 @@ def write_report(blocks: Sequence[Block], folder: str | Path) -> dict[str, str]:
                     fh.write(data)
                 written["pdf"] = str(folder / "report.pdf")
             else:
-                written["pdf_error"] = (proc.stdout[-2000:] if proc is not None else "not run")
+                written["pdf_error"] = proc.stdout[-2000:]
     return written
+
+
+def compile_latex(folder: str | Path, engine: str = "pdflatex") -> subprocess.CompletedProcess:
+    """Compile ``folder/report.tex`` in place, twice (the second pass settles references); the last run's result.
+
+    Stops at the first error (``-halt-on-error``); the log is ``folder/report.log``.
+    """
+    proc = None
+    for _ in range(2):
+        proc = subprocess.run([engine, "-interaction=nonstopmode", "-halt-on-error", "report.tex"], cwd=folder,
+                              capture_output=True, text=True)
+        if proc.returncode != 0:
+            break
+    return proc
