@@ -72,6 +72,11 @@ LABEL: dict[str, str] = {
     "weak_rate": r"growth rate of $\log\langle w, v\rangle$ per step",
     "sigma_0": r"$\sigma_0$",
     "kappa": r"$\kappa = 4\eta\|u\|^2/m$",
+    # configuration fields as axes of sweeps and maps
+    "eta_over_crit": r"$\eta/\eta_{\mathrm{crit}}$", "v_norm": r"$\|v\|$", "u_norm": r"$\|u\|$",
+    "sigma_p": r"noise scale $\sigma_p$", "p_weak": r"$p_{\mathrm{weak}}$", "label_noise": "label noise",
+    "d": "dimension $d$", "n": "training examples $n$", "m": "neurons per sign $m$", "q": "activation power $q$",
+    "batch_size": "batch size $B$",
 }
 
 

@@ -20,7 +20,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from benosc.config import Config, ConfigError
-from benosc.figstyle import styled
+from benosc.figstyle import LABEL, styled
 
 __all__ = ["DEFAULT_METRICS", "METRIC_LABELS", "draw_map", "boundaries"]
 
@@ -40,13 +40,6 @@ METRIC_LABELS = {
     "hit_step": r"step $\zeta$ reaches $\delta/4$",
     "weak_log_slope": r"weak growth: slope of $\log\max|\zeta|$ per step",
     "weak_rate_ratio": "weak growth: measured / derived period-2 rate",
-}
-#: axis labels of configuration fields (mathtext); other fields are labelled by their name
-FIELD_LABELS = {
-    "eta": r"learning rate $\eta$", "eta_over_crit": r"$\eta/\eta_{\mathrm{crit}}$", "v_norm": r"$\|v\|$",
-    "u_norm": r"$\|u\|$", "sigma_p": r"noise scale $\sigma_p$", "sigma_0": r"initialisation $\sigma_0$",
-    "p_weak": r"$p_{\mathrm{weak}}$", "label_noise": "label noise", "d": "dimension $d$", "n": "training examples $n$",
-    "m": "neurons per sign $m$", "q": "activation power $q$", "batch_size": "batch size $B$",
 }
 #: how the derived boundaries are named in the figures' legend
 BOUNDARY_LABELS = {
@@ -192,7 +185,7 @@ def draw_map(store: str | Path, *, x: str, y: str | None, metrics: tuple[str, ..
             mean = np.array([np.nanmean(v[xs_all == xv]) if np.isfinite(v[xs_all == xv]).any() else np.nan for xv in xs])
             ax.plot(xs, mean, "-", color="tab:blue", lw=1.5, label="mean over seeds")
             _overlay(ax, base, x, None, None, xs)
-            ax.set_xlabel(FIELD_LABELS.get(x, x))
+            ax.set_xlabel(LABEL.get(x, x))
             ax.set_ylabel(METRIC_LABELS.get(name, name))
         _legend(fig, axes[0])
         fig.suptitle(f"{Path(store).name}: {ds.sizes['run']} runs")
@@ -221,15 +214,15 @@ def draw_map(store: str | Path, *, x: str, y: str | None, metrics: tuple[str, ..
             _overlay(ax, base, x, y, ys, xs)
             ax.set_xlim(xs.min() - 0.5 * np.diff(xs).min(initial=1e-9) if xs.size > 1 else xs[0] - 0.5, xs.max() + 0.5 * (np.diff(xs).min() if xs.size > 1 else 1))
             ax.set_ylim(ys.min() - 0.5 * (np.diff(ys).min() if ys.size > 1 else 1), ys.max() + 0.5 * (np.diff(ys).min() if ys.size > 1 else 1))
-            ax.set_xlabel(FIELD_LABELS.get(x, x))
-            ax.set_ylabel(FIELD_LABELS.get(y, y))
+            ax.set_xlabel(LABEL.get(x, x))
+            ax.set_ylabel(LABEL.get(y, y))
             diverged = np.array([[np.mean(ds["status"].values[(xs_all == xv) & (ys_all == yv)] == "diverged") for xv in xs] for yv in ys])
             if row == 0 and (diverged > 0).any():
                 jj, ii = np.meshgrid(xs, ys)
                 sel = diverged > 0
                 ax.scatter(jj[sel], ii[sel], marker="x", color="w", s=14, label="some seeds diverged")
     _legend(fig, axes[0, 0])
-    fig.suptitle(f"{Path(store).name}: {ds.sizes['run']} runs over {FIELD_LABELS.get(x, x)} × {FIELD_LABELS.get(y, y)}")
+    fig.suptitle(f"{Path(store).name}: {ds.sizes['run']} runs over {LABEL.get(x, x)} × {LABEL.get(y, y)}")
     png = save(fig, out / f"map_{x}_{y}.png")
     written += [str(png), str(png.with_suffix(".pdf"))]
     return written
