@@ -130,7 +130,7 @@ def _display_names(e: sp.Basic) -> dict[sp.Symbol, str]:
         elif n == "f_rest":
             names[sym] = r"f_{\mathrm{rest}}"
         elif n == "msr":  # mean squared residual
-            names[sym] = r"\overline{e^{2}}"
+            names[sym] = symbol_tex(n)
         elif n == "y_x":
             names[sym] = r"y_x"
         elif not n.isidentifier() or "_" in n or n in _GREEK:
@@ -308,25 +308,25 @@ def _expression(expr: Any) -> Block:
 def _result(st: Statement) -> Block:
     """The statement's value under its name: ``lhs = value``, named pairs one per line, a bounded quantity as an interval."""
     value, lhs = st.value, st.lhs
-    if isinstance(value, tuple) and isinstance(lhs, tuple):
-        lines: list[str] = []
-        for name, v in zip(lhs, value):
-            d = display_lines(name, [v], _tex)
-            lines += d if isinstance(d, list) else [f"{name} &= {_tex(v)}"]
-        one = r",\qquad ".join(f"{n} = {_tex(v)}" for n, v in zip(lhs, value))
-        return Block("eq", one) if visible_width(one) <= LINE_WIDTH else _eq(lines)
     if isinstance(value, tuple) and lhs:
-        one = rf"{_tex(value[0])} \leq {lhs} \leq {_tex(value[1])}"
+        if isinstance(lhs, tuple):  # named entries
+            one = r",\qquad ".join(f"{n} = {_tex(v)}" for n, v in zip(lhs, value))
+            rows = [(n, "=", v) for n, v in zip(lhs, value)]
+        else:  # bounds of one quantity
+            one = rf"{_tex(value[0])} \leq {lhs} \leq {_tex(value[1])}"
+            rows = [(lhs, r"\geq", value[0]), (lhs, r"\leq", value[1])]
         if visible_width(one) <= LINE_WIDTH:
             return Block("eq", one)
-        lines = []
-        for rel, v in ((r"\geq", value[0]), (r"\leq", value[1])):
-            d = display_lines(lhs, [v], _tex, relation=rel)
-            lines += d if isinstance(d, list) else [f"{lhs} &{rel} {_tex(v)}"]
-        return _eq(lines)
+        return _eq([line for name, rel, v in rows for line in _aligned(name, v, rel)])
     if isinstance(value, sp.Eq):
         return _expression(value)
     return _eq(display_lines(lhs, [value], _tex)) if lhs else _expression(value)
+
+
+def _aligned(lhs: str, value: Any, relation: str = "=") -> list[str]:
+    """``lhs relation value`` as ``align*`` lines (one when it fits)."""
+    d = display_lines(lhs, [value], _tex, relation=relation)
+    return d if isinstance(d, list) else [f"{lhs} &{relation} {_tex(value)}"]
 
 
 def _name_tex(name: str) -> str:
