@@ -37,6 +37,7 @@ __all__ = [
     "DeviceInputs",
     "FullStepper",
     "make_stepper",
+    "initial_projections",
 ]
 
 TORCH_DTYPES = {"float32": torch.float32, "float64": torch.float64}
@@ -339,6 +340,7 @@ def simulate(
     div = diverged.cpu().numpy()
     arrays["status"] = np.where(div >= 0, "diverged", "completed")
     arrays["diverged_step"] = div
+    arrays["weak_init"], arrays["strong_init"] = initial_projections(np_inputs, m)
     arrays["strong"] = np_inputs.strong
     arrays["y"] = np_inputs.y.astype(np.int8)
     arrays["flipped"] = np_inputs.flipped
@@ -369,6 +371,20 @@ def simulate(
         W_final=W.contiguous().cpu().numpy(),
         a_final=stepper.readout(state).expand(R, 2 * m).contiguous().cpu().numpy(),
     )
+
+
+def initial_projections(inputs: BatchInputs, m: int) -> tuple[np.ndarray, np.ndarray]:
+    """(j <w_{j,r}(0), v>, j <w_{j,r}(0), u>), each (R, 2, m), of the filters summed over patches (float64).
+
+    The initial values of the weak and strong projections: j <w_{j,r}(t), v> =
+    weak_init + zeta_{j,r}(t) and j <w_{j,r}(t), u> = strong_init + gamma_{j,r}(t).
+    """
+    W0 = inputs.W0.sum(axis=2)  # (R, 2m, d)
+    sign = np.repeat([1.0, -1.0], m)[None, :]
+    weak = sign * np.einsum("rkd,rd->rk", W0, inputs.v)
+    strong = sign * np.einsum("rkd,rd->rk", W0, inputs.u)
+    R = W0.shape[0]
+    return weak.reshape(R, 2, m), strong.reshape(R, 2, m)
 
 
 def _device_name(device: torch.device) -> str:

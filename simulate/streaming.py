@@ -18,9 +18,12 @@ Metrics (:data:`SUMMARY_SCHEMA`), all per run:
 * ``osc_amplitude``: mean |y f - 1| over the strong sampled steps of each
   quarter of the run, (run, window);
 * ``weak_max``: max_{j,r} |zeta_{j,r}| at the end; ``hit_step``: first
-  checkpoint (every ``record_every`` steps) where it is >= delta/4, -1 if never;
-* ``weak_log_slope``: least-squares slope of log max |zeta| against t over the
-  checkpoints after the first quarter of the run.
+  checkpoint (every ``record_every`` steps) where it is >= delta/4, -1 if never
+  (the theorem's reading: zeta, initialisation excluded);
+* the weak growth of :mod:`benosc.simulate.weak_growth`: ``weak_log_slope``
+  (of the weak projection, initialisation included), ``weak_log_rate`` per
+  quarter, the memorisation offset ``strong_offset``, ``weak_example_term``
+  and the derived ``weak_log_slope_predicted`` / ``weak_log_slope_clean``.
 
 Batch invariance holds as for the engine: every statistic is reduced within
 its run, so a run's summary is bit-identical alone or inside any chunk.
@@ -34,15 +37,14 @@ import numpy as np
 import torch
 
 from benosc.config import SWEEPABLE, Config, ConfigError
-from benosc.simulate.engine import TORCH_DTYPES, DeviceInputs, _accuracy, _outputs, checkpoints, make_stepper, resolve_device
+from benosc.simulate.engine import TORCH_DTYPES, DeviceInputs, _accuracy, _outputs, checkpoints, initial_projections, make_stepper, resolve_device
 from benosc.simulate.grid import BatchInputs, Grid, expand_grid, prepare_inputs
-from benosc.simulate.network import Activation, loss_value
+from benosc.simulate.network import Activation, activation, loss_value
 from benosc.simulate.trajectory import Trajectory
+from benosc.simulate.weak_growth import N_WINDOWS, WEAK_GROWTH_SCHEMA, finish, quarter_bounds
 
 __all__ = ["SUMMARY_SCHEMA", "N_WINDOWS", "simulate_summary", "refuse_sharpness", "summary_of_trajectory", "bytes_per_run"]
 
-#: quarters of the run over which the oscillation amplitude is averaged
-N_WINDOWS = 4
 
 #: name -> (dims, meaning) of the per-run summary metrics
 SUMMARY_SCHEMA: dict[str, tuple[tuple[str, ...], str]] = {
@@ -55,9 +57,9 @@ SUMMARY_SCHEMA: dict[str, tuple[tuple[str, ...], str]] = {
     "osc_fraction": (("run",), "fraction of strong sampled steps with |y f - 1| >= delta"),
     "osc_fraction_before_hit": (("run",), "the same before the weak component first reaches delta/4"),
     "osc_amplitude": (("run", "window"), "mean |y f - 1| over the strong sampled steps of each quarter of the run"),
-    "weak_max": (("run",), "max |zeta_{j,r}| at the end"),
+    "weak_max": (("run",), "max |zeta_{j,r}| at the end (the theorem's weak component, initialisation excluded)"),
     "hit_step": (("run",), "first checkpoint with max |zeta| >= delta/4; -1 if never"),
-    "weak_log_slope": (("run",), "slope of log max |zeta| against t over the checkpoints after the first quarter"),
+    **WEAK_GROWTH_SCHEMA,
 }
 
 
@@ -111,26 +113,52 @@ def simulate_summary(
     amp_sum, amp_n = zeros(R, N_WINDOWS), zeros(R, N_WINDOWS)
     hit = torch.full((R,), -1, dtype=torch.int64, device=device)
     first_bad = torch.full((R,), -1, dtype=torch.int64, device=device)
-    # least squares of log max|zeta| on t: sums of 1, t, t^2, y, t y over the fitted checkpoints
-    s1, st, stt, sy, sty = zeros(R), zeros(R), zeros(R), zeros(R), zeros(R)
     block = max(1, min(config.training.record_every, T))
     mbuf = zeros(block, R, B)  # margins of the steps since the last checkpoint: memory independent of T
     weak_max = zeros(R)
     sign1 = torch.tensor([1.0, -1.0], dtype=dtype, device=device).repeat_interleave(m)  # (2m,)
+    # weak growth (benosc.simulate.weak_growth): L_j = log max over active neurons of the weak projection
+    # in float64 whatever the run's dtype: L changes by ~1e-6 per step at small eta, below float32's resolution of t L sums
+    f64 = torch.float64
+    P0, G0 = (torch.from_numpy(a.reshape(R, 2 * m)).to(device=device, dtype=f64) for a in initial_projections(np_inputs, m))
+    active = P0 > 0  # (R, 2m): neurons the weak feature activates
+    s1, st, stt, sy, sty = zeros(1, dt=f64), zeros(1, dt=f64), zeros(1, dt=f64), zeros(R, 2, dt=f64), zeros(R, 2, dt=f64)
+    bound_at = {int(chk[i]): k for k, i in enumerate(quarter_bounds(chk, T))}
+    bounds_log = torch.full((R, N_WINDOWS + 1, 2), float("nan"), dtype=f64, device=device)
+    cls = torch.stack([dev.y > 0, dev.y < 0], dim=-1).to(dtype)  # (R, n, 2): example i of class j
+    strong_cls = cls * dev.strong.to(dtype)[..., None]
+    weak_cls = cls - strong_cls
+    own = (dev.y < 0).long()  # (R, n): class index of each example
+    r_kappa = 4 * dev.eta * torch.tensor([c.data.v_norm**2 for c in runs], dtype=dtype, device=device) / m  # (R,)
+    off_sum, wl_sum, n_fit = zeros(R, 2, dt=f64), zeros(R, 2), zeros(1)
+
+    def class_sum(x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        """sum_i x_i mask_{i,j} per run and class, (R, 2), added in example order whatever R."""
+        return (x[..., None] * mask).cumsum(dim=1)[:, -1]
 
     def checkpoint(state: torch.Tensor, t: int) -> None:
         nonlocal weak_max
-        zeta = stepper.alpha(state)[:, 1] * sign1  # (R, 2m)
+        alpha = stepper.alpha(state)  # (R, C, 2m)
+        zeta = alpha[:, 1] * sign1  # (R, 2m)
         weak_max = zeta.abs().amax(dim=1)
         reached = (hit < 0) & (weak_max >= delta / 4)
         hit.copy_(torch.where(reached, torch.full_like(hit, t), hit))
+        L = torch.log(torch.where(active, P0 + zeta.to(f64), float("-inf")).view(R, 2, m).amax(dim=2))  # (R, 2), float64
+        if t in bound_at:
+            bounds_log[:, bound_at[t]] = L
         if t > fit_from:
-            ly = torch.log(weak_max)
             s1.add_(1.0)
             st.add_(float(t))
             stt.add_(float(t) * float(t))
-            sy.add_(ly)
-            sty.add_(float(t) * ly)
+            sy.add_(L)
+            sty.add_(float(t) * L)
+            # the memorisation offset c_i = y_i f_i - z_own on strong examples, and the weak-only examples' log factors
+            mg = dev.y * _outputs(stepper.weights(state), dev.X, stepper.readout(state), q)  # (R, n)
+            # c is a difference of two O(1) numbers: in float64, as the trajectory's reference computes it
+            z_own = activation(G0 + (alpha[:, 0] * sign1).to(f64), q).view(R, 2, m).sum(dim=2) / m  # (R, 2)
+            off_sum.add_(class_sum(mg.to(f64) - z_own.gather(1, own), strong_cls.to(f64)))
+            wl_sum.add_(class_sum(torch.log1p(r_kappa[:, None] * (1 - mg)), weak_cls))
+            n_fit.add_(1.0)
 
     def per_run(x: torch.Tensor) -> torch.Tensor:
         """Sum of (k, R, B) over steps and batch, per run, (R,), in an order that does not depend on R.
@@ -188,6 +216,12 @@ def simulate_summary(
     with np.errstate(invalid="ignore", divide="ignore"):
         den = (s1 * stt - st * st).cpu().numpy()
         slope = ((s1 * sty - st * sy).cpu().numpy()) / den
+        n_cls = strong_cls.sum(dim=1), weak_cls.sum(dim=1)  # (R, 2)
+        growth = finish(
+            config, runs, slope=slope, bounds_log=bounds_log.cpu().numpy(), bounds_step=chk[quarter_bounds(chk, T)],
+            offset=(off_sum / (n_cls[0] * n_fit).to(f64)).cpu().numpy(), weak_log_factor=(wl_sum / (n_cls[1] * n_fit)).cpu().numpy(),
+            strong=np_inputs.strong, y=np_inputs.y,
+        )
         out: dict[str, np.ndarray] = {
             "diverged_step": diverged.cpu().numpy(),
             "train_acc": (mg > 0).to(dtype).mean(dim=1).cpu().numpy(),
@@ -199,7 +233,7 @@ def simulate_summary(
             "osc_amplitude": (amp_sum / amp_n).cpu().numpy(),
             "weak_max": weak_max.cpu().numpy(),
             "hit_step": hit.cpu().numpy(),
-            "weak_log_slope": slope,
+            **growth,
         }
     out["status"] = np.where(out["diverged_step"] >= 0, "diverged", "completed")
     for k in SWEEPABLE:
@@ -224,10 +258,27 @@ def summary_of_trajectory(traj: Trajectory, *, delta: float = 0.25) -> dict[str,
     win = _windows(T)
     fit = steps > T // 4
     tt = steps[fit].astype(float)
+    L = traj.weak_log_projection()  # (R, S, 2)
+    m = traj.config.network.m
+    y, strong_ex = traj.arrays["y"].astype(float), traj.arrays["strong"].astype(bool)
+    cls = np.stack([y > 0, y < 0], axis=-1)  # (R, n, 2)
+    gamma = traj.arrays["strong_init"][:, None] + traj.arrays["gamma"]  # (R, S, 2, m)
+    act = np.maximum(gamma, 0) if traj.config.network.activation == "relu" else gamma
+    z_own = (act ** traj.config.network.q).sum(axis=3) / m  # (R, S, 2)
+    mg = traj.arrays["train_margin"][:, fit]  # (R, S', n)
+    z_i = np.take_along_axis(z_own[:, fit], (y < 0).astype(int)[:, None, :], axis=2)  # (R, S', n): own class's z
+    r_kappa = 4 * traj.arrays["eta"] * traj.arrays["v_norm"] ** 2 / m  # (R,)
     with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        ly = L[:, fit]
+        nf = fit.sum()
+        cls_slope = (nf * (tt[None, :, None] * ly).sum(axis=1) - tt.sum() * ly.sum(axis=1)) / (nf * (tt * tt).sum() - tt.sum() ** 2)
+        sc, wc = cls & strong_ex[..., None], cls & ~strong_ex[..., None]  # (R, n, 2)
+        offset = np.einsum("rsn,rnj->rj", mg - z_i, sc) / (sc.sum(axis=1) * nf)
+        wlf = np.einsum("rsn,rnj->rj", np.log1p(r_kappa[:, None, None] * (1 - mg)), wc) / (wc.sum(axis=1) * nf)
+        bounds = quarter_bounds(steps, T)
+        growth = finish(traj.config, [traj.run_config(r) for r in range(R)], slope=cls_slope, bounds_log=L[:, bounds],
+                        bounds_step=steps[bounds], offset=offset, weak_log_factor=wlf, strong=strong_ex, y=y)
         amp = np.stack([np.where(strong, dev_abs, 0.0)[:, win == w].sum(axis=(1, 2)) / strong[:, win == w].sum(axis=(1, 2)) for w in range(N_WINDOWS)], axis=1)
-        ly = np.log(weak[:, fit])
-        slope = (fit.sum() * (tt * ly).sum(axis=1) - tt.sum() * ly.sum(axis=1)) / (fit.sum() * (tt * tt).sum() - tt.sum() ** 2)
         out = {
             "status": traj.status,
             "diverged_step": traj.diverged_step,
@@ -240,7 +291,7 @@ def summary_of_trajectory(traj: Trajectory, *, delta: float = 0.25) -> dict[str,
             "osc_amplitude": amp,
             "weak_max": weak[:, -1],
             "hit_step": hit,
-            "weak_log_slope": slope,
+            **growth,
         }
     return out
 
@@ -249,5 +300,6 @@ def bytes_per_run(config: Config) -> int:
     """Device memory of the running statistics per run (bytes): independent of the number of steps."""
     itemsize = torch.empty((), dtype=TORCH_DTYPES[config.training.dtype]).element_size()
     block = min(config.training.record_every, config.training.steps)
-    floats = 4 + 2 * N_WINDOWS + 5 + 1 + block * config.training.batch_size  # counts, amplitudes, fit sums, weak_max, margin block
+    # counts, amplitudes, weak_max, margin block; per class: fit sums, quarter bounds, offset and weak-factor sums
+    floats = 4 + 2 * N_WINDOWS + 1 + block * config.training.batch_size + 2 * (2 + N_WINDOWS + 1 + 2)
     return floats * itemsize + 2 * 8  # + hit and first-bad steps (int64)

@@ -42,6 +42,8 @@ SCHEMA: dict[str, tuple[tuple[str, ...], str]] = {
     "label_noise": (("run",), "probability of a flipped training label in each run"),
     "status": (("run",), "'completed' or 'diverged'"),
     "diverged_step": (("run",), "first step t whose margins y f(W_t; x) are non-finite (T if only the final weights are); -1 if none"),
+    "weak_init": (("run", "sign", "neuron"), "weak projection at initialisation j<w_{j,r}(0), v>: j<w_{j,r}(t), v> = weak_init + zeta"),
+    "strong_init": (("run", "sign", "neuron"), "strong projection at initialisation j<w_{j,r}(0), u>: j<w_{j,r}(t), u> = strong_init + gamma"),
     "strong": (("run", "example"), "whether training example i carries the strong feature (s_i = 1)"),
     "y": (("run", "example"), "training label y_i in {-1, +1} (the one the loss sees; flipped where 'flipped')"),
     "flipped": (("run", "example"), "whether training label i was flipped (data.label_noise); its features keep the clean label"),
@@ -119,6 +121,24 @@ class Trajectory:
     def weak_component(self) -> np.ndarray:
         """max_{j,r} |zeta_{j,r}(t)| per run and snapshot, (R, S)."""
         return np.abs(self.arrays["zeta"]).max(axis=(2, 3))
+
+    def weak_projection(self) -> np.ndarray:
+        """j <w_{j,r}(t), v> = weak_init + zeta per run, snapshot, sign and neuron, (R, S, 2, m).
+
+        The quantity the derived growth factor multiplies (docs/model.md, "The
+        weak component"); trajectories written before weak_init was recorded
+        cannot give it (KeyError naming the array).
+        """
+        if "weak_init" not in self.arrays:
+            raise KeyError("weak_init: this trajectory was written before the initial projections were recorded; simulate again")
+        return self.arrays["weak_init"][:, None] + self.arrays["zeta"]
+
+    def weak_log_projection(self) -> np.ndarray:
+        """log max_{r: P_{j,r}(0) > 0} P_{j,r}(t) per run, snapshot and class j = +1, -1, (R, S, 2); NaN for a class with no active neuron."""
+        P = self.weak_projection()
+        active = (self.arrays["weak_init"] > 0)[:, None]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.log(np.where(active, P, -np.inf).max(axis=3))
 
     def hitting_step(self, level: float) -> np.ndarray:
         """First recorded step with the weak component >= level, per run (R,); -1 if never."""

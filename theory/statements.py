@@ -1,4 +1,4 @@
-"""All derived statements (docs/model.md, "The signal-noise decomposition", items 2-7), keyed by name.
+"""All derived statements (docs/model.md, "The signal-noise decomposition", items 2-8), keyed by name.
 
 ``derive_statements(q)`` returns the strong-map statements for any activation
 power q (fixed point, loss of stability) and, for q = 2 where closed forms
@@ -12,6 +12,7 @@ import sympy as sp
 
 from benosc.theory.cache import disk_cached
 from benosc.theory.statement import Statement
+from benosc.theory.network import NETWORK_KEYS
 from benosc.theory.strong import strong_statements
 from benosc.theory.weak import weak_statements
 
@@ -38,6 +39,7 @@ Q2_ONLY = (
     "sharpness_at_fixed_point",
     "sharpness_period2",
     "eta_sharpness_period2_mean",
+    *NETWORK_KEYS,
 )
 
 
@@ -50,8 +52,10 @@ def derive_statements(q: float | int = 2) -> dict[str, Statement]:
 def _derive_statements(qs: sp.Expr) -> dict[str, Statement]:
     out = dict(strong_statements(qs))
     if qs == 2:
+        from benosc.theory.network import network_statements
         from benosc.theory.sharpness import sharpness_statements
 
         out.update(weak_statements())
         out.update(sharpness_statements())
+        out.update(network_statements())
     return out

@@ -276,12 +276,69 @@ def check_accumulation(
 
 
 # -------------------------------------------------------------------- weak growth
-def check_weak_growth(period2: Sequence[dict], at_large: Sequence[dict]) -> Verdict:
-    """Period-2 rates within tolerance of log(G_2)/2; at eta_large a positive rate inside the general bound.
+def network_weak_rows(network: dict | None) -> list[dict]:
+    """One row per full-network run of the ``network_weak`` measurement: set ('regime' or 'clean'), eta, seed, measured, predicted, terms."""
+    rows: list[dict] = []
+    for name in ("regime", "clean"):
+        part = (network or {}).get(name)
+        if not part:
+            continue
+        for i, eta in enumerate(part["eta"]):
+            ident = [e for e in part["identity_error"][i] if finite(e)]
+            rows.append({
+                "set": name, "eta": eta, "seed": part["seed"][i], "status": part["status"][i],
+                "measured": part["weak_log_slope"][i],
+                # the clean limit is predicted at c = 0 without the weak-example term; the regime with the measured terms
+                "predicted": part["weak_log_slope_clean" if name == "clean" else "weak_log_slope_predicted"][i],
+                "share_only": part["weak_log_slope_clean"][i], "offset": part["strong_offset"][i],
+                "weak_term": part["weak_example_term"][i], "identity_error": max(ident) if ident else float("nan"),
+            })
+    return rows
+
+
+def _network_judgement(rows: Sequence[dict]) -> tuple[list[bool], list[str], list[str]]:
+    """(outcomes, measured texts, notes) of the full-network rows: the identity, the clean limit, the regime."""
+    outcomes: list[bool] = []
+    meas: list[str] = []
+    notes: list[str] = []
+    done = [r for r in rows if r["status"] == "completed"]
+    if not done:
+        return outcomes, meas, notes
+    errs = [r["identity_error"] for r in done if finite(r["identity_error"])]
+    if errs:
+        outcomes.append(max(errs) <= tol("weak_growth.identity"))
+        meas.append(f"network identity: max error {max(errs):.1e}")
+    for name, key in (("clean", "weak_growth.clean_rel"), ("regime", "weak_growth.network_rel")):
+        judged = [r for r in done if r["set"] == name and finite(r["predicted"], r["measured"]) and r["predicted"] > 0]
+        if not judged:
+            if any(r["set"] == name for r in done):
+                notes.append(f"network {name}: no derived rate (kappa(1 - c) outside the stable period-2 window or the derivation's fields)")
+            continue
+        ratios = np.array([r["measured"] / r["predicted"] for r in judged])
+        outcomes += [bool(abs(x - 1) <= tol(key)) for x in ratios]
+        meas.append(f"network {name}: measured / predicted {ratios.min():.3f}-{ratios.max():.3f} ({len(judged)} runs)")
+        if name == "regime":
+            share = np.array([r["measured"] / r["share_only"] for r in judged if finite(r["share_only"]) and r["share_only"] > 0])
+            notes.append(
+                "network regime, term by term: measured / (share x one-example rate) "
+                + (f"{share.min():.3f}-{share.max():.3f}" if share.size else "-")
+                + f"; mean offset c {np.nanmean([r['offset'] for r in judged]):+.4f}"
+                + f"; weak-example term {np.nanmean([r['weak_term'] for r in judged]):.2e} per step"
+                + f"; unexplained after both: {100 * (1 - ratios.mean()):+.0f}% of the prediction (mean over runs)"
+            )
+    return outcomes, meas, notes
+
+
+def check_weak_growth(period2: Sequence[dict], at_large: Sequence[dict], network: dict | None = None) -> Verdict:
+    """Period-2 rates within tolerance of log(G_2)/2; at eta_large a positive rate inside the general bound; the full network.
 
     ``period2`` rows: engine, kappa, measured, predicted.  ``at_large`` rows:
     engine, eta, measured, lower, upper, drift.  A row whose prediction is 0,
     inf or NaN is not judged; with no judged row the claim does not apply.
+    ``network`` (the ``network_weak`` measurement): the identity of the log
+    weak projection against the derived per-step factors, the clean limit
+    against share x one-example rate, and the regime against the derived
+    network rate with the measured offset, each within its tolerance.
     """
     rel, min_rate = tol("weak_growth.period2_rel"), tol("weak_growth.min_rate")
     outcomes, skipped = [], []
@@ -297,21 +354,32 @@ def check_weak_growth(period2: Sequence[dict], at_large: Sequence[dict]) -> Verd
         m = row["measured"]
         inside = row["lower"] - row["drift"] <= m <= row["upper"] + row["drift"]
         outcomes.append(bool(finite(m) and m > min_rate and inside))
+    rows = network_weak_rows(network)
+    net_outcomes, net_meas, net_notes = _network_judgement(rows)
+    outcomes += net_outcomes
     if not outcomes:
         return not_applicable("weak-growth", ["no finite positive prediction: " + "; ".join(skipped)] if skipped else ["nothing measured"])
     status = "pass" if all(outcomes) else "fail"
     meas = [f"{r['engine']} kappa={r['kappa']:g}: {r['measured']:.4g}" for r in period2]
     meas += [f"{r['engine']} eta={r['eta']:g}: {r['measured']:.3g}" for r in at_large]
+    meas += net_meas
     pred = [f"kappa={r['kappa']:g}: {r['predicted']:.4g}" for r in period2 if r["engine"] == "full"]
     pred += [f"eta={r['eta']:g}: [{r['lower']:.3g}, {r['upper']:.3g}]" for r in at_large if r["engine"] == "full"]
+    if rows:
+        pred.append(r"network: $\pi_{\mathrm{strong}}\,rac{1}{2}\log G_2(c) + \pi_{\mathrm{weak}}\,g_{\mathrm{weak}}$ per run (derived `network_weak_rate`)")
+    tolerance = f"period 2: relative error <= {100 * rel:g}%; at eta_large: rate > {min_rate:g} and inside the bound"
+    if rows:
+        tolerance += (f"; network: identity <= {tol('weak_growth.identity'):g}, clean limit <= {100 * tol('weak_growth.clean_rel'):g}%, "
+                      f"regime <= {100 * tol('weak_growth.network_rel'):g}%")
     return Verdict(
         "weak-growth", status,
         measured="; ".join(meas), predicted="; ".join(pred),
-        tolerance=f"period 2: relative error <= {100 * rel:g}%; at eta_large: rate > {min_rate:g} and inside the bound",
-        details=f"{sum(outcomes)}/{len(outcomes)} measurements pass" + (f"; not judged: {'; '.join(skipped)}" if skipped else ""),
+        tolerance=tolerance,
+        details=f"{sum(outcomes)}/{len(outcomes)} measurements pass" + (f"; not judged: {'; '.join(skipped)}" if skipped else "")
+        + "".join(f"; {n}" for n in net_notes),
         judged=f"{len(outcomes)} measurements",
         predictions={f"period2_kappa_{r['kappa']:g}": r["predicted"] for r in period2 if r["engine"] == "full"},
-        data={"period2": list(period2), "at_large": list(at_large)},
+        data={"period2": list(period2), "at_large": list(at_large), "network": rows},
     )
 
 

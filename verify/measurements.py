@@ -199,6 +199,66 @@ def _one_example(ctx: Context) -> tuple[list[dict], list[dict]]:
     return period2, large
 
 
+#: steps of the full-network weak-growth runs at most (the growth phase, before the weak feature carries the margin)
+NETWORK_STEPS = 8000
+
+
+def network_identity_error(traj) -> np.ndarray:
+    """Per run and class, |change of L_j over the run - sum over the sampled steps of the derived log-factors|, (R, 2).
+
+    L_j = log max_{active r} j<w_{j,r}, v> (:meth:`Trajectory.weak_log_projection`);
+    the factors are the derived ``network_weak_step_factor`` evaluated at each
+    step's recorded margin on own-class steps, and exactly 1 on the other
+    class's steps (its derived check); batch size 1.  NaN for a class with no
+    active neuron or a run that did not complete.
+    """
+    import sympy as sp
+
+    from benosc.theory import derive_statements
+    from benosc.theory import symbols as S
+
+    cfg = traj.config
+    factor = sp.lambdify((S.eta, S.m, S.u_norm, S.v_norm, S.f), derive_statements(2)["network_weak_step_factor"].value, "numpy")
+    L = traj.weak_log_projection()  # (R, S, 2)
+    label = np.take_along_axis(traj.y.astype(float), traj.indices[:, :, 0], axis=1)  # (R, T): label of the sampled example
+    eta, u, v = traj.eta[:, None], traj.u_norm[:, None], traj.v_norm[:, None]
+    log_factor = np.log(factor(eta, float(cfg.network.m), u, v, traj.margin[:, :, 0]))  # (R, T)
+    summed = np.stack([np.where(label == j, log_factor, 0.0).sum(axis=1) for j in (1, -1)], axis=1)
+    err = np.abs((L[:, -1] - L[:, 0]) - summed)
+    return np.where((traj.status == "completed")[:, None], err, np.nan)
+
+
+def _network_weak(ctx: Context) -> dict[str, Any]:
+    """The full network's weak growth against the derived network rate: the regime and its clean limit, float64.
+
+    The regime at kappa = 1.1 and 1.2 (the one-example rows' learning
+    rates), the clean limit (p_weak = 0, sigma_p = 1e-3: no weak-only
+    example, noise nearly gone) at kappa = 1.1, where the derivation predicts
+    the share of own-class strong examples times the one-example rate; the
+    configuration's seeds, at most 8000 steps (while the weak feature is
+    small: its own share of the margin enters the offset as it grows).  Per
+    run the summary metrics of :mod:`benosc.simulate.weak_growth` and the
+    identity errors.
+    """
+    from benosc.simulate import simulate
+    from benosc.simulate.streaming import summary_of_trajectory
+
+    kappas = (1.1, 1.2)
+    etas = [ctx.pred.eta_of_kappa(k) for k in kappas]
+    out: dict[str, Any] = {"kappas": kappas, "etas": etas}
+    base = ctx.config.replace(dtype="float64", sharpness_every=0, steps=min(ctx.config.training.steps, NETWORK_STEPS))
+    for name, cfg, at in (("regime", base, etas), ("clean", base.replace(p_weak=0.0, sigma_p=1e-3), etas[:1])):
+        traj = simulate(cfg, {"eta": at, "seed": ctx.seeds}).trajectory
+        summ = summary_of_trajectory(traj, delta=ctx.delta)
+        out[name] = {
+            "eta": traj.eta.tolist(), "seed": traj.seed.tolist(), "status": traj.status.tolist(),
+            **{k: summ[k].tolist() for k in ("weak_log_slope", "weak_log_slope_predicted", "weak_log_slope_clean",
+                                             "strong_offset", "weak_example_term")},
+            "identity_error": network_identity_error(traj).tolist(),
+        }
+    return out
+
+
 def _sigma0_sweep(ctx: Context) -> dict[str, dict]:
     """Final weak component over sigma_0 x {1/4 .. 4} (1.2 decades) and the seeds, at both learning rates."""
     from benosc.simulate import simulate
@@ -355,6 +415,7 @@ MEASUREMENTS: dict[str, tuple[Callable[[Context], Any], str]] = {
     "decomposition": (_decomposition, "decomposition: teacher-forced reduced vs full engine (float64)"),
     "threshold": (_threshold, "threshold: sweep around the derived onset, both engines"),
     "one_example": (_one_example, "weak growth: one-example network"),
+    "network_weak": (_network_weak, "weak growth: the full network against the derived network rate"),
     "sigma0_sweep": (_sigma0_sweep, "proposition 6: sweep of sigma_0 over 1.2 decades"),
     "weak_shares": (_weak_shares, "noise memorisation: who fits the weak examples"),
     "boundedness": (_boundedness, "boundedness: one-example network, derived map, full-network divergence"),

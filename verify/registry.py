@@ -181,7 +181,7 @@ def _accumulation(ctx: Context) -> Verdict:
 
 def _weak_growth(ctx: Context) -> Verdict:
     period2, at_large = ctx.need("one_example")
-    v = C.check_weak_growth(period2, at_large)
+    v = C.check_weak_growth(period2, at_large, ctx.need("network_weak"))
     if not at_large:
         v.details += f"; eta_large = {ctx.eta_large:g} not in (eta_crit, bounded limit]: its general-bound row is not measured"
     return v
@@ -293,13 +293,18 @@ REGISTRY: tuple[Claim, ...] = (
     Claim(
         "weak-growth",
         "The weak coefficient grows at the derived per-period rate (one example, period-2 regime) and within the "
-        "general bound at the large learning rate.",
-        "derived `weak_growth_per_period2` and `weak_growth_bound` (docs/derivations.md)",
-        r"fitted growth rate of $\log\langle w, v\rangle$ per step in the one-example network (full and reduced engines)",
-        r"$\frac{1}{2}\log G_2$ at $\kappa$ = 1.1, 1.2; inside the general bound at $\eta_{\mathrm{large}}$",
-        ("weak_growth.period2_rel", "weak_growth.min_rate"),
+        "general bound at the large learning rate; in the trained network at the derived network rate.",
+        "derived `weak_growth_per_period2`, `weak_growth_bound`, `network_weak_step_factor` and `network_weak_rate` (docs/derivations.md)",
+        r"fitted growth rate of $\log\langle w, v\rangle$ per step in the one-example network (full and reduced engines); "
+        r"in the full network (float64, $\kappa$ = 1.1, 1.2, the configuration's seeds) the slope of $\log\max_r j\langle w_{j,r}, v\rangle$ "
+        "over t > T/4 per class, the same in the clean limit ($p_{\mathrm{weak}} = 0$, $\sigma_p = 10^{-3}$), and the change of the log projection "
+        "against the sum of the derived per-step factors",
+        r"$\frac{1}{2}\log G_2$ at $\kappa$ = 1.1, 1.2; inside the general bound at $\eta_{\mathrm{large}}$; "
+        r"network: $\pi_{\mathrm{strong}}\frac{1}{2}\log G_2(c) + \pi_{\mathrm{weak}} g_{\mathrm{weak}}$ with the measured offset $c$ "
+        r"(clean limit: $\pi_{\mathrm{strong}}\frac{1}{2}\log G_2$)",
+        ("weak_growth.period2_rel", "weak_growth.min_rate", "weak_growth.identity", "weak_growth.clean_rel", "weak_growth.network_rel"),
         (SQUARE, FIXED_LAYER, Q2, R_BELOW_1),
-        ("one_example",),
+        ("one_example", "network_weak"),
         _weak_growth, "weak_growth", search=SR.WEAK_GROWTH,
     ),
     Claim(

@@ -275,3 +275,25 @@ def test_edge_of_stability_on_the_one_example_network():
     below, above, full = ctx.need("sharpness")
     assert C.check_edge_of_stability(below, above, full).status == "pass"
     assert [r["kappa"] for r in below] == [0.8, 0.9] and all(np.isfinite(d["eta_sharpness"]) for d in full)
+
+
+def _network(identity=1e-14, clean=1.0, regime=0.9):
+    """A network_weak measurement with the given identity error and measured / predicted ratios (one run per set)."""
+    def part(ratio):
+        return {"eta": [2.2], "seed": [0], "status": ["completed"], "weak_log_slope": [ratio * 1e-4],
+                "weak_log_slope_predicted": [1e-4], "weak_log_slope_clean": [1e-4], "strong_offset": [0.01],
+                "weak_example_term": [0.0], "identity_error": [[identity, identity]]}
+    return {"regime": part(regime), "clean": part(clean)}
+
+
+@pytest.mark.parametrize("network,status", [
+    (_network(), "pass"),
+    (_network(identity=1e-3), "fail"),  # the log projection does not follow the derived factors
+    (_network(clean=1.2), "fail"),  # the clean limit misses share x one-example rate by 20%
+    (_network(regime=0.5), "fail"),  # the regime misses the offset-corrected rate by 50%
+])
+def test_weak_growth_judges_the_full_network(network, status):
+    period2 = [{"engine": "full", "kappa": 1.1, "eta": 2.2, "measured": 1e-3, "predicted": 1e-3}]
+    v = C.check_weak_growth(period2, [], network)
+    assert v.status == status, (v.measured, v.details)
+    assert "network identity" in v.measured and "term by term" in v.details
