@@ -93,6 +93,11 @@ def _subs_eta(e: sp.Expr) -> sp.Expr:
     return sp.simplify(e.subs({S.kappa: kappa_of_eta(), S.r: S.v_norm**2 / S.u_norm**2}))
 
 
+def _readable_eta(e: sp.Expr) -> sp.Expr:
+    """kappa and r substituted without expanding, so that 1 + r(1 - r)(kappa(1 - c) - 1) stays readable."""
+    return e.subs({S.kappa: kappa_of_eta(), S.r: S.v_norm**2 / S.u_norm**2})
+
+
 @lru_cache(maxsize=1)
 def offset_map() -> sp.Expr:
     """z' as a function of z, c and kappa: the q = 2 strong map on one class's strong example with offset c.
@@ -212,7 +217,7 @@ def network_statements() -> dict[str, Statement]:
         key="offset_residual_per_step",
         lhs=r"\overline{1 - yf}",
         title="Mean residual per step on the offset map's period-2 orbit",
-        value=_subs_eta(res),
+        value=_readable_eta(sp.factor(res)),
         assumptions=ASSUME_OFFSET + (r"$\kappa(1 - c) > 1$",),
         steps=((r"$\frac{1}{2}\sum_\pm (1 - c - z_\pm)$ by Vieta", sp.Eq(sp.Symbol("R"), res)),),
         checks={"scaled_one_example_residual": sp.simplify(res - res_expected)},
@@ -223,7 +228,7 @@ def network_statements() -> dict[str, Statement]:
         key="offset_weak_growth_per_period2",
         lhs=r"G_2(c)",
         title="Growth factor of the weak projection per period of the offset 2-cycle",
-        value=_subs_eta(sp.expand(G)),
+        value=_readable_eta(1 + sp.factor(G - 1)),
         assumptions=ASSUME_OFFSET + (r"$\kappa(1 - c) > 1$",),
         steps=((r"product of $1 + r\kappa(1 - yf)$ over the orbit, by Vieta", sp.Eq(sp.Symbol("G_2(c)"), G)),),
         checks={"one_example_G2_at_kappa_eff": sp.simplify(G - (1 + S.r * (1 - S.r) * (S.kappa * (1 - c) - 1)))},
@@ -244,12 +249,12 @@ def network_statements() -> dict[str, Statement]:
         checks={"at_c_0_is_bounded_eta_max": sp.simplify(eta_bc.subs(c, 0) - eta_b)},
         note=r"a negative offset ($c < 0$, the other class's neurons pulling the margin down) lowers the limit: divergence below $\eta_{\mathrm{b}}$",
     )
-    rate = pi_s * sp.log(G) / 2 + pi_w * g_w
+    rate = pi_s * sp.log(1 + sp.factor(G - 1)) / 2 + pi_w * g_w
     out["network_weak_rate"] = Statement(
         key="network_weak_rate",
         lhs=r"\lambda_j",
         title="Weak growth rate per step of a class's neurons in the network",
-        value=_subs_eta(rate),
+        value=_readable_eta(rate),
         assumptions=ASSUME + ASSUME_OFFSET + (
             r"the class's strong steps follow the offset map's stable period-2 orbit "
             r"($1 < \kappa(1 - c) < \kappa_{\mu=-1}$); $g_{\mathrm{weak}}$ the mean log-factor on its weak-only steps",

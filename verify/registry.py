@@ -297,7 +297,7 @@ REGISTRY: tuple[Claim, ...] = (
         "derived `weak_growth_per_period2`, `weak_growth_bound`, `network_weak_step_factor` and `network_weak_rate` (docs/derivations.md)",
         r"fitted growth rate of $\log\langle w, v\rangle$ per step in the one-example network (full and reduced engines); "
         r"in the full network (float64, $\kappa$ = 1.1, 1.2, the configuration's seeds) the slope of $\log\max_r j\langle w_{j,r}, v\rangle$ "
-        "over t > T/4 per class, the same in the clean limit ($p_{\mathrm{weak}} = 0$, $\sigma_p = 10^{-3}$), and the change of the log projection "
+        r"over t > T/4 per class, the same in the clean limit ($p_{\mathrm{weak}} = 0$, $\sigma_p = 10^{-3}$), and the change of the log projection "
         "against the sum of the derived per-step factors",
         r"$\frac{1}{2}\log G_2$ at $\kappa$ = 1.1, 1.2; inside the general bound at $\eta_{\mathrm{large}}$; "
         r"network: $\pi_{\mathrm{strong}}\frac{1}{2}\log G_2(c) + \pi_{\mathrm{weak}} g_{\mathrm{weak}}$ with the measured offset $c$ "

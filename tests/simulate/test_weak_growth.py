@@ -24,7 +24,8 @@ def _old_slope(traj) -> np.ndarray:
     """The definition this metric replaced: slope of log max_{j,r} |zeta| over t > T/4 (zeta(0) = 0, initialisation left out)."""
     steps = traj.record_step
     fit = steps > traj.margin.shape[1] // 4
-    return np.array([np.polyfit(steps[fit], np.log(np.abs(z).max(axis=(1, 2)))[fit], 1)[0] for z in traj.zeta])
+    with np.errstate(divide="ignore"):  # log 0 at t = 0, outside the fit
+        return np.array([np.polyfit(steps[fit], np.log(np.abs(z).max(axis=(1, 2)))[fit], 1)[0] for z in traj.zeta])
 
 
 def test_clean_limit_rate_is_share_times_the_one_example_rate(clean_traj):
