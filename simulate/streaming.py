@@ -57,6 +57,7 @@ SUMMARY_SCHEMA: dict[str, tuple[tuple[str, ...], str]] = {
     "osc_fraction": (("run",), "fraction of strong sampled steps with |y f - 1| >= delta"),
     "osc_fraction_before_hit": (("run",), "the same before the weak component first reaches delta/4"),
     "osc_amplitude": (("run", "window"), "mean |y f - 1| over the strong sampled steps of each quarter of the run"),
+    "osc_fraction_window": (("run", "window"), "fraction of strong sampled steps with |y f - 1| >= delta in each quarter of the run"),
     "weak_max": (("run",), "max |zeta_{j,r}| at the end (the theorem's weak component, initialisation excluded)"),
     "hit_step": (("run",), "first checkpoint with max |zeta| >= delta/4; -1 if never"),
     **WEAK_GROWTH_SCHEMA,
@@ -110,7 +111,7 @@ def simulate_summary(
     strong_flat = dev.strong.to(dtype).reshape(-1)  # (R n,): row r n + i, as dev.flat_indices
     n_strong, n_osc = zeros(R), zeros(R)
     n_strong_before, n_osc_before = zeros(R), zeros(R)
-    amp_sum, amp_n = zeros(R, N_WINDOWS), zeros(R, N_WINDOWS)
+    amp_sum, amp_n, osc_w = zeros(R, N_WINDOWS), zeros(R, N_WINDOWS), zeros(R, N_WINDOWS)
     hit = torch.full((R,), -1, dtype=torch.int64, device=device)
     first_bad = torch.full((R,), -1, dtype=torch.int64, device=device)
     block = max(1, min(config.training.record_every, T))
@@ -130,7 +131,7 @@ def simulate_summary(
     weak_cls = cls - strong_cls
     own = (dev.y < 0).long()  # (R, n): class index of each example
     r_kappa = 4 * dev.eta * torch.tensor([c.data.v_norm**2 for c in runs], dtype=dtype, device=device) / m  # (R,)
-    off_sum, wl_sum, n_fit = zeros(R, 2, dt=f64), zeros(R, 2), zeros(1)
+    off_sum, off_ex, wl_sum, n_fit = zeros(R, 2, dt=f64), zeros(R, dev.n, dt=f64), zeros(R, 2), zeros(1)
 
     def class_sum(x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
         """sum_i x_i mask_{i,j} per run and class, (R, 2), added in example order whatever R."""
@@ -156,7 +157,9 @@ def simulate_summary(
             mg = dev.y * _outputs(stepper.weights(state), dev.X, stepper.readout(state), q)  # (R, n)
             # c is a difference of two O(1) numbers: in float64, as the trajectory's reference computes it
             z_own = activation(G0 + (alpha[:, 0] * sign1).to(f64), q).view(R, 2, m).sum(dim=2) / m  # (R, 2)
-            off_sum.add_(class_sum(mg.to(f64) - z_own.gather(1, own), strong_cls.to(f64)))
+            c_i = mg.to(f64) - z_own.gather(1, own)  # (R, n)
+            off_sum.add_(class_sum(c_i, strong_cls.to(f64)))
+            off_ex.add_(c_i)
             wl_sum.add_(class_sum(torch.log1p(r_kappa[:, None] * (1 - mg)), weak_cls))
             n_fit.add_(1.0)
 
@@ -192,6 +195,7 @@ def simulate_summary(
             a, b = np.flatnonzero(win[t0:t1] == w)[[0, -1]]
             amp_sum[:, w].add_(per_run(contrib[a : b + 1]))
             amp_n[:, w].add_(per_run(s[a : b + 1]))
+            osc_w[:, w].add_(per_run(osc[a : b + 1]))
         bad = ~torch.isfinite(mg).all(dim=2)  # (k, R)
         step_bad = torch.where(bad.any(dim=0), bad.to(torch.int8).argmax(dim=0) + t0, torch.full_like(first_bad, -1))
         first_bad.copy_(torch.where(first_bad < 0, step_bad, first_bad))
@@ -219,8 +223,8 @@ def simulate_summary(
         n_cls = strong_cls.sum(dim=1), weak_cls.sum(dim=1)  # (R, 2)
         growth = finish(
             config, runs, slope=slope, bounds_log=bounds_log.cpu().numpy(), bounds_step=chk[quarter_bounds(chk, T)],
-            offset=(off_sum / (n_cls[0] * n_fit).to(f64)).cpu().numpy(), weak_log_factor=(wl_sum / (n_cls[1] * n_fit)).cpu().numpy(),
-            strong=np_inputs.strong, y=np_inputs.y,
+            offset=(off_sum / (n_cls[0] * n_fit).to(f64)).cpu().numpy(), offset_example=(off_ex / n_fit.to(f64)).cpu().numpy(),
+            weak_log_factor=(wl_sum / (n_cls[1] * n_fit)).cpu().numpy(), strong=np_inputs.strong, y=np_inputs.y, delta=delta,
         )
         out: dict[str, np.ndarray] = {
             "diverged_step": diverged.cpu().numpy(),
@@ -231,6 +235,7 @@ def simulate_summary(
             "osc_fraction": (n_osc / n_strong).cpu().numpy(),
             "osc_fraction_before_hit": (n_osc_before / n_strong_before).cpu().numpy(),
             "osc_amplitude": (amp_sum / amp_n).cpu().numpy(),
+            "osc_fraction_window": (osc_w / amp_n).cpu().numpy(),
             "weak_max": weak_max.cpu().numpy(),
             "hit_step": hit.cpu().numpy(),
             **growth,
@@ -274,10 +279,12 @@ def summary_of_trajectory(traj: Trajectory, *, delta: float = 0.25) -> dict[str,
         cls_slope = (nf * (tt[None, :, None] * ly).sum(axis=1) - tt.sum() * ly.sum(axis=1)) / (nf * (tt * tt).sum() - tt.sum() ** 2)
         sc, wc = cls & strong_ex[..., None], cls & ~strong_ex[..., None]  # (R, n, 2)
         offset = np.einsum("rsn,rnj->rj", mg - z_i, sc) / (sc.sum(axis=1) * nf)
+        offset_example = (mg - z_i).sum(axis=1) / nf
         wlf = np.einsum("rsn,rnj->rj", np.log1p(r_kappa[:, None, None] * (1 - mg)), wc) / (wc.sum(axis=1) * nf)
         bounds = quarter_bounds(steps, T)
         growth = finish(traj.config, [traj.run_config(r) for r in range(R)], slope=cls_slope, bounds_log=L[:, bounds],
-                        bounds_step=steps[bounds], offset=offset, weak_log_factor=wlf, strong=strong_ex, y=y)
+                        bounds_step=steps[bounds], offset=offset, offset_example=offset_example, weak_log_factor=wlf,
+                        strong=strong_ex, y=y, delta=delta)
         amp = np.stack([np.where(strong, dev_abs, 0.0)[:, win == w].sum(axis=(1, 2)) / strong[:, win == w].sum(axis=(1, 2)) for w in range(N_WINDOWS)], axis=1)
         out = {
             "status": traj.status,
@@ -289,6 +296,7 @@ def summary_of_trajectory(traj: Trajectory, *, delta: float = 0.25) -> dict[str,
             "osc_fraction": osc.sum(axis=(1, 2)) / strong.sum(axis=(1, 2)),
             "osc_fraction_before_hit": (osc * before[:, :, None]).sum(axis=(1, 2)) / (strong * before[:, :, None]).sum(axis=(1, 2)),
             "osc_amplitude": amp,
+            "osc_fraction_window": np.stack([osc[:, win == w].sum(axis=(1, 2)) / strong[:, win == w].sum(axis=(1, 2)) for w in range(N_WINDOWS)], axis=1),
             "weak_max": weak[:, -1],
             "hit_step": hit,
             **growth,
@@ -300,6 +308,7 @@ def bytes_per_run(config: Config) -> int:
     """Device memory of the running statistics per run (bytes): independent of the number of steps."""
     itemsize = torch.empty((), dtype=TORCH_DTYPES[config.training.dtype]).element_size()
     block = min(config.training.record_every, config.training.steps)
-    # counts, amplitudes, weak_max, margin block; per class: fit sums, quarter bounds, offset and weak-factor sums
-    floats = 4 + 2 * N_WINDOWS + 1 + block * config.training.batch_size + 2 * (2 + N_WINDOWS + 1 + 2)
+    # counts, amplitudes and A4 counts per quarter, weak_max, margin block; per class: fit sums, quarter bounds,
+    # offset and weak-factor sums; per example: offset sums
+    floats = 4 + 3 * N_WINDOWS + 1 + block * config.training.batch_size + 2 * (2 + N_WINDOWS + 1 + 2) + config.data.n
     return floats * itemsize + 2 * 8  # + hit and first-bad steps (int64)

@@ -43,6 +43,7 @@ WEAK_GROWTH_SCHEMA: dict[str, tuple[tuple[str, ...], str]] = {
     "weak_example_term": (("run",), "pi_weak x mean log(1 + r kappa (1 - y f)) on the weak-only training examples after the first quarter, mean over the classes"),
     "weak_log_slope_predicted": (("run",), "derived network_weak_rate at the run's example shares, measured offset and weak-example term; NaN outside its hypotheses"),
     "weak_log_slope_clean": (("run",), "derived network_weak_rate at c = 0 without the weak-example term: share of own-class strong examples x log(G_2)/2"),
+    "osc_fraction_predicted": (("run",), "Assumption 4's fraction predicted by the offset map: strong examples and orbit phases with |1 - c_i - z| >= delta, z on the class's derived orbit at its mean offset (fixed point or period 2; NaN beyond)"),
 }
 
 
@@ -74,9 +75,11 @@ def finish(
     bounds_log: np.ndarray,
     bounds_step: np.ndarray,
     offset: np.ndarray,
+    offset_example: np.ndarray,
     weak_log_factor: np.ndarray,
     strong: np.ndarray,
     y: np.ndarray,
+    delta: float,
 ) -> dict[str, np.ndarray]:
     """The metrics of :data:`WEAK_GROWTH_SCHEMA` from per-class measurements.
 
@@ -84,10 +87,12 @@ def finish(
     L_j at the checkpoints :func:`quarter_bounds` picks, ``bounds_step`` their
     steps; ``offset`` (R, 2): mean c over the class's strong examples;
     ``weak_log_factor`` (R, 2): mean log(1 + r kappa (1 - y f)) over its
-    weak-only examples (NaN where it has none); ``strong``, ``y`` (R, n).
+    weak-only examples (NaN where it has none); ``offset_example`` (R, n):
+    each strong example's own mean c_i; ``strong``, ``y`` (R, n); ``delta``
+    the level of Assumption 4.
     A class is valid when it has a neuron active on its weak patch (L_j finite).
     """
-    from benosc.theory.network import network_rate_function, network_rate_unmet, period2_kappa_window
+    from benosc.theory.network import network_rate_function, network_rate_unmet, offset_orbit_function, period2_kappa_window
 
     valid = np.isfinite(bounds_log[:, 0, :])  # (R, 2)
     pi_s, pi_w = class_shares(strong, y)
@@ -109,7 +114,7 @@ def finish(
     m = float(config.network.m)
     if network_rate_unmet(config) is not None:
         nan = np.full(len(runs), np.nan)
-        out.update(weak_log_slope_predicted=nan, weak_log_slope_clean=nan.copy())
+        out.update(weak_log_slope_predicted=nan, weak_log_slope_clean=nan.copy(), osc_fraction_predicted=nan.copy())
         return out
     lo, hi = period2_kappa_window()
     kappa = 4 * eta * u**2 / m
@@ -121,4 +126,18 @@ def finish(
         clean = np.where((kappa > lo) & (kappa < hi) & (noise == 0), rate(eta, m, u, v, pi_s, zero, zero, zero), np.nan)
     out["weak_log_slope_predicted"] = _class_mean(predicted, valid)
     out["weak_log_slope_clean"] = _class_mean(clean, valid)
+    # Assumption 4 on the derived orbit of the class's strong part z at its mean offset, seen by each strong example
+    strong = np.asarray(strong, dtype=bool)
+    c_class = np.take_along_axis(offset, (np.asarray(y) < 0).astype(int), axis=1)  # (R, n): the example's class mean
+    k_ex = kappa * (1 - c_class)
+    orbit = offset_orbit_function()
+    with np.errstate(invalid="ignore"):
+        z_fixed, z_lo, z_hi = orbit(eta, m, u, c_class)
+        e = 1 - offset_example
+        at_fixed = (np.abs(e - z_fixed) >= delta).astype(float)
+        period2 = 0.5 * ((np.abs(e - z_lo) >= delta).astype(float) + (np.abs(e - z_hi) >= delta))
+        hit = np.where(k_ex <= lo, at_fixed, np.where(k_ex < hi, period2, np.nan))
+        n_strong = strong.sum(axis=1)
+        frac = np.where(strong, hit, 0.0).sum(axis=1) / n_strong
+    out["osc_fraction_predicted"] = np.where((noise[:, 0] == 0) & (n_strong > 0), frac, np.nan)
     return out

@@ -41,7 +41,8 @@ from benosc.theory.model import ModelSpec, derive_recursions
 from benosc.theory.statement import Statement
 from benosc.theory.strong import _symmetric_reduce, eta_of_kappa, f_map, kappa_of_eta
 
-__all__ = ["network_statements", "offset_map", "network_rate_function", "period2_kappa_window", "NETWORK_KEYS"]
+__all__ = ["network_statements", "offset_map", "network_rate_function", "offset_orbit_function", "period2_kappa_window",
+           "network_rate_unmet", "NETWORK_KEYS"]
 
 c = sp.Symbol("c", real=True)  # memorisation offset: y f = z + c on a strong example
 z = sp.Symbol("z", positive=True)  # own class's strong part of y f
@@ -291,6 +292,28 @@ def network_rate_function() -> Callable[..., np.ndarray]:
             return np.asarray(fn(*[np.asarray(v, dtype=float) for v in values]), dtype=float)
 
     return rate
+
+
+@lru_cache(maxsize=1)
+def offset_orbit_function() -> Callable[..., tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """numpy callable (eta, m, u_norm, c) -> (z*, z_-, z_+): the offset map's fixed point and period-2 orbit of z.
+
+    From ``offset_fixed_point`` and ``offset_period2_orbit`` (whose values are
+    the margins c + z_pm); NaN where the orbit is not real (kappa (1 - c) <= 1).
+    """
+    from benosc.theory.statements import derive_statements
+
+    st = derive_statements(2)
+    args = (S.eta, S.m, S.u_norm, c)
+    exprs = (st["offset_fixed_point"].value, *(yf - c for yf in st["offset_period2_orbit"].value))
+    fns = [sp.lambdify(args, e, modules="numpy") for e in exprs]
+
+    def orbit(*values):
+        vals = [np.asarray(v, dtype=float) for v in values]
+        with np.errstate(invalid="ignore"):
+            return tuple(np.broadcast_to(np.asarray(fn(*vals), dtype=float), np.broadcast(*vals).shape) for fn in fns)
+
+    return orbit
 
 
 @lru_cache(maxsize=1)

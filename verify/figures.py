@@ -86,12 +86,48 @@ def accumulation(v: Verdict, fig: Figure) -> bool:
     return True
 
 
+def _network_panel(ax, rows: list[dict]) -> None:
+    """Measured against derived weak growth rate per full-network run: the network rate (filled) and share x one-example rate (open)."""
+    done = [r for r in rows if r["status"] == "completed" and np.isfinite(r["measured"])]
+    colors = dict(zip(sorted({(r["set"], round(r["eta"], 6)) for r in done}, key=lambda k: (k[0] == "clean", k[1])),
+                      ("tab:blue", "tab:orange", "tab:green", "tab:purple", "tab:brown")))
+    lims = []
+    for key, color in colors.items():
+        sel = [r for r in done if (r["set"], round(r["eta"], 6)) == key]
+        label = f"{'clean limit' if key[0] == 'clean' else 'regime'}, $\\eta$ = {key[1]:.3g}"
+        pred = np.array([r["predicted"] for r in sel], dtype=float)
+        share = np.array([r["share_only"] for r in sel], dtype=float)
+        meas = np.array([r["measured"] for r in sel], dtype=float)
+        ax.plot(pred, meas, "o", color=color, label=label)
+        if key[0] == "regime":
+            ax.plot(share, meas, "o", mfc="none", color=color, alpha=0.7)
+        lims += [x for x in (*pred, *share, *meas) if np.isfinite(x)]
+    if not lims:
+        return
+    lo, hi = min(lims) * 0.8, max(lims) * 1.2
+    line = np.array([lo, hi])
+    ax.plot(line, line, color="k", lw=1, label="measured = derived")
+    rel = claim_tolerance("weak_growth.network_rel")
+    ax.fill_between(line, line * (1 - rel), line * (1 + rel), color="0.85", label=f"$\\pm${100 * rel:.0f}% (regime tolerance)")
+    ax.set_xlim(lo, hi)
+    ax.set_ylim(lo, hi)
+    ax.set_xlabel("derived network rate per step\n(open: share × one-example rate)")
+    ax.set_ylabel("measured rate per step")
+    ax.legend(fontsize="small")
+    ax.set_title("full network, per run")
+
+
 def weak_growth(v: Verdict, fig: Figure) -> bool:
-    ax = fig.add_subplot()
     rows = list(v.data.get("period2", [])) + list(v.data.get("at_large", []))
     if not rows:
         return False
-    labels = [f"{r['engine']}\nkappa={r['kappa']:g}" if "kappa" in r else f"{r['engine']}\neta={r['eta']:g}" for r in rows]
+    network = list(v.data.get("network", []))
+    if network:
+        ax, ax_net = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1.4, 1]})
+        _network_panel(ax_net, network)
+    else:
+        ax = fig.add_subplot()
+    labels = [f"{r['engine']}\n$\\kappa$={r['kappa']:g}" if "kappa" in r else f"{r['engine']}\n$\\eta$={r['eta']:g}" for r in rows]
     x = np.arange(len(rows))
     ax.plot(x, [r["measured"] for r in rows], "o", color="tab:blue", label="measured")
     for i, r in enumerate(rows):
@@ -99,7 +135,7 @@ def weak_growth(v: Verdict, fig: Figure) -> bool:
             ax.plot([i - 0.3, i + 0.3], [r["predicted"]] * 2, color="tab:orange", lw=2, label=r"derived $\log(G_2)/2$" if i == 0 else None)
         else:
             ax.plot([i, i], [r["lower"], r["upper"]], color="tab:red", lw=1.5, label="general bound" if i == len(v.data["period2"]) else None)
-    ax.set_xticks(x, labels)
+    ax.set_xticks(x, labels, fontsize="small" if network else None)
     ax.set_xlabel("one-example network: engine and step size")
     ax.set_ylabel(LABEL["weak_rate"])
     ax.legend()

@@ -42,6 +42,8 @@ METRIC_LABELS = {
     "weak_log_slope_predicted": "weak growth: derived network rate per step",
     "strong_offset": r"memorisation offset $c$ on strong examples",
     "weak_rate_ratio": "weak growth: measured / derived network rate",
+    "osc_fraction_window": "A4 fraction (last quarter)",
+    "osc_fraction_predicted": "A4 fraction predicted by the offset map",
 }
 #: how the derived boundaries are named in the figures' legend
 BOUNDARY_LABELS = {
@@ -49,6 +51,8 @@ BOUNDARY_LABELS = {
     "||v|| = 0.1 ||u|| (Assumption 3)": r"$\|v\| = 0.1\,\|u\|$ (Assumption 3)",
 }
 ETA_AXES = ("eta", "eta_over_crit")
+#: colour range of the mean map of a ratio metric (centred on 1, diverging colours; values outside are clipped)
+RATIO_NORM = {"weak_rate_ratio": (0.0, 2.0)}
 
 
 def _rate_ratio(ds) -> np.ndarray:
@@ -72,7 +76,7 @@ def _metric(ds, name: str, base: Config | None = None) -> np.ndarray:
     if name == "weak_rate_ratio":
         return np.where(ds["status"].values == "completed", _rate_ratio(ds), np.nan)
     v = ds[name].values.astype(float)
-    if name == "osc_amplitude":
+    if name in ("osc_amplitude", "osc_fraction_window"):
         v = v[:, -1]  # the last quarter of the run
     if name == "hit_step":
         v = np.where(v < 0, np.nan, v)
@@ -197,7 +201,9 @@ def draw_map(store: str | Path, *, x: str, y: str | None, metrics: tuple[str, ..
                     std[i, j] = np.nanstd(cell, ddof=1) if np.isfinite(cell).sum() > 1 else 0.0
         for row, (grid, what) in enumerate(((mean, "mean over seeds"), (std, "std over seeds"))):
             ax = axes[row, col]
-            mesh = ax.pcolormesh(xs, ys, grid, shading="nearest", cmap="viridis" if row == 0 else "magma")
+            norm = RATIO_NORM.get(name) if row == 0 else None  # a ratio reads against 1, not against its outliers
+            mesh = ax.pcolormesh(xs, ys, grid, shading="nearest", cmap=("coolwarm" if norm else "viridis") if row == 0 else "magma",
+                                 vmin=norm[0] if norm else None, vmax=norm[1] if norm else None)
             fig.colorbar(mesh, ax=ax).set_label(what)  # the title names the metric
             ax.set_title(f"{METRIC_LABELS.get(name, name)}\n{what}")
             _overlay(ax, base, x, y, ys, xs)

@@ -56,7 +56,8 @@ p2_lo, p2_hi = (evaluate(e, Config()) for e in st["period2_stable_eta"].value)
 def cells(ds: xr.Dataset, axis: str):
     """Per (eta, axis value): mean weak-only accuracy and A4 fraction over completed seeds, diverged count, runs."""
     df = ds[["eta", axis, "weak_test_acc", "osc_fraction_before_hit", "status", "weak_log_slope", "weak_log_slope_predicted",
-             "weak_log_slope_clean", "strong_offset"]].to_dataframe()
+             "weak_log_slope_clean", "strong_offset", "osc_fraction_predicted"]].to_dataframe()
+    df["a4_late"] = ds["osc_fraction_window"].values[:, 1:].mean(axis=1)  # quarters 2-4, the offsets' window
     df["ratio"] = df.weak_log_slope / df.weak_log_slope_predicted
     df["share_ratio"] = df.weak_log_slope / df.weak_log_slope_clean
     df["completed"] = df.status == "completed"
@@ -67,7 +68,8 @@ def cells(ds: xr.Dataset, axis: str):
             acc=ok.weak_test_acc.mean() if len(ok) else np.nan, a4=ok.osc_fraction_before_hit.mean() if len(ok) else np.nan,
             diverged=int((~g.completed).sum()), runs=len(g), slope=ok.weak_log_slope.median() if len(ok) else np.nan,
             ratio=ok.ratio.median() if len(ok) else np.nan, share_ratio=ok.share_ratio.median() if len(ok) else np.nan,
-            offset=ok.strong_offset.median() if len(ok) else np.nan)
+            offset=ok.strong_offset.median() if len(ok) else np.nan,
+            a4_late=ok.a4_late.mean() if len(ok) else np.nan, a4_pred=ok.osc_fraction_predicted.mean() if len(ok) else np.nan)
     return out
 
 
@@ -115,4 +117,9 @@ for axis, rows in (("v_norm", (0.02, 0.06, 0.10, 0.14, 0.20)), ("sigma_p", (0.01
             for (eta, vv), x in sorted(c.items()):
                 if abs(vv - v) < 1e-9 and p2_lo < eta < p2_hi:
                     print(f"| {v:g} | {eta:g} | {x['share_ratio']:.2f} | {x['ratio']:.2f} | {x['offset']:+.4f} |")
+    # Assumption 4's fraction over quarters 2-4 against the offset map's prediction (means over seeds)
+    print(f"\n| {axis} | eta | A4 fraction, quarters 2-4 | predicted by the offset map |")
+    for (eta, y), x in sorted(c.items()):
+        if 2.0 < eta < 2.55 and any(abs(y - r) < 1e-9 for r in rows):
+            print(f"| {y:g} | {eta:g} | {x['a4_late']:.2f} | {x['a4_pred']:.2f} |")
 print(f"\nstores and maps in {work}")
