@@ -77,8 +77,11 @@ def regime_summary(res, delta: float) -> list[dict[str, Any]]:
       std over the completed runs;
     * A4 fraction: share of strong steps with |y f - 1| >= delta before the
       weak component reaches delta/4 (Assumption 4's quantity), mean over runs;
-    * weak-growth slope: least-squares slope of log max|zeta| against the
-      step over the second half of the run, per 1000 steps, mean over runs.
+    * weak-growth slope: least-squares slope of log max_r j<w_{j,r}, v> (the
+      weak projection with its initial value, over the neurons the weak
+      feature activates; :meth:`Trajectory.weak_log_projection`) against the
+      step over the second half of the run, per 1000 steps, mean over the
+      classes and the runs.
 
     Empty when the selected claims did not run the main simulation.
     """
@@ -92,12 +95,13 @@ def regime_summary(res, delta: float) -> list[dict[str, Any]]:
     out = []
     steps = tr.record_step
     half = steps >= steps[-1] / 2
-    logw = np.log(np.maximum(tr.weak_component().astype(np.float64), 1e-300))
+    logw = tr.weak_log_projection()  # (R, S, 2): log max_r j<w_{j,r}, v> per class, initialisation included
     for eta in (res.eta_small, res.eta_large):
         sel = np.isclose(tr.eta, eta)
         ok = sel & (tr.status == "completed")
         acc = tr.final("weak_test_acc")[ok]
-        slopes = [np.polyfit(steps[half], logw[r, half], 1)[0] * 1000 for r in np.flatnonzero(ok)]
+        slopes = [np.nanmean([np.polyfit(steps[half], logw[r, half, j], 1)[0] for j in (0, 1) if np.isfinite(logw[r, half, j]).all()]) * 1000
+                  for r in np.flatnonzero(ok) if np.isfinite(logw[r, half]).all(axis=0).any()]
         a4 = a4_per_run(tr, eta, delta)[ok]
         out.append({
             "eta": float(eta), "runs": int(sel.sum()), "diverged": int((sel & ~ok).sum()),
@@ -136,7 +140,8 @@ def comparison_markdown(rows: list[dict[str, str]], *, name: str, value: Any, co
     if summaries and all(summaries.values()):
         lines += ["", "## The regime in numbers", ""] + summary_markdown(summaries)
         lines += ["", "Weak-only accuracy: final, mean ± std over completed runs; A4 fraction: strong steps with |y f - 1| >= delta "
-                  "before the weak component reaches delta/4; slope of log max|zeta| over the second half of the run."]
+                  "before the weak component reaches delta/4; slope of log max_r j<w_{j,r}, v> (the weak projection, initialisation "
+                  "included, neurons the weak feature activates; mean over the classes) over the second half of the run."]
     lines += ["", "## Details", ""]
     for r in rows:
         lines += [f"### {r['claim']}", "", f"- baseline: {r['baseline_measured']}", f"- {name} = {value}: {r['ablated_measured']}", ""]
