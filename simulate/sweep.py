@@ -395,9 +395,15 @@ def run_sweep(
     if store.exists():
         import xarray as xr
 
-        attrs = xr.open_zarr(store).attrs
+        existing = xr.open_zarr(store)
+        attrs = existing.attrs
         if attrs.get("fingerprint") != design.fingerprint():
             raise ConfigError("--out", str(store), "holds a sweep of another design (grid, seeds, configuration or delta differ); choose another --out")
+        from benosc.simulate.streaming import SUMMARY_SCHEMA
+
+        missing = [name for name in SUMMARY_SCHEMA if name not in existing]
+        if missing:  # an older benosc's store: its chunks lack these metrics, new chunks could not be written beside them
+            raise ConfigError("--out", str(store), f"was written by an older benosc without {', '.join(missing)}; choose another --out")
         chunk_runs = int(attrs["chunk_runs"])
     else:
         chunk_runs = chunk_runs or default_chunk_runs(design.base)

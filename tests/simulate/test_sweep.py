@@ -143,3 +143,20 @@ def test_compute_chunk_is_the_unit_of_work():
     whole = compute_chunk(d, 0, 12)
     for name in SUMMARY_SCHEMA:
         np.testing.assert_array_equal(part[name], whole[name][2:5], err_msg=name)
+
+
+@pytest.mark.filterwarnings("ignore:Object at .benosc is not recognized")  # zarr, reading without consolidated metadata
+def test_a_store_of_an_older_benosc_is_refused_with_one_line(tmp_path, capsys):
+    """A store lacking a metric of this version (written before it existed) is not resumed into: nothing is written."""
+    import shutil
+
+    out = tmp_path / "s.zarr"
+    assert main(["sweep", *ARGS, "--chunk-runs", "4", "--out", str(out)]) == 0
+    shutil.rmtree(out / "weak_log_slope_predicted")  # what an older version's store looks like on disk
+    ds = xr.open_zarr(out, consolidated=False)
+    assert "weak_log_slope_predicted" not in ds
+    (out / ".zmetadata").unlink()  # no consolidated entry for the removed array either
+    capsys.readouterr()
+    assert main(["sweep", *ARGS, "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "older benosc without weak_log_slope_predicted" in err and err.count("\n") == 1
