@@ -42,6 +42,7 @@ from benosc.simulate.grid import BatchInputs, Grid, expand_grid, prepare_inputs
 from benosc.simulate.network import Activation, activation, loss_value
 from benosc.simulate.trajectory import Trajectory
 from benosc.simulate.weak_growth import N_WINDOWS, WEAK_GROWTH_SCHEMA, finish, quarter_bounds
+from benosc.theory.network import weak_factor_coefficient
 
 __all__ = ["SUMMARY_SCHEMA", "N_WINDOWS", "simulate_summary", "refuse_sharpness", "summary_of_trajectory", "bytes_per_run"]
 
@@ -130,7 +131,8 @@ def simulate_summary(
     strong_cls = cls * dev.strong.to(dtype)[..., None]
     weak_cls = cls - strong_cls
     own = (dev.y < 0).long()  # (R, n): class index of each example
-    r_kappa = 4 * dev.eta * torch.tensor([c.data.v_norm**2 for c in runs], dtype=dtype, device=device) / m  # (R,)
+    # P'/P = 1 + A (1 - y f) on an own-class step, A from the derived network_weak_step_factor (r kappa for q = 2)
+    r_kappa = torch.from_numpy(weak_factor_coefficient()(np_inputs.eta, m, [c.data.v_norm for c in runs])).to(device=device, dtype=dtype)  # (R,)
     off_sum, off_ex, wl_sum, n_fit = zeros(R, 2, dt=f64), zeros(R, dev.n, dt=f64), zeros(R, 2), zeros(1)
 
     def class_sum(x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
@@ -272,7 +274,7 @@ def summary_of_trajectory(traj: Trajectory, *, delta: float = 0.25) -> dict[str,
     z_own = (act ** traj.config.network.q).sum(axis=3) / m  # (R, S, 2)
     mg = traj.arrays["train_margin"][:, fit]  # (R, S', n)
     z_i = np.take_along_axis(z_own[:, fit], (y < 0).astype(int)[:, None, :], axis=2)  # (R, S', n): own class's z
-    r_kappa = 4 * traj.arrays["eta"] * traj.arrays["v_norm"] ** 2 / m  # (R,)
+    r_kappa = weak_factor_coefficient()(traj.arrays["eta"], m, traj.arrays["v_norm"])  # (R,), as in simulate_summary
     with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
         ly = L[:, fit]
         nf = fit.sum()

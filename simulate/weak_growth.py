@@ -92,13 +92,17 @@ def finish(
     the level of Assumption 4.
     A class is valid when it has a neuron active on its weak patch (L_j finite).
     """
-    from benosc.theory.network import network_rate_function, network_rate_unmet, offset_orbit_function, period2_kappa_window
+    from benosc.theory.network import (kappa_eff_function, network_rate_function, network_rate_unmet, offset_orbit_function,
+                                       offset_unmet, period2_kappa_window)
 
     valid = np.isfinite(bounds_log[:, 0, :])  # (R, 2)
     pi_s, pi_w = class_shares(strong, y)
     dt = np.diff(np.asarray(bounds_step, dtype=float))
     with np.errstate(invalid="ignore", divide="ignore"):
         rates = np.diff(bounds_log, axis=1) / dt[None, :, None]  # (R, W, 2)
+    if offset_unmet(config) is not None:  # no "own class's strong part" to subtract: the offset is not defined
+        offset = np.full_like(offset, np.nan)
+        offset_example = np.full_like(offset_example, np.nan)
     weak_term = pi_w * np.nan_to_num(weak_log_factor, nan=0.0)  # a class without weak-only examples adds nothing
     out = {
         "weak_log_slope": _class_mean(slope, valid),
@@ -117,11 +121,12 @@ def finish(
         out.update(weak_log_slope_predicted=nan, weak_log_slope_clean=nan.copy(), osc_fraction_predicted=nan.copy())
         return out
     lo, hi = period2_kappa_window()
-    kappa = 4 * eta * u**2 / m
+    k_of = kappa_eff_function()
+    kappa = k_of(eta, m, u, 0.0)
     rate = network_rate_function()
     zero = np.zeros_like(offset)
     with np.errstate(invalid="ignore"):
-        k_eff = kappa * (1 - offset)
+        k_eff = k_of(eta, m, u, offset)
         predicted = np.where((k_eff > lo) & (k_eff < hi) & (noise == 0), rate(eta, m, u, v, pi_s, pi_w, offset, np.nan_to_num(weak_log_factor, nan=0.0)), np.nan)
         clean = np.where((kappa > lo) & (kappa < hi) & (noise == 0), rate(eta, m, u, v, pi_s, zero, zero, zero), np.nan)
     out["weak_log_slope_predicted"] = _class_mean(predicted, valid)
@@ -129,7 +134,7 @@ def finish(
     # Assumption 4 on the derived orbit of the class's strong part z at its mean offset, seen by each strong example
     strong = np.asarray(strong, dtype=bool)
     c_class = np.take_along_axis(offset, (np.asarray(y) < 0).astype(int), axis=1)  # (R, n): the example's class mean
-    k_ex = kappa * (1 - c_class)
+    k_ex = k_of(eta, m, u, c_class)
     orbit = offset_orbit_function()
     with np.errstate(invalid="ignore"):
         z_fixed, z_lo, z_hi = orbit(eta, m, u, c_class)

@@ -42,7 +42,7 @@ from benosc.theory.statement import Statement
 from benosc.theory.strong import _symmetric_reduce, eta_of_kappa, f_map, kappa_of_eta
 
 __all__ = ["network_statements", "offset_map", "network_rate_function", "offset_orbit_function", "period2_kappa_window",
-           "network_rate_unmet", "NETWORK_KEYS"]
+           "kappa_eff_function", "weak_factor_coefficient", "network_rate_unmet", "offset_unmet", "NETWORK_KEYS"]
 
 c = sp.Symbol("c", real=True)  # memorisation offset: y f = z + c on a strong example
 z = sp.Symbol("z", positive=True)  # own class's strong part of y f
@@ -295,6 +295,32 @@ def network_rate_function() -> Callable[..., np.ndarray]:
 
 
 @lru_cache(maxsize=1)
+def kappa_eff_function() -> Callable[..., np.ndarray]:
+    """numpy callable (eta, m, u_norm, c) -> kappa (1 - c), the value of ``offset_conjugacy`` (c = 0: kappa itself)."""
+    from benosc.theory.statements import derive_statements
+
+    fn = sp.lambdify((S.eta, S.m, S.u_norm, c), derive_statements(2)["offset_conjugacy"].value, modules="numpy")
+    return lambda *values: np.asarray(fn(*[np.asarray(v, dtype=float) for v in values]), dtype=float)
+
+
+@lru_cache(maxsize=1)
+def weak_factor_coefficient() -> Callable[..., np.ndarray]:
+    """numpy callable (eta, m, v_norm) -> A with P'/P = 1 + A (1 - y f) on an own-class step (``network_weak_step_factor``).
+
+    A = -d(P'/P)/d(yf), read off the derived factor (which is linear in y f);
+    for q = 2 it is r kappa = 4 eta ||v||^2 / m.
+    """
+    from benosc.theory.statements import derive_statements
+
+    factor = derive_statements(2)["network_weak_step_factor"].value
+    slope = -sp.diff(factor, S.f)
+    args = (S.eta, S.m, S.v_norm)
+    assert slope.free_symbols <= set(args) and sp.simplify(factor.subs(S.f, 1) - 1) == 0, factor
+    fn = sp.lambdify(args, slope, modules="numpy")
+    return lambda *values: np.asarray(fn(*[np.asarray(v, dtype=float) for v in values]), dtype=float)
+
+
+@lru_cache(maxsize=1)
 def offset_orbit_function() -> Callable[..., tuple[np.ndarray, np.ndarray, np.ndarray]]:
     """numpy callable (eta, m, u_norm, c) -> (z*, z_-, z_+): the offset map's fixed point and period-2 orbit of z.
 
@@ -323,6 +349,20 @@ def period2_kappa_window() -> tuple[float, float]:
 
     lo, hi = derive_statements(2)["period2_stable_eta"].value
     return tuple(float(sp.simplify(kappa_of_eta().subs(S.eta, e))) for e in (lo, hi))
+
+
+def offset_unmet(config) -> str | None:
+    """Why the memorisation offset c = y f - (1/m) sum_r sigma(gamma_r) is not defined for a configuration, or None.
+
+    The own class's strong part (1/m) sum_r sigma(j <w_{j,r}, u>) is the
+    strong patch's share of y f only with the fixed second layer j/m and
+    one filter per neuron shared over the patches.
+    """
+    bad = [f"{name} must be {want}" for name, ok, want in (
+        ("network.second_layer", config.network.second_layer == "fixed", "'fixed'"),
+        ("network.filters", config.network.filters == "shared", "'shared'"),
+    ) if not ok]
+    return "; ".join(bad) if bad else None
 
 
 def network_rate_unmet(config) -> str | None:

@@ -218,11 +218,10 @@ def network_identity_error(traj) -> np.ndarray:
     from benosc.theory import symbols as S
 
     cfg = traj.config
-    factor = sp.lambdify((S.eta, S.m, S.u_norm, S.v_norm, S.f), derive_statements(2)["network_weak_step_factor"].value, "numpy")
+    factor = sp.lambdify((S.eta, S.m, S.v_norm, S.f), derive_statements(2)["network_weak_step_factor"].value, "numpy")
     L = traj.weak_log_projection()  # (R, S, 2)
     label = np.take_along_axis(traj.y.astype(float), traj.indices[:, :, 0], axis=1)  # (R, T): label of the sampled example
-    eta, u, v = traj.eta[:, None], traj.u_norm[:, None], traj.v_norm[:, None]
-    log_factor = np.log(factor(eta, float(cfg.network.m), u, v, traj.margin[:, :, 0]))  # (R, T)
+    log_factor = np.log(factor(traj.eta[:, None], float(cfg.network.m), traj.v_norm[:, None], traj.margin[:, :, 0]))  # (R, T)
     summed = np.stack([np.where(label == j, log_factor, 0.0).sum(axis=1) for j in (1, -1)], axis=1)
     err = np.abs((L[:, -1] - L[:, 0]) - summed)
     return np.where((traj.status == "completed")[:, None], err, np.nan)

@@ -79,3 +79,15 @@ def test_the_network_rate_converges_to_the_share_formula_as_noise_and_weak_data_
         s = simulate_summary(base.replace(sigma_p=sigma_p, p_weak=p_weak), {"eta": [2.2], "seed": [0, 1, 2]})
         err.append(float(np.max(np.abs(s["weak_log_slope"] / s["weak_log_slope_clean"] - 1))))
     assert err[0] > err[1] > err[2] and err[0] > REL >= max(err[2:]), err
+
+
+def test_assumption4_fraction_is_predicted_by_the_orbit_in_the_clean_limit():
+    """Clean limit, c = 0: the period-2 orbit solves k^2 f^2 - k (k + 1) f + 1 = 0, so |1 - yf| is 0.336 / 0.246 at
+    kappa = 1.1 (one of the two below delta = 0.25: half the steps) and 0.465 / 0.299 at kappa = 1.2 (both above)."""
+    s = simulate_summary(CLEAN, {"eta": [2.2, 2.4], "seed": [0, 1]}, delta=0.25)
+    late = s["osc_fraction_window"][:, 1:].mean(axis=1)
+    at11, at12 = s["eta"] == 2.2, s["eta"] == 2.4
+    np.testing.assert_array_equal(s["osc_fraction_predicted"][at11], 0.5)
+    np.testing.assert_array_equal(s["osc_fraction_predicted"][at12], 1.0)
+    np.testing.assert_allclose(late[at11], 0.5, atol=0.02)
+    assert np.all(late[at12] >= 0.95)
