@@ -125,7 +125,7 @@ def network_statements() -> dict[str, Statement]:
         steps=(
             (r"$P = j\langle w_{j,r}(0), v\rangle + \zeta_{j,r}$; the weak patch's pre-activation is $z_2 = y j P$", sp.Eq(sp.Symbol("z_2"), S.y * S.j * Pw)),
             (r"on an own-class example ($y = j$, strong or weak-only) the derived update gives", sp.Eq(sp.Symbol("P'/P"), factor)),
-            (r"on an example of the other class ($y = -j$) $z_2 = -P < 0$, and", sp.Eq(sp.Symbol("Delta P"), other)),
+            (r"on an example of the other class ($y = -j$) $z_2 = -P < 0$, and", sp.Eq(sp.Symbol("P' - P"), other)),
         ),
         checks={
             "other_class_does_not_move_P": other,

@@ -37,7 +37,7 @@ class Block:
     extra: Any = None
 
 
-_GREEK = ("gamma", "zeta", "rho", "lambda", "kappa", "sigma", "delta", "phi", "eta", "mu", "xi")
+_GREEK = ("gamma", "zeta", "rho", "lambda", "kappa", "sigma", "delta", "phi", "eta", "mu", "xi", "pi")
 _SUBSCRIPT = {"pm": r"\pm", "max": r"\max", "min": r"\min", "perp": r"\perp", "inf": r"\infty", "+": "+", "-": "-"}
 
 
@@ -63,7 +63,8 @@ def symbol_tex(name: str) -> str:
     def sub(m: re.Match) -> str:  # eta_crit_dominant -> one subscript {crit, dominant}
         return "_{" + r"\,".join(part(w) for w in m.group(1).split("_")) + "}"
 
-    t = re.sub(r"_([A-Za-z0-9]+(?:_[A-Za-z0-9]+)*|\+|-)", sub, name)
+    t = re.sub(r"(?<![A-Za-z])([A-Za-z])hat(?![A-Za-z])", r"\\hat{\1}", name)  # zhat -> \hat{z}, as sympy prints it
+    t = re.sub(r"_([A-Za-z0-9]+(?:_[A-Za-z0-9]+)*|\+|-)", sub, t)
     t = re.sub(r"\blog\(", r"\\log(", t)
     t = re.sub(r"\bsum(?=[ _])", r"\\sum", t)
     t = re.sub(r"\bmean\b", r"\\mathrm{mean}\\,", t)
@@ -164,6 +165,9 @@ ORDER = [
     ("weak_growth_identity", "weak_growth_bound", "residual_rate_bound"),
     ("small_eta_weak_growth",),
     ("sharpness_strong", "sharpness_at_fixed_point", "sharpness_period2", "eta_sharpness_period2_mean"),
+    ("network_weak_step_factor", "network_weak_rate"),
+    ("offset_map", "offset_fixed_point", "offset_conjugacy", "offset_eta_crit", "offset_period2_orbit",
+     "offset_residual_per_step", "offset_weak_growth_per_period2", "offset_bounded_eta_max"),
 ]
 SECTION_TITLES = [
     "The strong-feature map, its fixed point and loss of stability",
@@ -173,6 +177,8 @@ SECTION_TITLES = [
     "A growth bound for any bounded non-convergent orbit",
     "The small-learning-rate counterpart",
     "Sharpness and the edge of stability",
+    "The network the paper trains: a class's neurons move on its own examples",
+    "The strong map with a memorisation offset",
 ]
 
 
