@@ -397,7 +397,10 @@ def _cmd_derive(args: argparse.Namespace) -> int:
     q = int(args.q) if float(args.q).is_integer() else args.q
     statements = derive_statements(q)
     if args.json:
-        obj: dict[str, Any] = {"q": q, "symbols": sorted(PUBLIC)}
+        # every symbol a value is written in: the configuration's (PUBLIC) and the statements' own (f, c, msr, ...)
+        values = [v for st in statements.values() for v in (st.value if isinstance(st.value, tuple) else (st.value,))]
+        used = {sym.name for v in values if hasattr(v, "free_symbols") for sym in v.free_symbols}
+        obj: dict[str, Any] = {"q": q, "symbols": sorted(set(PUBLIC) | used)}
         details = {}
         for key in list(statements) + [k for k in Q2_ONLY if k not in statements]:
             st = statements.get(key)
@@ -897,7 +900,9 @@ def _add_map(sub: argparse._SubParsersAction) -> None:
     p.add_argument("store", metavar="STORE", help="a store written by benosc sweep")
     p.add_argument("--x", required=True, metavar="FIELD", help="horizontal axis: a swept field of the store")
     p.add_argument("--y", metavar="FIELD", help="vertical axis (omit for line plots over --x)")
-    p.add_argument("--metric", metavar="NAME", nargs="+", help=f"metrics to draw (default: {' '.join(DEFAULT_METRICS)})")
+    p.add_argument("--metric", metavar="NAME", nargs="+",
+                   help=f"metrics to draw: any per-run variable of the store (per-quarter ones: the last quarter) or "
+                        f"weak_rate_ratio (default: {' '.join(DEFAULT_METRICS)})")
     p.add_argument("--out", metavar="DIR", default="benosc-map", help="output folder (default benosc-map)")
     p.set_defaults(handler=_cmd_map)
 

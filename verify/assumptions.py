@@ -140,19 +140,32 @@ def check_assumptions(conditions: Sequence[Condition]) -> Verdict:
 
 
 def assumption_map(config: Config, etas: Sequence[float], seeds: Sequence[int], *, delta: float, engine: str = "full") -> dict:
-    """Over a range of eta: the fraction of strong steps with |y f - 1| >= delta (whole run and before delta/4)."""
+    """Over a range of eta: the fraction of strong steps with |y f - 1| >= delta (whole run and before delta/4).
+
+    Beside them, over quarters 2-4 of the run, the measured fraction and the one
+    the offset map predicts (``osc_fraction_predicted`` of
+    :mod:`benosc.simulate.weak_growth`: the class's derived orbit at its
+    measured mean offset, seen by each strong example), means over the
+    completed seeds (NaN where no prediction exists).
+    """
     from benosc.simulate import simulate
+    from benosc.simulate.streaming import summary_of_trajectory
 
     traj = simulate(config, {"eta": list(map(float, etas)), "seed": list(seeds)}, engine=engine).trajectory
+    summ = summary_of_trajectory(traj, delta=delta)
+    late = summ["osc_fraction_window"][:, 1:].mean(axis=1)
     rows = []
     for eta in etas:
         whole, before = a4_fractions(traj, float(eta), delta)
         idx = np.isclose(traj.eta, eta)
+        ok = idx & (traj.status == "completed")
         rows.append(
             {
                 "eta": float(eta),
                 "a4_whole": whole,
                 "a4_before_hit": before,
+                "a4_late": float(np.mean(late[ok])) if ok.any() else float("nan"),
+                "a4_predicted": float(np.mean(summ["osc_fraction_predicted"][ok])) if ok.any() else float("nan"),
                 "diverged": int((traj.status[idx] == "diverged").sum()),
                 "weak_test_acc": float(np.nanmean(np.where(traj.status[idx] == "completed", traj.final("weak_test_acc")[idx], np.nan)))
                 if (traj.status[idx] == "completed").any()

@@ -296,7 +296,7 @@ def network_weak_rows(network: dict | None) -> list[dict]:
     return rows
 
 
-def _network_judgement(rows: Sequence[dict]) -> tuple[list[bool], list[str], list[str]]:
+def _network_judgement(rows: Sequence[dict], setting: str = "") -> tuple[list[bool], list[str], list[str]]:
     """(outcomes, measured texts, notes) of the full-network rows: the identity, the clean limit, the regime."""
     outcomes: list[bool] = []
     meas: list[str] = []
@@ -307,7 +307,7 @@ def _network_judgement(rows: Sequence[dict]) -> tuple[list[bool], list[str], lis
     errs = [r["identity_error"] for r in done if finite(r["identity_error"])]
     if errs:
         outcomes.append(max(errs) <= tol("weak_growth.identity"))
-        meas.append(f"network identity: max error {max(errs):.1e}")
+        meas.append(f"network{setting}: identity max error {max(errs):.1e}")
     for name, key in (("clean", "weak_growth.clean_rel"), ("regime", "weak_growth.network_rel")):
         judged = [r for r in done if r["set"] == name and finite(r["predicted"], r["measured"]) and r["predicted"] > 0]
         if not judged:
@@ -316,15 +316,22 @@ def _network_judgement(rows: Sequence[dict]) -> tuple[list[bool], list[str], lis
             continue
         ratios = np.array([r["measured"] / r["predicted"] for r in judged])
         outcomes += [bool(abs(x - 1) <= tol(key)) for x in ratios]
-        meas.append(f"network {name}: measured / predicted {ratios.min():.3f}-{ratios.max():.3f} ({len(judged)} runs)")
+        for eta in sorted({r["eta"] for r in judged}):
+            at = [r for r in judged if r["eta"] == eta]
+            rate = np.array([r["measured"] for r in at])
+            ratio = np.array([r["measured"] / r["predicted"] for r in at])
+            meas.append(f"network {'clean limit' if name == 'clean' else 'regime'} eta={eta:.3g}: rate {rate.min():.3g}-{rate.max():.3g} per step, "
+                        f"measured / predicted {ratio.min():.3f}-{ratio.max():.3f} ({len(at)} runs)")
         if name == "regime":
             share = np.array([r["measured"] / r["share_only"] for r in judged if finite(r["share_only"]) and r["share_only"] > 0])
+            gap = 100 * (1 - ratios.mean())
             notes.append(
                 "network regime, term by term: measured / (share x one-example rate) "
                 + (f"{share.min():.3f}-{share.max():.3f}" if share.size else "-")
-                + f"; mean offset c {np.nanmean([r['offset'] for r in judged]):+.4f}"
-                + f"; weak-example term {np.nanmean([r['weak_term'] for r in judged]):.2e} per step"
-                + f"; unexplained after both: {100 * (1 - ratios.mean()):+.0f}% of the prediction (mean over runs)"
+                + f"; with the mean offset c {np.nanmean([r['offset'] for r in judged]):+.4f}"
+                + f" and the weak-example term {np.nanmean([r['weak_term'] for r in judged]):.2e} per step: measured / predicted "
+                + f"{ratios.min():.3f}-{ratios.max():.3f}; unexplained: the measured rate is {abs(gap):.0f}% "
+                + ("below" if gap >= 0 else "above") + " the prediction (mean over runs)"
             )
     return outcomes, meas, notes
 
@@ -355,18 +362,19 @@ def check_weak_growth(period2: Sequence[dict], at_large: Sequence[dict], network
         inside = row["lower"] - row["drift"] <= m <= row["upper"] + row["drift"]
         outcomes.append(bool(finite(m) and m > min_rate and inside))
     rows = network_weak_rows(network)
-    net_outcomes, net_meas, net_notes = _network_judgement(rows)
+    setting = f" ({network['n']} examples, {network['dtype']}, {network['steps']} steps)" if network and "steps" in network else ""
+    net_outcomes, net_meas, net_notes = _network_judgement(rows, setting)
     outcomes += net_outcomes
     if not outcomes:
         return not_applicable("weak-growth", ["no finite positive prediction: " + "; ".join(skipped)] if skipped else ["nothing measured"])
     status = "pass" if all(outcomes) else "fail"
-    meas = [f"{r['engine']} kappa={r['kappa']:g}: {r['measured']:.4g}" for r in period2]
-    meas += [f"{r['engine']} eta={r['eta']:g}: {r['measured']:.3g}" for r in at_large]
+    meas = [f"one example, {r['engine']} engine, kappa={r['kappa']:g}: {r['measured']:.4g}" for r in period2]
+    meas += [f"one example, {r['engine']} engine, eta={r['eta']:g}: {r['measured']:.3g}" for r in at_large]
     meas += net_meas
     pred = [f"kappa={r['kappa']:g}: {r['predicted']:.4g}" for r in period2 if r["engine"] == "full"]
     pred += [f"eta={r['eta']:g}: [{r['lower']:.3g}, {r['upper']:.3g}]" for r in at_large if r["engine"] == "full"]
     if rows:
-        pred.append(r"network: $\pi_{\mathrm{strong}}\,rac{1}{2}\log G_2(c) + \pi_{\mathrm{weak}}\,g_{\mathrm{weak}}$ per run (derived `network_weak_rate`)")
+        pred.append(r"network: $\pi_{\mathrm{strong}}\,\frac{1}{2}\log G_2(c) + \pi_{\mathrm{weak}}\,g_{\mathrm{weak}}$ per run (derived `network_weak_rate`)")
     tolerance = f"period 2: relative error <= {100 * rel:g}%; at eta_large: rate > {min_rate:g} and inside the bound"
     if rows:
         tolerance += (f"; network: identity <= {tol('weak_growth.identity'):g}, clean limit <= {100 * tol('weak_growth.clean_rel'):g}%, "

@@ -94,7 +94,7 @@ def _network_panel(ax, rows: list[dict]) -> None:
     lims = []
     for key, color in colors.items():
         sel = [r for r in done if (r["set"], round(r["eta"], 6)) == key]
-        label = f"{'clean limit' if key[0] == 'clean' else 'regime'}, $\\eta$ = {key[1]:.3g}"
+        label = f"{'clean limit' if key[0] == 'clean' else 'regime'}, $\\eta$ = {key[1]:.3g} ({len(sel)} runs)"
         pred = np.array([r["predicted"] for r in sel], dtype=float)
         share = np.array([r["share_only"] for r in sel], dtype=float)
         meas = np.array([r["measured"] for r in sel], dtype=float)
@@ -104,6 +104,7 @@ def _network_panel(ax, rows: list[dict]) -> None:
         lims += [x for x in (*pred, *share, *meas) if np.isfinite(x)]
     if not lims:
         return
+    ax.plot([], [], "o", mfc="none", color="0.4", label="share × one-example rate (regime)")
     lo, hi = min(lims) * 0.8, max(lims) * 1.2
     line = np.array([lo, hi])
     ax.plot(line, line, color="k", lw=1, label="measured = derived")
@@ -111,7 +112,7 @@ def _network_panel(ax, rows: list[dict]) -> None:
     ax.fill_between(line, line * (1 - rel), line * (1 + rel), color="0.85", label=f"$\\pm${100 * rel:.0f}% (regime tolerance)")
     ax.set_xlim(lo, hi)
     ax.set_ylim(lo, hi)
-    ax.set_xlabel("derived network rate per step\n(open: share × one-example rate)")
+    ax.set_xlabel("derived rate per step")
     ax.set_ylabel("measured rate per step")
     ax.legend(fontsize="small")
     ax.set_title("full network, per run")
@@ -314,6 +315,9 @@ def plot_assumption_map(amap: dict, eta_crit: float, folder: Path) -> str:
     ax = fig.add_subplot()
     ax.plot(eta, [r["a4_whole"] for r in rows], "o-", label="whole run")
     ax.plot(eta, [r["a4_before_hit"] for r in rows], "s--", label="before the weak component reaches delta/4")
+    if any(np.isfinite(r.get("a4_predicted", np.nan)) for r in rows):
+        ax.plot(eta, [r.get("a4_late", np.nan) for r in rows], "d-", color="tab:purple", label="quarters 2-4")
+        ax.plot(eta, [r.get("a4_predicted", np.nan) for r in rows], "x", ms=8, color="tab:purple", label="predicted by the offset map (quarters 2-4)")
     ax.axvline(eta_crit, color="k", ls="--", lw=1, label="derived eta_crit")
     ax.set_xlabel(LABEL["eta"])
     ax.set_ylabel("fraction of strong steps")

@@ -244,8 +244,8 @@ def _network_weak(ctx: Context) -> dict[str, Any]:
 
     kappas = (1.1, 1.2)
     etas = [ctx.pred.eta_of_kappa(k) for k in kappas]
-    out: dict[str, Any] = {"kappas": kappas, "etas": etas}
     base = ctx.config.replace(dtype="float64", sharpness_every=0, steps=min(ctx.config.training.steps, NETWORK_STEPS))
+    out: dict[str, Any] = {"kappas": kappas, "etas": etas, "steps": base.training.steps, "dtype": "float64", "n": base.data.n}
     for name, cfg, at in (("regime", base, etas), ("clean", base.replace(p_weak=0.0, sigma_p=1e-3), etas[:1])):
         traj = simulate(cfg, {"eta": at, "seed": ctx.seeds}).trajectory
         summ = summary_of_trajectory(traj, delta=ctx.delta)

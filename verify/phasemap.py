@@ -40,6 +40,9 @@ METRIC_LABELS = {
     "hit_step": r"step $\zeta$ reaches $\delta/4$",
     "weak_log_slope": r"weak growth: slope of $\log\max_r j\langle w_{j,r}, v\rangle$ per step",
     "weak_log_slope_predicted": "weak growth: derived network rate per step",
+    "weak_log_slope_clean": "weak growth: share × one-example rate per step",
+    "weak_log_rate": r"weak growth per step of $\log\max_r j\langle w_{j,r}, v\rangle$ (last quarter)",
+    "weak_example_term": "weak growth: the weak-only examples' term per step",
     "strong_offset": r"memorisation offset $c$ on strong examples",
     "weak_rate_ratio": "weak growth: measured / derived network rate",
     "osc_fraction_window": "A4 fraction (last quarter)",
@@ -76,8 +79,8 @@ def _metric(ds, name: str, base: Config | None = None) -> np.ndarray:
     if name == "weak_rate_ratio":
         return np.where(ds["status"].values == "completed", _rate_ratio(ds), np.nan)
     v = ds[name].values.astype(float)
-    if name in ("osc_amplitude", "osc_fraction_window"):
-        v = v[:, -1]  # the last quarter of the run
+    if v.ndim == 2:  # a per-quarter metric (run, window): its last quarter, as the labels say
+        v = v[:, -1]
     if name == "hit_step":
         v = np.where(v < 0, np.nan, v)
     return np.where(ds["status"].values == "completed", v, np.nan)
@@ -202,12 +205,13 @@ def draw_map(store: str | Path, *, x: str, y: str | None, metrics: tuple[str, ..
         for row, (grid, what) in enumerate(((mean, "mean over seeds"), (std, "std over seeds"))):
             ax = axes[row, col]
             norm = RATIO_NORM.get(name) if row == 0 else None  # a ratio reads against 1, not against its outliers
-            mesh = ax.pcolormesh(xs, ys, grid, shading="nearest", cmap=("coolwarm" if norm else "viridis") if row == 0 else "magma",
+            # RdYlBu_r: its centre (a ratio of 1) is pale yellow, not the white of cells without a value
+            mesh = ax.pcolormesh(xs, ys, grid, shading="nearest", cmap=("RdYlBu_r" if norm else "viridis") if row == 0 else "magma",
                                  vmin=norm[0] if norm else None, vmax=norm[1] if norm else None)
             fig.colorbar(mesh, ax=ax).set_label(what)  # the title names the metric
             ax.set_title(f"{METRIC_LABELS.get(name, name)}\n{what}")
             _overlay(ax, base, x, y, ys, xs)
-            ax.set_xlim(xs.min() - 0.5 * np.diff(xs).min(initial=1e-9) if xs.size > 1 else xs[0] - 0.5, xs.max() + 0.5 * (np.diff(xs).min() if xs.size > 1 else 1))
+            ax.set_xlim(xs.min() - 0.5 * (np.diff(xs).min() if xs.size > 1 else 1), xs.max() + 0.5 * (np.diff(xs).min() if xs.size > 1 else 1))
             ax.set_ylim(ys.min() - 0.5 * (np.diff(ys).min() if ys.size > 1 else 1), ys.max() + 0.5 * (np.diff(ys).min() if ys.size > 1 else 1))
             ax.set_xlabel(LABEL.get(x, x))
             ax.set_ylabel(LABEL.get(y, y))

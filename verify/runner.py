@@ -47,7 +47,14 @@ class VerifyResult:
 
     @property
     def device(self) -> str | None:
-        return self.main.meta.get("device") if self.main is not None else None
+        """The device the simulations ran on (the main one's, else the configuration's); None when none ran."""
+        if self.main is not None:
+            return self.main.meta.get("device")
+        if not self.timings:
+            return None
+        from benosc.simulate.engine import _device_name, resolve_device
+
+        return _device_name(resolve_device(self.config.training.device))
 
 
 def evaluate_claim(claim: Claim, ctx: Context) -> Verdict:

@@ -296,4 +296,4 @@ def test_weak_growth_judges_the_full_network(network, status):
     period2 = [{"engine": "full", "kappa": 1.1, "eta": 2.2, "measured": 1e-3, "predicted": 1e-3}]
     v = C.check_weak_growth(period2, [], network)
     assert v.status == status, (v.measured, v.details)
-    assert "network identity" in v.measured and "term by term" in v.details
+    assert "identity max error" in v.measured and "term by term" in v.details
