@@ -54,7 +54,7 @@ BOUNDARY_LABELS = {
     "||v|| = 0.1 ||u|| (Assumption 3)": r"$\|v\| = 0.1\,\|u\|$ (Assumption 3)",
 }
 ETA_AXES = ("eta", "eta_over_crit")
-#: colour range of the mean map of a ratio metric (centred on 1, diverging colours; values outside are clipped)
+#: colour range of the mean map of a ratio metric (1 in the middle; values outside are clipped)
 RATIO_NORM = {"weak_rate_ratio": (0.0, 2.0)}
 
 
@@ -205,8 +205,8 @@ def draw_map(store: str | Path, *, x: str, y: str | None, metrics: tuple[str, ..
         for row, (grid, what) in enumerate(((mean, "mean over seeds"), (std, "std over seeds"))):
             ax = axes[row, col]
             norm = RATIO_NORM.get(name) if row == 0 else None  # a ratio reads against 1, not against its outliers
-            # RdYlBu_r: its centre (a ratio of 1) is pale yellow, not the white of cells without a value
-            mesh = ax.pcolormesh(xs, ys, grid, shading="nearest", cmap=("RdYlBu_r" if norm else "viridis") if row == 0 else "magma",
+            # a sequential map with no white in it: a ratio of 1 (teal) cannot be mistaken for a cell without a value
+            mesh = ax.pcolormesh(xs, ys, grid, shading="nearest", cmap="viridis" if row == 0 else "magma",
                                  vmin=norm[0] if norm else None, vmax=norm[1] if norm else None)
             fig.colorbar(mesh, ax=ax).set_label(what)  # the title names the metric
             ax.set_title(f"{METRIC_LABELS.get(name, name)}\n{what}")
