@@ -259,8 +259,8 @@ def _fmt(ms: tuple[float, float], pct: bool = False) -> str:
 
 
 def _onset_text(config: Config) -> str:
-    """The derived onset of oscillation at this configuration, in words (benosc.verify.predictions)."""
-    from benosc.verify.predictions import predictions
+    """The derived onset of oscillation at this configuration, in words (benosc.theory.predictions)."""
+    from benosc.theory.predictions import predictions
 
     onset = predictions(config).onset
     return "not derived for this q" if onset is None else f"eta = {onset:.4g}"
@@ -382,7 +382,7 @@ def _cmd_recursions(args: argparse.Namespace) -> int:
 
 
 def _cmd_derive(args: argparse.Namespace) -> int:
-    from benosc.verify.predictions import derivable_q
+    from benosc.theory.predictions import derivable_q
 
     if args.set and not args.recursions:
         raise UsageError("argument --set: only with --recursions (the statements are derived for the paper's model)")
@@ -707,7 +707,7 @@ def _cmd_search(args: argparse.Namespace, config: Config, claims: list[str], out
     from rich.console import Console
 
     from benosc._io import write_json
-    from benosc.verify.search import search_counterexample, searchable
+    from benosc.verify.counterexample import search_counterexample, searchable
 
     todo = [c for c in claims if c in searchable()]
     if not todo:

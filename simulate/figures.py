@@ -52,7 +52,7 @@ def _colors(groups) -> list:
 
 
 def _eta_crit(traj: Trajectory) -> float | None:
-    from benosc.verify.predictions import predictions
+    from benosc.theory.predictions import predictions
 
     return predictions(traj.config).eta_crit
 

@@ -42,7 +42,7 @@ from benosc.simulate.grid import BatchInputs, Grid, expand_grid, prepare_inputs
 from benosc.simulate.network import Activation, activation, loss_value
 from benosc.simulate.trajectory import Trajectory
 from benosc.simulate.weak_growth import N_WINDOWS, WEAK_GROWTH_SCHEMA, finish, quarter_bounds
-from benosc.theory.network import weak_factor_coefficient
+from benosc.theory.network_rates import weak_factor_coefficient
 
 __all__ = ["SUMMARY_SCHEMA", "N_WINDOWS", "simulate_summary", "refuse_sharpness", "summary_of_trajectory", "bytes_per_run"]
 

@@ -233,7 +233,7 @@ class Design:
 @lru_cache(maxsize=4096)
 def _eta_crit(m: int, u_norm: float, q: float) -> float | None:
     """The derived eta_crit at (m, ||u||, q), cached: a sweep asks for it once per run."""
-    from benosc.verify.predictions import predictions
+    from benosc.theory.predictions import predictions
 
     return predictions(Config().replace(m=m, u_norm=u_norm, q=q)).eta_crit
 

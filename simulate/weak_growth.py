@@ -92,7 +92,7 @@ def finish(
     the level of Assumption 4.
     A class is valid when it has a neuron active on its weak patch (L_j finite).
     """
-    from benosc.theory.network import (kappa_eff_function, network_rate_function, network_rate_unmet, offset_orbit_function,
+    from benosc.theory.network_rates import (kappa_eff_function, network_rate_function, network_rate_unmet, offset_orbit_function,
                                        offset_unmet, period2_kappa_window)
 
     valid = np.isfinite(bounds_log[:, 0, :])  # (R, 2)

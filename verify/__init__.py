@@ -6,7 +6,7 @@
   and two learning rates; returns a :class:`VerifyResult` whose verdicts are
   pass / fail / inconclusive / not-applicable, each with its reasons;
 * :func:`predictions` -- the derived numbers (eta_crit, windows, rates) at a
-  configuration;
+  configuration (defined in :mod:`benosc.theory.predictions`, re-exported);
 * :func:`derivation_evidence` -- numeric evidence for the derived statements
   (used by ``benosc report``);
 * :func:`search_counterexample` -- Hypothesis search of a claim's region.
@@ -20,16 +20,15 @@ from benosc._lazy import lazy_exports
 
 if TYPE_CHECKING:  # for type checkers and IDEs; at run time the names load on first use (a fast `benosc --help`)
     from benosc.verify.derivation_checks import Evidence, derivation_evidence
-    from benosc.verify.predictions import Predictions, predictions
+    from benosc.theory.predictions import Predictions, predictions
     from benosc.verify.registry import CLAIM_IDS, REGISTRY, Claim, Hypothesis, get_claim
     from benosc.verify.runner import VerifyResult, run_verification
-    from benosc.verify.search import search_counterexample
+    from benosc.verify.counterexample import search_counterexample
     from benosc.verify.verdict import STATUSES, Verdict
 
-# `predictions` is also the name of a submodule: importing benosc.verify.predictions anywhere would set the
-# package attribute to that module and hide the function from a lazy lookup, so it is bound here (the
-# module imports only the standard library and benosc.config: no cost to `benosc --help`)
-from benosc.verify.predictions import Predictions, predictions  # noqa: E402
+# bound here, not lazily: benosc.theory.predictions imports only the standard library and benosc.config
+# (no cost to `benosc --help`)
+from benosc.theory.predictions import Predictions, predictions  # noqa: E402
 
 __all__ = [
     "REGISTRY",
@@ -58,7 +57,7 @@ _WHERE = {
     "get_claim": "benosc.verify.registry",
     "VerifyResult": "benosc.verify.runner",
     "run_verification": "benosc.verify.runner",
-    "search_counterexample": "benosc.verify.search",
+    "search_counterexample": "benosc.verify.counterexample",
     "STATUSES": "benosc.verify.verdict",
     "Verdict": "benosc.verify.verdict",
 }

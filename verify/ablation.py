@@ -87,7 +87,7 @@ def regime_summary(res, delta: float) -> list[dict[str, Any]]:
     """
     import numpy as np
 
-    from benosc.verify.measurements import a4_per_run
+    from benosc.verify.assumptions import a4_per_run
 
     tr = res.main
     if tr is None:

@@ -22,14 +22,13 @@ import numpy as np
 from benosc.config import Config
 from benosc.simulate.trajectory import Trajectory
 from benosc.tolerances import claim_tolerance
-from benosc.verify.measurements import a4_per_run
-from benosc.verify.predictions import predictions
+from benosc.theory.predictions import predictions
 from benosc.verify.verdict import Verdict
 
 #: Assumption 3's bound on the weak feature, ||v|| <= A3_V_RATIO ||u|| (the paper's number)
 A3_V_RATIO = 0.1
 
-__all__ = ["A3_V_RATIO", "Condition", "assumption_conditions", "a4_fractions", "check_assumptions", "assumption_map"]
+__all__ = ["A3_V_RATIO", "Condition", "assumption_conditions", "a4_per_run", "a4_fractions", "check_assumptions", "assumption_map"]
 
 
 @dataclass(frozen=True)
@@ -42,6 +41,23 @@ class Condition:
 
     def to_dict(self):
         return asdict(self)
+
+
+def a4_per_run(traj, eta: float, delta: float, *, before_hit: bool = True) -> np.ndarray:
+    """Per run: fraction of strong steps with |y f - 1| >= delta (before the weak component reaches delta/4), (R,).
+
+    NaN for runs at another learning rate, runs that diverged and runs that sampled no strong example.
+    """
+    out = np.full(traj.n_runs, np.nan)
+    strong = traj.sampled_strong()[:, :, 0]
+    osc = np.abs(traj.margin[:, :, 0] - 1) >= delta
+    hits = traj.hitting_step(delta / 4)
+    for r in np.flatnonzero(np.isclose(traj.eta, eta) & (traj.status == "completed")):
+        end = int(hits[r]) if (before_hit and hits[r] > 0) else len(strong[r])
+        s = strong[r, :end]
+        if s.any():
+            out[r] = float(osc[r, :end][s].mean())
+    return out
 
 
 def a4_fractions(traj: Trajectory, eta: float, delta: float) -> tuple[float, float]:

@@ -1,7 +1,7 @@
 """What the claims measure: the simulations of one ``benosc verify`` run, computed lazily and once.
 
 A :class:`Context` holds the configuration, the two learning rates, the seeds,
-delta and the derived numbers (:func:`~benosc.verify.predictions.predictions`);
+delta and the derived numbers (:func:`~benosc.theory.predictions.predictions`);
 ``ctx.need(name)`` runs the measurement ``name`` of :data:`MEASUREMENTS` the
 first time a claim asks for it (timed, with a progress message) and caches it.
 Every simulation is one batched tensor program over its runs.
@@ -17,9 +17,9 @@ import numpy as np
 
 from benosc.config import Config
 from benosc.tolerances import claim_tolerance
-from benosc.verify.predictions import Predictions, predictions
+from benosc.theory.predictions import Predictions, predictions
 
-__all__ = ["Context", "MEASUREMENTS", "threshold_window", "weak_example_shares", "a4_per_run", "neurons_losing_sign"]
+__all__ = ["Context", "MEASUREMENTS", "threshold_window", "weak_example_shares", "neurons_losing_sign", "network_identity_error"]
 
 
 @dataclass
@@ -55,23 +55,6 @@ class Context:
 
 
 # ------------------------------------------------------------------------ helpers
-def a4_per_run(traj, eta: float, delta: float, *, before_hit: bool = True) -> np.ndarray:
-    """Per run: fraction of strong steps with |y f - 1| >= delta (before the weak component reaches delta/4), (R,).
-
-    NaN for runs at another learning rate, runs that diverged and runs that sampled no strong example.
-    """
-    out = np.full(traj.n_runs, np.nan)
-    strong = traj.sampled_strong()[:, :, 0]
-    osc = np.abs(traj.margin[:, :, 0] - 1) >= delta
-    hits = traj.hitting_step(delta / 4)
-    for r in np.flatnonzero(np.isclose(traj.eta, eta) & (traj.status == "completed")):
-        end = int(hits[r]) if (before_hit and hits[r] > 0) else len(strong[r])
-        s = strong[r, :end]
-        if s.any():
-            out[r] = float(osc[r, :end][s].mean())
-    return out
-
-
 def weak_example_shares(sim, eta: float) -> np.ndarray:
     """Share of the weak training examples' margin carried by the weak patch, per completed run at ``eta``.
 

@@ -2,7 +2,7 @@
 
 Runs are grouped by the two axes (mean and standard deviation over seeds, the
 diverged fraction alongside); the derived boundaries are overlaid where the
-axes allow (:mod:`benosc.verify.predictions`, evaluated at the store's base
+axes allow (:mod:`benosc.theory.predictions`, evaluated at the store's base
 configuration and, when the other axis changes them, at each of its values):
 eta_crit, the end of period-2 stability, the boundedness limit, Assumption 3's
 window on an eta axis (absolute, or in units of eta_crit for
@@ -88,7 +88,7 @@ def _metric(ds, name: str, base: Config | None = None) -> np.ndarray:
 
 def boundaries(base: Config, axis: str, other: str | None = None, other_values: Any = None) -> dict[str, np.ndarray]:
     """Derived boundaries on ``axis`` (one value per ``other_values``, or a scalar): label -> values."""
-    from benosc.verify.predictions import predictions
+    from benosc.theory.predictions import predictions
 
     others = list(other_values) if other is not None and other_values is not None else [None]
 

@@ -9,7 +9,7 @@ of :mod:`benosc.verify.figures`) and its search region
 catalogue in docs/claims.md (:func:`catalogue_markdown`) are all driven by
 :data:`REGISTRY`; adding a claim is one new :class:`Claim` plus its tests.
 
-Every derived number comes from :mod:`benosc.verify.predictions` (the derived
+Every derived number comes from :mod:`benosc.theory.predictions` (the derived
 statements evaluated at the configuration), never re-typed here.
 """
 
@@ -25,7 +25,7 @@ from benosc.tolerances import CLAIM_TOLERANCES
 from benosc.verify import checkers as C
 from benosc.verify.measurements import Context
 from benosc.verify import search as SR
-from benosc.verify.predictions import derivable_q
+from benosc.theory.predictions import derivable_q
 from benosc.verify.search import Search
 from benosc.verify.names import CLAIM_IDS as _NAMED_IDS
 from benosc.verify.verdict import Verdict
@@ -204,7 +204,7 @@ def theorem5_bound(ctx: Context, rho_max: float) -> float:
 
 
 def _theorem5(ctx: Context) -> Verdict:
-    from benosc.verify.measurements import a4_per_run
+    from benosc.verify.assumptions import a4_per_run
 
     tr = ctx.need("main").trajectory
     runs = C.runs_at(tr, ctx.eta_large)

@@ -6,13 +6,14 @@ stated to hold, and a property that runs the (short, batched) simulation and
 says whether the claim held.  ``hypothesis.find`` returns the *shrunk*
 minimal regime where it does not, or raises when none of the N examples is a
 counterexample.  Learning rates are placed relative to the derived numbers of
-each drawn regime (:mod:`benosc.verify.predictions`), never re-typed.
-Hypothesis is imported only when a strategy is built.
+each drawn regime (:mod:`benosc.theory.predictions`), never re-typed.
+Hypothesis is imported only when a strategy is built.  Searching a claim by its
+id (the registry's lookup) is :mod:`benosc.verify.counterexample`'s job, so that
+the registry, which names these regions, is not imported back from here.
 """
 
 from __future__ import annotations
 
-import time
 from dataclasses import asdict, dataclass
 from typing import Any, Callable
 
@@ -21,9 +22,9 @@ import numpy as np
 from benosc.config import Config
 from benosc.tolerances import claim_tolerance
 from benosc.verify import checkers as C
-from benosc.verify.predictions import predictions
+from benosc.theory.predictions import predictions
 
-__all__ = ["Search", "SearchResult", "searchable", "search_counterexample", "region_strategy", "claim_holds"]
+__all__ = ["Search", "SearchResult", "DECOMPOSITION", "THRESHOLD", "WEAK_GROWTH", "GENERALISATION", "ACCUMULATION"]
 
 
 @dataclass(frozen=True)
@@ -193,61 +194,3 @@ WEAK_GROWTH = Search(
 )
 GENERALISATION = Search(_A3_TEXT, _a3_region, _window_holds("generalisation"))
 ACCUMULATION = Search(_A3_TEXT, _a3_region, _window_holds("accumulation"))
-
-
-def _search_of(claim: str) -> Search:
-    from benosc.verify.registry import get_claim
-
-    search = get_claim(claim).search
-    if search is None:
-        raise KeyError(f"{claim} has no search region")
-    return search
-
-
-def searchable() -> tuple[str, ...]:
-    """Ids of the registry's claims that have a search region."""
-    from benosc.verify.registry import REGISTRY
-
-    return tuple(c.id for c in REGISTRY if c.search is not None)
-
-
-def region_strategy(claim: str):
-    return _search_of(claim).strategy()
-
-
-def claim_holds(claim: str, base: Config, ex: dict[str, Any]) -> tuple[bool, str]:
-    """Run the claim's property on one regime; (held, what was observed)."""
-    return _search_of(claim).holds(base, ex)
-
-
-def search_counterexample(claim: str, base: Config, max_examples: int) -> SearchResult:
-    """Search up to ``max_examples`` regimes (then shrink) for a regime where ``claim`` fails."""
-    from hypothesis import HealthCheck, Phase, find, settings
-    from hypothesis.errors import NoSuchExample
-
-    search = _search_of(claim)
-    t0 = time.perf_counter()
-    calls = {"n": 0}
-    seen: dict[str, tuple[bool, str]] = {}
-
-    def fails(ex: dict[str, Any]) -> bool:
-        key = repr(sorted(ex.items()))
-        if key not in seen:
-            if calls["n"] >= 3 * max_examples:  # bound the (expensive) shrinking effort
-                return False
-            calls["n"] += 1
-            seen[key] = search.holds(base, ex)
-        return not seen[key][0]
-
-    try:
-        ex = find(
-            search.strategy(),
-            fails,
-            settings=settings(
-                max_examples=max_examples, database=None, deadline=None, phases=[Phase.generate, Phase.shrink],
-                suppress_health_check=list(HealthCheck),
-            ),
-        )
-        return SearchResult(claim, search.region, calls["n"], True, ex, seen[repr(sorted(ex.items()))][1], round(time.perf_counter() - t0, 2))
-    except NoSuchExample:
-        return SearchResult(claim, search.region, calls["n"], False, None, "no counterexample among the regimes tried", round(time.perf_counter() - t0, 2))

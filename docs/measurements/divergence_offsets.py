@@ -15,7 +15,7 @@ import numpy as np
 from benosc import Config
 from benosc.simulate import simulate
 from benosc.theory import derive_statements
-from benosc.theory.network import kappa_eff_function
+from benosc.theory.network_rates import kappa_eff_function
 
 st = derive_statements(2)
 base = Config().replace(steps=8000, record_every=50)

@@ -3,7 +3,6 @@
 Run from the repository root with the venv active: python docs/measurements/gallery.py
 """
 
-import shutil
 import subprocess
 import sys
 import tempfile

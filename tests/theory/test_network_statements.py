@@ -8,7 +8,8 @@ import sympy as sp
 
 from benosc.theory import derive_statements
 from benosc.theory import symbols as S
-from benosc.theory.network import NETWORK_KEYS, c, network_rate_function, offset_map, period2_kappa_window, pi_s, pi_w, g_w
+from benosc.theory.network import NETWORK_KEYS, c, g_w, offset_map, pi_s, pi_w
+from benosc.theory.network_rates import network_rate_function, period2_kappa_window
 from benosc.theory.statement import is_zero
 
 kappa = 4 * S.eta * S.u_norm**2 / S.m

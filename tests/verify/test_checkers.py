@@ -12,8 +12,8 @@ from benosc.simulate import simulate
 from benosc.verify.decomposition import one_step_errors
 from benosc.verify import checkers as C
 from benosc.verify.assumptions import Condition, assumption_conditions, check_assumptions
-from benosc.verify.measurements import a4_per_run
-from benosc.verify.predictions import predictions
+from benosc.verify.assumptions import a4_per_run
+from benosc.theory.predictions import predictions
 from benosc.verify.verdict import aggregate
 
 P = predictions(Config())

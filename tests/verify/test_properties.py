@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from benosc import Config
 from benosc.simulate import simulate
 from benosc.simulate.grid import expand_grid, prepare_inputs
-from benosc.verify.search import claim_holds, region_strategy
+from benosc.verify.counterexample import claim_holds, region_strategy
 
 BASE = Config()
 

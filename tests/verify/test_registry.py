@@ -13,9 +13,9 @@ from benosc.theory import symbols as S
 from benosc.tolerances import CLAIM_TOLERANCES
 from benosc.verify import figures
 from benosc.verify.measurements import MEASUREMENTS
-from benosc.verify.predictions import derivable_q, predictions
+from benosc.theory.predictions import derivable_q, predictions
 from benosc.verify.registry import REGISTRY, catalogue_markdown
-from benosc.verify.search import searchable
+from benosc.verify.counterexample import searchable
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -1,0 +1,160 @@
+"""The layering contract: one direction of flow, every import counted (function-level ones too), no cycle.
+
+Layers, lowest first (docs/guide.md, "The layers"):
+
+    configuration and constants -> theory -> simulate -> verify -> presentation -> command line
+
+A module may import its own layer and the layers below it, never one above.
+Presentation (terminal text, documents, figures) is a set of named modules in
+the rooms plus benosc.figstyle / benosc.output; only presentation and the
+command line import matplotlib or rich.  Imports under ``if TYPE_CHECKING:``
+are annotations, not dependencies, and are not counted.  The checker walks the
+source with ``ast`` (every import statement, at any depth), so that no edge
+hides in a function body; its own tests below show it finding one.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+ROOMS = {"benosc": "benosc", "theory": "benosc.theory", "simulate": "benosc.simulate", "verify": "benosc.verify"}
+#: presentation modules inside the rooms: they render, they compute nothing
+PRESENTATION = frozenset({
+    "benosc.figstyle", "benosc.output",
+    "benosc.theory.text", "benosc.theory.display", "benosc.theory.report", "benosc.theory.figures",
+    "benosc.simulate.figures",
+    "benosc.verify.figures", "benosc.verify.phasemap", "benosc.verify.report",
+})
+COMMAND_LINE = frozenset({"benosc.cli", "benosc.__main__"})
+LAYER_NAMES = ("configuration and constants", "theory", "simulate", "verify", "presentation", "command line")
+DRAWING = ("matplotlib", "rich")
+
+
+def layer(module: str) -> int:
+    """Index into LAYER_NAMES of a benosc module."""
+    if module in COMMAND_LINE:
+        return 5
+    if module in PRESENTATION:
+        return 4
+    for i, room in ((1, "benosc.theory"), (2, "benosc.simulate"), (3, "benosc.verify")):
+        if module == room or module.startswith(room + "."):
+            return i
+    return 0
+
+
+def modules() -> dict[str, Path]:
+    out = {}
+    for folder, package in ROOMS.items():
+        for path in sorted((ROOT / folder).glob("*.py")):
+            out[package if path.stem == "__init__" else f"{package}.{path.stem}"] = path
+    return out
+
+
+def _type_checking_blocks(tree: ast.AST) -> set[int]:
+    """ids of the import nodes under ``if TYPE_CHECKING:``."""
+    skip = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.If) and isinstance(node.test, ast.Name) and node.test.id == "TYPE_CHECKING":
+            skip |= {id(n) for stmt in node.body for n in ast.walk(stmt)}
+    return skip
+
+
+def imports(source: str, known: set[str]) -> list[tuple[str, int]]:
+    """(imported module, line) for every import statement at any depth; ``from X import Y`` is X.Y when that is a module."""
+    tree = ast.parse(source)
+    skip = _type_checking_blocks(tree)
+    out = []
+    for node in ast.walk(tree):
+        if id(node) in skip:
+            continue
+        if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            for alias in node.names:
+                sub = f"{node.module}.{alias.name}"
+                out.append((sub if sub in known else node.module, node.lineno))
+        elif isinstance(node, ast.Import):
+            out += [(alias.name, node.lineno) for alias in node.names]
+    return out
+
+
+def upward_imports(mods: dict[str, str]) -> list[str]:
+    """'a (layer) imports b (higher layer) at line n' for every upward edge among ``{module: source}``."""
+    bad = []
+    for name, source in mods.items():
+        for target, line in imports(source, set(mods)):
+            if target.split(".")[0] == "benosc" and target in mods and layer(target) > layer(name):
+                bad.append(f"{name} ({LAYER_NAMES[layer(name)]}) imports {target} ({LAYER_NAMES[layer(target)]}) at line {line}")
+    return bad
+
+
+def cycles(mods: dict[str, str]) -> list[list[str]]:
+    """Strongly connected components of more than one module in the import graph (Tarjan)."""
+    packages = set(ROOMS.values())
+    graph = {name: {t for t, _ in imports(src, set(mods)) if t in mods and t != name and t not in packages} for name, src in mods.items()}
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    found: list[list[str]] = []
+
+    def visit(v: str) -> None:
+        index[v] = low[v] = len(index)
+        stack.append(v)
+        for w in sorted(graph[v]):
+            if w not in index:
+                visit(w)
+                low[v] = min(low[v], low[w])
+            elif w in stack:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            comp = []
+            while True:
+                w = stack.pop()
+                comp.append(w)
+                if w == v:
+                    break
+            if len(comp) > 1:
+                found.append(sorted(comp))
+
+    for v in sorted(graph):
+        if v not in index:
+            visit(v)
+    return found
+
+
+def _sources() -> dict[str, str]:
+    return {name: path.read_text(encoding="utf-8") for name, path in modules().items()}
+
+
+def test_the_rooms_are_found():
+    mods = modules()
+    assert {"benosc.config", "benosc.cli", "benosc.theory.model", "benosc.simulate.engine", "benosc.verify.registry"} <= set(mods)
+    assert PRESENTATION | COMMAND_LINE <= set(mods) | {"benosc.__main__"}
+
+
+def test_nothing_imports_upwards():
+    assert upward_imports(_sources()) == []
+
+
+def test_no_import_cycle():
+    assert cycles(_sources()) == []
+
+
+def test_only_presentation_and_the_command_line_draw():
+    bad = [f"{name} imports {target} at line {line}" for name, src in _sources().items() if layer(name) < 4
+           for target, line in imports(src, set()) if target.split(".")[0] in DRAWING]
+    assert bad == []
+
+
+def test_the_checker_finds_an_upward_import_in_a_function_body_and_a_hidden_cycle():
+    mods = {
+        "benosc.simulate.engine": "def f():\n    from benosc.verify.registry import REGISTRY\n",
+        "benosc.verify.registry": "import numpy\n",
+        "benosc.verify.a": "from benosc.verify import b\n",
+        "benosc.verify.b": "def g():\n    import benosc.verify.a\n",
+        "benosc.theory.model": "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from benosc.verify.a import x\n",
+    }
+    assert upward_imports(mods) == ["benosc.simulate.engine (simulate) imports benosc.verify.registry (verify) at line 2"]
+    assert cycles(mods) == [["benosc.verify.a", "benosc.verify.b"]]
+    drawing = [t for t, _ in imports("def plot():\n    import matplotlib.pyplot as plt\n", set())]
+    assert drawing == ["matplotlib.pyplot"]
