@@ -16,6 +16,7 @@ import tomllib
 from pathlib import Path
 from typing import Any, NoReturn, Sequence
 
+from benosc.tolerances import DELTA
 from benosc._io import json_clean
 from benosc.config import Config, ConfigError, load_config
 from benosc.output import OutputError
@@ -280,7 +281,7 @@ def _print_simulate_table(traj, config: Config, out: Path, figures: list[str], *
             f"loss={tr.loss}, {traj.meta['engine']} engine on {traj.meta['device']} in {traj.meta['wall_time_s']:.1f} s"
         ),
         caption=(
-            "mean ± std over completed seeds; ¹ fraction of strong steps with |y f - 1| ≥ 0.25 "
+            f"mean ± std over completed seeds; ¹ fraction of strong steps with |y f - 1| ≥ {DELTA:g} "
             f"(Assumption 4); derived onset of oscillation: {_onset_text(config)}"
         ),
     )
@@ -574,7 +575,7 @@ def _add_verify(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--eta-small", metavar="Y", type=float, default=SIMULATE_DEFAULT_ETAS[0], help=f"small learning rate (default {SIMULATE_DEFAULT_ETAS[0]})")
     p.add_argument("--seeds", metavar="N", type=int, default=5, help="seeds per learning rate (default 5)")
     p.add_argument("--claims", metavar="ID", nargs="+", choices=CLAIM_IDS, help=f"claims to check (default all): {', '.join(CLAIM_IDS)}")
-    p.add_argument("--delta", metavar="D", type=float, default=0.25, help="oscillation level of Assumption 4, in (0, 1) (default 0.25)")
+    p.add_argument("--delta", metavar="D", type=float, default=DELTA, help=f"oscillation level of Assumption 4, in (0, 1) (default {DELTA:g})")
     p.add_argument("--search", metavar="N", type=int, help="let Hypothesis search up to N regimes inside each selected claim's region for a counterexample")
     p.add_argument("--reproduce", action="store_true", help="reproduce the paper's experiment (d=64, n=16, m=8, 5 seeds) instead")
     p.add_argument(
@@ -815,7 +816,7 @@ def _add_sweep(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--range", metavar="FIELD=LO:HI", action="append", default=[], help="a box side for --sample (repeatable)")
     p.add_argument("--design", choices=("lhs", "sobol", "random"), default="lhs", help="sampling method for --sample (default lhs)")
     p.add_argument("--seeds", metavar="N", type=int, default=1, help="seeds per point: seed, seed+1, ... (default 1)")
-    p.add_argument("--delta", metavar="D", type=float, default=0.25, help="oscillation level of Assumption 4 (default 0.25)")
+    p.add_argument("--delta", metavar="D", type=float, default=DELTA, help=f"oscillation level of Assumption 4 (default {DELTA:g})")
     p.add_argument("--chunk-runs", metavar="N", type=int, help="runs per chunk (default: from a memory budget)")
     p.add_argument("--executor", choices=("inprocess", "dask"), default="inprocess", help="where chunks run (default inprocess)")
     p.add_argument("--workers", metavar="N", type=int, default=2, help="Dask LocalCluster workers (default 2)")

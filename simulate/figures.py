@@ -17,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
+from benosc.tolerances import DELTA
 from benosc.figstyle import DOUBLE, LABEL, new_figure, ordered_colors, save, styled
 from benosc.simulate.summary import summarize
 from benosc.simulate.trajectory import Trajectory
@@ -58,7 +59,7 @@ def _eta_crit(traj: Trajectory) -> float | None:
 
 
 @styled
-def plot_margins(traj: Trajectory, path: Path, *, delta: float = 0.25) -> Path:
+def plot_margins(traj: Trajectory, path: Path, *, delta: float = DELTA) -> Path:
     """y f - 1 at every step that sampled strong data, every seed, one panel per setting; points beyond the
     axis limits are drawn at the limit as open triangles."""
     groups = _groups(traj)

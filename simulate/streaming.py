@@ -36,6 +36,7 @@ from typing import Sequence
 import numpy as np
 import torch
 
+from benosc.tolerances import DELTA
 from benosc.config import SWEEPABLE, Config, ConfigError
 from benosc.simulate.engine import TORCH_DTYPES, DeviceInputs, _accuracy, _outputs, checkpoints, initial_projections, make_stepper, resolve_device
 from benosc.simulate.grid import BatchInputs, Grid, expand_grid, prepare_inputs
@@ -81,7 +82,7 @@ def simulate_summary(
     config: Config,
     grid: Grid | Sequence[Config] | None = None,
     *,
-    delta: float = 0.25,
+    delta: float = DELTA,
     engine: str = "full",
     inputs: BatchInputs | None = None,
 ) -> dict[str, np.ndarray]:
@@ -248,7 +249,7 @@ def simulate_summary(
     return out
 
 
-def summary_of_trajectory(traj: Trajectory, *, delta: float = 0.25) -> dict[str, np.ndarray]:
+def summary_of_trajectory(traj: Trajectory, *, delta: float = DELTA) -> dict[str, np.ndarray]:
     """The summary metrics computed from a full trajectory (record_every must equal the summary's checkpoints).
 
     The independent reference for :func:`simulate_summary`: the same

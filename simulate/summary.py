@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from benosc.tolerances import DELTA
 from benosc.config import SWEEPABLE
 from benosc.simulate.trajectory import Trajectory
 
@@ -49,7 +50,7 @@ def _group_keys(traj: Trajectory) -> list[str]:
     return swept or ["eta"]
 
 
-def summarize(traj: Trajectory, *, delta: float = 0.25) -> list[GroupSummary]:
+def summarize(traj: Trajectory, *, delta: float = DELTA) -> list[GroupSummary]:
     """One :class:`GroupSummary` per setting, in the order runs appear."""
     keys = _group_keys(traj)
     a = traj.arrays
@@ -74,7 +75,7 @@ def summarize(traj: Trajectory, *, delta: float = 0.25) -> list[GroupSummary]:
     return out
 
 
-def run_records(traj: Trajectory, *, delta: float = 0.25) -> list[dict[str, Any]]:
+def run_records(traj: Trajectory, *, delta: float = DELTA) -> list[dict[str, Any]]:
     """One plain dictionary per run: swept values, status and final metrics."""
     a = traj.arrays
     osc = traj.oscillation_fraction(delta)
@@ -101,7 +102,7 @@ def _finite_or_none(x: Any) -> float | None:
     return x if np.isfinite(x) else None
 
 
-def summary_frame(traj: Trajectory, *, delta: float = 0.25):
+def summary_frame(traj: Trajectory, *, delta: float = DELTA):
     """:func:`summarize` as a labelled table: a ``pandas.DataFrame`` indexed by the swept fields.
 
     Columns: runs, completed, diverged, then ``<metric>_mean`` and

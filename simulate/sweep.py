@@ -36,6 +36,7 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 import benosc
+from benosc.tolerances import DELTA
 from benosc.config import SWEEPABLE, Config, ConfigError
 
 __all__ = ["Axis", "Design", "parse_axis", "parse_range", "run_sweep", "open_sweep", "is_store", "SweepResult", "default_chunk_runs", "STORE_FORMAT"]
@@ -140,7 +141,7 @@ class Design:
     base: Config
     axes: tuple[Axis, ...] = ()
     seeds: int = 1
-    delta: float = 0.25
+    delta: float = DELTA
     sample: int = 0
     ranges: tuple[tuple[str, float, float], ...] = ()
     method: str = "lhs"

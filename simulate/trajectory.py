@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from benosc.tolerances import DELTA
 from benosc._io import atomic_open, write_json
 from benosc.config import Config
 
@@ -107,7 +108,7 @@ class Trajectory:
             self.arrays["indices"].shape
         )
 
-    def oscillation_fraction(self, delta: float = 0.25) -> np.ndarray:
+    def oscillation_fraction(self, delta: float = DELTA) -> np.ndarray:
         """Fraction of strong sampled steps with |y f - 1| >= delta, per run (R,).
 
         The quantity of the paper's Assumption 4 (oscillation on strong data).

@@ -158,3 +158,27 @@ def test_the_checker_finds_an_upward_import_in_a_function_body_and_a_hidden_cycl
     assert cycles(mods) == [["benosc.verify.a", "benosc.verify.b"]]
     drawing = [t for t, _ in imports("def plot():\n    import matplotlib.pyplot as plt\n", set())]
     assert drawing == ["matplotlib.pyplot"]
+
+
+def _delta_literals(source: str) -> list[int]:
+    """Lines where a ``delta`` parameter default or ``delta=`` keyword is a number literal (it has a home: DELTA)."""
+    out = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            a = node.args
+            pos = a.posonlyargs + a.args
+            pairs = list(zip(pos[len(pos) - len(a.defaults):], a.defaults)) + [(k, d) for k, d in zip(a.kwonlyargs, a.kw_defaults) if d is not None]
+            out += [d.lineno for arg, d in pairs if arg.arg == "delta" and isinstance(d, ast.Constant)]
+        if isinstance(node, ast.Call):
+            out += [kw.value.lineno for kw in node.keywords if kw.arg in ("delta", "default") and isinstance(kw.value, ast.Constant)
+                    and kw.value.value == 0.25]
+        if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) and node.target.id == "delta" and isinstance(node.value, ast.Constant):
+            out.append(node.lineno)
+    return out
+
+
+def test_assumption4_level_has_one_home():
+    """delta = 0.25 is benosc.tolerances.DELTA; a default or keyword typed as a number anywhere else fails."""
+    bad = {name: lines for name, src in _sources().items() if name != "benosc.tolerances" and (lines := _delta_literals(src))}
+    assert bad == {}
+    assert _delta_literals("def f(x, *, delta: float = 0.25):\n    return g(delta=0.25)\n") == [1, 2]

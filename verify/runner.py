@@ -14,6 +14,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
 
+from benosc.tolerances import DELTA
 from benosc.config import Config
 from benosc.simulate.trajectory import Trajectory
 from benosc.verify.measurements import Context
@@ -76,7 +77,7 @@ def run_verification(
     eta_large: float,
     seeds: Sequence[int],
     claims: Sequence[str] = CLAIM_IDS,
-    delta: float = 0.25,
+    delta: float = DELTA,
     progress: Callable[[str], None] | None = None,
 ) -> VerifyResult:
     """Check each selected claim of the registry on simulations of ``config`` at the two learning rates."""

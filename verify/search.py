@@ -20,7 +20,7 @@ from typing import Any, Callable
 import numpy as np
 
 from benosc.config import Config
-from benosc.tolerances import claim_tolerance
+from benosc.tolerances import DELTA, claim_tolerance
 from benosc.verify import checkers as C
 from benosc.theory.predictions import predictions
 
@@ -172,7 +172,7 @@ def _window_holds(claim: str) -> Callable[[Config, dict[str, Any]], tuple[bool, 
             return acc >= claim_tolerance("generalisation.high"), f"weak-only accuracy {acc:.3f} at eta = {eta:.4g}"
         P = predictions(cfg)
         v = C.check_accumulation(
-            tr, eta, delta=0.25, kappa=P.kappa(eta), period2=P.period2_residual_if_stable(eta), residual_bound=P.residual_bound(eta),
+            tr, eta, delta=DELTA, kappa=P.kappa(eta), period2=P.period2_residual_if_stable(eta), residual_bound=P.residual_bound(eta),
         )
         return v.status == "pass", v.measured
 
