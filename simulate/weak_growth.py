@@ -110,6 +110,7 @@ def finish(
         "strong_offset": _class_mean(offset, np.isfinite(offset)),
         "weak_example_term": _class_mean(weak_term, valid),
     }
+
     def per_run(get) -> np.ndarray:
         return np.array([get(r) for r in runs], dtype=float)[:, None]  # (R, 1): broadcasts over the classes
 
@@ -148,6 +149,7 @@ def finish(
         at_fixed = (np.abs(e - z_fixed) >= delta).astype(float)
         period2 = 0.5 * ((np.abs(e - z_lo) >= delta).astype(float) + (np.abs(e - z_hi) >= delta))
         hit = np.where(k_ex <= lo, at_fixed, np.where(k_ex < hi, period2, np.nan))
+        hit = np.where(c_class < 1, hit, np.nan)  # c >= 1: no positive fixed point z* = 1 - c, outside the derivation
         n_strong = strong.sum(axis=1)
         frac = np.where(strong, hit, 0.0).sum(axis=1) / n_strong
     out["osc_fraction_predicted"] = np.where((noise[:, 0] == 0) & (n_strong > 0), frac, np.nan)
