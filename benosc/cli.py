@@ -589,6 +589,8 @@ def _add_verify(sub: argparse._SubParsersAction) -> None:
 def _cmd_verify(args: argparse.Namespace) -> int:
     from benosc.verify.names import CLAIM_IDS
 
+    if "eta" in _set_fields(args):  # verify runs at --eta-large and --eta-small; a --set eta would be recorded, not used
+        raise UsageError("argument --set: eta is not used by benosc verify; give the learning rates as --eta-large and --eta-small")
     config = _build_config(args)
     for name in ("eta_large", "eta_small"):
         val = getattr(args, name)
@@ -819,16 +821,25 @@ def _add_sweep(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--delta", metavar="D", type=float, default=DELTA, help=f"oscillation level of Assumption 4 (default {DELTA:g})")
     p.add_argument("--chunk-runs", metavar="N", type=int, help="runs per chunk (default: from a memory budget)")
     p.add_argument("--executor", choices=("inprocess", "dask"), default="inprocess", help="where chunks run (default inprocess)")
-    p.add_argument("--workers", metavar="N", type=int, default=2, help="Dask LocalCluster workers (default 2)")
+    p.add_argument("--workers", metavar="N", type=int, help="Dask LocalCluster workers (default 2; not with --scheduler)")
     p.add_argument("--scheduler", metavar="ADDRESS", help="use an existing Dask scheduler instead of a LocalCluster")
     p.set_defaults(handler=_cmd_sweep)
 
 
 def _cmd_sweep(args: argparse.Namespace) -> int:
     config = _build_config(args)
-    for name in ("sample", "workers"):
-        if getattr(args, name) < (0 if name == "sample" else 1):
-            raise UsageError(f"argument --{name}: {getattr(args, name)} is not allowed; must be an integer >= {0 if name == 'sample' else 1}")
+    # options of one executor are refused with the other, never silently ignored
+    if args.scheduler and args.executor != "dask":
+        raise UsageError("argument --scheduler: only with --executor dask (the in-process executor has no scheduler)")
+    if args.workers is not None and args.executor != "dask":
+        raise UsageError("argument --workers: only with --executor dask")
+    if args.workers is not None and args.scheduler:
+        raise UsageError("argument --workers: not with --scheduler (the existing cluster has its own workers)")
+    args.workers = 2 if args.workers is None else args.workers
+    if args.sample < 0 or (args.range and args.sample == 0):
+        raise UsageError(f"argument --sample: {args.sample} is not allowed; must be an integer >= 1")
+    if args.workers < 1:
+        raise UsageError(f"argument --workers: {args.workers} is not allowed; must be an integer >= 1")
     if args.chunk_runs is not None and args.chunk_runs < 1:
         raise UsageError(f"argument --chunk-runs: {args.chunk_runs} is not allowed; must be an integer >= 1")
     if not (math.isfinite(args.delta) and 0 < args.delta < 1):

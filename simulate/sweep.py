@@ -460,6 +460,19 @@ def run_sweep(
     )
 
 
+def canonical_nan(values: np.ndarray) -> np.ndarray:
+    """Floats with every NaN replaced by the one quiet NaN of positive sign (others unchanged).
+
+    A diverged run's metrics are NaN from different operations, whose sign bit
+    depends on how the reductions were vectorised for the chunk's size (+NaN
+    with chunks of 1-2 runs, -NaN with 5+); stored canonically, a store is
+    byte-identical whatever the chunking.
+    """
+    if values.dtype.kind != "f":
+        return values
+    return np.where(np.isnan(values), np.array(np.nan, dtype=values.dtype), values)
+
+
 def _write_chunk(store: Path, bounds: tuple[int, int], res: dict[str, np.ndarray]) -> None:
     """Write one chunk's metrics, then its status and done flags (the data first, the commit flags last)."""
     import xarray as xr
@@ -468,7 +481,7 @@ def _write_chunk(store: Path, bounds: tuple[int, int], res: dict[str, np.ndarray
 
     a, b = bounds
     region = {"run": slice(a, b)}
-    data = {name: (SUMMARY_SCHEMA[name][0], res[name]) for name in SUMMARY_SCHEMA if name != "status"}
+    data = {name: (SUMMARY_SCHEMA[name][0], canonical_nan(res[name])) for name in SUMMARY_SCHEMA if name != "status"}
     xr.Dataset(data).to_zarr(store, region=region, zarr_format=2)
     flags = xr.Dataset({"status": ("run", res["status"].astype(_STATUS)), "done": ("run", np.ones(b - a, dtype=bool))})
     flags.to_zarr(store, region=region, zarr_format=2)

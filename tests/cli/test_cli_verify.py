@@ -92,6 +92,7 @@ def test_reproduce(tmp_path, capsys):
         (["--search", "0"], "argument --search: 0 is not allowed"),
         (["--search", "2", "--claims", "theorem-5"], "argument --claims: none of theorem-5 is searchable"),
         (["--set", "m=0"], "network.m: 0 is not allowed"),
+        (["--set", "eta=1.0"], "argument --set: eta is not used by benosc verify"),  # it was recorded in verify.json, not run
     ],
 )
 def test_bad_input(tmp_path, capsys, argv, needle):

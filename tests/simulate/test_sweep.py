@@ -160,3 +160,37 @@ def test_a_store_of_an_older_benosc_is_refused_with_one_line(tmp_path, capsys):
     assert main(["sweep", *ARGS, "--out", str(out)]) == 2
     err = capsys.readouterr().err
     assert "older benosc without weak_log_slope_predicted" in err and err.count("\n") == 1
+
+
+@pytest.mark.parametrize("extra,message", [
+    (["--scheduler", "tcp://127.0.0.1:1"], "argument --scheduler: only with --executor dask"),
+    (["--workers", "3"], "argument --workers: only with --executor dask"),
+    (["--executor", "dask", "--workers", "3", "--scheduler", "tcp://127.0.0.1:1"], "argument --workers: not with --scheduler"),
+    (["--sample", "0", "--range", "sigma_p=0.01:0.05"], "argument --sample: 0 is not allowed; must be an integer >= 1"),
+])
+def test_options_of_another_executor_are_refused_not_ignored(tmp_path, capsys, extra, message):
+    out = tmp_path / "s.zarr"
+    assert main(["sweep", *ARGS, *extra, "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert message in err and err.count("\n") == 1
+    assert not out.exists()
+
+
+def test_stored_nan_is_canonical_whatever_the_chunking(tmp_path):
+    """Diverged runs' NaN metrics carry one bit pattern in the store, alone or in any chunk (their sign once depended on the chunk size)."""
+    from benosc.simulate.sweep import canonical_nan
+
+    neg = np.array([-np.nan, 1.0, np.nan], dtype=np.float32)
+    assert np.signbit(neg[0]) and not np.signbit(canonical_nan(neg)).any()
+    np.testing.assert_array_equal(canonical_nan(np.array([1, 2])), [1, 2])  # non-floats untouched
+    stores = {}
+    for chunk in (1, 5):
+        out = tmp_path / f"c{chunk}.zarr"
+        assert main(["sweep", *ARGS, "--chunk-runs", str(chunk), "--out", str(out)]) == 0
+        stores[chunk] = xr.open_zarr(out).load()
+    diverged = stores[1]["status"].values == "diverged"
+    assert diverged.any()
+    for name in ("train_loss", "weak_log_slope", "osc_amplitude"):
+        a, b = stores[1][name].values, stores[5][name].values
+        assert a.tobytes() == b.tobytes(), name
+        assert not np.signbit(a[np.isnan(a)]).any(), name
