@@ -364,6 +364,8 @@ def check_weak_growth(period2: Sequence[dict], at_large: Sequence[dict], network
     rows = network_weak_rows(network)
     setting = f" ({network['n']} examples, {network['dtype']}, {network['steps']} steps)" if network and "steps" in network else ""
     net_outcomes, net_meas, net_notes = _network_judgement(rows, setting)
+    if network and network.get("unmet"):
+        net_notes.append(f"network rows not measured: {network['unmet']} for the network derivation")
     outcomes += net_outcomes
     if not outcomes:
         return not_applicable("weak-growth", ["no finite positive prediction: " + "; ".join(skipped)] if skipped else ["nothing measured"])

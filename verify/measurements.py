@@ -195,16 +195,13 @@ def network_identity_error(traj) -> np.ndarray:
     class's steps (its derived check); batch size 1.  NaN for a class with no
     active neuron or a run that did not complete.
     """
-    import sympy as sp
-
-    from benosc.theory import derive_statements
-    from benosc.theory import symbols as S
+    from benosc.theory.network_rates import weak_factor_coefficient
 
     cfg = traj.config
-    factor = sp.lambdify((S.eta, S.m, S.v_norm, S.f), derive_statements(2)["network_weak_step_factor"].value, "numpy")
     L = traj.weak_log_projection()  # (R, S, 2)
     label = np.take_along_axis(traj.y.astype(float), traj.indices[:, :, 0], axis=1)  # (R, T): label of the sampled example
-    log_factor = np.log(factor(traj.eta[:, None], float(cfg.network.m), traj.v_norm[:, None], traj.margin[:, :, 0]))  # (R, T)
+    A = weak_factor_coefficient()(traj.eta, cfg.network.m, traj.v_norm)[:, None]  # P'/P = 1 + A (1 - y f), read off the statement
+    log_factor = np.log1p(A * (1 - traj.margin[:, :, 0]))  # (R, T)
     summed = np.stack([np.where(label == j, log_factor, 0.0).sum(axis=1) for j in (1, -1)], axis=1)
     err = np.abs((L[:, -1] - L[:, 0]) - summed)
     return np.where((traj.status == "completed")[:, None], err, np.nan)
@@ -224,7 +221,11 @@ def _network_weak(ctx: Context) -> dict[str, Any]:
     """
     from benosc.simulate import simulate
     from benosc.simulate.streaming import summary_of_trajectory
+    from benosc.theory.network_rates import network_rate_unmet
 
+    unmet = network_rate_unmet(ctx.config)
+    if unmet or ctx.config.data.label_noise > 0:  # the derivation's fields: no network rows, the verdict says why
+        return {"unmet": unmet or "data.label_noise must be 0"}
     kappas = (1.1, 1.2)
     etas = [ctx.pred.eta_of_kappa(k) for k in kappas]
     base = ctx.config.replace(dtype="float64", sharpness_every=0, steps=min(ctx.config.training.steps, NETWORK_STEPS))

@@ -297,3 +297,9 @@ def test_weak_growth_judges_the_full_network(network, status):
     v = C.check_weak_growth(period2, [], network)
     assert v.status == status, (v.measured, v.details)
     assert "identity max error" in v.measured and "term by term" in v.details
+
+
+def test_weak_growth_says_why_the_network_rows_are_missing():
+    period2 = [{"engine": "full", "kappa": 1.1, "eta": 2.2, "measured": 1e-3, "predicted": 1e-3}]
+    v = C.check_weak_growth(period2, [], {"unmet": "training.batch_size must be 1"})
+    assert v.status == "pass" and "network rows not measured: training.batch_size must be 1" in v.details
