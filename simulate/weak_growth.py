@@ -103,7 +103,8 @@ def finish(
     if offset_unmet(config) is not None:  # no "own class's strong part" to subtract: the offset is not defined
         offset = np.full_like(offset, np.nan)
         offset_example = np.full_like(offset_example, np.nan)
-    weak_term = pi_w * np.nan_to_num(weak_log_factor, nan=0.0)  # a class without weak-only examples adds nothing
+    g_weak = np.nan_to_num(weak_log_factor, nan=0.0)  # a class without weak-only examples adds nothing
+    weak_term = pi_w * g_weak
     out = {
         "weak_log_slope": _class_mean(slope, valid),
         "weak_log_rate": _class_mean(rates, valid[:, None, :]),
@@ -126,7 +127,6 @@ def finish(
     kappa = k_of(eta, m, u, 0.0)
     rate = network_rate_function()
     zero = np.zeros_like(offset)
-    g_weak = np.nan_to_num(weak_log_factor, nan=0.0)
     with np.errstate(invalid="ignore"):
         k_eff = k_of(eta, m, u, offset)
         # inside the stable period-2 window only: below the offset onset the strong term vanishes and what is left,

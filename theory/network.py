@@ -40,6 +40,7 @@ from benosc.theory import symbols as S
 from benosc.theory.model import ModelSpec, derive_recursions
 from benosc.theory.statement import Statement
 from benosc.theory.strong import _symmetric_reduce, eta_of_kappa, f_map, kappa_of_eta
+from benosc.theory.weak import _subs_eta, r_of_norms
 
 __all__ = ["network_statements", "offset_map", "NETWORK_KEYS", "c", "pi_s", "pi_w", "g_w"]
 
@@ -89,13 +90,9 @@ def _in_kappa_r(e: sp.Expr) -> sp.Expr:
     return sp.simplify(e.subs(S.eta, eta_of_kappa(S.kappa)).subs(S.v_norm, sp.sqrt(S.r) * S.u_norm))
 
 
-def _subs_eta(e: sp.Expr) -> sp.Expr:
-    return sp.simplify(e.subs({S.kappa: kappa_of_eta(), S.r: S.v_norm**2 / S.u_norm**2}))
-
-
 def _readable_eta(e: sp.Expr) -> sp.Expr:
-    """kappa and r substituted without expanding, so that 1 + r(1 - r)(kappa(1 - c) - 1) stays readable."""
-    return e.subs({S.kappa: kappa_of_eta(), S.r: S.v_norm**2 / S.u_norm**2})
+    """weak.py's _subs_eta without the simplify, so that 1 + r(1 - r)(kappa(1 - c) - 1) stays readable."""
+    return e.subs({S.kappa: kappa_of_eta(), S.r: r_of_norms()})
 
 
 @lru_cache(maxsize=1)
