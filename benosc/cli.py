@@ -1030,6 +1030,14 @@ def _cmd_bench(args: argparse.Namespace) -> int:
     console.print(f"sharpness every {sh['every']} steps ({sh['checkpoints']} checkpoints, R = {sh['R']}, {sh['steps']} steps): "
                   f"+{100 * sh['overhead']:.0f}% ({sh['wall_without_s']:.2f} s -> {sh['wall_with_s']:.2f} s); one checkpoint "
                   f"{sh['checkpoint_ms']:.0f} ms = {sh['checkpoint_in_steps']:,.0f} SGD steps of the batch")
+    dim = res["dimension"]
+    dt = Table(title=f"reduced engine end to end against d (R = {dim['rows'][0]['R']}, {dim['rows'][0]['steps']} steps, n = {dim['n']}, m = {dim['m']})")
+    for col in ("draw", "d", "works in", "run-steps/s", "min-max", "vs first row", "MB per run"):
+        dt.add_column(col, justify="right")
+    for r in dim["rows"]:
+        dt.add_row(r["draw"], f"{r['d']:,}", f"{r['D']:,}", f"{r['run_steps_per_s']:,.0f}", f"{r['min_run_steps_per_s']:,.0f}-{r['max_run_steps_per_s']:,.0f}",
+                   f"{r['ratio_to_first']:.2f}x", f"{r['bytes_per_run'] / 2**20:.2f}")
+    console.print(dt)
     for t in res["targets"]:
         console.print(f"target {t['target']}: measured {t['measured']:,.3g}, goal {t['goal']:,.3g}: {'met' if t['met'] else 'NOT met'}")
     return 0

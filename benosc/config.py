@@ -43,6 +43,7 @@ __all__ = [
 ]
 
 NoiseKind = Literal["projected", "isotropic"]
+DrawKind = Literal["vectors", "gram"]
 FilterKind = Literal["shared", "per_patch"]
 SamplingKind = Literal["with_replacement", "epochs", "full_batch"]
 LossKind = Literal["square", "logistic"]
@@ -185,6 +186,8 @@ class DataConfig:
     """size of the weak-only test set (s = 0 for every point); integer >= 1"""
     label_noise: float = 0.0
     """ablation: probability that a training label is flipped, in [0, 0.5) (features keep the clean label; test sets stay clean)"""
+    draw: DrawKind = "vectors"
+    """'vectors' (draw the d-dimensional vectors) or 'gram' (draw them in the 2 + min(d - 2, n (P - 2) + 2mF) coordinates the network sees: the same joint law of every inner product, other numbers, cost independent of d)"""
 
     def __post_init__(self) -> None:
         s = "data"
@@ -209,6 +212,7 @@ class DataConfig:
         _int(s, "n_test", self.n_test, 1)
         _int(s, "n_test_weak", self.n_test_weak, 1)
         _real(s, "label_noise", self.label_noise, 0.0, 0.5, hi_open=True)
+        _choice(s, "draw", self.draw, ("vectors", "gram"))
         _coerce_floats(self)
 
     @property

@@ -27,7 +27,7 @@ from benosc.simulate.engine import TORCH_DTYPES, DeviceInputs, checkpoints, make
 from benosc.simulate.grid import BatchInputs, expand_grid, prepare_inputs
 from benosc.simulate.naive import naive_run
 
-__all__ = ["Case", "SIZES", "run_bench", "bench_sweep"]
+__all__ = ["Case", "SIZES", "run_bench", "bench_sweep", "bench_dimension"]
 
 SIZES = {
     "paper": {"d": 64, "n": 16, "m": 8},
@@ -194,6 +194,53 @@ def bench_sharpness(R: int, steps: int, every: int, dtype: str, device: str, rep
             "checkpoint_ms": 1000 * per_chk, "checkpoint_in_steps": per_chk / (base / steps)}
 
 
+def bench_dimension(R: int, steps: int, repeats: int, device: str, *, gram_dims: tuple[int, ...] = (64, 4096, 65536),
+                    vector_dims: tuple[int, ...] = (64, 1024), progress: Callable[[str], None] | None = None) -> dict:
+    """The reduced engine end to end (inputs drawn, SGD, recording at the default strides) against d.
+
+    ``benosc.simulate(config, {'seed': range(R)}, engine='reduced')`` at the paper's n, m with test sets of
+    100 points, timed whole (input preparation included) with ``data.draw = 'gram'`` at ``gram_dims`` and
+    ``'vectors'`` at ``vector_dims``; the cases are timed round-robin (one warm-up each, then ``repeats``
+    rounds) so that drifts of the machine's speed hit all alike.  Each row: run-steps/s (median, min, max),
+    the estimated memory per run (:func:`benosc.simulate.memory.estimate_bytes`) and the throughput's
+    ratio to the gram draw at the smallest d.
+    """
+    from benosc.simulate.gram import representation_dim
+    from benosc.simulate.memory import estimate_bytes
+
+    say = progress or (lambda s: None)
+    cases = [("gram", d) for d in gram_dims] + [("vectors", d) for d in vector_dims]
+    grid = {"seed": list(range(R))}
+
+    def cfg_of(draw: str, d: int) -> Config:
+        return Config().replace(d=d, draw=draw, steps=steps, n_test=100, n_test_weak=100, device=device, eta=1.2)
+
+    def once(draw: str, d: int) -> float:
+        t0 = time.perf_counter()
+        simulate(cfg_of(draw, d), grid, engine="reduced")
+        return time.perf_counter() - t0
+
+    for c in cases:
+        say(f"reduced engine end to end, draw={c[0]}, d={c[1]} (warm-up)")
+        once(*c)
+    times: dict[tuple[str, int], list[float]] = {c: [] for c in cases}
+    for i in range(repeats):
+        say(f"reduced engine end to end, round {i + 1} of {repeats}")
+        for c in cases:
+            times[c].append(once(*c))
+    rows = []
+    for draw, d in cases:
+        rates = [R * steps / t for t in times[(draw, d)]]
+        cfg = cfg_of(draw, d)
+        rows.append({"draw": draw, "d": d, "D": representation_dim(cfg) if draw == "gram" else d, "R": R, "steps": steps,
+                     "run_steps_per_s": statistics.median(rates), "min_run_steps_per_s": min(rates), "max_run_steps_per_s": max(rates),
+                     "bytes_per_run": estimate_bytes(expand_grid(cfg, grid)) // R})
+    ref = rows[0]["run_steps_per_s"]
+    for r in rows:
+        r["ratio_to_first"] = r["run_steps_per_s"] / ref
+    return {"engine": "reduced", "n": 16, "m": 8, "n_test": 100, "repeats": repeats, "rows": rows}
+
+
 def run_bench(*, quick: bool = False, device: str = "auto", repeats: int = 5, progress: Callable[[str], None] | None = None) -> dict:
     """All cases (or the ``quick`` subset); returns {'cases': [...], 'recording_overhead': ..., 'machine': ...}."""
     say = progress or (lambda s: None)
@@ -227,6 +274,8 @@ def run_bench(*, quick: bool = False, device: str = "auto", repeats: int = 5, pr
     bare, rec, overhead = bench_recording("paper", 1024, "float32", device, steps=4000 if not quick else 3000, repeats=repeats)
     say("sharpness checkpoints")
     sharp = bench_sharpness(10, steps=16000 if not quick else 4000, every=2000 if not quick else 500, dtype="float32", device=device, repeats=repeats)
+    say("dimension")
+    dim = bench_dimension(64, 500 if quick else 2000, repeats, device, vector_dims=(64,) if quick else (64, 1024), progress=say)
     naive0 = next(c for c in cases if c.engine == "naive" and c.size == "paper" and c.dtype == "float32")
     for c in (bare, rec):
         c.speedup_vs_naive = c.run_steps_per_s / naive0.run_steps_per_s
@@ -237,11 +286,12 @@ def run_bench(*, quick: bool = False, device: str = "auto", repeats: int = 5, pr
         "cases": [c.to_dict() for c in cases],
         "recording": {"bare": bare.to_dict(), "recorded": rec.to_dict(), "overhead": overhead},
         "sharpness": sharp,
-        "targets": _targets(cases, overhead),
+        "dimension": dim,
+        "targets": _targets(cases, overhead, dim),
     }
 
 
-def _targets(cases: list[Case], overhead: float) -> list[dict]:
+def _targets(cases: list[Case], overhead: float, dim: dict | None = None) -> list[dict]:
     """The paper-size float32 goals (docs/benchmarks.md): measured value, goal, met."""
     def find(engine):
         return next((c for c in cases if (c.engine, c.size, c.R, c.dtype) == (engine, "paper", 1024, "float32")), None)
@@ -255,6 +305,13 @@ def _targets(cases: list[Case], overhead: float) -> list[dict]:
     if red is not None and red.speedup_vs_full is not None:
         out.append({"target": "reduced engine, R = 1024: speed-up over full", "measured": red.speedup_vs_full, "goal": 3.0, "met": red.speedup_vs_full >= 3})
     out.append({"target": "recording overhead (fraction, at most)", "measured": overhead, "goal": 0.2, "met": overhead <= 0.2})
+    if dim is not None:
+        rows = {(r["draw"], r["d"]): r for r in dim["rows"]}
+        lo, hi = rows.get(("gram", 64)), rows.get(("gram", 65536))
+        if lo is not None and hi is not None:
+            ratio = hi["run_steps_per_s"] / lo["run_steps_per_s"]
+            out.append({"target": "reduced engine, gram draw, end to end: throughput at d = 65,536 / at d = 64", "measured": ratio,
+                        "goal": 0.8, "met": ratio >= 0.8})
     return out
 
 

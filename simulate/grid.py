@@ -15,9 +15,10 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 
 from benosc.config import SWEEPABLE, Config, ConfigError
+from benosc.simulate.gram import gram_draws, representation_dim
 from benosc.simulate.data import Dataset, init_weights, label_flips, label_stream, make_dataset, sample_indices, streams
 
-__all__ = ["Grid", "expand_grid", "BatchInputs", "prepare_inputs", "prepare_inputs_per_run", "decomposition_basis"]
+__all__ = ["Grid", "expand_grid", "BatchInputs", "prepare_inputs", "prepare_inputs_per_run", "decomposition_basis", "batch_basis"]
 
 Grid = Mapping[str, Sequence[Any]]
 
@@ -46,6 +47,22 @@ def decomposition_basis(ds: Dataset) -> np.ndarray:
     cols = [ds.u / (ds.u @ ds.u), ds.v / (ds.v @ ds.v)]
     xi = ds.noise_vectors
     return np.concatenate([np.stack(cols, axis=1), (xi / np.sum(xi * xi, axis=1, keepdims=True)).T], axis=1)
+
+
+def batch_basis(u: np.ndarray, v: np.ndarray, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The decomposition basis of every run (:func:`decomposition_basis`) and its pseudo-inverse.
+
+    u, v (R, d), X (R, n, P, d) -> basis (R, d, 2 + n (P - 2)), coord (R, 2 + n (P - 2), d).
+    """
+    R, n, P, d = X.shape
+    xi = X[:, :, 2:, :].reshape(R, n * (P - 2), d)
+    basis = np.concatenate(
+        [(u / (u * u).sum(axis=1, keepdims=True))[:, :, None], (v / (v * v).sum(axis=1, keepdims=True))[:, :, None],
+         (xi / np.sum(xi * xi, axis=2, keepdims=True)).transpose(0, 2, 1)],
+        axis=2,
+    )
+    coord = np.stack([np.linalg.pinv(b) for b in basis])  # 20 us a run; batched pinv rounds differently
+    return basis, coord
 
 
 @dataclass(frozen=True)
@@ -81,8 +98,11 @@ class BatchInputs:
 def prepare_inputs_per_run(runs: Sequence[Config]) -> BatchInputs:
     """Reference implementation of :func:`prepare_inputs`: each run's inputs drawn and assembled on its own.
 
-    Kept for the tests, which hold the vectorised version equal to it bit for bit.
+    Kept for the tests, which hold the vectorised version equal to it bit for bit.  It covers
+    ``data.draw = 'vectors'`` (the 'gram' draw has its own tests, simulate/gram.py).
     """
+    if any(c.data.draw != "vectors" for c in runs):
+        raise ConfigError("data.draw", "gram", "the per-run reference implementation draws the vectors; use prepare_inputs")
     out: dict[str, np.ndarray] | None = None
     for r, cfg in enumerate(runs):
         data_rng, init_rng, sample_rng = streams(cfg.training.seed)
@@ -151,7 +171,10 @@ def prepare_inputs(runs: Sequence[Config]) -> BatchInputs:
     seeds = [c.training.seed for c in runs]
     uniq = list(dict.fromkeys(seeds))
     pos = np.array([uniq.index(s) for s in seeds]) if len(uniq) < R else np.arange(R)
-    raw = [_draws(cfg0, s) for s in uniq]
+    if dc.draw == "gram":  # the same law in D = representation_dim coordinates (simulate/gram.py)
+        dim, raw = representation_dim(cfg0), [gram_draws(cfg0, s) for s in uniq]
+    else:
+        dim, raw = dc.d, [_draws(cfg0, s) for s in uniq]
 
     def stack(name: str) -> np.ndarray:
         return np.stack([d[name] for d in raw])[pos]
@@ -159,19 +182,19 @@ def prepare_inputs(runs: Sequence[Config]) -> BatchInputs:
     col = lambda name, sec="data": np.array([c.get(name) for c in runs], dtype=float)  # noqa: E731
     u_norm, v_norm, sigma_p, p_weak, sigma_0 = col("u_norm"), col("v_norm"), col("sigma_p"), col("p_weak"), col("sigma_0")
     label_noise = col("label_noise")
-    u = np.zeros((R, dc.d))
-    v = np.zeros((R, dc.d))
+    u = np.zeros((R, dim))
+    v = np.zeros((R, dim))
     u[:, 0], v[:, 1] = u_norm, v_norm
 
     def points(name: str, count: int, weak_only: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         raw_y = np.stack([d[f"{name}_y"] for d in raw])
         raw_u = None if weak_only else np.stack([d[f"{name}_u"] for d in raw])
         raw_g = np.stack([d[f"{name}_g"] for d in raw])
-        X = np.empty((R, count, dc.P, dc.d))
+        X = np.empty((R, count, dc.P, dim))
         y = raw_y[pos]
         strong = np.zeros(y.shape, dtype=bool) if weak_only else raw_u[pos] >= p_weak[:, None]
         # blocks of runs: vectorised within a block, and each block's arrays stay in cache
-        step = max(1, _BLOCK_BYTES // max(1, count * dc.P * dc.d * 8))
+        step = max(1, _BLOCK_BYTES // max(1, count * dc.P * dim * 8))
         for a in range(0, R, step):
             b = min(R, a + step)
             sl = slice(a, b)
@@ -189,13 +212,7 @@ def prepare_inputs(runs: Sequence[Config]) -> BatchInputs:
     y = np.where(flipped, -y, y)
     X_test, y_test, _ = points("test", dc.n_test, False)
     X_weak, y_weak, _ = points("weak", dc.n_test_weak, True)
-    xi = X[:, :, 2:, :].reshape(R, dc.n * (dc.P - 2), dc.d)
-    basis = np.concatenate(
-        [(u / (u * u).sum(axis=1, keepdims=True))[:, :, None], (v / (v * v).sum(axis=1, keepdims=True))[:, :, None],
-         (xi / np.sum(xi * xi, axis=2, keepdims=True)).transpose(0, 2, 1)],
-        axis=2,
-    )
-    coord = np.stack([np.linalg.pinv(b) for b in basis])  # 20 us a run; batched pinv rounds differently
+    basis, coord = batch_basis(u, v, X)
     return BatchInputs(
         X=X, y=y, strong=strong, flipped=flipped, X_test=X_test, y_test=y_test, X_weak=X_weak, y_weak=y_weak, u=u, v=v,
         W0=stack("W0") * sigma_0[:, None, None, None], indices=stack("indices"),

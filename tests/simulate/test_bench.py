@@ -57,3 +57,20 @@ def test_sharpness_bench_reports_its_cost():
     assert r["checkpoints"] == 3 and r["lanczos_steps"] > 0
     assert r["wall_with_s"] > 0 and r["wall_without_s"] > 0 and r["checkpoint_ms"] >= 0
     assert math.isfinite(r["overhead"])
+
+
+def test_dimension_bench_reports_every_case_and_its_target():
+    from benosc.simulate.bench import _targets, bench_dimension
+
+    res = bench_dimension(2, 20, 5, "cpu", gram_dims=(64, 65536), vector_dims=(64,))
+    rows = res["rows"]
+    assert [(r["draw"], r["d"]) for r in rows] == [("gram", 64), ("gram", 65536), ("vectors", 64)]
+    assert [r["D"] for r in rows] == [34, 34, 64]
+    assert rows[0]["bytes_per_run"] == rows[1]["bytes_per_run"] < rows[2]["bytes_per_run"]
+    assert rows[0]["ratio_to_first"] == 1.0 and all(r["min_run_steps_per_s"] <= r["run_steps_per_s"] <= r["max_run_steps_per_s"] for r in rows)
+    # the target row is judged from the two gram rows, and fails when the large d is slower than 0.8x
+    (t,) = [t for t in _targets([], 0.1, res) if "65,536" in t["target"]]
+    assert t["measured"] == pytest.approx(rows[1]["run_steps_per_s"] / rows[0]["run_steps_per_s"])
+    rows[1]["run_steps_per_s"] = 0.5 * rows[0]["run_steps_per_s"]
+    (t,) = [t for t in _targets([], 0.1, res) if "65,536" in t["target"]]
+    assert not t["met"]
