@@ -22,19 +22,19 @@ ROOT = Path(__file__).resolve().parents[1]
 ROOMS = {"benosc": "benosc", "theory": "benosc.theory", "simulate": "benosc.simulate", "verify": "benosc.verify"}
 #: presentation modules inside the rooms: they render, they compute nothing
 PRESENTATION = frozenset({
-    "benosc.figstyle", "benosc.output",
+    "benosc.figstyle", "benosc.output", "benosc.terminal", "benosc.derivation_report",
     "benosc.theory.text", "benosc.theory.display", "benosc.theory.report", "benosc.theory.figures",
     "benosc.simulate.figures",
     "benosc.verify.figures", "benosc.verify.phasemap", "benosc.verify.report",
 })
-COMMAND_LINE = frozenset({"benosc.cli", "benosc.__main__"})
+COMMAND_LINE = frozenset({"benosc.cli", "benosc.__main__"})  # and every module of the package benosc.cli
 LAYER_NAMES = ("configuration and constants", "theory", "simulate", "verify", "presentation", "command line")
 DRAWING = ("matplotlib", "rich")
 
 
 def layer(module: str) -> int:
     """Index into LAYER_NAMES of a benosc module."""
-    if module in COMMAND_LINE:
+    if module in COMMAND_LINE or module.startswith("benosc.cli."):
         return 5
     if module in PRESENTATION:
         return 4
@@ -47,8 +47,9 @@ def layer(module: str) -> int:
 def modules() -> dict[str, Path]:
     out = {}
     for folder, package in ROOMS.items():
-        for path in sorted((ROOT / folder).glob("*.py")):
-            out[package if path.stem == "__init__" else f"{package}.{path.stem}"] = path
+        for path in sorted((ROOT / folder).rglob("*.py")):
+            parts = [package, *path.relative_to(ROOT / folder).with_suffix("").parts]
+            out[".".join(parts[:-1] if parts[-1] == "__init__" else parts)] = path
     return out
 
 
@@ -128,7 +129,7 @@ def _sources() -> dict[str, str]:
 
 def test_the_rooms_are_found():
     mods = modules()
-    assert {"benosc.config", "benosc.cli", "benosc.theory.model", "benosc.simulate.engine", "benosc.verify.registry"} <= set(mods)
+    assert {"benosc.config", "benosc.cli", "benosc.cli.simulate", "benosc.theory.model", "benosc.simulate.engine", "benosc.verify.registry"} <= set(mods)
     assert PRESENTATION | COMMAND_LINE <= set(mods) | {"benosc.__main__"}
 
 
@@ -182,3 +183,13 @@ def test_assumption4_level_has_one_home():
     bad = {name: lines for name, src in _sources().items() if name != "benosc.tolerances" and (lines := _delta_literals(src))}
     assert bad == {}
     assert _delta_literals("def f(x, *, delta: float = 0.25):\n    return g(delta=0.25)\n") == [1, 2]
+
+
+def test_the_command_line_is_thin():
+    """benosc/cli/ is one module per command (each with add(subparsers) and its handler) and none is over 150 lines."""
+    from benosc.cli.main import COMMANDS
+
+    sizes = {name: len(path.read_text(encoding="utf-8").splitlines()) for name, path in modules().items() if layer(name) == 5}
+    assert {f"benosc.cli.{c}" for c in ("main", "simulate", "derive", "report", "verify", "sweep", "map_cmd", "bench", "config_cmd")} <= set(sizes)
+    assert {n: s for n, s in sizes.items() if s > 150} == {}
+    assert all(callable(getattr(c, "add", None)) for c in COMMANDS)

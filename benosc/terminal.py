@@ -1,0 +1,240 @@
+"""Terminal presentation: the rich tables and lines the commands print (presentation layer).
+
+Every function here renders what a command computed; none computes a number
+of the model.  Tables go to stdout at the terminal's width, or at a fixed
+width when stdout is not a terminal (so that logs and tests read the same).
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+from pathlib import Path
+from typing import Any, Mapping, Sequence
+
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from benosc.tolerances import DELTA
+
+__all__ = [
+    "STATUS_COLORS", "console", "fmt", "simulate_table", "verdicts_table", "ablation_tables", "search_lines",
+    "reproduce_table", "bench_tables", "statements_text", "recursions_text", "checks_line",
+]
+
+#: rich colour of each verdict status in the terminal tables
+STATUS_COLORS = {"pass": "green", "fail": "red", "inconclusive": "yellow", "not-applicable": "dim"}
+
+
+def console(width: int = 110) -> Console:
+    """A console on stdout: the terminal's width, else ``width`` columns."""
+    return Console() if sys.stdout.isatty() else Console(width=width)
+
+
+def fmt(ms: tuple[float, float], pct: bool = False) -> str:
+    """'mean ± std' (as percentages with ``pct``), 'n/a' for a NaN mean."""
+    m, s = ms
+    if not math.isfinite(m):
+        return "n/a"
+    if pct:
+        return f"{100 * m:.1f} ± {100 * s:.1f}"
+    return f"{m:.2g} ± {s:.1g}"
+
+
+def checks_line(checks: Mapping[str, bool]) -> str:
+    return ", ".join(f"{'[green]✓[/green]' if ok else '[red]✗[/red]'} {name}" for name, ok in checks.items())
+
+
+# ---------------------------------------------------------------------- simulate
+def simulate_table(traj, config, groups: Sequence[Any], onset: float | None, out: Path, figures: list[str], *, replay: bool) -> None:
+    """One row per learning-rate group (:func:`benosc.simulate.summarize`), then the files written."""
+    d, nw, tr = config.data, config.network, config.training
+    onset_text = "not derived for this q" if onset is None else f"eta = {onset:.4g}"
+    table = Table(
+        title=(
+            f"d={d.d} n={d.n} m={nw.m} q={nw.q:g} ||u||={d.u_norm:g} ||v||={d.v_norm:g} "
+            f"sigma_p={d.sigma_p:g} p_weak={d.p_weak:g} steps={tr.steps} batch={tr.batch_size} "
+            f"loss={tr.loss}, {traj.meta['engine']} engine on {traj.meta['device']} in {traj.meta['wall_time_s']:.1f} s"
+        ),
+        caption=(
+            f"mean ± std over completed seeds; ¹ fraction of strong steps with |y f - 1| ≥ {DELTA:g} "
+            f"(Assumption 4); derived onset of oscillation: {onset_text}"
+        ),
+    )
+    for col in ("eta", "seeds", "train loss", "test acc %", "weak-only %", "osc.¹ %", "status"):
+        table.add_column(col, justify="right")
+    for g in groups:
+        status = ", ".join(f"{k} {word}" for k, word in ((g.completed, "ok"), (g.diverged, "diverged")) if k)
+        table.add_row(
+            ", ".join(f"{v:g}" for v in g.setting.values()), str(g.runs), fmt(g.final_train_loss), fmt(g.test_acc, pct=True),
+            fmt(g.weak_test_acc, pct=True), fmt(g.oscillation_fraction, pct=True), status,
+        )
+    con = console(110)
+    con.print(table)
+    con.print(f"wrote {out / 'trajectory.npz'}, {out / 'trajectory.json'}" + (f", {out / 'replay'}/run_*.npz" if replay else ""))
+    for f in figures:
+        con.print(f"figure: {f}")
+
+
+# ------------------------------------------------------------------------ derive
+def statements_text(statements: Mapping[str, Any], q: float, at: Mapping[Any, float], at_text: str) -> int:
+    """Print each derived statement (pretty-printed values, their value at ``at``, assumptions, checks); returns failed checks."""
+    import sympy as sp
+
+    from benosc.theory.symbols import PUBLIC as SYM
+    from benosc.theory.text import plain
+
+    con = console(110)
+    con.print(f"[bold]benosc derive[/bold]: statements derived by sympy for q = {q}\n")
+    failed = 0
+    show = {SYM["u_norm"]: sp.Symbol("‖u‖", positive=True), SYM["v_norm"]: sp.Symbol("‖v‖", positive=True)}
+    for key, st in statements.items():
+        checks = st.symbolic_checks()
+        failed += sum(not ok for ok in checks.values())
+        values = st.value if isinstance(st.value, tuple) else (st.value,)
+        con.print(f"[bold cyan]{key}[/bold cyan]  {escape(plain(st.title))}")
+        for v in values:
+            v = v.subs(show) if isinstance(v, sp.Basic) else v
+            con.print("    " + escape(sp.pretty(v, use_unicode=True, wrap_line=False)).replace("\n", "\n    "))
+        numeric = [v.subs(at) for v in values if isinstance(v, sp.Expr)]
+        if numeric and all(not n.free_symbols for n in numeric) and any(v.free_symbols for v in values):
+            con.print(f"    [dim]at {at_text}: " + ", ".join(f"{float(n):.6g}" for n in numeric) + "[/dim]")
+        con.print("    [dim]assumes: " + escape(plain("; ".join(st.assumptions))) + "[/dim]")
+        if st.note:
+            con.print("    [italic]" + escape(plain(st.note)) + "[/italic]")
+        if checks:
+            con.print("    checks: " + checks_line(checks))
+        con.print()
+    if q != 2:
+        con.print("Closed forms for the period-2 orbit, boundedness and weak growth are derived for q = 2 only.")
+    return failed
+
+
+def recursions_text(spec, rec, checks: Mapping[str, bool]) -> None:
+    """Print the per-example recursions of one model, pretty-printed, with their symbols and checks."""
+    import sympy as sp
+
+    con = console(110)
+    con.print(f"[bold]benosc derive --recursions[/bold]: one example's contribution to one SGD step, derived by sympy for "
+              f"q = {spec.q}, P = {spec.P}, {spec.loss} loss, {spec.filters} filters, activation {spec.activation}, "
+              f"{spec.second_layer} second layer, label noise {'on' if spec.label_noise else 'off'}\n")
+    meaning = {"gamma": "strong coefficient gamma_{j,r}", "zeta": "weak coefficient zeta_{j,r}", "a": "second-layer weight a_{j,r}"}
+    for name, e in rec.delta.items():
+        con.print(f"[bold cyan]delta {name}[/bold cyan]  {escape(meaning.get(name, 'noise coefficient of the example in patch ' + name[4:]))}")
+        con.print("    " + escape(sp.pretty(e, use_unicode=True, wrap_line=False)).replace("\n", "\n    "))
+    symbols = "margin = y f; z_p = <w_{j,r}, x_p>; j = sign of the neuron; s = 1 for strong data; B = batch size"
+    if spec.label_noise:
+        symbols += "; y = the label the loss sees, y_x = the sign the features carry"
+    if spec.second_layer == "trained":
+        symbols += "; a = a_{j,r}(t), the trained second-layer weight"
+    con.print("\n[dim]" + escape(symbols) + "[/dim]")
+    con.print("checks: " + checks_line(checks))
+
+
+# ------------------------------------------------------------------------ verify
+def verdicts_table(res, written: Mapping[str, str]) -> None:
+    """The verdict of every claim of one verification, then the report files."""
+    from benosc.theory.text import plain
+
+    con = console(140)
+    table = Table(
+        title=(
+            f"benosc verify: eta_small = {res.eta_small:g}, eta_large = {res.eta_large:g}, seeds = {len(res.seeds)}, "
+            f"derived onset = {'-' if res.onset is None else format(res.onset, '.4g')}, {res.wall_time_s:.0f} s"
+        ),
+        show_lines=True,
+    )
+    for col, kw in (("claim", {"style": "bold"}), ("verdict", {}), ("measured / reason", {"ratio": 3}), ("predicted", {"ratio": 2}), ("judged on", {"ratio": 1})):
+        table.add_column(col, **kw)
+    for v in res.verdicts:
+        measured = v.measured if v.status != "not-applicable" else "; ".join(v.reasons)
+        table.add_row(v.claim, f"[{STATUS_COLORS[v.status]}]{v.status}[/]", escape(plain(measured)), escape(plain(v.predicted)), escape(v.judged or "-"))
+    con.print(table)
+    con.print(f"report: {written['markdown']}, {written['json']}")
+
+
+def ablation_tables(name: str, value: Any, eta_small: float, eta_large: float, seeds: int, rows: Sequence[Mapping[str, Any]],
+                    summaries: Mapping[str, Any], out: Path) -> None:
+    """Baseline against ablated verdicts per claim, the regime in numbers, and the report files."""
+    from benosc.theory.text import plain
+
+    con = console(140)
+    table = Table(title=f"benosc verify --ablation {name}={value}: eta_small = {eta_small:g}, eta_large = {eta_large:g}, seeds = {seeds}",
+                  show_lines=True)
+    for col, kw in (("claim", {"style": "bold"}), ("baseline", {}), (f"{name} = {value}", {}), ("ablated: measured / reason", {"ratio": 3})):
+        table.add_column(col, **kw)
+    for r in rows:
+        table.add_row(r["claim"], f"[{STATUS_COLORS[r['baseline']]}]{r['baseline']}[/]", f"[{STATUS_COLORS[r['ablated']]}]{r['ablated']}[/]",
+                      escape(plain(r["ablated_measured"])))
+    con.print(table)
+    if all(summaries.values()):
+        st = Table(title="the regime in numbers (mean over seeds)")
+        for col in ("regime", "eta", "runs (diverged)", "weak-only accuracy", "A4 fraction", "weak-growth slope / 1000 steps"):
+            st.add_column(col, justify="right")
+        for label, srows in summaries.items():
+            for r in srows:
+                st.add_row(label, f"{r['eta']:g}", f"{r['runs']} ({r['diverged']})", f"{100 * r['weak_acc_mean']:.1f} ± {100 * r['weak_acc_std']:.1f}%",
+                           f"{100 * r['a4_fraction']:.0f}%", f"{r['weak_slope_per_1000']:.3f}")
+        con.print(st)
+    con.print(f"report: {out / 'ablation.md'}, {out / 'ablation.json'}; full reports in {out / 'baseline'} and {out / 'ablated'}")
+
+
+def search_lines(results: Sequence[Any], out: Path) -> None:
+    """One line per searched claim (a counterexample, shrunk, or none found), then the file written."""
+    from benosc.theory.text import plain
+
+    con = Console()
+    for r in results:
+        head = "[red]counterexample[/red]" if r.found else "[green]none found[/green]"
+        con.print(f"[bold]{r.claim}[/bold]: {head} after {r.tried} regimes ({r.seconds:.0f} s); region: {r.region}")
+        if r.found:
+            con.print(f"    shrunk example: {r.example}")
+            con.print(f"    observed: {plain(str(r.observation))}")
+    con.print(f"wrote {out / 'search.json'}")
+
+
+def reproduce_table(rows: Sequence[Any], seeds: int, n_test: int, n_test_weak: int, out: Path) -> None:
+    """The paper's experiment against its reported accuracies."""
+    table = Table(title=f"The paper's experiment: d=64, n=16, m=8, {seeds} seeds (mean ± std, %)")
+    for col in ("eta", "runs", "test acc, 32 points (4 weak-only)", "of which weak-only 4", "paper", f"fresh test ({n_test})", f"weak-only test ({n_test_weak})"):
+        table.add_column(col, justify="right")
+    for r in rows:
+        table.add_row(f"{r.eta:g} ({r.label})", f"{r.completed}/{r.runs}", fmt(r.acc32, pct=True), fmt(r.weak4, pct=True), f"{100 * r.paper:.2f}",
+                      fmt(r.test, pct=True), fmt(r.weak_test, pct=True))
+    con = console(140)
+    con.print(table)
+    con.print(f"wrote {out / 'reproduce.json'}")
+
+
+# ------------------------------------------------------------------------- bench
+def bench_tables(res: Mapping[str, Any], repeats: int) -> None:
+    """The engines' cases, recording and sharpness costs, the dimension table and the targets of one ``benosc bench``."""
+    table = Table(title=f"benosc bench on {res['device']} ({res['threads']} threads, torch {res['torch']}): run-steps/s, median of {repeats}")
+    for col in ("engine", "size", "R", "dtype", "run-steps/s", "min-max", "vs naive", "vs full", "tensor MB"):
+        table.add_column(col, justify="right")
+    for c in res["cases"] + [res["recording"]["bare"], res["recording"]["recorded"]]:
+        sp, sf = c["speedup_vs_naive"], c.get("speedup_vs_full")
+        table.add_row(
+            c["engine"], c["size"], str(c["R"]), c["dtype"], f"{c['run_steps_per_s']:,.0f}",
+            f"{c['min_run_steps_per_s']:,.0f}-{c['max_run_steps_per_s']:,.0f}", "-" if sp is None else f"{sp:,.1f}x",
+            "-" if sf is None else f"{sf:.2f}x", f"{c['tensor_bytes'] / 2**20:.1f}",
+        )
+    con = console(130)
+    con.print(table)
+    con.print(f"recording at the default strides costs {100 * res['recording']['overhead']:.1f}% over the bare step loop (paper size, R = 1024, float32)")
+    sh = res["sharpness"]
+    con.print(f"sharpness every {sh['every']} steps ({sh['checkpoints']} checkpoints, R = {sh['R']}, {sh['steps']} steps): "
+              f"+{100 * sh['overhead']:.0f}% ({sh['wall_without_s']:.2f} s -> {sh['wall_with_s']:.2f} s); one checkpoint "
+              f"{sh['checkpoint_ms']:.0f} ms = {sh['checkpoint_in_steps']:,.0f} SGD steps of the batch")
+    dim = res["dimension"]
+    first = dim["rows"][0]
+    dt = Table(title=f"reduced engine end to end against d (R = {first['R']}, {first['steps']} steps, n = {dim['n']}, m = {dim['m']})")
+    for col in ("draw", "d", "works in", "run-steps/s", "min-max", "vs first row", "MB per run"):
+        dt.add_column(col, justify="right")
+    for r in dim["rows"]:
+        dt.add_row(r["draw"], f"{r['d']:,}", f"{r['D']:,}", f"{r['run_steps_per_s']:,.0f}", f"{r['min_run_steps_per_s']:,.0f}-{r['max_run_steps_per_s']:,.0f}",
+                   f"{r['ratio_to_first']:.2f}x", f"{r['bytes_per_run'] / 2**20:.2f}")
+    con.print(dt)
+    for t in res["targets"]:
+        con.print(f"target {t['target']}: measured {t['measured']:,.3g}, goal {t['goal']:,.3g}: {'met' if t['met'] else 'NOT met'}")
