@@ -20,7 +20,7 @@ from benosc.tolerances import DELTA
 
 __all__ = [
     "STATUS_COLORS", "console", "fmt", "simulate_table", "verdicts_table", "ablation_tables", "search_lines",
-    "reproduce_table", "bench_tables", "statements_text", "recursions_text", "checks_line",
+    "reproduce_table", "bench_tables", "statements_text", "recursions_text", "checks_line", "scaling_lines",
 ]
 
 #: rich colour of each verdict status in the terminal tables
@@ -238,3 +238,17 @@ def bench_tables(res: Mapping[str, Any], repeats: int) -> None:
     con.print(dt)
     for t in res["targets"]:
         con.print(f"target {t['target']}: measured {t['measured']:,.3g}, goal {t['goal']:,.3g}: {'met' if t['met'] else 'NOT met'}")
+
+
+# ------------------------------------------------------------------------- scale
+def scaling_lines(res, written: Mapping[str, str]) -> None:
+    """One line per quantity and learning rate: its values at the path's ends, the prediction and the exponent's reading."""
+    con = console(140)
+    table = Table(title=f"claims along the path ({', '.join(f'{k} = {v[0]}..{v[-1]}' for k, v in res.path.items())})", show_lines=True)
+    for col, kw in (("quantity", {"style": "bold"}), ("eta / eta_crit", {"justify": "right"}), (f"at {res.along} = first .. last", {}),
+                    ("prediction", {"ratio": 2}), ("gap exponent [95%]", {"ratio": 3})):
+        table.add_column(col, **kw)
+    for q in res.quantities:
+        table.add_row(q.key, f"{q.eta_over_crit:g}", f"{q.mean[0]:.3g} .. {q.mean[-1]:.3g}", escape(q.predicted_text), escape(q.reading()))
+    con.print(table)
+    con.print(f"wrote {written['markdown']}, {written['json']}, {written['figure']}")

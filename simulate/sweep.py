@@ -1,10 +1,8 @@
 """Sweeps at scale: a design of runs, chunked, summary-recorded, committed into one zarr store.
 
-A :class:`Design` is a base configuration, axes (``FIELD=V1,V2`` or
-``FIELD=START:STOP:NUM``, any field of the configuration, ``eta_over_crit``
-for learning rates relative to the derived threshold) or a quasi-random
-sample inside ranges (Latin hypercube, Sobol, uniform; :mod:`scipy.stats.qmc`),
-and the seeds (innermost).  Its runs are numbered 0..N-1 and split into
+A :class:`~benosc.simulate.design.Design` (simulate/design.py: grid axes, a
+scaling path, couplings, a quasi-random sample, seeds) numbers its runs
+0..N-1; they are split into
 aligned chunks of ``chunk_runs``; each chunk is simulated with summary
 recording (:func:`benosc.simulate.streaming.simulate_summary`), one batched
 program per group of runs that share the shape-changing fields.
@@ -23,220 +21,25 @@ uninterrupted one bit for bit.  Executors: in-process, or Dask distributed
 
 from __future__ import annotations
 
-import hashlib
-import itertools
 import json
 import os
 import time
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
 import numpy as np
 
 import benosc
-from benosc.tolerances import DELTA
 from benosc.config import SWEEPABLE, Config, ConfigError
 
-__all__ = ["Axis", "Design", "parse_axis", "parse_range", "run_sweep", "open_sweep", "is_store", "SweepResult", "default_chunk_runs", "STORE_FORMAT"]
+from benosc.simulate.design import RELATIVE, Axis, Design, parse_axis, parse_couple, parse_path, parse_range  # noqa: F401 (re-exported)
+
+__all__ = ["Axis", "Design", "parse_axis", "parse_range", "parse_path", "parse_couple", "run_sweep", "open_sweep", "is_store", "SweepResult",
+           "default_chunk_runs", "STORE_FORMAT"]
 
 STORE_FORMAT = "benosc.sweep"
-RELATIVE = "eta_over_crit"
 _STATUS = np.dtype("U9")
-
-
-@dataclass(frozen=True)
-class Axis:
-    """One swept field and its values (``eta_over_crit``: eta in units of the derived eta_crit of each run)."""
-
-    field: str
-    values: tuple[Any, ...]
-
-
-def _field_ok(name: str, base: Config) -> None:
-    if name == RELATIVE:
-        return
-    try:
-        base.get(name)
-    except ConfigError:
-        raise ConfigError(f"--grid {name}", name, "unknown field; any configuration field or eta_over_crit") from None
-    if name in ("steps", "record_every", "eval_every", "dtype", "device"):
-        raise ConfigError(f"--grid {name}", name, "cannot be swept (use --steps / --set for the whole sweep)")
-
-
-def _number(text: str, what: str) -> float:
-    try:
-        v = float(text)
-    except ValueError:
-        raise ConfigError(what, text, "must be a number") from None
-    if not np.isfinite(v):
-        raise ConfigError(what, text, "must be a finite number")
-    return v
-
-
-def _typed(base: Config, name: str, raw: str) -> Any:
-    """A value of field ``name`` from text, typed like the field (int, float or text)."""
-    if name == RELATIVE:
-        return _number(raw, f"--grid {name}")
-    current = base.get(name)
-    if isinstance(current, bool):
-        raise ConfigError(f"--grid {name}", raw, "cannot be swept")
-    if isinstance(current, int):
-        v = _number(raw, f"--grid {name}")
-        if v != int(v):
-            raise ConfigError(f"--grid {name}", raw, "must be an integer")
-        return int(v)
-    if isinstance(current, float):
-        return _number(raw, f"--grid {name}")
-    return raw
-
-
-def parse_axis(text: str, base: Config) -> Axis:
-    """``FIELD=V1,V2,...`` or ``FIELD=START:STOP:NUM`` (NUM values, ends included) -> :class:`Axis`."""
-    name, sep, rest = text.partition("=")
-    name = name.strip()
-    if not sep or not name or not rest.strip():
-        raise ConfigError("--grid", text, "must look like FIELD=V1,V2,... or FIELD=START:STOP:NUM")
-    _field_ok(name, base)
-    if ":" in rest:
-        parts = rest.split(":")
-        if len(parts) != 3:
-            raise ConfigError(f"--grid {name}", rest, "a range is START:STOP:NUM")
-        lo, hi = _number(parts[0], f"--grid {name}"), _number(parts[1], f"--grid {name}")
-        num = _number(parts[2], f"--grid {name}")
-        if num != int(num) or num < 1:
-            raise ConfigError(f"--grid {name}", rest, "NUM in START:STOP:NUM must be an integer >= 1")
-        values = tuple(_typed(base, name, repr(float(v))) for v in np.linspace(lo, hi, int(num)))
-    else:
-        items = [s.strip() for s in rest.split(",")]
-        if any(not s for s in items):
-            raise ConfigError(f"--grid {name}", rest, "empty value in the list")
-        values = tuple(_typed(base, name, s) for s in items)
-    if len(set(values)) != len(values):
-        raise ConfigError(f"--grid {name}", rest, "values must be distinct")
-    return Axis(name, values)
-
-
-def parse_range(text: str, base: Config) -> tuple[str, float, float]:
-    """``FIELD=LO:HI`` for a random design (a real-valued field or eta_over_crit)."""
-    name, sep, rest = text.partition("=")
-    name = name.strip()
-    parts = rest.split(":")
-    if not sep or len(parts) != 2:
-        raise ConfigError("--range", text, "must look like FIELD=LO:HI")
-    _field_ok(name, base)
-    if name != RELATIVE and not isinstance(base.get(name), float):
-        raise ConfigError(f"--range {name}", rest, "a random design samples real-valued fields only")
-    lo, hi = _number(parts[0], f"--range {name}"), _number(parts[1], f"--range {name}")
-    if not lo < hi:
-        raise ConfigError(f"--range {name}", rest, "needs LO < HI")
-    return name, lo, hi
-
-
-@dataclass(frozen=True)
-class Design:
-    """What to run: base configuration, axes (or a sample), seeds, delta."""
-
-    base: Config
-    axes: tuple[Axis, ...] = ()
-    seeds: int = 1
-    delta: float = DELTA
-    sample: int = 0
-    ranges: tuple[tuple[str, float, float], ...] = ()
-    method: str = "lhs"
-
-    def __post_init__(self) -> None:
-        if self.seeds < 1:
-            raise ConfigError("--seeds", self.seeds, "must be an integer >= 1")
-        if not self.axes and not self.sample:
-            raise ConfigError("--grid", None, "give at least one --grid FIELD=... (or --sample N with --range)")
-        names = [a.field for a in self.axes] + [r[0] for r in self.ranges]
-        if len(set(names)) != len(names):
-            raise ConfigError("--grid", names, "each field may be swept once")
-        if "seed" in names:
-            raise ConfigError("--grid seed", "seed", "use --seeds N (seeds are the innermost axis)")
-        if RELATIVE in names and "eta" in names:
-            raise ConfigError("--grid eta_over_crit", names, "give eta or eta_over_crit, not both")
-        if self.sample and not self.ranges:
-            raise ConfigError("--sample", self.sample, "needs at least one --range FIELD=LO:HI")
-        if self.method not in ("lhs", "sobol", "random"):
-            raise ConfigError("--design", self.method, "must be one of lhs, sobol, random")
-        from benosc.simulate.streaming import refuse_sharpness  # the runs need torch anyway
-
-        refuse_sharpness(self.base)  # before the store is created, not in the first chunk
-
-    @property
-    def fields(self) -> list[str]:
-        return [a.field for a in self.axes] + [r[0] for r in self.ranges]
-
-    def points(self) -> list[dict[str, Any]]:
-        """The settings (one dict of field values per point), first axis slowest; a sample after the grid axes."""
-        grid = [dict(zip([a.field for a in self.axes], combo)) for combo in itertools.product(*(a.values for a in self.axes))]
-        if not self.sample:
-            return grid
-        from scipy.stats import qmc
-
-        d = len(self.ranges)
-        if self.method == "lhs":
-            u = qmc.LatinHypercube(d=d, seed=0).random(self.sample)
-        elif self.method == "sobol":
-            u = qmc.Sobol(d=d, scramble=True, seed=0).random(self.sample)
-        else:
-            u = np.random.default_rng(0).random((self.sample, d))
-        lo = np.array([r[1] for r in self.ranges])
-        hi = np.array([r[2] for r in self.ranges])
-        vals = qmc.scale(u, lo, hi)
-        sampled = [{r[0]: float(v) for r, v in zip(self.ranges, row)} for row in vals]
-        return [{**g, **s} for g in grid for s in sampled]
-
-    def runs(self) -> list[dict[str, Any]]:
-        """One dict per run: the point's values and ``seed`` (innermost)."""
-        s0 = self.base.training.seed
-        return [{**p, "seed": s0 + i} for p in self.points() for i in range(self.seeds)]
-
-    def run_config(self, values: dict[str, Any]) -> Config:
-        """The full configuration of one run (``eta_over_crit`` resolved at that run's m, ||u||, q)."""
-        vals = dict(values)
-        rel = vals.pop(RELATIVE, None)
-        cfg = self.base.replace(**vals)
-        if rel is not None:
-            crit = _eta_crit(cfg.network.m, cfg.data.u_norm, cfg.network.q)
-            if crit is None:
-                raise ConfigError("--grid eta_over_crit", rel, f"no derived eta_crit for q = {cfg.network.q:g}")
-            cfg = cfg.replace(eta=rel * crit)
-        return cfg
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "base": self.base.to_dict(),
-            "axes": [{"field": a.field, "values": list(a.values)} for a in self.axes],
-            "seeds": self.seeds,
-            "delta": self.delta,
-            "sample": self.sample,
-            "ranges": [list(r) for r in self.ranges],
-            "method": self.method,
-        }
-
-    @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> "Design":
-        return cls(
-            base=Config.from_dict(d["base"]),
-            axes=tuple(Axis(a["field"], tuple(a["values"])) for a in d["axes"]),
-            seeds=d["seeds"], delta=d["delta"], sample=d["sample"], ranges=tuple(tuple(r) for r in d["ranges"]), method=d["method"],
-        )
-
-    def fingerprint(self) -> str:
-        """sha256 of the design (what decides every result), to refuse resuming into another design's store."""
-        return hashlib.sha256(json.dumps(self.to_dict(), sort_keys=True).encode()).hexdigest()
-
-
-@lru_cache(maxsize=4096)
-def _eta_crit(m: int, u_norm: float, q: float) -> float | None:
-    """The derived eta_crit at (m, ||u||, q), cached: a sweep asks for it once per run."""
-    from benosc.theory.predictions import predictions
-
-    return predictions(Config().replace(m=m, u_norm=u_norm, q=q)).eta_crit
 
 
 def _shape_key(cfg: Config) -> str:
@@ -300,6 +103,9 @@ def _skeleton(design: Design, chunk_runs: int):
     data["done"] = ("run", np.zeros(N, dtype=bool), {"description": "the run's chunk is committed"})
     coords = {k: ("run", v) for k, v in _coord_values(design, runs).items()}
     coords["run"] = ("run", np.arange(N))
+    if design.paths:  # the position along the scaling path, 0, 1, ... (the path is the slowest axis)
+        per_step = N // design.path_length
+        coords["path_step"] = ("run", np.arange(N) // per_step)
     # the resolved learning rate of every run, also when the axis is eta_over_crit
     if "eta" not in coords:
         coords["eta"] = ("run", np.array([design.run_config(r).training.eta for r in runs]))
@@ -366,7 +172,10 @@ def default_chunk_runs(config: Config, *, budget_bytes: int | None = None) -> in
     dt, tr, nw = config.data, config.training, config.network
     item = 4 if tr.dtype == "float32" else 8
     F = dt.P if nw.filters == "per_patch" else 1
-    floats = (dt.n + dt.n_test + dt.n_test_weak) * dt.P * dt.d + 2 * nw.m * F * dt.d * 3 + 2 * dt.d * (2 + dt.n_noise)
+    from benosc.simulate.gram import representation_dim
+
+    d = representation_dim(config) if dt.draw == "gram" else dt.d  # the dimension the vectors are drawn in
+    floats = (dt.n + dt.n_test + dt.n_test_weak) * dt.P * d + 2 * nw.m * F * d * 3 + 2 * d * (2 + dt.n_noise)
     per_run = floats * item + tr.steps * tr.batch_size * 8 * 2  # + indices (int64) and their flat copy
     return int(max(1, min(4096, budget_bytes // max(per_run, 1))))
 
@@ -407,7 +216,9 @@ def run_sweep(
             raise ConfigError("--out", str(store), f"was written by an older benosc without {', '.join(missing)}; choose another --out")
         chunk_runs = int(attrs["chunk_runs"])
     else:
-        chunk_runs = chunk_runs or default_chunk_runs(design.base)
+        if not chunk_runs:  # the largest shape of the design decides (a path may grow d, n or m a thousandfold)
+            shapes = {_shape_key(c): c for c in (design.run_config(p) for p in design.points())}
+            chunk_runs = min(default_chunk_runs(c) for c in shapes.values())
         ds, encoding = _skeleton(design, chunk_runs)
         tmp = store.with_name(store.name + ".creating")
         if tmp.exists():

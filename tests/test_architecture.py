@@ -25,7 +25,7 @@ PRESENTATION = frozenset({
     "benosc.figstyle", "benosc.output", "benosc.terminal", "benosc.derivation_report",
     "benosc.theory.text", "benosc.theory.display", "benosc.theory.report", "benosc.theory.figures",
     "benosc.simulate.figures",
-    "benosc.verify.figures", "benosc.verify.phasemap", "benosc.verify.report",
+    "benosc.verify.figures", "benosc.verify.phasemap", "benosc.verify.report", "benosc.verify.scaling_report",
 })
 COMMAND_LINE = frozenset({"benosc.cli", "benosc.__main__"})  # and every module of the package benosc.cli
 LAYER_NAMES = ("configuration and constants", "theory", "simulate", "verify", "presentation", "command line")

@@ -11,7 +11,7 @@ import argparse
 import sys
 from typing import Sequence
 
-from benosc.cli import bench, config_cmd, derive, map_cmd, report, simulate, sweep, verify
+from benosc.cli import bench, config_cmd, derive, map_cmd, report, scale, simulate, sweep, verify
 from benosc.cli.common import Parser, UsageError
 from benosc.cli.threads import add_threads, apply_threads
 from benosc.config import ConfigError
@@ -20,7 +20,7 @@ from benosc.output import OutputError
 __all__ = ["build_parser", "main"]
 
 #: the command modules, in the order --help lists them; each has add(subparsers)
-COMMANDS = (simulate, derive, report, verify, sweep, map_cmd, bench, config_cmd)
+COMMANDS = (simulate, derive, report, verify, sweep, map_cmd, scale, bench, config_cmd)
 
 
 def build_parser() -> argparse.ArgumentParser:

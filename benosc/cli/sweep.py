@@ -28,6 +28,11 @@ def add(sub: argparse._SubParsersAction) -> None:
     add_run_options(p, out_default="benosc-sweep.zarr")
     p.add_argument("--grid", metavar="FIELD=VALUES", action="append", default=[],
                    help="an axis: FIELD=V1,V2,... or FIELD=START:STOP:NUM; any configuration field, or eta_over_crit (repeatable)")
+    p.add_argument("--path", metavar="FIELD=VALUES", action="append", default=[],
+                   help="a scaling path: fields that move together, the k-th value of each at the k-th point, e.g. --path d=64,256,1024 "
+                        "--path n=16,16,16 (START:STOP:NUM[:geom] too; repeatable, equal lengths; the slowest axis)")
+    p.add_argument("--couple", metavar="FIELD=EXPR", action="append", default=[],
+                   help="a field computed at every point from the others, e.g. --couple 'sigma_0=d**-0.5' (repeatable, in order)")
     p.add_argument("--sample", metavar="N", type=int, default=0, help="N quasi-random points inside the --range boxes")
     p.add_argument("--range", metavar="FIELD=LO:HI", action="append", default=[], help="a box side for --sample (repeatable)")
     p.add_argument("--design", choices=("lhs", "sobol", "random"), default="lhs", help="sampling method for --sample (default lhs)")
@@ -73,12 +78,13 @@ def run(args: argparse.Namespace) -> int:
         except ImportError:
             raise UsageError("--executor dask needs dask.distributed: pip install 'benosc[sweep]'") from None
     from benosc.simulate.engine import resolve_device
-    from benosc.simulate.sweep import Design, parse_axis, parse_range, run_sweep
+    from benosc.simulate.sweep import Design, parse_axis, parse_couple, parse_path, parse_range, run_sweep
 
     resolve_device(config.training.device)
     design = Design(
         config, axes=tuple(parse_axis(g, config) for g in args.grid), seeds=args.seeds, delta=args.delta,
         sample=args.sample, ranges=tuple(parse_range(r, config) for r in args.range), method=args.design,
+        paths=parse_path(args.path, config), couples=tuple(parse_couple(c, config) for c in args.couple),
     )
     runs = design.runs()
     for r in runs:  # every run's configuration is valid before anything is written

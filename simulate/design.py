@@ -1,0 +1,354 @@
+"""What a sweep runs: a design of runs over configuration fields (grid axes, a path, couplings, a quasi-random sample) and seeds.
+
+A :class:`Design` is a base configuration and, from slowest to fastest:
+
+* a **path** (``--path FIELD=V1,V2,...``, repeatable): fields that move
+  together, the k-th value of each at the k-th point (``--path
+  d=64,256,1024 --path n=16,16,16``): a scaling path;
+* grid **axes** (``--grid FIELD=V1,V2`` or ``START:STOP:NUM``, geometric with
+  ``START:STOP:NUM:geom``; any field of the configuration, ``eta_over_crit``
+  for learning rates relative to the derived threshold), their product;
+* a quasi-random **sample** inside ranges (Latin hypercube, Sobol, uniform;
+  :mod:`scipy.stats.qmc`);
+* **couplings** (``--couple FIELD=EXPR``): a field computed at every point
+  from the point's other fields, e.g. ``sigma_0=d**-0.5`` or
+  ``sigma_p=0.03*sqrt(62/(d-2))`` (an arithmetic expression in field names,
+  parsed by sympy; an integer field must come out an integer);
+* the seeds (innermost).
+
+Its runs are numbered 0..N-1 in that order.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+import numpy as np
+
+from benosc.config import Config, ConfigError
+from benosc.tolerances import DELTA
+
+__all__ = ["RELATIVE", "Axis", "Design", "parse_axis", "parse_range", "parse_path", "parse_couple"]
+
+RELATIVE = "eta_over_crit"
+#: the functions a --couple expression may call (sympy's)
+COUPLE_FUNCTIONS = ("sqrt", "log", "exp", "floor", "ceiling", "Min", "Max")
+
+
+@dataclass(frozen=True)
+class Axis:
+    """One swept field and its values (``eta_over_crit``: eta in units of the derived eta_crit of each run)."""
+
+    field: str
+    values: tuple[Any, ...]
+
+
+def _field_ok(name: str, base: Config) -> None:
+    if name == RELATIVE:
+        return
+    try:
+        base.get(name)
+    except ConfigError:
+        raise ConfigError(f"--grid {name}", name, "unknown field; any configuration field or eta_over_crit") from None
+    if name in ("steps", "record_every", "eval_every", "dtype", "device"):
+        raise ConfigError(f"--grid {name}", name, "cannot be swept (use --steps / --set for the whole sweep)")
+
+
+def _number(text: str, what: str) -> float:
+    try:
+        v = float(text)
+    except ValueError:
+        raise ConfigError(what, text, "must be a number") from None
+    if not np.isfinite(v):
+        raise ConfigError(what, text, "must be a finite number")
+    return v
+
+
+def _typed(base: Config, name: str, raw: str) -> Any:
+    """A value of field ``name`` from text, typed like the field (int, float or text)."""
+    if name == RELATIVE:
+        return _number(raw, f"--grid {name}")
+    current = base.get(name)
+    if isinstance(current, bool):
+        raise ConfigError(f"--grid {name}", raw, "cannot be swept")
+    if isinstance(current, int):
+        v = _number(raw, f"--grid {name}")
+        if v != int(v):
+            raise ConfigError(f"--grid {name}", raw, "must be an integer")
+        return int(v)
+    if isinstance(current, float):
+        return _number(raw, f"--grid {name}")
+    return raw
+
+
+def parse_axis(text: str, base: Config) -> Axis:
+    """``FIELD=V1,V2,...``, ``FIELD=START:STOP:NUM`` (NUM values, ends included) or ``START:STOP:NUM:geom`` (geometric) -> :class:`Axis`."""
+    name, sep, rest = text.partition("=")
+    name = name.strip()
+    if not sep or not name or not rest.strip():
+        raise ConfigError("--grid", text, "must look like FIELD=V1,V2,... or FIELD=START:STOP:NUM")
+    _field_ok(name, base)
+    if ":" in rest:
+        parts = rest.split(":")
+        if len(parts) not in (3, 4) or (len(parts) == 4 and parts[3].strip() != "geom"):
+            raise ConfigError(f"--grid {name}", rest, "a range is START:STOP:NUM (evenly spaced) or START:STOP:NUM:geom (geometric)")
+        lo, hi = _number(parts[0], f"--grid {name}"), _number(parts[1], f"--grid {name}")
+        num = _number(parts[2], f"--grid {name}")
+        if num != int(num) or num < 1:
+            raise ConfigError(f"--grid {name}", rest, "NUM in START:STOP:NUM must be an integer >= 1")
+        if len(parts) == 4:
+            if not (lo > 0 and hi > 0):
+                raise ConfigError(f"--grid {name}", rest, "a geometric range needs START > 0 and STOP > 0")
+            raw = np.geomspace(lo, hi, int(num))
+            if name != RELATIVE and isinstance(base.get(name), int):  # 64:65536:6:geom -> 64, 256, ..., 65536 exactly
+                raw = np.where(np.abs(raw - np.round(raw)) <= 1e-9 * raw, np.round(raw), raw)
+        else:
+            raw = np.linspace(lo, hi, int(num))
+        values = tuple(_typed(base, name, repr(float(v))) for v in raw)
+    else:
+        items = [s.strip() for s in rest.split(",")]
+        if any(not s for s in items):
+            raise ConfigError(f"--grid {name}", rest, "empty value in the list")
+        values = tuple(_typed(base, name, s) for s in items)
+    if len(set(values)) != len(values):
+        raise ConfigError(f"--grid {name}", rest, "values must be distinct")
+    return Axis(name, values)
+
+
+def parse_range(text: str, base: Config) -> tuple[str, float, float]:
+    """``FIELD=LO:HI`` for a random design (a real-valued field or eta_over_crit)."""
+    name, sep, rest = text.partition("=")
+    name = name.strip()
+    parts = rest.split(":")
+    if not sep or len(parts) != 2:
+        raise ConfigError("--range", text, "must look like FIELD=LO:HI")
+    _field_ok(name, base)
+    if name != RELATIVE and not isinstance(base.get(name), float):
+        raise ConfigError(f"--range {name}", rest, "a random design samples real-valued fields only")
+    lo, hi = _number(parts[0], f"--range {name}"), _number(parts[1], f"--range {name}")
+    if not lo < hi:
+        raise ConfigError(f"--range {name}", rest, "needs LO < HI")
+    return name, lo, hi
+
+
+@dataclass(frozen=True)
+class Design:
+    """What to run: base configuration, axes (or a sample), seeds, delta."""
+
+    base: Config
+    axes: tuple[Axis, ...] = ()
+    seeds: int = 1
+    delta: float = DELTA
+    sample: int = 0
+    ranges: tuple[tuple[str, float, float], ...] = ()
+    method: str = "lhs"
+    paths: tuple[Axis, ...] = ()
+    couples: tuple[tuple[str, str], ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.seeds < 1:
+            raise ConfigError("--seeds", self.seeds, "must be an integer >= 1")
+        if not self.axes and not self.sample and not self.paths:
+            raise ConfigError("--grid", None, "give at least one --grid FIELD=... or --path FIELD=... (or --sample N with --range)")
+        if len({len(p.values) for p in self.paths}) > 1:
+            raise ConfigError("--path", {p.field: len(p.values) for p in self.paths}, "every --path must have the same number of values (they move together)")
+        names = [a.field for a in self.axes] + [p.field for p in self.paths] + [c[0] for c in self.couples] + [r[0] for r in self.ranges]
+        if len(set(names)) != len(names):
+            raise ConfigError("--grid", names, "each field may be swept once (by --grid, --path, --couple or --range)")
+        for name, expr in self.couples:
+            _couple_symbols(name, expr, self.base)
+        if "seed" in names:
+            raise ConfigError("--grid seed", "seed", "use --seeds N (seeds are the innermost axis)")
+        if RELATIVE in names and "eta" in names:
+            raise ConfigError("--grid eta_over_crit", names, "give eta or eta_over_crit, not both")
+        if self.sample and not self.ranges:
+            raise ConfigError("--sample", self.sample, "needs at least one --range FIELD=LO:HI")
+        if self.method not in ("lhs", "sobol", "random"):
+            raise ConfigError("--design", self.method, "must be one of lhs, sobol, random")
+        from benosc.simulate.streaming import refuse_sharpness  # the runs need torch anyway
+
+        refuse_sharpness(self.base)  # before the store is created, not in the first chunk
+
+    @property
+    def fields(self) -> list[str]:
+        return [p.field for p in self.paths] + [a.field for a in self.axes] + [r[0] for r in self.ranges] + [c[0] for c in self.couples]
+
+    @property
+    def path_length(self) -> int:
+        """Number of points along the path (1 without --path)."""
+        return len(self.paths[0].values) if self.paths else 1
+
+    def points(self) -> list[dict[str, Any]]:
+        """The settings (one dict of field values per point): the path slowest, then the grid axes (first slowest), then a sample;
+        each coupled field computed last from the point's other values."""
+        along = [dict(zip([p.field for p in self.paths], vals)) for vals in zip(*(p.values for p in self.paths))] or [{}]
+        grid = [{**a, **dict(zip([g.field for g in self.axes], combo))} for a in along for combo in itertools.product(*(g.values for g in self.axes))]
+        if not self.sample:
+            return [self._coupled(p) for p in grid]
+        from scipy.stats import qmc
+
+        d = len(self.ranges)
+        if self.method == "lhs":
+            u = qmc.LatinHypercube(d=d, seed=0).random(self.sample)
+        elif self.method == "sobol":
+            u = qmc.Sobol(d=d, scramble=True, seed=0).random(self.sample)
+        else:
+            u = np.random.default_rng(0).random((self.sample, d))
+        lo = np.array([r[1] for r in self.ranges])
+        hi = np.array([r[2] for r in self.ranges])
+        vals = qmc.scale(u, lo, hi)
+        sampled = [{r[0]: float(v) for r, v in zip(self.ranges, row)} for row in vals]
+        return [self._coupled({**g, **s}) for g in grid for s in sampled]
+
+    def _coupled(self, point: dict[str, Any]) -> dict[str, Any]:
+        """The point with every --couple field computed, in order (a couple may use the ones before it)."""
+        for name, expr in self.couples:
+            point[name] = _couple_value(name, expr, point, self.base)
+        return point
+
+    def runs(self) -> list[dict[str, Any]]:
+        """One dict per run: the point's values and ``seed`` (innermost)."""
+        s0 = self.base.training.seed
+        return [{**p, "seed": s0 + i} for p in self.points() for i in range(self.seeds)]
+
+    def run_config(self, values: dict[str, Any]) -> Config:
+        """The full configuration of one run (``eta_over_crit`` resolved at that run's m, ||u||, q)."""
+        vals = dict(values)
+        rel = vals.pop(RELATIVE, None)
+        cfg = self.base.replace(**vals)
+        if rel is not None:
+            crit = _eta_crit(cfg.network.m, cfg.data.u_norm, cfg.network.q)
+            if crit is None:
+                raise ConfigError("--grid eta_over_crit", rel, f"no derived eta_crit for q = {cfg.network.q:g}")
+            cfg = cfg.replace(eta=rel * crit)
+        return cfg
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "base": self.base.to_dict(),
+            "axes": [{"field": a.field, "values": list(a.values)} for a in self.axes],
+            "seeds": self.seeds,
+            "delta": self.delta,
+            "sample": self.sample,
+            "ranges": [list(r) for r in self.ranges],
+            "method": self.method,
+            # only when used, so that the fingerprints of stores written before paths existed do not change
+            **({"paths": [{"field": p.field, "values": list(p.values)} for p in self.paths]} if self.paths else {}),
+            **({"couples": [list(c) for c in self.couples]} if self.couples else {}),
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> "Design":
+        return cls(
+            base=Config.from_dict(d["base"]),
+            axes=tuple(Axis(a["field"], tuple(a["values"])) for a in d["axes"]),
+            seeds=d["seeds"], delta=d["delta"], sample=d["sample"], ranges=tuple(tuple(r) for r in d["ranges"]), method=d["method"],
+            paths=tuple(Axis(p["field"], tuple(p["values"])) for p in d.get("paths", ())),
+            couples=tuple((c[0], c[1]) for c in d.get("couples", ())),
+        )
+
+    def fingerprint(self) -> str:
+        """sha256 of the design (what decides every result), to refuse resuming into another design's store."""
+        return hashlib.sha256(json.dumps(self.to_dict(), sort_keys=True).encode()).hexdigest()
+
+
+@lru_cache(maxsize=4096)
+def _eta_crit(m: int, u_norm: float, q: float) -> float | None:
+    """The derived eta_crit at (m, ||u||, q), cached: a sweep asks for it once per run."""
+    from benosc.theory.predictions import predictions
+
+    return predictions(Config().replace(m=m, u_norm=u_norm, q=q)).eta_crit
+
+
+
+def parse_path(texts: list[str], base: Config) -> tuple[Axis, ...]:
+    """The ``--path FIELD=VALUES`` options (each as :func:`parse_axis` reads a grid axis; values need not be distinct), equal lengths."""
+    out = []
+    for text in texts:
+        name, sep, rest = text.partition("=")
+        name = name.strip()
+        if not sep or not name or not rest.strip():
+            raise ConfigError("--path", text, "must look like FIELD=V1,V2,... or FIELD=START:STOP:NUM[:geom]")
+        if name == RELATIVE:
+            raise ConfigError(f"--path {name}", rest, "a path moves configuration fields; give eta_over_crit as a --grid axis")
+        if "," in rest or ":" not in rest:
+            _field_ok(name, base)
+            items = [s.strip() for s in rest.split(",")]
+            if any(not s for s in items):
+                raise ConfigError(f"--path {name}", rest, "empty value in the list")
+            out.append(Axis(name, tuple(_typed(base, name, s) for s in items)))
+        else:
+            out.append(parse_axis(text, base))
+    lengths = {a.field: len(a.values) for a in out}
+    if len(set(lengths.values())) > 1:
+        raise ConfigError("--path", lengths, "every --path must have the same number of values (they move together)")
+    return tuple(out)
+
+
+def parse_couple(text: str, base: Config) -> tuple[str, str]:
+    """``FIELD=EXPR`` -> (field, expression), checked: a sweepable-by-grid field, an expression in other field names."""
+    name, sep, expr = text.partition("=")
+    name, expr = name.strip(), expr.strip()
+    if not sep or not name or not expr:
+        raise ConfigError("--couple", text, "must look like FIELD=EXPR, e.g. sigma_0=d**-0.5")
+    _couple_symbols(name, expr, base)
+    return name, expr
+
+
+@lru_cache(maxsize=256)
+def _parsed(expr: str):
+    """The sympy expression of a --couple text, with every configuration field a symbol and COUPLE_FUNCTIONS callable."""
+    import sympy as sp
+    from sympy.parsing.sympy_parser import convert_xor, parse_expr, standard_transformations
+
+    from benosc.config import _field_sections
+
+    local = {f: sp.Symbol(f) for f in _field_sections()}
+    local.update({f: getattr(sp, f) for f in COUPLE_FUNCTIONS})
+    try:
+        return parse_expr(expr, local_dict=local, transformations=standard_transformations + (convert_xor,), evaluate=True)
+    except Exception as exc:  # sympy raises SyntaxError, TokenError, TypeError, ... on malformed text
+        raise ConfigError("--couple", expr, f"is not an arithmetic expression in field names ({type(exc).__name__})") from None
+
+
+def _couple_symbols(name: str, expr: str, base: Config) -> list[str]:
+    """The field names ``expr`` uses; refuses an unknown field, the field itself, a non-numeric field, or no expression at all."""
+    _field_ok(name, base)
+    if name == RELATIVE or not isinstance(base.get(name), (int, float)) or isinstance(base.get(name), bool):
+        raise ConfigError(f"--couple {name}", expr, "a coupled field must be a numeric configuration field")
+    e = _parsed(expr)
+    if not hasattr(e, "free_symbols"):
+        raise ConfigError(f"--couple {name}", expr, "is not an arithmetic expression in field names")
+    used = sorted(s.name for s in e.free_symbols)
+    if name in used:
+        raise ConfigError(f"--couple {name}", expr, "may not use the field it defines")
+    for s in used:
+        try:
+            base.get(s)
+        except ConfigError:
+            raise ConfigError(f"--couple {name}", expr, f"uses {s}, which is not a configuration field") from None
+        if isinstance(base.get(s), str) or isinstance(base.get(s), bool):
+            raise ConfigError(f"--couple {name}", expr, f"uses {s}, which is not a number")
+    return used
+
+
+def _couple_value(name: str, expr: str, point: dict[str, Any], base: Config) -> int | float:
+    """The value of field ``name`` at ``point``: ``expr`` with the point's fields (else the base configuration's)."""
+    e = _parsed(expr)
+    values = {s: point[s.name] if s.name in point else base.get(s.name) for s in e.free_symbols}
+    try:
+        v = float(e.subs(values))
+    except TypeError:
+        raise ConfigError(f"--couple {name}", expr, f"is not a real number at {values}") from None
+    if not np.isfinite(v):
+        raise ConfigError(f"--couple {name}", expr, f"is not finite at {values}")
+    if isinstance(base.get(name), int):
+        if abs(v - round(v)) > 1e-9 * max(1.0, abs(v)):
+            raise ConfigError(f"--couple {name}", expr, f"must be an integer (it is {v:g} at {values})")
+        return int(round(v))
+    return v

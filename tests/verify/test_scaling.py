@@ -1,0 +1,129 @@
+"""Scaling paths: the design (paths, couplings, geometric ranges), the gap exponent on closed-form cases, benosc scale end to end."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+pytest.importorskip("xarray")
+pytest.importorskip("zarr")
+
+from benosc import Config  # noqa: E402
+from benosc.cli import main  # noqa: E402
+from benosc.config import ConfigError  # noqa: E402
+from benosc.simulate.sweep import Design, open_sweep, parse_axis, parse_couple, parse_path, run_sweep  # noqa: E402
+from benosc.verify.scaling import fit_gap_exponent, scaling  # noqa: E402
+
+BASE = Config().replace(steps=300, n=8, m=4, d=24, n_test=40, n_test_weak=40, record_every=20, eval_every=100, draw="gram")
+
+
+# ------------------------------------------------------------------ the design
+def test_path_fields_move_together_and_couples_follow():
+    d = Design(BASE, axes=(parse_axis("eta_over_crit=0.5,1.2", BASE),), seeds=2,
+               paths=parse_path(["d=64:4096:4:geom", "n=8,8,16,16"], BASE), couples=(parse_couple("sigma_0=d**-0.5", BASE),))
+    pts = d.points()
+    assert [(p["d"], p["n"]) for p in pts[::2]] == [(64, 8), (256, 8), (1024, 16), (4096, 16)]
+    assert all(isinstance(p["d"], int) for p in pts)
+    np.testing.assert_allclose([p["sigma_0"] for p in pts], [p["d"] ** -0.5 for p in pts], rtol=1e-15)
+    assert len(d.runs()) == 4 * 2 * 2 and d.path_length == 4
+    assert Design.from_dict(json.loads(json.dumps(d.to_dict()))) == d
+
+
+def test_designs_without_a_path_keep_their_fingerprint():
+    d = Design(BASE, axes=(parse_axis("eta=0.5,2.6", BASE),), seeds=2)
+    assert "paths" not in d.to_dict() and "couples" not in d.to_dict()
+
+
+@pytest.mark.parametrize("make, match", [
+    (lambda: parse_path(["d=64,256", "n=8,8,8"], BASE), "same number of values"),
+    (lambda: parse_couple("sigma_0=sigma_0*2", BASE), "may not use the field it defines"),
+    (lambda: parse_couple("sigma_0=dd**-0.5", BASE), "uses dd, which is not a configuration field"),
+    (lambda: parse_couple("draw=d", BASE), "numeric configuration field"),
+    (lambda: parse_couple("sigma_0=d**", BASE), "arithmetic expression"),
+    (lambda: parse_couple("sigma_0", BASE), "must look like FIELD=EXPR"),
+])
+def test_bad_paths_and_couples_are_refused(make, match):
+    with pytest.raises(ConfigError, match=match):
+        make()
+
+
+def test_a_coupled_integer_field_must_come_out_an_integer():
+    c = parse_couple("n=sqrt(d)/2", BASE)
+    ok = Design(BASE, axes=(parse_axis("eta=1", BASE),), paths=parse_path(["d=64,256"], BASE), couples=(c,))
+    assert [p["n"] for p in ok.points()] == [4, 8]
+    with pytest.raises(ConfigError, match=r"--couple n: 'sqrt\(d\)/2' is not allowed; must be an integer \(it is 2.44949"):
+        Design(BASE, axes=(parse_axis("eta=1", BASE),), couples=(c,)).points()
+
+
+# ------------------------------------------------------------------ the exponent
+def _synthetic(alpha: float, seeds: int = 8, noise: float = 0.02, c: float = 3.0):
+    rng = np.random.default_rng(1)
+    size = np.array([64.0, 256, 1024, 4096, 16384])
+    per_point = [1.0 - c * s**alpha * (1 + noise * rng.standard_normal(seeds)) for s in size]
+    return size, per_point
+
+
+@pytest.mark.parametrize("alpha", [-0.5, -1.0, -0.25])
+def test_gap_exponent_recovers_a_power_law(alpha):
+    size, per_point = _synthetic(alpha)
+    a, (lo, hi), k = fit_gap_exponent(size, per_point, 1.0)
+    assert k == 5 and lo < alpha < hi and hi < 0 and abs(a - alpha) < 0.02
+
+
+def test_gap_exponent_finds_no_trend_where_there_is_none():
+    size, per_point = _synthetic(0.0, noise=0.3, c=0.1)
+    a, (lo, hi), _ = fit_gap_exponent(size, per_point, 1.0)
+    assert lo < 0 < hi
+
+
+def test_gap_exponent_check_fails_against_a_wrong_prediction():
+    """Measured against 0.9 instead of the true limit 1, the fitted exponent misses the true -0.5 (measured: -0.22 [-0.22, -0.22])."""
+    size, per_point = _synthetic(-0.5)
+    _, (lo, hi), _ = fit_gap_exponent(size, per_point, 0.9)
+    assert not lo < -0.5 < hi
+
+
+# ------------------------------------------------------------------ end to end
+@pytest.fixture(scope="module")
+def path_store(tmp_path_factory):
+    out = tmp_path_factory.mktemp("path") / "p.zarr"
+    design = Design(BASE, axes=(parse_axis("eta_over_crit=0.5,1.2", BASE),), seeds=3,
+                    paths=parse_path(["d=24,96,384"], BASE), couples=(parse_couple("sigma_p=0.03*sqrt(22/(d-2))", BASE),))
+    run_sweep(design, out)
+    return out
+
+
+def test_scaling_reads_the_store(path_store):
+    ds = open_sweep(path_store).load()
+    res = scaling(ds, BASE)
+    assert res.along == "d" and res.path["d"] == [24, 96, 384]
+    q = next(q for q in res.quantities if q.key == "a4_fraction" and q.eta_over_crit == 1.2)
+    # the mean at each point, recomputed from the store with numpy
+    for k, d in enumerate((24, 96, 384)):
+        sel = (ds.d.values == d) & (ds.eta_over_crit.values == 1.2) & (ds.status.values == "completed")
+        assert q.mean[k] == pytest.approx(ds.osc_fraction.values[sel].mean())
+    assert q.predicted == 1.0 and q.beside is not None
+    small = next(q for q in res.quantities if q.key == "weak_only_accuracy" and q.eta_over_crit == 0.5)
+    assert small.predicted is None
+
+
+def test_benosc_scale_writes_its_report(path_store, tmp_path, capsys):
+    out = tmp_path / "scale"
+    assert main(["scale", str(path_store), "--out", str(out)]) == 0
+    assert {"scale.png", "scale.pdf", "scale.md", "scale.json"} <= {p.name for p in out.iterdir()}
+    obj = json.loads((out / "scale.json").read_text())
+    assert obj["along"] == "d" and {q["key"] for q in obj["quantities"]} >= {"a4_fraction", "weak_only_accuracy", "diverged_fraction"}
+    assert "gap" in (out / "scale.md").read_text()
+    capsys.readouterr()
+    assert main(["scale", str(path_store), "--along", "n", "--out", str(tmp_path / "x")]) == 2
+    assert "--along: 'n' is not allowed; must be a path field of the store: d" in capsys.readouterr().err
+
+
+def test_benosc_scale_refuses_a_store_without_a_path(tmp_path, capsys):
+    store = tmp_path / "g.zarr"
+    run_sweep(Design(BASE, axes=(parse_axis("eta=0.5,2", BASE),)), store)
+    assert main(["scale", str(store), "--out", str(tmp_path / "o")]) == 2
+    assert "is not a path store" in capsys.readouterr().err
+    assert not (tmp_path / "o").exists()

@@ -1,0 +1,256 @@
+"""Claims along a scaling path (``benosc scale``): each claim's measured quantity against size, its prediction, the gap's exponent.
+
+A path store (``benosc sweep --path ...``) holds runs at points k = 0, 1, ...
+of a path (the coordinate ``path_step``) with a size (a path field: d, n, m,
+...), at one or more learning rates (``eta_over_crit``, or ``eta``) and
+seeds.  For every learning rate and every quantity below this module
+computes, per point, the mean over the seeds whose runs completed with a 95%
+t interval, the prediction, and the **gap** |mean - prediction| as a power of
+the size: gap ~ C size^alpha, alpha fitted by least squares on log gap
+against log size over the points with a positive gap, its 95% interval from a
+bootstrap over seeds (the seeds of every point resampled, 2000 times).
+alpha < 0 with its interval below 0: the gap closes as the size grows (a
+finite-size effect at the small sizes); an interval containing 0: it does
+not close along this path.
+
+Quantities (store variable -> prediction):
+
+* ``a4_fraction``: ``osc_fraction``, Assumption 4's fraction of strong steps
+  with |y f - 1| >= delta.  Assumption 4 asks it to be 1 (every strong
+  step); the offset map's prediction ``osc_fraction_predicted`` is drawn
+  beside it.
+* ``weak_only_accuracy``: ``weak_test_acc``.  Above the onset Theorem 5's
+  conclusion (the weak component reaches delta/4, enough to classify the
+  weak-only points) predicts 1; below it there is no prediction of the
+  accuracy itself (Proposition 6 bounds the weak component).
+* ``weak_growth_ratio``: ``weak_log_slope / weak_log_slope_predicted``, the
+  measured weak growth over the derived network rate: 1.
+* ``diverged_fraction``: fraction of runs that diverged; 0 where the
+  learning rate is below the derived boundedness limit (no prediction above).
+* ``weak_over_init``: ``weak_max / (sigma_0 ||v||)`` below the onset:
+  Proposition 6 says O~(1); the prediction drawn is the exponent 0 (the
+  ratio does not grow with size); above the onset no prediction.
+* ``memorisation_offset``: ``strong_offset`` c, the training output carried by
+  memorised noise on strong examples; no prediction (reported).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import numpy as np
+
+from benosc.config import Config, ConfigError
+
+__all__ = ["Quantity", "ScalingResult", "QUANTITIES", "fit_gap_exponent", "scaling"]
+
+#: bootstrap resamples of the exponent's interval, and its coverage
+BOOTSTRAP = 2000
+CONFIDENCE = 0.95
+
+
+@dataclass(frozen=True)
+class Quantity:
+    """One quantity along the path at one learning rate: per point (K,) arrays, the prediction and the gap's exponent."""
+
+    key: str
+    claim: str
+    eta_over_crit: float
+    size: np.ndarray  # (K,)
+    mean: np.ndarray  # (K,)
+    lo: np.ndarray  # (K,) 95% t interval of the mean over seeds
+    hi: np.ndarray
+    seeds: np.ndarray  # (K,) completed runs used
+    predicted: float | None  # None: no prediction at this learning rate
+    predicted_text: str
+    beside: np.ndarray | None = None  # (K,) a second, per-point prediction drawn beside (A4: the offset map's)
+    exponent: float = float("nan")  # of the gap |mean - predicted| (of the quantity itself when there is no prediction)
+    interval: tuple[float, float] = (float("nan"), float("nan"))
+    fitted_points: int = 0
+    note: str = ""
+
+    def reading(self) -> str:
+        """One sentence: what the exponent says."""
+        what = "the gap to the prediction" if self.predicted is not None else "the quantity"
+        if self.predicted is not None and np.isfinite(self.mean).any() and np.all(self.mean[np.isfinite(self.mean)] == self.predicted):
+            return f"equals the prediction at every point ({self.seeds.sum()} runs)"
+        if not np.isfinite(self.exponent):
+            return f"{what}: not fitted ({self.note or 'fewer than 3 points with a positive value'})"
+        lo, hi = self.interval
+        trend = ("closes" if self.predicted is not None else "falls") if hi < 0 else ("grows" if lo > 0 else "shows no trend")
+        return f"{what} ~ size^{self.exponent:.2f} [{lo:.2f}, {hi:.2f}]: {trend} along this path"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"key": self.key, "claim": self.claim, "eta_over_crit": self.eta_over_crit, "size": self.size.tolist(), "mean": self.mean.tolist(),
+                "lo": self.lo.tolist(), "hi": self.hi.tolist(), "seeds": self.seeds.tolist(), "predicted": self.predicted,
+                "predicted_text": self.predicted_text, "beside": None if self.beside is None else self.beside.tolist(),
+                "exponent": self.exponent, "interval": list(self.interval), "fitted_points": self.fitted_points, "note": self.note,
+                "reading": self.reading()}
+
+
+@dataclass(frozen=True)
+class ScalingResult:
+    along: str
+    path: dict[str, list[Any]]  # every path field's values
+    quantities: list[Quantity] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"along": self.along, "path": self.path, "quantities": [q.to_dict() for q in self.quantities]}
+
+
+def _interval(values: np.ndarray) -> tuple[float, float, float]:
+    """Mean and 95% t interval of the finite values (NaN when none; the mean alone when one)."""
+    from scipy import stats
+
+    v = values[np.isfinite(values)]
+    if v.size == 0:
+        return float("nan"), float("nan"), float("nan")
+    m = float(v.mean())
+    if v.size == 1:
+        return m, m, m
+    half = float(stats.t.ppf(0.5 + CONFIDENCE / 2, v.size - 1)) * float(v.std(ddof=1)) / np.sqrt(v.size)
+    return m, m - half, m + half
+
+
+def _plain(v: Any) -> Any:
+    """A store coordinate's value as Python: integral floats (d, n, m are stored as float) as int."""
+    v = v.item() if hasattr(v, "item") else v
+    return int(v) if isinstance(v, float) and v.is_integer() else v
+
+
+def _slope(x: np.ndarray, y: np.ndarray) -> float:
+    keep = np.isfinite(y) & (y > 0)
+    if keep.sum() < 3:
+        return float("nan")
+    return float(np.polyfit(np.log(x[keep]), np.log(y[keep]), 1)[0])
+
+
+def fit_gap_exponent(size: np.ndarray, per_point: list[np.ndarray], predicted: float | None, *,
+                     rng: np.random.Generator | None = None) -> tuple[float, tuple[float, float], int]:
+    """(alpha, 95% bootstrap interval, points fitted) of |mean_k - predicted| ~ C size_k^alpha (of |mean_k| without a prediction).
+
+    ``per_point[k]`` holds the per-seed values at point k (NaN: a run that
+    did not complete, left out).  The fit is least squares on logs over the
+    points whose gap is positive; the interval resamples the seeds of every
+    point with replacement (:data:`BOOTSTRAP` times) and refits.
+    """
+    rng = rng or np.random.default_rng(0)
+    vals = [v[np.isfinite(v)] for v in per_point]
+    size = np.asarray(size, dtype=float)
+
+    def gap(means: np.ndarray) -> np.ndarray:
+        return np.abs(means - (predicted or 0.0))
+
+    means = np.array([v.mean() if v.size else np.nan for v in vals])
+    alpha = _slope(size, gap(means))
+    fitted = int((np.isfinite(gap(means)) & (gap(means) > 0)).sum())
+    if not np.isfinite(alpha):
+        return alpha, (float("nan"), float("nan")), fitted
+    boot = np.empty(BOOTSTRAP)
+    for b in range(BOOTSTRAP):
+        m = np.array([rng.choice(v, v.size).mean() if v.size else np.nan for v in vals])
+        boot[b] = _slope(size, gap(m))
+    boot = boot[np.isfinite(boot)]
+    q = (1 - CONFIDENCE) / 2
+    return alpha, (float(np.quantile(boot, q)), float(np.quantile(boot, 1 - q))), fitted
+
+
+def _values(ds, key: str, base: Config) -> np.ndarray:
+    """The per-run values of quantity ``key`` (NaN where the quantity is undefined for the run)."""
+    completed = ds["status"].values == "completed"
+    if key == "a4_fraction":
+        v = ds["osc_fraction"].values
+    elif key == "weak_only_accuracy":
+        v = ds["weak_test_acc"].values
+    elif key == "weak_growth_ratio":
+        pred = ds["weak_log_slope_predicted"].values
+        with np.errstate(invalid="ignore", divide="ignore"):
+            v = np.where(np.abs(pred) > 0, ds["weak_log_slope"].values / pred, np.nan)
+    elif key == "diverged_fraction":
+        return (ds["status"].values == "diverged").astype(float)
+    elif key == "weak_over_init":
+        sigma_0 = ds["sigma_0"].values if "sigma_0" in ds.coords else base.training.sigma_0
+        v_norm = ds["v_norm"].values if "v_norm" in ds.coords else base.data.v_norm
+        v = ds["weak_max"].values / (sigma_0 * v_norm)
+    elif key == "memorisation_offset":
+        v = ds["strong_offset"].values
+    else:  # pragma: no cover - QUANTITIES lists the keys
+        raise KeyError(key)
+    return np.where(completed, v.astype(float), np.nan)
+
+
+def _prediction(key: str, rel: float, cfg: Config) -> tuple[float | None, str]:
+    """The prediction of quantity ``key`` at eta = rel x eta_crit (in words too)."""
+    from benosc.theory.predictions import predictions
+
+    pred = predictions(cfg)
+    crit, bound = pred.eta_crit, pred.bounded_eta_max
+    above = crit is not None and rel > 1
+    if key == "a4_fraction":
+        return (1.0, "1 (Assumption 4: every strong step)") if above else (None, "none below the onset (Assumption 4 is asked above it)")
+    if key == "weak_only_accuracy":
+        return (1.0, "1 (Theorem 5's weak component classifies)") if above else (None, "none (Proposition 6 bounds the weak component, not the accuracy)")
+    if key == "weak_growth_ratio":
+        return 1.0, "1 (derived network rate)"
+    if key == "diverged_fraction":
+        if crit is not None and bound is not None and rel * crit < bound:
+            return 0.0, f"0 (eta below the boundedness limit {bound / crit:.3g} eta_crit)"
+        return None, "none at or above the boundedness limit"
+    if key == "weak_over_init":
+        return (None, "none above the onset") if above else (None, "O~(1) (Proposition 6): exponent 0")
+    return None, "none"
+
+
+#: key -> (claim it speaks to, store variables it needs)
+QUANTITIES: dict[str, tuple[str, tuple[str, ...]]] = {
+    "a4_fraction": ("assumptions (Assumption 4)", ("osc_fraction",)),
+    "weak_only_accuracy": ("generalisation / theorem-5", ("weak_test_acc",)),
+    "weak_growth_ratio": ("weak-growth", ("weak_log_slope", "weak_log_slope_predicted")),
+    "diverged_fraction": ("threshold (boundedness)", ("status",)),
+    "weak_over_init": ("proposition-6", ("weak_max",)),
+    "memorisation_offset": ("noise-memorisation", ("strong_offset",)),
+}
+
+
+def scaling(ds, base: Config, *, along: str | None = None, progress: Callable[[str], None] | None = None) -> ScalingResult:
+    """Every quantity of :data:`QUANTITIES` along the path of the store ``ds`` (committed runs), at each of its learning rates."""
+    import json
+
+    say = progress or (lambda s: None)
+    if "path_step" not in ds.coords:
+        raise ConfigError("STORE", "no path", "is not a path store; write one with benosc sweep --path FIELD=VALUES")
+    design = json.loads(ds.attrs["design"])
+    path_fields = [p["field"] for p in design.get("paths", [])]
+    along = along or path_fields[0]
+    if along not in path_fields:
+        raise ConfigError("--along", along, f"must be a path field of the store: {', '.join(path_fields)}")
+    other = [a["field"] for a in design["axes"] if a["field"] not in ("eta", "eta_over_crit")] + [r[0] for r in design.get("ranges", [])]
+    if other:
+        raise ConfigError("STORE", other, "has axes besides the path and the learning rate; benosc scale reads a path x learning-rate store")
+    rel_name = "eta_over_crit" if "eta_over_crit" in ds.coords else "eta"
+    steps = np.unique(ds["path_step"].values)
+    out: list[Quantity] = []
+    for rel in np.unique(ds[rel_name].values):
+        sel = ds.isel(run=np.flatnonzero(ds[rel_name].values == rel))
+        point = sel["path_step"].values
+        size = np.array([float(sel[along].values[point == k][0]) for k in steps])
+        r = float(rel) if rel_name == "eta_over_crit" else float("nan")
+        for key, (claim, needs) in QUANTITIES.items():
+            if any(n not in sel for n in needs):
+                continue
+            say(f"{key} at {rel_name} = {float(rel):g}")
+            vals = _values(sel, key, base)
+            per_point = [vals[point == k] for k in steps]
+            stats_ = np.array([_interval(v) for v in per_point])
+            cfg = base.replace(**{f: sel[f].values[0].item() for f in path_fields if f in ("m", "u_norm", "q")})
+            predicted, text = _prediction(key, r, cfg) if np.isfinite(r) else (None, "none (learning rates not in units of eta_crit)")
+            beside = None
+            if key == "a4_fraction" and "osc_fraction_predicted" in sel:
+                pv = np.where(sel["status"].values == "completed", sel["osc_fraction_predicted"].values, np.nan)
+                beside = np.array([np.nanmean(pv[point == k]) if np.isfinite(pv[point == k]).any() else np.nan for k in steps])
+            alpha, interval, fitted = fit_gap_exponent(size, per_point, predicted)
+            out.append(Quantity(key, claim, r, size, stats_[:, 0], stats_[:, 1], stats_[:, 2],
+                                np.array([int(np.isfinite(v).sum()) for v in per_point]), predicted, text, beside, alpha, interval, fitted))
+    path = {f: [_plain(ds[f].values[ds["path_step"].values == k][0]) for k in steps] for f in path_fields}
+    return ScalingResult(along, path, out)

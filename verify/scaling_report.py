@@ -1,0 +1,87 @@
+"""The scaling report (presentation): one panel per quantity against size, and scale.md / scale.json.
+
+Renders a :class:`benosc.verify.scaling.ScalingResult`; computes nothing.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from benosc._io import atomic_open, json_clean, write_json
+from benosc.figstyle import DOUBLE, new_figure, ordered_colors, save, styled
+from benosc.verify.scaling import ScalingResult
+
+__all__ = ["TITLES", "draw_scaling", "scaling_markdown", "write_scaling"]
+
+TITLES = {
+    "a4_fraction": "Assumption 4's fraction of strong steps",
+    "weak_only_accuracy": "weak-only test accuracy",
+    "weak_growth_ratio": "weak growth: measured / derived rate",
+    "diverged_fraction": "diverged fraction of runs",
+    "weak_over_init": r"$\max|\zeta| \,/\, (\sigma_0\|v\|)$",
+    "memorisation_offset": r"memorisation offset $c$ (strong examples)",
+}
+
+
+@styled
+def draw_scaling(res: ScalingResult, path: str | Path) -> Path:
+    """Each quantity against the path's size (log axis): mean and 95% interval per learning rate, the prediction dashed, the exponent in the legend."""
+    keys = [k for k in TITLES if any(q.key == k for q in res.quantities)]
+    cols = 3
+    rows = -(-len(keys) // cols)
+    fig = new_figure(DOUBLE, 2.3 * rows + 0.4)
+    axes = fig.subplots(rows, cols, squeeze=False)
+    colours = ordered_colors([q.eta_over_crit for q in res.quantities if np.isfinite(q.eta_over_crit)] or [0.0], "plasma")
+    for ax, key in zip(axes.flat, keys):
+        for q in (q for q in res.quantities if q.key == key):
+            c = colours.get(q.eta_over_crit, "k")
+            lab = rf"$\eta = {q.eta_over_crit:g}\,\eta_{{\mathrm{{crit}}}}$"
+            fit = f"gap $\\propto$ size$^{{{q.exponent:.2f}}}$" if q.predicted is not None else f"size$^{{{q.exponent:.2f}}}$"
+            ax.errorbar(q.size, q.mean, yerr=[q.mean - q.lo, q.hi - q.mean], color=c, marker="o", ms=3, capsize=2, lw=1,
+                        label=lab + (f", {fit}" if np.isfinite(q.exponent) else ""))
+            if q.predicted is not None:
+                ax.axhline(q.predicted, color=c, ls="--", lw=0.8)
+            if q.beside is not None and np.isfinite(q.beside).any():
+                ax.plot(q.size, q.beside, color=c, ls=":", lw=1, label="offset map's prediction")
+        if any(np.isfinite(q.mean).any() for q in res.quantities if q.key == key):
+            ax.set_xscale("log")
+        else:  # e.g. the weak-growth ratio where the derived rate is undefined at every point
+            ax.text(0.5, 0.5, "undefined at every point", ha="center", va="center", transform=ax.transAxes, fontsize=7)
+        ax.set_title(TITLES[key], fontsize=8)
+        ax.set_xlabel(res.along)
+        ax.legend(fontsize=5.5, loc="best")
+    for ax in list(axes.flat)[len(keys):]:
+        ax.set_visible(False)
+    fig.suptitle(f"claims along the path ({', '.join(f'{k} = {v[0]}..{v[-1]}' for k, v in res.path.items())}); dashed: prediction", fontsize=8)
+    return save(fig, path)
+
+
+def scaling_markdown(res: ScalingResult, *, command: str, figure: str) -> str:
+    """The report: the path, then per quantity and learning rate the points, the prediction and the exponent's reading."""
+    lines = ["# Claims along a scaling path", "", f"`{command}`", ""]
+    lines += ["| path step | " + " | ".join(res.path) + " |", "|---|" + "---|" * len(res.path)]
+    for k in range(len(next(iter(res.path.values())))):
+        lines.append(f"| {k} | " + " | ".join(f"{v[k]:g}" if isinstance(v[k], (int, float)) else str(v[k]) for v in res.path.values()) + " |")
+    lines += ["", f"![claims along the path]({figure})", ""]
+    for key, title in TITLES.items():
+        qs = [q for q in res.quantities if q.key == key]
+        if not qs:
+            continue
+        lines += [f"## {title.replace('$', '')} ({qs[0].claim})", ""]
+        for q in qs:
+            lines += [f"eta = {q.eta_over_crit:g} eta_crit; prediction: {q.predicted_text}; {q.reading()}.", "",
+                      f"| {res.along} | mean | 95% interval | runs |", "|---|---|---|---|"]
+            lines += [f"| {s:g} | {m:.4g} | [{lo:.4g}, {hi:.4g}] | {n} |" for s, m, lo, hi, n in zip(q.size, q.mean, q.lo, q.hi, q.seeds)]
+            lines.append("")
+    return "\n".join(lines)
+
+
+def write_scaling(res: ScalingResult, out: Path, *, command: str) -> dict[str, str]:
+    """scale.png / .pdf, scale.md and scale.json into ``out``."""
+    fig = draw_scaling(res, out / "scale.png")
+    with atomic_open(out / "scale.md", "w") as fh:
+        fh.write(scaling_markdown(res, command=command, figure=fig.name))
+    write_json(out / "scale.json", json_clean({"command": command, **res.to_dict()}))
+    return {"figure": str(fig), "markdown": str(out / "scale.md"), "json": str(out / "scale.json")}
