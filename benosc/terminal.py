@@ -251,4 +251,8 @@ def scaling_lines(res, written: Mapping[str, str]) -> None:
     for q in res.quantities:
         table.add_row(q.key, f"{q.eta_over_crit:g}", f"{q.mean[0]:.3g} .. {q.mean[-1]:.3g}", escape(q.predicted_text), escape(q.reading()))
     con.print(table)
+    if res.check:
+        low = [r for r in res.check if r["ks_p"] < 0.01]
+        con.print(f"cross-check: {len(res.check)} comparisons with the second store, {len(low)} with KS p < 0.01"
+                  + (": " + ", ".join(f"{r['variable']} at {res.along} = {r[res.along]:g}" for r in low) if low else ""))
     con.print(f"wrote {written['markdown']}, {written['json']}, {written['figure']}")

@@ -43,7 +43,7 @@ import numpy as np
 
 from benosc.config import Config, ConfigError
 
-__all__ = ["Quantity", "ScalingResult", "QUANTITIES", "fit_gap_exponent", "scaling"]
+__all__ = ["Quantity", "ScalingResult", "QUANTITIES", "CHECKED", "fit_gap_exponent", "scaling", "cross_check"]
 
 #: bootstrap resamples of the exponent's interval, and its coverage
 BOOTSTRAP = 2000
@@ -73,13 +73,26 @@ class Quantity:
     def reading(self) -> str:
         """One sentence: what the exponent says."""
         what = "the gap to the prediction" if self.predicted is not None else "the quantity"
-        if self.predicted is not None and np.isfinite(self.mean).any() and np.all(self.mean[np.isfinite(self.mean)] == self.predicted):
-            return f"equals the prediction at every point ({self.seeds.sum()} runs)"
+        finite = np.isfinite(self.mean)
+        if self.predicted is not None and finite.any():
+            exact = finite & (self.mean == self.predicted)
+            if exact[finite].all():
+                return f"equals the prediction at every point ({self.seeds.sum()} runs)"
+            tail = np.flatnonzero(~exact)
+            if exact[-1] and tail.size and tail[-1] + 1 < len(self.size):
+                fitted = f"; the gap ~ size^{self.exponent:.2f} [{self.interval[0]:.2f}, {self.interval[1]:.2f}] before" if np.isfinite(self.exponent) else ""
+                return f"equals the prediction from size {self.size[tail[-1] + 1]:g} on (gap {abs(self.mean[tail[-1]] - self.predicted):.3g} just before{fitted})"
         if not np.isfinite(self.exponent):
             return f"{what}: not fitted ({self.note or 'fewer than 3 points with a positive value'})"
         lo, hi = self.interval
         trend = ("closes" if self.predicted is not None else "falls") if hi < 0 else ("grows" if lo > 0 else "shows no trend")
-        return f"{what} ~ size^{self.exponent:.2f} [{lo:.2f}, {hi:.2f}]: {trend} along this path"
+        if hi < 0 and self.exponent > -0.1:  # a real but slow trend: say how slow
+            trend += f" slowly (halving it takes a {2 ** (1 / -self.exponent):.3g}-fold size)"
+        beside = ""
+        if self.beside is not None and np.isfinite(self.beside).any():
+            b = self.beside[np.isfinite(self.beside)]
+            beside = f"; the offset map predicts {b[0]:.3g} .. {b[-1]:.3g}"
+        return f"{what} ~ size^{self.exponent:.2f} [{lo:.2f}, {hi:.2f}]: {trend} along this path{beside}"
 
     def to_dict(self) -> dict[str, Any]:
         return {"key": self.key, "claim": self.claim, "eta_over_crit": self.eta_over_crit, "size": self.size.tolist(), "mean": self.mean.tolist(),
@@ -94,9 +107,10 @@ class ScalingResult:
     along: str
     path: dict[str, list[Any]]  # every path field's values
     quantities: list[Quantity] = field(default_factory=list)
+    check: list[dict[str, Any]] = field(default_factory=list)  # rows of :func:`cross_check`, when a second store was given
 
     def to_dict(self) -> dict[str, Any]:
-        return {"along": self.along, "path": self.path, "quantities": [q.to_dict() for q in self.quantities]}
+        return {"along": self.along, "path": self.path, "quantities": [q.to_dict() for q in self.quantities], "check": self.check}
 
 
 def _interval(values: np.ndarray) -> tuple[float, float, float]:
@@ -254,3 +268,33 @@ def scaling(ds, base: Config, *, along: str | None = None, progress: Callable[[s
                                 np.array([int(np.isfinite(v).sum()) for v in per_point]), predicted, text, beside, alpha, interval, fitted))
     path = {f: [_plain(ds[f].values[ds["path_step"].values == k][0]) for k in steps] for f in path_fields}
     return ScalingResult(along, path, out)
+
+
+#: the store variables :func:`cross_check` compares
+CHECKED = ("weak_test_acc", "osc_fraction", "weak_log_slope", "weak_max", "strong_offset", "train_loss")
+
+
+def cross_check(ds, other, *, along: str) -> list[dict[str, Any]]:
+    """The path store against a second store at the sizes and learning rates both hold: per variable, both means and the KS p-value.
+
+    The second store is typically the vector draw (``data.draw = 'vectors'``) at the path's smallest sizes, the first
+    the Gram draw: the two draws have the same law (docs/model.md), so a p-value far below 0.01 flags a difference.
+    Runs that did not complete are left out of both.
+    """
+    from scipy import stats
+
+    rel = "eta_over_crit" if "eta_over_crit" in ds.coords and "eta_over_crit" in other.coords else "eta"
+    if along not in other.coords:
+        raise ConfigError("--check", along, f"the second store has no coordinate {along}")
+    rows = []
+    for size in sorted(set(np.unique(ds[along].values)) & set(np.unique(other[along].values))):
+        for r in sorted(set(np.unique(ds[rel].values)) & set(np.unique(other[rel].values))):
+            a = (ds[along].values == size) & (ds[rel].values == r) & (ds["status"].values == "completed")
+            b = (other[along].values == size) & (other[rel].values == r) & (other["status"].values == "completed")
+            for name in CHECKED:
+                x, y = ds[name].values[a], other[name].values[b]
+                x, y = x[np.isfinite(x)], y[np.isfinite(y)]
+                p = float(stats.ks_2samp(x, y).pvalue) if x.size >= 2 and y.size >= 2 and not (np.all(x == x[0]) and np.array_equal(np.unique(y), x[:1])) else 1.0
+                rows.append({along: _plain(size), rel: float(r), "variable": name, "runs": [int(x.size), int(y.size)],
+                             "mean": [float(x.mean()) if x.size else float("nan"), float(y.mean()) if y.size else float("nan")], "ks_p": p})
+    return rows

@@ -65,6 +65,16 @@ def scaling_markdown(res: ScalingResult, *, command: str, figure: str) -> str:
     for k in range(len(next(iter(res.path.values())))):
         lines.append(f"| {k} | " + " | ".join(f"{v[k]:g}" if isinstance(v[k], (int, float)) else str(v[k]) for v in res.path.values()) + " |")
     lines += ["", f"![claims along the path]({figure})", ""]
+    if res.check:
+        rel = "eta_over_crit" if "eta_over_crit" in res.check[0] else "eta"
+        lines += ["## Cross-check against the second store", "",
+                  "The same sizes and learning rates in the second store (e.g. the vector draw): means and the two-sample "
+                  "Kolmogorov-Smirnov p-value of each variable over the completed runs.", "",
+                  f"| {res.along} | {rel} | variable | mean (path) | mean (check) | runs | KS p |", "|---|---|---|---|---|---|---|"]
+        for r in res.check:
+            lines.append(f"| {r[res.along]:g} | {r[rel]:g} | {r['variable']} | {r['mean'][0]:.4g} | {r['mean'][1]:.4g} | "
+                         f"{r['runs'][0]} / {r['runs'][1]} | {r['ks_p']:.3g} |")
+        lines.append("")
     for key, title in TITLES.items():
         qs = [q for q in res.quantities if q.key == key]
         if not qs:

@@ -25,6 +25,7 @@ def add(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("store", metavar="STORE", help="a path store written by benosc sweep --path")
     p.add_argument("--along", metavar="FIELD", help="the size: a path field of the store (default the first)")
+    p.add_argument("--check", metavar="STORE2", help="a second store at some of the path's sizes (e.g. the vector draw): KS comparison per variable")
     p.add_argument("--out", metavar="DIR", default="benosc-scale", help="output folder (default benosc-scale)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(handler=run)
@@ -47,6 +48,14 @@ def run(args: argparse.Namespace) -> int:
     ds = open_sweep(store).load()
     base = Config.from_dict(json.loads(ds.attrs["design"])["base"])
     res = scaling(ds, base, along=args.along)
+    if args.check:
+        import dataclasses
+
+        from benosc.verify.scaling import cross_check
+
+        if not is_store(Path(args.check)):
+            raise UsageError(f"argument --check: {args.check!r} is not a benosc sweep store")
+        res = dataclasses.replace(res, check=cross_check(ds, open_sweep(args.check).load(), along=res.along))
     with staged_output(out, command=command_line(args)) as stage:
         written = write_scaling(res, stage, command=command_line(args))
     if args.json:

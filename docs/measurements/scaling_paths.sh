@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# The scaling paths of docs/scaling.md, one `benosc sweep` + one `benosc scale` each (issue 21, item 4).
+#   bash docs/measurements/scaling_paths.sh OUTDIR [a b b16 c d check]   (default: all)
+# Every path: eta = 0.5, 1.2, 1.5 x eta_crit, 10 seeds, 16,000 steps (the defaults), the Gram draw (exact in law, any d),
+# sigma_p scaled so that the noise norm sigma_p^2 (d - 2) stays the paper size's (0.03^2 x 62).
+set -euo pipefail
+out=${1:?usage: scaling_paths.sh OUTDIR [paths...]}; shift || true
+paths=${*:-a b b16 c d check}
+mkdir -p "$out"
+common=(--set draw=gram --grid eta_over_crit=0.5,1.2,1.5 --seeds 10 --couple "sigma_p=0.03*sqrt(62/(d-2))")
+run() {  # name, sweep arguments...
+  local name=$1; shift
+  /usr/bin/time -f "$name: sweep %e s, %M KB" benosc sweep "$@" --out "$out/$name.zarr" > "$out/$name.sweep.txt"
+  /usr/bin/time -f "$name: scale %e s" benosc scale "$out/$name.zarr" --out "$out/$name" > "$out/$name.scale.txt"
+}
+for p in $paths; do
+  case $p in
+    a)   run a --path d=64:65536:6:geom "${common[@]}" ;;                                   # d / n^2 from 1/4 to 256
+    b)   run b --path n=8:128:5:geom --couple "d=4*n**2" "${common[@]}" ;;                 # d = 4 n^2, n from 8 to 128
+    b16) run b16 --path n=8:64:4:geom --couple "d=16*n**2" "${common[@]}" ;;               # d = 16 n^2, n from 8 to 64
+    c)   run c --path m=8:256:6:geom --set d=1024 "${common[@]}" ;;                        # m from 8 to 256 at d / n^2 = 4
+    d)   run d --path d=64:65536:6:geom --couple "sigma_0=d**-0.5" "${common[@]}" ;;       # (a) with sigma_0 = d^-1/2
+    check) run check --path d=64,256 --set draw=vectors --grid eta_over_crit=0.5,1.2,1.5 --seeds 10 \
+             --couple "sigma_p=0.03*sqrt(62/(d-2))" ;;                                    # the vector draw at (a)'s first two sizes
+  esac
+done
