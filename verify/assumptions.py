@@ -92,7 +92,8 @@ def assumption_conditions(
                   f"label noise {config.data.label_noise:g}, {config.training.loss} loss",
                   config.network.q == 2 and config.training.loss == "square" and config.network.activation == "relu"
                   and config.network.second_layer == "fixed" and config.data.label_noise == 0),
-        Condition("A3.d_vs_n2", "3", r"$d = \Omega(n^2)$", f"d / n^2 = {d}/{n * n} = {d / n**2:.3g}" + _d_sweep_text(d_sweep), None),
+        Condition("A3.d_vs_n2", "3", r"$d = \Omega(n^2)$ (read as: the results at this $d/n^2$ are those at $d/n^2 = 256$)",
+                  f"d / n^2 = {d}/{n * n} = {d / n**2:.3g}" + _d_sweep_text(d_sweep), (d_sweep.get("plateau") or {}).get("met") if d_sweep else None),
         Condition("A3.d_vs_polylog_m", "3", r"$d = \Omega(\mathrm{polylog}\, m)$", f"d / log(m)^2 = {d / max(math.log(m), 1e-9) ** 2:.3g}", None),
         Condition("A3.v_norm", "3", f"$\\|v\\| \\leq {A3_V_RATIO:g}\\,\\|u\\|$", f"||v|| / ||u|| = {v / u:.3g}", v <= A3_V_RATIO * u * (1 + 1e-12)),
     ]
@@ -121,17 +122,46 @@ def assumption_conditions(
     return conds
 
 
+def plateau_judgement(here: np.ndarray, end: np.ndarray, tol: float, conf: float) -> tuple[float, float, float, bool | None]:
+    """(difference of means here - end, its Welch interval at ``conf``, met): an equivalence test of two samples.
+
+    met is True when the interval lies inside [-tol, tol] (here already gives the end's answer), False when it
+    lies entirely outside (it does not), None otherwise or with fewer than two values on a side.
+    """
+    from scipy import stats
+
+    a, b = here[np.isfinite(here)], end[np.isfinite(end)]
+    if a.size < 2 or b.size < 2:
+        return float("nan"), float("nan"), float("nan"), None
+    va, vb = a.var(ddof=1) / a.size, b.var(ddof=1) / b.size
+    se = float(np.sqrt(va + vb))
+    diff = float(a.mean() - b.mean())
+    if se == 0:
+        half = 0.0
+    else:
+        dof = (va + vb) ** 2 / (va**2 / (a.size - 1) + vb**2 / (b.size - 1))
+        half = float(stats.t.ppf(0.5 + conf / 2, dof)) * se
+    lo, hi = diff - half, diff + half
+    return diff, lo, hi, (True if (-tol <= lo and hi <= tol) else (False if (hi < -tol or lo > tol) else None))
+
+
 def _d_sweep_text(sweep: dict | None) -> str:
     if not sweep or not sweep["rows"]:
         return ""
     rows = sweep["rows"]
     gaps = [100 * r["gap"] for r in rows]
     lo, hi = sweep["interval"]
-    return (
-        f"; sweep at fixed noise norm, d/n^2 from {rows[0]['ratio']:.3g} to {rows[-1]['ratio']:.3g}: weak-only accuracy gap "
+    text = (
+        f"; path at fixed noise norm, d/n^2 from {rows[0]['ratio']:.3g} to {rows[-1]['ratio']:.3g}: weak-only accuracy gap "
         f"(large - small eta) {min(gaps):.0f}-{max(gaps):.0f} points, change per doubling of d "
         f"{100 * sweep['slope']:.1f} [{100 * lo:.1f}, {100 * hi:.1f}] points ({100 * sweep['confidence']:g}%)"
     )
+    pl = sweep.get("plateau")
+    if pl:
+        a, b = pl["interval"]
+        text += (f"; the gap here minus at d = {pl['d_end']} (d/n^2 = {rows[-1]['ratio']:.3g}): {100 * pl['difference']:.1f} "
+                 f"[{100 * a:.1f}, {100 * b:.1f}] points, tolerance +-{100 * pl['tolerance']:g}")
+    return text
 
 
 def check_assumptions(conditions: Sequence[Condition]) -> Verdict:

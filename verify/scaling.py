@@ -70,6 +70,21 @@ class Quantity:
     fitted_points: int = 0
     note: str = ""
 
+    def short(self) -> str:
+        """A few words for a legend: the exponent with its interval, or where the quantity equals its prediction."""
+        finite = np.isfinite(self.mean)
+        if self.predicted is not None and finite.any():
+            exact = finite & (self.mean == self.predicted)
+            if exact[finite].all():
+                return "= prediction at every size"
+            tail = np.flatnonzero(~exact)
+            if exact[-1] and tail.size and tail[-1] + 1 < len(self.size):
+                return f"= prediction from size {self.size[tail[-1] + 1]:g} on"
+        if not np.isfinite(self.exponent):
+            return "not fitted"
+        what = "gap ∝ size^" if self.predicted is not None else "∝ size^"
+        return f"{what}{self.exponent:.2f} [{self.interval[0]:.2f}, {self.interval[1]:.2f}]"
+
     def reading(self) -> str:
         """One sentence: what the exponent says."""
         what = "the gap to the prediction" if self.predicted is not None else "the quantity"
@@ -257,7 +272,7 @@ def scaling(ds, base: Config, *, along: str | None = None, progress: Callable[[s
             vals = _values(sel, key, base)
             per_point = [vals[point == k] for k in steps]
             stats_ = np.array([_interval(v) for v in per_point])
-            cfg = base.replace(**{f: sel[f].values[0].item() for f in path_fields if f in ("m", "u_norm", "q")})
+            cfg = base.replace(**{f: _plain(sel[f].values[0]) for f in path_fields if f in ("m", "u_norm", "q")})
             predicted, text = _prediction(key, r, cfg) if np.isfinite(r) else (None, "none (learning rates not in units of eta_crit)")
             beside = None
             if key == "a4_fraction" and "osc_fraction_predicted" in sel:

@@ -15,46 +15,56 @@ from benosc.verify.scaling import ScalingResult
 
 __all__ = ["TITLES", "draw_scaling", "scaling_markdown", "write_scaling"]
 
+#: the y axis of each panel
+UNITS = {"a4_fraction": "fraction of strong steps", "weak_only_accuracy": "accuracy", "weak_growth_ratio": "measured / derived",
+         "diverged_fraction": "fraction of runs", "weak_over_init": "ratio", "memorisation_offset": r"$c$"}
 TITLES = {
-    "a4_fraction": "Assumption 4's fraction of strong steps",
+    "a4_fraction": "Assumption 4's fraction",
     "weak_only_accuracy": "weak-only test accuracy",
-    "weak_growth_ratio": "weak growth: measured / derived rate",
-    "diverged_fraction": "diverged fraction of runs",
+    "weak_growth_ratio": "weak growth / derived rate",
+    "diverged_fraction": "diverged runs",
     "weak_over_init": r"$\max|\zeta| \,/\, (\sigma_0\|v\|)$",
-    "memorisation_offset": r"memorisation offset $c$ (strong examples)",
+    "memorisation_offset": r"memorisation offset $c$",
 }
 
 
 @styled
 def draw_scaling(res: ScalingResult, path: str | Path) -> Path:
-    """Each quantity against the path's size (log axis): mean and 95% interval per learning rate, the prediction dashed, the exponent in the legend."""
+    """Each quantity against the path's size (log axis, ticks at the path's sizes): mean and 95% interval per learning rate,
+    the prediction dashed, the offset map's A4 prediction dotted; below each panel, per learning rate, the gap's exponent."""
+    from matplotlib.ticker import NullFormatter
+
     keys = [k for k in TITLES if any(q.key == k for q in res.quantities)]
     cols = 3
     rows = -(-len(keys) // cols)
-    fig = new_figure(DOUBLE, 2.3 * rows + 0.4)
+    fig = new_figure(DOUBLE, 2.9 * rows + 0.3)
     axes = fig.subplots(rows, cols, squeeze=False)
     colours = ordered_colors([q.eta_over_crit for q in res.quantities if np.isfinite(q.eta_over_crit)] or [0.0], "plasma")
     for ax, key in zip(axes.flat, keys):
+        sizes = None
         for q in (q for q in res.quantities if q.key == key):
             c = colours.get(q.eta_over_crit, "k")
-            lab = rf"$\eta = {q.eta_over_crit:g}\,\eta_{{\mathrm{{crit}}}}$"
-            fit = f"gap $\\propto$ size$^{{{q.exponent:.2f}}}$" if q.predicted is not None else f"size$^{{{q.exponent:.2f}}}$"
+            sizes = q.size
             ax.errorbar(q.size, q.mean, yerr=[q.mean - q.lo, q.hi - q.mean], color=c, marker="o", ms=3, capsize=2, lw=1,
-                        label=lab + (f", {fit}" if np.isfinite(q.exponent) else ""))
+                        label=rf"$\eta = {q.eta_over_crit:g}\,\eta_{{\mathrm{{crit}}}}$: {q.short()}")
             if q.predicted is not None:
                 ax.axhline(q.predicted, color=c, ls="--", lw=0.8)
             if q.beside is not None and np.isfinite(q.beside).any():
-                ax.plot(q.size, q.beside, color=c, ls=":", lw=1, label="offset map's prediction")
-        if any(np.isfinite(q.mean).any() for q in res.quantities if q.key == key):
+                ax.plot(q.size, q.beside, color=c, ls=":", lw=1)
+        if sizes is not None and any(np.isfinite(q.mean).any() for q in res.quantities if q.key == key):
             ax.set_xscale("log")
+            ax.set_xticks(sizes, [f"{s:g}" for s in sizes], fontsize=6)
+            ax.xaxis.set_minor_formatter(NullFormatter())
         else:  # e.g. the weak-growth ratio where the derived rate is undefined at every point
             ax.text(0.5, 0.5, "undefined at every point", ha="center", va="center", transform=ax.transAxes, fontsize=7)
         ax.set_title(TITLES[key], fontsize=8)
-        ax.set_xlabel(res.along)
-        ax.legend(fontsize=5.5, loc="best")
+        ax.set_xlabel(res.along, fontsize=7)
+        ax.set_ylabel(UNITS[key], fontsize=7)
+        ax.legend(fontsize=5.5, loc="upper center", bbox_to_anchor=(0.5, -0.2), frameon=False, handlelength=1.2)
     for ax in list(axes.flat)[len(keys):]:
         ax.set_visible(False)
-    fig.suptitle(f"claims along the path ({', '.join(f'{k} = {v[0]}..{v[-1]}' for k, v in res.path.items())}); dashed: prediction", fontsize=8)
+    fig.suptitle(f"claims along the path ({', '.join(f'{k} = {v[0]:g} .. {v[-1]:g}' for k, v in res.path.items())}); "
+                 "dashed: the prediction; dotted: the offset map's prediction of Assumption 4's fraction", fontsize=8)
     return save(fig, path)
 
 

@@ -24,3 +24,6 @@ run "\`--eta-large 3.4\`" --eta-large 3.4
 run "\`--set sigma_p=0.06\`" --set sigma_p=0.06
 run "\`--seeds 3\`" --seeds 3
 run "\`--seeds 10\`" --seeds 10
+# the theorem's regime, d / n^2 = 16 and 64 (Gram draw: exact in law at any d; sigma_p keeps the noise norm sigma_p^2 (d - 2))
+run "\`--set d=4096 --set draw=gram --set sigma_p=0.003692\` (d/n² = 16)" --set d=4096 --set draw=gram --set sigma_p=0.003692
+run "\`--set d=16384 --set draw=gram --set sigma_p=0.001846\` (d/n² = 64)" --set d=16384 --set draw=gram --set sigma_p=0.001846

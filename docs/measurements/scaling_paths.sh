@@ -20,7 +20,8 @@ for p in $paths; do
     b16) run b16 --path n=8:64:4:geom --couple "d=16*n**2" "${common[@]}" ;;               # d = 16 n^2, n from 8 to 64
     c)   run c --path m=8:256:6:geom --set d=1024 "${common[@]}" ;;                        # m from 8 to 256 at d / n^2 = 4
     d)   run d --path d=64:65536:6:geom --couple "sigma_0=d**-0.5" "${common[@]}" ;;       # (a) with sigma_0 = d^-1/2
-    check) run check --path d=64,256 --set draw=vectors --grid eta_over_crit=0.5,1.2,1.5 --seeds 10 \
-             --couple "sigma_p=0.03*sqrt(62/(d-2))" ;;                                    # the vector draw at (a)'s first two sizes
+    check) /usr/bin/time -f "check: sweep %e s, %M KB" benosc sweep --path d=64,256 --set draw=vectors --grid eta_over_crit=0.5,1.2,1.5 \
+             --seeds 10 --couple "sigma_p=0.03*sqrt(62/(d-2))" --out "$out/check.zarr" > "$out/check.sweep.txt"  # the vector draw at (a)'s first two sizes
+           benosc scale "$out/a.zarr" --check "$out/check.zarr" --out "$out/a_check" > "$out/a_check.scale.txt" ;;  # needs path a
   esac
 done

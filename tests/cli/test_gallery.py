@@ -86,3 +86,14 @@ def test_map_figures(tmp_path, capsys):
         assert main(["map", str(store), "--x", "eta", "--y", "v_norm", "--out", str(tmp_path / "m")]) == 0
     _check_figures(rec, {"map_eta_v_norm.png"}, tmp_path / "m")
     capsys.readouterr()
+
+
+def test_scale_figure(tmp_path, capsys):
+    pytest.importorskip("xarray")
+    store = tmp_path / "p.zarr"
+    assert main(["sweep", "--path", "d=24,48,96", "--set", "draw=gram", "--set", "n=8", "--set", "m=4", "--grid", "eta_over_crit=0.5,1.2",
+                 "--seeds", "2", *TINY, "--out", str(store)]) == 0
+    with record_figures() as rec:
+        assert main(["scale", str(store), "--out", str(tmp_path / "s")]) == 0
+    _check_figures(rec, {"scale.png"}, tmp_path / "s")
+    capsys.readouterr()

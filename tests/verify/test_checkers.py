@@ -252,8 +252,34 @@ def test_boundedness_in_the_one_example_network():
 def test_assumptions_report_the_d_sweep_with_its_interval():
     sweep = {"rows": [{"ratio": 0.125, "gap": 0.33}, {"ratio": 2.0, "gap": 0.44}], "slope": 0.008, "interval": (-0.012, 0.028), "confidence": 0.95}
     cond = next(c for c in assumption_conditions(Config(), 2.6, delta=0.25, a4=(1.0, 1.0), d_sweep=sweep) if c.name == "A3.d_vs_n2")
-    assert cond.met is None  # an asymptotic condition stays undecidable as a condition
+    assert cond.met is None  # without the path's end the asymptotic condition stays undecidable
     assert "d/n^2 from 0.125 to 2" in cond.value and "33-44 points" in cond.value and "0.8 [-1.2, 2.8]" in cond.value
+    for met in (True, False, None):
+        plateau = {"d_end": 65536, "difference": -0.1, "interval": (-0.15, -0.06), "tolerance": 0.05, "met": met}
+        cond = next(c for c in assumption_conditions(Config(), 2.6, delta=0.25, a4=(1.0, 1.0), d_sweep={**sweep, "plateau": plateau})
+                    if c.name == "A3.d_vs_n2")
+        assert cond.met is met and "minus at d = 65536" in cond.value and "-10.0 [-15.0, -6.0] points" in cond.value
+
+
+def test_plateau_judgement_is_an_equivalence_test():
+    from benosc.verify.assumptions import plateau_judgement
+
+    rng = np.random.default_rng(0)
+    end = 0.4 + 0.01 * rng.standard_normal(20)
+    same = 0.4 + 0.01 * rng.standard_normal(20)
+    far = 0.2 + 0.01 * rng.standard_normal(20)
+    noisy = 0.4 + 0.5 * rng.standard_normal(3)
+    assert plateau_judgement(same, end, 0.05, 0.95)[3] is True
+    assert plateau_judgement(far, end, 0.05, 0.95)[3] is False
+    assert plateau_judgement(noisy, end, 0.05, 0.95)[3] is None  # too few, too noisy to decide
+    diff, lo, hi, _ = plateau_judgement(far, end, 0.05, 0.95)
+    assert lo < diff < hi and diff == pytest.approx(far.mean() - end.mean())
+    # the Welch interval against scipy's own two-sample t-test: the interval excludes 0 exactly when p < 0.05
+    from scipy import stats
+
+    for a in (same, far, noisy):
+        _, lo, hi, _ = plateau_judgement(a, end, 0.05, 0.95)
+        assert (lo > 0 or hi < 0) == (stats.ttest_ind(a, end, equal_var=False).pvalue < 0.05)
 
 
 def test_edge_of_stability_checker():
