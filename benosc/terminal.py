@@ -55,7 +55,7 @@ def simulate_table(traj, config, groups: Sequence[Any], onset: float | None, out
         title=(
             f"d={d.d} n={d.n} m={nw.m} q={nw.q:g} ||u||={d.u_norm:g} ||v||={d.v_norm:g} "
             f"sigma_p={d.sigma_p:g} p_weak={d.p_weak:g} steps={tr.steps} batch={tr.batch_size} "
-            f"loss={tr.loss}, {traj.meta['engine']} engine on {traj.meta['device']} in {traj.meta['wall_time_s']:.1f} s"
+            f"loss={tr.loss}{', draw=gram' if d.draw == 'gram' else ''}, {traj.meta['engine']} engine on {traj.meta['device']} in {traj.meta['wall_time_s']:.1f} s"
         ),
         caption=(
             f"mean ± std over completed seeds; ¹ fraction of strong steps with |y f - 1| ≥ {DELTA:g} "
@@ -245,14 +245,17 @@ def scaling_lines(res, written: Mapping[str, str]) -> None:
     """One line per quantity and learning rate: its values at the path's ends, the prediction and the exponent's reading."""
     con = console(140)
     table = Table(title=f"claims along the path ({', '.join(f'{k} = {v[0]}..{v[-1]}' for k, v in res.path.items())})", show_lines=True)
-    for col, kw in (("quantity", {"style": "bold"}), ("eta / eta_crit", {"justify": "right"}), (f"at {res.along} = first .. last", {}),
+    for col, kw in (("quantity", {"style": "bold"}), ("eta", {"justify": "right"}), (f"at {res.along} = first .. last", {}),
                     ("prediction", {"ratio": 2}), ("gap exponent [95%]", {"ratio": 3})):
         table.add_column(col, **kw)
     for q in res.quantities:
-        table.add_row(q.key, f"{q.eta_over_crit:g}", f"{q.mean[0]:.3g} .. {q.mean[-1]:.3g}", escape(q.predicted_text), escape(q.reading()))
+        eta = f"{q.eta_over_crit:.3g} eta_crit" if q.eta_over_crit == q.eta_over_crit else f"{q.eta:g}"
+        table.add_row(q.key, eta, f"{q.mean[0]:.3g} .. {q.mean[-1]:.3g}", escape(q.predicted_text), escape(q.reading()))
     con.print(table)
     if res.check:
         low = [r for r in res.check if r["ks_p"] < 0.01]
+        blind = sum(r.get("ks_p_floor", 0.0) >= 0.01 for r in res.check)
         con.print(f"cross-check: {len(res.check)} comparisons with the second store, {len(low)} with KS p < 0.01"
-                  + (": " + ", ".join(f"{r['variable']} at {res.along} = {r[res.along]:g}" for r in low) if low else ""))
+                  + (": " + ", ".join(f"{r['variable']} at {res.along} = {r[res.along]:g}" for r in low) if low else "")
+                  + (f"; {blind} of them with too few runs for p < 0.01 to be possible (more seeds)" if blind else ""))
     con.print(f"wrote {written['markdown']}, {written['json']}, {written['figure']}")

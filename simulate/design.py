@@ -48,15 +48,15 @@ class Axis:
     values: tuple[Any, ...]
 
 
-def _field_ok(name: str, base: Config) -> None:
+def _field_ok(name: str, base: Config, flag: str = "--grid") -> None:
     if name == RELATIVE:
         return
     try:
         base.get(name)
     except ConfigError:
-        raise ConfigError(f"--grid {name}", name, "unknown field; any configuration field or eta_over_crit") from None
+        raise ConfigError(f"{flag} {name}", name, "unknown field; any configuration field or eta_over_crit") from None
     if name in ("steps", "record_every", "eval_every", "dtype", "device"):
-        raise ConfigError(f"--grid {name}", name, "cannot be swept (use --steps / --set for the whole sweep)")
+        raise ConfigError(f"{flag} {name}", name, "cannot be swept (use --steps / --set for the whole sweep)")
 
 
 def _number(text: str, what: str) -> float:
@@ -69,54 +69,54 @@ def _number(text: str, what: str) -> float:
     return v
 
 
-def _typed(base: Config, name: str, raw: str) -> Any:
+def _typed(base: Config, name: str, raw: str, flag: str = "--grid") -> Any:
     """A value of field ``name`` from text, typed like the field (int, float or text)."""
     if name == RELATIVE:
-        return _number(raw, f"--grid {name}")
+        return _number(raw, f"{flag} {name}")
     current = base.get(name)
     if isinstance(current, bool):
-        raise ConfigError(f"--grid {name}", raw, "cannot be swept")
+        raise ConfigError(f"{flag} {name}", raw, "cannot be swept")
     if isinstance(current, int):
-        v = _number(raw, f"--grid {name}")
+        v = _number(raw, f"{flag} {name}")
         if v != int(v):
-            raise ConfigError(f"--grid {name}", raw, "must be an integer")
+            raise ConfigError(f"{flag} {name}", raw, "must be an integer")
         return int(v)
     if isinstance(current, float):
-        return _number(raw, f"--grid {name}")
+        return _number(raw, f"{flag} {name}")
     return raw
 
 
-def parse_axis(text: str, base: Config) -> Axis:
+def parse_axis(text: str, base: Config, flag: str = "--grid") -> Axis:
     """``FIELD=V1,V2,...``, ``FIELD=START:STOP:NUM`` (NUM values, ends included) or ``START:STOP:NUM:geom`` (geometric) -> :class:`Axis`."""
     name, sep, rest = text.partition("=")
     name = name.strip()
     if not sep or not name or not rest.strip():
-        raise ConfigError("--grid", text, "must look like FIELD=V1,V2,... or FIELD=START:STOP:NUM")
-    _field_ok(name, base)
+        raise ConfigError(flag, text, "must look like FIELD=V1,V2,... or FIELD=START:STOP:NUM")
+    _field_ok(name, base, flag)
     if ":" in rest:
         parts = rest.split(":")
         if len(parts) not in (3, 4) or (len(parts) == 4 and parts[3].strip() != "geom"):
-            raise ConfigError(f"--grid {name}", rest, "a range is START:STOP:NUM (evenly spaced) or START:STOP:NUM:geom (geometric)")
-        lo, hi = _number(parts[0], f"--grid {name}"), _number(parts[1], f"--grid {name}")
-        num = _number(parts[2], f"--grid {name}")
+            raise ConfigError(f"{flag} {name}", rest, "a range is START:STOP:NUM (evenly spaced) or START:STOP:NUM:geom (geometric)")
+        lo, hi = _number(parts[0], f"{flag} {name}"), _number(parts[1], f"{flag} {name}")
+        num = _number(parts[2], f"{flag} {name}")
         if num != int(num) or num < 1:
-            raise ConfigError(f"--grid {name}", rest, "NUM in START:STOP:NUM must be an integer >= 1")
+            raise ConfigError(f"{flag} {name}", rest, "NUM in START:STOP:NUM must be an integer >= 1")
         if len(parts) == 4:
             if not (lo > 0 and hi > 0):
-                raise ConfigError(f"--grid {name}", rest, "a geometric range needs START > 0 and STOP > 0")
+                raise ConfigError(f"{flag} {name}", rest, "a geometric range needs START > 0 and STOP > 0")
             raw = np.geomspace(lo, hi, int(num))
             if name != RELATIVE and isinstance(base.get(name), int):  # 64:65536:6:geom -> 64, 256, ..., 65536 exactly
                 raw = np.where(np.abs(raw - np.round(raw)) <= 1e-9 * raw, np.round(raw), raw)
         else:
             raw = np.linspace(lo, hi, int(num))
-        values = tuple(_typed(base, name, repr(float(v))) for v in raw)
+        values = tuple(_typed(base, name, repr(float(v)), flag) for v in raw)
     else:
         items = [s.strip() for s in rest.split(",")]
         if any(not s for s in items):
-            raise ConfigError(f"--grid {name}", rest, "empty value in the list")
-        values = tuple(_typed(base, name, s) for s in items)
+            raise ConfigError(f"{flag} {name}", rest, "empty value in the list")
+        values = tuple(_typed(base, name, s, flag) for s in items)
     if len(set(values)) != len(values):
-        raise ConfigError(f"--grid {name}", rest, "values must be distinct")
+        raise ConfigError(f"{flag} {name}", rest, "values must be distinct")
     return Axis(name, values)
 
 
@@ -159,9 +159,12 @@ class Design:
             raise ConfigError("--path", {p.field: len(p.values) for p in self.paths}, "every --path must have the same number of values (they move together)")
         names = [a.field for a in self.axes] + [p.field for p in self.paths] + [c[0] for c in self.couples] + [r[0] for r in self.ranges]
         if len(set(names)) != len(names):
-            raise ConfigError("--grid", names, "each field may be swept once (by --grid, --path, --couple or --range)")
-        for name, expr in self.couples:
-            _couple_symbols(name, expr, self.base)
+            raise ConfigError("--grid/--path/--couple", names, "each field may be swept once (by --grid, --path, --couple or --range)")
+        coupled = [c[0] for c in self.couples]
+        for k, (name, expr) in enumerate(self.couples):
+            later = [s for s in _couple_symbols(name, expr, self.base) if s in coupled[k + 1:]]
+            if later:  # it would silently read the base configuration's value of a field defined after it
+                raise ConfigError(f"--couple {name}", expr, f"uses {', '.join(later)}, which a later --couple defines; give that --couple first")
         if "seed" in names:
             raise ConfigError("--grid seed", "seed", "use --seeds N (seeds are the innermost axis)")
         if RELATIVE in names and "eta" in names:
@@ -277,13 +280,13 @@ def parse_path(texts: list[str], base: Config) -> tuple[Axis, ...]:
         if name == RELATIVE:
             raise ConfigError(f"--path {name}", rest, "a path moves configuration fields; give eta_over_crit as a --grid axis")
         if "," in rest or ":" not in rest:
-            _field_ok(name, base)
+            _field_ok(name, base, "--path")
             items = [s.strip() for s in rest.split(",")]
             if any(not s for s in items):
                 raise ConfigError(f"--path {name}", rest, "empty value in the list")
-            out.append(Axis(name, tuple(_typed(base, name, s) for s in items)))
+            out.append(Axis(name, tuple(_typed(base, name, s, "--path") for s in items)))
         else:
-            out.append(parse_axis(text, base))
+            out.append(parse_axis(text, base, "--path"))
     lengths = {a.field: len(a.values) for a in out}
     if len(set(lengths.values())) > 1:
         raise ConfigError("--path", lengths, "every --path must have the same number of values (they move together)")
@@ -301,7 +304,7 @@ def parse_couple(text: str, base: Config) -> tuple[str, str]:
 
 
 @lru_cache(maxsize=256)
-def _parsed(expr: str):
+def _parsed(expr: str, name: str = ""):
     """The sympy expression of a --couple text, with every configuration field a symbol and COUPLE_FUNCTIONS callable."""
     import sympy as sp
     from sympy.parsing.sympy_parser import convert_xor, parse_expr, standard_transformations
@@ -313,15 +316,15 @@ def _parsed(expr: str):
     try:
         return parse_expr(expr, local_dict=local, transformations=standard_transformations + (convert_xor,), evaluate=True)
     except Exception as exc:  # sympy raises SyntaxError, TokenError, TypeError, ... on malformed text
-        raise ConfigError("--couple", expr, f"is not an arithmetic expression in field names ({type(exc).__name__})") from None
+        raise ConfigError(f"--couple {name}", expr, f"is not an arithmetic expression in field names ({type(exc).__name__})") from None
 
 
 def _couple_symbols(name: str, expr: str, base: Config) -> list[str]:
     """The field names ``expr`` uses; refuses an unknown field, the field itself, a non-numeric field, or no expression at all."""
-    _field_ok(name, base)
+    _field_ok(name, base, "--couple")
     if name == RELATIVE or not isinstance(base.get(name), (int, float)) or isinstance(base.get(name), bool):
         raise ConfigError(f"--couple {name}", expr, "a coupled field must be a numeric configuration field")
-    e = _parsed(expr)
+    e = _parsed(expr, name)
     if not hasattr(e, "free_symbols"):
         raise ConfigError(f"--couple {name}", expr, "is not an arithmetic expression in field names")
     used = sorted(s.name for s in e.free_symbols)

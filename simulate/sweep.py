@@ -79,7 +79,8 @@ def _coord_values(design: Design, runs: list[dict[str, Any]]) -> dict[str, np.nd
     coords = {}
     for name in design.fields + ["seed"]:
         vals = [r[name] for r in runs]
-        coords[name] = np.array(vals, dtype=float if all(isinstance(v, (int, float)) for v in vals) and name != "seed" else None)
+        ints = all(isinstance(v, int) and not isinstance(v, bool) for v in vals)  # d, n, m, ...: stored as integers
+        coords[name] = np.array(vals, dtype=np.int64 if ints else (float if all(isinstance(v, (int, float)) for v in vals) else None))
     return coords
 
 

@@ -15,10 +15,14 @@ not close along this path.
 
 Quantities (store variable -> prediction):
 
-* ``a4_fraction``: ``osc_fraction``, Assumption 4's fraction of strong steps
-  with |y f - 1| >= delta.  Assumption 4 asks it to be 1 (every strong
-  step); the offset map's prediction ``osc_fraction_predicted`` is drawn
-  beside it.
+* ``a4_fraction``: ``osc_fraction_before_hit``, Assumption 4's fraction of
+  strong steps with |y f - 1| >= delta before the weak component first
+  reaches delta/4 (over the run when it never does; Theorem 5's window, as
+  ``benosc verify`` reads it).  Assumption 4 asks it to be 1 (every strong
+  step).
+* ``a4_fraction_run``: ``osc_fraction``, the same over the whole run, with the
+  offset map's prediction ``osc_fraction_predicted`` (the derived orbit at
+  the measured memorisation offset, after the first quarter) drawn beside it.
 * ``weak_only_accuracy``: ``weak_test_acc``.  Above the onset Theorem 5's
   conclusion (the weak component reaches delta/4, enough to classify the
   weak-only points) predicts 1; below it there is no prediction of the
@@ -69,6 +73,7 @@ class Quantity:
     interval: tuple[float, float] = (float("nan"), float("nan"))
     fitted_points: int = 0
     note: str = ""
+    eta: float = float("nan")  # the learning rate itself, when one value along the path
 
     def short(self) -> str:
         """A few words for a legend: the exponent with its interval, or where the quantity equals its prediction."""
@@ -82,8 +87,8 @@ class Quantity:
                 return f"= prediction from size {self.size[tail[-1] + 1]:g} on"
         if not np.isfinite(self.exponent):
             return "not fitted"
-        what = "gap ∝ size^" if self.predicted is not None else "∝ size^"
-        return f"{what}{self.exponent:.2f} [{self.interval[0]:.2f}, {self.interval[1]:.2f}]"
+        what = "gap ∝ size" if self.predicted is not None else "∝ size"
+        return f"{what}$^{{{self.exponent:.2f}}}$ [{self.interval[0]:.2f}, {self.interval[1]:.2f}]"
 
     def reading(self) -> str:
         """One sentence: what the exponent says."""
@@ -98,7 +103,7 @@ class Quantity:
                 fitted = f"; the gap ~ size^{self.exponent:.2f} [{self.interval[0]:.2f}, {self.interval[1]:.2f}] before" if np.isfinite(self.exponent) else ""
                 return f"equals the prediction from size {self.size[tail[-1] + 1]:g} on (gap {abs(self.mean[tail[-1]] - self.predicted):.3g} just before{fitted})"
         if not np.isfinite(self.exponent):
-            return f"{what}: not fitted ({self.note or 'fewer than 3 points with a positive value'})"
+            return f"{what}: not fitted ({self.note or 'fewer than 3 sizes with a positive value'})"
         lo, hi = self.interval
         trend = ("closes" if self.predicted is not None else "falls") if hi < 0 else ("grows" if lo > 0 else "shows no trend")
         if hi < 0 and self.exponent > -0.1:  # a real but slow trend: say how slow
@@ -110,7 +115,7 @@ class Quantity:
         return f"{what} ~ size^{self.exponent:.2f} [{lo:.2f}, {hi:.2f}]: {trend} along this path{beside}"
 
     def to_dict(self) -> dict[str, Any]:
-        return {"key": self.key, "claim": self.claim, "eta_over_crit": self.eta_over_crit, "size": self.size.tolist(), "mean": self.mean.tolist(),
+        return {"key": self.key, "claim": self.claim, "eta_over_crit": self.eta_over_crit, "eta": self.eta, "size": self.size.tolist(), "mean": self.mean.tolist(),
                 "lo": self.lo.tolist(), "hi": self.hi.tolist(), "seeds": self.seeds.tolist(), "predicted": self.predicted,
                 "predicted_text": self.predicted_text, "beside": None if self.beside is None else self.beside.tolist(),
                 "exponent": self.exponent, "interval": list(self.interval), "fitted_points": self.fitted_points, "note": self.note,
@@ -156,8 +161,10 @@ def _slope(x: np.ndarray, y: np.ndarray) -> float:
 
 
 def fit_gap_exponent(size: np.ndarray, per_point: list[np.ndarray], predicted: float | None, *,
-                     rng: np.random.Generator | None = None) -> tuple[float, tuple[float, float], int]:
-    """(alpha, 95% bootstrap interval, points fitted) of |mean_k - predicted| ~ C size_k^alpha (of |mean_k| without a prediction).
+                     rng: np.random.Generator | None = None) -> tuple[float, tuple[float, float], int, str]:
+    """(alpha, 95% bootstrap interval, points fitted, why not fitted) of |mean_k - predicted| ~ C size_k^alpha (of |mean_k| without a prediction).
+
+    Without a prediction the point means must share one sign (a power law of a quantity that crosses 0 says nothing).
 
     ``per_point[k]`` holds the per-seed values at point k (NaN: a run that
     did not complete, left out).  The fit is least squares on logs over the
@@ -172,23 +179,29 @@ def fit_gap_exponent(size: np.ndarray, per_point: list[np.ndarray], predicted: f
         return np.abs(means - (predicted or 0.0))
 
     means = np.array([v.mean() if v.size else np.nan for v in vals])
+    nan2 = (float("nan"), float("nan"))
+    finite = means[np.isfinite(means)]
+    if predicted is None and finite.size and not (np.all(finite > 0) or np.all(finite < 0)):
+        return float("nan"), nan2, 0, "the values change sign or reach 0: no power law"
     alpha = _slope(size, gap(means))
     fitted = int((np.isfinite(gap(means)) & (gap(means) > 0)).sum())
     if not np.isfinite(alpha):
-        return alpha, (float("nan"), float("nan")), fitted
+        return alpha, nan2, fitted, f"{fitted} of {len(size)} sizes with a positive {'gap' if predicted is not None else 'value'}; a fit needs 3"
     boot = np.empty(BOOTSTRAP)
     for b in range(BOOTSTRAP):
         m = np.array([rng.choice(v, v.size).mean() if v.size else np.nan for v in vals])
         boot[b] = _slope(size, gap(m))
     boot = boot[np.isfinite(boot)]
     q = (1 - CONFIDENCE) / 2
-    return alpha, (float(np.quantile(boot, q)), float(np.quantile(boot, 1 - q))), fitted
+    return alpha, (float(np.quantile(boot, q)), float(np.quantile(boot, 1 - q))), fitted, ""
 
 
 def _values(ds, key: str, base: Config) -> np.ndarray:
     """The per-run values of quantity ``key`` (NaN where the quantity is undefined for the run)."""
     completed = ds["status"].values == "completed"
     if key == "a4_fraction":
+        v = ds["osc_fraction_before_hit"].values
+    elif key == "a4_fraction_run":
         v = ds["osc_fraction"].values
     elif key == "weak_only_accuracy":
         v = ds["weak_test_acc"].values
@@ -216,12 +229,12 @@ def _prediction(key: str, rel: float, cfg: Config) -> tuple[float | None, str]:
     pred = predictions(cfg)
     crit, bound = pred.eta_crit, pred.bounded_eta_max
     above = crit is not None and rel > 1
-    if key == "a4_fraction":
+    if key in ("a4_fraction", "a4_fraction_run"):
         return (1.0, "1 (Assumption 4: every strong step)") if above else (None, "none below the onset (Assumption 4 is asked above it)")
     if key == "weak_only_accuracy":
         return (1.0, "1 (Theorem 5's weak component classifies)") if above else (None, "none (Proposition 6 bounds the weak component, not the accuracy)")
     if key == "weak_growth_ratio":
-        return 1.0, "1 (derived network rate)"
+        return (1.0, "1 (derived network rate)") if above else (None, "none below the onset (no oscillation, no derived growth)")
     if key == "diverged_fraction":
         if crit is not None and bound is not None and rel * crit < bound:
             return 0.0, f"0 (eta below the boundedness limit {bound / crit:.3g} eta_crit)"
@@ -231,12 +244,16 @@ def _prediction(key: str, rel: float, cfg: Config) -> tuple[float | None, str]:
     return None, "none"
 
 
+#: quantities bounded to [0, 1]: their intervals are clipped there
+BOUNDED = ("a4_fraction", "a4_fraction_run", "weak_only_accuracy", "diverged_fraction")
+
 #: key -> (claim it speaks to, store variables it needs)
 QUANTITIES: dict[str, tuple[str, tuple[str, ...]]] = {
-    "a4_fraction": ("assumptions (Assumption 4)", ("osc_fraction",)),
-    "weak_only_accuracy": ("generalisation / theorem-5", ("weak_test_acc",)),
+    "a4_fraction": ("assumptions, Assumption 4", ("osc_fraction_before_hit",)),
+    "a4_fraction_run": ("assumptions, Assumption 4", ("osc_fraction",)),
+    "weak_only_accuracy": ("generalisation, theorem-5", ("weak_test_acc",)),
     "weak_growth_ratio": ("weak-growth", ("weak_log_slope", "weak_log_slope_predicted")),
-    "diverged_fraction": ("threshold (boundedness)", ("status",)),
+    "diverged_fraction": ("boundedness", ("status",)),
     "weak_over_init": ("proposition-6", ("weak_max",)),
     "memorisation_offset": ("noise-memorisation", ("strong_offset",)),
 }
@@ -264,7 +281,14 @@ def scaling(ds, base: Config, *, along: str | None = None, progress: Callable[[s
         sel = ds.isel(run=np.flatnonzero(ds[rel_name].values == rel))
         point = sel["path_step"].values
         size = np.array([float(sel[along].values[point == k][0]) for k in steps])
-        r = float(rel) if rel_name == "eta_over_crit" else float("nan")
+        if rel_name == "eta_over_crit":
+            r = float(rel)
+        else:  # learning rates given as eta: in units of eta_crit when that does not change along the path
+            from benosc.theory.predictions import predictions
+
+            crits = {predictions(base.replace(**{f: _plain(sel[f].values[point == k][0]) for f in path_fields if f in ("m", "u_norm", "q")})).eta_crit
+                     for k in steps}
+            r = float(rel) / crits.pop() if len(crits) == 1 and None not in crits else float("nan")
         for key, (claim, needs) in QUANTITIES.items():
             if any(n not in sel for n in needs):
                 continue
@@ -272,15 +296,18 @@ def scaling(ds, base: Config, *, along: str | None = None, progress: Callable[[s
             vals = _values(sel, key, base)
             per_point = [vals[point == k] for k in steps]
             stats_ = np.array([_interval(v) for v in per_point])
+            if key in BOUNDED:  # a t interval of a fraction or an accuracy, cut at the range's ends
+                stats_[:, 1:] = np.clip(stats_[:, 1:], 0.0, 1.0)
             cfg = base.replace(**{f: _plain(sel[f].values[0]) for f in path_fields if f in ("m", "u_norm", "q")})
-            predicted, text = _prediction(key, r, cfg) if np.isfinite(r) else (None, "none (learning rates not in units of eta_crit)")
+            predicted, text = _prediction(key, r, cfg) if np.isfinite(r) else (None, "none (eta_crit changes along the path: give the learning rates as eta_over_crit)")
             beside = None
-            if key == "a4_fraction" and "osc_fraction_predicted" in sel:
+            if key == "a4_fraction_run" and "osc_fraction_predicted" in sel:
                 pv = np.where(sel["status"].values == "completed", sel["osc_fraction_predicted"].values, np.nan)
                 beside = np.array([np.nanmean(pv[point == k]) if np.isfinite(pv[point == k]).any() else np.nan for k in steps])
-            alpha, interval, fitted = fit_gap_exponent(size, per_point, predicted)
+            alpha, interval, fitted, note = fit_gap_exponent(size, per_point, predicted)
             out.append(Quantity(key, claim, r, size, stats_[:, 0], stats_[:, 1], stats_[:, 2],
-                                np.array([int(np.isfinite(v).sum()) for v in per_point]), predicted, text, beside, alpha, interval, fitted))
+                                np.array([int(np.isfinite(v).sum()) for v in per_point]), predicted, text, beside, alpha, interval, fitted, note,
+                                eta=float(np.unique(sel["eta"].values)[0]) if np.unique(sel["eta"].values).size == 1 else float("nan")))
     path = {f: [_plain(ds[f].values[ds["path_step"].values == k][0]) for k in steps] for f in path_fields}
     return ScalingResult(along, path, out)
 
@@ -294,22 +321,46 @@ def cross_check(ds, other, *, along: str) -> list[dict[str, Any]]:
 
     The second store is typically the vector draw (``data.draw = 'vectors'``) at the path's smallest sizes, the first
     the Gram draw: the two draws have the same law (docs/model.md), so a p-value far below 0.01 flags a difference.
-    Runs that did not complete are left out of both.
+    Runs that did not complete are left out of both.  Refused (:class:`ConfigError`): base configurations that differ
+    in more than the draw and the swept fields, a shared coordinate (a coupled field) that differs at a matched point,
+    no point in common.  ``ks_p_floor`` is the smallest p-value the test can give with that many runs (fully
+    separated samples): when it is above the level of interest, the comparison cannot flag anything.
     """
+    import json
+
     from scipy import stats
 
     rel = "eta_over_crit" if "eta_over_crit" in ds.coords and "eta_over_crit" in other.coords else "eta"
     if along not in other.coords:
         raise ConfigError("--check", along, f"the second store has no coordinate {along}")
+    # like with like: the two designs' base configurations may differ in the draw and in what their axes set, nothing else
+    swept = set()
+    for store in (ds, other):
+        design = json.loads(store.attrs["design"])
+        swept |= {a["field"] for a in design["axes"] + design.get("paths", [])} | {c[0] for c in design.get("couples", [])}
+    flat = [{k: v for sec in json.loads(st.attrs["design"])["base"].values() for k, v in sec.items()} for st in (ds, other)]
+    differ = sorted(k for k in flat[0] if k not in swept | {"draw", "seed", "eta"} and flat[0][k] != flat[1].get(k))
+    if differ:
+        raise ConfigError("--check", ", ".join(differ), "the second store's configuration differs in these fields (only data.draw may)")
+    shared = [c for c in ds.coords if c in other.coords and c not in ("run", "seed", "path_step", along, rel) and ds[c].dims == ("run",)]
     rows = []
     for size in sorted(set(np.unique(ds[along].values)) & set(np.unique(other[along].values))):
         for r in sorted(set(np.unique(ds[rel].values)) & set(np.unique(other[rel].values))):
             a = (ds[along].values == size) & (ds[rel].values == r) & (ds["status"].values == "completed")
             b = (other[along].values == size) & (other[rel].values == r) & (other["status"].values == "completed")
+            for c in shared:  # a coupled field (e.g. sigma_p) must agree at the matched point
+                va, vb = np.unique(ds[c].values[a]), np.unique(other[c].values[b])
+                if va.size and vb.size and not np.allclose(va, vb, rtol=1e-12):
+                    raise ConfigError("--check", c, f"differs at {along} = {_plain(size):g}: {va[0]:g} against {vb[0]:g}")
+            na, nb = int(a.sum()), int(b.sum())
+            floor = float(stats.ks_2samp(np.arange(na), np.arange(na, na + nb)).pvalue) if na and nb else 1.0
             for name in CHECKED:
                 x, y = ds[name].values[a], other[name].values[b]
                 x, y = x[np.isfinite(x)], y[np.isfinite(y)]
                 p = float(stats.ks_2samp(x, y).pvalue) if x.size >= 2 and y.size >= 2 and not (np.all(x == x[0]) and np.array_equal(np.unique(y), x[:1])) else 1.0
                 rows.append({along: _plain(size), rel: float(r), "variable": name, "runs": [int(x.size), int(y.size)],
-                             "mean": [float(x.mean()) if x.size else float("nan"), float(y.mean()) if y.size else float("nan")], "ks_p": p})
+                             "mean": [float(x.mean()) if x.size else float("nan"), float(y.mean()) if y.size else float("nan")], "ks_p": p,
+                             "ks_p_floor": floor})
+    if not rows:
+        raise ConfigError("--check", "no common point", f"the two stores share no {along} and {rel} with completed runs")
     return rows

@@ -11,21 +11,40 @@ import numpy as np
 
 from benosc._io import atomic_open, json_clean, write_json
 from benosc.figstyle import DOUBLE, new_figure, ordered_colors, save, styled
-from benosc.verify.scaling import ScalingResult
+from benosc.verify.scaling import BOUNDED, ScalingResult
 
 __all__ = ["TITLES", "draw_scaling", "scaling_markdown", "write_scaling"]
 
 #: the y axis of each panel
-UNITS = {"a4_fraction": "fraction of strong steps", "weak_only_accuracy": "accuracy", "weak_growth_ratio": "measured / derived",
-         "diverged_fraction": "fraction of runs", "weak_over_init": "ratio", "memorisation_offset": r"$c$"}
+UNITS = {"a4_fraction": "fraction of strong steps", "a4_fraction_run": "fraction of strong steps", "weak_only_accuracy": "accuracy",
+         "weak_growth_ratio": "measured / derived", "diverged_fraction": "fraction of runs", "weak_over_init": "ratio",
+         "memorisation_offset": r"$c$"}
+#: panel titles (mathtext) and their plain-text form for scale.md
 TITLES = {
-    "a4_fraction": "Assumption 4's fraction",
+    "a4_fraction": r"A4 fraction before $\delta/4$",
+    "a4_fraction_run": "A4 fraction, whole run",
     "weak_only_accuracy": "weak-only test accuracy",
     "weak_growth_ratio": "weak growth / derived rate",
     "diverged_fraction": "diverged runs",
     "weak_over_init": r"$\max|\zeta| \,/\, (\sigma_0\|v\|)$",
     "memorisation_offset": r"memorisation offset $c$",
 }
+PLAIN = {
+    "a4_fraction": "Assumption 4's fraction before the weak component reaches delta/4",
+    "a4_fraction_run": "Assumption 4's fraction over the whole run",
+    "weak_only_accuracy": "weak-only test accuracy",
+    "weak_growth_ratio": "weak growth: measured / derived network rate",
+    "diverged_fraction": "diverged fraction of runs",
+    "weak_over_init": "max|zeta| / (sigma_0 ||v||)",
+    "memorisation_offset": "memorisation offset c on strong examples",
+}
+
+def _eta_label(q) -> str:
+    return rf"$\eta = {q.eta_over_crit:.3g}\,\eta_{{\mathrm{{crit}}}}$" if np.isfinite(q.eta_over_crit) else rf"$\eta = {q.eta:g}$"
+
+
+def _eta_text(q) -> str:
+    return f"eta = {q.eta_over_crit:.3g} eta_crit" if np.isfinite(q.eta_over_crit) else f"eta = {q.eta:g}"
 
 
 @styled
@@ -39,14 +58,15 @@ def draw_scaling(res: ScalingResult, path: str | Path) -> Path:
     rows = -(-len(keys) // cols)
     fig = new_figure(DOUBLE, 2.9 * rows + 0.3)
     axes = fig.subplots(rows, cols, squeeze=False)
-    colours = ordered_colors([q.eta_over_crit for q in res.quantities if np.isfinite(q.eta_over_crit)] or [0.0], "plasma")
+    key_of = (lambda q: q.eta_over_crit) if all(np.isfinite(q.eta_over_crit) for q in res.quantities) else (lambda q: q.eta)
+    colours = ordered_colors([key_of(q) for q in res.quantities] or [0.0], "plasma")
     for ax, key in zip(axes.flat, keys):
         sizes = None
         for q in (q for q in res.quantities if q.key == key):
-            c = colours.get(q.eta_over_crit, "k")
+            c = colours.get(key_of(q), "k")
             sizes = q.size
             ax.errorbar(q.size, q.mean, yerr=[q.mean - q.lo, q.hi - q.mean], color=c, marker="o", ms=3, capsize=2, lw=1,
-                        label=rf"$\eta = {q.eta_over_crit:g}\,\eta_{{\mathrm{{crit}}}}$: {q.short()}")
+                        label=f"{_eta_label(q)}: {q.short()}")
             if q.predicted is not None:
                 ax.axhline(q.predicted, color=c, ls="--", lw=0.8)
             if q.beside is not None and np.isfinite(q.beside).any():
@@ -60,6 +80,8 @@ def draw_scaling(res: ScalingResult, path: str | Path) -> Path:
         ax.set_title(TITLES[key], fontsize=8)
         ax.set_xlabel(res.along, fontsize=7)
         ax.set_ylabel(UNITS[key], fontsize=7)
+        if key in BOUNDED:
+            ax.set_ylim(-0.03, 1.05)
         ax.legend(fontsize=5.5, loc="upper center", bbox_to_anchor=(0.5, -0.2), frameon=False, handlelength=1.2)
     for ax in list(axes.flat)[len(keys):]:
         ax.set_visible(False)
@@ -89,9 +111,9 @@ def scaling_markdown(res: ScalingResult, *, command: str, figure: str) -> str:
         qs = [q for q in res.quantities if q.key == key]
         if not qs:
             continue
-        lines += [f"## {title.replace('$', '')} ({qs[0].claim})", ""]
+        lines += [f"## {PLAIN[key]} (claim: {qs[0].claim})", ""]
         for q in qs:
-            lines += [f"eta = {q.eta_over_crit:g} eta_crit; prediction: {q.predicted_text}; {q.reading()}.", "",
+            lines += [f"{_eta_text(q)}; prediction: {q.predicted_text}; {q.reading()}.", "",
                       f"| {res.along} | mean | 95% interval | runs |", "|---|---|---|---|"]
             lines += [f"| {s:g} | {m:.4g} | [{lo:.4g}, {hi:.4g}] | {n} |" for s, m, lo, hi, n in zip(q.size, q.mean, q.lo, q.hi, q.seeds)]
             lines.append("")

@@ -110,9 +110,9 @@ def run(args: argparse.Namespace) -> int:
         print(json.dumps(json_clean(res.to_dict()), indent=2))
     else:
         print(
-            f"benosc sweep: {res.runs} runs in {res.chunks} chunks ({res.chunks_run} run now, {res.chunks_skipped} already committed) "
-            f"in {res.wall_s:.1f} s, {res.run_steps_per_s:,.0f} run-steps/s; completed {res.status_counts['completed']}, "
-            f"diverged {res.status_counts['diverged']}, pending {res.status_counts['pending']}\nstore: {res.store} "
-            "(xarray.open_zarr opens it; benosc map draws it)"
+            f"benosc sweep: {res.runs} runs in {res.chunks} chunk{'s' if res.chunks != 1 else ''} ({res.chunks_run} computed now, "
+            f"{res.chunks_skipped} already committed) in {res.wall_s:.1f} s, {res.run_steps_per_s:,.0f} run-steps/s; "
+            f"completed {res.status_counts['completed']}, diverged {res.status_counts['diverged']}, pending {res.status_counts['pending']}\n"
+            f"store: {res.store} (xarray.open_zarr opens it; {'benosc scale' if args.path else 'benosc map'} draws it)"
         )
     return 0

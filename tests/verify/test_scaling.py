@@ -68,21 +68,30 @@ def _synthetic(alpha: float, seeds: int = 8, noise: float = 0.02, c: float = 3.0
 @pytest.mark.parametrize("alpha", [-0.5, -1.0, -0.25])
 def test_gap_exponent_recovers_a_power_law(alpha):
     size, per_point = _synthetic(alpha)
-    a, (lo, hi), k = fit_gap_exponent(size, per_point, 1.0)
+    a, (lo, hi), k, _ = fit_gap_exponent(size, per_point, 1.0)
     assert k == 5 and lo < alpha < hi and hi < 0 and abs(a - alpha) < 0.02
 
 
 def test_gap_exponent_finds_no_trend_where_there_is_none():
     size, per_point = _synthetic(0.0, noise=0.3, c=0.1)
-    a, (lo, hi), _ = fit_gap_exponent(size, per_point, 1.0)
+    a, (lo, hi), _, _ = fit_gap_exponent(size, per_point, 1.0)
     assert lo < 0 < hi
 
 
 def test_gap_exponent_check_fails_against_a_wrong_prediction():
     """Measured against 0.9 instead of the true limit 1, the fitted exponent misses the true -0.5 (measured: -0.22 [-0.22, -0.22])."""
     size, per_point = _synthetic(-0.5)
-    _, (lo, hi), _ = fit_gap_exponent(size, per_point, 0.9)
+    _, (lo, hi), _, _ = fit_gap_exponent(size, per_point, 0.9)
     assert not lo < -0.5 < hi
+
+
+def test_no_power_law_for_a_quantity_that_crosses_zero_or_too_few_sizes():
+    size = np.array([64.0, 256, 1024, 4096])
+    crossing = [np.array([-8e-4, -7e-4]), np.array([-1e-4, -2e-4]), np.array([3e-6, 4e-6]), np.array([7e-6, 8e-6])]
+    a, _, _, note = fit_gap_exponent(size, crossing, None)
+    assert np.isnan(a) and "change sign" in note
+    a, _, k, note = fit_gap_exponent(size[:2], crossing[2:], None)
+    assert np.isnan(a) and k == 2 and "a fit needs 3" in note
 
 
 # ------------------------------------------------------------------ end to end
@@ -99,12 +108,14 @@ def test_scaling_reads_the_store(path_store):
     ds = open_sweep(path_store).load()
     res = scaling(ds, BASE)
     assert res.along == "d" and res.path["d"] == [24, 96, 384]
-    q = next(q for q in res.quantities if q.key == "a4_fraction" and q.eta_over_crit == 1.2)
+    before = next(q for q in res.quantities if q.key == "a4_fraction" and q.eta_over_crit == 1.2)
+    run = next(q for q in res.quantities if q.key == "a4_fraction_run" and q.eta_over_crit == 1.2)
     # the mean at each point, recomputed from the store with numpy
     for k, d in enumerate((24, 96, 384)):
         sel = (ds.d.values == d) & (ds.eta_over_crit.values == 1.2) & (ds.status.values == "completed")
-        assert q.mean[k] == pytest.approx(ds.osc_fraction.values[sel].mean())
-    assert q.predicted == 1.0 and q.beside is not None
+        assert before.mean[k] == pytest.approx(ds.osc_fraction_before_hit.values[sel].mean())
+        assert run.mean[k] == pytest.approx(ds.osc_fraction.values[sel].mean())
+    assert before.predicted == run.predicted == 1.0 and run.beside is not None and before.beside is None
     small = next(q for q in res.quantities if q.key == "weak_only_accuracy" and q.eta_over_crit == 0.5)
     assert small.predicted is None
 
@@ -121,6 +132,15 @@ def test_benosc_scale_writes_its_report(path_store, tmp_path, capsys):
     assert "--along: 'n' is not allowed; must be a path field of the store: d" in capsys.readouterr().err
 
 
+def test_learning_rates_given_as_eta_are_read_in_units_of_eta_crit(tmp_path):
+    store = tmp_path / "e.zarr"
+    run_sweep(Design(BASE, axes=(parse_axis("eta=0.5,1.2", BASE),), seeds=2, paths=parse_path(["d=24,48,96"], BASE)), store)
+    res = scaling(open_sweep(store).load(), BASE)
+    crit = BASE.network.m / 4  # m / (4 ||u||^2), ||u|| = 1: the closed form, not the library's
+    assert sorted({q.eta_over_crit for q in res.quantities}) == pytest.approx([0.5 / crit, 1.2 / crit])
+    assert {q.eta for q in res.quantities} == {0.5, 1.2}
+
+
 def test_benosc_scale_refuses_a_store_without_a_path(tmp_path, capsys):
     store = tmp_path / "g.zarr"
     run_sweep(Design(BASE, axes=(parse_axis("eta=0.5,2", BASE),)), store)
@@ -129,7 +149,8 @@ def test_benosc_scale_refuses_a_store_without_a_path(tmp_path, capsys):
     assert not (tmp_path / "o").exists()
 
 
-def test_cross_check_compares_like_with_like(tmp_path):
+def test_cross_check_compares_like_with_like(tmp_path, monkeypatch):
+    from benosc.simulate import gram
     from benosc.verify.scaling import cross_check
 
     def store(name, **kw):
@@ -138,10 +159,23 @@ def test_cross_check_compares_like_with_like(tmp_path):
         run_sweep(design, tmp_path / name)
         return open_sweep(tmp_path / name).load()
 
-    gram, vectors, wrong = store("g.zarr"), store("v.zarr", draw="vectors"), store("w.zarr", draw="vectors", sigma_0=0.1)
-    same = cross_check(gram, gram, along="d")
+    gram_store, vectors = store("g.zarr"), store("v.zarr", draw="vectors")
+    same = cross_check(gram_store, gram_store, along="d")
     assert len(same) == 2 * 6 and all(r["ks_p"] == 1.0 for r in same)
-    law = cross_check(gram, vectors, along="d")
+    assert all(r["ks_p_floor"] == pytest.approx(2 / 12870) for r in same)  # 8 against 8: 2 / C(16, 8)
+    law = cross_check(gram_store, vectors, along="d")
     assert min(r["ks_p"] for r in law) > 1e-3  # the same law (measured: smallest p 0.28, osc_fraction at d = 24)
-    off = {r["variable"]: r["ks_p"] for r in cross_check(gram, wrong, along="d") if r["d"] == 24}
-    assert off["weak_max"] < 0.01  # ten times the initialisation: the check sees it (measured p = 0.0025 with 8 runs each)
+    # another configuration is refused, not compared
+    with pytest.raises(ConfigError, match="--check: 'sigma_0' is not allowed; the second store's configuration differs"):
+        cross_check(gram_store, store("s.zarr", draw="vectors", sigma_0=0.1), along="d")
+    # a wrong law (initial filters ten times too large in the gram draw) is seen
+    good = gram.gram_draws
+
+    def wrong(cfg, seed):
+        out = good(cfg, seed)
+        out["W0"] = 10 * out["W0"]
+        return out
+
+    monkeypatch.setattr("benosc.simulate.grid.gram_draws", wrong)
+    off = {r["variable"]: r["ks_p"] for r in cross_check(store("w.zarr"), vectors, along="d") if r["d"] == 24}
+    assert off["weak_max"] < 0.01
