@@ -49,6 +49,16 @@ def test_bad_paths_and_couples_are_refused(make, match):
         make()
 
 
+def test_couples_are_refused_out_of_order_and_path_errors_name_their_flag():
+    late = (parse_couple("sigma_p=0.03*sqrt(62/(d-2))", BASE), parse_couple("d=4*n**2", BASE))
+    with pytest.raises(ConfigError, match="--couple sigma_p: .* uses d, which a later --couple defines"):
+        Design(BASE, axes=(parse_axis("eta=1", BASE),), paths=parse_path(["n=8,16"], BASE), couples=late)
+    ok = Design(BASE, axes=(parse_axis("eta=1", BASE),), paths=parse_path(["n=8,16"], BASE), couples=late[::-1])
+    assert [(p["d"], round(p["sigma_p"], 6)) for p in ok.points()] == [(256, round(0.03 * (62 / 254) ** 0.5, 6)), (1024, round(0.03 * (62 / 1022) ** 0.5, 6))]
+    with pytest.raises(ConfigError, match=r"^--path d: '362.0"):
+        parse_path(["d=64:65536:5:geom"], BASE)
+
+
 def test_a_coupled_integer_field_must_come_out_an_integer():
     c = parse_couple("n=sqrt(d)/2", BASE)
     ok = Design(BASE, axes=(parse_axis("eta=1", BASE),), paths=parse_path(["d=64,256"], BASE), couples=(c,))
