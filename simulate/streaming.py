@@ -19,7 +19,8 @@ Metrics (:data:`SUMMARY_SCHEMA`), all per run:
   quarter of the run, (run, window);
 * ``weak_max``: max_{j,r} |zeta_{j,r}| at the end; ``hit_step``: first
   checkpoint (every ``record_every`` steps) where it is >= delta/4, -1 if never
-  (the theorem's reading: zeta, initialisation excluded);
+  (the theorem's reading: zeta, initialisation excluded); ``residual_max_before_hit``:
+  the largest |y f - 1| on strong sampled steps before it (Theorem 5's bound needs it);
 * the weak growth of :mod:`benosc.simulate.weak_growth`: ``weak_log_slope``
   (of the weak projection, initialisation included), ``weak_log_rate`` per
   quarter, the memorisation offset ``strong_offset``, ``weak_example_term``
@@ -62,6 +63,7 @@ SUMMARY_SCHEMA: dict[str, tuple[tuple[str, ...], str]] = {
     "osc_fraction_window": (("run", "window"), "fraction of strong sampled steps with |y f - 1| >= delta in each quarter of the run"),
     "weak_max": (("run",), "max |zeta_{j,r}| at the end (the theorem's weak component, initialisation excluded)"),
     "hit_step": (("run",), "first checkpoint with max |zeta| >= delta/4; -1 if never"),
+    "residual_max_before_hit": (("run",), "max |y f - 1| over the strong sampled steps before the weak component first reaches delta/4 (Theorem 5's rho_max = 1 + kappa x this)"),
     **WEAK_GROWTH_SCHEMA,
 }
 
@@ -113,6 +115,7 @@ def simulate_summary(
     strong_flat = dev.strong.to(dtype).reshape(-1)  # (R n,): row r n + i, as dev.flat_indices
     n_strong, n_osc = zeros(R), zeros(R)
     n_strong_before, n_osc_before = zeros(R), zeros(R)
+    res_max = zeros(R)
     amp_sum, amp_n, osc_w = zeros(R, N_WINDOWS), zeros(R, N_WINDOWS), zeros(R, N_WINDOWS)
     hit = torch.full((R,), -1, dtype=torch.int64, device=device)
     first_bad = torch.full((R,), -1, dtype=torch.int64, device=device)
@@ -194,6 +197,8 @@ def simulate_summary(
         n_strong_before.add_(ns * before)
         n_osc_before.add_(no * before)
         contrib = torch.where(s > 0, dev_abs, torch.zeros_like(dev_abs))
+        # a max is exact whatever the order; NaN (a diverged step) propagates, as in the reference
+        res_max.copy_(torch.where(hit < 0, torch.maximum(res_max, contrib.amax(dim=(0, 2))), res_max))
         for w in np.unique(win[t0:t1]):
             a, b = np.flatnonzero(win[t0:t1] == w)[[0, -1]]
             amp_sum[:, w].add_(per_run(contrib[a : b + 1]))
@@ -241,6 +246,7 @@ def simulate_summary(
             "osc_fraction_window": (osc_w / amp_n).cpu().numpy(),
             "weak_max": weak_max.cpu().numpy(),
             "hit_step": hit.cpu().numpy(),
+            "residual_max_before_hit": res_max.cpu().numpy(),
             **growth,
         }
     out["status"] = np.where(out["diverged_step"] >= 0, "diverged", "completed")
@@ -302,6 +308,7 @@ def summary_of_trajectory(traj: Trajectory, *, delta: float = DELTA) -> dict[str
             "osc_fraction_window": np.stack([osc[:, win == w].sum(axis=(1, 2)) / strong[:, win == w].sum(axis=(1, 2)) for w in range(N_WINDOWS)], axis=1),
             "weak_max": weak[:, -1],
             "hit_step": hit,
+            "residual_max_before_hit": np.where(strong * before[:, :, None] > 0, dev_abs, 0.0).max(axis=(1, 2)),
             **growth,
         }
     return out

@@ -106,6 +106,23 @@ class Predictions:
         g = float(self.at("weak_growth_per_period2", eta=eta))
         return math.log(g) / 2 if g > 0 else float("nan")
 
+    def theorem5_steps(self, eta: float, *, delta: float, rho_max: float) -> float:
+        """Upper bound on the steps for the weak component to grow from sigma_0 ||v|| to delta/4 (Theorem 5).
+
+        log((delta/4) / (sigma_0 ||v||)) / rate, rate = (1 - p_weak) x the lower end of ``weak_growth_bound``
+        at msr = delta^2 (Assumption 4: |1 - y f| >= delta on strong steps), the given rho_max and rho_min = 1,
+        on the strong fraction of steps; inf when that rate is not positive (or sigma_0 = 0).
+        """
+        import math
+
+        cfg = self.config
+        lower = self.at("weak_growth_bound", eta=eta, msr=delta**2, rho_max=rho_max, rho_min=1.0)[0]
+        rate = (1 - cfg.data.p_weak) * lower
+        start = cfg.training.sigma_0 * cfg.data.v_norm
+        if not (rate > 0 and start > 0 and math.isfinite(rate)):
+            return float("inf")
+        return math.log((delta / 4) / start) / rate
+
     def in_paper_window(self, eta: float) -> bool:
         """eta in Assumption 3's window, open at the lower end (at eta_crit there is no sustained oscillation)."""
         return self.paper_window is not None and self.paper_window[0] < eta <= self.paper_window[1]

@@ -15,7 +15,6 @@ statements evaluated at the configuration), never re-typed here.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -188,19 +187,9 @@ def _weak_growth(ctx: Context) -> Verdict:
 
 
 def theorem5_bound(ctx: Context, rho_max: float) -> float:
-    """Upper bound on the steps for the weak component to grow from sigma_0 ||v|| to delta/4 (Theorem 5).
-
-    rate_lower = (1 - p_weak) x ``weak_growth_bound``'s lower end at msr = delta^2
-    (Assumption 4: |1 - y f| >= delta on strong steps) and the measured rho_max,
-    on the strong fraction of steps; inf when that rate is not positive.
-    """
-    cfg = ctx.config
-    lower = ctx.pred.at("weak_growth_bound", eta=ctx.eta_large, msr=ctx.delta**2, rho_max=rho_max, rho_min=1.0)[0]
-    rate = (1 - cfg.data.p_weak) * lower
-    start = cfg.training.sigma_0 * cfg.data.v_norm
-    if not (rate > 0 and start > 0 and math.isfinite(rate)):
-        return float("inf")
-    return math.log((ctx.delta / 4) / start) / rate
+    """Upper bound on the steps for the weak component to grow from sigma_0 ||v|| to delta/4 (Theorem 5), at eta_large:
+    :meth:`benosc.theory.predictions.Predictions.theorem5_steps`."""
+    return ctx.pred.theorem5_steps(ctx.eta_large, delta=ctx.delta, rho_max=rho_max)
 
 
 def _theorem5(ctx: Context) -> Verdict:

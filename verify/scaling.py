@@ -34,6 +34,11 @@ Quantities (store variable -> prediction):
 * ``weak_over_init``: ``weak_max / (sigma_0 ||v||)`` below the onset:
   Proposition 6 says O~(1); the prediction drawn is the exponent 0 (the
   ratio does not grow with size); above the onset no prediction.
+* ``theorem5_tightness``: ``hit_step`` over Theorem 5's bound on the steps for
+  the weak component to reach delta/4 (:meth:`benosc.theory.predictions.Predictions.theorem5_steps`
+  at the run's configuration, rho_max = 1 + kappa ``residual_max_before_hit``), for
+  the runs that reach it: at most 1 where the bound holds, its size says how
+  tight it is (no power law of a gap: the quantity itself is fitted).
 * ``memorisation_offset``: ``strong_offset`` c, the training output carried by
   memorised noise on strong examples; no prediction (reported).
 """
@@ -215,11 +220,29 @@ def _values(ds, key: str, base: Config) -> np.ndarray:
         sigma_0 = ds["sigma_0"].values if "sigma_0" in ds.coords else base.training.sigma_0
         v_norm = ds["v_norm"].values if "v_norm" in ds.coords else base.data.v_norm
         v = ds["weak_max"].values / (sigma_0 * v_norm)
+    elif key == "theorem5_tightness":  # measured steps to delta/4 over Theorem 5's bound, per run
+        from benosc.theory.predictions import predictions
+
+        hit = ds["hit_step"].values.astype(float)
+        v = np.full(hit.shape, np.nan)
+        for i in np.flatnonzero((hit >= 0) & completed):
+            cfg = base.replace(**{c: _plain(ds[c].values[i]) for c in ds.coords if ds[c].dims == ("run",) and c not in ("run", "path_step", "eta_over_crit")})
+            pred = predictions(cfg)
+            rho_max = 1 + pred.kappa(cfg.training.eta) * float(ds["residual_max_before_hit"].values[i])
+            bound = pred.theorem5_steps(cfg.training.eta, delta=float(json_delta(ds)), rho_max=rho_max)
+            v[i] = hit[i] / bound if np.isfinite(bound) and bound > 0 else np.nan
     elif key == "memorisation_offset":
         v = ds["strong_offset"].values
     else:  # pragma: no cover - QUANTITIES lists the keys
         raise KeyError(key)
     return np.where(completed, v.astype(float), np.nan)
+
+
+def json_delta(ds) -> float:
+    """The Assumption 4 level delta the store's design was run with."""
+    import json
+
+    return float(json.loads(ds.attrs["design"])["delta"])
 
 
 def _prediction(key: str, rel: float, cfg: Config) -> tuple[float | None, str]:
@@ -241,6 +264,8 @@ def _prediction(key: str, rel: float, cfg: Config) -> tuple[float | None, str]:
         return None, "none at or above the boundedness limit"
     if key == "weak_over_init":
         return (None, "none above the onset") if above else (None, "O~(1) (Proposition 6): exponent 0")
+    if key == "theorem5_tightness":
+        return (None, "at most 1 (Theorem 5's bound, under Assumption 4)") if above else (None, "none below the onset")
     return None, "none"
 
 
@@ -255,6 +280,7 @@ QUANTITIES: dict[str, tuple[str, tuple[str, ...]]] = {
     "weak_growth_ratio": ("weak-growth", ("weak_log_slope", "weak_log_slope_predicted")),
     "diverged_fraction": ("boundedness", ("status",)),
     "weak_over_init": ("proposition-6", ("weak_max",)),
+    "theorem5_tightness": ("theorem-5", ("hit_step", "residual_max_before_hit")),
     "memorisation_offset": ("noise-memorisation", ("strong_offset",)),
 }
 

@@ -18,7 +18,7 @@ __all__ = ["TITLES", "draw_scaling", "scaling_markdown", "write_scaling"]
 #: the y axis of each panel
 UNITS = {"a4_fraction": "fraction of strong steps", "a4_fraction_run": "fraction of strong steps", "weak_only_accuracy": "accuracy",
          "weak_growth_ratio": "measured / derived", "diverged_fraction": "fraction of runs", "weak_over_init": "ratio",
-         "memorisation_offset": r"$c$"}
+         "memorisation_offset": r"$c$", "theorem5_tightness": "steps / bound"}
 #: panel titles (mathtext) and their plain-text form for scale.md
 TITLES = {
     "a4_fraction": r"A4 fraction before $\delta/4$",
@@ -27,6 +27,7 @@ TITLES = {
     "weak_growth_ratio": "weak growth / derived rate",
     "diverged_fraction": "diverged runs",
     "weak_over_init": r"$\max|\zeta| \,/\, (\sigma_0\|v\|)$",
+    "theorem5_tightness": r"steps to $\delta/4$ / Theorem 5's bound",
     "memorisation_offset": r"memorisation offset $c$",
 }
 PLAIN = {
@@ -36,6 +37,7 @@ PLAIN = {
     "weak_growth_ratio": "weak growth: measured / derived network rate",
     "diverged_fraction": "diverged fraction of runs",
     "weak_over_init": "max|zeta| / (sigma_0 ||v||)",
+    "theorem5_tightness": "steps to delta/4 over Theorem 5's bound",
     "memorisation_offset": "memorisation offset c on strong examples",
 }
 

@@ -189,3 +189,31 @@ def test_cross_check_compares_like_with_like(tmp_path, monkeypatch):
     monkeypatch.setattr("benosc.simulate.grid.gram_draws", wrong)
     off = {r["variable"]: r["ks_p"] for r in cross_check(store("w.zarr"), vectors, along="d") if r["d"] == 24}
     assert off["weak_max"] < 0.01
+
+
+def test_theorem5_tightness_is_the_hitting_step_over_the_bound(tmp_path):
+    import math
+
+    from benosc.theory.predictions import predictions
+
+    base = BASE.replace(steps=3000)
+    store = tmp_path / "t.zarr"
+    run_sweep(Design(base, axes=(parse_axis("eta_over_crit=1.2", base),), seeds=3, paths=parse_path(["d=24,48,96"], base)), store)
+    ds = open_sweep(store).load()
+    q = next(q for q in scaling(ds, base).quantities if q.key == "theorem5_tightness")
+    assert q.predicted is None and "at most 1" in q.predicted_text
+    # by hand, per run: log((delta/4) / (sigma_0 ||v||)) / ((1 - p_weak) x the bound's lower rate), rho_max from the store
+    by_d: dict[int, list[float]] = {}
+    for i in range(ds.sizes["run"]):
+        if ds.hit_step.values[i] < 0 or ds.status.values[i] != "completed":
+            continue
+        cfg = base.replace(d=int(ds.d.values[i]), eta=float(ds.eta.values[i]))
+        pred = predictions(cfg)
+        rho_max = 1 + pred.kappa(cfg.training.eta) * float(ds.residual_max_before_hit.values[i])
+        lower = pred.at("weak_growth_bound", eta=cfg.training.eta, msr=0.25**2, rho_max=rho_max, rho_min=1.0)[0]
+        bound = math.log((0.25 / 4) / (cfg.training.sigma_0 * cfg.data.v_norm)) / ((1 - cfg.data.p_weak) * lower)
+        by_d.setdefault(int(ds.d.values[i]), []).append(ds.hit_step.values[i] / bound)
+    assert by_d, "no run reached delta/4: the test would be vacuous"
+    for k, d in enumerate((24, 48, 96)):
+        if d in by_d:
+            assert q.mean[k] == pytest.approx(np.mean(by_d[d]))
