@@ -41,6 +41,9 @@ Quantities (store variable -> prediction):
   tight it is (no power law of a gap: the quantity itself is fitted).
 * ``memorisation_offset``: ``strong_offset`` c, the training output carried by
   memorised noise on strong examples; no prediction (reported).
+* ``transition_width`` (a store with at least 4 values of ``eta_over_crit`` around 1):
+  the width in eta/eta_crit over which the share of oscillating runs goes from
+  0.1 to 0.9 (:func:`transition_width`); the derived threshold is sharp: 0.
 """
 
 from __future__ import annotations
@@ -79,9 +82,25 @@ class Quantity:
     fitted_points: int = 0
     note: str = ""
     eta: float = float("nan")  # the learning rate itself, when one value along the path
+    resolution: float = float("nan")  # the smallest value the measurement can resolve (the transition width's grid step)
+
+    def _resolved_from(self) -> int | None:
+        """Index of the first size from which every mean is at the resolution limit (None: not there at the end)."""
+        if not np.isfinite(self.resolution):
+            return None
+        at = np.isfinite(self.mean) & (self.mean <= self.resolution * (1 + 1e-9))
+        if not at[-1]:
+            return None
+        k = len(at) - 1
+        while k > 0 and at[k - 1]:
+            k -= 1
+        return k
 
     def short(self) -> str:
         """A few words for a legend: the exponent with its interval, or where the quantity equals its prediction."""
+        k = self._resolved_from()
+        if k is not None:
+            return f"at the resolution ({self.resolution:.2g}) from size {self.size[k]:g} on"
         finite = np.isfinite(self.mean)
         if self.predicted is not None and finite.any():
             exact = finite & (self.mean == self.predicted)
@@ -98,6 +117,10 @@ class Quantity:
     def reading(self) -> str:
         """One sentence: what the exponent says."""
         what = "the gap to the prediction" if self.predicted is not None else "the quantity"
+        k = self._resolved_from()
+        if k is not None:
+            return (f"at the measurement's resolution ({self.resolution:.2g}, a step within one grid interval) from size {self.size[k]:g} on"
+                    + (f"; {self.mean[0]:.3g} at size {self.size[0]:g}" if k > 0 else ""))
         finite = np.isfinite(self.mean)
         if self.predicted is not None and finite.any():
             exact = finite & (self.mean == self.predicted)
@@ -124,6 +147,7 @@ class Quantity:
                 "lo": self.lo.tolist(), "hi": self.hi.tolist(), "seeds": self.seeds.tolist(), "predicted": self.predicted,
                 "predicted_text": self.predicted_text, "beside": None if self.beside is None else self.beside.tolist(),
                 "exponent": self.exponent, "interval": list(self.interval), "fitted_points": self.fitted_points, "note": self.note,
+                "resolution": self.resolution,
                 "reading": self.reading()}
 
 
@@ -334,8 +358,74 @@ def scaling(ds, base: Config, *, along: str | None = None, progress: Callable[[s
             out.append(Quantity(key, claim, r, size, stats_[:, 0], stats_[:, 1], stats_[:, 2],
                                 np.array([int(np.isfinite(v).sum()) for v in per_point]), predicted, text, beside, alpha, interval, fitted, note,
                                 eta=float(np.unique(sel["eta"].values)[0]) if np.unique(sel["eta"].values).size == 1 else float("nan")))
+    if rel_name == "eta_over_crit":
+        width = transition_width(ds, along, steps)
+        if width is not None:
+            out.append(width)
     path = {f: [_plain(ds[f].values[ds["path_step"].values == k][0]) for k in steps] for f in path_fields}
     return ScalingResult(along, path, out)
+
+
+def _crossing(x: np.ndarray, f: np.ndarray, level: float) -> float:
+    """The first x where f (sampled at increasing x) reaches ``level``, by linear interpolation; NaN if never."""
+    above = np.flatnonzero(f >= level)
+    if above.size == 0:
+        return float("nan")
+    i = above[0]
+    if i == 0:
+        return float(x[0])
+    return float(x[i - 1] + (level - f[i - 1]) * (x[i] - x[i - 1]) / (f[i] - f[i - 1]))
+
+
+def _widths(rels: np.ndarray, osc: list[list[np.ndarray]]) -> np.ndarray:
+    """Per point: eta/eta_crit where the oscillating share of runs reaches 0.9 minus where it reaches 0.1."""
+    out = []
+    for per_rel in osc:
+        share = np.array([v.mean() if v.size else np.nan for v in per_rel])
+        out.append(_crossing(rels, share, 0.9) - _crossing(rels, share, 0.1))
+    return np.array(out)
+
+
+def transition_width(ds, along: str, steps: np.ndarray, *, rng: np.random.Generator | None = None) -> Quantity | None:
+    """The width in eta/eta_crit of the threshold transition at each path point (None with fewer than 4 learning rates).
+
+    A run oscillates when its mean |y f - 1| on the strong steps of the first quarter of the run is at least
+    ``threshold.oscillating`` (the threshold claim's reading); per point, the share of oscillating runs over
+    eta/eta_crit, and the width = where it reaches 0.9 minus where it reaches 0.1 (linear interpolation).
+    The derived one-example threshold is sharp: prediction 0.  Interval and exponent: a bootstrap over the
+    seeds of every (point, learning rate).
+    """
+    from benosc.tolerances import claim_tolerance
+
+    rels = np.unique(ds["eta_over_crit"].values)
+    if rels.size < 4 or not (rels[0] < 1 < rels[-1]):
+        return None
+    level = claim_tolerance("threshold.oscillating")
+    done = ds["status"].values == "completed"
+    amp = ds["osc_amplitude"].values[:, 0]
+    point, rel = ds["path_step"].values, ds["eta_over_crit"].values
+    osc = [[(amp[(point == k) & (rel == r) & done] >= level).astype(float) for r in rels] for k in steps]
+    size = np.array([float(ds[along].values[point == k][0]) for k in steps])
+    width = _widths(rels, osc)
+    rng = rng or np.random.default_rng(0)
+    boot_w = np.empty((BOOTSTRAP, len(steps)))
+    boot_a = np.empty(BOOTSTRAP)
+    for b in range(BOOTSTRAP):
+        w = _widths(rels, [[rng.choice(v, v.size) if v.size else v for v in per_rel] for per_rel in osc])
+        boot_w[b], boot_a[b] = w, _slope(size, w)
+    q = (1 - CONFIDENCE) / 2
+    with np.errstate(all="ignore"):
+        lo, hi = np.nanquantile(boot_w, q, axis=0), np.nanquantile(boot_w, 1 - q, axis=0)
+    alpha = _slope(size, width)
+    finite_a = boot_a[np.isfinite(boot_a)]
+    interval = (float(np.quantile(finite_a, q)), float(np.quantile(finite_a, 1 - q))) if np.isfinite(alpha) and finite_a.size else (float("nan"),) * 2
+    note = "" if np.isfinite(alpha) else "fewer than 3 sizes with a positive width; a fit needs 3"
+    runs = np.array([int(sum(v.size for v in per_rel)) for per_rel in osc])
+    # a share that jumps from 0 to 1 between two neighbouring learning rates gives 0.8 x their spacing: the resolution
+    resolution = 0.8 * float(np.min(np.diff(rels)))
+    return Quantity("transition_width", "threshold", float("nan"), size, width, lo, hi, runs, 0.0,
+                    f"0 (the derived threshold is sharp; eta/eta_crit from {rels[0]:g} to {rels[-1]:g}, {rels.size} values)",
+                    None, alpha, interval, int((np.isfinite(width) & (width > 0)).sum()), note, resolution=resolution)
 
 
 #: the store variables :func:`cross_check` compares

@@ -18,7 +18,7 @@ __all__ = ["TITLES", "draw_scaling", "scaling_markdown", "write_scaling"]
 #: the y axis of each panel
 UNITS = {"a4_fraction": "fraction of strong steps", "a4_fraction_run": "fraction of strong steps", "weak_only_accuracy": "accuracy",
          "weak_growth_ratio": "measured / derived", "diverged_fraction": "fraction of runs", "weak_over_init": "ratio",
-         "memorisation_offset": r"$c$", "theorem5_tightness": "steps / bound"}
+         "memorisation_offset": r"$c$", "theorem5_tightness": "steps / bound", "transition_width": r"$\Delta\eta / \eta_{\mathrm{crit}}$"}
 #: panel titles (mathtext) and their plain-text form for scale.md
 TITLES = {
     "a4_fraction": r"A4 fraction before $\delta/4$",
@@ -29,6 +29,7 @@ TITLES = {
     "weak_over_init": r"$\max|\zeta| \,/\, (\sigma_0\|v\|)$",
     "theorem5_tightness": r"steps to $\delta/4$ / Theorem 5's bound",
     "memorisation_offset": r"memorisation offset $c$",
+    "transition_width": "width of the threshold transition",
 }
 PLAIN = {
     "a4_fraction": "Assumption 4's fraction before the weak component reaches delta/4",
@@ -39,13 +40,18 @@ PLAIN = {
     "weak_over_init": "max|zeta| / (sigma_0 ||v||)",
     "theorem5_tightness": "steps to delta/4 over Theorem 5's bound",
     "memorisation_offset": "memorisation offset c on strong examples",
+    "transition_width": "width of the threshold transition in eta / eta_crit (oscillating share of runs from 0.1 to 0.9)",
 }
 
 def _eta_label(q) -> str:
+    if q.key == "transition_width":
+        return "all learning rates"
     return rf"$\eta = {q.eta_over_crit:.3g}\,\eta_{{\mathrm{{crit}}}}$" if np.isfinite(q.eta_over_crit) else rf"$\eta = {q.eta:g}$"
 
 
 def _eta_text(q) -> str:
+    if q.key == "transition_width":
+        return "over the learning rates"
     return f"eta = {q.eta_over_crit:.3g} eta_crit" if np.isfinite(q.eta_over_crit) else f"eta = {q.eta:g}"
 
 
@@ -60,8 +66,9 @@ def draw_scaling(res: ScalingResult, path: str | Path) -> Path:
     rows = -(-len(keys) // cols)
     fig = new_figure(DOUBLE, 2.9 * rows + 0.3)
     axes = fig.subplots(rows, cols, squeeze=False)
-    key_of = (lambda q: q.eta_over_crit) if all(np.isfinite(q.eta_over_crit) for q in res.quantities) else (lambda q: q.eta)
-    colours = ordered_colors([key_of(q) for q in res.quantities] or [0.0], "plasma")
+    per_eta = [q for q in res.quantities if q.key != "transition_width"]
+    key_of = (lambda q: q.eta_over_crit) if all(np.isfinite(q.eta_over_crit) for q in per_eta) else (lambda q: q.eta)
+    colours = ordered_colors([key_of(q) for q in per_eta] or [0.0], "plasma")
     for ax, key in zip(axes.flat, keys):
         sizes = None
         for q in (q for q in res.quantities if q.key == key):

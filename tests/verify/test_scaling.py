@@ -217,3 +217,31 @@ def test_theorem5_tightness_is_the_hitting_step_over_the_bound(tmp_path):
     for k, d in enumerate((24, 48, 96)):
         if d in by_d:
             assert q.mean[k] == pytest.approx(np.mean(by_d[d]))
+
+
+def test_transition_width_on_a_known_share():
+    from benosc.verify.scaling import _widths
+
+    rels = np.array([0.8, 0.9, 1.0, 1.1, 1.2])
+    runs = [np.zeros(4), np.zeros(4), np.array([0.0, 1, 0, 1]), np.ones(4), np.ones(4)]  # share 0, 0, 0.5, 1, 1
+    # 0.1 reached at 0.9 + 0.1 x 0.1 / 0.5 = 0.92, 0.9 at 1.0 + 0.4 x 0.1 / 0.5 = 1.08: width 0.16 (by hand)
+    assert _widths(rels, [runs])[0] == pytest.approx(0.16)
+    sharp = [np.zeros(4), np.zeros(4), np.zeros(4), np.ones(4), np.ones(4)]
+    assert _widths(rels, [sharp])[0] == pytest.approx(0.1 * 0.8)  # 1.0 + 0.09 - (1.0 + 0.01)
+    assert np.isnan(_widths(rels, [[np.zeros(4)] * 5])[0])  # never oscillates: no width
+
+
+def test_transition_width_needs_learning_rates_around_the_threshold(path_store):
+    ds = open_sweep(path_store).load()
+    assert not [q for q in scaling(ds, BASE).quantities if q.key == "transition_width"]  # two learning rates only
+
+
+def test_a_width_at_the_grid_resolution_is_read_as_such():
+    from benosc.verify.scaling import Quantity
+
+    q = Quantity("transition_width", "threshold", float("nan"), np.array([64.0, 256, 1024]), np.array([0.13, 0.04, 0.04]),
+                 np.zeros(3), np.ones(3), np.array([10, 10, 10]), 0.0, "0", None, -0.5, (-0.6, -0.4), 3, "", resolution=0.04)
+    assert "resolution (0.04" in q.reading() and "from size 256 on" in q.reading() and "0.13 at size 64" in q.reading()
+    assert q.short() == "at the resolution (0.04) from size 256 on"
+    wider = Quantity(**{**q.__dict__, "mean": np.array([0.13, 0.08, 0.06])})
+    assert "size^-0.50" in wider.reading()
