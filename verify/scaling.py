@@ -253,7 +253,7 @@ def _values(ds, key: str, base: Config) -> np.ndarray:
             cfg = base.replace(**{c: _plain(ds[c].values[i]) for c in ds.coords if ds[c].dims == ("run",) and c not in ("run", "path_step", "eta_over_crit")})
             pred = predictions(cfg)
             rho_max = 1 + pred.kappa(cfg.training.eta) * float(ds["residual_max_before_hit"].values[i])
-            bound = pred.theorem5_steps(cfg.training.eta, delta=float(json_delta(ds)), rho_max=rho_max)
+            bound = pred.theorem5_steps(cfg.training.eta, delta=_design_delta(ds), rho_max=rho_max)
             v[i] = hit[i] / bound if np.isfinite(bound) and bound > 0 else np.nan
     elif key == "memorisation_offset":
         v = ds["strong_offset"].values
@@ -262,7 +262,7 @@ def _values(ds, key: str, base: Config) -> np.ndarray:
     return np.where(completed, v.astype(float), np.nan)
 
 
-def json_delta(ds) -> float:
+def _design_delta(ds) -> float:
     """The Assumption 4 level delta the store's design was run with."""
     import json
 
