@@ -55,7 +55,7 @@ def simulate_table(traj, config, groups: Sequence[Any], onset: float | None, out
         title=(
             f"d={d.d} n={d.n} m={nw.m} q={nw.q:g} ||u||={d.u_norm:g} ||v||={d.v_norm:g} "
             f"sigma_p={d.sigma_p:g} p_weak={d.p_weak:g} steps={tr.steps} batch={tr.batch_size} "
-            f"loss={tr.loss}{', draw=gram' if d.draw == 'gram' else ''}, {traj.meta['engine']} engine on {traj.meta['device']} in {traj.meta['wall_time_s']:.1f} s"
+            f"loss={tr.loss}{', draw=gram' if d.uses_gram else ''}, {traj.meta['engine']} engine on {traj.meta['device']} in {traj.meta['wall_time_s']:.1f} s"
         ),
         caption=(
             f"mean ± std over completed seeds; ¹ fraction of strong steps with |y f - 1| ≥ {DELTA:g} "

@@ -354,6 +354,7 @@ def simulate(
     wall = time.perf_counter() - t_start
     meta = {
         "engine": engine,
+        "draw": "gram" if config.data.uses_gram else "vectors",  # data.draw = 'auto' resolved at this d
         "benosc_version": benosc.__version__,
         "torch_version": torch.__version__,
         "device": _device_name(device),

@@ -82,7 +82,7 @@ def bartlett(rng: np.random.Generator, dof: int, rows: int, cols: range) -> np.n
     T = rng.standard_normal((rows, len(j)))
     T[i > j] = 0.0
     on = j[j < rows]
-    diag = np.sqrt(rng.chisquare(dof - on))
+    diag = np.sqrt(rng.chisquare((dof - on).astype(float)))
     T[on, on - cols.start] = diag
     return T
 

@@ -101,7 +101,7 @@ def prepare_inputs_per_run(runs: Sequence[Config]) -> BatchInputs:
     Kept for the tests, which hold the vectorised version equal to it bit for bit.  It covers
     ``data.draw = 'vectors'`` (the 'gram' draw has its own tests, simulate/gram.py).
     """
-    if any(c.data.draw != "vectors" for c in runs):
+    if any(c.data.uses_gram for c in runs):
         raise ConfigError("data.draw", "gram", "the per-run reference implementation draws the vectors; use prepare_inputs")
     out: dict[str, np.ndarray] | None = None
     for r, cfg in enumerate(runs):
@@ -171,7 +171,7 @@ def prepare_inputs(runs: Sequence[Config]) -> BatchInputs:
     seeds = [c.training.seed for c in runs]
     uniq = list(dict.fromkeys(seeds))
     pos = np.array([uniq.index(s) for s in seeds]) if len(uniq) < R else np.arange(R)
-    if dc.draw == "gram":  # the same law in D = representation_dim coordinates (simulate/gram.py)
+    if dc.uses_gram:  # the same law in D = representation_dim coordinates (simulate/gram.py)
         dim, raw = representation_dim(cfg0), [gram_draws(cfg0, s) for s in uniq]
     else:
         dim, raw = dc.d, [_draws(cfg0, s) for s in uniq]

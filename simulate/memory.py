@@ -26,7 +26,7 @@ def estimate_bytes(runs: Sequence[Config]) -> int:
         return 0
     c = runs[0]
     d, n, P, m = c.data.d, c.data.n, c.data.P, c.network.m
-    if c.data.draw == "gram":  # the vectors live in D coordinates, whatever d (simulate/gram.py)
+    if c.data.uses_gram:  # the vectors live in D coordinates, whatever d (simulate/gram.py)
         from benosc.simulate.gram import representation_dim
 
         d = representation_dim(c)

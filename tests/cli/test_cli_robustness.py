@@ -37,12 +37,14 @@ def test_non_utf8_config_is_refused(tmp_path, capsys):
     ("u_norm=1e-320", "data.u_norm"),
     ("u_norm=1e308", "data.u_norm"),
     ("sigma_0=1e300", "training.sigma_0"),
-    ("d=" + "1" + "0" * 30, "need about"),
+    ("d=" + "1" + "0" * 30, "data.d"),  # beyond 2^53 (below it the Gram draw of data.draw = 'auto' makes any d cheap)
+    ("d=" + "1" + "0" * 15 + " --set draw=vectors", "need about"),
     ("n_test=" + "1" + "0" * 30, "need about"),
     ("steps=" + "1" + "0" * 30, "need about"),
 ])
 def test_extreme_values_are_refused_before_any_work(setting, needle, tmp_path, capsys):
-    assert main(["simulate", "--set", setting, "--out", str(tmp_path / "o")]) == 2
+    sets = [a for part in setting.split(" --set ") for a in ("--set", part)]
+    assert main(["simulate", *sets, "--out", str(tmp_path / "o")]) == 2
     err = _one_line_error(capsys, needle)
     assert len(err) < 400
     assert not (tmp_path / "o").exists()

@@ -216,3 +216,16 @@ def test_simulated_runs_agree_in_distribution():
         "weak-only accuracy": lambda t: t.weak_test_acc[:, -1],
     }.items():
         assert stats.ks_2samp(f(a), f(b)).pvalue > 1e-3, name
+
+
+def test_auto_draws_vectors_up_to_1024_and_gram_above():
+    from benosc.config import AUTO_GRAM_D
+
+    assert Config().data.draw == "auto" and AUTO_GRAM_D == 1024
+    at, above = (Config().replace(d=d, steps=5, n_test=3, n_test_weak=3) for d in (AUTO_GRAM_D, AUTO_GRAM_D + 1))
+    assert not at.data.uses_gram and above.data.uses_gram
+    assert prepare_inputs([at]).X.shape[-1] == 1024
+    assert prepare_inputs([above]).X.shape[-1] == 34
+    # 'auto' at d <= 1024 is the vector draw number for number
+    np.testing.assert_array_equal(prepare_inputs([at]).X, prepare_inputs([at.replace(draw="vectors")]).X)
+    assert simulate(above, engine="reduced").trajectory.meta["draw"] == "gram"
