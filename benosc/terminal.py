@@ -249,8 +249,7 @@ def scaling_lines(res, written: Mapping[str, str]) -> None:
                     ("prediction", {"ratio": 2}), ("gap exponent [95%]", {"ratio": 3})):
         table.add_column(col, **kw)
     for q in res.quantities:
-        eta = "all" if q.key == "transition_width" else (f"{q.eta_over_crit:.3g} eta_crit" if q.eta_over_crit == q.eta_over_crit else f"{q.eta:g}")
-        table.add_row(q.key, eta, f"{q.mean[0]:.3g} .. {q.mean[-1]:.3g}", escape(q.predicted_text), escape(q.reading()))
+        table.add_row(q.key, "all" if q.key == "transition_width" else q.eta_text().removeprefix("eta = "), f"{q.mean[0]:.3g} .. {q.mean[-1]:.3g}", escape(q.predicted_text), escape(q.reading()))
     con.print(table)
     if res.check:
         low = [r for r in res.check if r["ks_p"] < 0.01]

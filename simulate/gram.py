@@ -59,7 +59,7 @@ import numpy as np
 from benosc.config import Config
 from benosc.simulate.data import label_stream, sample_indices, streams
 
-__all__ = ["representation_dim", "bartlett", "gram_draws"]
+__all__ = ["representation_dim", "drawn_dim", "bartlett", "gram_draws"]
 
 
 def representation_dim(config: Config) -> int:
@@ -67,6 +67,11 @@ def representation_dim(config: Config) -> int:
     F = 1 if config.network.filters == "shared" else config.data.P
     Q = config.data.n_noise + 2 * config.network.m * F
     return 2 + min(config.data.d - 2, Q)
+
+
+def drawn_dim(config: Config) -> int:
+    """The dimension a run's vectors are drawn in: :func:`representation_dim` when it uses the Gram draw, else d."""
+    return representation_dim(config) if config.data.uses_gram else config.data.d
 
 
 def bartlett(rng: np.random.Generator, dof: int, rows: int, cols: range) -> np.ndarray:

@@ -25,11 +25,9 @@ def estimate_bytes(runs: Sequence[Config]) -> int:
     if not runs:
         return 0
     c = runs[0]
-    d, n, P, m = c.data.d, c.data.n, c.data.P, c.network.m
-    if c.data.uses_gram:  # the vectors live in D coordinates, whatever d (simulate/gram.py)
-        from benosc.simulate.gram import representation_dim
+    from benosc.simulate.gram import drawn_dim
 
-        d = representation_dim(c)
+    d, n, P, m = drawn_dim(c), c.data.n, c.data.P, c.network.m  # the Gram draw's vectors live in D coordinates
     f = _ITEMSIZE[c.training.dtype]
     T, B = c.training.steps, c.training.batch_size
     F = 1 if c.network.filters == "shared" else P

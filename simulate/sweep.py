@@ -173,9 +173,9 @@ def default_chunk_runs(config: Config, *, budget_bytes: int | None = None) -> in
     dt, tr, nw = config.data, config.training, config.network
     item = 4 if tr.dtype == "float32" else 8
     F = dt.P if nw.filters == "per_patch" else 1
-    from benosc.simulate.gram import representation_dim
+    from benosc.simulate.gram import drawn_dim
 
-    d = representation_dim(config) if dt.uses_gram else dt.d  # the dimension the vectors are drawn in
+    d = drawn_dim(config)
     floats = (dt.n + dt.n_test + dt.n_test_weak) * dt.P * d + 2 * nw.m * F * d * 3 + 2 * d * (2 + dt.n_noise)
     per_run = floats * item + tr.steps * tr.batch_size * 8 * 2  # + indices (int64) and their flat copy
     return int(max(1, min(4096, budget_bytes // max(per_run, 1))))

@@ -96,19 +96,31 @@ class Quantity:
             k -= 1
         return k
 
+    def _equal_from(self) -> int | None:
+        """Index of the first size from which every mean equals the prediction (0: at every size; None: not at the end)."""
+        finite = np.isfinite(self.mean)
+        if self.predicted is None or not finite.any():
+            return None
+        exact = finite & (self.mean == self.predicted)
+        if exact[finite].all():
+            return 0
+        tail = np.flatnonzero(~exact)
+        return int(tail[-1] + 1) if exact[-1] and tail[-1] + 1 < len(self.size) else None
+
+    def eta_text(self) -> str:
+        """The learning rate in words: in units of eta_crit, else itself; the transition width spans them all."""
+        if self.key == "transition_width":
+            return "over the learning rates"
+        return f"eta = {self.eta_over_crit:.3g} eta_crit" if np.isfinite(self.eta_over_crit) else f"eta = {self.eta:g}"
+
     def short(self) -> str:
         """A few words for a legend: the exponent with its interval, or where the quantity equals its prediction."""
         k = self._resolved_from()
         if k is not None:
             return f"at the resolution ({self.resolution:.2g}) from size {self.size[k]:g} on"
-        finite = np.isfinite(self.mean)
-        if self.predicted is not None and finite.any():
-            exact = finite & (self.mean == self.predicted)
-            if exact[finite].all():
-                return "= prediction at every size"
-            tail = np.flatnonzero(~exact)
-            if exact[-1] and tail.size and tail[-1] + 1 < len(self.size):
-                return f"= prediction from size {self.size[tail[-1] + 1]:g} on"
+        k = self._equal_from()
+        if k is not None:
+            return "= prediction at every size" if k == 0 else f"= prediction from size {self.size[k]:g} on"
         if not np.isfinite(self.exponent):
             return "not fitted"
         what = "gap ∝ size" if self.predicted is not None else "∝ size"
@@ -121,15 +133,12 @@ class Quantity:
         if k is not None:
             return (f"at the measurement's resolution ({self.resolution:.2g}, a step within one grid interval) from size {self.size[k]:g} on"
                     + (f"; {self.mean[0]:.3g} at size {self.size[0]:g}" if k > 0 else ""))
-        finite = np.isfinite(self.mean)
-        if self.predicted is not None and finite.any():
-            exact = finite & (self.mean == self.predicted)
-            if exact[finite].all():
-                return f"equals the prediction at every point ({self.seeds.sum()} runs)"
-            tail = np.flatnonzero(~exact)
-            if exact[-1] and tail.size and tail[-1] + 1 < len(self.size):
-                fitted = f"; the gap ~ size^{self.exponent:.2f} [{self.interval[0]:.2f}, {self.interval[1]:.2f}] before" if np.isfinite(self.exponent) else ""
-                return f"equals the prediction from size {self.size[tail[-1] + 1]:g} on (gap {abs(self.mean[tail[-1]] - self.predicted):.3g} just before{fitted})"
+        k = self._equal_from()
+        if k == 0:
+            return f"equals the prediction at every point ({self.seeds.sum()} runs)"
+        if k is not None:
+            fitted = f"; the gap ~ size^{self.exponent:.2f} [{self.interval[0]:.2f}, {self.interval[1]:.2f}] before" if np.isfinite(self.exponent) else ""
+            return f"equals the prediction from size {self.size[k]:g} on (gap {abs(self.mean[k - 1] - self.predicted):.3g} just before{fitted})"
         if not np.isfinite(self.exponent):
             return f"{what}: not fitted ({self.note or 'fewer than 3 sizes with a positive value'})"
         lo, hi = self.interval
@@ -249,11 +258,12 @@ def _values(ds, key: str, base: Config) -> np.ndarray:
 
         hit = ds["hit_step"].values.astype(float)
         v = np.full(hit.shape, np.nan)
+        delta = _design_delta(ds)
         for i in np.flatnonzero((hit >= 0) & completed):
             cfg = base.replace(**{c: _plain(ds[c].values[i]) for c in ds.coords if ds[c].dims == ("run",) and c not in ("run", "path_step", "eta_over_crit")})
             pred = predictions(cfg)
             rho_max = 1 + pred.kappa(cfg.training.eta) * float(ds["residual_max_before_hit"].values[i])
-            bound = pred.theorem5_steps(cfg.training.eta, delta=_design_delta(ds), rho_max=rho_max)
+            bound = pred.theorem5_steps(cfg.training.eta, delta=delta, rho_max=rho_max)
             v[i] = hit[i] / bound if np.isfinite(bound) and bound > 0 else np.nan
     elif key == "memorisation_offset":
         v = ds["strong_offset"].values
@@ -339,6 +349,9 @@ def scaling(ds, base: Config, *, along: str | None = None, progress: Callable[[s
             crits = {predictions(base.replace(**{f: _plain(sel[f].values[point == k][0]) for f in path_fields if f in ("m", "u_norm", "q")})).eta_crit
                      for k in steps}
             r = float(rel) / crits.pop() if len(crits) == 1 and None not in crits else float("nan")
+        cfg = base.replace(**{f: _plain(sel[f].values[0]) for f in path_fields if f in ("m", "u_norm", "q")})
+        etas = np.unique(sel["eta"].values)
+        eta = float(etas[0]) if etas.size == 1 else float("nan")
         for key, (claim, needs) in QUANTITIES.items():
             if any(n not in sel for n in needs):
                 continue
@@ -348,7 +361,6 @@ def scaling(ds, base: Config, *, along: str | None = None, progress: Callable[[s
             stats_ = np.array([_interval(v) for v in per_point])
             if key in BOUNDED:  # a t interval of a fraction or an accuracy, cut at the range's ends
                 stats_[:, 1:] = np.clip(stats_[:, 1:], 0.0, 1.0)
-            cfg = base.replace(**{f: _plain(sel[f].values[0]) for f in path_fields if f in ("m", "u_norm", "q")})
             predicted, text = _prediction(key, r, cfg) if np.isfinite(r) else (None, "none (eta_crit changes along the path: give the learning rates as eta_over_crit)")
             beside = None
             if key == "a4_fraction_run" and "osc_fraction_predicted" in sel:
@@ -356,8 +368,7 @@ def scaling(ds, base: Config, *, along: str | None = None, progress: Callable[[s
                 beside = np.array([np.nanmean(pv[point == k]) if np.isfinite(pv[point == k]).any() else np.nan for k in steps])
             alpha, interval, fitted, note = fit_gap_exponent(size, per_point, predicted)
             out.append(Quantity(key, claim, r, size, stats_[:, 0], stats_[:, 1], stats_[:, 2],
-                                np.array([int(np.isfinite(v).sum()) for v in per_point]), predicted, text, beside, alpha, interval, fitted, note,
-                                eta=float(np.unique(sel["eta"].values)[0]) if np.unique(sel["eta"].values).size == 1 else float("nan")))
+                                np.array([int(np.isfinite(v).sum()) for v in per_point]), predicted, text, beside, alpha, interval, fitted, note, eta=eta))
     if rel_name == "eta_over_crit":
         width = transition_width(ds, along, steps)
         if width is not None:
@@ -450,11 +461,9 @@ def cross_check(ds, other, *, along: str) -> list[dict[str, Any]]:
     if along not in other.coords:
         raise ConfigError("--check", along, f"the second store has no coordinate {along}")
     # like with like: the two designs' base configurations may differ in the draw and in what their axes set, nothing else
-    swept = set()
-    for store in (ds, other):
-        design = json.loads(store.attrs["design"])
-        swept |= {a["field"] for a in design["axes"] + design.get("paths", [])} | {c[0] for c in design.get("couples", [])}
-    flat = [{k: v for sec in json.loads(st.attrs["design"])["base"].values() for k, v in sec.items()} for st in (ds, other)]
+    designs = [json.loads(st.attrs["design"]) for st in (ds, other)]
+    swept = {a["field"] for d in designs for a in d["axes"] + d.get("paths", [])} | {c[0] for d in designs for c in d.get("couples", [])}
+    flat = [{k: v for sec in d["base"].values() for k, v in sec.items()} for d in designs]
     differ = sorted(k for k in flat[0] if k not in swept | {"draw", "seed", "eta"} and flat[0][k] != flat[1].get(k))
     if differ:
         raise ConfigError("--check", ", ".join(differ), "the second store's configuration differs in these fields (only data.draw may)")

@@ -49,11 +49,6 @@ def _eta_label(q) -> str:
     return rf"$\eta = {q.eta_over_crit:.3g}\,\eta_{{\mathrm{{crit}}}}$" if np.isfinite(q.eta_over_crit) else rf"$\eta = {q.eta:g}$"
 
 
-def _eta_text(q) -> str:
-    if q.key == "transition_width":
-        return "over the learning rates"
-    return f"eta = {q.eta_over_crit:.3g} eta_crit" if np.isfinite(q.eta_over_crit) else f"eta = {q.eta:g}"
-
 
 @styled
 def draw_scaling(res: ScalingResult, path: str | Path) -> Path:
@@ -122,7 +117,7 @@ def scaling_markdown(res: ScalingResult, *, command: str, figure: str) -> str:
             continue
         lines += [f"## {PLAIN[key]} (claim: {qs[0].claim})", ""]
         for q in qs:
-            lines += [f"{_eta_text(q)}; prediction: {q.predicted_text}; {q.reading()}.", "",
+            lines += [f"{q.eta_text()}; prediction: {q.predicted_text}; {q.reading()}.", "",
                       f"| {res.along} | mean | 95% interval | runs |", "|---|---|---|---|"]
             lines += [f"| {s:g} | {m:.4g} | [{lo:.4g}, {hi:.4g}] | {n} |" for s, m, lo, hi, n in zip(q.size, q.mean, q.lo, q.hi, q.seeds)]
             lines.append("")
