@@ -356,9 +356,7 @@ class Config:
             t = dataclasses.replace(t, sigma_0=c * float(dt.d) ** e)
             object.__setattr__(self, "training", t)
         if t.batch_size > dt.n:
-            raise ConfigError(
-                "training.batch_size", t.batch_size, f"must be <= data.n = {dt.n}"
-            )
+            raise ConfigError("training.batch_size", t.batch_size, f"must be <= data.n = {dt.n}")
         if t.sampling == "full_batch" and t.batch_size != dt.n:
             raise ConfigError(
                 "training.batch_size",
@@ -382,9 +380,7 @@ class Config:
         by_section: dict[str, dict[str, Any]] = {}
         for name, value in flat.items():
             by_section.setdefault(_section_of(name), {})[name] = value
-        parts = {
-            sec: dataclasses.replace(getattr(self, sec), **kw) for sec, kw in by_section.items()
-        }
+        parts = {sec: dataclasses.replace(getattr(self, sec), **kw) for sec, kw in by_section.items()}
         return dataclasses.replace(self, **parts)
 
     def get(self, name: str) -> Any:
@@ -406,17 +402,13 @@ class Config:
         parts: dict[str, Any] = {}
         for sec, body in raw.items():
             if sec not in _SECTIONS:
-                raise ConfigError(
-                    f"{source}: [{sec}]", sec, f"unknown section; allowed: {', '.join(_SECTIONS)}"
-                )
+                raise ConfigError(f"{source}: [{sec}]", sec, f"unknown section; allowed: {', '.join(_SECTIONS)}")
             if not isinstance(body, Mapping):
                 raise ConfigError(f"{source}: [{sec}]", body, "must be a table of key = value")
             known = {f.name for f in dataclasses.fields(_SECTIONS[sec])}
             for key in body:
                 if key not in known:
-                    raise ConfigError(
-                        f"{sec}.{key}", body[key], f"unknown key; allowed: {', '.join(sorted(known))}"
-                    )
+                    raise ConfigError(f"{sec}.{key}", body[key], f"unknown key; allowed: {', '.join(sorted(known))}")
             kw = dict(body)
             # TOML integers are fine where floats are expected; keep ints for int fields.
             parts[sec] = _SECTIONS[sec](**kw)

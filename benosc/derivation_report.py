@@ -44,7 +44,10 @@ def write_derivation_report(out: Path, *, quick: bool, command: str, progress: C
     base = Config().replace(dtype="float64", steps=500 if quick else 2000, device="cpu")
     for label, cfg in (
         (r"default regime, $\eta$ = 0.5 / 2.6 / 3.1", base),
-        ("isotropic noise, per-patch filters, batch 4, logistic, $q = 3$", base.replace(noise="isotropic", filters="per_patch", batch_size=4, loss="logistic", q=3.0)),
+        (
+            "isotropic noise, per-patch filters, batch 4, logistic, $q = 3$",
+            base.replace(noise="isotropic", filters="per_patch", batch_size=4, loss="logistic", q=3.0),
+        ),
     ):
         one_step[label] = float(one_step_errors(cfg, {"eta": [0.5, 2.6, 3.1], "seed": [0, 1]}).max())
     say("numeric checks: one-example full network")
@@ -58,8 +61,10 @@ def write_derivation_report(out: Path, *, quick: bool, command: str, progress: C
         "period_doubling_eta": bif.name,
         "period_doubling_eta:caption": r"Attractor of the derived output map over $\eta$, with the derived thresholds and the closed-form period-2 branches.",
         "weak_growth_per_period2": growth.name,
-        "weak_growth_per_period2:caption": (r"Growth rate of $\log\langle w, v\rangle$ per step: $\frac{1}{2}\log G_2$ derived, "
-                                             "against the one-example full network (fitted slopes)."),
+        "weak_growth_per_period2:caption": (
+            r"Growth rate of $\log\langle w, v\rangle$ per step: $\frac{1}{2}\log G_2$ derived, "
+            "against the one-example full network (fitted slopes)."
+        ),
     }
     meta: dict[str, Any] = {
         "benosc": benosc.__version__,

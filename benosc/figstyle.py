@@ -35,6 +35,7 @@ def record_figures() -> Iterator[list[tuple[Path, Any]]]:
     finally:
         _RECORDED = previous
 
+
 SINGLE, DOUBLE = 3.4, 7.0
 DPI = 200
 
@@ -73,9 +74,16 @@ LABEL: dict[str, str] = {
     "sigma_0": r"$\sigma_0$",
     "kappa": r"$\kappa = 4\eta\|u\|^2/m$",
     # configuration fields as axes of sweeps and maps
-    "eta_over_crit": r"$\eta/\eta_{\mathrm{crit}}$", "v_norm": r"$\|v\|$", "u_norm": r"$\|u\|$",
-    "sigma_p": r"noise scale $\sigma_p$", "p_weak": r"$p_{\mathrm{weak}}$", "label_noise": "label noise",
-    "d": "dimension $d$", "n": "training examples $n$", "m": "neurons per sign $m$", "q": "activation power $q$",
+    "eta_over_crit": r"$\eta/\eta_{\mathrm{crit}}$",
+    "v_norm": r"$\|v\|$",
+    "u_norm": r"$\|u\|$",
+    "sigma_p": r"noise scale $\sigma_p$",
+    "p_weak": r"$p_{\mathrm{weak}}$",
+    "label_noise": "label noise",
+    "d": "dimension $d$",
+    "n": "training examples $n$",
+    "m": "neurons per sign $m$",
+    "q": "activation power $q$",
     "batch_size": "batch size $B$",
 }
 

@@ -55,9 +55,7 @@ def check_output_folder(out: Path, *, replace: bool = True) -> None:
     if out.is_dir() and not os.access(out, os.W_OK | os.X_OK):
         raise OutputError(f"--out: {str(out)!r} is not writable")
     if replace and out.is_dir() and any(out.iterdir()) and not (out / MARKER).is_file():
-        raise OutputError(
-            f"--out: {str(out)!r} is not empty and was not written by benosc (no {MARKER}); give a new or empty folder"
-        )
+        raise OutputError(f"--out: {str(out)!r} is not empty and was not written by benosc (no {MARKER}); give a new or empty folder")
 
 
 def _alive(pid: int) -> bool:
@@ -104,8 +102,7 @@ def staged_output(out: str | Path, *, command: str = "") -> Iterator[Path]:
         raise OutputError(f"--out: {str(out)!r} cannot be written ({exc.strerror})") from None
     try:
         yield stage
-        (stage / MARKER).write_text(json.dumps({"command": command, "written": time.strftime("%Y-%m-%dT%H:%M:%S%z")}) + "\n",
-                                    encoding="utf-8")
+        (stage / MARKER).write_text(json.dumps({"command": command, "written": time.strftime("%Y-%m-%dT%H:%M:%S%z")}) + "\n", encoding="utf-8")
         old = out.parent / f".{out.name}.benosc-old-{os.getpid()}"
         moved = False
         if out.exists():

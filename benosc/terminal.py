@@ -19,8 +19,19 @@ from rich.table import Table
 from benosc.tolerances import DELTA
 
 __all__ = [
-    "STATUS_COLORS", "console", "fmt", "simulate_table", "verdicts_table", "ablation_tables", "search_lines",
-    "reproduce_table", "bench_tables", "statements_text", "recursions_text", "checks_line", "scaling_lines",
+    "STATUS_COLORS",
+    "console",
+    "fmt",
+    "simulate_table",
+    "verdicts_table",
+    "ablation_tables",
+    "search_lines",
+    "reproduce_table",
+    "bench_tables",
+    "statements_text",
+    "recursions_text",
+    "checks_line",
+    "scaling_lines",
 ]
 
 #: rich colour of each verdict status in the terminal tables
@@ -58,8 +69,7 @@ def simulate_table(traj, config, groups: Sequence[Any], onset: float | None, out
             f"loss={tr.loss}{', draw=gram' if d.uses_gram else ''}, {traj.meta['engine']} engine on {traj.meta['device']} in {traj.meta['wall_time_s']:.1f} s"
         ),
         caption=(
-            f"mean ± std over completed seeds; ¹ fraction of strong steps with |y f - 1| ≥ {DELTA:g} "
-            f"(Assumption 4); derived onset of oscillation: {onset_text}"
+            f"mean ± std over completed seeds; ¹ fraction of strong steps with |y f - 1| ≥ {DELTA:g} (Assumption 4); derived onset of oscillation: {onset_text}"
         ),
     )
     for col in ("eta", "seeds", "train loss", "test acc %", "weak-only %", "osc.¹ %", "status"):
@@ -67,8 +77,13 @@ def simulate_table(traj, config, groups: Sequence[Any], onset: float | None, out
     for g in groups:
         status = ", ".join(f"{k} {word}" for k, word in ((g.completed, "ok"), (g.diverged, "diverged")) if k)
         table.add_row(
-            ", ".join(f"{v:g}" for v in g.setting.values()), str(g.runs), fmt(g.final_train_loss), fmt(g.test_acc, pct=True),
-            fmt(g.weak_test_acc, pct=True), fmt(g.oscillation_fraction, pct=True), status,
+            ", ".join(f"{v:g}" for v in g.setting.values()),
+            str(g.runs),
+            fmt(g.final_train_loss),
+            fmt(g.test_acc, pct=True),
+            fmt(g.weak_test_acc, pct=True),
+            fmt(g.oscillation_fraction, pct=True),
+            status,
         )
     con = console(110)
     con.print(table)
@@ -116,9 +131,11 @@ def recursions_text(spec, rec, checks: Mapping[str, bool]) -> None:
     import sympy as sp
 
     con = console(110)
-    con.print(f"[bold]benosc derive --recursions[/bold]: one example's contribution to one SGD step, derived by sympy for "
-              f"q = {spec.q}, P = {spec.P}, {spec.loss} loss, {spec.filters} filters, activation {spec.activation}, "
-              f"{spec.second_layer} second layer, label noise {'on' if spec.label_noise else 'off'}\n")
+    con.print(
+        f"[bold]benosc derive --recursions[/bold]: one example's contribution to one SGD step, derived by sympy for "
+        f"q = {spec.q}, P = {spec.P}, {spec.loss} loss, {spec.filters} filters, activation {spec.activation}, "
+        f"{spec.second_layer} second layer, label noise {'on' if spec.label_noise else 'off'}\n"
+    )
     meaning = {"gamma": "strong coefficient gamma_{j,r}", "zeta": "weak coefficient zeta_{j,r}", "a": "second-layer weight a_{j,r}"}
     for name, e in rec.delta.items():
         con.print(f"[bold cyan]delta {name}[/bold cyan]  {escape(meaning.get(name, 'noise coefficient of the example in patch ' + name[4:]))}")
@@ -145,7 +162,13 @@ def verdicts_table(res, written: Mapping[str, str]) -> None:
         ),
         show_lines=True,
     )
-    for col, kw in (("claim", {"style": "bold"}), ("verdict", {}), ("measured / reason", {"ratio": 3}), ("predicted", {"ratio": 2}), ("judged on", {"ratio": 1})):
+    for col, kw in (
+        ("claim", {"style": "bold"}),
+        ("verdict", {}),
+        ("measured / reason", {"ratio": 3}),
+        ("predicted", {"ratio": 2}),
+        ("judged on", {"ratio": 1}),
+    ):
         table.add_column(col, **kw)
     for v in res.verdicts:
         measured = v.measured if v.status != "not-applicable" else "; ".join(v.reasons)
@@ -154,19 +177,23 @@ def verdicts_table(res, written: Mapping[str, str]) -> None:
     con.print(f"report: {written['markdown']}, {written['json']}")
 
 
-def ablation_tables(name: str, value: Any, eta_small: float, eta_large: float, seeds: int, rows: Sequence[Mapping[str, Any]],
-                    summaries: Mapping[str, Any], out: Path) -> None:
+def ablation_tables(
+    name: str, value: Any, eta_small: float, eta_large: float, seeds: int, rows: Sequence[Mapping[str, Any]], summaries: Mapping[str, Any], out: Path
+) -> None:
     """Baseline against ablated verdicts per claim, the regime in numbers, and the report files."""
     from benosc.theory.text import plain
 
     con = console(140)
-    table = Table(title=f"benosc verify --ablation {name}={value}: eta_small = {eta_small:g}, eta_large = {eta_large:g}, seeds = {seeds}",
-                  show_lines=True)
+    table = Table(title=f"benosc verify --ablation {name}={value}: eta_small = {eta_small:g}, eta_large = {eta_large:g}, seeds = {seeds}", show_lines=True)
     for col, kw in (("claim", {"style": "bold"}), ("baseline", {}), (f"{name} = {value}", {}), ("ablated: measured / reason", {"ratio": 3})):
         table.add_column(col, **kw)
     for r in rows:
-        table.add_row(r["claim"], f"[{STATUS_COLORS[r['baseline']]}]{r['baseline']}[/]", f"[{STATUS_COLORS[r['ablated']]}]{r['ablated']}[/]",
-                      escape(plain(r["ablated_measured"])))
+        table.add_row(
+            r["claim"],
+            f"[{STATUS_COLORS[r['baseline']]}]{r['baseline']}[/]",
+            f"[{STATUS_COLORS[r['ablated']]}]{r['ablated']}[/]",
+            escape(plain(r["ablated_measured"])),
+        )
     con.print(table)
     if all(summaries.values()):
         st = Table(title="the regime in numbers (mean over seeds)")
@@ -174,8 +201,14 @@ def ablation_tables(name: str, value: Any, eta_small: float, eta_large: float, s
             st.add_column(col, justify="right")
         for label, srows in summaries.items():
             for r in srows:
-                st.add_row(label, f"{r['eta']:g}", f"{r['runs']} ({r['diverged']})", f"{100 * r['weak_acc_mean']:.1f} ± {100 * r['weak_acc_std']:.1f}%",
-                           f"{100 * r['a4_fraction']:.0f}%", f"{r['weak_slope_per_1000']:.3f}")
+                st.add_row(
+                    label,
+                    f"{r['eta']:g}",
+                    f"{r['runs']} ({r['diverged']})",
+                    f"{100 * r['weak_acc_mean']:.1f} ± {100 * r['weak_acc_std']:.1f}%",
+                    f"{100 * r['a4_fraction']:.0f}%",
+                    f"{r['weak_slope_per_1000']:.3f}",
+                )
         con.print(st)
     con.print(f"report: {out / 'ablation.md'}, {out / 'ablation.json'}; full reports in {out / 'baseline'} and {out / 'ablated'}")
 
@@ -197,11 +230,26 @@ def search_lines(results: Sequence[Any], out: Path) -> None:
 def reproduce_table(rows: Sequence[Any], seeds: int, n_test: int, n_test_weak: int, out: Path) -> None:
     """The paper's experiment against its reported accuracies."""
     table = Table(title=f"The paper's experiment: d=64, n=16, m=8, {seeds} seeds (mean ± std, %)")
-    for col in ("eta", "runs", "test acc, 32 points (4 weak-only)", "of which weak-only 4", "paper", f"fresh test ({n_test})", f"weak-only test ({n_test_weak})"):
+    for col in (
+        "eta",
+        "runs",
+        "test acc, 32 points (4 weak-only)",
+        "of which weak-only 4",
+        "paper",
+        f"fresh test ({n_test})",
+        f"weak-only test ({n_test_weak})",
+    ):
         table.add_column(col, justify="right")
     for r in rows:
-        table.add_row(f"{r.eta:g} ({r.label})", f"{r.completed}/{r.runs}", fmt(r.acc32, pct=True), fmt(r.weak4, pct=True), f"{100 * r.paper:.2f}",
-                      fmt(r.test, pct=True), fmt(r.weak_test, pct=True))
+        table.add_row(
+            f"{r.eta:g} ({r.label})",
+            f"{r.completed}/{r.runs}",
+            fmt(r.acc32, pct=True),
+            fmt(r.weak4, pct=True),
+            f"{100 * r.paper:.2f}",
+            fmt(r.test, pct=True),
+            fmt(r.weak_test, pct=True),
+        )
     con = console(140)
     con.print(table)
     con.print(f"wrote {out / 'reproduce.json'}")
@@ -216,25 +264,40 @@ def bench_tables(res: Mapping[str, Any], repeats: int) -> None:
     for c in res["cases"] + [res["recording"]["bare"], res["recording"]["recorded"]]:
         sp, sf = c["speedup_vs_naive"], c.get("speedup_vs_full")
         table.add_row(
-            c["engine"], c["size"], str(c["R"]), c["dtype"], f"{c['run_steps_per_s']:,.0f}",
-            f"{c['min_run_steps_per_s']:,.0f}-{c['max_run_steps_per_s']:,.0f}", "-" if sp is None else f"{sp:,.1f}x",
-            "-" if sf is None else f"{sf:.2f}x", f"{c['tensor_bytes'] / 2**20:.1f}",
+            c["engine"],
+            c["size"],
+            str(c["R"]),
+            c["dtype"],
+            f"{c['run_steps_per_s']:,.0f}",
+            f"{c['min_run_steps_per_s']:,.0f}-{c['max_run_steps_per_s']:,.0f}",
+            "-" if sp is None else f"{sp:,.1f}x",
+            "-" if sf is None else f"{sf:.2f}x",
+            f"{c['tensor_bytes'] / 2**20:.1f}",
         )
     con = console(130)
     con.print(table)
     con.print(f"recording at the default strides costs {100 * res['recording']['overhead']:.1f}% over the bare step loop (paper size, R = 1024, float32)")
     sh = res["sharpness"]
-    con.print(f"sharpness every {sh['every']} steps ({sh['checkpoints']} checkpoints, R = {sh['R']}, {sh['steps']} steps): "
-              f"+{100 * sh['overhead']:.0f}% ({sh['wall_without_s']:.2f} s -> {sh['wall_with_s']:.2f} s); one checkpoint "
-              f"{sh['checkpoint_ms']:.0f} ms = {sh['checkpoint_in_steps']:,.0f} SGD steps of the batch")
+    con.print(
+        f"sharpness every {sh['every']} steps ({sh['checkpoints']} checkpoints, R = {sh['R']}, {sh['steps']} steps): "
+        f"+{100 * sh['overhead']:.0f}% ({sh['wall_without_s']:.2f} s -> {sh['wall_with_s']:.2f} s); one checkpoint "
+        f"{sh['checkpoint_ms']:.0f} ms = {sh['checkpoint_in_steps']:,.0f} SGD steps of the batch"
+    )
     dim = res["dimension"]
     first = dim["rows"][0]
     dt = Table(title=f"reduced engine end to end against d (R = {first['R']}, {first['steps']} steps, n = {dim['n']}, m = {dim['m']})")
     for col in ("draw", "d", "works in", "run-steps/s", "min-max", "vs first row", "MB per run"):
         dt.add_column(col, justify="right")
     for r in dim["rows"]:
-        dt.add_row(r["draw"], f"{r['d']:,}", f"{r['D']:,}", f"{r['run_steps_per_s']:,.0f}", f"{r['min_run_steps_per_s']:,.0f}-{r['max_run_steps_per_s']:,.0f}",
-                   f"{r['ratio_to_first']:.2f}x", f"{r['bytes_per_run'] / 2**20:.2f}")
+        dt.add_row(
+            r["draw"],
+            f"{r['d']:,}",
+            f"{r['D']:,}",
+            f"{r['run_steps_per_s']:,.0f}",
+            f"{r['min_run_steps_per_s']:,.0f}-{r['max_run_steps_per_s']:,.0f}",
+            f"{r['ratio_to_first']:.2f}x",
+            f"{r['bytes_per_run'] / 2**20:.2f}",
+        )
     con.print(dt)
     for t in res["targets"]:
         con.print(f"target {t['target']}: measured {t['measured']:,.3g}, goal {t['goal']:,.3g}: {'met' if t['met'] else 'NOT met'}")
@@ -245,16 +308,29 @@ def scaling_lines(res, written: Mapping[str, str]) -> None:
     """One line per quantity and learning rate: its values at the path's ends, the prediction and the exponent's reading."""
     con = console(140)
     table = Table(title=f"claims along the path ({', '.join(f'{k} = {v[0]}..{v[-1]}' for k, v in res.path.items())})", show_lines=True)
-    for col, kw in (("quantity", {"style": "bold"}), ("eta", {"justify": "right"}), (f"at {res.along} = first .. last", {}),
-                    ("prediction", {"ratio": 2}), ("gap exponent [95%]", {"ratio": 3})):
+    for col, kw in (
+        ("quantity", {"style": "bold"}),
+        ("eta", {"justify": "right"}),
+        (f"at {res.along} = first .. last", {}),
+        ("prediction", {"ratio": 2}),
+        ("gap exponent [95%]", {"ratio": 3}),
+    ):
         table.add_column(col, **kw)
     for q in res.quantities:
-        table.add_row(q.key, "all" if q.key == "transition_width" else q.eta_text().removeprefix("eta = "), f"{q.mean[0]:.3g} .. {q.mean[-1]:.3g}", escape(q.predicted_text), escape(q.reading()))
+        table.add_row(
+            q.key,
+            "all" if q.key == "transition_width" else q.eta_text().removeprefix("eta = "),
+            f"{q.mean[0]:.3g} .. {q.mean[-1]:.3g}",
+            escape(q.predicted_text),
+            escape(q.reading()),
+        )
     con.print(table)
     if res.check:
         low = [r for r in res.check if r["ks_p"] < 0.01]
         blind = sum(r.get("ks_p_floor", 0.0) >= 0.01 for r in res.check)
-        con.print(f"cross-check: {len(res.check)} comparisons with the second store, {len(low)} with KS p < 0.01"
-                  + (": " + ", ".join(f"{r['variable']} at {res.along} = {r[res.along]:g}" for r in low) if low else "")
-                  + (f"; {blind} of them with too few runs for p < 0.01 to be possible (more seeds)" if blind else ""))
+        con.print(
+            f"cross-check: {len(res.check)} comparisons with the second store, {len(low)} with KS p < 0.01"
+            + (": " + ", ".join(f"{r['variable']} at {res.along} = {r[res.along]:g}" for r in low) if low else "")
+            + (f"; {blind} of them with too few runs for p < 0.01 to be possible (more seeds)" if blind else "")
+        )
     con.print(f"wrote {written['markdown']}, {written['json']}, {written['figure']}")

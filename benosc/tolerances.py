@@ -41,7 +41,10 @@ CLAIM_TOLERANCES: dict[str, tuple[float, str]] = {
     "weak_growth.identity": (1e-6, "largest error of the network's log weak projection against the sum of the derived per-step log-factors (float64)"),
     "weak_growth.clean_rel": (0.10, "relative error of the network's weak growth rate against the derived share x one-example rate in the clean limit"),
     "weak_growth.network_rel": (0.30, "relative error of the network's weak growth rate against the derived network rate with the measured offset"),
-    "assumption3.plateau": (0.05, "largest difference of the weak-only accuracy gap (large - small eta) between the regime's d/n^2 and d/n^2 = 256 for d = Omega(n^2) to count as met"),
+    "assumption3.plateau": (
+        0.05,
+        "largest difference of the weak-only accuracy gap (large - small eta) between the regime's d/n^2 and d/n^2 = 256 for d = Omega(n^2) to count as met",
+    ),
     "assumption4.min_fraction": (0.9, "least fraction of strong steps with |y f - 1| >= delta for a run to meet Assumption 4"),
     "proposition6.min_exponent": (0.25, "least exponent of the final weak component in sigma_0 for 'set by the initialisation'"),
     "proposition6.max_time_exponent": (1.0, "exponent of the weak component in t (second half of the run) below which the run has settled"),

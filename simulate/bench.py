@@ -160,10 +160,34 @@ def bench_recording(size: str, R: int, dtype: str, device: str, steps: int, repe
     r_rates = [R * steps / r for _, r in pairs]
     overhead = statistics.median(r / b for b, r in pairs) - 1
     mem, dev = case.tensor_bytes(), str(case.device)
-    bare_case = Case("full", size, R, dtype, dev, steps, repeats, statistics.median(b_rates), min(b_rates), max(b_rates), mem,
-                     note="bare step loop, timed in alternation with full+recording")
-    rec = Case("full+recording", size, R, dtype, dev, steps, repeats, statistics.median(r_rates), min(r_rates), max(r_rates), mem,
-               note=f"record_every={case.cfg.training.record_every}, eval_every={case.cfg.training.eval_every}, n_test=n_test_weak=32")
+    bare_case = Case(
+        "full",
+        size,
+        R,
+        dtype,
+        dev,
+        steps,
+        repeats,
+        statistics.median(b_rates),
+        min(b_rates),
+        max(b_rates),
+        mem,
+        note="bare step loop, timed in alternation with full+recording",
+    )
+    rec = Case(
+        "full+recording",
+        size,
+        R,
+        dtype,
+        dev,
+        steps,
+        repeats,
+        statistics.median(r_rates),
+        min(r_rates),
+        max(r_rates),
+        mem,
+        note=f"record_every={case.cfg.training.record_every}, eval_every={case.cfg.training.eval_every}, n_test=n_test_weak=32",
+    )
     return bare_case, rec, overhead
 
 
@@ -189,13 +213,31 @@ def bench_sharpness(R: int, steps: int, every: int, dtype: str, device: str, rep
     base, sharp = statistics.median(p[0] for p in pairs), statistics.median(p[1] for p in pairs)
     n_chk = len(checkpoints(steps, every))
     per_chk = max(0.0, sharp - base) / n_chk
-    return {"R": R, "steps": steps, "every": every, "dtype": dtype, "checkpoints": n_chk, "lanczos_steps": CHECKPOINT_LANCZOS_STEPS,
-            "wall_without_s": base, "wall_with_s": sharp, "overhead": statistics.median(w / b for b, w in pairs) - 1,
-            "checkpoint_ms": 1000 * per_chk, "checkpoint_in_steps": per_chk / (base / steps)}
+    return {
+        "R": R,
+        "steps": steps,
+        "every": every,
+        "dtype": dtype,
+        "checkpoints": n_chk,
+        "lanczos_steps": CHECKPOINT_LANCZOS_STEPS,
+        "wall_without_s": base,
+        "wall_with_s": sharp,
+        "overhead": statistics.median(w / b for b, w in pairs) - 1,
+        "checkpoint_ms": 1000 * per_chk,
+        "checkpoint_in_steps": per_chk / (base / steps),
+    }
 
 
-def bench_dimension(R: int, steps: int, repeats: int, device: str, *, gram_dims: tuple[int, ...] = (64, 4096, 65536),
-                    vector_dims: tuple[int, ...] = (64, 1024), progress: Callable[[str], None] | None = None) -> dict:
+def bench_dimension(
+    R: int,
+    steps: int,
+    repeats: int,
+    device: str,
+    *,
+    gram_dims: tuple[int, ...] = (64, 4096, 65536),
+    vector_dims: tuple[int, ...] = (64, 1024),
+    progress: Callable[[str], None] | None = None,
+) -> dict:
     """The reduced engine end to end (inputs drawn, SGD, recording at the default strides) against d.
 
     ``benosc.simulate(config, {'seed': range(R)}, engine='reduced')`` at the paper's n, m with test sets of
@@ -232,9 +274,19 @@ def bench_dimension(R: int, steps: int, repeats: int, device: str, *, gram_dims:
     for draw, d in cases:
         rates = [R * steps / t for t in times[(draw, d)]]
         cfg = cfg_of(draw, d)
-        rows.append({"draw": draw, "d": d, "D": representation_dim(cfg) if draw == "gram" else d, "R": R, "steps": steps,
-                     "run_steps_per_s": statistics.median(rates), "min_run_steps_per_s": min(rates), "max_run_steps_per_s": max(rates),
-                     "bytes_per_run": estimate_bytes(expand_grid(cfg, grid)) // R})
+        rows.append(
+            {
+                "draw": draw,
+                "d": d,
+                "D": representation_dim(cfg) if draw == "gram" else d,
+                "R": R,
+                "steps": steps,
+                "run_steps_per_s": statistics.median(rates),
+                "min_run_steps_per_s": min(rates),
+                "max_run_steps_per_s": max(rates),
+                "bytes_per_run": estimate_bytes(expand_grid(cfg, grid)) // R,
+            }
+        )
     ref = rows[0]["run_steps_per_s"]
     for r in rows:
         r["ratio_to_first"] = r["run_steps_per_s"] / ref
@@ -293,6 +345,7 @@ def run_bench(*, quick: bool = False, device: str = "auto", repeats: int = 5, pr
 
 def _targets(cases: list[Case], overhead: float, dim: dict | None = None) -> list[dict]:
     """The paper-size float32 goals (docs/benchmarks.md): measured value, goal, met."""
+
     def find(engine):
         return next((c for c in cases if (c.engine, c.size, c.R, c.dtype) == (engine, "paper", 1024, "float32")), None)
 
@@ -300,8 +353,14 @@ def _targets(cases: list[Case], overhead: float, dim: dict | None = None) -> lis
     out = []
     if full is not None:
         out.append({"target": "full engine, R = 1024: run-steps/s", "measured": full.run_steps_per_s, "goal": 1e6, "met": full.run_steps_per_s >= 1e6})
-        out.append({"target": "full engine, R = 1024: speed-up over naive", "measured": full.speedup_vs_naive, "goal": 300.0,
-                    "met": bool(full.speedup_vs_naive and full.speedup_vs_naive >= 300)})
+        out.append(
+            {
+                "target": "full engine, R = 1024: speed-up over naive",
+                "measured": full.speedup_vs_naive,
+                "goal": 300.0,
+                "met": bool(full.speedup_vs_naive and full.speedup_vs_naive >= 300),
+            }
+        )
     if red is not None and red.speedup_vs_full is not None:
         out.append({"target": "reduced engine, R = 1024: speed-up over full", "measured": red.speedup_vs_full, "goal": 3.0, "met": red.speedup_vs_full >= 3})
     out.append({"target": "recording overhead (fraction, at most)", "measured": overhead, "goal": 0.2, "met": overhead <= 0.2})
@@ -310,13 +369,15 @@ def _targets(cases: list[Case], overhead: float, dim: dict | None = None) -> lis
         lo, hi = rows.get(("gram", 64)), rows.get(("gram", 65536))
         if lo is not None and hi is not None:
             ratio = hi["run_steps_per_s"] / lo["run_steps_per_s"]
-            out.append({"target": "reduced engine, gram draw, end to end: throughput at d = 65,536 / at d = 64", "measured": ratio,
-                        "goal": 0.8, "met": ratio >= 0.8})
+            out.append(
+                {"target": "reduced engine, gram draw, end to end: throughput at d = 65,536 / at d = 64", "measured": ratio, "goal": 0.8, "met": ratio >= 0.8}
+            )
     return out
 
 
-def bench_sweep(runs: int, *, steps: int = 8000, device: str = "auto", repeats: int = 5, dask_workers: int = 0,
-                progress: Callable[[str], None] | None = None) -> dict:
+def bench_sweep(
+    runs: int, *, steps: int = 8000, device: str = "auto", repeats: int = 5, dask_workers: int = 0, progress: Callable[[str], None] | None = None
+) -> dict:
     """End-to-end sweep throughput against the full engine's bare loop, measured in the same invocation.
 
     The engine reference: paper size, float32, R = 1024 (as in ``run_bench``).
@@ -347,15 +408,24 @@ def bench_sweep(runs: int, *, steps: int = 8000, device: str = "auto", repeats: 
         t = time.perf_counter()
         res = run_sweep(design, tmp / "inprocess.zarr", chunk_runs=min(4096, n))
         wall = time.perf_counter() - t
-        out["inprocess"] = {"wall_s": wall, "run_steps_per_s": n * steps / wall, "chunks": res.chunks,
-                            "ratio_to_engine": n * steps / wall / ref.run_steps_per_s}
+        out["inprocess"] = {
+            "wall_s": wall,
+            "run_steps_per_s": n * steps / wall,
+            "chunks": res.chunks,
+            "ratio_to_engine": n * steps / wall / ref.run_steps_per_s,
+        }
         if dask_workers:
             say(f"sweep on Dask, {dask_workers} workers")
             t = time.perf_counter()
             res = run_sweep(design, tmp / "dask.zarr", chunk_runs=max(1, min(4096, n // (4 * dask_workers))), executor="dask", workers=dask_workers)
             wall = time.perf_counter() - t
-            out["dask"] = {"workers": dask_workers, "wall_s": wall, "run_steps_per_s": n * steps / wall, "chunks": res.chunks,
-                           "ratio_to_inprocess": (n * steps / wall) / out["inprocess"]["run_steps_per_s"]}
+            out["dask"] = {
+                "workers": dask_workers,
+                "wall_s": wall,
+                "run_steps_per_s": n * steps / wall,
+                "chunks": res.chunks,
+                "ratio_to_inprocess": (n * steps / wall) / out["inprocess"]["run_steps_per_s"],
+            }
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     out["peak_rss_bytes"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024

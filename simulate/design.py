@@ -162,7 +162,7 @@ class Design:
             raise ConfigError("--grid/--path/--couple", names, "each field may be swept once (by --grid, --path, --couple or --range)")
         coupled = [c[0] for c in self.couples]
         for k, (name, expr) in enumerate(self.couples):
-            later = [s for s in _couple_symbols(name, expr, self.base) if s in coupled[k + 1:]]
+            later = [s for s in _couple_symbols(name, expr, self.base) if s in coupled[k + 1 :]]
             if later:  # it would silently read the base configuration's value of a field defined after it
                 raise ConfigError(f"--couple {name}", expr, f"uses {', '.join(later)}, which a later --couple defines; give that --couple first")
         if "seed" in names:
@@ -250,7 +250,11 @@ class Design:
         return cls(
             base=Config.from_dict(d["base"]),
             axes=tuple(Axis(a["field"], tuple(a["values"])) for a in d["axes"]),
-            seeds=d["seeds"], delta=d["delta"], sample=d["sample"], ranges=tuple(tuple(r) for r in d["ranges"]), method=d["method"],
+            seeds=d["seeds"],
+            delta=d["delta"],
+            sample=d["sample"],
+            ranges=tuple(tuple(r) for r in d["ranges"]),
+            method=d["method"],
             paths=tuple(Axis(p["field"], tuple(p["values"])) for p in d.get("paths", ())),
             couples=tuple((c[0], c[1]) for c in d.get("couples", ())),
         )
@@ -266,7 +270,6 @@ def _eta_crit(m: int, u_norm: float, q: float) -> float | None:
     from benosc.theory.predictions import predictions
 
     return predictions(Config().replace(m=m, u_norm=u_norm, q=q)).eta_crit
-
 
 
 def parse_path(texts: list[str], base: Config) -> tuple[Axis, ...]:

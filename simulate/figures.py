@@ -24,8 +24,15 @@ from benosc.simulate.trajectory import Trajectory
 
 __all__ = ["plot_all", "plot_margins", "plot_coefficients", "plot_accuracy", "plot_sharpness"]
 
-_NAMES = {"eta": r"$\eta$", "u_norm": r"$\|u\|$", "v_norm": r"$\|v\|$", "sigma_p": r"$\sigma_p$", "p_weak": r"$p_{weak}$",
-          "sigma_0": r"$\sigma_0$", "label_noise": "label noise"}
+_NAMES = {
+    "eta": r"$\eta$",
+    "u_norm": r"$\|u\|$",
+    "v_norm": r"$\|v\|$",
+    "sigma_p": r"$\sigma_p$",
+    "p_weak": r"$p_{weak}$",
+    "sigma_0": r"$\sigma_0$",
+    "label_noise": "label noise",
+}
 
 
 def _label(setting: dict[str, float]) -> str:
@@ -89,27 +96,28 @@ def plot_margins(traj: Trajectory, path: Path, *, delta: float = DELTA) -> Path:
             ax.scatter(t[inside], res[inside], s=0.6, alpha=0.3, color=c, rasterized=True, linewidths=0)
             out = ~inside
             if out.any():
-                ax.scatter(t[out], np.sign(res[out]) * lim, s=6, marker="^", facecolors="none", edgecolors="tab:red", linewidths=0.5,
-                           rasterized=True)
+                ax.scatter(t[out], np.sign(res[out]) * lim, s=6, marker="^", facecolors="none", edgecolors="tab:red", linewidths=0.5, rasterized=True)
             div = int(traj.diverged_step[r])
             if div >= 0:
                 ax.axvline(div, color="tab:red", lw=0.8)
         ax.axhspan(-delta, delta, color="tab:green", alpha=0.12, lw=0)
         ax.axhline(0.0, color="k", lw=0.5)
         ax.set_title(f"{_label(setting)} ({len(idx)} seeds)")
-    for ax in axes[len(groups):]:
+    for ax in axes[len(groups) :]:
         ax.set_visible(False)
     axes[0].set_ylim(-lim, lim)
     for ax in axes[: len(groups)]:  # every panel labelled (panels of a row share their scale)
         ax.set_ylabel(LABEL["residual"])
-    for ax in axes[max(0, len(groups) - ncols):len(groups)]:
+    for ax in axes[max(0, len(groups) - ncols) : len(groups)]:
         ax.set_xlabel(LABEL["step"])
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
 
-    handles = [Patch(color="tab:green", alpha=0.25, label=rf"$|y f - 1| < \delta = {delta:g}$"),
-               Line2D([], [], ls="none", marker="^", mfc="none", mec="tab:red", label="beyond the axis (drawn at the limit)"),
-               Line2D([], [], color="tab:red", lw=0.8, label="diverged")]
+    handles = [
+        Patch(color="tab:green", alpha=0.25, label=rf"$|y f - 1| < \delta = {delta:g}$"),
+        Line2D([], [], ls="none", marker="^", mfc="none", mec="tab:red", label="beyond the axis (drawn at the limit)"),
+        Line2D([], [], color="tab:red", lw=0.8, label="diverged"),
+    ]
     handles += [Line2D([], [], ls="none", marker="o", color=c, label=f"seed {int(s)}") for s, c in seed_colors.items()]
     fig.legend(handles=handles, loc="outside lower center", ncol=min(4, len(handles)))
     return save(fig, path)
@@ -143,8 +151,9 @@ def plot_coefficients(traj: Trajectory, path: Path) -> Path:
         ax.set_xlabel(LABEL["step"])
         ax.xaxis.set_major_locator(MaxNLocator(5))
         ax.grid(alpha=0.25, which="major")
-    fig.legend(*axes[0].get_legend_handles_labels(), loc="outside lower center", ncol=min(6, len(groups)),
-               title="median over completed seeds, band: min to max")
+    fig.legend(
+        *axes[0].get_legend_handles_labels(), loc="outside lower center", ncol=min(6, len(groups)), title="median over completed seeds, band: min to max"
+    )
     return save(fig, path)
 
 
@@ -166,8 +175,7 @@ def plot_accuracy(traj: Trajectory, path: Path) -> Path:
             ax.scatter(np.full(vals.size, x[j] + jitter), vals, s=7, marker=marker, alpha=0.35, color=f"C{k}", linewidths=0)
             means.append(vals.mean() if vals.size else np.nan)
             stds.append(vals.std(ddof=1) if vals.size > 1 else 0.0)
-        ax.errorbar(x + (k - 1) * 0.012 * span, means, yerr=stds, fmt=marker + "-", color=f"C{k}", ms=4, capsize=2.5, lw=1,
-                    label=f"{label} (mean ± std)")
+        ax.errorbar(x + (k - 1) * 0.012 * span, means, yerr=stds, fmt=marker + "-", color=f"C{k}", ms=4, capsize=2.5, lw=1, label=f"{label} (mean ± std)")
     ax.axhline(50, color="k", lw=0.6, ls=":", label="chance")
     if key == "eta":
         crit = _eta_crit(traj)

@@ -29,9 +29,7 @@ def expand_grid(config: Config, grid: Grid | None = None) -> list[Config]:
         return [config]
     for name, values in grid.items():
         if name not in SWEEPABLE:
-            raise ConfigError(
-                f"grid.{name}", name, f"cannot be swept in one batch; sweepable: {', '.join(SWEEPABLE)}"
-            )
+            raise ConfigError(f"grid.{name}", name, f"cannot be swept in one batch; sweepable: {', '.join(SWEEPABLE)}")
         if isinstance(values, (str, bytes)) or len(values) == 0:
             raise ConfigError(f"grid.{name}", values, "must be a non-empty list of values")
     names = list(grid)
@@ -57,8 +55,11 @@ def batch_basis(u: np.ndarray, v: np.ndarray, X: np.ndarray) -> tuple[np.ndarray
     R, n, P, d = X.shape
     xi = X[:, :, 2:, :].reshape(R, n * (P - 2), d)
     basis = np.concatenate(
-        [(u / (u * u).sum(axis=1, keepdims=True))[:, :, None], (v / (v * v).sum(axis=1, keepdims=True))[:, :, None],
-         (xi / np.sum(xi * xi, axis=2, keepdims=True)).transpose(0, 2, 1)],
+        [
+            (u / (u * u).sum(axis=1, keepdims=True))[:, :, None],
+            (v / (v * v).sum(axis=1, keepdims=True))[:, :, None],
+            (xi / np.sum(xi * xi, axis=2, keepdims=True)).transpose(0, 2, 1),
+        ],
         axis=2,
     )
     coord = np.stack([np.linalg.pinv(b) for b in basis])  # 20 us a run; batched pinv rounds differently
@@ -214,7 +215,19 @@ def prepare_inputs(runs: Sequence[Config]) -> BatchInputs:
     X_weak, y_weak, _ = points("weak", dc.n_test_weak, True)
     basis, coord = batch_basis(u, v, X)
     return BatchInputs(
-        X=X, y=y, strong=strong, flipped=flipped, X_test=X_test, y_test=y_test, X_weak=X_weak, y_weak=y_weak, u=u, v=v,
-        W0=stack("W0") * sigma_0[:, None, None, None], indices=stack("indices"),
-        eta=np.array([c.training.eta for c in runs], dtype=float), basis=basis, coord=coord,
+        X=X,
+        y=y,
+        strong=strong,
+        flipped=flipped,
+        X_test=X_test,
+        y_test=y_test,
+        X_weak=X_weak,
+        y_weak=y_weak,
+        u=u,
+        v=v,
+        W0=stack("W0") * sigma_0[:, None, None, None],
+        indices=stack("indices"),
+        eta=np.array([c.training.eta for c in runs], dtype=float),
+        basis=basis,
+        coord=coord,
     )

@@ -63,7 +63,8 @@ def check_memory(runs: Sequence[Config], *, available: int | None = None) -> int
     if need > have:
         per = need / max(1, len(runs))
         raise ConfigError(
-            "runs", f"{len(runs)} runs",
+            "runs",
+            f"{len(runs)} runs",
             f"need about {_gib(need)} ({_gib(per)} per run) but {_gib(have)} is available; use fewer runs or seeds, "
             "smaller d, steps, n_test or n_test_weak, or benosc sweep (chunked, constant memory per run)",
         )

@@ -38,8 +38,15 @@ class TwoLayerCNN(nn.Module):
 
 
 def naive_run(
-    X: np.ndarray, y: np.ndarray, W0: np.ndarray, indices: np.ndarray, eta: float, q: float = 2.0, *,
-    rectified: bool = True, trained: bool = False,
+    X: np.ndarray,
+    y: np.ndarray,
+    W0: np.ndarray,
+    indices: np.ndarray,
+    eta: float,
+    q: float = 2.0,
+    *,
+    rectified: bool = True,
+    trained: bool = False,
 ) -> tuple[np.ndarray, np.ndarray]:
     """SGD on the square loss (y f - 1)^2 for one run; returns (final W (2m, d), margins (T,)).
 

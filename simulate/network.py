@@ -138,7 +138,12 @@ def loss_grad(margin: torch.Tensor, loss: str) -> torch.Tensor:
 
 
 def _forward_backward(
-    W: torch.Tensor, X: torch.Tensor, y: torch.Tensor, a: torch.Tensor, q: "float | Activation", loss: str,
+    W: torch.Tensor,
+    X: torch.Tensor,
+    y: torch.Tensor,
+    a: torch.Tensor,
+    q: "float | Activation",
+    loss: str,
 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
     """(margins y f (R, B), dL/dW (shape of W), c = l'(y f) y / B (R, B), h = sum_p sigma(z) (R, B, K)).
 

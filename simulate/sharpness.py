@@ -53,7 +53,15 @@ def top_eigenvalue_exact(W: torch.Tensor, X: torch.Tensor, y: torch.Tensor, a: t
 
 
 def top_eigenvalue_lanczos(
-    W: torch.Tensor, X: torch.Tensor, y: torch.Tensor, a: torch.Tensor, q: float, loss: str, *, steps: int = 30, seed: int = 0,
+    W: torch.Tensor,
+    X: torch.Tensor,
+    y: torch.Tensor,
+    a: torch.Tensor,
+    q: float,
+    loss: str,
+    *,
+    steps: int = 30,
+    seed: int = 0,
     weights: torch.Tensor | None = None,
 ) -> torch.Tensor:
     """Largest Ritz value of ``steps`` Lanczos iterations on each run's Hessian, (R,).
@@ -131,8 +139,9 @@ def strong_example_index(strong: torch.Tensor) -> torch.Tensor:
 CHECKPOINT_LANCZOS_STEPS = 10
 
 
-def sharpness_pair(W: torch.Tensor, X: torch.Tensor, y: torch.Tensor, a: torch.Tensor, q, loss: str, strong_ix: torch.Tensor,
-                   *, steps: int = CHECKPOINT_LANCZOS_STEPS) -> tuple[torch.Tensor, torch.Tensor]:
+def sharpness_pair(
+    W: torch.Tensor, X: torch.Tensor, y: torch.Tensor, a: torch.Tensor, q, loss: str, strong_ix: torch.Tensor, *, steps: int = CHECKPOINT_LANCZOS_STEPS
+) -> tuple[torch.Tensor, torch.Tensor]:
     """(top eigenvalue of one strong example's loss, of the full-batch loss), each (R,), Lanczos in W.
 
     The strong example is ``strong_ix`` per run (:func:`strong_example_index`;

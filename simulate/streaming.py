@@ -63,7 +63,10 @@ SUMMARY_SCHEMA: dict[str, tuple[tuple[str, ...], str]] = {
     "osc_fraction_window": (("run", "window"), "fraction of strong sampled steps with |y f - 1| >= delta in each quarter of the run"),
     "weak_max": (("run",), "max |zeta_{j,r}| at the end (the theorem's weak component, initialisation excluded)"),
     "hit_step": (("run",), "first checkpoint with max |zeta| >= delta/4; -1 if never"),
-    "residual_max_before_hit": (("run",), "max |y f - 1| over the strong sampled steps before the weak component first reaches delta/4 (Theorem 5's rho_max = 1 + kappa x this)"),
+    "residual_max_before_hit": (
+        ("run",),
+        "max |y f - 1| over the strong sampled steps before the weak component first reaches delta/4 (Theorem 5's rho_max = 1 + kappa x this)",
+    ),
     **WEAK_GROWTH_SCHEMA,
 }
 
@@ -76,8 +79,11 @@ def _windows(T: int) -> np.ndarray:
 def refuse_sharpness(config: Config) -> None:
     """Summaries carry no sharpness: a configuration asking for sharpness checkpoints is refused, not ignored."""
     if config.training.sharpness_every:
-        raise ConfigError("training.sharpness_every", config.training.sharpness_every,
-                          "a sweep stores summary metrics, not sharpness; set it to 0 (benosc simulate records sharpness)")
+        raise ConfigError(
+            "training.sharpness_every",
+            config.training.sharpness_every,
+            "a sweep stores summary metrics, not sharpness; set it to 0 (benosc simulate records sharpness)",
+        )
 
 
 def simulate_summary(
@@ -230,9 +236,17 @@ def simulate_summary(
         slope = ((s1 * sty - st * sy).cpu().numpy()) / den
         n_cls = strong_cls.sum(dim=1), weak_cls.sum(dim=1)  # (R, 2)
         growth = finish(
-            config, runs, slope=slope, bounds_log=bounds_log.cpu().numpy(), bounds_step=chk[quarter_bounds(chk, T)],
-            offset=(off_sum / (n_cls[0] * n_fit).to(f64)).cpu().numpy(), offset_example=(off_ex / n_fit.to(f64)).cpu().numpy(),
-            weak_log_factor=(wl_sum / (n_cls[1] * n_fit)).cpu().numpy(), strong=np_inputs.strong, y=np_inputs.y, delta=delta,
+            config,
+            runs,
+            slope=slope,
+            bounds_log=bounds_log.cpu().numpy(),
+            bounds_step=chk[quarter_bounds(chk, T)],
+            offset=(off_sum / (n_cls[0] * n_fit).to(f64)).cpu().numpy(),
+            offset_example=(off_ex / n_fit.to(f64)).cpu().numpy(),
+            weak_log_factor=(wl_sum / (n_cls[1] * n_fit)).cpu().numpy(),
+            strong=np_inputs.strong,
+            y=np_inputs.y,
+            delta=delta,
         )
         out: dict[str, np.ndarray] = {
             "diverged_step": diverged.cpu().numpy(),
@@ -278,7 +292,7 @@ def summary_of_trajectory(traj: Trajectory, *, delta: float = DELTA) -> dict[str
     cls = np.stack([y > 0, y < 0], axis=-1)  # (R, n, 2)
     gamma = traj.arrays["strong_init"][:, None] + traj.arrays["gamma"]  # (R, S, 2, m)
     act = np.maximum(gamma, 0) if traj.config.network.activation == "relu" else gamma
-    z_own = (act ** traj.config.network.q).sum(axis=3) / m  # (R, S, 2)
+    z_own = (act**traj.config.network.q).sum(axis=3) / m  # (R, S, 2)
     mg = traj.arrays["train_margin"][:, fit]  # (R, S', n)
     z_i = np.take_along_axis(z_own[:, fit], (y < 0).astype(int)[:, None, :], axis=2)  # (R, S', n): own class's z
     r_kappa = weak_factor_coefficient()(traj.arrays["eta"], m, traj.arrays["v_norm"])  # (R,), as in simulate_summary
@@ -291,9 +305,19 @@ def summary_of_trajectory(traj: Trajectory, *, delta: float = DELTA) -> dict[str
         offset_example = (mg - z_i).sum(axis=1) / nf
         wlf = np.einsum("rsn,rnj->rj", np.log1p(r_kappa[:, None, None] * (1 - mg)), wc) / (wc.sum(axis=1) * nf)
         bounds = quarter_bounds(steps, T)
-        growth = finish(traj.config, [traj.run_config(r) for r in range(R)], slope=cls_slope, bounds_log=L[:, bounds],
-                        bounds_step=steps[bounds], offset=offset, offset_example=offset_example, weak_log_factor=wlf,
-                        strong=strong_ex, y=y, delta=delta)
+        growth = finish(
+            traj.config,
+            [traj.run_config(r) for r in range(R)],
+            slope=cls_slope,
+            bounds_log=L[:, bounds],
+            bounds_step=steps[bounds],
+            offset=offset,
+            offset_example=offset_example,
+            weak_log_factor=wlf,
+            strong=strong_ex,
+            y=y,
+            delta=delta,
+        )
         amp = np.stack([np.where(strong, dev_abs, 0.0)[:, win == w].sum(axis=(1, 2)) / strong[:, win == w].sum(axis=(1, 2)) for w in range(N_WINDOWS)], axis=1)
         out = {
             "status": traj.status,

@@ -35,8 +35,20 @@ from benosc.config import SWEEPABLE, Config, ConfigError
 
 from benosc.simulate.design import RELATIVE, Axis, Design, parse_axis, parse_couple, parse_path, parse_range  # noqa: F401 (re-exported)
 
-__all__ = ["Axis", "Design", "parse_axis", "parse_range", "parse_path", "parse_couple", "run_sweep", "open_sweep", "is_store", "SweepResult",
-           "default_chunk_runs", "STORE_FORMAT"]
+__all__ = [
+    "Axis",
+    "Design",
+    "parse_axis",
+    "parse_range",
+    "parse_path",
+    "parse_couple",
+    "run_sweep",
+    "open_sweep",
+    "is_store",
+    "SweepResult",
+    "default_chunk_runs",
+    "STORE_FORMAT",
+]
 
 STORE_FORMAT = "benosc.sweep"
 _STATUS = np.dtype("U9")
@@ -112,15 +124,19 @@ def _skeleton(design: Design, chunk_runs: int):
         coords["eta"] = ("run", np.array([design.run_config(r).training.eta for r in runs]))
     import torch
 
-    ds = xr.Dataset(data, coords=coords, attrs={
-        "format": STORE_FORMAT,
-        "design": json.dumps(design.to_dict(), sort_keys=True),
-        "fingerprint": design.fingerprint(),
-        "chunk_runs": chunk_runs,
-        "benosc_version": benosc.__version__,
-        "torch_version": torch.__version__,
-        "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-    })
+    ds = xr.Dataset(
+        data,
+        coords=coords,
+        attrs={
+            "format": STORE_FORMAT,
+            "design": json.dumps(design.to_dict(), sort_keys=True),
+            "fingerprint": design.fingerprint(),
+            "chunk_runs": chunk_runs,
+            "benosc_version": benosc.__version__,
+            "torch_version": torch.__version__,
+            "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        },
+    )
     encoding = {name: {"chunks": (chunk_runs,) + ds[name].shape[1:]} for name in list(SUMMARY_SCHEMA) + ["done"]}
     return ds, encoding
 
@@ -266,9 +282,15 @@ def run_sweep(
     status = xr.open_zarr(store)["status"].values
     counts = {s: int((status == s).sum()) for s in ("completed", "diverged", "pending")}
     return SweepResult(
-        store=str(store), runs=N, chunks=len(bounds), chunks_run=len(todo), chunks_skipped=len(bounds) - len(todo),
-        wall_s=round(wall, 3), run_steps_per_s=round(ran * design.base.training.steps / wall, 1) if wall > 0 and ran else 0.0,
-        status_counts=counts, executor=executor,
+        store=str(store),
+        runs=N,
+        chunks=len(bounds),
+        chunks_run=len(todo),
+        chunks_skipped=len(bounds) - len(todo),
+        wall_s=round(wall, 3),
+        run_steps_per_s=round(ran * design.base.training.steps / wall, 1) if wall > 0 and ran else 0.0,
+        status_counts=counts,
+        executor=executor,
     )
 
 

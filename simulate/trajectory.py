@@ -104,9 +104,7 @@ class Trajectory:
     def sampled_strong(self) -> np.ndarray:
         """Whether the example sampled at (run, step, batch) is strong data, (R, T, B) bool."""
         strong = self.arrays["strong"]
-        return np.take_along_axis(strong[:, None, :], self.arrays["indices"].reshape(self.n_runs, 1, -1), axis=2).reshape(
-            self.arrays["indices"].shape
-        )
+        return np.take_along_axis(strong[:, None, :], self.arrays["indices"].reshape(self.n_runs, 1, -1), axis=2).reshape(self.arrays["indices"].shape)
 
     def oscillation_fraction(self, delta: float = DELTA) -> np.ndarray:
         """Fraction of strong sampled steps with |y f - 1| >= delta, per run (R,).
@@ -178,7 +176,8 @@ class Trajectory:
             if name not in coords and name not in ("record_step", "eval_step", "sharpness_step")
         }
         return xr.Dataset(
-            data, coords=coords,
+            data,
+            coords=coords,
             attrs={"format": FORMAT, "config": json.dumps(self.config.to_dict()), "meta": json.dumps(self.meta, default=str)},
         )
 

@@ -37,13 +37,31 @@ N_WINDOWS = 4
 
 #: name -> (dims, meaning) of the weak-growth metrics of a summary
 WEAK_GROWTH_SCHEMA: dict[str, tuple[tuple[str, ...], str]] = {
-    "weak_log_slope": (("run",), "slope of log max_r j<w_{j,r}, v> (initialisation included, active neurons) against t over the checkpoints after the first quarter, mean over the classes"),
+    "weak_log_slope": (
+        ("run",),
+        "slope of log max_r j<w_{j,r}, v> (initialisation included, active neurons) against t over the checkpoints after the first quarter, mean over the classes",
+    ),
     "weak_log_rate": (("run", "window"), "the same log weak projection's change per step over each quarter of the run"),
-    "strong_offset": (("run",), "memorisation offset c = y f - (own class's strong part) on the strong training examples, mean over the checkpoints after the first quarter and the classes"),
-    "weak_example_term": (("run",), "pi_weak x mean log(1 + r kappa (1 - y f)) on the weak-only training examples after the first quarter, mean over the classes"),
-    "weak_log_slope_predicted": (("run",), "derived network_weak_rate at the run's example shares, measured offset and weak-example term; NaN outside the stable period-2 window of kappa (1 - c) or its hypotheses"),
-    "weak_log_slope_clean": (("run",), "derived network_weak_rate at c = 0 without the weak-example term: share of own-class strong examples x log(G_2)/2 (0 below eta_crit)"),
-    "osc_fraction_predicted": (("run",), "Assumption 4's fraction predicted by the offset map: strong examples and orbit phases with |1 - c_i - z| >= delta, z on the class's derived orbit at its mean offset (fixed point or period 2; NaN beyond)"),
+    "strong_offset": (
+        ("run",),
+        "memorisation offset c = y f - (own class's strong part) on the strong training examples, mean over the checkpoints after the first quarter and the classes",
+    ),
+    "weak_example_term": (
+        ("run",),
+        "pi_weak x mean log(1 + r kappa (1 - y f)) on the weak-only training examples after the first quarter, mean over the classes",
+    ),
+    "weak_log_slope_predicted": (
+        ("run",),
+        "derived network_weak_rate at the run's example shares, measured offset and weak-example term; NaN outside the stable period-2 window of kappa (1 - c) or its hypotheses",
+    ),
+    "weak_log_slope_clean": (
+        ("run",),
+        "derived network_weak_rate at c = 0 without the weak-example term: share of own-class strong examples x log(G_2)/2 (0 below eta_crit)",
+    ),
+    "osc_fraction_predicted": (
+        ("run",),
+        "Assumption 4's fraction predicted by the offset map: strong examples and orbit phases with |1 - c_i - z| >= delta, z on the class's derived orbit at its mean offset (fixed point or period 2; NaN beyond)",
+    ),
 }
 
 
@@ -92,8 +110,14 @@ def finish(
     the level of Assumption 4.
     A class is valid when it has a neuron active on its weak patch (L_j finite).
     """
-    from benosc.theory.network_rates import (kappa_eff_function, network_rate_function, network_rate_unmet, offset_orbit_function,
-                                       offset_unmet, period2_kappa_window)
+    from benosc.theory.network_rates import (
+        kappa_eff_function,
+        network_rate_function,
+        network_rate_unmet,
+        offset_orbit_function,
+        offset_unmet,
+        period2_kappa_window,
+    )
 
     valid = np.isfinite(bounds_log[:, 0, :])  # (R, 2)
     pi_s, pi_w = class_shares(strong, y)

@@ -14,12 +14,8 @@ from hypothesis import HealthCheck, settings
 
 from benosc import Config
 
-settings.register_profile(
-    "ci", max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True
-)
-settings.register_profile(
-    "thorough", max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow]
-)
+settings.register_profile("ci", max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True)
+settings.register_profile("thorough", max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 # the derivations' disk cache of this test session: a fresh folder (derived once per session, never the user's)
@@ -34,6 +30,8 @@ def small_config() -> Config:
 
 #: the TeX packages report.tex needs, on Debian (the README's "Reports" section)
 TEX_PACKAGES = "texlive-latex-base texlive-latex-recommended texlive-fonts-recommended lmodern"
+
+
 @pytest.fixture
 def latex_problems():
     """:func:`_latex_problems`; the test is skipped where pdflatex is not installed."""

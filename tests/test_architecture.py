@@ -21,12 +21,23 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 ROOMS = {"benosc": "benosc", "theory": "benosc.theory", "simulate": "benosc.simulate", "verify": "benosc.verify"}
 #: presentation modules inside the rooms: they render, they compute nothing
-PRESENTATION = frozenset({
-    "benosc.figstyle", "benosc.output", "benosc.terminal", "benosc.derivation_report",
-    "benosc.theory.text", "benosc.theory.display", "benosc.theory.report", "benosc.theory.figures",
-    "benosc.simulate.figures",
-    "benosc.verify.figures", "benosc.verify.phasemap", "benosc.verify.report", "benosc.verify.scaling_report",
-})
+PRESENTATION = frozenset(
+    {
+        "benosc.figstyle",
+        "benosc.output",
+        "benosc.terminal",
+        "benosc.derivation_report",
+        "benosc.theory.text",
+        "benosc.theory.display",
+        "benosc.theory.report",
+        "benosc.theory.figures",
+        "benosc.simulate.figures",
+        "benosc.verify.figures",
+        "benosc.verify.phasemap",
+        "benosc.verify.report",
+        "benosc.verify.scaling_report",
+    }
+)
 COMMAND_LINE = frozenset({"benosc.cli", "benosc.__main__"})  # and every module of the package benosc.cli
 LAYER_NAMES = ("configuration and constants", "theory", "simulate", "verify", "presentation", "command line")
 DRAWING = ("matplotlib", "rich")
@@ -142,8 +153,13 @@ def test_no_import_cycle():
 
 
 def test_only_presentation_and_the_command_line_draw():
-    bad = [f"{name} imports {target} at line {line}" for name, src in _sources().items() if layer(name) < 4
-           for target, line in imports(src, set()) if target.split(".")[0] in DRAWING]
+    bad = [
+        f"{name} imports {target} at line {line}"
+        for name, src in _sources().items()
+        if layer(name) < 4
+        for target, line in imports(src, set())
+        if target.split(".")[0] in DRAWING
+    ]
     assert bad == []
 
 
@@ -168,11 +184,10 @@ def _delta_literals(source: str) -> list[int]:
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
             a = node.args
             pos = a.posonlyargs + a.args
-            pairs = list(zip(pos[len(pos) - len(a.defaults):], a.defaults)) + [(k, d) for k, d in zip(a.kwonlyargs, a.kw_defaults) if d is not None]
+            pairs = list(zip(pos[len(pos) - len(a.defaults) :], a.defaults)) + [(k, d) for k, d in zip(a.kwonlyargs, a.kw_defaults) if d is not None]
             out += [d.lineno for arg, d in pairs if arg.arg == "delta" and isinstance(d, ast.Constant)]
         if isinstance(node, ast.Call):
-            out += [kw.value.lineno for kw in node.keywords if kw.arg in ("delta", "default") and isinstance(kw.value, ast.Constant)
-                    and kw.value.value == 0.25]
+            out += [kw.value.lineno for kw in node.keywords if kw.arg in ("delta", "default") and isinstance(kw.value, ast.Constant) and kw.value.value == 0.25]
         if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) and node.target.id == "delta" and isinstance(node.value, ast.Constant):
             out.append(node.lineno)
     return out

@@ -28,6 +28,7 @@ __all__ = ["GeneratedFunction", "compile_recursions", "Backend", "rectify"]
 
 Backend = Literal["numpy", "torch"]
 
+
 class relu(sp.Function):
     """max(t, 0), printed as ``relu(t)`` (bound to torch.relu / numpy.maximum(t, 0))."""
 

@@ -123,8 +123,7 @@ def _break(e: Any, to_latex: Callable[[Any], str], width: int) -> list[str]:
     return [tex]
 
 
-def display_lines(lhs: str, parts: Sequence[Any], to_latex: Callable[[Any], str], *, relation: str = "=",
-                  width: int = LINE_WIDTH) -> str | list[str]:
+def display_lines(lhs: str, parts: Sequence[Any], to_latex: Callable[[Any], str], *, relation: str = "=", width: int = LINE_WIDTH) -> str | list[str]:
     r"""One display ``lhs = parts[0] = parts[1] ...``: a string when it fits ``width``, else ``align*`` lines.
 
     Broken lines put ``&`` before each relation; a continuation starts at ``&\quad``.
@@ -145,4 +144,3 @@ def display_lines(lhs: str, parts: Sequence[Any], to_latex: Callable[[Any], str]
             lines.append(f"{left} &{relation} {pieces[0]}")
         lines += [r"&\quad " + q for q in pieces[1:]]
     return lines
-

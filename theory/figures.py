@@ -68,8 +68,15 @@ def plot_bifurcation(path: Path, *, m: float = 8, u_norm: float = 1.0, n_eta: in
         ls = ":" if key == "paper_eta_max" else "--"
         ax.axvline(th[key], color=color, ls=ls, lw=1.0, label=f"{label} = {th[key]:.4g}")
     # the last two are 0.12% apart: say so where they meet
-    ax.annotate(f"{th['bounded_eta_max']:.4g} and {th['paper_eta_max']:.4g}", xy=(th["paper_eta_max"], 1.85),
-                xytext=(-6, 0), textcoords="offset points", ha="right", fontsize=7, color="0.3")
+    ax.annotate(
+        f"{th['bounded_eta_max']:.4g} and {th['paper_eta_max']:.4g}",
+        xy=(th["paper_eta_max"], 1.85),
+        xytext=(-6, 0),
+        textcoords="offset points",
+        ha="right",
+        fontsize=7,
+        color="0.3",
+    )
     ax.set_xlabel(LABEL["eta"])
     ax.set_ylabel(r"output $f$ on the strong example")
     ax.set_ylim(-0.05, 2.0)

@@ -65,9 +65,15 @@ class ModelSpec:
 
     @classmethod
     def from_config(cls, config) -> "ModelSpec":
-        return cls(q=config.network.q, P=config.data.P, loss=config.training.loss, filters=config.network.filters,
-                   activation=config.network.activation, second_layer=config.network.second_layer,
-                   label_noise=config.data.label_noise > 0)
+        return cls(
+            q=config.network.q,
+            P=config.data.P,
+            loss=config.training.loss,
+            filters=config.network.filters,
+            activation=config.network.activation,
+            second_layer=config.network.second_layer,
+            label_noise=config.data.label_noise > 0,
+        )
 
     @property
     def q_sym(self) -> sp.Expr:

@@ -128,8 +128,10 @@ def network_statements() -> dict[str, Statement]:
             "own_class_factor": sp.simplify(factor - (1 + S.r * S.kappa * (1 - S.f))),
         },
         paper="the weak-feature dynamics of Theorem 5, for the network the paper trains",
-        note=(r"the factor multiplies the whole projection, its initial value included; the growth of $\zeta$ alone "
-              r"($\zeta_0 = 0$) has slope $\approx 1/t$ while $\zeta$ is of the order of the initial projection"),
+        note=(
+            r"the factor multiplies the whole projection, its initial value included; the growth of $\zeta$ alone "
+            r"($\zeta_0 = 0$) has slope $\approx 1/t$ while $\zeta$ is of the order of the initial projection"
+        ),
     )
 
     zmap = offset_map()
@@ -166,7 +168,10 @@ def network_statements() -> dict[str, Statement]:
         value=_subs_eta(S.kappa * (1 - c)),
         assumptions=ASSUME_OFFSET,
         steps=(
-            (r"with $z = (1 - c)\,\hat z$, $z'/(1 - c)$ is the one-example output map $g$ at $\kappa(1 - c)$", sp.Eq(sp.Symbol("zhat'"), sp.factor(zmap.subs(z, (1 - c) * zh) / (1 - c)))),
+            (
+                r"with $z = (1 - c)\,\hat z$, $z'/(1 - c)$ is the one-example output map $g$ at $\kappa(1 - c)$",
+                sp.Eq(sp.Symbol("zhat'"), sp.factor(zmap.subs(z, (1 - c) * zh) / (1 - c))),
+            ),
         ),
         checks={"conjugate_to_f_map": conj},
         note=r"$c > 0$ (memorised noise adds to the margin) weakens the oscillation; $c < 0$ strengthens it",
@@ -180,8 +185,10 @@ def network_statements() -> dict[str, Statement]:
         value=eta_c[0],
         assumptions=ASSUME_OFFSET,
         steps=(("multiplier at the fixed point", sp.Eq(sp.Symbol("lambda"), mult)), (r"$\lambda = -1$ at", sp.Eq(S.eta, eta_c[0]))),
-        checks={"at_c_0_is_eta_crit": sp.simplify(eta_c[0].subs(c, 0) - S.m / (4 * S.u_norm**2)),
-                "multiplier_minus_one": sp.simplify(mult.subs(S.kappa, kappa_of_eta()).subs(S.eta, eta_c[0]) + 1)},
+        checks={
+            "at_c_0_is_eta_crit": sp.simplify(eta_c[0].subs(c, 0) - S.m / (4 * S.u_norm**2)),
+            "multiplier_minus_one": sp.simplify(mult.subs(S.kappa, kappa_of_eta()).subs(S.eta, eta_c[0]) + 1),
+        },
     )
     gg = sp.expand(zmap.subs(z, zmap))
     quotient = sp.factor(sp.cancel((gg - z) / (z * (z - zstar))))
@@ -205,8 +212,8 @@ def network_statements() -> dict[str, Statement]:
         checks={
             # z = (1 - c) F with F on the one-example 2-cycle at kappa (1 - c): the quadratics share their roots
             "orbit_is_scaled_one_example_orbit": sp.rem(
-                sp.Poly(sp.expand(quad.subs(z, (1 - c) * S.f)), S.f),
-                sp.Poly(sp.expand(S.f**2 * K**2 - S.f * K * (K + 1) + 1), S.f)).as_expr(),
+                sp.Poly(sp.expand(quad.subs(z, (1 - c) * S.f)), S.f), sp.Poly(sp.expand(S.f**2 * K**2 - S.f * K * (K + 1) + 1), S.f)
+            ).as_expr(),
         },
     )
     res_expected = (1 - c) * (S.kappa * (1 - c) - 1) / (2 * S.kappa * (1 - c))
@@ -252,19 +259,26 @@ def network_statements() -> dict[str, Statement]:
         lhs=r"\lambda_j",
         title="Weak growth rate per step of a class's neurons in the network",
         value=_readable_eta(rate),
-        assumptions=ASSUME + ASSUME_OFFSET + (
+        assumptions=ASSUME
+        + ASSUME_OFFSET
+        + (
             r"the class's strong steps follow the offset map's stable period-2 orbit "
             r"($1 < \kappa(1 - c) < \kappa_{\mu=-1}$); $g_{\mathrm{weak}}$ the mean log-factor on its weak-only steps",
         ),
         steps=(
-            (r"expected $\log(P_{t+1}/P_t)$ under uniform sampling: the other class's steps contribute $\log 1 = 0$",
-             sp.Eq(sp.Symbol("lambda_j"), pi_s * sp.Symbol("g_strong") + pi_w * g_w)),
+            (
+                r"expected $\log(P_{t+1}/P_t)$ under uniform sampling: the other class's steps contribute $\log 1 = 0$",
+                sp.Eq(sp.Symbol("lambda_j"), pi_s * sp.Symbol("g_strong") + pi_w * g_w),
+            ),
             (r"$g_{\mathrm{strong}} = \frac{1}{2}\log G_2(c)$ on the period-2 orbit", sp.Eq(sp.Symbol("g_strong"), sp.log(G) / 2)),
         ),
-        checks={"clean_limit_is_share_times_one_example_rate": sp.simplify(
-            rate.subs({c: 0, pi_w: 0}) - pi_s * sp.log(1 + S.r * (1 - S.r) * (S.kappa - 1)) / 2)},
+        checks={
+            "clean_limit_is_share_times_one_example_rate": sp.simplify(rate.subs({c: 0, pi_w: 0}) - pi_s * sp.log(1 + S.r * (1 - S.r) * (S.kappa - 1)) / 2)
+        },
         paper="Theorem 5's mechanism in the trained network: the share of own-class strong steps times the one-example rate",
-        note=(r"clean limit ($\sigma_p \to 0$, $p_{\mathrm{weak}} = 0$): $c = 0$ and $\pi_{\mathrm{strong}} \to 1/2$, "
-              r"half the one-example rate $\frac{1}{2}\log G_2$ per step"),
+        note=(
+            r"clean limit ($\sigma_p \to 0$, $p_{\mathrm{weak}} = 0$): $c = 0$ and $\pi_{\mathrm{strong}} \to 1/2$, "
+            r"half the one-example rate $\frac{1}{2}\log G_2$ per step"
+        ),
     )
     return out

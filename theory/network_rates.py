@@ -17,8 +17,15 @@ from benosc.theory import symbols as S
 from benosc.theory.network import c, g_w, pi_s, pi_w
 from benosc.theory.strong import kappa_of_eta
 
-__all__ = ["network_rate_function", "offset_orbit_function", "period2_kappa_window", "kappa_eff_function",
-           "weak_factor_coefficient", "network_rate_unmet", "offset_unmet"]
+__all__ = [
+    "network_rate_function",
+    "offset_orbit_function",
+    "period2_kappa_window",
+    "kappa_eff_function",
+    "weak_factor_coefficient",
+    "network_rate_unmet",
+    "offset_unmet",
+]
 
 
 @lru_cache(maxsize=1)
@@ -105,10 +112,14 @@ def offset_unmet(config) -> str | None:
     strong patch's share of y f only with the fixed second layer j/m and
     one filter per neuron shared over the patches.
     """
-    bad = [f"{name} must be {want}" for name, ok, want in (
-        ("network.second_layer", config.network.second_layer == "fixed", "'fixed'"),
-        ("network.filters", config.network.filters == "shared", "'shared'"),
-    ) if not ok]
+    bad = [
+        f"{name} must be {want}"
+        for name, ok, want in (
+            ("network.second_layer", config.network.second_layer == "fixed", "'fixed'"),
+            ("network.filters", config.network.filters == "shared", "'shared'"),
+        )
+        if not ok
+    ]
     return "; ".join(bad) if bad else None
 
 

@@ -143,7 +143,11 @@ def predictions(config: Config) -> Predictions:
     if q != 2:
         return Predictions(config, q, eta_crit, dominant, onset, None, None, None)
     return Predictions(
-        config, q, eta_crit, dominant, onset,
+        config,
+        q,
+        eta_crit,
+        dominant,
+        onset,
         paper_window=(float(st["paper_eta_min"].at(config)), float(st["paper_eta_max"].at(config))),
         period2_window=tuple(float(x) for x in st["period2_stable_eta"].at(config)),
         bounded_eta_max=float(st["bounded_eta_max"].at(config)),

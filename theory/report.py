@@ -166,8 +166,16 @@ ORDER = [
     ("small_eta_weak_growth",),
     ("sharpness_strong", "sharpness_at_fixed_point", "sharpness_period2", "eta_sharpness_period2_mean"),
     ("network_weak_step_factor", "network_weak_rate"),
-    ("offset_map", "offset_fixed_point", "offset_conjugacy", "offset_eta_crit", "offset_period2_orbit",
-     "offset_residual_per_step", "offset_weak_growth_per_period2", "offset_bounded_eta_max"),
+    (
+        "offset_map",
+        "offset_fixed_point",
+        "offset_conjugacy",
+        "offset_eta_crit",
+        "offset_period2_orbit",
+        "offset_residual_per_step",
+        "offset_weak_growth_per_period2",
+        "offset_bounded_eta_max",
+    ),
 ]
 SECTION_TITLES = [
     "The strong-feature map, its fixed point and loss of stability",
@@ -205,18 +213,36 @@ def build_blocks(
     )
     b.append(Block("h2", "1. Model"))
     b.append(Block("p", r"Network with fixed second layer, $2m$ filters shared over $P$ patches, activation $\sigma$:"))
-    b.append(_row([r"f(W;x)=\sum_{j=\pm1}\frac{j}{m}\sum_{r=1}^{m}\sum_{p=1}^{P}\sigma(\langle w_{j,r},x_p\rangle),", r"\sigma(z)=" + sp.latex(rec.sigma.subs(rec.args["sigma"][0], sp.Symbol("z")))]))
+    b.append(
+        _row(
+            [
+                r"f(W;x)=\sum_{j=\pm1}\frac{j}{m}\sum_{r=1}^{m}\sum_{p=1}^{P}\sigma(\langle w_{j,r},x_p\rangle),",
+                r"\sigma(z)=" + sp.latex(rec.sigma.subs(rec.args["sigma"][0], sp.Symbol("z"))),
+            ]
+        )
+    )
     b.append(Block("p", "Loss on the margin and its derivative (derived):"))
     z = sp.Symbol("z")
     b.append(Block("eq", r"\ell(z)=" + sp.latex(rec.loss.subs(S.margin, z)) + r",\qquad \ell'(z)=" + sp.latex(rec.loss_prime.subs(S.margin, z))))
     b.append(Block("p", "SGD on a batch of $B$ examples and the signal-noise decomposition:"))
-    b.append(_row([r"W_{t+1}=W_t-\eta\nabla_W\frac1B\sum_{i\in\mathcal{B}_t}\ell(y_i f(W_t;x_i)),",
-                   r"w_{j,r}(t)=w_{j,r}(0)+j\gamma_{j,r}(t)\frac{u}{\|u\|^2}+j\zeta_{j,r}(t)\frac{v}{\|v\|^2}+\sum_i\rho_{j,r,i}(t)\frac{\xi_i}{\|\xi_i\|^2}"]))
+    b.append(
+        _row(
+            [
+                r"W_{t+1}=W_t-\eta\nabla_W\frac1B\sum_{i\in\mathcal{B}_t}\ell(y_i f(W_t;x_i)),",
+                r"w_{j,r}(t)=w_{j,r}(0)+j\gamma_{j,r}(t)\frac{u}{\|u\|^2}+j\zeta_{j,r}(t)\frac{v}{\|v\|^2}+\sum_i\rho_{j,r,i}(t)\frac{\xi_i}{\|\xi_i\|^2}",
+            ]
+        )
+    )
     b.append(Block("h2", "2. The coefficient recursions"))
-    b.append(Block("p", "Chain rule through the loss and the activation, checked in explicit coordinates "
-                   f"(symbolic check `chain_rule`: {'passed' if _zero(rec.checks['chain_rule']) else 'FAILED'}); "
-                   "reading off the coordinates of each patch in the basis gives one example's contribution "
-                   r"(sum over the batch; $j, y \in \{\pm 1\}$, $s \in \{0, 1\}$):"))
+    b.append(
+        Block(
+            "p",
+            "Chain rule through the loss and the activation, checked in explicit coordinates "
+            f"(symbolic check `chain_rule`: {'passed' if _zero(rec.checks['chain_rule']) else 'FAILED'}); "
+            "reading off the coordinates of each patch in the basis gives one example's contribution "
+            r"(sum over the batch; $j, y \in \{\pm 1\}$, $s \in \{0, 1\}$):",
+        )
+    )
     for name, e in rec.delta.items():
         if name.startswith("rho_"):
             lhs = r"\Delta\rho_{j,r,i}^{(p=" + name.split("_")[1] + ")}"
@@ -224,18 +250,34 @@ def build_blocks(
             lhs = {"gamma": r"\Delta\gamma_{j,r}", "zeta": r"\Delta\zeta_{j,r}", "a": r"\Delta a_{j,r}"}[name]
         b.append(_eq(display_lines(lhs, [rec.abstract_delta[name], e], _tex)))
     factor_ok = all(_zero(rec.checks[f"factor_{name}"]) for name in rec.delta)
-    b.append(Block("p", r"Each update is one monomial in $\ell'(yf)$ and $\sigma'(z_p)$: "
-                   r"$\Delta = c\,\ell'(yf)\,\sigma'(z_p)$, the factor $c$ being the mixed derivative of the update in "
-                   r"$\ell'$ and $\sigma'_p$ (symbolic checks that the remainder is 0: "
-                   f"{'passed' if factor_ok else 'FAILED'}); the reduced engine tabulates the factors once per example:"))
+    b.append(
+        Block(
+            "p",
+            r"Each update is one monomial in $\ell'(yf)$ and $\sigma'(z_p)$: "
+            r"$\Delta = c\,\ell'(yf)\,\sigma'(z_p)$, the factor $c$ being the mixed derivative of the update in "
+            r"$\ell'$ and $\sigma'_p$ (symbolic checks that the remainder is 0: "
+            f"{'passed' if factor_ok else 'FAILED'}); the reduced engine tabulates the factors once per example:",
+        )
+    )
     b.append(_row([rf"c_{{{_name_tex(name)}}}=" + _tex(e) + "," for name, e in rec.factor.items()]))
-    b.append(Block("p", r"Pre-activations through the inner products, with $\Xi_{k,p} = \langle \xi_k, x_p\rangle / \|\xi_k\|^2$ "
-                   "(the noise Gram matrix enters through the last sum):"))
+    b.append(
+        Block(
+            "p",
+            r"Pre-activations through the inner products, with $\Xi_{k,p} = \langle \xi_k, x_p\rangle / \|\xi_k\|^2$ "
+            "(the noise Gram matrix enters through the last sum):",
+        )
+    )
     for name, e in rec.preactivation.items():
         b.append(_eq(display_lines(_tex(sp.Symbol(name)), [e], _tex)))
-    b.append(Block("p", "Numeric check, reduced engine (generated recursions) against the full network, one step at a time "
-                   "along the full network's own trajectory (teacher-forced), float64: "
-                   + "; ".join(f"{k}: max relative error {v:.1e}" for k, v in one_step.items()) + "."))
+    b.append(
+        Block(
+            "p",
+            "Numeric check, reduced engine (generated recursions) against the full network, one step at a time "
+            "along the full network's own trajectory (teacher-forced), float64: "
+            + "; ".join(f"{k}: max relative error {v:.1e}" for k, v in one_step.items())
+            + ".",
+        )
+    )
     by_key: dict[str, list[Any]] = {}
     for ev in evidence:
         by_key.setdefault(ev.key, []).append(ev)
@@ -258,12 +300,8 @@ def build_blocks(
                 b.append(Block("p", prose(st.note) + "."))
             checks = st.symbolic_checks()
             if checks:
-                b.append(Block("p", "Symbolic checks: " + ", ".join(f"{prose(_check_name(n))} {'✓' if ok else '✗ FAILED'}"
-                                                                    for n, ok in checks.items()) + "."))
-            rows = [
-                [e.against, e.quantity, f"{e.measured:.6g}", e.prediction(), e.tolerance, "pass" if e.passed else "FAIL"]
-                for e in by_key.get(key, [])
-            ]
+                b.append(Block("p", "Symbolic checks: " + ", ".join(f"{prose(_check_name(n))} {'✓' if ok else '✗ FAILED'}" for n, ok in checks.items()) + "."))
+            rows = [[e.against, e.quantity, f"{e.measured:.6g}", e.prediction(), e.tolerance, "pass" if e.passed else "FAIL"] for e in by_key.get(key, [])]
             if rows:
                 b.append(Block("table", ["against", "quantity", "measured", "predicted", "tolerance", "verdict"], rows))
             fig = figures.get(key)
@@ -384,8 +422,30 @@ def render_markdown(blocks: Sequence[Block]) -> str:
     return "\n".join(out)
 
 
-_TEX_SPECIAL = {"&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_", "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\^{}", "\\": r"\textbackslash{}"}
-_UNICODE = {"✓": r"$\checkmark$", "✗": r"$\times$", "±": r"$\pm$", "·": r"$\cdot$", "≥": r"$\geq$", "≤": r"$\leq$", "√": r"$\surd$", "²": r"$^2$", "₂": r"$_2$", "‖": r"$\|$"}
+_TEX_SPECIAL = {
+    "&": r"\&",
+    "%": r"\%",
+    "$": r"\$",
+    "#": r"\#",
+    "_": r"\_",
+    "{": r"\{",
+    "}": r"\}",
+    "~": r"\textasciitilde{}",
+    "^": r"\^{}",
+    "\\": r"\textbackslash{}",
+}
+_UNICODE = {
+    "✓": r"$\checkmark$",
+    "✗": r"$\times$",
+    "±": r"$\pm$",
+    "·": r"$\cdot$",
+    "≥": r"$\geq$",
+    "≤": r"$\leq$",
+    "√": r"$\surd$",
+    "²": r"$^2$",
+    "₂": r"$_2$",
+    "‖": r"$\|$",
+}
 
 
 def _tex_text(s: str) -> str:
@@ -450,8 +510,9 @@ def render_latex(blocks: Sequence[Block]) -> str:
                 out.append(" \\\\\n".join(blk.content))
                 out.append(rf"\end{{{env}}}")
             elif visible_width(blk.content) > LINE_WIDTH:  # no break point: shrunk (never enlarged) to the text width
-                out.append(r"\begin{equation*}\resizebox{\ifdim\width>\linewidth\linewidth\else\width\fi}{!}{$\displaystyle "
-                           + blk.content + r"$}\end{equation*}")
+                out.append(
+                    r"\begin{equation*}\resizebox{\ifdim\width>\linewidth\linewidth\else\width\fi}{!}{$\displaystyle " + blk.content + r"$}\end{equation*}"
+                )
             else:
                 out.append(r"\begin{equation*}")
                 out.append(blk.content)
@@ -466,7 +527,13 @@ def render_latex(blocks: Sequence[Block]) -> str:
             out.append(r"\end{longtable}}")
         elif blk.kind == "fig":
             # the stem: pdflatex takes the vector PDF beside the PNG when there is one
-            out.append(r"\begin{figure}[htbp]\centering\includegraphics[width=0.95\linewidth]{" + Path(blk.content).stem + r"}\caption{" + _tex_text(blk.extra) + r"}\end{figure}")
+            out.append(
+                r"\begin{figure}[htbp]\centering\includegraphics[width=0.95\linewidth]{"
+                + Path(blk.content).stem
+                + r"}\caption{"
+                + _tex_text(blk.extra)
+                + r"}\end{figure}"
+            )
     out.append(r"\end{document}")
     return "\n".join(out) + "\n"
 
@@ -504,8 +571,7 @@ def compile_latex(folder: str | Path, engine: str = "pdflatex") -> subprocess.Co
     """
     proc = None
     for _ in range(2):
-        proc = subprocess.run([engine, "-interaction=nonstopmode", "-halt-on-error", "report.tex"], cwd=folder,
-                              capture_output=True, text=True)
+        proc = subprocess.run([engine, "-interaction=nonstopmode", "-halt-on-error", "report.tex"], cwd=folder, capture_output=True, text=True)
         if proc.returncode != 0:
             break
     return proc

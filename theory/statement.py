@@ -26,8 +26,7 @@ def evaluate(expr: Any, config: Any = None, **values: float) -> float:
     expr = sp.sympify(expr)
     bound: dict[str, float] = {}
     if config is not None:
-        bound.update({"m": config.network.m, "u_norm": config.data.u_norm, "v_norm": config.data.v_norm,
-                      "eta": config.training.eta, "q": config.network.q})
+        bound.update({"m": config.network.m, "u_norm": config.data.u_norm, "v_norm": config.data.v_norm, "eta": config.training.eta, "q": config.network.q})
     bound.update(values)
     subs = {}
     missing = []

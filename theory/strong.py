@@ -169,8 +169,10 @@ def strong_statements(q: sp.Expr = sp.Integer(2)) -> dict[str, Statement]:
             "symmetric_case_is_eta_crit": sp.simplify(eta_a.subs(S.m_active, S.m) - eta_c),
         },
         paper=r"Assumption 3's lower end for $q = 2$; for $q \neq 2$ the paper states no threshold",
-        note=(r"for $q = 2$ independent of $m_{\mathrm{active}}$; for $q > 2$ increasing in $m_{\mathrm{active}}$, "
-              "so a dominant neuron oscillates first"),
+        note=(
+            r"for $q = 2$ independent of $m_{\mathrm{active}}$; for $q > 2$ increasing in $m_{\mathrm{active}}$, "
+            "so a dominant neuron oscillates first"
+        ),
     )
     out["eta_crit_dominant"] = Statement(
         key="eta_crit_dominant",
@@ -245,9 +247,7 @@ def strong_statements(q: sp.Expr = sp.Integer(2)) -> dict[str, Statement]:
         title="Learning rates where the period-2 orbit is stable",
         value=(eta_of_kappa(k_lo), eta_of_kappa(k_hi)),
         assumptions=("$q = 2$", "one strong example"),
-        steps=(
-            (r"$|\mu| < 1$ between $\mu = 1$ and $\mu = -1$", sp.Eq(sp.Symbol("kappa"), sp.Tuple(k_lo, k_hi))),
-        ),
+        steps=((r"$|\mu| < 1$ between $\mu = 1$ and $\mu = -1$", sp.Eq(sp.Symbol("kappa"), sp.Tuple(k_lo, k_hi))),),
         checks={"mu_at_low": mult.subs(S.kappa, k_lo) - 1, "mu_at_high": mult.subs(S.kappa, k_hi) + 1},
         paper="Theorem 2 assumes the oscillation; this is where the period-2 oscillation is an attractor",
     )

@@ -16,16 +16,67 @@ from typing import Iterator
 __all__ = ["plain", "math_spans", "outside_math", "braced_group", "latex_tokens"]
 
 _GREEK = {
-    "alpha": "α", "beta": "β", "gamma": "γ", "delta": "δ", "epsilon": "ε", "zeta": "ζ", "eta": "η", "theta": "θ",
-    "kappa": "κ", "lambda": "λ", "mu": "μ", "xi": "ξ", "pi": "π", "rho": "ρ", "sigma": "σ", "tau": "τ", "phi": "φ",
-    "chi": "χ", "psi": "ψ", "omega": "ω", "Delta": "Δ", "Xi": "Ξ", "Sigma": "Σ", "Phi": "Φ",
+    "alpha": "α",
+    "beta": "β",
+    "gamma": "γ",
+    "delta": "δ",
+    "epsilon": "ε",
+    "zeta": "ζ",
+    "eta": "η",
+    "theta": "θ",
+    "kappa": "κ",
+    "lambda": "λ",
+    "mu": "μ",
+    "xi": "ξ",
+    "pi": "π",
+    "rho": "ρ",
+    "sigma": "σ",
+    "tau": "τ",
+    "phi": "φ",
+    "chi": "χ",
+    "psi": "ψ",
+    "omega": "ω",
+    "Delta": "Δ",
+    "Xi": "Ξ",
+    "Sigma": "Σ",
+    "Phi": "Φ",
 }
 _SYMBOLS = {
-    "geq": "≥", "leq": "≤", "neq": "≠", "ge": "≥", "le": "≤", "to": "→", "rightarrow": "→", "approx": "≈",
-    "pm": "±", "mp": "∓", "times": "×", "cdot": "·", "in": "∈", "infty": "∞", "sum": "Σ", "prod": "Π",
-    "ell": "ℓ", "langle": "⟨", "rangle": "⟩", "ldots": "…", "dots": "…", "sim": "~", "propto": "∝",
-    "log": "log", "exp": "exp", "max": "max", "min": "min", "lim": "lim", "sqrt": "√", "perp": "⊥",
-    "partial": "∂", "nabla": "∇", "checkmark": "✓", "lvert": "|", "rvert": "|",
+    "geq": "≥",
+    "leq": "≤",
+    "neq": "≠",
+    "ge": "≥",
+    "le": "≤",
+    "to": "→",
+    "rightarrow": "→",
+    "approx": "≈",
+    "pm": "±",
+    "mp": "∓",
+    "times": "×",
+    "cdot": "·",
+    "in": "∈",
+    "infty": "∞",
+    "sum": "Σ",
+    "prod": "Π",
+    "ell": "ℓ",
+    "langle": "⟨",
+    "rangle": "⟩",
+    "ldots": "…",
+    "dots": "…",
+    "sim": "~",
+    "propto": "∝",
+    "log": "log",
+    "exp": "exp",
+    "max": "max",
+    "min": "min",
+    "lim": "lim",
+    "sqrt": "√",
+    "perp": "⊥",
+    "partial": "∂",
+    "nabla": "∇",
+    "checkmark": "✓",
+    "lvert": "|",
+    "rvert": "|",
 }
 _SUPERSCRIPT = str.maketrans("0123456789+-()n", "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁽⁾ⁿ")
 
@@ -48,18 +99,33 @@ def braced_group(s: str, i: int) -> tuple[str, int]:
         for k in range(i, len(s)):
             depth += {"{": 1, "}": -1}.get(s[k], 0)
             if depth == 0:
-                return s[i + 1:k], k + 1
-        return s[i + 1:], len(s)
+                return s[i + 1 : k], k + 1
+        return s[i + 1 :], len(s)
     if i < len(s) and s[i] == "\\":
         m = re.match(r"\\[A-Za-z]+", s[i:])
         if m:
             return m.group(0), i + m.end()
-    return s[i:i + 1], i + 1
+    return s[i : i + 1], i + 1
 
 
 #: commands that take braced arguments, and how many
-_ARITY = {"frac": 2, "dfrac": 2, "tfrac": 2, "sqrt": 1, "mathrm": 1, "text": 1, "mathit": 1, "mathbf": 1, "textrm": 1,
-          "operatorname": 1, "overline": 1, "bar": 1, "tilde": 1, "begin": 1, "end": 1}
+_ARITY = {
+    "frac": 2,
+    "dfrac": 2,
+    "tfrac": 2,
+    "sqrt": 1,
+    "mathrm": 1,
+    "text": 1,
+    "mathit": 1,
+    "mathbf": 1,
+    "textrm": 1,
+    "operatorname": 1,
+    "overline": 1,
+    "bar": 1,
+    "tilde": 1,
+    "begin": 1,
+    "end": 1,
+}
 
 
 def latex_tokens(tex: str) -> Iterator[tuple[str, str, tuple[str, ...], str]]:
@@ -76,7 +142,7 @@ def latex_tokens(tex: str) -> Iterator[tuple[str, str, tuple[str, ...], str]]:
         if ch == "\\":
             m = re.match(r"\\([A-Za-z]+)", tex[i:])
             if not m:
-                kind, name, args, i = "symbol", tex[i + 1:i + 2], (), i + 2
+                kind, name, args, i = "symbol", tex[i + 1 : i + 2], (), i + 2
             else:
                 name, i = m.group(1), i + m.end()
                 args = []
@@ -92,7 +158,7 @@ def latex_tokens(tex: str) -> Iterator[tuple[str, str, tuple[str, ...], str]]:
             continue
         else:
             kind, name, args, i = "char", ch, (), i + 1
-        yield kind, name, args, tex[i:i + 1]
+        yield kind, name, args, tex[i : i + 1]
 
 
 def _math_plain(s: str) -> str:

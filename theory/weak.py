@@ -115,9 +115,7 @@ def weak_statements() -> dict[str, Statement]:
         title="Residual $1 - yf$ summed over one period of the 2-cycle",
         value=_subs_eta(residual),
         assumptions=ASSUME[:1] + (r"$\eta > m/(4\|u\|^2)$: the period-2 orbit exists",),
-        steps=(
-            (r"$(1 - f_-) + (1 - f_+) = 2 - (f_- + f_+)$, Vieta on the 2-cycle quadratic", sp.Eq(sp.Symbol("R_2"), residual)),
-        ),
+        steps=((r"$(1 - f_-) + (1 - f_+) = 2 - (f_- + f_+)$, Vieta on the 2-cycle quadratic", sp.Eq(sp.Symbol("R_2"), residual)),),
         checks={
             "orbit_solves_quadratic": sp.Matrix(check_quad),
             "positive_above_threshold": sp.Piecewise((0, residual.subs(S.kappa, 1 + x) > 0), (1, True)),
@@ -132,9 +130,7 @@ def weak_statements() -> dict[str, Statement]:
         title="Growth factor of the weak coefficient per period of the 2-cycle",
         value=_subs_eta(sp.expand(G)),
         assumptions=ASSUME + ("the strong output follows the period-2 orbit",),
-        steps=(
-            ("product of the weak factor over the orbit, by Vieta", sp.Eq(sp.Symbol("G_2"), G)),
-        ),
+        steps=(("product of the weak factor over the orbit, by Vieta", sp.Eq(sp.Symbol("G_2"), G)),),
         checks={"closed_form": sp.simplify(G - (1 + S.r * (1 - S.r) * (S.kappa - 1)))},
         paper="Theorem 2 / Theorem 5 mechanism: the weak coefficient grows geometrically under oscillation",
         note=r"$G_2 > 1$ iff $\kappa > 1$ (for $0 < r < 1$); the growth rate per step is $\frac{1}{2}\log G_2$",
@@ -173,7 +169,10 @@ def weak_statements() -> dict[str, Statement]:
         ),
         steps=(
             (r"$\phi(\rho) = \int_1^\rho \phi'$, and $D(x) = x(1 + r(x - 1))$ increases on $x > 0$", sp.Eq(sp.Symbol("D(x)"), D.subs(rho, x))),
-            (r"so $\frac{r(1-r)(\rho-1)^2}{2D(\rho_{\max})} \leq \phi(\rho) \leq \frac{r(1-r)(\rho-1)^2}{2D(\rho_{\min})}$, where", sp.Eq(sp.Symbol("rho - 1"), S.kappa * (1 - S.f))),
+            (
+                r"so $\frac{r(1-r)(\rho-1)^2}{2D(\rho_{\max})} \leq \phi(\rho) \leq \frac{r(1-r)(\rho-1)^2}{2D(\rho_{\min})}$, where",
+                sp.Eq(sp.Symbol("rho - 1"), S.kappa * (1 - S.f)),
+            ),
             (r"averaging over $t$: $\lim_{T\to\infty} \frac{1}{T}\log(\zeta_T/\zeta_0)$ lies in", sp.Tuple(lower, upper)),
         ),
         checks={
@@ -205,15 +204,16 @@ def weak_statements() -> dict[str, Statement]:
         ),
         steps=(
             (r"$x - \log(1 + x)$ as an integral", sp.Eq(sp.Symbol("x - log(1+x)"), excess)),
-            (r"the integrand $t/(1+t)$ lies between $t/\rho_{\max}$ and $t/\rho_{\min}$ on the path, so $x - \log(1+x)$ lies in",
-             sp.Tuple(xx**2 / (2 * rho_max), xx**2 / (2 * rho_min))),
+            (
+                r"the integrand $t/(1+t)$ lies between $t/\rho_{\max}$ and $t/\rho_{\min}$ on the path, so $x - \log(1+x)$ lies in",
+                sp.Tuple(xx**2 / (2 * rho_max), xx**2 / (2 * rho_min)),
+            ),
             (r"with $x_t = \kappa(1 - f_t)$ and the mean of $\log(1 + x_t)$ tending to 0, the mean of $1 - f_t$ lies in", sp.Tuple(res_lower, res_upper)),
         ),
         checks={
             "excess_is_x_minus_log": sp.simplify(excess - (xx - sp.log(1 + xx))).subs(xx, sp.Rational(1, 3)),
             # the period-2 orbit is bounded: the product of rho over one period is exactly 1
-            "period2_rho_product_is_1": _symmetric_reduce(
-                (1 + S.kappa * (1 - a)) * (1 + S.kappa * (1 - b)), quad) - 1,
+            "period2_rho_product_is_1": _symmetric_reduce((1 + S.kappa * (1 - a)) * (1 + S.kappa * (1 - b)), quad) - 1,
             # and its exact mean residual (kappa - 1)/(2 kappa) per step lies inside the bound (kappa = 11/10)
             "period2_inside": _period2_inside(quad, res_lower, res_upper, sp.Rational(11, 10)),
         },
@@ -242,7 +242,9 @@ def weak_statements() -> dict[str, Statement]:
         ),
         checks={"lambda": lam - (1 - 2 * S.kappa)},
         paper=r"Proposition 6: with small $\eta$ the weak component stays at the initialisation scale",
-        note=(r"finite for $\kappa < 1$ (diverges as $\kappa \to 1$, critical slowing down); over the whole run from $\gamma_0$ "
-              r"the factor is $(\gamma_\infty/\gamma_0)^r$ times $\exp(\sum_t \phi(\rho_t))$"),
+        note=(
+            r"finite for $\kappa < 1$ (diverges as $\kappa \to 1$, critical slowing down); over the whole run from $\gamma_0$ "
+            r"the factor is $(\gamma_\infty/\gamma_0)^r$ times $\exp(\sum_t \phi(\rho_t))$"
+        ),
     )
     return out

@@ -65,8 +65,16 @@ def comparison_rows(base, ablated) -> list[dict[str, str]]:
         w = by_id.get(v.claim)
         if w is None:
             continue
-        rows.append({"claim": v.claim, "baseline": v.status, "ablated": w.status, "baseline_measured": v.outcome(),
-                     "ablated_measured": w.outcome(), "changed": v.status != w.status})
+        rows.append(
+            {
+                "claim": v.claim,
+                "baseline": v.status,
+                "ablated": w.status,
+                "baseline_measured": v.outcome(),
+                "ablated_measured": w.outcome(),
+                "changed": v.status != w.status,
+            }
+        )
     return rows
 
 
@@ -100,15 +108,23 @@ def regime_summary(res, delta: float) -> list[dict[str, Any]]:
         sel = np.isclose(tr.eta, eta)
         ok = sel & (tr.status == "completed")
         acc = tr.final("weak_test_acc")[ok]
-        slopes = [np.nanmean([np.polyfit(steps[half], logw[r, half, j], 1)[0] for j in (0, 1) if np.isfinite(logw[r, half, j]).all()]) * 1000
-                  for r in np.flatnonzero(ok) if np.isfinite(logw[r, half]).all(axis=0).any()]
+        slopes = [
+            np.nanmean([np.polyfit(steps[half], logw[r, half, j], 1)[0] for j in (0, 1) if np.isfinite(logw[r, half, j]).all()]) * 1000
+            for r in np.flatnonzero(ok)
+            if np.isfinite(logw[r, half]).all(axis=0).any()
+        ]
         a4 = a4_per_run(tr, eta, delta)[ok]
-        out.append({
-            "eta": float(eta), "runs": int(sel.sum()), "diverged": int((sel & ~ok).sum()),
-            "weak_acc_mean": float(acc.mean()) if acc.size else float("nan"), "weak_acc_std": float(acc.std()) if acc.size else float("nan"),
-            "a4_fraction": float(np.nanmean(a4)) if np.isfinite(a4).any() else float("nan"),
-            "weak_slope_per_1000": float(np.mean(slopes)) if slopes else float("nan"),
-        })
+        out.append(
+            {
+                "eta": float(eta),
+                "runs": int(sel.sum()),
+                "diverged": int((sel & ~ok).sum()),
+                "weak_acc_mean": float(acc.mean()) if acc.size else float("nan"),
+                "weak_acc_std": float(acc.std()) if acc.size else float("nan"),
+                "a4_fraction": float(np.nanmean(a4)) if np.isfinite(a4).any() else float("nan"),
+                "weak_slope_per_1000": float(np.mean(slopes)) if slopes else float("nan"),
+            }
+        )
     return out
 
 
@@ -117,13 +133,14 @@ def summary_markdown(summaries: dict[str, list[dict[str, Any]]]) -> list[str]:
     lines = ["| regime | eta | runs (diverged) | weak-only accuracy | A4 fraction | weak-growth slope / 1000 steps |", "|---|---|---|---|---|---|"]
     for label, rows in summaries.items():
         for r in rows:
-            lines.append(f"| {label} | {r['eta']:g} | {r['runs']} ({r['diverged']}) | {100 * r['weak_acc_mean']:.1f} ± {100 * r['weak_acc_std']:.1f}% | "
-                         f"{100 * r['a4_fraction']:.0f}% | {r['weak_slope_per_1000']:.3f} |")
+            lines.append(
+                f"| {label} | {r['eta']:g} | {r['runs']} ({r['diverged']}) | {100 * r['weak_acc_mean']:.1f} ± {100 * r['weak_acc_std']:.1f}% | "
+                f"{100 * r['a4_fraction']:.0f}% | {r['weak_slope_per_1000']:.3f} |"
+            )
     return lines
 
 
-def comparison_markdown(rows: list[dict[str, str]], *, name: str, value: Any, command: str,
-                        summaries: dict[str, list[dict[str, Any]]] | None = None) -> str:
+def comparison_markdown(rows: list[dict[str, str]], *, name: str, value: Any, command: str, summaries: dict[str, list[dict[str, Any]]] | None = None) -> str:
     """ablation.md: the verdicts side by side, short cells, the details below the table."""
     q = ABLATIONS[name].question
     lines = [
@@ -139,9 +156,12 @@ def comparison_markdown(rows: list[dict[str, str]], *, name: str, value: Any, co
     lines += [f"| {r['claim']} | {r['baseline']} | {r['ablated']} | {'yes' if r['changed'] else ''} |" for r in rows]
     if summaries and all(summaries.values()):
         lines += ["", "## The regime in numbers", ""] + summary_markdown(summaries)
-        lines += ["", "Weak-only accuracy: final, mean ± std over completed runs; A4 fraction: strong steps with |y f - 1| >= delta "
-                  "before the weak component reaches delta/4; slope of log max_r j<w_{j,r}, v> (the weak projection, initialisation "
-                  "included, neurons the weak feature activates; mean over the classes) over the second half of the run."]
+        lines += [
+            "",
+            "Weak-only accuracy: final, mean ± std over completed runs; A4 fraction: strong steps with |y f - 1| >= delta "
+            "before the weak component reaches delta/4; slope of log max_r j<w_{j,r}, v> (the weak projection, initialisation "
+            "included, neurons the weak feature activates; mean over the classes) over the second half of the run.",
+        ]
     lines += ["", "## Details", ""]
     for r in rows:
         lines += [f"### {r['claim']}", "", f"- baseline: {r['baseline_measured']}", f"- {name} = {value}: {r['ablated_measured']}", ""]

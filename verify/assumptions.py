@@ -87,26 +87,58 @@ def assumption_conditions(
     whole, before = a4
     a4_min = claim_tolerance("assumption4.min_fraction")
     conds = [
-        Condition("A3.model", "3", r"the paper's model: $\mathrm{ReLU}^2$ ($q = 2$), fixed second layer, clean labels, square loss",
-                  f"{'ReLU' if config.network.activation == 'relu' else 'unrectified'}^{config.network.q:g}, {config.network.second_layer} second layer, "
-                  f"label noise {config.data.label_noise:g}, {config.training.loss} loss",
-                  config.network.q == 2 and config.training.loss == "square" and config.network.activation == "relu"
-                  and config.network.second_layer == "fixed" and config.data.label_noise == 0),
-        Condition("A3.d_vs_n2", "3", r"$d = \Omega(n^2)$ (read as: the results at this $d/n^2$ are those at $d/n^2 = 256$)",
-                  f"d / n^2 = {d}/{n * n} = {d / n**2:.3g}" + _d_sweep_text(d_sweep), (d_sweep.get("plateau") or {}).get("met") if d_sweep else None),
+        Condition(
+            "A3.model",
+            "3",
+            r"the paper's model: $\mathrm{ReLU}^2$ ($q = 2$), fixed second layer, clean labels, square loss",
+            f"{'ReLU' if config.network.activation == 'relu' else 'unrectified'}^{config.network.q:g}, {config.network.second_layer} second layer, "
+            f"label noise {config.data.label_noise:g}, {config.training.loss} loss",
+            config.network.q == 2
+            and config.training.loss == "square"
+            and config.network.activation == "relu"
+            and config.network.second_layer == "fixed"
+            and config.data.label_noise == 0,
+        ),
+        Condition(
+            "A3.d_vs_n2",
+            "3",
+            r"$d = \Omega(n^2)$ (read as: the results at this $d/n^2$ are those at $d/n^2 = 256$)",
+            f"d / n^2 = {d}/{n * n} = {d / n**2:.3g}" + _d_sweep_text(d_sweep),
+            (d_sweep.get("plateau") or {}).get("met") if d_sweep else None,
+        ),
         Condition("A3.d_vs_polylog_m", "3", r"$d = \Omega(\mathrm{polylog}\, m)$", f"d / log(m)^2 = {d / max(math.log(m), 1e-9) ** 2:.3g}", None),
         Condition("A3.v_norm", "3", f"$\\|v\\| \\leq {A3_V_RATIO:g}\\,\\|u\\|$", f"||v|| / ||u|| = {v / u:.3g}", v <= A3_V_RATIO * u * (1 + 1e-12)),
     ]
     if pred.paper_window is not None:
         lo, hi = pred.paper_window
-        conds.append(Condition("A3.eta_window", "3", r"$\eta \in (m/(4\|u\|^2),\ 2m/(5\|u\|^2)]$ (open at the lower end)",
-                               f"eta = {eta:g} in ({lo:.4g}, {hi:.4g}]", pred.in_paper_window(eta)))
+        conds.append(
+            Condition(
+                "A3.eta_window",
+                "3",
+                r"$\eta \in (m/(4\|u\|^2),\ 2m/(5\|u\|^2)]$ (open at the lower end)",
+                f"eta = {eta:g} in ({lo:.4g}, {hi:.4g}]",
+                pred.in_paper_window(eta),
+            )
+        )
     else:
-        conds.append(Condition("A3.eta_window", "3", r"$\eta \in (m/(4\|u\|^2),\ 2m/(5\|u\|^2)]$, stated for $q = 2$",
-                               f"q = {config.network.q:g}: the window is not derived for this q", False))
+        conds.append(
+            Condition(
+                "A3.eta_window",
+                "3",
+                r"$\eta \in (m/(4\|u\|^2),\ 2m/(5\|u\|^2)]$, stated for $q = 2$",
+                f"q = {config.network.q:g}: the window is not derived for this q",
+                False,
+            )
+        )
     conds += [
         Condition("A3.weak_fraction", "3", "a bound on the weak-data fraction (its form is not known)", f"p_weak = {config.data.p_weak:g}", None),
-        Condition("A3.small_init", "3", r"small initialisation $\sigma_0$", f"sigma_0 = {config.training.sigma_0:g}, sigma_0 ||u|| = {config.training.sigma_0 * u:.3g}", None),
+        Condition(
+            "A3.small_init",
+            "3",
+            r"small initialisation $\sigma_0$",
+            f"sigma_0 = {config.training.sigma_0:g}, sigma_0 ||u|| = {config.training.sigma_0 * u:.3g}",
+            None,
+        ),
         Condition("A4.delta_range", "4", r"$\delta \in (0.2, 0.8)$", f"delta = {delta:g}", 0.2 < delta < 0.8),
     ]
     n_runs = runs if runs is not None else diverged
@@ -118,7 +150,15 @@ def assumption_conditions(
     else:
         value = f"no completed run ({diverged} of {n_runs} diverged): the oscillation was not bounded"
         met = False
-    conds.append(Condition("A4.oscillation", "4", f"$|yf - 1| \\geq \\delta$ on strong data throughout training (at least {100 * a4_min:g}% of strong steps before $\\delta/4$)", value, met))
+    conds.append(
+        Condition(
+            "A4.oscillation",
+            "4",
+            f"$|yf - 1| \\geq \\delta$ on strong data throughout training (at least {100 * a4_min:g}% of strong steps before $\\delta/4$)",
+            value,
+            met,
+        )
+    )
     return conds
 
 
@@ -159,8 +199,10 @@ def _d_sweep_text(sweep: dict | None) -> str:
     pl = sweep.get("plateau")
     if pl:
         a, b = pl["interval"]
-        text += (f"; the gap here minus at d = {pl['d_end']} (d/n^2 = {rows[-1]['ratio']:.3g}): {100 * pl['difference']:.1f} "
-                 f"[{100 * a:.1f}, {100 * b:.1f}] points, tolerance +-{100 * pl['tolerance']:g}")
+        text += (
+            f"; the gap here minus at d = {pl['d_end']} (d/n^2 = {rows[-1]['ratio']:.3g}): {100 * pl['difference']:.1f} "
+            f"[{100 * a:.1f}, {100 * b:.1f}] points, tolerance +-{100 * pl['tolerance']:g}"
+        )
     return text
 
 
@@ -175,7 +217,8 @@ def check_assumptions(conditions: Sequence[Condition]) -> Verdict:
     a4_bad = [c.name for c in conditions if c.assumption == "4" and c.met is False]
     status = "fail" if a3_bad else ("inconclusive" if a4_bad else "pass")
     return Verdict(
-        "assumptions", status,
+        "assumptions",
+        status,
         measured="; ".join(f"{c.name}: {c.value} [{'met' if c.met else 'not met' if c.met is False else 'not decidable'}]" for c in conditions),
         predicted="every condition met",
         tolerance="fail: an exactly checkable A3 condition violated; inconclusive: A4 not met",

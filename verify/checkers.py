@@ -103,7 +103,11 @@ def check_decomposition(one_step_errors: np.ndarray, full: Trajectory, reduced: 
     finite_err = one_step_errors[np.isfinite(one_step_errors)]
     if finite_err.size == 0:
         return Verdict(
-            "decomposition", "inconclusive", "no step could be judged", "0 (exact)", f"one-step <= {one_tol:g}",
+            "decomposition",
+            "inconclusive",
+            "no step could be judged",
+            "0 (exact)",
+            f"one-step <= {one_tol:g}",
             reasons=["every step of every run blew up past the judged scale (or diverged)"],
         )
     one = float(finite_err.max())
@@ -122,7 +126,8 @@ def check_decomposition(one_step_errors: np.ndarray, full: Trajectory, reduced: 
     ok_multi = (not rel) or multi <= multi_tol
     details = "no run below eta_crit: multi-step comparison not made" if not rel else f"multi-step compared on {len(below)} runs below eta_crit"
     return Verdict(
-        "decomposition", "pass" if ok_one and ok_multi else "fail",
+        "decomposition",
+        "pass" if ok_one and ok_multi else "fail",
         measured=f"one-step {one:.2e}; multi-step {multi:.2e}",
         predicted="0 (exact re-parameterisation)",
         tolerance=f"one-step <= {one_tol:g}; multi-step <= {multi_tol:g}",
@@ -134,8 +139,7 @@ def check_decomposition(one_step_errors: np.ndarray, full: Trajectory, reduced: 
 
 
 # ---------------------------------------------------------------------- threshold
-def check_threshold(sweeps: dict[str, Trajectory], onset: float, *, window: tuple[int, int] = (500, 2500),
-                    profile: Trajectory | None = None) -> Verdict:
+def check_threshold(sweeps: dict[str, Trajectory], onset: float, *, window: tuple[int, int] = (500, 2500), profile: Trajectory | None = None) -> Verdict:
     """Mean |y f - 1| on strong steps >= the oscillation level exactly for the runs above the onset.
 
     ``profile``, a denser sweep of learning rates, is drawn in the figure and never judged.
@@ -162,7 +166,8 @@ def check_threshold(sweeps: dict[str, Trajectory], onset: float, *, window: tupl
     status = "pass" if outcomes and all(outcomes) else ("fail" if outcomes else "inconclusive")
     wrong = [f"{e} eta={eta:g}: {a:.3g}" for e, eta, _, a, _, j, ok in rows if j and not ok]
     return Verdict(
-        "threshold", status,
+        "threshold",
+        status,
         measured="mean |y f - 1| on strong steps: " + "; ".join(f"{e} {eta:.4g}: {a:.3g}" for e, eta, _, a, _, _, _ in rows),
         predicted=f"oscillating iff eta > {onset:.4g}",
         tolerance=f"mean |y f - 1| on strong steps in [{window[0]}, {window[1]}) >= {level:g} iff above; |eta/onset - 1| < {band:g} not judged",
@@ -170,8 +175,7 @@ def check_threshold(sweeps: dict[str, Trajectory], onset: float, *, window: tupl
         reasons=[] if outcomes else ["every run diverged or sat inside the exclusion band"],
         judged=f"{len(outcomes)} of {len(rows)} runs",
         predictions={"onset": onset},
-        data={"rows": rows, "onset": onset, "level": level, "band": band,
-              "profile": None if profile is None else _profile(profile, onset, window)},
+        data={"rows": rows, "onset": onset, "level": level, "band": band, "profile": None if profile is None else _profile(profile, onset, window)},
     )
 
 
@@ -266,8 +270,13 @@ def check_accumulation(
     if period2 is not None:
         tolerance += f"; period-2 value within {100 * p2_rel:g}% on strong steps {PERIOD2_WINDOW[0]}-{PERIOD2_WINDOW[1] - 1}"
     return Verdict(
-        "accumulation", status, measured=meas or "no run", predicted=pred, tolerance=tolerance,
-        details=f"eta = {eta:g}; {sum(outcomes)}/{len(outcomes)} runs pass" + (f"; not oscillating, not judged: seeds {quiet}" if quiet else "")
+        "accumulation",
+        status,
+        measured=meas or "no run",
+        predicted=pred,
+        tolerance=tolerance,
+        details=f"eta = {eta:g}; {sum(outcomes)}/{len(outcomes)} runs pass"
+        + (f"; not oscillating, not judged: seeds {quiet}" if quiet else "")
         + (f"; left the positive orbit (1 + kappa (1 - y f) <= 0), not judged: seeds {outside}" if outside else ""),
         judged=f"{len(outcomes)} of {runs.size} runs",
         predictions={"period2": period2} if period2 is not None else {},
@@ -285,14 +294,21 @@ def network_weak_rows(network: dict | None) -> list[dict]:
             continue
         for i, eta in enumerate(part["eta"]):
             ident = [e for e in part["identity_error"][i] if finite(e)]
-            rows.append({
-                "set": name, "eta": eta, "seed": part["seed"][i], "status": part["status"][i],
-                "measured": part["weak_log_slope"][i],
-                # the clean limit is predicted at c = 0 without the weak-example term; the regime with the measured terms
-                "predicted": part["weak_log_slope_clean" if name == "clean" else "weak_log_slope_predicted"][i],
-                "share_only": part["weak_log_slope_clean"][i], "offset": part["strong_offset"][i],
-                "weak_term": part["weak_example_term"][i], "identity_error": max(ident) if ident else float("nan"),
-            })
+            rows.append(
+                {
+                    "set": name,
+                    "eta": eta,
+                    "seed": part["seed"][i],
+                    "status": part["status"][i],
+                    "measured": part["weak_log_slope"][i],
+                    # the clean limit is predicted at c = 0 without the weak-example term; the regime with the measured terms
+                    "predicted": part["weak_log_slope_clean" if name == "clean" else "weak_log_slope_predicted"][i],
+                    "share_only": part["weak_log_slope_clean"][i],
+                    "offset": part["strong_offset"][i],
+                    "weak_term": part["weak_example_term"][i],
+                    "identity_error": max(ident) if ident else float("nan"),
+                }
+            )
     return rows
 
 
@@ -320,8 +336,10 @@ def _network_judgement(rows: Sequence[dict], setting: str = "") -> tuple[list[bo
             at = [r for r in judged if r["eta"] == eta]
             rate = np.array([r["measured"] for r in at])
             ratio = np.array([r["measured"] / r["predicted"] for r in at])
-            meas.append(f"network {'clean limit' if name == 'clean' else 'regime'} eta={eta:.3g}: rate {rate.min():.3g}-{rate.max():.3g} per step, "
-                        f"measured / predicted {ratio.min():.3f}-{ratio.max():.3f} ({len(at)} runs)")
+            meas.append(
+                f"network {'clean limit' if name == 'clean' else 'regime'} eta={eta:.3g}: rate {rate.min():.3g}-{rate.max():.3g} per step, "
+                f"measured / predicted {ratio.min():.3f}-{ratio.max():.3f} ({len(at)} runs)"
+            )
         if name == "regime":
             share = np.array([r["measured"] / r["share_only"] for r in judged if finite(r["share_only"]) and r["share_only"] > 0])
             gap = 100 * (1 - ratios.mean())
@@ -331,7 +349,8 @@ def _network_judgement(rows: Sequence[dict], setting: str = "") -> tuple[list[bo
                 + f"; with the mean offset c {np.nanmean([r['offset'] for r in judged]):+.4f}"
                 + f" and the weak-example term {np.nanmean([r['weak_term'] for r in judged]):.2e} per step: measured / predicted "
                 + f"{ratios.min():.3f}-{ratios.max():.3f}; unexplained: the measured rate is {abs(gap):.0f}% "
-                + ("below" if gap >= 0 else "above") + " the prediction (mean over runs)"
+                + ("below" if gap >= 0 else "above")
+                + " the prediction (mean over runs)"
             )
     return outcomes, meas, notes
 
@@ -379,13 +398,18 @@ def check_weak_growth(period2: Sequence[dict], at_large: Sequence[dict], network
         pred.append(r"network: $\pi_{\mathrm{strong}}\,\frac{1}{2}\log G_2(c) + \pi_{\mathrm{weak}}\,g_{\mathrm{weak}}$ per run (derived `network_weak_rate`)")
     tolerance = f"period 2: relative error <= {100 * rel:g}%; at eta_large: rate > {min_rate:g} and inside the bound"
     if rows:
-        tolerance += (f"; network: identity <= {tol('weak_growth.identity'):g}, clean limit <= {100 * tol('weak_growth.clean_rel'):g}%, "
-                      f"regime <= {100 * tol('weak_growth.network_rel'):g}%")
+        tolerance += (
+            f"; network: identity <= {tol('weak_growth.identity'):g}, clean limit <= {100 * tol('weak_growth.clean_rel'):g}%, "
+            f"regime <= {100 * tol('weak_growth.network_rel'):g}%"
+        )
     return Verdict(
-        "weak-growth", status,
-        measured="; ".join(meas), predicted="; ".join(pred),
+        "weak-growth",
+        status,
+        measured="; ".join(meas),
+        predicted="; ".join(pred),
         tolerance=tolerance,
-        details=f"{sum(outcomes)}/{len(outcomes)} measurements pass" + (f"; not judged: {'; '.join(skipped)}" if skipped else "")
+        details=f"{sum(outcomes)}/{len(outcomes)} measurements pass"
+        + (f"; not judged: {'; '.join(skipped)}" if skipped else "")
         + "".join(f"; {n}" for n in net_notes),
         judged=f"{len(outcomes)} measurements",
         predictions={f"period2_kappa_{r['kappa']:g}": r["predicted"] for r in period2 if r["engine"] == "full"},
@@ -475,8 +499,14 @@ def check_proposition6(small: dict, large: dict | None = None) -> Verdict:
 
     b, tb = exponents(small)
     if not finite(*b, *tb):
-        return Verdict("proposition-6", "inconclusive", "too few runs to fit the exponents", "exponent in sigma_0 > 0", "-",
-                       reasons=["fewer than three finite points per fit"])
+        return Verdict(
+            "proposition-6",
+            "inconclusive",
+            "too few runs to fit the exponents",
+            "exponent in sigma_0 > 0",
+            "-",
+            reasons=["fewer than three finite points per fit"],
+        )
     contrast = exponents(large) if large is not None and len(large["final"]) else None
     reasons = []
     if b[2] < b_min:
@@ -495,7 +525,8 @@ def check_proposition6(small: dict, large: dict | None = None) -> Verdict:
     elif large is not None:
         details += "; large eta (contrast): no completed run to fit"
     return Verdict(
-        "proposition-6", status,
+        "proposition-6",
+        status,
         measured=meas,
         predicted=r"final weak component $\tilde{O}(\sigma_0\|v\|)$: exponent in $\sigma_0$ > 0 (1 up to polylog factors), not learnt over time",
         tolerance=f"{pct} interval of the sigma_0 exponent above {b_min:g} (below: fail) and of the t exponent below {t_max:g} (else inconclusive)",
@@ -522,7 +553,8 @@ def check_generalisation(traj: Trajectory, eta_small: float, eta_large: float) -
         return 100 * a.std(ddof=1) if a.size > 1 else 0.0
 
     return Verdict(
-        "generalisation", "pass" if ok else "fail",
+        "generalisation",
+        "pass" if ok else "fail",
         measured=f"large {100 * lg.mean():.1f} ± {spread(lg):.1f}%; small {100 * sm.mean():.1f} ± {spread(sm):.1f}%",
         predicted="large: high; small: chance (50%)",
         tolerance=f"large >= {100 * high:.0f}%, small <= {100 * chance_band:.0f}%",
@@ -551,7 +583,8 @@ def check_noise_memorisation(small: np.ndarray, large: np.ndarray) -> Verdict:
     outcomes = small_ok + large_ok
     status = "fail" if "fail" in parts else ("pass" if parts == ["pass", "pass"] else "inconclusive")
     return Verdict(
-        "noise-memorisation", status,
+        "noise-memorisation",
+        status,
         measured=f"weak-feature share of the weak examples' margin: small eta {_range(sm)}; large eta {_range(lg)}",
         predicted="small eta: noise fits the weak examples; large eta: the weak feature carries a real share",
         tolerance=f"small: noise share >= {100 * noise_min:g}%; large: weak share >= {100 * weak_min:g}%, in every run",
@@ -585,15 +618,18 @@ def check_boundedness(network: Sequence[dict], strong_map: Sequence[dict], eta_b
         outcomes.append(bool((lost == 0).all()) if row["side"] == "below" else bool((lost > 0).all()))
     for row in strong_map:
         outcomes.append(row["fraction"] == 1.0 if row["side"] == "below" else row["fraction"] < 0.01)
-    meas = [f"{r['engine']} {r['side']} (eta {r['eta']:.4g}): {int((np.asarray(r['lost']) > 0).sum())}/{len(r['lost'])} seeds lose a neuron's sign" for r in network]
+    meas = [
+        f"{r['engine']} {r['side']} (eta {r['eta']:.4g}): {int((np.asarray(r['lost']) > 0).sum())}/{len(r['lost'])} seeds lose a neuron's sign" for r in network
+    ]
     meas += [f"map {r['side']}: {100 * r['fraction']:.1f}% of orbits stay positive" for r in strong_map]
     div = "; ".join(f"{d['dtype']} eta/limit {d['ratio']:.3g}: {100 * d['diverged']:.0f}% diverged" for d in divergence)
     return Verdict(
-        "boundedness", "pass" if outcomes and all(outcomes) else "fail",
+        "boundedness",
+        "pass" if outcomes and all(outcomes) else "fail",
         measured="; ".join(meas),
         predicted=f"bounded with the sign kept iff eta <= {eta_bound:.4g}",
         tolerance=f"below: no seed loses a sign, every map orbit stays; above: every seed loses one, < 1% of map orbits stay "
-                  f"($\\eta = (1 \\mp {tol('boundedness.offset'):g})$ times the limit)",
+        f"($\\eta = (1 \\mp {tol('boundedness.offset'):g})$ times the limit)",
         details=("full network (reported, not judged): " + div) if div else "",
         judged=f"{len(outcomes)} measurements",
         predictions={"bounded_eta_max": eta_bound},
@@ -637,13 +673,17 @@ def check_edge_of_stability(below: Sequence[dict], above: Sequence[dict], full_b
             med2 = [d.get("eta_sharpness_median_2nd_half", float("nan")) for d in rows]
             text = f"eta={eta:g} ({len(rows)} runs): at the end {min(end):.3g}-{max(end):.3g}"
             if np.isfinite(med1).any():
-                text += (f", median over the first half of training {np.nanmin(med1):.3g}-{np.nanmax(med1):.3g}, "
-                         f"over the second half {np.nanmin(med2):.3g}-{np.nanmax(med2):.3g}")
+                text += (
+                    f", median over the first half of training {np.nanmin(med1):.3g}-{np.nanmax(med1):.3g}, "
+                    f"over the second half {np.nanmin(med2):.3g}-{np.nanmax(med2):.3g}"
+                )
             parts.append(text)
         fb = "; ".join(parts)
     return Verdict(
-        "edge-of-stability", "pass" if all(outcomes) else "fail",
-        measured="; ".join(meas), predicted="; ".join(pred),
+        "edge-of-stability",
+        "pass" if all(outcomes) else "fail",
+        measured="; ".join(meas),
+        predicted="; ".join(pred),
         tolerance=f"relative error ≤ {rel:g}; below $\\eta_{{\\mathrm{{crit}}}}$ also $\\eta\\lambda$ < 2",
         details=("full-batch $\\eta\\lambda$ (reported, not judged; 2 is the edge of stability): " + fb) if fb else "",
         judged=f"{len(outcomes)} measurements",

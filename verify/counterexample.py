@@ -62,7 +62,10 @@ def search_counterexample(claim: str, base: Config, max_examples: int) -> Search
             search.strategy(),
             fails,
             settings=settings(
-                max_examples=max_examples, database=None, deadline=None, phases=[Phase.generate, Phase.shrink],
+                max_examples=max_examples,
+                database=None,
+                deadline=None,
+                phases=[Phase.generate, Phase.shrink],
                 suppress_health_check=list(HealthCheck),
             ),
         )

@@ -143,9 +143,24 @@ def one_example_config(base: Config, *, steps: int, seed: int = 0, record_every:
     A clean label (label_noise = 0: the statements are about one correctly
     labelled example); the activation and second layer of ``base`` are kept.
     """
-    return base.replace(label_noise=0.0,
-        n=1, p_weak=0.0, d=8, dtype="float64", steps=steps, record_every=record_every, eval_every=steps, n_test=4, n_test_weak=4,
-        batch_size=1, sampling="with_replacement", loss="square", q=2.0, filters="shared", noise="projected", seed=seed,
+    return base.replace(
+        label_noise=0.0,
+        n=1,
+        p_weak=0.0,
+        d=8,
+        dtype="float64",
+        steps=steps,
+        record_every=record_every,
+        eval_every=steps,
+        n_test=4,
+        n_test_weak=4,
+        batch_size=1,
+        sampling="with_replacement",
+        loss="square",
+        q=2.0,
+        filters="shared",
+        noise="projected",
+        seed=seed,
     )
 
 
@@ -187,11 +202,19 @@ def derivation_evidence(*, quick: bool = False) -> list[Evidence]:
     eta_c = numeric_value(st["eta_crit"].value)
     run = one_example([0.9 * eta_c, 1.1 * eta_c], steps=1500)
     tail = np.abs(1 - run.margin[:, -200:]).mean(axis=1)
-    ev.append(Evidence("eta_crit", "full network", f"mean $|1 - yf|$ over the last 200 of 1500 steps at $1.1\\,\\eta_{{\\mathrm{{crit}}}}$ "
-                       f"($\\eta_{{\\mathrm{{crit}}}} = {eta_c:g}$)",
-                       float(tail[1]), float("nan"), r"$< 10^{-6}$ at $0.9\,\eta_{\mathrm{crit}}$, $> 0.05$ at $1.1\,\eta_{\mathrm{crit}}$",
-                       bool(tail[0] < 1e-6 and tail[1] > 0.05), f"0.9 eta_crit: {tail[0]:.2e}; 1.1 eta_crit: {tail[1]:.3f}",
-                       predicted_text=r"oscillating (0 below $\eta_{\mathrm{crit}}$)"))
+    ev.append(
+        Evidence(
+            "eta_crit",
+            "full network",
+            f"mean $|1 - yf|$ over the last 200 of 1500 steps at $1.1\\,\\eta_{{\\mathrm{{crit}}}}$ ($\\eta_{{\\mathrm{{crit}}}} = {eta_c:g}$)",
+            float(tail[1]),
+            float("nan"),
+            r"$< 10^{-6}$ at $0.9\,\eta_{\mathrm{crit}}$, $> 0.05$ at $1.1\,\eta_{\mathrm{crit}}$",
+            bool(tail[0] < 1e-6 and tail[1] > 0.05),
+            f"0.9 eta_crit: {tail[0]:.2e}; 1.1 eta_crit: {tail[1]:.3f}",
+            predicted_text=r"oscillating (0 below $\eta_{\mathrm{crit}}$)",
+        )
+    )
 
     # period-2 orbit values and the per-period residual and weak growth (stable 2-cycle)
     kappas = [1.05, 1.1, 1.2]
@@ -202,38 +225,82 @@ def derivation_evidence(*, quick: bool = False) -> list[Evidence]:
         # after the transient, before the weak feature has grown enough to shift the orbit
         last = np.sort(run.margin[i, 1998:2000])
         err = float(np.max(np.abs(last - [lo, hi]) / np.array([lo, hi])))
-        ev.append(Evidence("period2_orbit", "full network", f"$yf$ at steps 1998-1999, $\\kappa = {k}$",
-                           float(last[0]), lo, r"relative error $< 10^{-3}$ on both values", err < 1e-3,
-                           f"measured {last[0]:.5f}, {last[1]:.5f}; predicted {lo:.5f}, {hi:.5f}"))
+        ev.append(
+            Evidence(
+                "period2_orbit",
+                "full network",
+                f"$yf$ at steps 1998-1999, $\\kappa = {k}$",
+                float(last[0]),
+                lo,
+                r"relative error $< 10^{-3}$ on both values",
+                err < 1e-3,
+                f"measured {last[0]:.5f}, {last[1]:.5f}; predicted {lo:.5f}, {hi:.5f}",
+            )
+        )
         # steps [1000, 2000): after the transient, before the weak feature shifts the orbit
         res = np.cumsum(1 - run.margin[i])[1000:2000]
         slope = stats.linregress(np.arange(1000, 2000), res).slope
         pred = numeric_value(st["residual_per_period2"].value, eta=eta) / 2
-        ev.append(Evidence("residual_per_period2", "full network", f"slope of $\\sum_t (1 - yf)$ per step over steps 1000-1999, $\\kappa = {k}$",
-                           float(slope), pred, r"relative error $< 10^{-3}$", abs(slope / pred - 1) < 1e-3))
+        ev.append(
+            Evidence(
+                "residual_per_period2",
+                "full network",
+                f"slope of $\\sum_t (1 - yf)$ per step over steps 1000-1999, $\\kappa = {k}$",
+                float(slope),
+                pred,
+                r"relative error $< 10^{-3}$",
+                abs(slope / pred - 1) < 1e-3,
+            )
+        )
         rates = [run.log_slope(i, kk) for kk in run.active(i)]
         pred_rate = float(np.log(numeric_value(st["weak_growth_per_period2"].value, eta=eta))) / 2
         measured = float(np.median(rates))
-        ev.append(Evidence("weak_growth_per_period2", "full network", f"growth rate of $\\log\\langle w, v\\rangle$ per step, $\\kappa = {k}$",
-                           measured, pred_rate, r"relative error $< 10^{-2}$", abs(measured / pred_rate - 1) < 1e-2,
-                           f"{len(rates)} active neurons"))
+        ev.append(
+            Evidence(
+                "weak_growth_per_period2",
+                "full network",
+                f"growth rate of $\\log\\langle w, v\\rangle$ per step, $\\kappa = {k}$",
+                measured,
+                pred_rate,
+                r"relative error $< 10^{-2}$",
+                abs(measured / pred_rate - 1) < 1e-2,
+                f"{len(rates)} active neurons",
+            )
+        )
 
     # stability window of the 2-cycle and the period doubling (recursion)
     lo_eta, hi_eta = (numeric_value(e) for e in st["period2_stable_eta"].value)
     for k, expect in ((1.2, True), (1.3, False)):
         period = _period(iterate_f_map(k, 0.9, 4000))
-        ev.append(Evidence("period2_stable_eta", "recursion", f"period of the attractor at $\\kappa = {k}$ (0: none up to 64)",
-                           float(period), 2.0 if expect else float("nan"),
-                           f"period 2 for $\\kappa$ in ({_kappa(lo_eta):.3f}, {_kappa(hi_eta):.3f}), another outside",
-                           (period == 2) == expect, predicted_text="2" if expect else "not 2"))
+        ev.append(
+            Evidence(
+                "period2_stable_eta",
+                "recursion",
+                f"period of the attractor at $\\kappa = {k}$ (0: none up to 64)",
+                float(period),
+                2.0 if expect else float("nan"),
+                f"period 2 for $\\kappa$ in ({_kappa(lo_eta):.3f}, {_kappa(hi_eta):.3f}), another outside",
+                (period == 2) == expect,
+                predicted_text="2" if expect else "not 2",
+            )
+        )
 
     # boundedness threshold (the derived map, many initial conditions)
     eta_b = numeric_value(st["bounded_eta_max"].value)
     kb = _kappa(eta_b)
     fractions = [iterate_f_map_many(k, steps=3000) for k in (kb - 0.005, kb + 0.005)]
-    ev.append(Evidence("bounded_eta_max", "recursion", r"fraction of orbits of the output map keeping the neurons' sign, $\kappa_b \mp 0.005$",
-                       fractions[1], 0.0, r"1 just below $\kappa_b$ and $< 0.01$ just above", fractions[0] == 1.0 and fractions[1] < 0.01,
-                       f"below: {fractions[0]:.3f}, above: {fractions[1]:.4f}"))
+    ev.append(
+        Evidence(
+            "bounded_eta_max",
+            "recursion",
+            r"fraction of orbits of the output map keeping the neurons' sign, $\kappa_b \mp 0.005$",
+            fractions[1],
+            0.0,
+            r"1 just below $\kappa_b$ and $< 0.01$ just above",
+            fractions[0] == 1.0 and fractions[1] < 0.01,
+            f"below: {fractions[0]:.3f}, above: {fractions[1]:.4f}",
+        )
+    )
 
     # general bound for non-period-2 oscillation (full network)
     kappas = [1.3, 1.45]
@@ -252,20 +319,47 @@ def derivation_evidence(*, quick: bool = False) -> list[Evidence]:
         hi_b = numeric_value(upper_e, **vals)
         drift = r * abs(np.log(run.z1[i, -1, kk] / run.z1[i, 0, kk])) / n_steps
         ok = lo_b - drift <= measured <= hi_b + drift
-        ev.append(Evidence("weak_growth_bound", "full network", f"growth rate of $\\log\\langle w, v\\rangle$ per step, $\\kappa = {k}$",
-                           measured, float("nan"), f"the interval widened by the drift $r|\\log(\\gamma_T/\\gamma_0)|/T$ = {drift:.1e}",
-                           bool(ok), predicted_text=f"in [{lo_b:.3g}, {hi_b:.3g}]"))
+        ev.append(
+            Evidence(
+                "weak_growth_bound",
+                "full network",
+                f"growth rate of $\\log\\langle w, v\\rangle$ per step, $\\kappa = {k}$",
+                measured,
+                float("nan"),
+                f"the interval widened by the drift $r|\\log(\\gamma_T/\\gamma_0)|/T$ = {drift:.1e}",
+                bool(ok),
+                predicted_text=f"in [{lo_b:.3g}, {hi_b:.3g}]",
+            )
+        )
 
     # sharpness: the full network's exact Hessian at points of the strong map, and eta_crit x sharpness = 2
     cfg = EVIDENCE_CONFIG
     for f in (1.0, 1.3):
         measured = network_sharpness(cfg.network.m, cfg.data.u_norm, f)
         pred = numeric_value(st["sharpness_strong"].value, f=f)
-        ev.append(Evidence("sharpness_strong", "full network", f"top eigenvalue of the Hessian of one strong example's loss, $f = {f}$",
-                           measured, pred, r"relative error $< 10^{-10}$", abs(measured / pred - 1) < 1e-10))
+        ev.append(
+            Evidence(
+                "sharpness_strong",
+                "full network",
+                f"top eigenvalue of the Hessian of one strong example's loss, $f = {f}$",
+                measured,
+                pred,
+                r"relative error $< 10^{-10}$",
+                abs(measured / pred - 1) < 1e-10,
+            )
+        )
     lam = network_sharpness(cfg.network.m, cfg.data.u_norm, 1.0)
-    ev.append(Evidence("sharpness_at_fixed_point", "full network", r"$\eta_{\mathrm{crit}}$ times the measured top eigenvalue at $f = 1$",
-                       eta_c * lam, 2.0, r"relative error $< 10^{-10}$", abs(eta_c * lam / 2 - 1) < 1e-10))
+    ev.append(
+        Evidence(
+            "sharpness_at_fixed_point",
+            "full network",
+            r"$\eta_{\mathrm{crit}}$ times the measured top eigenvalue at $f = 1$",
+            eta_c * lam,
+            2.0,
+            r"relative error $< 10^{-10}$",
+            abs(eta_c * lam / 2 - 1) < 1e-10,
+        )
+    )
 
     # small eta: total weak growth after the residual has become small (full network)
     k = 0.5
@@ -275,8 +369,17 @@ def derivation_evidence(*, quick: bool = False) -> list[Evidence]:
     kk = int(run.active(0)[0])
     measured = float(np.log(run.z2[0, -1, kk] / run.z2[0, t0, kk]))
     pred = float(np.log(numeric_value(st["small_eta_weak_growth"].value, eta=_eta(k), e_0=float(res[t0]))))
-    ev.append(Evidence("small_eta_weak_growth", "full network", f"$\\log(\\langle w, v\\rangle_T / \\langle w, v\\rangle_{{t_0}})$ from the residual $e_0 = {res[t0]:.4f}$, $\\kappa = {k}$",
-                       measured, pred, r"relative error $< 10^{-3}$ ($O(e_0^3)$ dropped)", abs(measured / pred - 1) < 1e-3))
+    ev.append(
+        Evidence(
+            "small_eta_weak_growth",
+            "full network",
+            f"$\\log(\\langle w, v\\rangle_T / \\langle w, v\\rangle_{{t_0}})$ from the residual $e_0 = {res[t0]:.4f}$, $\\kappa = {k}$",
+            measured,
+            pred,
+            r"relative error $< 10^{-3}$ ($O(e_0^3)$ dropped)",
+            abs(measured / pred - 1) < 1e-3,
+        )
+    )
     return ev
 
 

@@ -50,8 +50,7 @@ def threshold(v: Verdict, fig: Figure) -> bool:
     profile = v.data.get("profile")
     if profile:
         done = [(x, a) for x, a, ok in profile if ok and np.isfinite(a)]
-        ax.plot([x for x, _ in done], [a for _, a in done], "-", color="0.6", lw=1.2, zorder=1,
-                label="reduced engine, denser sweep (not judged)")
+        ax.plot([x for x, _ in done], [a for _, a in done], "-", color="0.6", lw=1.2, zorder=1, label="reduced engine, denser sweep (not judged)")
         lost = [x for x, a, ok in profile if not ok or not np.isfinite(a)]
         if lost:
             ax.plot(lost, [0.0] * len(lost), "v", mfc="none", color="0.4", label="diverged")
@@ -89,8 +88,12 @@ def accumulation(v: Verdict, fig: Figure) -> bool:
 def _network_panel(ax, rows: list[dict]) -> None:
     """Measured against derived weak growth rate per full-network run: the network rate (filled) and share x one-example rate (open)."""
     done = [r for r in rows if r["status"] == "completed" and np.isfinite(r["measured"])]
-    colors = dict(zip(sorted({(r["set"], round(r["eta"], 6)) for r in done}, key=lambda k: (k[0] == "clean", k[1])),
-                      ("tab:blue", "tab:orange", "tab:green", "tab:purple", "tab:brown")))
+    colors = dict(
+        zip(
+            sorted({(r["set"], round(r["eta"], 6)) for r in done}, key=lambda k: (k[0] == "clean", k[1])),
+            ("tab:blue", "tab:orange", "tab:green", "tab:purple", "tab:brown"),
+        )
+    )
     lims = []
     for key, color in colors.items():
         sel = [r for r in done if (r["set"], round(r["eta"], 6)) == key]

@@ -174,8 +174,7 @@ def _one_example(ctx: Context) -> tuple[list[dict], list[dict]]:
             kappa = P.kappa(eta)
             res = 1 - run.margin[i]
             rho_t = 1 + kappa * res
-            lower, upper = P.at("weak_growth_bound", eta=eta, msr=float(np.mean(res[sel[:-1]] ** 2)),
-                                rho_min=float(rho_t.min()), rho_max=float(rho_t.max()))
+            lower, upper = P.at("weak_growth_bound", eta=eta, msr=float(np.mean(res[sel[:-1]] ** 2)), rho_min=float(rho_t.min()), rho_max=float(rho_t.max()))
             # over the fitted window, slope(log zeta) = r slope(log gamma) + mean phi: the first term is the drift
             drift = r * abs(run.log_slope(i, kk, series="z1")) if kk is not None else 0.0
             large.append({"engine": engine, "eta": eta, "measured": rate, "lower": lower, "upper": upper, "drift": float(drift)})
@@ -234,9 +233,10 @@ def _network_weak(ctx: Context) -> dict[str, Any]:
         traj = simulate(cfg, {"eta": at, "seed": ctx.seeds}).trajectory
         summ = summary_of_trajectory(traj, delta=ctx.delta)
         out[name] = {
-            "eta": traj.eta.tolist(), "seed": traj.seed.tolist(), "status": traj.status.tolist(),
-            **{k: summ[k].tolist() for k in ("weak_log_slope", "weak_log_slope_predicted", "weak_log_slope_clean",
-                                             "strong_offset", "weak_example_term")},
+            "eta": traj.eta.tolist(),
+            "seed": traj.seed.tolist(),
+            "status": traj.status.tolist(),
+            **{k: summ[k].tolist() for k in ("weak_log_slope", "weak_log_slope_predicted", "weak_log_slope_clean", "strong_offset", "weak_example_term")},
             "identity_error": network_identity_error(traj).tolist(),
         }
     return out
@@ -245,6 +245,7 @@ def _network_weak(ctx: Context) -> dict[str, Any]:
 def _sigma0_sweep(ctx: Context) -> dict[str, dict]:
     """Final weak component over sigma_0 x {1/4 .. 4} (1.2 decades) and the seeds, at both learning rates."""
     from benosc.simulate import simulate
+
     s0 = [ctx.config.training.sigma_0 * f for f in (0.25, 0.5, 1.0, 2.0, 4.0)]
     tr = simulate(ctx.config, {"eta": [ctx.eta_small, ctx.eta_large], "sigma_0": s0, "seed": ctx.seeds}).trajectory
     w = tr.weak_component()
@@ -283,8 +284,9 @@ def _boundedness(ctx: Context) -> tuple[list[dict], list[dict], list[dict]]:
     ratios = (0.9, 0.95, 1.0, 1.05, 1.1, 1.2)
     divergence = []
     for dtype in ("float32", "float64"):
-        tr = simulate(ctx.config.replace(dtype=dtype, steps=min(ctx.config.training.steps, 4000)),
-                      {"eta": [eta_b * f for f in ratios], "seed": ctx.seeds}).trajectory
+        tr = simulate(
+            ctx.config.replace(dtype=dtype, steps=min(ctx.config.training.steps, 4000)), {"eta": [eta_b * f for f in ratios], "seed": ctx.seeds}
+        ).trajectory
         for f in ratios:
             sel = np.isclose(tr.eta, eta_b * f)
             divergence.append({"dtype": dtype, "ratio": f, "diverged": float((tr.status[sel] == "diverged").mean())})
@@ -328,8 +330,9 @@ def _d_sweep(ctx: Context) -> dict:
         large, small = acc[np.isclose(tr.eta, ctx.eta_large)], acc[np.isclose(tr.eta, ctx.eta_small)]
         gap = large - small  # paired by seed (the grid's seed order is the same at both learning rates)
         per_d[d] = gap[np.isfinite(gap)]
-        rows.append({"d": d, "ratio": d / n**2, "sigma_p": sp, "large": float(np.nanmean(large)), "small": float(np.nanmean(small)),
-                     "gap": float(np.nanmean(gap))})
+        rows.append(
+            {"d": d, "ratio": d / n**2, "sigma_p": sp, "large": float(np.nanmean(large)), "small": float(np.nanmean(small)), "gap": float(np.nanmean(gap))}
+        )
         x += [np.log2(d / n**2)] * int(np.isfinite(gap).sum())
         gaps += list(gap[np.isfinite(gap)])
     conf = claim_tolerance("proposition6.confidence")
@@ -346,8 +349,13 @@ def _d_sweep(ctx: Context) -> dict:
         diff, dlo, dhi, met = 0.0, 0.0, 0.0, True
     else:
         diff, dlo, dhi, met = plateau_judgement(per_d.get(cfg.data.d, np.zeros(0)), per_d[ds[-1]], tol, conf)
-    return {"rows": rows, "slope": slope, "interval": (lo, hi), "confidence": conf,
-            "plateau": {"d_end": ds[-1], "difference": diff, "interval": (dlo, dhi), "tolerance": tol, "met": met}}
+    return {
+        "rows": rows,
+        "slope": slope,
+        "interval": (lo, hi),
+        "confidence": conf,
+        "plateau": {"d_end": ds[-1], "difference": diff, "interval": (dlo, dhi), "tolerance": tol, "met": met},
+    }
 
 
 def _sharpness(ctx: Context) -> tuple[list[dict], list[dict], list[dict]]:
@@ -382,11 +390,16 @@ def _sharpness(ctx: Context) -> tuple[list[dict], list[dict], list[dict]]:
     for i, (k, eta) in enumerate(zip(kappas, etas)):
         ok = sim.trajectory.status[i] == "completed"
         if k < 1:
-            below.append({"kappa": k, "eta": eta, "measured": float(lam[i]) if ok else float("nan"),
-                          "predicted": float(P.at("sharpness_at_fixed_point"))})
+            below.append({"kappa": k, "eta": eta, "measured": float(lam[i]) if ok else float("nan"), "predicted": float(P.at("sharpness_at_fixed_point"))})
         else:
-            above.append({"kappa": k, "eta": eta, "measured": float(eta * (lam[i] + lam_next[i]) / 2) if ok else float("nan"),
-                          "predicted": float(P.at("eta_sharpness_period2_mean", eta=eta))})
+            above.append(
+                {
+                    "kappa": k,
+                    "eta": eta,
+                    "measured": float(eta * (lam[i] + lam_next[i]) / 2) if ok else float("nan"),
+                    "predicted": float(P.at("eta_sharpness_period2_mean", eta=eta)),
+                }
+            )
     main = ctx.need("main").trajectory
     full = []
     if "sharpness_full" in main.arrays:
@@ -394,10 +407,19 @@ def _sharpness(ctx: Context) -> tuple[list[dict], list[dict], list[dict]]:
         for r in np.flatnonzero(main.status == "completed"):
             eta = float(main.eta[r])
             series = eta * main.sharpness_full[r]
-            full.append({"eta": eta, "seed": int(main.seed[r]), "sharpness": float(main.sharpness_full[r, -1]), "eta_sharpness": float(series[-1]),
-                         "eta_sharpness_median_1st_half": float(np.median(series[~half])),
-                         "eta_sharpness_median_2nd_half": float(np.median(series[half])), "steps": main.sharpness_step.tolist(),
-                         "eta_sharpness_series": series.tolist(), "eta_sharpness_strong_series": (eta * main.sharpness_strong[r]).tolist()})
+            full.append(
+                {
+                    "eta": eta,
+                    "seed": int(main.seed[r]),
+                    "sharpness": float(main.sharpness_full[r, -1]),
+                    "eta_sharpness": float(series[-1]),
+                    "eta_sharpness_median_1st_half": float(np.median(series[~half])),
+                    "eta_sharpness_median_2nd_half": float(np.median(series[half])),
+                    "steps": main.sharpness_step.tolist(),
+                    "eta_sharpness_series": series.tolist(),
+                    "eta_sharpness_strong_series": (eta * main.sharpness_strong[r]).tolist(),
+                }
+            )
     return below, above, full
 
 
@@ -422,4 +444,3 @@ MEASUREMENTS: dict[str, tuple[Callable[[Context], Any], str]] = {
     "sharpness": (_sharpness, "edge of stability: Hessian top eigenvalues"),
     "d_sweep": (_d_sweep, "assumptions: d against n^2, a path to d/n^2 = 256 at fixed noise norm (Gram draw)"),
 }
-

@@ -6,8 +6,17 @@ checks at import that its claims carry exactly these ids, in this order);
 """
 
 CLAIM_IDS: tuple[str, ...] = (
-    "decomposition", "threshold", "accumulation", "weak-growth", "theorem-5", "proposition-6",
-    "generalisation", "noise-memorisation", "boundedness", "edge-of-stability", "assumptions",
+    "decomposition",
+    "threshold",
+    "accumulation",
+    "weak-growth",
+    "theorem-5",
+    "proposition-6",
+    "generalisation",
+    "noise-memorisation",
+    "boundedness",
+    "edge-of-stability",
+    "assumptions",
 )
 
 DEFAULT_METRICS: tuple[str, ...] = ("weak_test_acc", "osc_fraction_before_hit", "osc_amplitude", "weak_rate_ratio")

@@ -26,6 +26,7 @@ __all__ = ["DEFAULT_METRICS", "METRIC_LABELS", "draw_map", "boundaries"]
 
 #: the default panel: weak-only accuracy, Assumption 4's fraction, the residual amplitude, measured / derived weak growth
 from benosc.verify.names import DEFAULT_METRICS  # noqa: E402  (defined where the command line reads it)
+
 #: metrics computed here from the store and the derived statements (not stored)
 DERIVED_METRICS = ("weak_rate_ratio",)
 METRIC_LABELS = {
@@ -151,8 +152,7 @@ def _legend(fig: Figure, ax) -> None:
 
     handles, labels = ax.get_legend_handles_labels()
     # the white crosses drawn on the maps would be invisible in the legend: a grey proxy stands for them
-    handles = [Line2D([], [], marker="x", color="0.35", ls="none") if lab == "some seeds diverged" else h
-               for h, lab in zip(handles, labels)]
+    handles = [Line2D([], [], marker="x", color="0.35", ls="none") if lab == "some seeds diverged" else h for h, lab in zip(handles, labels)]
     if handles:
         fig.legend(handles, labels, loc="outside lower center", ncols=min(len(handles), 6))
 
@@ -206,8 +206,9 @@ def draw_map(store: str | Path, *, x: str, y: str | None, metrics: tuple[str, ..
             ax = axes[row, col]
             norm = RATIO_NORM.get(name) if row == 0 else None  # a ratio reads against 1, not against its outliers
             # a sequential map with no white in it: a ratio of 1 (teal) cannot be mistaken for a cell without a value
-            mesh = ax.pcolormesh(xs, ys, grid, shading="nearest", cmap="viridis" if row == 0 else "magma",
-                                 vmin=norm[0] if norm else None, vmax=norm[1] if norm else None)
+            mesh = ax.pcolormesh(
+                xs, ys, grid, shading="nearest", cmap="viridis" if row == 0 else "magma", vmin=norm[0] if norm else None, vmax=norm[1] if norm else None
+            )
             fig.colorbar(mesh, ax=ax).set_label(what)  # the title names the metric
             ax.set_title(f"{METRIC_LABELS.get(name, name)}\n{what}")
             _overlay(ax, base, x, y, ys, xs)

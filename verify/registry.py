@@ -83,8 +83,7 @@ def _onset_reason(ctx: Context) -> str | None:
     if reason:
         return reason
     if ctx.pred.onset is None:
-        return (f"q = {ctx.config.network.q:g} < 2: the onset depends on how many neurons start active "
-                "(eta_crit_active); no single threshold is predicted")
+        return f"q = {ctx.config.network.q:g} < 2: the onset depends on how many neurons start active (eta_crit_active); no single threshold is predicted"
     return None
 
 
@@ -134,26 +133,47 @@ def _weak_small(ctx: Context) -> str | None:
     return f"||v|| / ||u|| = {v / u:.3g} > {A3_V_RATIO:g}: the weak feature is not weak (Assumption 3)"
 
 
-SQUARE = Hypothesis("square loss", r"trained with the square loss $\ell(z) = (z - 1)^2$, the loss of the derivation",
-                    lambda c: None if c.config.training.loss == "square" else f"derived for the square loss; this regime uses the {c.config.training.loss} loss")
-Q2 = Hypothesis("q = 2", r"activation $\mathrm{ReLU}^2$ ($q = 2$), where the closed forms exist",
-                lambda c: None if c.config.network.q == 2 else f"closed forms derived for q = 2 only; this regime has q = {c.config.network.q:g}")
-FIXED_LAYER = Hypothesis("fixed second layer", r"second layer fixed at $a_{j,r} = j/m$, as in every derivation",
-                         lambda c: None if c.config.network.second_layer == "fixed" else
-                         "second layer trained: the closed forms (onset, orbit, rates, sharpness) are derived for a fixed second layer")
+SQUARE = Hypothesis(
+    "square loss",
+    r"trained with the square loss $\ell(z) = (z - 1)^2$, the loss of the derivation",
+    lambda c: None if c.config.training.loss == "square" else f"derived for the square loss; this regime uses the {c.config.training.loss} loss",
+)
+Q2 = Hypothesis(
+    "q = 2",
+    r"activation $\mathrm{ReLU}^2$ ($q = 2$), where the closed forms exist",
+    lambda c: None if c.config.network.q == 2 else f"closed forms derived for q = 2 only; this regime has q = {c.config.network.q:g}",
+)
+FIXED_LAYER = Hypothesis(
+    "fixed second layer",
+    r"second layer fixed at $a_{j,r} = j/m$, as in every derivation",
+    lambda c: (
+        None
+        if c.config.network.second_layer == "fixed"
+        else "second layer trained: the closed forms (onset, orbit, rates, sharpness) are derived for a fixed second layer"
+    ),
+)
 ONSET = Hypothesis("derived onset", r"a derived oscillation onset for this $q$ ($q = 2$: $\eta_{\mathrm{crit}}$; $q > 2$: one dominant neuron)", _onset_reason)
-STRONG = Hypothesis("strong data", r"some training data carry the strong feature ($p_{\mathrm{weak}} < 1$)",
-                    lambda c: None if c.config.data.p_weak < 1 else "p_weak = 1: no example carries the strong feature")
-WEAK_DATA = Hypothesis("weak data", r"some training data are weak-only ($p_{\mathrm{weak}} > 0$)",
-                       lambda c: None if c.config.data.p_weak > 0 else "p_weak = 0: no weak-only example to memorise")
+STRONG = Hypothesis(
+    "strong data",
+    r"some training data carry the strong feature ($p_{\mathrm{weak}} < 1$)",
+    lambda c: None if c.config.data.p_weak < 1 else "p_weak = 1: no example carries the strong feature",
+)
+WEAK_DATA = Hypothesis(
+    "weak data",
+    r"some training data are weak-only ($p_{\mathrm{weak}} > 0$)",
+    lambda c: None if c.config.data.p_weak > 0 else "p_weak = 0: no weak-only example to memorise",
+)
 R_BELOW_1 = Hypothesis("r < 1", r"the weak feature is smaller than the strong one ($r = \|v\|^2/\|u\|^2 < 1$)", _r_reason)
 LARGE_ABOVE = Hypothesis("eta_large oscillates", r"$\eta_{\mathrm{large}}$ above the derived onset", _large_above)
 LARGE_BOUNDED = Hypothesis("eta_large bounded", r"$\eta_{\mathrm{large}}$ at most the derived boundedness limit", _large_bounded)
 LARGE_IN_A3 = Hypothesis("Assumption 3 window", r"$\eta_{\mathrm{large}}$ inside Assumption 3's window, open at its lower end", _large_in_window)
 SMALL_BELOW = Hypothesis("eta_small converges", r"$\eta_{\mathrm{small}}$ below the derived onset", _small_below)
 WEAK_SMALL = Hypothesis("Assumption 3 weak feature", r"$\|v\| \leq 0.1\,\|u\|$ (Assumption 3)", _weak_small)
-SIGMA0 = Hypothesis("sigma_0 > 0", "a non-zero initialisation to scale",
-                    lambda c: None if c.config.training.sigma_0 > 0 else "sigma_0 = 0: there is no initialisation scale to compare with")
+SIGMA0 = Hypothesis(
+    "sigma_0 > 0",
+    "a non-zero initialisation to scale",
+    lambda c: None if c.config.training.sigma_0 > 0 else "sigma_0 = 0: there is no initialisation scale to compare with",
+)
 
 
 # ---------------------------------------------------------------------- evaluate
@@ -173,8 +193,12 @@ def _threshold(ctx: Context) -> Verdict:
 def _accumulation(ctx: Context) -> Verdict:
     P, eta = ctx.pred, ctx.eta_large
     return C.check_accumulation(
-        ctx.need("main").trajectory, eta, delta=ctx.delta, kappa=P.kappa(eta),
-        period2=P.period2_residual_if_stable(eta), residual_bound=P.residual_bound(eta),
+        ctx.need("main").trajectory,
+        eta,
+        delta=ctx.delta,
+        kappa=P.kappa(eta),
+        period2=P.period2_residual_if_stable(eta),
+        residual_bound=P.residual_bound(eta),
     )
 
 
@@ -235,8 +259,12 @@ def _assumptions(ctx: Context) -> Verdict:
     tr = ctx.need("main").trajectory
     at = np.isclose(tr.eta, ctx.eta_large)
     conds = assumption_conditions(
-        ctx.config, ctx.eta_large, delta=ctx.delta, a4=a4_fractions(tr, ctx.eta_large, ctx.delta),
-        diverged=int((tr.status[at] == "diverged").sum()), runs=int(at.sum()),
+        ctx.config,
+        ctx.eta_large,
+        delta=ctx.delta,
+        a4=a4_fractions(tr, ctx.eta_large, ctx.delta),
+        diverged=int((tr.status[at] == "diverged").sum()),
+        runs=int(at.sum()),
         d_sweep=ctx.need("d_sweep") if ctx.pred.paper_window is not None and ctx.config.training.loss == "square" else None,
     )
     return check_assumptions(conds)
@@ -254,7 +282,9 @@ REGISTRY: tuple[Claim, ...] = (
         ("decomposition.one_step", "decomposition.multi_step", "decomposition.blow_up"),
         (),
         ("decomposition",),
-        _decomposition, "decomposition", search=SR.DECOMPOSITION,
+        _decomposition,
+        "decomposition",
+        search=SR.DECOMPOSITION,
     ),
     Claim(
         "threshold",
@@ -265,7 +295,9 @@ REGISTRY: tuple[Claim, ...] = (
         ("threshold.oscillating", "threshold.exclusion"),
         (SQUARE, FIXED_LAYER, STRONG, ONSET),
         ("threshold",),
-        _threshold, "threshold", search=SR.THRESHOLD,
+        _threshold,
+        "threshold",
+        search=SR.THRESHOLD,
     ),
     Claim(
         "accumulation",
@@ -277,7 +309,9 @@ REGISTRY: tuple[Claim, ...] = (
         ("accumulation.r2", "accumulation.bound_slack", "accumulation.period2_rel"),
         (SQUARE, FIXED_LAYER, Q2, STRONG, LARGE_ABOVE, LARGE_BOUNDED),
         ("main",),
-        _accumulation, "accumulation", search=SR.ACCUMULATION,
+        _accumulation,
+        "accumulation",
+        search=SR.ACCUMULATION,
     ),
     Claim(
         "weak-growth",
@@ -294,7 +328,9 @@ REGISTRY: tuple[Claim, ...] = (
         ("weak_growth.period2_rel", "weak_growth.min_rate", "weak_growth.identity", "weak_growth.clean_rel", "weak_growth.network_rel"),
         (SQUARE, FIXED_LAYER, Q2, R_BELOW_1),
         ("one_example", "network_weak"),
-        _weak_growth, "weak_growth", search=SR.WEAK_GROWTH,
+        _weak_growth,
+        "weak_growth",
+        search=SR.WEAK_GROWTH,
     ),
     Claim(
         "theorem-5",
@@ -305,7 +341,8 @@ REGISTRY: tuple[Claim, ...] = (
         ("assumption4.min_fraction",),
         (SQUARE, FIXED_LAYER, Q2, R_BELOW_1, WEAK_SMALL, LARGE_IN_A3),
         ("main",),
-        _theorem5, "theorem5",
+        _theorem5,
+        "theorem5",
     ),
     Claim(
         "proposition-6",
@@ -317,7 +354,8 @@ REGISTRY: tuple[Claim, ...] = (
         ("proposition6.min_exponent", "proposition6.max_time_exponent", "proposition6.confidence"),
         (SQUARE, Q2, WEAK_SMALL, SMALL_BELOW, SIGMA0),
         ("sigma0_sweep",),
-        _proposition6, "proposition6",
+        _proposition6,
+        "proposition6",
     ),
     Claim(
         "generalisation",
@@ -328,7 +366,9 @@ REGISTRY: tuple[Claim, ...] = (
         ("generalisation.high", "generalisation.chance_band"),
         (SQUARE, Q2, WEAK_SMALL, LARGE_IN_A3, SMALL_BELOW),
         ("main",),
-        _generalisation, "generalisation", search=SR.GENERALISATION,
+        _generalisation,
+        "generalisation",
+        search=SR.GENERALISATION,
     ),
     Claim(
         "noise-memorisation",
@@ -340,7 +380,8 @@ REGISTRY: tuple[Claim, ...] = (
         ("noise.small_min_noise_share", "noise.large_min_weak_share"),
         (SQUARE, Q2, WEAK_DATA, WEAK_SMALL, SMALL_BELOW, LARGE_IN_A3),
         ("main", "weak_shares"),
-        _noise, "noise_memorisation",
+        _noise,
+        "noise_memorisation",
     ),
     Claim(
         "boundedness",
@@ -353,7 +394,8 @@ REGISTRY: tuple[Claim, ...] = (
         ("boundedness.offset",),
         (SQUARE, FIXED_LAYER, Q2),
         ("boundedness",),
-        _boundedness, "boundedness",
+        _boundedness,
+        "boundedness",
     ),
     Claim(
         "edge-of-stability",
@@ -366,7 +408,8 @@ REGISTRY: tuple[Claim, ...] = (
         ("edge_of_stability.rel",),
         (SQUARE, FIXED_LAYER, Q2),
         ("sharpness", "main"),
-        _edge_of_stability, "edge_of_stability",
+        _edge_of_stability,
+        "edge_of_stability",
     ),
     Claim(
         "assumptions",
@@ -378,7 +421,8 @@ REGISTRY: tuple[Claim, ...] = (
         ("assumption4.min_fraction", "assumption3.plateau"),
         (),
         ("main", "assumption_map", "d_sweep"),
-        _assumptions, None,
+        _assumptions,
+        None,
     ),
 )
 

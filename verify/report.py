@@ -120,9 +120,12 @@ def write_verify_report(res: VerifyResult, folder: str | Path, *, command: str) 
                 f"{_pct(r.get('a4_late', float('nan')))} | {_pct(r.get('a4_predicted', float('nan')))} | "
                 f"{_pct(r['weak_test_acc'])} | {r['diverged']} |"
             )
-        lines += ["", "The prediction: the offset map's derived orbit (fixed point or period 2) at each class's measured mean "
-                  "memorisation offset, seen by each strong example with its own offset; none beyond the period-2 window "
-                  "(`osc_fraction_predicted`, docs/model.md)."]
+        lines += [
+            "",
+            "The prediction: the offset map's derived orbit (fixed point or period 2) at each class's measured mean "
+            "memorisation offset, seen by each strong example with its own offset; none beyond the period-2 window "
+            "(`osc_fraction_predicted`, docs/model.md).",
+        ]
         lines += ["", f"![assumption map]({amap_fig})", ""]
     write_text(folder / "verify.md", "\n".join(lines) + "\n")
     return {"markdown": str(folder / "verify.md"), "json": str(folder / "verify.json")}

@@ -76,8 +76,14 @@ def reproduce(config: Config, *, eta_small: float, eta_large: float, seeds: Sequ
         ok = idx & (tr.status == "completed")
         rows.append(
             ReproRow(
-                eta, label, int(ok.sum()), int(idx.sum()), mean_std(acc32[idx]), mean_std(weak4[idx]),
-                mean_std(np.where(ok, tr.final("test_acc"), np.nan)[idx]), mean_std(np.where(ok, tr.final("weak_test_acc"), np.nan)[idx]),
+                eta,
+                label,
+                int(ok.sum()),
+                int(idx.sum()),
+                mean_std(acc32[idx]),
+                mean_std(weak4[idx]),
+                mean_std(np.where(ok, tr.final("test_acc"), np.nan)[idx]),
+                mean_std(np.where(ok, tr.final("weak_test_acc"), np.nan)[idx]),
                 PAPER[label],
             )
         )

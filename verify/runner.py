@@ -90,7 +90,16 @@ def run_verification(
         amap = ctx.need("assumption_map")
     main = ctx.need("main").trajectory if ctx.has("main") else None
     return VerifyResult(
-        config=config, eta_small=eta_small, eta_large=eta_large, seeds=list(seeds), delta=delta,
-        eta_crit=ctx.pred.eta_crit, onset=ctx.pred.onset, verdicts=verdicts, assumption_map=amap, main=main,
-        wall_time_s=round(time.perf_counter() - t0, 2), timings=ctx.timings,
+        config=config,
+        eta_small=eta_small,
+        eta_large=eta_large,
+        seeds=list(seeds),
+        delta=delta,
+        eta_crit=ctx.pred.eta_crit,
+        onset=ctx.pred.onset,
+        verdicts=verdicts,
+        assumption_map=amap,
+        main=main,
+        wall_time_s=round(time.perf_counter() - t0, 2),
+        timings=ctx.timings,
     )

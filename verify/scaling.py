@@ -131,8 +131,9 @@ class Quantity:
         what = "the gap to the prediction" if self.predicted is not None else "the quantity"
         k = self._resolved_from()
         if k is not None:
-            return (f"at the measurement's resolution ({self.resolution:.2g}, a step within one grid interval) from size {self.size[k]:g} on"
-                    + (f"; {self.mean[0]:.3g} at size {self.size[0]:g}" if k > 0 else ""))
+            return f"at the measurement's resolution ({self.resolution:.2g}, a step within one grid interval) from size {self.size[k]:g} on" + (
+                f"; {self.mean[0]:.3g} at size {self.size[0]:g}" if k > 0 else ""
+            )
         k = self._equal_from()
         if k == 0:
             return f"equals the prediction at every point ({self.seeds.sum()} runs)"
@@ -152,12 +153,26 @@ class Quantity:
         return f"{what} ~ size^{self.exponent:.2f} [{lo:.2f}, {hi:.2f}]: {trend} along this path{beside}"
 
     def to_dict(self) -> dict[str, Any]:
-        return {"key": self.key, "claim": self.claim, "eta_over_crit": self.eta_over_crit, "eta": self.eta, "size": self.size.tolist(), "mean": self.mean.tolist(),
-                "lo": self.lo.tolist(), "hi": self.hi.tolist(), "seeds": self.seeds.tolist(), "predicted": self.predicted,
-                "predicted_text": self.predicted_text, "beside": None if self.beside is None else self.beside.tolist(),
-                "exponent": self.exponent, "interval": list(self.interval), "fitted_points": self.fitted_points, "note": self.note,
-                "resolution": self.resolution,
-                "reading": self.reading()}
+        return {
+            "key": self.key,
+            "claim": self.claim,
+            "eta_over_crit": self.eta_over_crit,
+            "eta": self.eta,
+            "size": self.size.tolist(),
+            "mean": self.mean.tolist(),
+            "lo": self.lo.tolist(),
+            "hi": self.hi.tolist(),
+            "seeds": self.seeds.tolist(),
+            "predicted": self.predicted,
+            "predicted_text": self.predicted_text,
+            "beside": None if self.beside is None else self.beside.tolist(),
+            "exponent": self.exponent,
+            "interval": list(self.interval),
+            "fitted_points": self.fitted_points,
+            "note": self.note,
+            "resolution": self.resolution,
+            "reading": self.reading(),
+        }
 
 
 @dataclass(frozen=True)
@@ -198,8 +213,9 @@ def _slope(x: np.ndarray, y: np.ndarray) -> float:
     return float(np.polyfit(np.log(x[keep]), np.log(y[keep]), 1)[0])
 
 
-def fit_gap_exponent(size: np.ndarray, per_point: list[np.ndarray], predicted: float | None, *,
-                     rng: np.random.Generator | None = None) -> tuple[float, tuple[float, float], int, str]:
+def fit_gap_exponent(
+    size: np.ndarray, per_point: list[np.ndarray], predicted: float | None, *, rng: np.random.Generator | None = None
+) -> tuple[float, tuple[float, float], int, str]:
     """(alpha, 95% bootstrap interval, points fitted, why not fitted) of |mean_k - predicted| ~ C size_k^alpha (of |mean_k| without a prediction).
 
     Without a prediction the point means must share one sign (a power law of a quantity that crosses 0 says nothing).
@@ -346,8 +362,9 @@ def scaling(ds, base: Config, *, along: str | None = None, progress: Callable[[s
         else:  # learning rates given as eta: in units of eta_crit when that does not change along the path
             from benosc.theory.predictions import predictions
 
-            crits = {predictions(base.replace(**{f: _plain(sel[f].values[point == k][0]) for f in path_fields if f in ("m", "u_norm", "q")})).eta_crit
-                     for k in steps}
+            crits = {
+                predictions(base.replace(**{f: _plain(sel[f].values[point == k][0]) for f in path_fields if f in ("m", "u_norm", "q")})).eta_crit for k in steps
+            }
             r = float(rel) / crits.pop() if len(crits) == 1 and None not in crits else float("nan")
         cfg = base.replace(**{f: _plain(sel[f].values[0]) for f in path_fields if f in ("m", "u_norm", "q")})
         etas = np.unique(sel["eta"].values)
@@ -361,14 +378,34 @@ def scaling(ds, base: Config, *, along: str | None = None, progress: Callable[[s
             stats_ = np.array([_interval(v) for v in per_point])
             if key in BOUNDED:  # a t interval of a fraction or an accuracy, cut at the range's ends
                 stats_[:, 1:] = np.clip(stats_[:, 1:], 0.0, 1.0)
-            predicted, text = _prediction(key, r, cfg) if np.isfinite(r) else (None, "none (eta_crit changes along the path: give the learning rates as eta_over_crit)")
+            predicted, text = (
+                _prediction(key, r, cfg) if np.isfinite(r) else (None, "none (eta_crit changes along the path: give the learning rates as eta_over_crit)")
+            )
             beside = None
             if key == "a4_fraction_run" and "osc_fraction_predicted" in sel:
                 pv = np.where(sel["status"].values == "completed", sel["osc_fraction_predicted"].values, np.nan)
                 beside = np.array([np.nanmean(pv[point == k]) if np.isfinite(pv[point == k]).any() else np.nan for k in steps])
             alpha, interval, fitted, note = fit_gap_exponent(size, per_point, predicted)
-            out.append(Quantity(key, claim, r, size, stats_[:, 0], stats_[:, 1], stats_[:, 2],
-                                np.array([int(np.isfinite(v).sum()) for v in per_point]), predicted, text, beside, alpha, interval, fitted, note, eta=eta))
+            out.append(
+                Quantity(
+                    key,
+                    claim,
+                    r,
+                    size,
+                    stats_[:, 0],
+                    stats_[:, 1],
+                    stats_[:, 2],
+                    np.array([int(np.isfinite(v).sum()) for v in per_point]),
+                    predicted,
+                    text,
+                    beside,
+                    alpha,
+                    interval,
+                    fitted,
+                    note,
+                    eta=eta,
+                )
+            )
     if rel_name == "eta_over_crit":
         width = transition_width(ds, along, steps)
         if width is not None:
@@ -434,9 +471,24 @@ def transition_width(ds, along: str, steps: np.ndarray, *, rng: np.random.Genera
     runs = np.array([int(sum(v.size for v in per_rel)) for per_rel in osc])
     # a share that jumps from 0 to 1 between two neighbouring learning rates gives 0.8 x their spacing: the resolution
     resolution = 0.8 * float(np.min(np.diff(rels)))
-    return Quantity("transition_width", "threshold", float("nan"), size, width, lo, hi, runs, 0.0,
-                    f"0 (the derived threshold is sharp; eta/eta_crit from {rels[0]:g} to {rels[-1]:g}, {rels.size} values)",
-                    None, alpha, interval, int((np.isfinite(width) & (width > 0)).sum()), note, resolution=resolution)
+    return Quantity(
+        "transition_width",
+        "threshold",
+        float("nan"),
+        size,
+        width,
+        lo,
+        hi,
+        runs,
+        0.0,
+        f"0 (the derived threshold is sharp; eta/eta_crit from {rels[0]:g} to {rels[-1]:g}, {rels.size} values)",
+        None,
+        alpha,
+        interval,
+        int((np.isfinite(width) & (width > 0)).sum()),
+        note,
+        resolution=resolution,
+    )
 
 
 #: the store variables :func:`cross_check` compares
@@ -482,10 +534,22 @@ def cross_check(ds, other, *, along: str) -> list[dict[str, Any]]:
             for name in CHECKED:
                 x, y = ds[name].values[a], other[name].values[b]
                 x, y = x[np.isfinite(x)], y[np.isfinite(y)]
-                p = float(stats.ks_2samp(x, y).pvalue) if x.size >= 2 and y.size >= 2 and not (np.all(x == x[0]) and np.array_equal(np.unique(y), x[:1])) else 1.0
-                rows.append({along: _plain(size), rel: float(r), "variable": name, "runs": [int(x.size), int(y.size)],
-                             "mean": [float(x.mean()) if x.size else float("nan"), float(y.mean()) if y.size else float("nan")], "ks_p": p,
-                             "ks_p_floor": floor})
+                p = (
+                    float(stats.ks_2samp(x, y).pvalue)
+                    if x.size >= 2 and y.size >= 2 and not (np.all(x == x[0]) and np.array_equal(np.unique(y), x[:1]))
+                    else 1.0
+                )
+                rows.append(
+                    {
+                        along: _plain(size),
+                        rel: float(r),
+                        "variable": name,
+                        "runs": [int(x.size), int(y.size)],
+                        "mean": [float(x.mean()) if x.size else float("nan"), float(y.mean()) if y.size else float("nan")],
+                        "ks_p": p,
+                        "ks_p_floor": floor,
+                    }
+                )
     if not rows:
         raise ConfigError("--check", "no common point", f"the two stores share no {along} and {rel} with completed runs")
     return rows

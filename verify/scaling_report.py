@@ -16,9 +16,17 @@ from benosc.verify.scaling import BOUNDED, ScalingResult
 __all__ = ["TITLES", "draw_scaling", "scaling_markdown", "write_scaling"]
 
 #: the y axis of each panel
-UNITS = {"a4_fraction": "fraction of strong steps", "a4_fraction_run": "fraction of strong steps", "weak_only_accuracy": "accuracy",
-         "weak_growth_ratio": "measured / derived", "diverged_fraction": "fraction of runs", "weak_over_init": "ratio",
-         "memorisation_offset": r"$c$", "theorem5_tightness": "steps / bound", "transition_width": r"$\Delta\eta / \eta_{\mathrm{crit}}$"}
+UNITS = {
+    "a4_fraction": "fraction of strong steps",
+    "a4_fraction_run": "fraction of strong steps",
+    "weak_only_accuracy": "accuracy",
+    "weak_growth_ratio": "measured / derived",
+    "diverged_fraction": "fraction of runs",
+    "weak_over_init": "ratio",
+    "memorisation_offset": r"$c$",
+    "theorem5_tightness": "steps / bound",
+    "transition_width": r"$\Delta\eta / \eta_{\mathrm{crit}}$",
+}
 #: panel titles (mathtext) and their plain-text form for scale.md
 TITLES = {
     "a4_fraction": r"A4 fraction before $\delta/4$",
@@ -43,11 +51,11 @@ PLAIN = {
     "transition_width": "width of the threshold transition in eta / eta_crit (oscillating share of runs from 0.1 to 0.9)",
 }
 
+
 def _eta_label(q) -> str:
     if q.key == "transition_width":
         return "all learning rates"
     return rf"$\eta = {q.eta_over_crit:.3g}\,\eta_{{\mathrm{{crit}}}}$" if np.isfinite(q.eta_over_crit) else rf"$\eta = {q.eta:g}$"
-
 
 
 @styled
@@ -69,8 +77,7 @@ def draw_scaling(res: ScalingResult, path: str | Path) -> Path:
         for q in (q for q in res.quantities if q.key == key):
             c = colours.get(key_of(q), "k")
             sizes = q.size
-            ax.errorbar(q.size, q.mean, yerr=[q.mean - q.lo, q.hi - q.mean], color=c, marker="o", ms=3, capsize=2, lw=1,
-                        label=f"{_eta_label(q)}: {q.short()}")
+            ax.errorbar(q.size, q.mean, yerr=[q.mean - q.lo, q.hi - q.mean], color=c, marker="o", ms=3, capsize=2, lw=1, label=f"{_eta_label(q)}: {q.short()}")
             if q.predicted is not None:
                 ax.axhline(q.predicted, color=c, ls="--", lw=0.8)
             if q.beside is not None and np.isfinite(q.beside).any():
@@ -87,10 +94,13 @@ def draw_scaling(res: ScalingResult, path: str | Path) -> Path:
         if key in BOUNDED:
             ax.set_ylim(-0.03, 1.05)
         ax.legend(fontsize=5.5, loc="upper center", bbox_to_anchor=(0.5, -0.2), frameon=False, handlelength=1.2)
-    for ax in list(axes.flat)[len(keys):]:
+    for ax in list(axes.flat)[len(keys) :]:
         ax.set_visible(False)
-    fig.suptitle(f"claims along the path ({', '.join(f'{k} = {v[0]:g} .. {v[-1]:g}' for k, v in res.path.items())}); "
-                 "dashed: the prediction; dotted: the offset map's prediction of Assumption 4's fraction", fontsize=8)
+    fig.suptitle(
+        f"claims along the path ({', '.join(f'{k} = {v[0]:g} .. {v[-1]:g}' for k, v in res.path.items())}); "
+        "dashed: the prediction; dotted: the offset map's prediction of Assumption 4's fraction",
+        fontsize=8,
+    )
     return save(fig, path)
 
 
@@ -103,13 +113,20 @@ def scaling_markdown(res: ScalingResult, *, command: str, figure: str) -> str:
     lines += ["", f"![claims along the path]({figure})", ""]
     if res.check:
         rel = "eta_over_crit" if "eta_over_crit" in res.check[0] else "eta"
-        lines += ["## Cross-check against the second store", "",
-                  "The same sizes and learning rates in the second store (e.g. the vector draw): means and the two-sample "
-                  "Kolmogorov-Smirnov p-value of each variable over the completed runs.", "",
-                  f"| {res.along} | {rel} | variable | mean (path) | mean (check) | runs | KS p |", "|---|---|---|---|---|---|---|"]
+        lines += [
+            "## Cross-check against the second store",
+            "",
+            "The same sizes and learning rates in the second store (e.g. the vector draw): means and the two-sample "
+            "Kolmogorov-Smirnov p-value of each variable over the completed runs.",
+            "",
+            f"| {res.along} | {rel} | variable | mean (path) | mean (check) | runs | KS p |",
+            "|---|---|---|---|---|---|---|",
+        ]
         for r in res.check:
-            lines.append(f"| {r[res.along]:g} | {r[rel]:g} | {r['variable']} | {r['mean'][0]:.4g} | {r['mean'][1]:.4g} | "
-                         f"{r['runs'][0]} / {r['runs'][1]} | {r['ks_p']:.3g} |")
+            lines.append(
+                f"| {r[res.along]:g} | {r[rel]:g} | {r['variable']} | {r['mean'][0]:.4g} | {r['mean'][1]:.4g} | "
+                f"{r['runs'][0]} / {r['runs'][1]} | {r['ks_p']:.3g} |"
+            )
         lines.append("")
     for key, title in TITLES.items():
         qs = [q for q in res.quantities if q.key == key]
@@ -117,8 +134,12 @@ def scaling_markdown(res: ScalingResult, *, command: str, figure: str) -> str:
             continue
         lines += [f"## {PLAIN[key]} (claim: {qs[0].claim})", ""]
         for q in qs:
-            lines += [f"{q.eta_text()}; prediction: {q.predicted_text}; {q.reading()}.", "",
-                      f"| {res.along} | mean | 95% interval | runs |", "|---|---|---|---|"]
+            lines += [
+                f"{q.eta_text()}; prediction: {q.predicted_text}; {q.reading()}.",
+                "",
+                f"| {res.along} | mean | 95% interval | runs |",
+                "|---|---|---|---|",
+            ]
             lines += [f"| {s:g} | {m:.4g} | [{lo:.4g}, {hi:.4g}] | {n} |" for s, m, lo, hi, n in zip(q.size, q.mean, q.lo, q.hi, q.seeds)]
             lines.append("")
     return "\n".join(lines)

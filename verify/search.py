@@ -101,9 +101,7 @@ def _threshold_region():
 def _weak_growth_region():
     from hypothesis import strategies as st
 
-    return st.fixed_dictionaries(
-        {"kappa": st.floats(1.05, 1.2), "m": st.integers(2, 16), "u_norm": st.floats(0.5, 2.0), "v_ratio": st.floats(0.02, 0.1)}
-    )
+    return st.fixed_dictionaries({"kappa": st.floats(1.05, 1.2), "m": st.integers(2, 16), "u_norm": st.floats(0.5, 2.0), "v_ratio": st.floats(0.02, 0.1)})
 
 
 # ------------------------------------------------------------------- properties
@@ -119,8 +117,20 @@ def _decomposition_holds(base: Config, ex: dict[str, Any]) -> tuple[bool, str]:
     from benosc.verify.decomposition import one_step_errors
 
     cfg = base.replace(
-        d=32, n=8, m=ex["m"], u_norm=ex["u_norm"], v_norm=ex["v_norm"], q=ex["q"], loss=ex["loss"], noise=ex["noise"],
-        batch_size=ex["batch_size"], seed=ex["seed"], steps=100, dtype="float64", n_test=8, n_test_weak=8,
+        d=32,
+        n=8,
+        m=ex["m"],
+        u_norm=ex["u_norm"],
+        v_norm=ex["v_norm"],
+        q=ex["q"],
+        loss=ex["loss"],
+        noise=ex["noise"],
+        batch_size=ex["batch_size"],
+        seed=ex["seed"],
+        steps=100,
+        dtype="float64",
+        n_test=8,
+        n_test_weak=8,
     )
     cfg = cfg.replace(eta=ex["eta_ratio"] * predictions(cfg).eta_crit)
     err = one_step_errors(cfg).cpu().numpy()
@@ -172,7 +182,12 @@ def _window_holds(claim: str) -> Callable[[Config, dict[str, Any]], tuple[bool, 
             return acc >= claim_tolerance("generalisation.high"), f"weak-only accuracy {acc:.3f} at eta = {eta:.4g}"
         P = predictions(cfg)
         v = C.check_accumulation(
-            tr, eta, delta=DELTA, kappa=P.kappa(eta), period2=P.period2_residual_if_stable(eta), residual_bound=P.residual_bound(eta),
+            tr,
+            eta,
+            delta=DELTA,
+            kappa=P.kappa(eta),
+            period2=P.period2_residual_if_stable(eta),
+            residual_bound=P.residual_bound(eta),
         )
         return v.status == "pass", v.measured
 
@@ -183,14 +198,18 @@ _A3_TEXT = "Assumption 3's window (open below), ||v|| <= 0.1 ||u||, sigma_p in [
 
 DECOMPOSITION = Search(
     "any regime: eta in [0.1, 1.5] eta_crit, m in 2..8, ||u|| in [0.5, 2], q in {1, 2, 3}, both losses, both noises, batch 1-4",
-    _decomposition_region, _decomposition_holds,
+    _decomposition_region,
+    _decomposition_holds,
 )
 THRESHOLD = Search(
-    "eta / onset in [0.5, 0.9] or [1.1, 1.5], m in 2..16, ||u|| in [0.5, 2], ||v|| = 0.1 ||u||", _threshold_region, _threshold_holds,
+    "eta / onset in [0.5, 0.9] or [1.1, 1.5], m in 2..16, ||u|| in [0.5, 2], ||v|| = 0.1 ||u||",
+    _threshold_region,
+    _threshold_holds,
 )
 WEAK_GROWTH = Search(
     "one strong example, kappa in [1.05, 1.2] (stable period 2), m in 2..16, ||u|| in [0.5, 2], ||v||/||u|| in [0.02, 0.1]",
-    _weak_growth_region, _weak_growth_holds,
+    _weak_growth_region,
+    _weak_growth_holds,
 )
 GENERALISATION = Search(_A3_TEXT, _a3_region, _window_holds("generalisation"))
 ACCUMULATION = Search(_A3_TEXT, _a3_region, _window_holds("accumulation"))

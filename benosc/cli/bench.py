@@ -45,20 +45,23 @@ def run(args: argparse.Namespace) -> int:
         from benosc.simulate.bench import bench_sweep
 
         with Stages("bench --sweep", None, quiet=args.json) as bar:
-            res = bench_sweep(args.sweep, steps=args.sweep_steps, device=args.device, repeats=args.repeats, dask_workers=args.dask,
-                              progress=bar.advance)
+            res = bench_sweep(args.sweep, steps=args.sweep_steps, device=args.device, repeats=args.repeats, dask_workers=args.dask, progress=bar.advance)
         if args.json:
             print(json.dumps(json_clean(res), indent=2))
             return 0
         eng = res["engine_R1024"]["run_steps_per_s"]
         ip = res["inprocess"]
         print(f"full engine, paper size, R = 1024: {eng:,.0f} run-steps/s (median of {args.repeats})")
-        print(f"sweep, {res['runs']} runs x {res['steps']} steps, in-process: {ip['wall_s']:.1f} s, {ip['run_steps_per_s']:,.0f} run-steps/s "
-              f"= {100 * ip['ratio_to_engine']:.0f}% of the engine (target >= 70%)")
+        print(
+            f"sweep, {res['runs']} runs x {res['steps']} steps, in-process: {ip['wall_s']:.1f} s, {ip['run_steps_per_s']:,.0f} run-steps/s "
+            f"= {100 * ip['ratio_to_engine']:.0f}% of the engine (target >= 70%)"
+        )
         if "dask" in res:
             dk = res["dask"]
-            print(f"sweep on Dask, {dk['workers']} workers: {dk['wall_s']:.1f} s, {dk['run_steps_per_s']:,.0f} run-steps/s "
-                  f"= {100 * dk['ratio_to_inprocess']:.0f}% of in-process (target >= 80%)")
+            print(
+                f"sweep on Dask, {dk['workers']} workers: {dk['wall_s']:.1f} s, {dk['run_steps_per_s']:,.0f} run-steps/s "
+                f"= {100 * dk['ratio_to_inprocess']:.0f}% of in-process (target >= 80%)"
+            )
         print(f"peak resident memory: {res['peak_rss_bytes'] / 2**30:.2f} GiB")
         return 0
     with Stages("bench", None, quiet=args.json) as bar:

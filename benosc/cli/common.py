@@ -10,8 +10,18 @@ from typing import Any, NoReturn
 from benosc.config import Config, load_config
 
 __all__ = [
-    "SIMULATE_DEFAULT_ETAS", "UsageError", "Parser", "parse_value", "set_fields", "build_config", "check_out", "Stages",
-    "verify_stages", "seed_list", "command_line", "add_run_options",
+    "SIMULATE_DEFAULT_ETAS",
+    "UsageError",
+    "Parser",
+    "parse_value",
+    "set_fields",
+    "build_config",
+    "check_out",
+    "Stages",
+    "verify_stages",
+    "seed_list",
+    "command_line",
+    "add_run_options",
 ]
 
 #: `benosc simulate` with no --eta: one learning rate below the oscillation
@@ -76,9 +86,18 @@ class Stages:
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
         console = Console(stderr=True)
-        self.bar = Progress(TextColumn(f"{title}"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.description}"),
-                            TimeElapsedColumn(), TextColumn("eta"), TimeRemainingColumn(), console=console, transient=True,
-                            disable=quiet or not console.is_terminal)
+        self.bar = Progress(
+            TextColumn(f"{title}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("{task.description}"),
+            TimeElapsedColumn(),
+            TextColumn("eta"),
+            TimeRemainingColumn(),
+            console=console,
+            transient=True,
+            disable=quiet or not console.is_terminal,
+        )
         self.task = self.bar.add_task("", total=None if total is None else max(1, total))  # None: no ETA
         self.started = False
 
@@ -107,8 +126,9 @@ def seed_list(config: Config, count: int) -> list[int]:
     """seed, seed + 1, ..., seed + count - 1 (the --seeds of a command); one line when they leave the seed range."""
     first, last = config.training.seed, config.training.seed + count - 1
     if last > 2**63 - 1:
-        raise UsageError(f"argument --seeds: {count} seeds from seed {first} reach {last}, beyond the largest seed 2^63 - 1; "
-                         "give fewer seeds or a smaller --set seed")
+        raise UsageError(
+            f"argument --seeds: {count} seeds from seed {first} reach {last}, beyond the largest seed 2^63 - 1; give fewer seeds or a smaller --set seed"
+        )
     return [first + i for i in range(count)]
 
 

@@ -30,7 +30,8 @@ def add(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--q", metavar="Q", type=float, default=2.0, help="activation power q >= 1 (default 2)")
     p.add_argument("--json", action="store_true", help="print one JSON object; values are sympify-parsable strings")
     p.add_argument(
-        "--recursions", action="store_true",
+        "--recursions",
+        action="store_true",
         help="print instead the per-example recursions of gamma, zeta, rho (and a, for a trained second layer) re-derived "
         "for the model of --set (fields P, q, loss, filters, activation, second_layer, label_noise)",
     )
@@ -60,11 +61,18 @@ def _recursions(args: argparse.Namespace) -> int:
     rec = derive_recursions(spec)
     checks = {name: bool(is_zero(e)) for name, e in rec.checks.items()}
     if args.json:
-        print(json.dumps({"model": {k: (str(v) if isinstance(v, sp.Basic) else v) for k, v in spec.__dict__.items()},
-                          "recursions": {k: sp.sstr(v) for k, v in rec.delta.items()},
-                          "factors": {k: sp.sstr(v) for k, v in rec.factor.items()},
-                          "arguments": {k: [str(a) for a in rec.args[k]] for k in rec.delta},
-                          "checks": checks}, indent=2))
+        print(
+            json.dumps(
+                {
+                    "model": {k: (str(v) if isinstance(v, sp.Basic) else v) for k, v in spec.__dict__.items()},
+                    "recursions": {k: sp.sstr(v) for k, v in rec.delta.items()},
+                    "factors": {k: sp.sstr(v) for k, v in rec.factor.items()},
+                    "arguments": {k: [str(a) for a in rec.args[k]] for k in rec.delta},
+                    "checks": checks,
+                },
+                indent=2,
+            )
+        )
         return 0 if all(checks.values()) else 1
     from benosc.terminal import recursions_text
 

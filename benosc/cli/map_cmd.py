@@ -24,9 +24,13 @@ def add(sub: argparse._SubParsersAction) -> None:
     p.add_argument("store", metavar="STORE", help="a store written by benosc sweep")
     p.add_argument("--x", required=True, metavar="FIELD", help="horizontal axis: a swept field of the store")
     p.add_argument("--y", metavar="FIELD", help="vertical axis (omit for line plots over --x)")
-    p.add_argument("--metric", metavar="NAME", nargs="+",
-                   help=f"metrics to draw: any per-run variable of the store (per-quarter ones: the last quarter) or "
-                        f"weak_rate_ratio (default: {' '.join(DEFAULT_METRICS)})")
+    p.add_argument(
+        "--metric",
+        metavar="NAME",
+        nargs="+",
+        help=f"metrics to draw: any per-run variable of the store (per-quarter ones: the last quarter) or "
+        f"weak_rate_ratio (default: {' '.join(DEFAULT_METRICS)})",
+    )
     p.add_argument("--out", metavar="DIR", default="benosc-map", help="output folder (default benosc-map)")
     p.set_defaults(handler=run)
 

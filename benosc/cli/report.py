@@ -43,8 +43,7 @@ def run(args: argparse.Namespace) -> int:
     console.print(f"figures: {bif}, {growth}")
     console.print(
         f"{len(statements)} statements, symbolic checks {'all passed' if not sym_failed else 'FAILED: ' + ', '.join(sym_failed)}; "
-        f"{len(evidence)} numeric checks, {len(evidence) - len(failed)} passed"
-        + (f", FAILED: {', '.join(e.key for e in failed)}" if failed else "")
+        f"{len(evidence)} numeric checks, {len(evidence) - len(failed)} passed" + (f", FAILED: {', '.join(e.key for e in failed)}" if failed else "")
     )
     if "pdf_error" in written:
         console.print("pdflatex failed; see report.tex")

@@ -29,10 +29,7 @@ def add(sub: argparse._SubParsersAction) -> None:
         metavar="ETA",
         type=float,
         nargs="+",
-        help=(
-            "learning rates to run (default: training.eta of --config if given, else "
-            f"{' and '.join(map(str, SIMULATE_DEFAULT_ETAS))})"
-        ),
+        help=(f"learning rates to run (default: training.eta of --config if given, else {' and '.join(map(str, SIMULATE_DEFAULT_ETAS))})"),
     )
     p.add_argument("--seeds", metavar="N", type=int, default=5, help="seeds per learning rate: seed, seed+1, ... (default 5)")
     p.add_argument(

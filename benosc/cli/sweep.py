@@ -26,13 +26,28 @@ def add(sub: argparse._SubParsersAction) -> None:
         ),
     )
     add_run_options(p, out_default="benosc-sweep.zarr")
-    p.add_argument("--grid", metavar="FIELD=VALUES", action="append", default=[],
-                   help="an axis: FIELD=V1,V2,... or FIELD=START:STOP:NUM; any configuration field, or eta_over_crit (repeatable)")
-    p.add_argument("--path", metavar="FIELD=VALUES", action="append", default=[],
-                   help="a scaling path: fields that move together, the k-th value of each at the k-th point, e.g. --path d=64,256,1024 "
-                        "--path n=16,16,16 (START:STOP:NUM[:geom] too; repeatable, equal lengths; the slowest axis)")
-    p.add_argument("--couple", metavar="FIELD=EXPR", action="append", default=[],
-                   help="a field computed at every point from the others, e.g. --couple 'sigma_0=d**-0.5' (repeatable, in order)")
+    p.add_argument(
+        "--grid",
+        metavar="FIELD=VALUES",
+        action="append",
+        default=[],
+        help="an axis: FIELD=V1,V2,... or FIELD=START:STOP:NUM; any configuration field, or eta_over_crit (repeatable)",
+    )
+    p.add_argument(
+        "--path",
+        metavar="FIELD=VALUES",
+        action="append",
+        default=[],
+        help="a scaling path: fields that move together, the k-th value of each at the k-th point, e.g. --path d=64,256,1024 "
+        "--path n=16,16,16 (START:STOP:NUM[:geom] too; repeatable, equal lengths; the slowest axis)",
+    )
+    p.add_argument(
+        "--couple",
+        metavar="FIELD=EXPR",
+        action="append",
+        default=[],
+        help="a field computed at every point from the others, e.g. --couple 'sigma_0=d**-0.5' (repeatable, in order)",
+    )
     p.add_argument("--sample", metavar="N", type=int, default=0, help="N quasi-random points inside the --range boxes")
     p.add_argument("--range", metavar="FIELD=LO:HI", action="append", default=[], help="a box side for --sample (repeatable)")
     p.add_argument("--design", choices=("lhs", "sobol", "random"), default="lhs", help="sampling method for --sample (default lhs)")
@@ -82,9 +97,15 @@ def run(args: argparse.Namespace) -> int:
 
     resolve_device(config.training.device)
     design = Design(
-        config, axes=tuple(parse_axis(g, config) for g in args.grid), seeds=args.seeds, delta=args.delta,
-        sample=args.sample, ranges=tuple(parse_range(r, config) for r in args.range), method=args.design,
-        paths=parse_path(args.path, config), couples=tuple(parse_couple(c, config) for c in args.couple),
+        config,
+        axes=tuple(parse_axis(g, config) for g in args.grid),
+        seeds=args.seeds,
+        delta=args.delta,
+        sample=args.sample,
+        ranges=tuple(parse_range(r, config) for r in args.range),
+        method=args.design,
+        paths=parse_path(args.path, config),
+        couples=tuple(parse_couple(c, config) for c in args.couple),
     )
     runs = design.runs()
     for r in runs:  # every run's configuration is valid before anything is written
@@ -96,16 +117,24 @@ def run(args: argparse.Namespace) -> int:
 
     err = Console(stderr=True)
     t0 = time.perf_counter()
-    with Progress(TextColumn("sweep"), BarColumn(), MofNCompleteColumn(), TextColumn("chunks"), TextColumn("{task.fields[rate]}"),
-                  TimeElapsedColumn(), TimeRemainingColumn(), console=err, disable=args.json or not err.is_terminal) as bar:
+    with Progress(
+        TextColumn("sweep"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("chunks"),
+        TextColumn("{task.fields[rate]}"),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        console=err,
+        disable=args.json or not err.is_terminal,
+    ) as bar:
         task = bar.add_task("sweep", total=None, rate="")
 
         def progress(done: int, total: int, runs_done: int) -> None:
             el = time.perf_counter() - t0
             bar.update(task, completed=done, total=total, rate=f"{runs_done / el:,.0f} runs/s" if el > 0 else "")
 
-        res = run_sweep(design, out, chunk_runs=args.chunk_runs, executor=args.executor, workers=args.workers,
-                        scheduler=args.scheduler, progress=progress)
+        res = run_sweep(design, out, chunk_runs=args.chunk_runs, executor=args.executor, workers=args.workers, scheduler=args.scheduler, progress=progress)
     if args.json:
         print(json.dumps(json_clean(res.to_dict()), indent=2))
     else:

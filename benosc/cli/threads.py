@@ -48,6 +48,7 @@ def apply_threads(args: argparse.Namespace) -> None:
 
 def add_threads(p: argparse.ArgumentParser) -> None:
     p.add_argument(
-        "--threads", metavar="N",
+        "--threads",
+        metavar="N",
         help=f"torch threads (default: ${THREADS_ENV}, else {DEFAULT_THREADS}; more threads only help large batches on an idle machine)",
     )

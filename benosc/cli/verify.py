@@ -7,7 +7,18 @@ import json
 import math
 from pathlib import Path
 
-from benosc.cli.common import SIMULATE_DEFAULT_ETAS, Stages, UsageError, add_run_options, build_config, check_out, command_line, seed_list, set_fields, verify_stages
+from benosc.cli.common import (
+    SIMULATE_DEFAULT_ETAS,
+    Stages,
+    UsageError,
+    add_run_options,
+    build_config,
+    check_out,
+    command_line,
+    seed_list,
+    set_fields,
+    verify_stages,
+)
 from benosc.tolerances import DELTA
 
 __all__ = ["add", "run"]
@@ -34,7 +45,8 @@ def add(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--search", metavar="N", type=int, help="let Hypothesis search up to N regimes inside each selected claim's region for a counterexample")
     p.add_argument("--reproduce", action="store_true", help="reproduce the paper's experiment (d=64, n=16, m=8, 5 seeds) instead")
     p.add_argument(
-        "--ablation", metavar="NAME[=VALUE]",
+        "--ablation",
+        metavar="NAME[=VALUE]",
         help="verify the regime under one ablation beside the baseline: second_layer (default trained), activation (quadratic), "
         "label_noise (0.1) or sigma_0 (d^-1/2); exit 1 only when a baseline claim fails",
     )
@@ -86,7 +98,12 @@ def run(args: argparse.Namespace) -> int:
     seeds = seed_list(config, args.seeds)
     with staged_output(out, command=command_line(args)) as stage, Stages("verify", verify_stages(claims), quiet=args.json) as bar:
         res = run_verification(
-            config, eta_small=args.eta_small, eta_large=args.eta_large, seeds=seeds, claims=claims, delta=args.delta,
+            config,
+            eta_small=args.eta_small,
+            eta_large=args.eta_large,
+            seeds=seeds,
+            claims=claims,
+            delta=args.delta,
             progress=bar.advance,
         )
         written = write_verify_report(res, stage, command=command_line(args))

@@ -29,14 +29,24 @@ def ablation(args: argparse.Namespace, config: Config, claims: list[str], out: P
         for label, cfg in (("baseline", config), ("ablated", ablated)):
             with Stages(f"verify ({label})", verify_stages(claims), quiet=args.json) as bar:
                 results[label] = run_verification(
-                    cfg, eta_small=args.eta_small, eta_large=args.eta_large, seeds=seeds, claims=claims, delta=args.delta,
+                    cfg,
+                    eta_small=args.eta_small,
+                    eta_large=args.eta_large,
+                    seeds=seeds,
+                    claims=claims,
+                    delta=args.delta,
                     progress=bar.advance,
                 )
                 write_verify_report(results[label], stage / label, command=command)
         rows = comparison_rows(results["baseline"], results["ablated"])
         summaries = {label: regime_summary(res, args.delta) for label, res in (("baseline", results["baseline"]), (f"{name} = {value}", results["ablated"]))}
-        obj = {"ablation": {"name": name, "value": value}, "rows": rows, "summary": summaries,
-               "baseline": result_to_dict(results["baseline"]), "ablated": result_to_dict(results["ablated"])}
+        obj = {
+            "ablation": {"name": name, "value": value},
+            "rows": rows,
+            "summary": summaries,
+            "baseline": result_to_dict(results["baseline"]),
+            "ablated": result_to_dict(results["ablated"]),
+        }
         write_json(stage / "ablation.json", json_clean(obj))
         with atomic_open(stage / "ablation.md", "w") as fh:
             fh.write(comparison_markdown(rows, name=name, value=value, command=command, summaries=summaries))

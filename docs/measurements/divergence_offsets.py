@@ -42,5 +42,4 @@ for v, e, r, s, d, w in rows:
     print(f"| {v:g} | {e:g} | {r} | {s} | {d if d >= 0 else '-'} | {w:.3f} |")
 div = [w for *_, s, d, w in rows if s == "diverged"]
 ok = [w for *_, s, d, w in rows if s != "diverged"]
-print(f"diverged: {len(div)}, of which past kappa_b before: {sum(w > 1 for w in div)}; "
-      f"completed: {len(ok)}, largest ratio among them {max(ok):.3f}")
+print(f"diverged: {len(div)}, of which past kappa_b before: {sum(w > 1 for w in div)}; completed: {len(ok)}, largest ratio among them {max(ok):.3f}")

@@ -61,16 +61,38 @@ def store_digest(store: Path) -> str:
     for name in sorted(ds.variables):
         values = ds[name].values
         h.update(name.encode())
-        h.update(np.ascontiguousarray(values).tobytes() if values.dtype.kind != "U" and values.dtype.kind != "O" else "|".join(map(str, values.ravel())).encode())
+        h.update(
+            np.ascontiguousarray(values).tobytes() if values.dtype.kind != "U" and values.dtype.kind != "O" else "|".join(map(str, values.ravel())).encode()
+        )
     return h.hexdigest()
 
 
 outputs: dict[str, str] = {}
-outputs["simulate.json"] = json.dumps(scrub(json.loads(run("simulate", "--json", "--steps", "300", "--seeds", "2", *SMALL,
-                                                            "--no-figures", "--no-replay", "--out", str(work / "simulate")))), indent=1, sort_keys=True)
+outputs["simulate.json"] = json.dumps(
+    scrub(json.loads(run("simulate", "--json", "--steps", "300", "--seeds", "2", *SMALL, "--no-figures", "--no-replay", "--out", str(work / "simulate")))),
+    indent=1,
+    sort_keys=True,
+)
 outputs["derive.json"] = json.dumps(scrub(json.loads(run("derive", "--json"))), indent=1, sort_keys=True)
-verify = subprocess.run([benosc, "verify", "--json", "--seeds", "2", "--claims", "decomposition", "threshold", "accumulation", "generalisation",
-                         "--out", str(work / "verify"), *SMALL], capture_output=True, text=True)
+verify = subprocess.run(
+    [
+        benosc,
+        "verify",
+        "--json",
+        "--seeds",
+        "2",
+        "--claims",
+        "decomposition",
+        "threshold",
+        "accumulation",
+        "generalisation",
+        "--out",
+        str(work / "verify"),
+        *SMALL,
+    ],
+    capture_output=True,
+    text=True,
+)
 outputs["verify.json"] = json.dumps(scrub(json.loads(verify.stdout)), indent=1, sort_keys=True) + f"\nexit {verify.returncode}\n"
 run("report", "--quick", "--out", str(work / "report"))
 outputs["report.md"] = text_of_report(work / "report" / "report.md")

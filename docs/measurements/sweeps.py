@@ -35,11 +35,9 @@ for axis, grid in SWEEPS.items():
     store = work / f"eta_{axis.replace('_', '')}.zarr"
     if not store.exists():
         t0 = time.perf_counter()
-        subprocess.run([benosc, "sweep", *grid, "--seeds", "5", "--steps", "8000", "--out", str(store)], check=True,
-                       stdout=subprocess.DEVNULL)
+        subprocess.run([benosc, "sweep", *grid, "--seeds", "5", "--steps", "8000", "--out", str(store)], check=True, stdout=subprocess.DEVNULL)
         print(f"sweep eta x {axis}: {time.perf_counter() - t0:.1f} s")
-    subprocess.run([benosc, "map", str(store), "--x", "eta", "--y", axis, "--out", str(work / f"maps_{axis}")], check=True,
-                   stdout=subprocess.DEVNULL)
+    subprocess.run([benosc, "map", str(store), "--x", "eta", "--y", axis, "--out", str(work / f"maps_{axis}")], check=True, stdout=subprocess.DEVNULL)
     stores[axis] = xr.open_zarr(store).compute()
     from PIL import Image
 
@@ -55,8 +53,20 @@ p2_lo, p2_hi = (evaluate(e, Config()) for e in st["period2_stable_eta"].value)
 
 def cells(ds: xr.Dataset, axis: str):
     """Per (eta, axis value): mean weak-only accuracy and A4 fraction over completed seeds, diverged count, runs."""
-    df = ds[["eta", axis, "weak_test_acc", "osc_fraction_before_hit", "status", "weak_log_slope", "weak_log_slope_predicted",
-             "weak_log_slope_clean", "strong_offset", "osc_fraction_predicted"]].to_dataframe()
+    df = ds[
+        [
+            "eta",
+            axis,
+            "weak_test_acc",
+            "osc_fraction_before_hit",
+            "status",
+            "weak_log_slope",
+            "weak_log_slope_predicted",
+            "weak_log_slope_clean",
+            "strong_offset",
+            "osc_fraction_predicted",
+        ]
+    ].to_dataframe()
     df["a4_late"] = ds["osc_fraction_window"].values[:, 1:].mean(axis=1)  # quarters 2-4, the offsets' window
     df["ratio"] = df.weak_log_slope / df.weak_log_slope_predicted
     df["share_ratio"] = df.weak_log_slope / df.weak_log_slope_clean
@@ -65,11 +75,17 @@ def cells(ds: xr.Dataset, axis: str):
     for (eta, y), g in df.groupby(["eta", axis]):
         ok = g[g.completed]
         out[(round(eta, 4), round(y, 4))] = dict(
-            acc=ok.weak_test_acc.mean() if len(ok) else np.nan, a4=ok.osc_fraction_before_hit.mean() if len(ok) else np.nan,
-            diverged=int((~g.completed).sum()), runs=len(g), slope=ok.weak_log_slope.median() if len(ok) else np.nan,
-            ratio=ok.ratio.median() if len(ok) else np.nan, share_ratio=ok.share_ratio.median() if len(ok) else np.nan,
+            acc=ok.weak_test_acc.mean() if len(ok) else np.nan,
+            a4=ok.osc_fraction_before_hit.mean() if len(ok) else np.nan,
+            diverged=int((~g.completed).sum()),
+            runs=len(g),
+            slope=ok.weak_log_slope.median() if len(ok) else np.nan,
+            ratio=ok.ratio.median() if len(ok) else np.nan,
+            share_ratio=ok.share_ratio.median() if len(ok) else np.nan,
             offset=ok.strong_offset.median() if len(ok) else np.nan,
-            a4_late=ok.a4_late.mean() if len(ok) else np.nan, a4_pred=ok.osc_fraction_predicted.mean() if len(ok) else np.nan)
+            a4_late=ok.a4_late.mean() if len(ok) else np.nan,
+            a4_pred=ok.osc_fraction_predicted.mean() if len(ok) else np.nan,
+        )
     return out
 
 
@@ -92,12 +108,10 @@ def counts(c, ds) -> None:
     a4 = [k for k, x in c.items() if x["a4"] >= 0.9]
     learnt = [k for k, x in c.items() if x["acc"] >= 0.9]
     both = set(a4) & set(learnt)
-    print(f"cells: {len(c)}; A4 fraction >= 90%: {len(a4)} (eta {sorted({k[0] for k in a4})}); "
-          f"learnt (mean >= 90%): {len(learnt)}; both: {len(both)}")
+    print(f"cells: {len(c)}; A4 fraction >= 90%: {len(a4)} (eta {sorted({k[0] for k in a4})}); learnt (mean >= 90%): {len(learnt)}; both: {len(both)}")
     below = ds.eta <= limit
     div = (ds.status != "completed") & below
-    print(f"runs with eta <= {limit:.4g}: {int(below.sum())}, diverged: {int(div.sum())}, "
-          f"smallest eta among them: {float(ds.eta.where(div).min()):.3g}")
+    print(f"runs with eta <= {limit:.4g}: {int(below.sum())}, diverged: {int(div.sum())}, smallest eta among them: {float(ds.eta.where(div).min()):.3g}")
 
 
 for axis, rows in (("v_norm", (0.02, 0.06, 0.10, 0.14, 0.20)), ("sigma_p", (0.01, 0.02, 0.03, 0.045, 0.06, 0.08))):

@@ -9,7 +9,6 @@ DOC = Path(__file__).resolve().parents[2] / "docs" / "api.md"
 
 
 def test_api_examples_run():
-    result = doctest.testfile(str(DOC), module_relative=False, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE,
-                              verbose=False, report=True)
+    result = doctest.testfile(str(DOC), module_relative=False, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE, verbose=False, report=True)
     assert result.attempted >= 20
     assert result.failed == 0

@@ -9,13 +9,16 @@ import pytest
 from benosc.cli import main
 
 
-@pytest.mark.parametrize("arg,match", [
-    ("bogus", "--ablation: 'bogus' is not allowed; must be NAME or NAME=VALUE with NAME one of second_layer, activation, label_noise, sigma_0"),
-    ("label_noise=0.7", "data.label_noise: 0.7 is not allowed"),
-    ("activation=tanh", "network.activation: 'tanh' is not allowed"),
-    ("sigma_0=0.01", "nothing is ablated"),
-    ("sigma_0=", "VALUE is empty"),
-])
+@pytest.mark.parametrize(
+    "arg,match",
+    [
+        ("bogus", "--ablation: 'bogus' is not allowed; must be NAME or NAME=VALUE with NAME one of second_layer, activation, label_noise, sigma_0"),
+        ("label_noise=0.7", "data.label_noise: 0.7 is not allowed"),
+        ("activation=tanh", "network.activation: 'tanh' is not allowed"),
+        ("sigma_0=0.01", "nothing is ablated"),
+        ("sigma_0=", "VALUE is empty"),
+    ],
+)
 def test_bad_ablation_is_refused_with_one_line(arg, match, tmp_path, capsys):
     rc = main(["verify", "--ablation", arg, "--out", str(tmp_path / "o")])
     err = capsys.readouterr().err.strip()
@@ -30,8 +33,23 @@ def test_ablation_is_one_mode_among_search_and_reproduce(tmp_path, capsys):
 
 
 def test_ablation_runs_beside_the_baseline(tmp_path, capsys):
-    rc = main(["verify", "--ablation", "label_noise=0.25", "--claims", "generalisation", "decomposition", "--seeds", "2",
-               "--set", "steps=1500", "--json", "--out", str(tmp_path)])
+    rc = main(
+        [
+            "verify",
+            "--ablation",
+            "label_noise=0.25",
+            "--claims",
+            "generalisation",
+            "decomposition",
+            "--seeds",
+            "2",
+            "--set",
+            "steps=1500",
+            "--json",
+            "--out",
+            str(tmp_path),
+        ]
+    )
     obj = json.loads(capsys.readouterr().out)
     # the exit status is the baseline's: 1 exactly when a baseline claim fails (the ablated verdicts are findings)
     assert rc == (1 if any(r["baseline"] == "fail" for r in obj["rows"]) else 0)
@@ -77,11 +95,14 @@ def test_derive_recursions_re_derives_the_ablated_model(capsys):
     assert set(paper["recursions"]) == {"gamma", "zeta", "rho_3"} and "Piecewise" in paper["recursions"]["gamma"]
 
 
-@pytest.mark.parametrize("argv,match", [
-    (["derive", "--recursions", "--set", "eta=3"], "'eta' is not allowed with --recursions"),
-    (["derive", "--set", "activation=quadratic"], "only with --recursions"),
-    (["derive", "--recursions", "--set", "activation=cubic"], "network.activation: 'cubic' is not allowed"),
-])
+@pytest.mark.parametrize(
+    "argv,match",
+    [
+        (["derive", "--recursions", "--set", "eta=3"], "'eta' is not allowed with --recursions"),
+        (["derive", "--set", "activation=quadratic"], "only with --recursions"),
+        (["derive", "--recursions", "--set", "activation=cubic"], "network.activation: 'cubic' is not allowed"),
+    ],
+)
 def test_derive_recursions_refuses_bad_input(argv, match, capsys):
     assert main(argv) == 2
     err = capsys.readouterr().err.strip()

@@ -25,20 +25,24 @@ TINY = ["--set", "steps=40", "--set", "n_test=8", "--set", "n_test_weak=8", "--s
 SIZE_FIELDS = ("d", "n", "m", "P", "steps", "batch_size", "record_every", "eval_every", "n_test", "n_test_weak", "sharpness_every")
 SCALE_FIELDS = ("eta", "u_norm", "v_norm", "sigma_p", "sigma_0", "p_weak", "label_noise", "q")
 CHOICE_FIELDS = {
-    "noise": ("projected", "isotropic"), "filters": ("shared", "per_patch"), "sampling": ("with_replacement", "epochs", "full_batch"),
-    "loss": ("square", "logistic"), "dtype": ("float32", "float64"), "device": ("auto", "cpu", "cuda"),
-    "activation": ("relu", "quadratic"), "second_layer": ("fixed", "trained"),
+    "noise": ("projected", "isotropic"),
+    "filters": ("shared", "per_patch"),
+    "sampling": ("with_replacement", "epochs", "full_batch"),
+    "loss": ("square", "logistic"),
+    "dtype": ("float32", "float64"),
+    "device": ("auto", "cpu", "cuda"),
+    "activation": ("relu", "quadratic"),
+    "second_layer": ("fixed", "trained"),
 }
 
 odd_text = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=12)
 size_value = st.one_of(st.integers(-3, 40).map(str), st.just("1" + "0" * 30), st.sampled_from(["2.5", "x", "", "true", "-0"]))
 scale_value = st.one_of(
     st.floats(allow_nan=True, allow_infinity=True, width=64).map(lambda x: repr(x) if math.isfinite(x) else str(x)),
-    st.sampled_from(["0", "1e-320", "1e308", "1" + "0" * 400, "d^-1/2", "0.5 d^-1", "d^3", "nan", "\"2\"", "[1]"]),
+    st.sampled_from(["0", "1e-320", "1e308", "1" + "0" * 400, "d^-1/2", "0.5 d^-1", "d^3", "nan", '"2"', "[1]"]),
     odd_text,
 )
-choice_setting = st.sampled_from(sorted(CHOICE_FIELDS)).flatmap(
-    lambda f: st.one_of(st.sampled_from(CHOICE_FIELDS[f]), odd_text).map(lambda v: f"{f}={v}"))
+choice_setting = st.sampled_from(sorted(CHOICE_FIELDS)).flatmap(lambda f: st.one_of(st.sampled_from(CHOICE_FIELDS[f]), odd_text).map(lambda v: f"{f}={v}"))
 setting = st.one_of(
     st.tuples(st.sampled_from(SIZE_FIELDS), size_value).map("=".join),
     st.tuples(st.sampled_from(SCALE_FIELDS), scale_value).map("=".join),
@@ -48,12 +52,19 @@ setting = st.one_of(
 )
 toml_body = st.one_of(
     st.binary(max_size=40),
-    st.dictionaries(st.sampled_from(["data", "network", "training", "extra"]),
-                    st.dictionaries(st.sampled_from(list(SIZE_FIELDS[:3]) + list(SCALE_FIELDS[:3]) + ["noise", "bogus"]),
-                                    st.one_of(st.integers(-5, 30), st.floats(-10, 10), odd_text), max_size=3),
-                    max_size=3).map(lambda d: "\n".join(
-                        f"[{sec}]\n" + "\n".join(f"{k} = {v!r}".replace("'", '"') for k, v in body.items()) for sec, body in d.items()
-                    ).encode("utf-8", "surrogatepass")),
+    st.dictionaries(
+        st.sampled_from(["data", "network", "training", "extra"]),
+        st.dictionaries(
+            st.sampled_from(list(SIZE_FIELDS[:3]) + list(SCALE_FIELDS[:3]) + ["noise", "bogus"]),
+            st.one_of(st.integers(-5, 30), st.floats(-10, 10), odd_text),
+            max_size=3,
+        ),
+        max_size=3,
+    ).map(
+        lambda d: "\n".join(f"[{sec}]\n" + "\n".join(f"{k} = {v!r}".replace("'", '"') for k, v in body.items()) for sec, body in d.items()).encode(
+            "utf-8", "surrogatepass"
+        )
+    ),
 )
 out_kind = st.sampled_from(["new", "nested_new", "under_file", "is_file", "foreign", "empty"])
 
@@ -76,8 +87,9 @@ def _out_path(kind: str, root: Path) -> Path:
     _sandbox(root)
     (root / "empty").mkdir()
     f = root / "file.txt"
-    return {"new": root / "o", "nested_new": root / "a" / "b" / "o", "under_file": f / "o", "is_file": f,
-            "foreign": root / "foreign", "empty": root / "empty"}[kind]
+    return {"new": root / "o", "nested_new": root / "a" / "b" / "o", "under_file": f / "o", "is_file": f, "foreign": root / "foreign", "empty": root / "empty"}[
+        kind
+    ]
 
 
 def _check(rc: int, err: str, root: Path, out: Path, existed: bool) -> None:
@@ -122,8 +134,14 @@ def test_config_files_are_validated_or_refused(body, check):
             assert "a valid benosc configuration" in stdout
 
 
-@given(sets=st.lists(st.one_of(choice_setting, st.tuples(st.sampled_from(["P", "q", "loss", "filters", "eta", "label_noise"]),
-                                                         st.one_of(size_value, scale_value)).map("=".join)), max_size=2))
+@given(
+    sets=st.lists(
+        st.one_of(
+            choice_setting, st.tuples(st.sampled_from(["P", "q", "loss", "filters", "eta", "label_noise"]), st.one_of(size_value, scale_value)).map("=".join)
+        ),
+        max_size=2,
+    )
+)
 def test_derive_recursions_with_fuzzed_model_fields(sets):
     argv = ["derive", "--recursions", "--json"]
     for s in sets:
@@ -137,17 +155,39 @@ number_text = st.one_of(st.floats(allow_nan=True, allow_infinity=True).map(repr)
 
 
 @given(
-    eta_large=number_text, eta_small=number_text, delta=number_text, seeds=st.one_of(st.integers(-2, 2).map(str), odd_text),
-    ablation=st.one_of(st.none(), st.sampled_from(["second_layer", "activation=quadratic", "label_noise=0.3", "label_noise=0.9",
-                                                  "sigma_0=d^-1/2", "sigma_0=", "bogus", "=x"]), odd_text),
+    eta_large=number_text,
+    eta_small=number_text,
+    delta=number_text,
+    seeds=st.one_of(st.integers(-2, 2).map(str), odd_text),
+    ablation=st.one_of(
+        st.none(),
+        st.sampled_from(["second_layer", "activation=quadratic", "label_noise=0.3", "label_noise=0.9", "sigma_0=d^-1/2", "sigma_0=", "bogus", "=x"]),
+        odd_text,
+    ),
 )
 def test_verify_options_are_validated(eta_large, eta_small, delta, seeds, ablation):
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         _sandbox(root)
         out = root / "o"
-        argv = ["verify", "--claims", "decomposition", "--set", "steps=60", "--eta-large", eta_large, "--eta-small", eta_small,
-                "--delta", delta, "--seeds", seeds, "--out", str(out), "--json"]
+        argv = [
+            "verify",
+            "--claims",
+            "decomposition",
+            "--set",
+            "steps=60",
+            "--eta-large",
+            eta_large,
+            "--eta-small",
+            eta_small,
+            "--delta",
+            delta,
+            "--seeds",
+            seeds,
+            "--out",
+            str(out),
+            "--json",
+        ]
         if ablation is not None:
             argv += ["--ablation", ablation]
         rc, _, err = _run(argv)

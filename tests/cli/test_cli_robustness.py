@@ -31,17 +31,20 @@ def test_non_utf8_config_is_refused(tmp_path, capsys):
     assert not (tmp_path / "o").exists()
 
 
-@pytest.mark.parametrize("setting,needle", [
-    ("eta=1" + "0" * 400, "training.eta"),
-    ("sigma_p=1e308", "data.sigma_p"),
-    ("u_norm=1e-320", "data.u_norm"),
-    ("u_norm=1e308", "data.u_norm"),
-    ("sigma_0=1e300", "training.sigma_0"),
-    ("d=" + "1" + "0" * 30, "data.d"),  # beyond 2^53 (below it the Gram draw of data.draw = 'auto' makes any d cheap)
-    ("d=" + "1" + "0" * 15 + " --set draw=vectors", "need about"),
-    ("n_test=" + "1" + "0" * 30, "need about"),
-    ("steps=" + "1" + "0" * 30, "need about"),
-])
+@pytest.mark.parametrize(
+    "setting,needle",
+    [
+        ("eta=1" + "0" * 400, "training.eta"),
+        ("sigma_p=1e308", "data.sigma_p"),
+        ("u_norm=1e-320", "data.u_norm"),
+        ("u_norm=1e308", "data.u_norm"),
+        ("sigma_0=1e300", "training.sigma_0"),
+        ("d=" + "1" + "0" * 30, "data.d"),  # beyond 2^53 (below it the Gram draw of data.draw = 'auto' makes any d cheap)
+        ("d=" + "1" + "0" * 15 + " --set draw=vectors", "need about"),
+        ("n_test=" + "1" + "0" * 30, "need about"),
+        ("steps=" + "1" + "0" * 30, "need about"),
+    ],
+)
 def test_extreme_values_are_refused_before_any_work(setting, needle, tmp_path, capsys):
     sets = [a for part in setting.split(" --set ") for a in ("--set", part)]
     assert main(["simulate", *sets, "--out", str(tmp_path / "o")]) == 2
@@ -110,11 +113,14 @@ def test_reproduce_and_search_are_one_mode(tmp_path, capsys):
     _one_line_error(capsys, "not allowed together")
 
 
-@pytest.mark.parametrize("argv,env,needle", [
-    (["derive", "--threads", "0"], {}, "argument --threads: '0'"),
-    (["derive", "--threads", "many"], {}, "argument --threads: 'many'"),
-    (["derive"], {"BENOSC_THREADS": "-3"}, "environment variable BENOSC_THREADS: '-3'"),
-])
+@pytest.mark.parametrize(
+    "argv,env,needle",
+    [
+        (["derive", "--threads", "0"], {}, "argument --threads: '0'"),
+        (["derive", "--threads", "many"], {}, "argument --threads: 'many'"),
+        (["derive"], {"BENOSC_THREADS": "-3"}, "environment variable BENOSC_THREADS: '-3'"),
+    ],
+)
 def test_bad_thread_counts_are_refused(argv, env, needle, capsys, monkeypatch):
     for k, v in env.items():
         monkeypatch.setenv(k, v)
@@ -155,8 +161,10 @@ def test_config_dump_and_check_round_trip(tmp_path, capsys):
 
 
 def test_help_imports_neither_torch_nor_sympy():
-    code = ("import sys; from benosc.cli import build_parser; build_parser(); "
-            "print(','.join(m for m in ('torch', 'sympy', 'scipy', 'matplotlib') if m in sys.modules))")
+    code = (
+        "import sys; from benosc.cli import build_parser; build_parser(); "
+        "print(','.join(m for m in ('torch', 'sympy', 'scipy', 'matplotlib') if m in sys.modules))"
+    )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert proc.stdout.strip() == ""
 
@@ -167,10 +175,12 @@ def test_json_output_is_strict_json(tmp_path, capsys):
 
 
 def test_public_names_are_the_functions_even_after_their_modules_are_imported():
-    code = ("import importlib, benosc.theory.predictions, benosc.verify.search, benosc.simulate.summary; "
-            "import benosc.verify as v, benosc.simulate as s, benosc.theory as t; "
-            "bad = [f'{p.__name__}.{n}' for p in (v, s, t) for n in p.__all__ if type(getattr(p, n)).__name__ == 'module']; "
-            "print(','.join(bad))")
+    code = (
+        "import importlib, benosc.theory.predictions, benosc.verify.search, benosc.simulate.summary; "
+        "import benosc.verify as v, benosc.simulate as s, benosc.theory as t; "
+        "bad = [f'{p.__name__}.{n}' for p in (v, s, t) for n in p.__all__ if type(getattr(p, n)).__name__ == 'module']; "
+        "print(','.join(bad))"
+    )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert proc.stdout.strip() == ""
 

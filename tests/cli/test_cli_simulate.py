@@ -96,8 +96,26 @@ def test_set_eta_is_honoured_and_a_conflict_refused(tmp_path, capsys):
 
     from benosc.cli import main as cli_main
 
-    rc = cli_main(["simulate", "--set", "eta=2.8", "--steps", "50", "--seeds", "1", "--no-figures", "--no-replay",
-                   "--set", "n_test=8", "--set", "n_test_weak=8", "--json", "--out", str(tmp_path / "a")])
+    rc = cli_main(
+        [
+            "simulate",
+            "--set",
+            "eta=2.8",
+            "--steps",
+            "50",
+            "--seeds",
+            "1",
+            "--no-figures",
+            "--no-replay",
+            "--set",
+            "n_test=8",
+            "--set",
+            "n_test_weak=8",
+            "--json",
+            "--out",
+            str(tmp_path / "a"),
+        ]
+    )
     assert rc == 0
     obj = _json.loads(capsys.readouterr().out)
     assert sorted({r["eta"] for r in obj["runs"]}) == [2.8]

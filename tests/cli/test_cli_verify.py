@@ -30,10 +30,25 @@ def test_default_verify_passes_and_writes_the_report(tmp_path, capsys):
 
 
 def test_small_eta_only_fails_the_assumptions_and_the_rest_does_not_apply(tmp_path, capsys):
-    rc = main([
-        "verify", "--eta-large", "0.5", "--eta-small", "0.3", "--seeds", "2",
-        "--claims", "accumulation", "generalisation", "theorem-5", "assumptions", "--json", "--out", str(tmp_path),
-    ])
+    rc = main(
+        [
+            "verify",
+            "--eta-large",
+            "0.5",
+            "--eta-small",
+            "0.3",
+            "--seeds",
+            "2",
+            "--claims",
+            "accumulation",
+            "generalisation",
+            "theorem-5",
+            "assumptions",
+            "--json",
+            "--out",
+            str(tmp_path),
+        ]
+    )
     obj = json.loads(capsys.readouterr().out)
     assert rc == 1
     got = {v["claim"]: v for v in obj["verdicts"]}
@@ -45,8 +60,7 @@ def test_small_eta_only_fails_the_assumptions_and_the_rest_does_not_apply(tmp_pa
 
 
 def test_kappa_one_does_not_crash_and_does_not_pass(tmp_path, capsys):
-    rc = main(["verify", "--set", "v_norm=1.0", "--seeds", "2", "--steps", "3000", "--claims", "weak-growth", "theorem-5",
-               "--json", "--out", str(tmp_path)])
+    rc = main(["verify", "--set", "v_norm=1.0", "--seeds", "2", "--steps", "3000", "--claims", "weak-growth", "theorem-5", "--json", "--out", str(tmp_path)])
     obj = json.loads(capsys.readouterr().out)
     assert rc == 0
     for v in obj["verdicts"]:

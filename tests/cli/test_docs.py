@@ -44,8 +44,12 @@ def test_every_field_documented_with_its_default(section):
 
 def test_nothing_cites_a_file_outside_the_repository():
     root = DOCS.parent
-    files = [p for d in ("benosc", "theory", "simulate", "verify", "docs", "tests") for p in (root / d).rglob("*")
-             if p.suffix in (".py", ".md", ".tex", ".toml") and p.is_file()] + [root / "README.md"]
+    files = [
+        p
+        for d in ("benosc", "theory", "simulate", "verify", "docs", "tests")
+        for p in (root / d).rglob("*")
+        if p.suffix in (".py", ".md", ".tex", ".toml") and p.is_file()
+    ] + [root / "README.md"]
     needle = "PAPER" + ".md"  # spelled in two parts so that this file does not cite it either
     assert [str(p.relative_to(root)) for p in files if needle in p.read_text(encoding="utf-8")] == []
     assert (DOCS / "model.md").is_file()

@@ -14,7 +14,7 @@ def _final(png, out):
     """Where a figure written into the command's staging folder lives once the folder is committed as ``out``."""
     parts = png.parts
     k = next(i for i, part in enumerate(parts) if ".benosc-staging-" in part)
-    return out.joinpath(*parts[k + 1:])
+    return out.joinpath(*parts[k + 1 :])
 
 
 def _check_figures(recorded, expected: set[str], out) -> None:
@@ -47,14 +47,16 @@ def _check_figures(recorded, expected: set[str], out) -> None:
             if id(t) in ticks or not t.get_visible() or not t.get_text().strip():
                 continue
             bb = t.get_window_extent(renderer)
-            assert bb.x0 >= canvas.x0 - 2 and bb.x1 <= canvas.x1 + 2 and bb.y0 >= canvas.y0 - 2 and bb.y1 <= canvas.y1 + 2, \
+            assert bb.x0 >= canvas.x0 - 2 and bb.x1 <= canvas.x1 + 2 and bb.y0 >= canvas.y0 - 2 and bb.y1 <= canvas.y1 + 2, (
                 f"{png.name}: text {t.get_text()!r} outside the canvas"
+            )
 
 
 def test_simulate_figures(tmp_path, capsys):
     with record_figures() as rec:
-        assert main(["simulate", *TINY, "--seeds", "2", "--eta", "0.5", "2.6", "--set", "sharpness_every=300", "--no-replay",
-                     "--out", str(tmp_path / "s")]) == 0
+        assert (
+            main(["simulate", *TINY, "--seeds", "2", "--eta", "0.5", "2.6", "--set", "sharpness_every=300", "--no-replay", "--out", str(tmp_path / "s")]) == 0
+        )
     _check_figures(rec, {"margins.png", "coefficients.png", "accuracy.png", "sharpness.png"}, tmp_path / "s")
     capsys.readouterr()
 
@@ -91,8 +93,29 @@ def test_map_figures(tmp_path, capsys):
 def test_scale_figure(tmp_path, capsys):
     pytest.importorskip("xarray")
     store = tmp_path / "p.zarr"
-    assert main(["sweep", "--path", "d=24,48,96", "--set", "draw=gram", "--set", "n=8", "--set", "m=4", "--grid", "eta_over_crit=0.5,1.2",
-                 "--seeds", "2", *TINY, "--out", str(store)]) == 0
+    assert (
+        main(
+            [
+                "sweep",
+                "--path",
+                "d=24,48,96",
+                "--set",
+                "draw=gram",
+                "--set",
+                "n=8",
+                "--set",
+                "m=4",
+                "--grid",
+                "eta_over_crit=0.5,1.2",
+                "--seeds",
+                "2",
+                *TINY,
+                "--out",
+                str(store),
+            ]
+        )
+        == 0
+    )
     with record_figures() as rec:
         assert main(["scale", str(store), "--out", str(tmp_path / "s")]) == 0
     _check_figures(rec, {"scale.png"}, tmp_path / "s")

@@ -12,15 +12,18 @@ from benosc.simulate.grid import BatchInputs, expand_grid, prepare_inputs, prepa
 from benosc.simulate.naive import naive_run
 
 
-@pytest.mark.parametrize("field,value,match", [
-    ("label_noise", 0.5, r"data\.label_noise: 0\.5 .*\[0, 0\.5\)"),
-    ("label_noise", -0.1, r"data\.label_noise"),
-    ("activation", "tanh", r"network\.activation: 'tanh' .*relu, quadratic"),
-    ("second_layer", "frozen", r"network\.second_layer: 'frozen' .*fixed, trained"),
-    ("sigma_0", "d^2", r"training\.sigma_0: 'd\^2' .*power of d"),
-    ("sigma_0", "n^-1/2", r"training\.sigma_0"),
-    ("sigma_0", "d^-1/0", r"training\.sigma_0"),
-])
+@pytest.mark.parametrize(
+    "field,value,match",
+    [
+        ("label_noise", 0.5, r"data\.label_noise: 0\.5 .*\[0, 0\.5\)"),
+        ("label_noise", -0.1, r"data\.label_noise"),
+        ("activation", "tanh", r"network\.activation: 'tanh' .*relu, quadratic"),
+        ("second_layer", "frozen", r"network\.second_layer: 'frozen' .*fixed, trained"),
+        ("sigma_0", "d^2", r"training\.sigma_0: 'd\^2' .*power of d"),
+        ("sigma_0", "n^-1/2", r"training\.sigma_0"),
+        ("sigma_0", "d^-1/0", r"training\.sigma_0"),
+    ],
+)
 def test_bad_ablation_values_are_refused_naming_the_field(field, value, match):
     with pytest.raises(ConfigError, match=match):
         Config().replace(**{field: value})
@@ -31,7 +34,9 @@ def test_quadratic_needs_q_2():
         Config().replace(activation="quadratic", q=3)
 
 
-@pytest.mark.parametrize("text,d,expected", [("d^-1/2", 64, 0.125), ("0.5 d^-1/2", 64, 0.0625), ("2*d^(-1)", 128, 2 / 128), ("d^-0.5", 100, 0.1), ("d^0", 70, 1.0)])
+@pytest.mark.parametrize(
+    "text,d,expected", [("d^-1/2", 64, 0.125), ("0.5 d^-1/2", 64, 0.0625), ("2*d^(-1)", 128, 2 / 128), ("d^-0.5", 100, 0.1), ("d^0", 70, 1.0)]
+)
 def test_sigma_0_in_units_of_d(text, d, expected):
     cfg = Config().replace(d=d, sigma_0=text)
     assert cfg.training.sigma_0 == pytest.approx(expected, rel=1e-15)
@@ -66,8 +71,9 @@ def test_full_engine_matches_autograd_under_the_ablation(kw):
     cfg = Config().replace(dtype="float64", steps=300, eta=eta, **kw)
     sim = simulate(cfg)
     inp = sim.inputs
-    W, margins = naive_run(inp.X[0], inp.y[0], inp.W0[0][:, 0, :], inp.indices[0], eta,
-                           rectified=kw.get("activation") != "quadratic", trained=kw.get("second_layer") == "trained")
+    W, margins = naive_run(
+        inp.X[0], inp.y[0], inp.W0[0][:, 0, :], inp.indices[0], eta, rectified=kw.get("activation") != "quadratic", trained=kw.get("second_layer") == "trained"
+    )
     assert sim.trajectory.status[0] == "completed"
     np.testing.assert_allclose(margins, sim.trajectory.margin[0, :, 0], rtol=1e-9, atol=1e-12)
     np.testing.assert_allclose(W, sim.W_final[0][:, 0, :], rtol=1e-9, atol=1e-12)
@@ -81,8 +87,15 @@ def test_second_layer_moves_only_when_trained():
     assert np.abs(trained[0, -1] - trained[0, 0]).max() > 1e-3
 
 
-@pytest.mark.parametrize("kw", [{"activation": "quadratic"}, {"second_layer": "trained"}, {"label_noise": 0.25},
-                                {"second_layer": "trained", "activation": "quadratic", "label_noise": 0.2, "filters": "per_patch"}])
+@pytest.mark.parametrize(
+    "kw",
+    [
+        {"activation": "quadratic"},
+        {"second_layer": "trained"},
+        {"label_noise": 0.25},
+        {"second_layer": "trained", "activation": "quadratic", "label_noise": 0.2, "filters": "per_patch"},
+    ],
+)
 def test_reduced_engine_follows_the_full_engine_under_the_ablation(kw):
     cfg = Config().replace(dtype="float64", steps=300, **kw)
     grid = {"eta": [0.05, 0.1], "seed": [0, 1]}  # below the trained layer's own stability limit (errors stay at rounding)

@@ -32,8 +32,10 @@ def test_projection_shortcut_holds_for_any_norms(seed):
     # the vectorised path zeroes the first two noise coordinates; the reference projects on u/||u|| and v/||v||
     rng = np.random.default_rng(seed)
     cfg = Config().replace(steps=5, n=4, d=12, n_test=3, n_test_weak=3)
-    runs = [cfg.replace(u_norm=float(10 ** rng.uniform(-3, 3)), v_norm=float(10 ** rng.uniform(-3, 3)), sigma_p=float(rng.uniform(0.001, 2)), seed=int(s))
-            for s in rng.integers(0, 1000, 40)]
+    runs = [
+        cfg.replace(u_norm=float(10 ** rng.uniform(-3, 3)), v_norm=float(10 ** rng.uniform(-3, 3)), sigma_p=float(rng.uniform(0.001, 2)), seed=int(s))
+        for s in rng.integers(0, 1000, 40)
+    ]
     a, b = prepare_inputs(runs), prepare_inputs_per_run(runs)
     for name in ("X", "X_test", "X_weak", "basis", "coord"):
         np.testing.assert_array_equal(getattr(a, name), getattr(b, name), err_msg=name)

@@ -28,9 +28,24 @@ def test_summary_equals_the_full_recording(pair):
     np.testing.assert_array_equal(summ["hit_step"], ref["hit_step"])
     ok = summ["status"] == "completed"
     rtol = 1e-9 if cfg.training.dtype == "float64" else 1e-4
-    for name in ("train_acc", "test_acc", "weak_test_acc", "train_loss", "osc_fraction", "osc_fraction_before_hit",
-                 "osc_amplitude", "weak_max", "weak_log_slope", "weak_log_rate", "strong_offset", "weak_example_term",
-                 "weak_log_slope_predicted", "weak_log_slope_clean", "osc_fraction_window", "osc_fraction_predicted"):
+    for name in (
+        "train_acc",
+        "test_acc",
+        "weak_test_acc",
+        "train_loss",
+        "osc_fraction",
+        "osc_fraction_before_hit",
+        "osc_amplitude",
+        "weak_max",
+        "weak_log_slope",
+        "weak_log_rate",
+        "strong_offset",
+        "weak_example_term",
+        "weak_log_slope_predicted",
+        "weak_log_slope_clean",
+        "osc_fraction_window",
+        "osc_fraction_predicted",
+    ):
         np.testing.assert_allclose(summ[name][ok], ref[name][ok], rtol=rtol, atol=1e-12, err_msg=name)
 
 

@@ -21,8 +21,22 @@ from benosc.simulate.streaming import SUMMARY_SCHEMA, simulate_summary  # noqa: 
 from benosc.simulate.sweep import Design, compute_chunk, open_sweep, parse_axis, run_sweep  # noqa: E402
 
 BASE = Config().replace(steps=400, record_every=50, n_test=64, n_test_weak=64)
-ARGS = ["--grid", "eta=0.5,2.6,5.0", "--grid", "v_norm=0.05,0.1", "--seeds", "2", "--steps", "400",
-        "--set", "n_test=64", "--set", "n_test_weak=64", "--set", "record_every=50"]
+ARGS = [
+    "--grid",
+    "eta=0.5,2.6,5.0",
+    "--grid",
+    "v_norm=0.05,0.1",
+    "--seeds",
+    "2",
+    "--steps",
+    "400",
+    "--set",
+    "n_test=64",
+    "--set",
+    "n_test_weak=64",
+    "--set",
+    "record_every=50",
+]
 
 
 def _design() -> Design:
@@ -162,12 +176,15 @@ def test_a_store_of_an_older_benosc_is_refused_with_one_line(tmp_path, capsys):
     assert "older benosc without weak_log_slope_predicted" in err and err.count("\n") == 1
 
 
-@pytest.mark.parametrize("extra,message", [
-    (["--scheduler", "tcp://127.0.0.1:1"], "argument --scheduler: only with --executor dask"),
-    (["--workers", "3"], "argument --workers: only with --executor dask"),
-    (["--executor", "dask", "--workers", "3", "--scheduler", "tcp://127.0.0.1:1"], "argument --workers: not with --scheduler"),
-    (["--sample", "0", "--range", "sigma_p=0.01:0.05"], "argument --sample: 0 is not allowed; must be an integer >= 1"),
-])
+@pytest.mark.parametrize(
+    "extra,message",
+    [
+        (["--scheduler", "tcp://127.0.0.1:1"], "argument --scheduler: only with --executor dask"),
+        (["--workers", "3"], "argument --workers: only with --executor dask"),
+        (["--executor", "dask", "--workers", "3", "--scheduler", "tcp://127.0.0.1:1"], "argument --workers: not with --scheduler"),
+        (["--sample", "0", "--range", "sigma_p=0.01:0.05"], "argument --sample: 0 is not allowed; must be an integer >= 1"),
+    ],
+)
 def test_options_of_another_executor_are_refused_not_ignored(tmp_path, capsys, extra, message):
     out = tmp_path / "s.zarr"
     assert main(["sweep", *ARGS, *extra, "--out", str(out)]) == 2

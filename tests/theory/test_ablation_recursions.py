@@ -51,8 +51,15 @@ def test_trained_second_layer_gains_its_recursion():
     assert _equal(rec.delta["gamma"].subs(S.a, S.j / S.m).subs(S.j**2, 1), fixed.delta["gamma"])
 
 
-@pytest.mark.parametrize("spec", [ModelSpec(activation="quadratic"), ModelSpec(second_layer="trained"), ModelSpec(label_noise=True),
-                                  ModelSpec(second_layer="trained", activation="quadratic", label_noise=True, P=4)])
+@pytest.mark.parametrize(
+    "spec",
+    [
+        ModelSpec(activation="quadratic"),
+        ModelSpec(second_layer="trained"),
+        ModelSpec(label_noise=True),
+        ModelSpec(second_layer="trained", activation="quadratic", label_noise=True, P=4),
+    ],
+)
 def test_every_check_of_an_ablated_derivation_is_zero(spec):
     rec = derive_recursions(spec)
     for name, e in rec.checks.items():

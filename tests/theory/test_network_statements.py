@@ -28,15 +28,18 @@ def test_every_network_statement_is_derived_with_passing_checks(st):
         assert all(st[key].symbolic_checks().values()), (key, st[key].symbolic_checks())
 
 
-@pytest.mark.parametrize("key,expected", [
-    ("network_weak_step_factor", 1 + r * kappa * (1 - S.f)),
-    ("offset_fixed_point", 1 - c),
-    ("offset_eta_crit", S.m / (4 * S.u_norm**2 * (1 - c))),
-    ("offset_bounded_eta_max", (3 * sp.sqrt(3) / 2 - 1) * S.m / (4 * S.u_norm**2 * (1 - c))),
-    ("offset_residual_per_step", (1 - c) * (kappa * (1 - c) - 1) / (2 * kappa * (1 - c))),
-    ("offset_weak_growth_per_period2", 1 + r * (1 - r) * (kappa * (1 - c) - 1)),
-    ("network_weak_rate", pi_s * sp.log(1 + r * (1 - r) * (kappa * (1 - c) - 1)) / 2 + pi_w * g_w),
-])
+@pytest.mark.parametrize(
+    "key,expected",
+    [
+        ("network_weak_step_factor", 1 + r * kappa * (1 - S.f)),
+        ("offset_fixed_point", 1 - c),
+        ("offset_eta_crit", S.m / (4 * S.u_norm**2 * (1 - c))),
+        ("offset_bounded_eta_max", (3 * sp.sqrt(3) / 2 - 1) * S.m / (4 * S.u_norm**2 * (1 - c))),
+        ("offset_residual_per_step", (1 - c) * (kappa * (1 - c) - 1) / (2 * kappa * (1 - c))),
+        ("offset_weak_growth_per_period2", 1 + r * (1 - r) * (kappa * (1 - c) - 1)),
+        ("network_weak_rate", pi_s * sp.log(1 + r * (1 - r) * (kappa * (1 - c) - 1)) / 2 + pi_w * g_w),
+    ],
+)
 def test_against_independent_closed_forms(st, key, expected):
     assert is_zero(st[key].value - expected), (key, st[key].value)
 

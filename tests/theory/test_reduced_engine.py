@@ -29,8 +29,21 @@ ONE_STEP_RTOL = 1e-10
 )
 def test_one_step_agreement_along_full_trajectories(eta, noise, filters, q, loss, batch, P, seed):
     cfg = Config().replace(
-        d=48, n=8, P=P, m=4, steps=150, n_test=8, n_test_weak=8, dtype="float64",
-        noise=noise, filters=filters, q=q, loss=loss, batch_size=batch, eta=eta, seed=seed,
+        d=48,
+        n=8,
+        P=P,
+        m=4,
+        steps=150,
+        n_test=8,
+        n_test_weak=8,
+        dtype="float64",
+        noise=noise,
+        filters=filters,
+        q=q,
+        loss=loss,
+        batch_size=batch,
+        eta=eta,
+        seed=seed,
     )
     err = one_step_errors(cfg).numpy()
     finite = np.isfinite(err)

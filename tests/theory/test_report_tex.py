@@ -12,8 +12,7 @@ from benosc.theory.report import build_blocks, render_latex, render_markdown, sy
 
 @pytest.fixture(scope="module")
 def tex_and_md():
-    blocks = build_blocks(derive_recursions(ModelSpec()), derive_statements(2), [], one_step={"default": 1e-15},
-                          figures={}, meta={"benosc": "test"})
+    blocks = build_blocks(derive_recursions(ModelSpec()), derive_statements(2), [], one_step={"default": 1e-15}, figures={}, meta={"benosc": "test"})
     return render_latex(blocks), render_markdown(blocks)
 
 

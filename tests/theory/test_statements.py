@@ -96,8 +96,16 @@ def test_weak_growth_bound_brackets_the_recursion(st):
 
 def test_all_numeric_evidence_passes():
     ev = DC.derivation_evidence(quick=True)
-    assert {e.key for e in ev} >= {"eta_crit", "period2_orbit", "residual_per_period2", "weak_growth_per_period2",
-                                   "period2_stable_eta", "bounded_eta_max", "weak_growth_bound", "small_eta_weak_growth"}
+    assert {e.key for e in ev} >= {
+        "eta_crit",
+        "period2_orbit",
+        "residual_per_period2",
+        "weak_growth_per_period2",
+        "period2_stable_eta",
+        "bounded_eta_max",
+        "weak_growth_bound",
+        "small_eta_weak_growth",
+    }
     failed = [e for e in ev if not e.passed]
     assert not failed, failed
 

@@ -256,8 +256,7 @@ def test_assumptions_report_the_d_sweep_with_its_interval():
     assert "d/n^2 from 0.125 to 2" in cond.value and "33-44 points" in cond.value and "0.8 [-1.2, 2.8]" in cond.value
     for met in (True, False, None):
         plateau = {"d_end": 65536, "difference": -0.1, "interval": (-0.15, -0.06), "tolerance": 0.05, "met": met}
-        cond = next(c for c in assumption_conditions(Config(), 2.6, delta=0.25, a4=(1.0, 1.0), d_sweep={**sweep, "plateau": plateau})
-                    if c.name == "A3.d_vs_n2")
+        cond = next(c for c in assumption_conditions(Config(), 2.6, delta=0.25, a4=(1.0, 1.0), d_sweep={**sweep, "plateau": plateau}) if c.name == "A3.d_vs_n2")
         assert cond.met is met and "minus at d = 65536" in cond.value and "-10.0 [-15.0, -6.0] points" in cond.value
 
 
@@ -305,19 +304,32 @@ def test_edge_of_stability_on_the_one_example_network():
 
 def _network(identity=1e-14, clean=1.0, regime=0.9):
     """A network_weak measurement with the given identity error and measured / predicted ratios (one run per set)."""
+
     def part(ratio):
-        return {"eta": [2.2], "seed": [0], "status": ["completed"], "weak_log_slope": [ratio * 1e-4],
-                "weak_log_slope_predicted": [1e-4], "weak_log_slope_clean": [1e-4], "strong_offset": [0.01],
-                "weak_example_term": [0.0], "identity_error": [[identity, identity]]}
+        return {
+            "eta": [2.2],
+            "seed": [0],
+            "status": ["completed"],
+            "weak_log_slope": [ratio * 1e-4],
+            "weak_log_slope_predicted": [1e-4],
+            "weak_log_slope_clean": [1e-4],
+            "strong_offset": [0.01],
+            "weak_example_term": [0.0],
+            "identity_error": [[identity, identity]],
+        }
+
     return {"regime": part(regime), "clean": part(clean)}
 
 
-@pytest.mark.parametrize("network,status", [
-    (_network(), "pass"),
-    (_network(identity=1e-3), "fail"),  # the log projection does not follow the derived factors
-    (_network(clean=1.2), "fail"),  # the clean limit misses share x one-example rate by 20%
-    (_network(regime=0.5), "fail"),  # the regime misses the offset-corrected rate by 50%
-])
+@pytest.mark.parametrize(
+    "network,status",
+    [
+        (_network(), "pass"),
+        (_network(identity=1e-3), "fail"),  # the log projection does not follow the derived factors
+        (_network(clean=1.2), "fail"),  # the clean limit misses share x one-example rate by 20%
+        (_network(regime=0.5), "fail"),  # the regime misses the offset-corrected rate by 50%
+    ],
+)
 def test_weak_growth_judges_the_full_network(network, status):
     period2 = [{"engine": "full", "kappa": 1.1, "eta": 2.2, "measured": 1e-3, "predicted": 1e-3}]
     v = C.check_weak_growth(period2, [], network)

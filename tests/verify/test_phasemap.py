@@ -12,8 +12,22 @@ from benosc import Config  # noqa: E402
 from benosc.cli import main  # noqa: E402
 from benosc.verify.phasemap import boundaries  # noqa: E402
 
-ARGS = ["--grid", "eta=1.0,2.2,2.6,3.6", "--grid", "v_norm=0.05,0.15", "--seeds", "2", "--steps", "300",
-        "--set", "n_test=32", "--set", "n_test_weak=32", "--set", "record_every=50"]
+ARGS = [
+    "--grid",
+    "eta=1.0,2.2,2.6,3.6",
+    "--grid",
+    "v_norm=0.05,0.15",
+    "--seeds",
+    "2",
+    "--steps",
+    "300",
+    "--set",
+    "n_test=32",
+    "--set",
+    "n_test_weak=32",
+    "--set",
+    "record_every=50",
+]
 
 
 @pytest.fixture(scope="module")

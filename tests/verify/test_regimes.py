@@ -36,8 +36,19 @@ ETA_MAX = 2 * 3.196
 )
 def test_verdicts_never_raise_and_never_pass_outside_their_hypotheses(v_ratio, loss, q, eta_large, eta_small, sigma_p, batch, claims):
     cfg = Config().replace(
-        d=24, n=8, m=4, steps=300, n_test=32, n_test_weak=32, record_every=20, eval_every=100,
-        v_norm=v_ratio, loss=loss, q=q, sigma_p=sigma_p, batch_size=batch,
+        d=24,
+        n=8,
+        m=4,
+        steps=300,
+        n_test=32,
+        n_test_weak=32,
+        record_every=20,
+        eval_every=100,
+        v_norm=v_ratio,
+        loss=loss,
+        q=q,
+        sigma_p=sigma_p,
+        batch_size=batch,
     )
     # place the learning rates relative to this m = 4 (its limit is half the default one)
     res = run_verification(cfg, eta_small=eta_small / 2, eta_large=eta_large / 2, seeds=[0, 1], claims=claims, delta=0.25)

@@ -21,8 +21,13 @@ BASE = Config().replace(steps=300, n=8, m=4, d=24, n_test=40, n_test_weak=40, re
 
 # ------------------------------------------------------------------ the design
 def test_path_fields_move_together_and_couples_follow():
-    d = Design(BASE, axes=(parse_axis("eta_over_crit=0.5,1.2", BASE),), seeds=2,
-               paths=parse_path(["d=64:4096:4:geom", "n=8,8,16,16"], BASE), couples=(parse_couple("sigma_0=d**-0.5", BASE),))
+    d = Design(
+        BASE,
+        axes=(parse_axis("eta_over_crit=0.5,1.2", BASE),),
+        seeds=2,
+        paths=parse_path(["d=64:4096:4:geom", "n=8,8,16,16"], BASE),
+        couples=(parse_couple("sigma_0=d**-0.5", BASE),),
+    )
     pts = d.points()
     assert [(p["d"], p["n"]) for p in pts[::2]] == [(64, 8), (256, 8), (1024, 16), (4096, 16)]
     assert all(isinstance(p["d"], int) for p in pts)
@@ -36,14 +41,17 @@ def test_designs_without_a_path_keep_their_fingerprint():
     assert "paths" not in d.to_dict() and "couples" not in d.to_dict()
 
 
-@pytest.mark.parametrize("make, match", [
-    (lambda: parse_path(["d=64,256", "n=8,8,8"], BASE), "same number of values"),
-    (lambda: parse_couple("sigma_0=sigma_0*2", BASE), "may not use the field it defines"),
-    (lambda: parse_couple("sigma_0=dd**-0.5", BASE), "uses dd, which is not a configuration field"),
-    (lambda: parse_couple("draw=d", BASE), "numeric configuration field"),
-    (lambda: parse_couple("sigma_0=d**", BASE), "arithmetic expression"),
-    (lambda: parse_couple("sigma_0", BASE), "must look like FIELD=EXPR"),
-])
+@pytest.mark.parametrize(
+    "make, match",
+    [
+        (lambda: parse_path(["d=64,256", "n=8,8,8"], BASE), "same number of values"),
+        (lambda: parse_couple("sigma_0=sigma_0*2", BASE), "may not use the field it defines"),
+        (lambda: parse_couple("sigma_0=dd**-0.5", BASE), "uses dd, which is not a configuration field"),
+        (lambda: parse_couple("draw=d", BASE), "numeric configuration field"),
+        (lambda: parse_couple("sigma_0=d**", BASE), "arithmetic expression"),
+        (lambda: parse_couple("sigma_0", BASE), "must look like FIELD=EXPR"),
+    ],
+)
 def test_bad_paths_and_couples_are_refused(make, match):
     with pytest.raises(ConfigError, match=match):
         make()
@@ -108,8 +116,13 @@ def test_no_power_law_for_a_quantity_that_crosses_zero_or_too_few_sizes():
 @pytest.fixture(scope="module")
 def path_store(tmp_path_factory):
     out = tmp_path_factory.mktemp("path") / "p.zarr"
-    design = Design(BASE, axes=(parse_axis("eta_over_crit=0.5,1.2", BASE),), seeds=3,
-                    paths=parse_path(["d=24,96,384"], BASE), couples=(parse_couple("sigma_p=0.03*sqrt(22/(d-2))", BASE),))
+    design = Design(
+        BASE,
+        axes=(parse_axis("eta_over_crit=0.5,1.2", BASE),),
+        seeds=3,
+        paths=parse_path(["d=24,96,384"], BASE),
+        couples=(parse_couple("sigma_p=0.03*sqrt(22/(d-2))", BASE),),
+    )
     run_sweep(design, out)
     return out
 
@@ -239,8 +252,24 @@ def test_transition_width_needs_learning_rates_around_the_threshold(path_store):
 def test_a_width_at_the_grid_resolution_is_read_as_such():
     from benosc.verify.scaling import Quantity
 
-    q = Quantity("transition_width", "threshold", float("nan"), np.array([64.0, 256, 1024]), np.array([0.13, 0.04, 0.04]),
-                 np.zeros(3), np.ones(3), np.array([10, 10, 10]), 0.0, "0", None, -0.5, (-0.6, -0.4), 3, "", resolution=0.04)
+    q = Quantity(
+        "transition_width",
+        "threshold",
+        float("nan"),
+        np.array([64.0, 256, 1024]),
+        np.array([0.13, 0.04, 0.04]),
+        np.zeros(3),
+        np.ones(3),
+        np.array([10, 10, 10]),
+        0.0,
+        "0",
+        None,
+        -0.5,
+        (-0.6, -0.4),
+        3,
+        "",
+        resolution=0.04,
+    )
     assert "resolution (0.04" in q.reading() and "from size 256 on" in q.reading() and "0.13 at size 64" in q.reading()
     assert q.short() == "at the resolution (0.04) from size 256 on"
     wider = Quantity(**{**q.__dict__, "mean": np.array([0.13, 0.08, 0.06])})
