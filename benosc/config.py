@@ -27,7 +27,9 @@ import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, Mapping
+from typing import Any, Literal, Mapping, get_args
+
+from benosc.constants import ETA_LARGE
 
 __all__ = [
     "ConfigError",
@@ -37,6 +39,8 @@ __all__ = [
     "Config",
     "load_config",
     "SWEEPABLE",
+    "CHOICES",
+    "field_kinds",
     "AUTO_GRAM_D",
     "parse_scale",
     "to_toml",
@@ -153,7 +157,23 @@ def parse_scale(text: str) -> tuple[float, float] | None:
     return c, e
 
 
-def _choice(section: str, name: str, value: Any, options: tuple[str, ...]) -> None:
+#: the allowed values of every choice field, read off its Literal type (the one table: validation, the
+#: command line's help and the fuzz test read it from here)
+CHOICES: dict[str, tuple[str, ...]] = {
+    "noise": get_args(NoiseKind),
+    "draw": get_args(DrawKind),
+    "filters": get_args(FilterKind),
+    "activation": get_args(ActivationKind),
+    "second_layer": get_args(SecondLayerKind),
+    "sampling": get_args(SamplingKind),
+    "loss": get_args(LossKind),
+    "dtype": get_args(DtypeKind),
+    "device": get_args(DeviceKind),
+}
+
+
+def _choice(section: str, name: str, value: Any) -> None:
+    options = CHOICES[name]
     if value not in options:
         raise ConfigError(f"{section}.{name}", value, f"must be one of {', '.join(options)}")
 
@@ -213,11 +233,11 @@ class DataConfig:
         _real(s, "v_norm", self.v_norm, SCALE_MIN, SCALE_MAX)
         _real(s, "sigma_p", self.sigma_p, SCALE_MIN, SCALE_MAX)
         _real(s, "p_weak", self.p_weak, 0.0, 1.0)
-        _choice(s, "noise", self.noise, ("projected", "isotropic"))
+        _choice(s, "noise", self.noise)
         _int(s, "n_test", self.n_test, 1)
         _int(s, "n_test_weak", self.n_test_weak, 1)
         _real(s, "label_noise", self.label_noise, 0.0, 0.5, hi_open=True)
-        _choice(s, "draw", self.draw, ("auto", "vectors", "gram"))
+        _choice(s, "draw", self.draw)
         _coerce_floats(self)
 
     @property
@@ -255,9 +275,9 @@ class NetworkConfig:
         s = "network"
         _int(s, "m", self.m, 1)
         _real(s, "q", self.q, 1.0)
-        _choice(s, "filters", self.filters, ("shared", "per_patch"))
-        _choice(s, "activation", self.activation, ("relu", "quadratic"))
-        _choice(s, "second_layer", self.second_layer, ("fixed", "trained"))
+        _choice(s, "filters", self.filters)
+        _choice(s, "activation", self.activation)
+        _choice(s, "second_layer", self.second_layer)
         if self.activation == "quadratic" and self.q != 2:
             raise ConfigError(f"{s}.q", self.q, "must be 2 when network.activation = 'quadratic' (sigma = z^2 has no other power)")
         _coerce_floats(self)
@@ -272,7 +292,7 @@ class TrainingConfig:
     ("logistic"); w_{j,r}(0) ~ N(0, sigma_0^2 I).
     """
 
-    eta: float = 2.6
+    eta: float = ETA_LARGE
     """learning rate; in (0, 1e12] (threshold m / (4 ||u||^2) = 2 for the defaults)"""
     batch_size: int = 1
     """examples per SGD step; integer in [1, n], = n for 'full_batch', divides n for 'epochs'"""
@@ -302,15 +322,15 @@ class TrainingConfig:
         _real(s, "eta", self.eta, 0.0, SCALE_MAX, lo_open=True)
         _int(s, "batch_size", self.batch_size, 1)
         _int(s, "steps", self.steps, 1)
-        _choice(s, "sampling", self.sampling, ("with_replacement", "epochs", "full_batch"))
-        _choice(s, "loss", self.loss, ("square", "logistic"))
+        _choice(s, "sampling", self.sampling)
+        _choice(s, "loss", self.loss)
         if isinstance(self.sigma_0, str):
             if parse_scale(self.sigma_0) is None:
                 raise ConfigError(f"{s}.sigma_0", self.sigma_0, SCALE_RULE)
         else:
             _real(s, "sigma_0", self.sigma_0, 0.0, SCALE_MAX)
-        _choice(s, "dtype", self.dtype, ("float32", "float64"))
-        _choice(s, "device", self.device, ("auto", "cpu", "cuda"))
+        _choice(s, "dtype", self.dtype)
+        _choice(s, "device", self.device)
         _int(s, "seed", self.seed, 0, 2**63 - 1)
         _int(s, "record_every", self.record_every, 1)
         _int(s, "eval_every", self.eval_every, 1)
@@ -332,6 +352,25 @@ SWEEPABLE: tuple[str, ...] = ("eta", "seed", "u_norm", "v_norm", "sigma_p", "p_w
 @functools.lru_cache(maxsize=1)
 def _field_sections() -> dict[str, str]:
     return {f.name: sec for sec, cls in _SECTIONS.items() for f in dataclasses.fields(cls)}
+
+
+def field_kinds() -> dict[str, str]:
+    """``{field: 'size' | 'scale' | 'choice'}`` for every field, read off the sections' type hints.
+
+    'size': an integer field (counts, strides, the seed); 'scale': a real field; 'choice': a field with a
+    finite set of values (:data:`CHOICES`).  The schema tests (the command line's fuzz test) read it here, so
+    that a new field is fuzzed without anyone re-typing it.
+    """
+    import typing
+
+    out = {}
+    for cls in _SECTIONS.values():
+        hints = typing.get_type_hints(cls)
+        for f in dataclasses.fields(cls):
+            t = hints[f.name]
+            real = t is float or float in typing.get_args(t)  # sigma_0: a number or a scale expression like 'd^-1/2'
+            out[f.name] = "choice" if f.name in CHOICES else "size" if t is int else "scale" if real else str(t)
+    return out
 
 
 def _section_of(name: str) -> str:

@@ -16,7 +16,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from benosc.tolerances import DELTA
+from benosc.constants import DELTA, PAPER_SIZE_TEXT
 
 __all__ = [
     "STATUS_COLORS",
@@ -229,7 +229,7 @@ def search_lines(results: Sequence[Any], out: Path) -> None:
 
 def reproduce_table(rows: Sequence[Any], seeds: int, n_test: int, n_test_weak: int, out: Path) -> None:
     """The paper's experiment against its reported accuracies."""
-    table = Table(title=f"The paper's experiment: d=64, n=16, m=8, {seeds} seeds (mean ± std, %)")
+    table = Table(title=f"The paper's experiment: {PAPER_SIZE_TEXT}, {seeds} seeds (mean ± std, %)")
     for col in (
         "eta",
         "runs",

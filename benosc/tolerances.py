@@ -7,11 +7,8 @@ gradient against autograd, a run inside a batch against the same run alone).
 
 from __future__ import annotations
 
-__all__ = ["TOLERANCES", "tolerance", "CLAIM_TOLERANCES", "claim_tolerance", "DELTA"]
+__all__ = ["TOLERANCES", "tolerance", "CLAIM_TOLERANCES", "claim_tolerance"]
 
-#: Assumption 4's oscillation level: a strong step oscillates when |y f - 1| >= DELTA (the paper asks
-#: delta in (0.2, 0.8)); the default of every function and command that takes ``delta``
-DELTA = 0.25
 
 TOLERANCES: dict[str, dict[str, float]] = {
     "float64": {"rtol": 1e-10, "atol": 1e-12},

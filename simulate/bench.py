@@ -23,6 +23,7 @@ import numpy as np
 import torch
 
 from benosc.config import Config
+from benosc.constants import PAPER_SIZE
 from benosc.simulate.engine import TORCH_DTYPES, DeviceInputs, checkpoints, make_stepper, resolve_device, simulate
 from benosc.simulate.grid import BatchInputs, expand_grid, prepare_inputs
 from benosc.simulate.naive import naive_run
@@ -30,7 +31,7 @@ from benosc.simulate.naive import naive_run
 __all__ = ["Case", "SIZES", "run_bench", "bench_sweep", "bench_dimension"]
 
 SIZES = {
-    "paper": {"d": 64, "n": 16, "m": 8},
+    "paper": PAPER_SIZE,
     "large": {"d": 1024, "n": 64, "m": 32},
 }
 
@@ -290,7 +291,7 @@ def bench_dimension(
     ref = rows[0]["run_steps_per_s"]
     for r in rows:
         r["ratio_to_first"] = r["run_steps_per_s"] / ref
-    return {"engine": "reduced", "n": 16, "m": 8, "n_test": 100, "repeats": repeats, "rows": rows}
+    return {"engine": "reduced", "n": cfg_of(*cases[0]).data.n, "m": cfg_of(*cases[0]).network.m, "n_test": 100, "repeats": repeats, "rows": rows}
 
 
 def run_bench(*, quick: bool = False, device: str = "auto", repeats: int = 5, progress: Callable[[str], None] | None = None) -> dict:

@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 
 from benosc.config import Config, ConfigError
-from benosc.tolerances import DELTA
+from benosc.constants import DELTA
 
 __all__ = ["RELATIVE", "Axis", "Design", "parse_axis", "parse_range", "parse_path", "parse_couple"]
 

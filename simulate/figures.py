@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from benosc.tolerances import DELTA
+from benosc.constants import DELTA
 from benosc.figstyle import DOUBLE, LABEL, new_figure, ordered_colors, save, styled
 from benosc.simulate.summary import summarize
 from benosc.simulate.trajectory import Trajectory

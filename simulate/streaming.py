@@ -37,7 +37,7 @@ from typing import Sequence
 import numpy as np
 import torch
 
-from benosc.tolerances import DELTA
+from benosc.constants import DELTA
 from benosc.config import SWEEPABLE, Config, ConfigError
 from benosc.simulate.engine import TORCH_DTYPES, DeviceInputs, _accuracy, _outputs, checkpoints, initial_projections, make_stepper, resolve_device
 from benosc.simulate.grid import BatchInputs, Grid, expand_grid, prepare_inputs

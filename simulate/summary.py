@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from benosc.tolerances import DELTA
+from benosc.constants import DELTA
 from benosc.config import SWEEPABLE
 from benosc.simulate.trajectory import Trajectory
 

@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from benosc.tolerances import DELTA
+from benosc.constants import DELTA
 from benosc._io import atomic_open, write_json
 from benosc.config import Config
 

@@ -20,15 +20,13 @@ from typing import Sequence
 import numpy as np
 
 from benosc.config import Config
+from benosc.constants import A3_V_RATIO
 from benosc.simulate.trajectory import Trajectory
 from benosc.tolerances import claim_tolerance
 from benosc.theory.predictions import predictions
 from benosc.verify.verdict import Verdict
 
-#: Assumption 3's bound on the weak feature, ||v|| <= A3_V_RATIO ||u|| (the paper's number)
-A3_V_RATIO = 0.1
-
-__all__ = ["A3_V_RATIO", "Condition", "assumption_conditions", "a4_per_run", "a4_fractions", "check_assumptions", "assumption_map"]
+__all__ = ["Condition", "assumption_conditions", "a4_per_run", "a4_fractions", "check_assumptions", "assumption_map"]
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from typing import Callable, Sequence
 import numpy as np
 from scipy import stats
 
+from benosc.constants import OSCILLATION_WINDOW, PERIOD2_WINDOW
 from benosc.simulate.trajectory import Trajectory
 from benosc.tolerances import claim_tolerance as tol
 from benosc.verify.verdict import Verdict, aggregate, finite, not_applicable
@@ -35,12 +36,10 @@ __all__ = [
     "check_noise_memorisation",
     "check_boundedness",
     "check_edge_of_stability",
-    "PERIOD2_WINDOW",
 ]
 
 #: strong steps (counted per run) on which the mean residual is compared with the period-2 value:
 #: after the transient, before the weak feature has grown enough to shift the orbit
-PERIOD2_WINDOW = (300, 800)
 
 
 def runs_at(traj: Trajectory, eta: float, *, completed: bool = True) -> np.ndarray:
@@ -139,7 +138,7 @@ def check_decomposition(one_step_errors: np.ndarray, full: Trajectory, reduced: 
 
 
 # ---------------------------------------------------------------------- threshold
-def check_threshold(sweeps: dict[str, Trajectory], onset: float, *, window: tuple[int, int] = (500, 2500), profile: Trajectory | None = None) -> Verdict:
+def check_threshold(sweeps: dict[str, Trajectory], onset: float, *, window: tuple[int, int] = OSCILLATION_WINDOW, profile: Trajectory | None = None) -> Verdict:
     """Mean |y f - 1| on strong steps >= the oscillation level exactly for the runs above the onset.
 
     ``profile``, a denser sweep of learning rates, is drawn in the figure and never judged.

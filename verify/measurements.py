@@ -16,6 +16,7 @@ from typing import Any, Callable
 import numpy as np
 
 from benosc.config import Config
+from benosc.constants import OSCILLATION_WINDOW, OSCILLATION_WINDOW_HIGH_Q, PERIOD2_KAPPAS, SHARPNESS_KAPPAS, THRESHOLD_FACTORS
 from benosc.tolerances import claim_tolerance
 from benosc.theory.predictions import Predictions, predictions
 
@@ -122,18 +123,19 @@ def _decomposition(ctx: Context):
 def threshold_window(q: float) -> tuple[int, int]:
     """Steps over which the threshold claim reads the oscillation amplitude.
 
-    q = 2: [500, 2500).  q > 2: [2500, 4500): from a small initialisation the
-    dominant neuron grows like gamma' - gamma ~ gamma^(q-1) and needs about
-    2000 steps to reach the fixed point at q = 3 (measured, docs/claims.md).
+    q = 2: :data:`~benosc.constants.OSCILLATION_WINDOW` ([500, 2500)).  q > 2:
+    :data:`~benosc.constants.OSCILLATION_WINDOW_HIGH_Q` ([2500, 4500)): from a small
+    initialisation the dominant neuron grows like gamma' - gamma ~ gamma^(q-1) and
+    needs about 2000 steps to reach the fixed point at q = 3 (measured, docs/claims.md).
     """
-    return (500, 2500) if q <= 2 else (2500, 4500)
+    return OSCILLATION_WINDOW if q <= 2 else OSCILLATION_WINDOW_HIGH_Q
 
 
 def _threshold(ctx: Context):
     from benosc.simulate import simulate
 
     onset = ctx.pred.onset
-    etas = [round(f * onset, 6) for f in (0.8, 0.9, 1.1, 1.2)]
+    etas = [round(f * onset, 6) for f in THRESHOLD_FACTORS]
     cfg = ctx.config.replace(steps=threshold_window(ctx.config.network.q)[1])
     out = {e: simulate(cfg, {"eta": etas, "seed": ctx.seeds[:1]}, engine=e).trajectory for e in ("full", "reduced")}
     # the amplitude's profile across the onset for the figure (reduced engine, one batched run; not judged)
@@ -153,7 +155,7 @@ def _one_example(ctx: Context) -> tuple[list[dict], list[dict]]:
     P, cfg = ctx.pred, ctx.config
     u, v = cfg.data.u_norm, cfg.data.v_norm
     r = v**2 / u**2
-    kappas = (1.1, 1.2)
+    kappas = PERIOD2_KAPPAS
     etas = [P.eta_of_kappa(k) for k in kappas]
     at_large = P.eta_crit < ctx.eta_large <= P.bounded_eta_max
     run_etas = etas + ([ctx.eta_large] if at_large else [])
@@ -225,7 +227,7 @@ def _network_weak(ctx: Context) -> dict[str, Any]:
     unmet = network_rate_unmet(ctx.config)
     if unmet or ctx.config.data.label_noise > 0:  # the derivation's fields: no network rows, the verdict says why
         return {"unmet": unmet or "data.label_noise must be 0"}
-    kappas = (1.1, 1.2)
+    kappas = PERIOD2_KAPPAS
     etas = [ctx.pred.eta_of_kappa(k) for k in kappas]
     base = ctx.config.replace(dtype="float64", sharpness_every=0, steps=min(ctx.config.training.steps, NETWORK_STEPS))
     out: dict[str, Any] = {"kappas": kappas, "etas": etas, "steps": base.training.steps, "dtype": "float64", "n": base.data.n}
@@ -377,7 +379,7 @@ def _sharpness(ctx: Context) -> tuple[list[dict], list[dict], list[dict]]:
 
     P = ctx.pred
     cfg = one_example_config(ctx.config, steps=2000, record_every=100)
-    kappas = (0.8, 0.9, 1.1, 1.2)
+    kappas = SHARPNESS_KAPPAS
     etas = [P.eta_of_kappa(k) for k in kappas]
     sim = simulate(cfg, {"eta": etas})
     W, X, y = (torch.from_numpy(np.ascontiguousarray(a)).to(torch.float64) for a in (sim.W_final, sim.inputs.X, sim.inputs.y))

@@ -6,7 +6,7 @@ axes allow (:mod:`benosc.theory.predictions`, evaluated at the store's base
 configuration and, when the other axis changes them, at each of its values):
 eta_crit, the end of period-2 stability, the boundedness limit, Assumption 3's
 window on an eta axis (absolute, or in units of eta_crit for
-``eta_over_crit``), and ||v|| = 0.1 ||u|| on a ||v|| axis.  A one-axis sweep
+``eta_over_crit``), and ||v|| = A3_V_RATIO ||u|| (Assumption 3) on a ||v|| axis.  A one-axis sweep
 gives line plots with the per-seed points.
 """
 
@@ -20,6 +20,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from benosc.config import Config, ConfigError
+from benosc.constants import A3_V_RATIO
 from benosc.figstyle import LABEL, styled
 
 __all__ = ["DEFAULT_METRICS", "METRIC_LABELS", "draw_map", "boundaries"]
@@ -49,10 +50,12 @@ METRIC_LABELS = {
     "osc_fraction_window": "A4 fraction (last quarter)",
     "osc_fraction_predicted": "A4 fraction predicted by the offset map",
 }
+#: the Assumption 3 boundary on a ||v|| axis
+A3_LINE = f"||v|| = {A3_V_RATIO:g} ||u|| (Assumption 3)"
 #: how the derived boundaries are named in the figures' legend
 BOUNDARY_LABELS = {
     "eta_crit": r"$\eta_{\mathrm{crit}}$",
-    "||v|| = 0.1 ||u|| (Assumption 3)": r"$\|v\| = 0.1\,\|u\|$ (Assumption 3)",
+    A3_LINE: rf"$\|v\| = {A3_V_RATIO:g}\,\|u\|$ (Assumption 3)",
 }
 ETA_AXES = ("eta", "eta_over_crit")
 #: colour range of the mean map of a ratio metric (1 in the middle; values outside are clipped)
@@ -113,10 +116,8 @@ def boundaries(base: Config, axis: str, other: str | None = None, other_values: 
                 items["boundedness limit"] = P.bounded_eta_max / scale
                 items["Assumption 3 upper end"] = P.paper_window[1] / scale
         if axis == "v_norm":
-            from benosc.verify.assumptions import A3_V_RATIO
-
             u = base.data.u_norm if other != "u_norm" or val is None else float(val)
-            items["||v|| = 0.1 ||u|| (Assumption 3)"] = A3_V_RATIO * u
+            items[A3_LINE] = A3_V_RATIO * u
         for k, x in items.items():
             out.setdefault(k, []).append(np.nan if x is None else float(x))
     return {k: np.asarray(v) for k, v in out.items()}
@@ -127,7 +128,7 @@ _STYLES = {
     "period-2 stable up to": ("tab:green", ":"),
     "boundedness limit": ("tab:red", "-."),
     "Assumption 3 upper end": ("tab:purple", (0, (1, 3))),
-    "||v|| = 0.1 ||u|| (Assumption 3)": ("tab:brown", "--"),
+    A3_LINE: ("tab:brown", "--"),
 }
 
 

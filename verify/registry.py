@@ -20,6 +20,7 @@ from typing import Callable
 
 import numpy as np
 
+from benosc.constants import A3_V_RATIO, OSCILLATION_WINDOW, OSCILLATION_WINDOW_HIGH_Q, PERIOD2_KAPPAS, SHARPNESS_KAPPAS, THRESHOLD_FACTORS
 from benosc.tolerances import CLAIM_TOLERANCES
 from benosc.verify import checkers as C
 from benosc.verify.measurements import Context
@@ -71,6 +72,15 @@ class Claim:
 
 
 # -------------------------------------------------------------------- hypotheses
+def _steps(window: tuple[int, int]) -> str:
+    """A half-open step window [a, b) in words: 'a-(b-1)'."""
+    return f"{window[0]}-{window[1] - 1}"
+
+
+def _list(values: tuple[float, ...]) -> str:
+    return ", ".join(f"{v:g}" for v in values)
+
+
 def _q_reason(ctx: Context) -> str | None:
     q = ctx.config.network.q
     if not derivable_q(q):
@@ -125,8 +135,6 @@ def _small_below(ctx: Context) -> str | None:
 
 
 def _weak_small(ctx: Context) -> str | None:
-    from benosc.verify.assumptions import A3_V_RATIO
-
     u, v = ctx.config.data.u_norm, ctx.config.data.v_norm
     if v <= A3_V_RATIO * u * (1 + 1e-12):
         return None
@@ -168,7 +176,7 @@ LARGE_ABOVE = Hypothesis("eta_large oscillates", r"$\eta_{\mathrm{large}}$ above
 LARGE_BOUNDED = Hypothesis("eta_large bounded", r"$\eta_{\mathrm{large}}$ at most the derived boundedness limit", _large_bounded)
 LARGE_IN_A3 = Hypothesis("Assumption 3 window", r"$\eta_{\mathrm{large}}$ inside Assumption 3's window, open at its lower end", _large_in_window)
 SMALL_BELOW = Hypothesis("eta_small converges", r"$\eta_{\mathrm{small}}$ below the derived onset", _small_below)
-WEAK_SMALL = Hypothesis("Assumption 3 weak feature", r"$\|v\| \leq 0.1\,\|u\|$ (Assumption 3)", _weak_small)
+WEAK_SMALL = Hypothesis("Assumption 3 weak feature", rf"$\|v\| \leq {A3_V_RATIO:g}\,\|u\|$ (Assumption 3)", _weak_small)
 SIGMA0 = Hypothesis(
     "sigma_0 > 0",
     "a non-zero initialisation to scale",
@@ -290,7 +298,8 @@ REGISTRY: tuple[Claim, ...] = (
         "threshold",
         "The strong-data residual converges below the derived onset and keeps oscillating above it.",
         "Theorem 2 / Assumption 3's lower end; derived `eta_crit` ($q = 2$) and `eta_crit_dominant` ($q > 2$)",
-        r"mean $|yf - 1|$ over strong steps 500-2499 ($q > 2$: 2500-4499), full and reduced engines, $\eta$ = 0.8, 0.9, 1.1, 1.2 times the onset",
+        rf"mean $|yf - 1|$ over strong steps {_steps(OSCILLATION_WINDOW)} ($q > 2$: {_steps(OSCILLATION_WINDOW_HIGH_Q)}), full and reduced engines, "
+        rf"$\eta$ = {_list(THRESHOLD_FACTORS)} times the onset",
         r"oscillating iff $\eta$ is above the onset",
         ("threshold.oscillating", "threshold.exclusion"),
         (SQUARE, FIXED_LAYER, STRONG, ONSET),
@@ -319,10 +328,12 @@ REGISTRY: tuple[Claim, ...] = (
         "general bound at the large learning rate; in the trained network at the derived network rate.",
         "derived `weak_growth_per_period2`, `weak_growth_bound`, `network_weak_step_factor` and `network_weak_rate` (docs/derivations.md)",
         r"fitted growth rate of $\log\langle w, v\rangle$ per step in the one-example network (full and reduced engines); "
-        r"in the full network (float64, $\kappa$ = 1.1, 1.2, the configuration's seeds) the slope of $\log\max_r j\langle w_{j,r}, v\rangle$ "
+        rf"in the full network (float64, $\kappa$ = {_list(PERIOD2_KAPPAS)}, the configuration's seeds) "
+        r"the slope of $\log\max_r j\langle w_{j,r}, v\rangle$ "
         r"over t > T/4 per class, the same in the clean limit ($p_{\mathrm{weak}} = 0$, $\sigma_p = 10^{-3}$), and the change of the log projection "
         "against the sum of the derived per-step factors",
-        r"$\frac{1}{2}\log G_2$ at $\kappa$ = 1.1, 1.2; inside the general bound at $\eta_{\mathrm{large}}$; "
+        rf"$\frac{{1}}{{2}}\log G_2$ at $\kappa$ = {_list(PERIOD2_KAPPAS)}; "
+        r"inside the general bound at $\eta_{\mathrm{large}}$; "
         r"network: $\pi_{\mathrm{strong}}\frac{1}{2}\log G_2(c) + \pi_{\mathrm{weak}} g_{\mathrm{weak}}$ with the measured offset $c$ "
         r"(clean limit: $\pi_{\mathrm{strong}}\frac{1}{2}\log G_2$)",
         ("weak_growth.period2_rel", "weak_growth.min_rate", "weak_growth.identity", "weak_growth.clean_rel", "weak_growth.network_rel"),
@@ -403,7 +414,7 @@ REGISTRY: tuple[Claim, ...] = (
         r"derived fixed-point value with $\eta\lambda < 2$; on the period-2 orbit $\eta\lambda$ averages the derived value above 2.",
         "edge of stability (Cohen et al. 2021); derived `sharpness_at_fixed_point` and `eta_sharpness_period2_mean`",
         "exact top Hessian eigenvalue of one strong example's loss in the one-example network (float64, 2000 steps) at "
-        r"$\kappa$ = 0.8, 0.9 and, averaged over the orbit's two points, 1.1, 1.2; full-batch sharpness of the main runs reported",
+        rf"$\kappa$ = {_list(SHARPNESS_KAPPAS[: -len(PERIOD2_KAPPAS)])} and, averaged over the orbit's two points, {_list(PERIOD2_KAPPAS)}; full-batch sharpness of the main runs reported",
         r"$8\|u\|^2/m$ below $\eta_{\mathrm{crit}}$; $(\kappa + 3)/2$ for $\eta\lambda$ on the period-2 orbit",
         ("edge_of_stability.rel",),
         (SQUARE, FIXED_LAYER, Q2),

@@ -16,6 +16,7 @@ import numpy as np
 import torch
 
 from benosc.config import Config
+from benosc.constants import PAPER_SIZE
 from benosc.simulate import simulate
 from benosc.simulate.data import sample_points
 from benosc.simulate.network import Activation, output
@@ -57,7 +58,7 @@ class ReproRow:
 
 def reproduce(config: Config, *, eta_small: float, eta_large: float, seeds: Sequence[int]) -> list[ReproRow]:
     """Simulate both learning rates over ``seeds`` (one batch) and evaluate on the 32-point and the large test sets."""
-    cfg = config.replace(d=64, n=16, m=8)
+    cfg = config.replace(**PAPER_SIZE)
     sim = simulate(cfg, {"eta": [eta_small, eta_large], "seed": list(seeds)})
     tr = sim.trajectory
     acc32, weak4 = np.full(tr.n_runs, np.nan), np.full(tr.n_runs, np.nan)

@@ -14,7 +14,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
 
-from benosc.tolerances import DELTA
+from benosc.constants import DELTA
 from benosc.config import Config
 from benosc.simulate.trajectory import Trajectory
 from benosc.verify.measurements import Context

@@ -20,11 +20,26 @@ from typing import Any, Callable
 import numpy as np
 
 from benosc.config import Config
-from benosc.tolerances import DELTA, claim_tolerance
+from benosc.constants import A3_V_RATIO, DELTA, OSCILLATION_WINDOW
+from benosc.tolerances import claim_tolerance
 from benosc.verify import checkers as C
 from benosc.theory.predictions import predictions
 
-__all__ = ["Search", "SearchResult", "DECOMPOSITION", "THRESHOLD", "WEAK_GROWTH", "GENERALISATION", "ACCUMULATION"]
+__all__ = [
+    "Search",
+    "SearchResult",
+    "Axis",
+    "Region",
+    "A3_REGION",
+    "DECOMPOSITION_REGION",
+    "THRESHOLD_REGION",
+    "WEAK_GROWTH_REGION",
+    "DECOMPOSITION",
+    "THRESHOLD",
+    "WEAK_GROWTH",
+    "GENERALISATION",
+    "ACCUMULATION",
+]
 
 
 @dataclass(frozen=True)
@@ -50,58 +65,106 @@ class SearchResult:
         return asdict(self)
 
 
-# ------------------------------------------------------------------- strategies
-def _a3_region():
-    """Inside Assumption 3's checkable part: eta in the window (open below), ||v|| <= 0.1 ||u||."""
-    from hypothesis import strategies as st
+# ------------------------------------------------------------------- regions
+@dataclass(frozen=True)
+class Axis:
+    """One coordinate of a search region: the drawn example's key, how the region's text names it, and its range.
 
-    return st.fixed_dictionaries(
-        {
-            "eta_frac": st.floats(0.0, 1.0, exclude_min=True),  # position inside (m/(4u^2), 2m/(5u^2)]
-            "u_norm": st.floats(0.5, 2.0),
-            "v_ratio": st.floats(0.05, 0.1),
-            "sigma_p": st.floats(0.01, 0.05),
-            "p_weak": st.floats(0.0625, 0.25),
-            "seed": st.integers(0, 1000),
-        }
+    ``intervals`` are closed float ranges (several: a union, e.g. both sides of a threshold; ``open_below`` opens
+    the first at its lower end); ``integers`` a closed integer range; ``values`` a finite set.  ``text`` replaces
+    the generated description where the coordinate is a position inside a derived window; ``label = ""`` keeps an
+    axis (the seed) out of the text; ``note`` follows the range in parentheses.  The strategy and the words come
+    from the same numbers, so the region a user reads is the region searched.
+    """
+
+    key: str
+    label: str
+    intervals: tuple[tuple[float, float], ...] = ()
+    integers: tuple[int, int] | None = None
+    values: tuple[Any, ...] = ()
+    open_below: bool = False
+    text: str = ""
+    note: str = ""
+
+    def strategy(self):
+        from hypothesis import strategies as st
+
+        if self.integers is not None:
+            return st.integers(*self.integers)
+        if self.values:
+            return st.sampled_from(list(self.values))
+        parts = [st.floats(lo, hi, exclude_min=self.open_below and i == 0) for i, (lo, hi) in enumerate(self.intervals)]
+        return parts[0] if len(parts) == 1 else st.one_of(*parts)
+
+    def describe(self) -> str:
+        if self.text or not self.label:
+            return self.text
+        if self.integers is not None:
+            return f"{self.label} in {self.integers[0]}..{self.integers[1]}"
+        if self.values:
+            return f"{self.label} in {{{', '.join(f'{v:g}' if isinstance(v, float) else str(v) for v in self.values)}}}"
+        spans = [f"{'(' if self.open_below and i == 0 else '['}{lo:g}, {hi:g}]" for i, (lo, hi) in enumerate(self.intervals)]
+        return f"{self.label} in {' or '.join(spans)}" + (f" ({self.note})" if self.note else "")
+
+
+@dataclass(frozen=True)
+class Region:
+    """A claim's search region: fixed conditions in words (derived from named constants) and the drawn axes."""
+
+    axes: tuple[Axis, ...]
+    fixed: tuple[str, ...] = ()
+    prefix: str = ""
+
+    def strategy(self):
+        from hypothesis import strategies as st
+
+        return st.fixed_dictionaries({a.key: a.strategy() for a in self.axes})
+
+    def describe(self) -> str:
+        words = [self.prefix] if self.prefix else []
+        words += [d for a in self.axes if (d := a.describe())] + list(self.fixed)
+        return ", ".join(words)
+
+
+_SEED = Axis("seed", "", integers=(0, 1000))
+_U = Axis("u_norm", "||u||", intervals=((0.5, 2.0),))
+A3_REGION = Region(
+    (
+        Axis("eta_frac", "", intervals=((0.0, 1.0),), open_below=True, text="Assumption 3's window (open below)"),  # position in (m/(4u^2), 2m/(5u^2)]
+        _U,
+        Axis("v_ratio", "||v|| / ||u||", intervals=((0.05, A3_V_RATIO),)),
+        Axis("sigma_p", "sigma_p", intervals=((0.01, 0.05),)),
+        Axis("p_weak", "p_weak", intervals=((0.0625, 0.25),)),
+        _SEED,
     )
-
-
-def _decomposition_region():
-    from hypothesis import strategies as st
-
-    return st.fixed_dictionaries(
-        {
-            "eta_ratio": st.floats(0.1, 1.5),
-            "m": st.integers(2, 8),
-            "u_norm": st.floats(0.5, 2.0),
-            "v_norm": st.floats(0.01, 0.2),
-            "q": st.sampled_from([1.0, 2.0, 3.0]),
-            "loss": st.sampled_from(["square", "logistic"]),
-            "noise": st.sampled_from(["projected", "isotropic"]),
-            "batch_size": st.sampled_from([1, 2, 4]),
-            "seed": st.integers(0, 1000),
-        }
-    )
-
-
-def _threshold_region():
-    from hypothesis import strategies as st
-
-    return st.fixed_dictionaries(
-        {
-            "eta_ratio": st.one_of(st.floats(0.5, 0.9), st.floats(1.1, 1.5)),
-            "m": st.integers(2, 16),
-            "u_norm": st.floats(0.5, 2.0),
-            "seed": st.integers(0, 1000),
-        }
-    )
-
-
-def _weak_growth_region():
-    from hypothesis import strategies as st
-
-    return st.fixed_dictionaries({"kappa": st.floats(1.05, 1.2), "m": st.integers(2, 16), "u_norm": st.floats(0.5, 2.0), "v_ratio": st.floats(0.02, 0.1)})
+)
+DECOMPOSITION_REGION = Region(
+    (
+        Axis("eta_ratio", "eta / eta_crit", intervals=((0.1, 1.5),)),
+        Axis("m", "m", integers=(2, 8)),
+        _U,
+        Axis("v_norm", "||v||", intervals=((0.01, 0.2),)),
+        Axis("q", "q", values=(1.0, 2.0, 3.0)),
+        Axis("loss", "loss", values=("square", "logistic")),
+        Axis("noise", "noise", values=("projected", "isotropic")),
+        Axis("batch_size", "batch size", values=(1, 2, 4)),
+        _SEED,
+    ),
+    prefix="any regime",
+)
+THRESHOLD_REGION = Region(
+    (Axis("eta_ratio", "eta / onset", intervals=((0.5, 0.9), (1.1, 1.5))), Axis("m", "m", integers=(2, 16)), _U, _SEED),
+    fixed=(f"||v|| = {A3_V_RATIO:g} ||u||",),
+)
+WEAK_GROWTH_REGION = Region(
+    (
+        Axis("kappa", "kappa", intervals=((1.05, 1.2),), note="stable period 2"),
+        Axis("m", "m", integers=(2, 16)),
+        _U,
+        Axis("v_ratio", "||v|| / ||u||", intervals=((0.02, A3_V_RATIO),)),
+    ),
+    prefix="one strong example",
+)
 
 
 # ------------------------------------------------------------------- properties
@@ -143,12 +206,12 @@ def _threshold_holds(base: Config, ex: dict[str, Any]) -> tuple[bool, str]:
     from benosc.simulate import simulate
 
     m, u = ex["m"], ex["u_norm"]
-    cfg = base.replace(m=m, u_norm=u, v_norm=0.1 * u, seed=ex["seed"], steps=2500, n_test=8, n_test_weak=8)
+    cfg = base.replace(m=m, u_norm=u, v_norm=A3_V_RATIO * u, seed=ex["seed"], steps=OSCILLATION_WINDOW[1], n_test=8, n_test_weak=8)
     cfg = cfg.replace(eta=ex["eta_ratio"] * predictions(cfg).onset)
     tr = simulate(cfg).trajectory
     if tr.status[0] != "completed":
         return False, f"diverged at step {int(tr.diverged_step[0])}"
-    amp = float(C.oscillation_window_amplitude(tr, (500, 2500))[0])
+    amp = float(C.oscillation_window_amplitude(tr, OSCILLATION_WINDOW)[0])
     held = (amp >= claim_tolerance("threshold.oscillating")) == (ex["eta_ratio"] > 1)
     return held, f"mean |y f - 1| on strong steps {amp:.3g} at eta/onset = {ex['eta_ratio']:.3f}"
 
@@ -194,22 +257,8 @@ def _window_holds(claim: str) -> Callable[[Config, dict[str, Any]], tuple[bool, 
     return holds
 
 
-_A3_TEXT = "Assumption 3's window (open below), ||v|| <= 0.1 ||u||, sigma_p in [0.01, 0.05], p_weak in [1/16, 1/4]"
-
-DECOMPOSITION = Search(
-    "any regime: eta in [0.1, 1.5] eta_crit, m in 2..8, ||u|| in [0.5, 2], q in {1, 2, 3}, both losses, both noises, batch 1-4",
-    _decomposition_region,
-    _decomposition_holds,
-)
-THRESHOLD = Search(
-    "eta / onset in [0.5, 0.9] or [1.1, 1.5], m in 2..16, ||u|| in [0.5, 2], ||v|| = 0.1 ||u||",
-    _threshold_region,
-    _threshold_holds,
-)
-WEAK_GROWTH = Search(
-    "one strong example, kappa in [1.05, 1.2] (stable period 2), m in 2..16, ||u|| in [0.5, 2], ||v||/||u|| in [0.02, 0.1]",
-    _weak_growth_region,
-    _weak_growth_holds,
-)
-GENERALISATION = Search(_A3_TEXT, _a3_region, _window_holds("generalisation"))
-ACCUMULATION = Search(_A3_TEXT, _a3_region, _window_holds("accumulation"))
+DECOMPOSITION = Search(DECOMPOSITION_REGION.describe(), DECOMPOSITION_REGION.strategy, _decomposition_holds)
+THRESHOLD = Search(THRESHOLD_REGION.describe(), THRESHOLD_REGION.strategy, _threshold_holds)
+WEAK_GROWTH = Search(WEAK_GROWTH_REGION.describe(), WEAK_GROWTH_REGION.strategy, _weak_growth_holds)
+GENERALISATION = Search(A3_REGION.describe(), A3_REGION.strategy, _window_holds("generalisation"))
+ACCUMULATION = Search(A3_REGION.describe(), A3_REGION.strategy, _window_holds("accumulation"))

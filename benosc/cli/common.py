@@ -10,7 +10,6 @@ from typing import Any, NoReturn
 from benosc.config import Config, load_config
 
 __all__ = [
-    "SIMULATE_DEFAULT_ETAS",
     "UsageError",
     "Parser",
     "parse_value",
@@ -23,12 +22,6 @@ __all__ = [
     "command_line",
     "add_run_options",
 ]
-
-#: `benosc simulate` with no --eta: one learning rate below the oscillation
-#: threshold m/(4||u||^2) = 2 of the default regime and one above it (docs/guide.md
-#: gives the measured table that motivated 2.6: all seeds complete, weak-only
-#: accuracy near 0.95 against about 0.59 at 0.5).
-SIMULATE_DEFAULT_ETAS = (0.5, 2.6)
 
 
 class UsageError(Exception):

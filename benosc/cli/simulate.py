@@ -7,7 +7,8 @@ import json
 from pathlib import Path
 
 from benosc._io import json_clean
-from benosc.cli.common import SIMULATE_DEFAULT_ETAS, UsageError, add_run_options, build_config, check_out, command_line, seed_list, set_fields
+from benosc.cli.common import UsageError, add_run_options, build_config, check_out, command_line, seed_list, set_fields
+from benosc.constants import SIMULATE_ETAS
 from benosc.config import Config
 
 __all__ = ["add", "run"]
@@ -29,7 +30,7 @@ def add(sub: argparse._SubParsersAction) -> None:
         metavar="ETA",
         type=float,
         nargs="+",
-        help=(f"learning rates to run (default: training.eta of --config if given, else {' and '.join(map(str, SIMULATE_DEFAULT_ETAS))})"),
+        help=(f"learning rates to run (default: training.eta of --config if given, else {' and '.join(map(str, SIMULATE_ETAS))})"),
     )
     p.add_argument("--seeds", metavar="N", type=int, default=5, help="seeds per learning rate: seed, seed+1, ... (default 5)")
     p.add_argument(
@@ -53,7 +54,7 @@ def run(args: argparse.Namespace) -> int:
     if set_eta and args.eta:
         raise UsageError("argument --eta: not allowed together with --set eta=...; give the learning rates once")
     # --set eta=X (or a --config) makes X the only learning rate; never silently replaced by the defaults
-    etas = args.eta if args.eta else ([config.training.eta] if (args.config or set_eta) else list(SIMULATE_DEFAULT_ETAS))
+    etas = args.eta if args.eta else ([config.training.eta] if (args.config or set_eta) else list(SIMULATE_ETAS))
     grid = {"eta": list(etas), "seed": seed_list(config, args.seeds)}
     out = Path(args.out)
     check_out(out)

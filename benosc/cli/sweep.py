@@ -10,7 +10,7 @@ from pathlib import Path
 
 from benosc._io import json_clean
 from benosc.cli.common import UsageError, add_run_options, build_config, check_out
-from benosc.tolerances import DELTA
+from benosc.constants import DELTA
 
 __all__ = ["add", "run"]
 

@@ -8,7 +8,6 @@ import math
 from pathlib import Path
 
 from benosc.cli.common import (
-    SIMULATE_DEFAULT_ETAS,
     Stages,
     UsageError,
     add_run_options,
@@ -19,7 +18,7 @@ from benosc.cli.common import (
     set_fields,
     verify_stages,
 )
-from benosc.tolerances import DELTA
+from benosc.constants import DELTA, PAPER_SIZE_TEXT, SIMULATE_ETAS
 
 __all__ = ["add", "run"]
 
@@ -37,13 +36,13 @@ def add(sub: argparse._SubParsersAction) -> None:
         ),
     )
     add_run_options(p, out_default="benosc-verify")
-    p.add_argument("--eta-large", metavar="X", type=float, default=SIMULATE_DEFAULT_ETAS[1], help=f"large learning rate (default {SIMULATE_DEFAULT_ETAS[1]})")
-    p.add_argument("--eta-small", metavar="Y", type=float, default=SIMULATE_DEFAULT_ETAS[0], help=f"small learning rate (default {SIMULATE_DEFAULT_ETAS[0]})")
+    p.add_argument("--eta-large", metavar="X", type=float, default=SIMULATE_ETAS[1], help=f"large learning rate (default {SIMULATE_ETAS[1]})")
+    p.add_argument("--eta-small", metavar="Y", type=float, default=SIMULATE_ETAS[0], help=f"small learning rate (default {SIMULATE_ETAS[0]})")
     p.add_argument("--seeds", metavar="N", type=int, default=5, help="seeds per learning rate (default 5)")
     p.add_argument("--claims", metavar="ID", nargs="+", choices=CLAIM_IDS, help=f"claims to check (default all): {', '.join(CLAIM_IDS)}")
     p.add_argument("--delta", metavar="D", type=float, default=DELTA, help=f"oscillation level of Assumption 4, in (0, 1) (default {DELTA:g})")
     p.add_argument("--search", metavar="N", type=int, help="let Hypothesis search up to N regimes inside each selected claim's region for a counterexample")
-    p.add_argument("--reproduce", action="store_true", help="reproduce the paper's experiment (d=64, n=16, m=8, 5 seeds) instead")
+    p.add_argument("--reproduce", action="store_true", help=f"reproduce the paper's experiment ({PAPER_SIZE_TEXT}, 5 seeds) instead")
     p.add_argument(
         "--ablation",
         metavar="NAME[=VALUE]",

@@ -9,6 +9,7 @@ from pathlib import Path
 from benosc._io import json_clean
 from benosc.cli.common import Stages, UsageError, command_line, parse_value, seed_list, verify_stages
 from benosc.config import Config
+from benosc.constants import PAPER_SIZE
 
 __all__ = ["ablation", "search", "reproduce"]
 
@@ -95,7 +96,7 @@ def reproduce(args: argparse.Namespace, config: Config, out: Path) -> int:
         with Stages("reproduce", 1, quiet=args.json) as bar:
             bar.advance("simulating the paper's experiment")
             rows = run_reproduction(config, eta_small=args.eta_small, eta_large=args.eta_large, seeds=seeds)
-        obj = {"config": config.replace(d=64, n=16, m=8).to_dict(), "seeds": seeds, "rows": [r.to_dict() for r in rows]}
+        obj = {"config": config.replace(**PAPER_SIZE).to_dict(), "seeds": seeds, "rows": [r.to_dict() for r in rows]}
         write_json(stage / "reproduce.json", json_clean(obj))
     if args.json:
         print(json.dumps(json_clean(obj), indent=2))

@@ -19,21 +19,21 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from benosc.cli import main
+from benosc.config import CHOICES, field_kinds
 
 TINY = ["--set", "steps=40", "--set", "n_test=8", "--set", "n_test_weak=8", "--seeds", "1", "--no-replay", "--no-figures"]
 
-SIZE_FIELDS = ("d", "n", "m", "P", "steps", "batch_size", "record_every", "eval_every", "n_test", "n_test_weak", "sharpness_every")
-SCALE_FIELDS = ("eta", "u_norm", "v_norm", "sigma_p", "sigma_0", "p_weak", "label_noise", "q")
-CHOICE_FIELDS = {
-    "noise": ("projected", "isotropic"),
-    "filters": ("shared", "per_patch"),
-    "sampling": ("with_replacement", "epochs", "full_batch"),
-    "loss": ("square", "logistic"),
-    "dtype": ("float32", "float64"),
-    "device": ("auto", "cpu", "cuda"),
-    "activation": ("relu", "quadratic"),
-    "second_layer": ("fixed", "trained"),
-}
+# the schema, read from the configuration module (a new field is fuzzed without being re-typed here)
+KINDS = field_kinds()
+SIZE_FIELDS = tuple(f for f, k in KINDS.items() if k == "size")
+SCALE_FIELDS = tuple(f for f, k in KINDS.items() if k == "scale")
+CHOICE_FIELDS = dict(CHOICES)
+
+
+def test_the_schema_covers_every_field():
+    assert set(SIZE_FIELDS) | set(SCALE_FIELDS) | set(CHOICE_FIELDS) == set(KINDS)
+    assert {"d", "seed", "steps"} <= set(SIZE_FIELDS) and {"eta", "sigma_0"} <= set(SCALE_FIELDS) and "draw" in CHOICE_FIELDS
+
 
 odd_text = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=12)
 size_value = st.one_of(st.integers(-3, 40).map(str), st.just("1" + "0" * 30), st.sampled_from(["2.5", "x", "", "true", "-0"]))
