@@ -19,7 +19,9 @@ import io
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, TypeVar
 
-__all__ = ["SINGLE", "DOUBLE", "RC", "LABEL", "DPI", "style", "styled", "new_figure", "save", "ordered_colors", "record_figures"]
+from benosc.enums import Outcome
+
+__all__ = ["SINGLE", "DOUBLE", "RC", "OUTCOME_COLOURS", "LABEL", "DPI", "style", "styled", "new_figure", "save", "ordered_colors", "record_figures"]
 
 #: while :func:`record_figures` is active: (PNG path, Figure) of every saved figure
 _RECORDED: list[tuple[Path, Any]] | None = None
@@ -57,6 +59,14 @@ RC: dict[str, Any] = {
     "savefig.dpi": DPI,
     "figure.constrained_layout.use": True,
     "image.cmap": "viridis",
+}
+
+#: a verdict's colour: (in the terminal (rich), in figures (matplotlib)), the one table both read
+OUTCOME_COLOURS: dict[Outcome, tuple[str, str]] = {
+    Outcome.PASS: ("green", "tab:green"),
+    Outcome.FAIL: ("red", "tab:red"),
+    Outcome.INCONCLUSIVE: ("yellow", "tab:orange"),
+    Outcome.NOT_APPLICABLE: ("dim", "tab:gray"),
 }
 
 #: mathtext names of the paper's quantities (axis labels, legends)

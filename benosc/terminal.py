@@ -16,7 +16,9 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from benosc.enums import Outcome, RunStatus
 from benosc.constants import DELTA, PAPER_SIZE_TEXT
+from benosc.figstyle import OUTCOME_COLOURS
 
 __all__ = [
     "STATUS_COLORS",
@@ -35,7 +37,7 @@ __all__ = [
 ]
 
 #: rich colour of each verdict status in the terminal tables
-STATUS_COLORS = {"pass": "green", "fail": "red", "inconclusive": "yellow", "not-applicable": "dim"}
+STATUS_COLORS = {o: terminal for o, (terminal, _) in OUTCOME_COLOURS.items()}
 
 
 def console(width: int = 110) -> Console:
@@ -75,7 +77,7 @@ def simulate_table(traj, config, groups: Sequence[Any], onset: float | None, out
     for col in ("eta", "seeds", "train loss", "test acc %", "weak-only %", "osc.¹ %", "status"):
         table.add_column(col, justify="right")
     for g in groups:
-        status = ", ".join(f"{k} {word}" for k, word in ((g.completed, "ok"), (g.diverged, "diverged")) if k)
+        status = ", ".join(f"{k} {word}" for k, word in ((g.completed, "ok"), (g.diverged, RunStatus.DIVERGED)) if k)
         table.add_row(
             ", ".join(f"{v:g}" for v in g.setting.values()),
             str(g.runs),
@@ -171,7 +173,7 @@ def verdicts_table(res, written: Mapping[str, str]) -> None:
     ):
         table.add_column(col, **kw)
     for v in res.verdicts:
-        measured = v.measured if v.status != "not-applicable" else "; ".join(v.reasons)
+        measured = v.measured if v.status != Outcome.NOT_APPLICABLE else "; ".join(v.reasons)
         table.add_row(v.claim, f"[{STATUS_COLORS[v.status]}]{v.status}[/]", escape(plain(measured)), escape(plain(v.predicted)), escape(v.judged or "-"))
     con.print(table)
     con.print(f"report: {written['markdown']}, {written['json']}")

@@ -22,6 +22,7 @@ from typing import Any, Callable
 import numpy as np
 import torch
 
+from benosc.enums import Engine
 from benosc.config import Config
 from benosc.constants import PAPER_SIZE
 from benosc.simulate.engine import TORCH_DTYPES, DeviceInputs, checkpoints, make_stepper, resolve_device, simulate
@@ -151,7 +152,7 @@ def bench_recording(size: str, R: int, dtype: str, device: str, steps: int, repe
     that drifts of the machine's speed hit both alike; the overhead is the
     median of the per-pair ratios recorded/bare minus 1.
     """
-    case = _setup("full", size, R, dtype, device, steps)
+    case = _setup(Engine.FULL, size, R, dtype, device, steps)
 
     def recorded() -> float:
         return simulate(case.cfg, case.grid, inputs=case.inputs).trajectory.meta["wall_time_s"]
@@ -162,7 +163,7 @@ def bench_recording(size: str, R: int, dtype: str, device: str, steps: int, repe
     overhead = statistics.median(r / b for b, r in pairs) - 1
     mem, dev = case.tensor_bytes(), str(case.device)
     bare_case = Case(
-        "full",
+        Engine.FULL,
         size,
         R,
         dtype,
@@ -260,7 +261,7 @@ def bench_dimension(
 
     def once(draw: str, d: int) -> float:
         t0 = time.perf_counter()
-        simulate(cfg_of(draw, d), grid, engine="reduced")
+        simulate(cfg_of(draw, d), grid, engine=Engine.REDUCED)
         return time.perf_counter() - t0
 
     for c in cases:
@@ -291,7 +292,7 @@ def bench_dimension(
     ref = rows[0]["run_steps_per_s"]
     for r in rows:
         r["ratio_to_first"] = r["run_steps_per_s"] / ref
-    return {"engine": "reduced", "n": cfg_of(*cases[0]).data.n, "m": cfg_of(*cases[0]).network.m, "n_test": 100, "repeats": repeats, "rows": rows}
+    return {"engine": Engine.REDUCED, "n": cfg_of(*cases[0]).data.n, "m": cfg_of(*cases[0]).network.m, "n_test": 100, "repeats": repeats, "rows": rows}
 
 
 def run_bench(*, quick: bool = False, device: str = "auto", repeats: int = 5, progress: Callable[[str], None] | None = None) -> dict:
@@ -311,8 +312,8 @@ def run_bench(*, quick: bool = False, device: str = "auto", repeats: int = 5, pr
             Rs = [1, 64, 1024] + ([16384, 65536] if on_gpu else [])
             for R in Rs:
                 steps = max(5, int((200 if quick else 600) * (64 / max(R, 64)) ** 0.5)) if not big else max(3, int(60 / max(1, R / 64)))
-                for engine in ("full", "reduced"):
-                    if engine == "reduced" and R == 1 and quick:
+                for engine in (Engine.FULL, Engine.REDUCED):
+                    if engine == Engine.REDUCED and R == 1 and quick:
                         continue
                     say(f"{engine}, {size}, R={R}, {dtype}")
                     try:
@@ -320,7 +321,7 @@ def run_bench(*, quick: bool = False, device: str = "auto", repeats: int = 5, pr
                     except (MemoryError, RuntimeError) as exc:  # noqa: PERF203 - report, do not abort the suite
                         c = Case(engine, size, R, dtype, dev, steps, 0, float("nan"), float("nan"), float("nan"), 0, note=f"not run: {exc}"[:200])
                     c.speedup_vs_naive = c.run_steps_per_s / naive.run_steps_per_s if np.isfinite(c.run_steps_per_s) else None
-                    if engine == "reduced" and cases[-1].engine == "full" and np.isfinite(c.run_steps_per_s):
+                    if engine == Engine.REDUCED and cases[-1].engine == Engine.FULL and np.isfinite(c.run_steps_per_s):
                         c.speedup_vs_full = c.run_steps_per_s / cases[-1].run_steps_per_s
                     cases.append(c)
     say("recording overhead")
@@ -350,7 +351,7 @@ def _targets(cases: list[Case], overhead: float, dim: dict | None = None) -> lis
     def find(engine):
         return next((c for c in cases if (c.engine, c.size, c.R, c.dtype) == (engine, "paper", 1024, "float32")), None)
 
-    full, red = find("full"), find("reduced")
+    full, red = find(Engine.FULL), find(Engine.REDUCED)
     out = []
     if full is not None:
         out.append({"target": "full engine, R = 1024: run-steps/s", "measured": full.run_steps_per_s, "goal": 1e6, "met": full.run_steps_per_s >= 1e6})
@@ -397,7 +398,7 @@ def bench_sweep(
 
     say = progress or (lambda s: None)
     say("full engine, paper size, R = 1024 (reference)")
-    ref = bench_engine("full", "paper", 1024, "float32", device, steps=200, repeats=repeats)
+    ref = bench_engine(Engine.FULL, "paper", 1024, "float32", device, steps=200, repeats=repeats)
     base = Config().replace(steps=steps, n_test=200, n_test_weak=200, device=device)
     seeds = max(1, runs // 64)
     design = Design(base, axes=(parse_axis(f"eta=0.5:3:{max(1, runs // seeds)}", base),), seeds=seeds)

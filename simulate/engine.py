@@ -23,6 +23,7 @@ import numpy as np
 import torch
 
 import benosc
+from benosc.enums import Engine, RunStatus
 from benosc.config import SWEEPABLE, Config, ConfigError
 from benosc.simulate.grid import BatchInputs, Grid, expand_grid, prepare_inputs
 from benosc.simulate.network import Activation, loss_value, output, second_layer, sgd_step, sgd_step_trained
@@ -148,7 +149,7 @@ class FullStepper:
     without, it returns a new one (teacher-forced comparisons).
     """
 
-    name = "full"
+    name = Engine.FULL
 
     def __init__(self, config: Config, dev: DeviceInputs, *, inplace: bool = False) -> None:
         self.dev = dev
@@ -196,9 +197,9 @@ class FullStepper:
 
 def make_stepper(engine: str, config: Config, dev: DeviceInputs, *, inplace: bool = False):
     """The stepper of ``engine``: 'full' (the network) or 'reduced' (derived recursions)."""
-    if engine == "full":
+    if engine == Engine.FULL:
         return FullStepper(config, dev, inplace=inplace)
-    if engine == "reduced":
+    if engine == Engine.REDUCED:
         from benosc.simulate.reduced import ReducedStepper
 
         return ReducedStepper(config, dev, inplace=inplace)
@@ -209,7 +210,7 @@ def simulate(
     config: Config,
     grid: Grid | None = None,
     *,
-    engine: str = "full",
+    engine: str = Engine.FULL,
     progress: Callable[[int], None] | None = None,
     inputs: BatchInputs | None = None,
 ) -> Simulation:
@@ -338,7 +339,7 @@ def simulate(
 
     arrays: dict[str, np.ndarray] = {k: np.array([r.get(k) for r in runs]) for k in SWEEPABLE}
     div = diverged.cpu().numpy()
-    arrays["status"] = np.where(div >= 0, "diverged", "completed")
+    arrays["status"] = np.where(div >= 0, RunStatus.DIVERGED, RunStatus.COMPLETED)
     arrays["diverged_step"] = div
     arrays["weak_init"], arrays["strong_init"] = initial_projections(np_inputs, m)
     arrays["strong"] = np_inputs.strong

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
+from benosc.enums import RunStatus
 from benosc.constants import DELTA
 from benosc.figstyle import DOUBLE, LABEL, new_figure, ordered_colors, save, styled
 from benosc.simulate.summary import summarize
@@ -116,7 +117,7 @@ def plot_margins(traj: Trajectory, path: Path, *, delta: float = DELTA) -> Path:
     handles = [
         Patch(color="tab:green", alpha=0.25, label=rf"$|y f - 1| < \delta = {delta:g}$"),
         Line2D([], [], ls="none", marker="^", mfc="none", mec="tab:red", label="beyond the axis (drawn at the limit)"),
-        Line2D([], [], color="tab:red", lw=0.8, label="diverged"),
+        Line2D([], [], color="tab:red", lw=0.8, label=RunStatus.DIVERGED),
     ]
     handles += [Line2D([], [], ls="none", marker="o", color=c, label=f"seed {int(s)}") for s, c in seed_colors.items()]
     fig.legend(handles=handles, loc="outside lower center", ncol=min(4, len(handles)))
@@ -126,7 +127,7 @@ def plot_margins(traj: Trajectory, path: Path, *, delta: float = DELTA) -> Path:
 @styled
 def plot_coefficients(traj: Trajectory, path: Path) -> Path:
     """max_{j,r} |gamma| (linear) and max_{j,r} |zeta| (log) over time: median over completed seeds, band = range."""
-    ok = traj.status == "completed"
+    ok = traj.status == RunStatus.COMPLETED
     groups = _groups(traj)
     colors = _colors(groups)
     steps = traj.record_step
@@ -162,7 +163,7 @@ def plot_accuracy(traj: Trajectory, path: Path) -> Path:
     """Final train / test / weak-only accuracy (%) against the first swept value: each seed, and mean ± std."""
     groups = _groups(traj)
     key = next(iter(groups[0][0]))
-    ok = traj.status == "completed"
+    ok = traj.status == RunStatus.COMPLETED
     x = np.array([float(s[key]) for s, _ in groups])
     fig = new_figure(DOUBLE * 0.62, 2.6)
     ax = fig.add_subplot()
@@ -196,7 +197,7 @@ def plot_sharpness(traj: Trajectory, path: Path) -> Path:
     color = ordered_colors(traj.eta)
     steps = traj.sharpness_step
     for ax, name, title in ((axes[0], "sharpness_full", "full-batch training loss"), (axes[1], "sharpness_strong", "one strong training example")):
-        for r in np.flatnonzero(traj.status == "completed"):
+        for r in np.flatnonzero(traj.status == RunStatus.COMPLETED):
             ax.plot(steps, traj.eta[r] * traj.arrays[name][r], "-", color=color[float(traj.eta[r])], lw=0.9, alpha=0.8)
         ax.axhline(2.0, color="tab:red", ls=":", lw=1)
         ax.set_xlabel(LABEL["step"])

@@ -37,6 +37,7 @@ from functools import lru_cache
 
 import torch
 
+from benosc.enums import Engine
 from benosc.config import Config
 from benosc.simulate.network import second_layer
 from benosc.theory.codegen import GeneratedFunction, compile_recursions
@@ -54,7 +55,7 @@ def generated_recursions(spec: ModelSpec) -> dict[str, GeneratedFunction]:
 class ReducedStepper:
     """Stepper of the reduced engine; same interface as the full engine's stepper."""
 
-    name = "reduced"
+    name = Engine.REDUCED
 
     def __init__(self, config: Config, dev, *, inplace: bool = False) -> None:
         self.dev = dev

@@ -37,6 +37,7 @@ from typing import Sequence
 import numpy as np
 import torch
 
+from benosc.enums import Engine, RunStatus
 from benosc.constants import DELTA
 from benosc.config import SWEEPABLE, Config, ConfigError
 from benosc.simulate.engine import TORCH_DTYPES, DeviceInputs, _accuracy, _outputs, checkpoints, initial_projections, make_stepper, resolve_device
@@ -91,7 +92,7 @@ def simulate_summary(
     grid: Grid | Sequence[Config] | None = None,
     *,
     delta: float = DELTA,
-    engine: str = "full",
+    engine: str = Engine.FULL,
     inputs: BatchInputs | None = None,
 ) -> dict[str, np.ndarray]:
     """Run SGD for every run (a grid or an explicit list of run configurations) and return the summary metrics.
@@ -263,7 +264,7 @@ def simulate_summary(
             "residual_max_before_hit": res_max.cpu().numpy(),
             **growth,
         }
-    out["status"] = np.where(out["diverged_step"] >= 0, "diverged", "completed")
+    out["status"] = np.where(out["diverged_step"] >= 0, RunStatus.DIVERGED, RunStatus.COMPLETED)
     for k in SWEEPABLE:
         out[k] = np.array([r.get(k) for r in runs])
     return out

@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from benosc.enums import RunStatus
 from benosc.constants import DELTA
 from benosc.config import SWEEPABLE
 from benosc.simulate.trajectory import Trajectory
@@ -59,13 +60,13 @@ def summarize(traj: Trajectory, *, delta: float = DELTA) -> list[GroupSummary]:
     out = []
     for setting in dict.fromkeys(settings):
         idx = np.array([s == setting for s in settings])
-        ok = idx & (a["status"] == "completed")
+        ok = idx & (a["status"] == RunStatus.COMPLETED)
         out.append(
             GroupSummary(
                 setting=dict(zip(keys, setting)),
                 runs=int(idx.sum()),
                 completed=int(ok.sum()),
-                diverged=int((idx & (a["status"] == "diverged")).sum()),
+                diverged=int((idx & (a["status"] == RunStatus.DIVERGED)).sum()),
                 final_train_loss=mean_std(traj.final("train_loss")[ok]),
                 test_acc=mean_std(traj.final("test_acc")[ok]),
                 weak_test_acc=mean_std(traj.final("weak_test_acc")[ok]),

@@ -31,6 +31,7 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 import benosc
+from benosc.enums import RunStatus
 from benosc.config import SWEEPABLE, Config, ConfigError
 
 from benosc.simulate.design import RELATIVE, Axis, Design, parse_axis, parse_couple, parse_path, parse_range  # noqa: F401 (re-exported)
@@ -107,7 +108,7 @@ def _skeleton(design: Design, chunk_runs: int):
     for name, (dims, meaning) in SUMMARY_SCHEMA.items():
         shape = (N,) + ((N_WINDOWS,) if "window" in dims else ())
         if name == "status":
-            arr = np.full(shape, "pending", dtype=_STATUS)
+            arr = np.full(shape, RunStatus.PENDING, dtype=_STATUS)
         elif name in ("diverged_step", "hit_step"):
             arr = np.full(shape, -1, dtype=np.int64)
         else:
@@ -280,7 +281,7 @@ def run_sweep(
     import xarray as xr
 
     status = xr.open_zarr(store)["status"].values
-    counts = {s: int((status == s).sum()) for s in ("completed", "diverged", "pending")}
+    counts = {s: int((status == s).sum()) for s in (RunStatus.COMPLETED, RunStatus.DIVERGED, RunStatus.PENDING)}
     return SweepResult(
         store=str(store),
         runs=N,

@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from benosc.enums import RunStatus
 from benosc.constants import DELTA
 from benosc._io import atomic_open, write_json
 from benosc.config import Config
@@ -184,7 +185,7 @@ class Trajectory:
     def __repr__(self) -> str:
         a = self.arrays
         T = a["margin"].shape[1] if "margin" in a else "?"
-        done = int((a["status"] == "completed").sum()) if "status" in a else "?"
+        done = int((a["status"] == RunStatus.COMPLETED).sum()) if "status" in a else "?"
         return f"Trajectory({self.n_runs} runs x {T} steps, {done} completed, engine={self.meta.get('engine', '?')})"
 
     # ------------------------------------------------------------------- storage

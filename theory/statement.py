@@ -10,7 +10,6 @@ import sympy as sp
 __all__ = ["Statement", "is_zero", "evaluate"]
 
 #: configuration fields bound by name when a statement is evaluated at a configuration
-CONFIG_SYMBOLS: dict[str, str] = {"m": "m", "u_norm": "u_norm", "v_norm": "v_norm", "eta": "eta", "q": "q"}
 
 
 def evaluate(expr: Any, config: Any = None, **values: float) -> float:

@@ -1,16 +1,10 @@
 """``benosc verify --ablation NAME[=VALUE]``: the verify regime under one ablation, beside the baseline.
 
 The ablations are configuration fields (docs/configuration.md); each has a
-default value, the one the paper's reviewers asked about:
-
-==============  ===========  ==================================================
-name            default      question
-==============  ===========  ==================================================
-second_layer    trained      does the effect survive training the second layer?
-activation      quadratic    ReLU^2 against an unrectified quadratic z^2
-label_noise     0.1          label noise as a way to guarantee oscillation
-sigma_0         d^-1/2       the initialisation at the paper's scale, not 0.01
-==============  ===========  ==================================================
+default value, the one the paper's reviewers asked about, and the question it
+answers (:data:`ABLATIONS`, the one table: the command line's help and the
+docs read it): the second layer trained, a quadratic activation, label noise,
+the initialisation at the paper's scale d^-1/2.
 
 Both verifications use the same learning rates, seeds and delta; every claim
 is judged under its own hypotheses, so a claim whose derivation assumes what
@@ -22,6 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from benosc.enums import RunStatus
 from benosc.config import Config, ConfigError
 
 __all__ = ["ABLATIONS", "Ablation", "parse_ablation", "comparison_rows", "comparison_markdown", "regime_summary", "summary_markdown"]
@@ -106,7 +101,7 @@ def regime_summary(res, delta: float) -> list[dict[str, Any]]:
     logw = tr.weak_log_projection()  # (R, S, 2): log max_r j<w_{j,r}, v> per class, initialisation included
     for eta in (res.eta_small, res.eta_large):
         sel = np.isclose(tr.eta, eta)
-        ok = sel & (tr.status == "completed")
+        ok = sel & (tr.status == RunStatus.COMPLETED)
         acc = tr.final("weak_test_acc")[ok]
         slopes = [
             np.nanmean([np.polyfit(steps[half], logw[r, half, j], 1)[0] for j in (0, 1) if np.isfinite(logw[r, half, j]).all()]) * 1000
@@ -118,7 +113,7 @@ def regime_summary(res, delta: float) -> list[dict[str, Any]]:
             {
                 "eta": float(eta),
                 "runs": int(sel.sum()),
-                "diverged": int((sel & ~ok).sum()),
+                RunStatus.DIVERGED: int((sel & ~ok).sum()),
                 "weak_acc_mean": float(acc.mean()) if acc.size else float("nan"),
                 "weak_acc_std": float(acc.std()) if acc.size else float("nan"),
                 "a4_fraction": float(np.nanmean(a4)) if np.isfinite(a4).any() else float("nan"),

@@ -19,6 +19,7 @@ from typing import Sequence
 
 import numpy as np
 
+from benosc.enums import Engine, Outcome, RunStatus
 from benosc.config import Config
 from benosc.constants import A3_V_RATIO
 from benosc.simulate.trajectory import Trajectory
@@ -50,7 +51,7 @@ def a4_per_run(traj, eta: float, delta: float, *, before_hit: bool = True) -> np
     strong = traj.sampled_strong()[:, :, 0]
     osc = np.abs(traj.margin[:, :, 0] - 1) >= delta
     hits = traj.hitting_step(delta / 4)
-    for r in np.flatnonzero(np.isclose(traj.eta, eta) & (traj.status == "completed")):
+    for r in np.flatnonzero(np.isclose(traj.eta, eta) & (traj.status == RunStatus.COMPLETED)):
         end = int(hits[r]) if (before_hit and hits[r] > 0) else len(strong[r])
         s = strong[r, :end]
         if s.any():
@@ -213,7 +214,7 @@ def check_assumptions(conditions: Sequence[Condition]) -> Verdict:
     """
     a3_bad = [c.name for c in conditions if c.assumption == "3" and c.met is False]
     a4_bad = [c.name for c in conditions if c.assumption == "4" and c.met is False]
-    status = "fail" if a3_bad else ("inconclusive" if a4_bad else "pass")
+    status = Outcome.FAIL if a3_bad else (Outcome.INCONCLUSIVE if a4_bad else Outcome.PASS)
     return Verdict(
         "assumptions",
         status,
@@ -226,7 +227,7 @@ def check_assumptions(conditions: Sequence[Condition]) -> Verdict:
     )
 
 
-def assumption_map(config: Config, etas: Sequence[float], seeds: Sequence[int], *, delta: float, engine: str = "full") -> dict:
+def assumption_map(config: Config, etas: Sequence[float], seeds: Sequence[int], *, delta: float, engine: str = Engine.FULL) -> dict:
     """Over a range of eta: the fraction of strong steps with |y f - 1| >= delta (whole run and before delta/4).
 
     Beside them, over quarters 2-4 of the run, the measured fraction and the one
@@ -245,7 +246,7 @@ def assumption_map(config: Config, etas: Sequence[float], seeds: Sequence[int], 
     for eta in etas:
         whole, before = a4_fractions(traj, float(eta), delta)
         idx = np.isclose(traj.eta, eta)
-        ok = idx & (traj.status == "completed")
+        ok = idx & (traj.status == RunStatus.COMPLETED)
         rows.append(
             {
                 "eta": float(eta),
@@ -253,9 +254,9 @@ def assumption_map(config: Config, etas: Sequence[float], seeds: Sequence[int], 
                 "a4_before_hit": before,
                 "a4_late": float(np.mean(late[ok])) if ok.any() else float("nan"),
                 "a4_predicted": float(np.mean(summ["osc_fraction_predicted"][ok])) if ok.any() else float("nan"),
-                "diverged": int((traj.status[idx] == "diverged").sum()),
-                "weak_test_acc": float(np.nanmean(np.where(traj.status[idx] == "completed", traj.final("weak_test_acc")[idx], np.nan)))
-                if (traj.status[idx] == "completed").any()
+                RunStatus.DIVERGED: int((traj.status[idx] == RunStatus.DIVERGED).sum()),
+                "weak_test_acc": float(np.nanmean(np.where(traj.status[idx] == RunStatus.COMPLETED, traj.final("weak_test_acc")[idx], np.nan)))
+                if (traj.status[idx] == RunStatus.COMPLETED).any()
                 else float("nan"),
             }
         )

@@ -15,6 +15,7 @@ from typing import Callable, Sequence
 import numpy as np
 from scipy import stats
 
+from benosc.enums import Engine, Outcome, RunStatus
 from benosc.constants import OSCILLATION_WINDOW, PERIOD2_WINDOW
 from benosc.simulate.trajectory import Trajectory
 from benosc.tolerances import claim_tolerance as tol
@@ -46,7 +47,7 @@ def runs_at(traj: Trajectory, eta: float, *, completed: bool = True) -> np.ndarr
     """Indices of the runs at learning rate ``eta`` (only completed ones by default)."""
     sel = np.isclose(traj.eta, eta)
     if completed:
-        sel &= traj.status == "completed"
+        sel &= traj.status == RunStatus.COMPLETED
     return np.flatnonzero(sel)
 
 
@@ -103,7 +104,7 @@ def check_decomposition(one_step_errors: np.ndarray, full: Trajectory, reduced: 
     if finite_err.size == 0:
         return Verdict(
             "decomposition",
-            "inconclusive",
+            Outcome.INCONCLUSIVE,
             "no step could be judged",
             "0 (exact)",
             f"one-step <= {one_tol:g}",
@@ -111,7 +112,7 @@ def check_decomposition(one_step_errors: np.ndarray, full: Trajectory, reduced: 
         )
     one = float(finite_err.max())
     below = (
-        np.flatnonzero((full.eta < eta_crit) & (full.status == "completed") & (reduced.status == "completed"))
+        np.flatnonzero((full.eta < eta_crit) & (full.status == RunStatus.COMPLETED) & (reduced.status == RunStatus.COMPLETED))
         if eta_crit is not None
         else np.array([], dtype=int)
     )
@@ -126,7 +127,7 @@ def check_decomposition(one_step_errors: np.ndarray, full: Trajectory, reduced: 
     details = "no run below eta_crit: multi-step comparison not made" if not rel else f"multi-step compared on {len(below)} runs below eta_crit"
     return Verdict(
         "decomposition",
-        "pass" if ok_one and ok_multi else "fail",
+        Outcome.PASS if ok_one and ok_multi else Outcome.FAIL,
         measured=f"one-step {one:.2e}; multi-step {multi:.2e}",
         predicted="0 (exact re-parameterisation)",
         tolerance=f"one-step <= {one_tol:g}; multi-step <= {multi_tol:g}",
@@ -156,13 +157,13 @@ def check_threshold(sweeps: dict[str, Trajectory], onset: float, *, window: tupl
         amp = oscillation_window_amplitude(traj, window)
         for r in range(traj.n_runs):
             ratio = float(traj.eta[r] / onset)
-            judged = abs(ratio - 1) >= band and traj.status[r] == "completed" and bool(np.isfinite(amp[r]))
+            judged = abs(ratio - 1) >= band and traj.status[r] == RunStatus.COMPLETED and bool(np.isfinite(amp[r]))
             predicted_osc = ratio > 1
             ok = bool(amp[r] >= level) == predicted_osc
             rows.append((engine, float(traj.eta[r]), ratio, float(amp[r]), predicted_osc, bool(judged), ok))
             if judged:
                 outcomes.append(ok)
-    status = "pass" if outcomes and all(outcomes) else ("fail" if outcomes else "inconclusive")
+    status = Outcome.PASS if outcomes and all(outcomes) else (Outcome.FAIL if outcomes else Outcome.INCONCLUSIVE)
     wrong = [f"{e} eta={eta:g}: {a:.3g}" for e, eta, _, a, _, j, ok in rows if j and not ok]
     return Verdict(
         "threshold",
@@ -181,7 +182,7 @@ def check_threshold(sweeps: dict[str, Trajectory], onset: float, *, window: tupl
 def _profile(traj: Trajectory, onset: float, window: tuple[int, int]) -> list[tuple[float, float, bool]]:
     """(eta / onset, amplitude, completed) per run of a learning-rate sweep, for the threshold figure."""
     amp = oscillation_window_amplitude(traj, window)
-    return [(float(traj.eta[r] / onset), float(amp[r]), traj.status[r] == "completed") for r in range(traj.n_runs)]
+    return [(float(traj.eta[r] / onset), float(amp[r]), traj.status[r] == RunStatus.COMPLETED) for r in range(traj.n_runs)]
 
 
 # ------------------------------------------------------------------- accumulation
@@ -316,7 +317,7 @@ def _network_judgement(rows: Sequence[dict], setting: str = "") -> tuple[list[bo
     outcomes: list[bool] = []
     meas: list[str] = []
     notes: list[str] = []
-    done = [r for r in rows if r["status"] == "completed"]
+    done = [r for r in rows if r["status"] == RunStatus.COMPLETED]
     if not done:
         return outcomes, meas, notes
     errs = [r["identity_error"] for r in done if finite(r["identity_error"])]
@@ -387,12 +388,12 @@ def check_weak_growth(period2: Sequence[dict], at_large: Sequence[dict], network
     outcomes += net_outcomes
     if not outcomes:
         return not_applicable("weak-growth", ["no finite positive prediction: " + "; ".join(skipped)] if skipped else ["nothing measured"])
-    status = "pass" if all(outcomes) else "fail"
+    status = Outcome.PASS if all(outcomes) else Outcome.FAIL
     meas = [f"one example, {r['engine']} engine, kappa={r['kappa']:g}: {r['measured']:.4g}" for r in period2]
     meas += [f"one example, {r['engine']} engine, eta={r['eta']:g}: {r['measured']:.3g}" for r in at_large]
     meas += net_meas
-    pred = [f"kappa={r['kappa']:g}: {r['predicted']:.4g}" for r in period2 if r["engine"] == "full"]
-    pred += [f"eta={r['eta']:g}: [{r['lower']:.3g}, {r['upper']:.3g}]" for r in at_large if r["engine"] == "full"]
+    pred = [f"kappa={r['kappa']:g}: {r['predicted']:.4g}" for r in period2 if r["engine"] == Engine.FULL]
+    pred += [f"eta={r['eta']:g}: [{r['lower']:.3g}, {r['upper']:.3g}]" for r in at_large if r["engine"] == Engine.FULL]
     if rows:
         pred.append(r"network: $\pi_{\mathrm{strong}}\,\frac{1}{2}\log G_2(c) + \pi_{\mathrm{weak}}\,g_{\mathrm{weak}}$ per run (derived `network_weak_rate`)")
     tolerance = f"period 2: relative error <= {100 * rel:g}%; at eta_large: rate > {min_rate:g} and inside the bound"
@@ -411,7 +412,7 @@ def check_weak_growth(period2: Sequence[dict], at_large: Sequence[dict], network
         + (f"; not judged: {'; '.join(skipped)}" if skipped else "")
         + "".join(f"; {n}" for n in net_notes),
         judged=f"{len(outcomes)} measurements",
-        predictions={f"period2_kappa_{r['kappa']:g}": r["predicted"] for r in period2 if r["engine"] == "full"},
+        predictions={f"period2_kappa_{r['kappa']:g}": r["predicted"] for r in period2 if r["engine"] == Engine.FULL},
         data={"period2": list(period2), "at_large": list(at_large), "network": rows},
     )
 
@@ -500,7 +501,7 @@ def check_proposition6(small: dict, large: dict | None = None) -> Verdict:
     if not finite(*b, *tb):
         return Verdict(
             "proposition-6",
-            "inconclusive",
+            Outcome.INCONCLUSIVE,
             "too few runs to fit the exponents",
             "exponent in sigma_0 > 0",
             "-",
@@ -509,11 +510,11 @@ def check_proposition6(small: dict, large: dict | None = None) -> Verdict:
     contrast = exponents(large) if large is not None and len(large["final"]) else None
     reasons = []
     if b[2] < b_min:
-        status = "fail"
+        status = Outcome.FAIL
     elif b[1] > b_min and tb[2] < t_max:
-        status = "pass"
+        status = Outcome.PASS
     else:
-        status = "inconclusive"
+        status = Outcome.INCONCLUSIVE
         if tb[2] >= t_max:
             reasons.append(f"the weak component still grows like t^{tb[0]:.2f} at the end of the run: the training has not settled, run longer")
     pct = f"{100 * conf:g}%"
@@ -553,7 +554,7 @@ def check_generalisation(traj: Trajectory, eta_small: float, eta_large: float) -
 
     return Verdict(
         "generalisation",
-        "pass" if ok else "fail",
+        Outcome.PASS if ok else Outcome.FAIL,
         measured=f"large {100 * lg.mean():.1f} ± {spread(lg):.1f}%; small {100 * sm.mean():.1f} ± {spread(sm):.1f}%",
         predicted="large: high; small: chance (50%)",
         tolerance=f"large >= {100 * high:.0f}%, small <= {100 * chance_band:.0f}%",
@@ -580,7 +581,7 @@ def check_noise_memorisation(small: np.ndarray, large: np.ndarray) -> Verdict:
     small_ok, large_ok = [bool(1 - s >= noise_min) for s in sm], [bool(s >= weak_min) for s in lg]
     parts = [aggregate(small_ok), aggregate(large_ok)]
     outcomes = small_ok + large_ok
-    status = "fail" if "fail" in parts else ("pass" if parts == ["pass", "pass"] else "inconclusive")
+    status = Outcome.FAIL if Outcome.FAIL in parts else (Outcome.PASS if parts == [Outcome.PASS, Outcome.PASS] else Outcome.INCONCLUSIVE)
     return Verdict(
         "noise-memorisation",
         status,
@@ -624,7 +625,7 @@ def check_boundedness(network: Sequence[dict], strong_map: Sequence[dict], eta_b
     div = "; ".join(f"{d['dtype']} eta/limit {d['ratio']:.3g}: {100 * d['diverged']:.0f}% diverged" for d in divergence)
     return Verdict(
         "boundedness",
-        "pass" if outcomes and all(outcomes) else "fail",
+        Outcome.PASS if outcomes and all(outcomes) else Outcome.FAIL,
         measured="; ".join(meas),
         predicted=f"bounded with the sign kept iff eta <= {eta_bound:.4g}",
         tolerance=f"below: no seed loses a sign, every map orbit stays; above: every seed loses one, < 1% of map orbits stay "
@@ -680,7 +681,7 @@ def check_edge_of_stability(below: Sequence[dict], above: Sequence[dict], full_b
         fb = "; ".join(parts)
     return Verdict(
         "edge-of-stability",
-        "pass" if all(outcomes) else "fail",
+        Outcome.PASS if all(outcomes) else Outcome.FAIL,
         measured="; ".join(meas),
         predicted="; ".join(pred),
         tolerance=f"relative error ≤ {rel:g}; below $\\eta_{{\\mathrm{{crit}}}}$ also $\\eta\\lambda$ < 2",

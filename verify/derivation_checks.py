@@ -17,6 +17,7 @@ import sympy as sp
 from scipy import stats
 
 from benosc import Config
+from benosc.enums import Engine, RunStatus
 from benosc.simulate import simulate
 from benosc.theory import derive_statements
 from benosc.theory import symbols as S
@@ -164,7 +165,7 @@ def one_example_config(base: Config, *, steps: int, seed: int = 0, record_every:
     )
 
 
-def one_example(etas, *, steps: int, seed: int = 0, config: Config | None = None, engine: str = "full") -> OneExample:
+def one_example(etas, *, steps: int, seed: int = 0, config: Config | None = None, engine: str = Engine.FULL) -> OneExample:
     """Run the full network on one strong example for each eta (batched) and read the j = y neurons."""
     cfg = one_example_config(config or Config(), steps=steps, seed=seed)
     sim = simulate(cfg, {"eta": list(map(float, etas))}, engine=engine)
@@ -415,7 +416,7 @@ def network_sharpness(m: int, u_norm: float, f: float, *, d: int = 6) -> float:
     return float(torch.linalg.eigvalsh(H).max())
 
 
-def growth_rate_sweep(etas, *, steps: int = 4000, seed: int = 0, engine: str = "full") -> np.ndarray:
+def growth_rate_sweep(etas, *, steps: int = 4000, seed: int = 0, engine: str = Engine.FULL) -> np.ndarray:
     """Measured growth rate per step of log <w_r, v> (median over active neurons) in the one-example network.
 
     One batched simulation over ``etas``; the slope is fitted on the last three
@@ -426,7 +427,7 @@ def growth_rate_sweep(etas, *, steps: int = 4000, seed: int = 0, engine: str = "
     out = np.full(len(run.eta), np.nan)
     for i in range(len(run.eta)):
         active = run.active(i)
-        if run.status[i] != "completed" or not active.size:
+        if run.status[i] != RunStatus.COMPLETED or not active.size:
             continue
         out[i] = np.median([run.log_slope(i, k) for k in active])
     return out

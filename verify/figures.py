@@ -13,13 +13,14 @@ from pathlib import Path
 import numpy as np
 from matplotlib.figure import Figure
 
-from benosc.figstyle import DOUBLE, LABEL, new_figure, ordered_colors, save, style, styled
+from benosc.enums import Engine, Outcome, RunStatus
+from benosc.figstyle import DOUBLE, LABEL, OUTCOME_COLOURS, new_figure, ordered_colors, save, style, styled
 from benosc.tolerances import claim_tolerance
 from benosc.verify.verdict import Verdict
 
 __all__ = ["plot_verdict", "plot_assumption_map"]
 
-COLORS = {"pass": "tab:green", "fail": "tab:red", "inconclusive": "tab:orange", "not-applicable": "tab:gray"}
+COLORS = {o: figure for o, (_, figure) in OUTCOME_COLOURS.items()}
 
 
 def _title(ax, v: Verdict, text: str) -> None:
@@ -53,8 +54,8 @@ def threshold(v: Verdict, fig: Figure) -> bool:
         ax.plot([x for x, _ in done], [a for _, a in done], "-", color="0.6", lw=1.2, zorder=1, label="reduced engine, denser sweep (not judged)")
         lost = [x for x, a, ok in profile if not ok or not np.isfinite(a)]
         if lost:
-            ax.plot(lost, [0.0] * len(lost), "v", mfc="none", color="0.4", label="diverged")
-    for engine, marker in (("full", "o"), ("reduced", "x")):
+            ax.plot(lost, [0.0] * len(lost), "v", mfc="none", color="0.4", label=RunStatus.DIVERGED)
+    for engine, marker in ((Engine.FULL, "o"), (Engine.REDUCED, "x")):
         sel = [r for r in rows if r[0] == engine]
         ax.plot([r[2] for r in sel], [r[3] for r in sel], marker, label=f"{engine} engine (judged)", ms=8, zorder=3)
     ax.axvline(1.0, color="k", ls="--", lw=1, label="derived onset")
@@ -87,7 +88,7 @@ def accumulation(v: Verdict, fig: Figure) -> bool:
 
 def _network_panel(ax, rows: list[dict]) -> None:
     """Measured against derived weak growth rate per full-network run: the network rate (filled) and share x one-example rate (open)."""
-    done = [r for r in rows if r["status"] == "completed" and np.isfinite(r["measured"])]
+    done = [r for r in rows if r["status"] == RunStatus.COMPLETED and np.isfinite(r["measured"])]
     colors = dict(
         zip(
             sorted({(r["set"], round(r["eta"], 6)) for r in done}, key=lambda k: (k[0] == "clean", k[1])),
@@ -246,7 +247,7 @@ def boundedness(v: Verdict, fig: Figure) -> bool:
     if div:
         for dtype, marker in (("float32", "o-"), ("float64", "s--")):
             rows = [d for d in div if d["dtype"] == dtype]
-            ax2.plot([d["ratio"] for d in rows], [d["diverged"] for d in rows], marker, label=f"{dtype}")
+            ax2.plot([d["ratio"] for d in rows], [d[RunStatus.DIVERGED] for d in rows], marker, label=f"{dtype}")
         ax2.axvline(1.0, color="k", ls="--", lw=1, label="derived limit")
         ax2.set_xlabel(r"$\eta$ / derived boundedness limit")
         ax2.set_ylabel("fraction of runs diverged")
@@ -301,7 +302,7 @@ def plot_verdict(v: Verdict, folder: Path) -> str | None:
     from benosc.verify.registry import get_claim
 
     name = get_claim(v.claim).figure
-    if name is None or v.status == "not-applicable":
+    if name is None or v.status == Outcome.NOT_APPLICABLE:
         return None
     with style():
         fig = new_figure(DOUBLE, 3.3)

@@ -15,6 +15,7 @@ from typing import Any, Callable
 
 import numpy as np
 
+from benosc.enums import Engine, RunStatus
 from benosc.config import Config
 from benosc.constants import OSCILLATION_WINDOW, OSCILLATION_WINDOW_HIGH_Q, PERIOD2_KAPPAS, SHARPNESS_KAPPAS, THRESHOLD_FACTORS
 from benosc.tolerances import claim_tolerance
@@ -70,7 +71,7 @@ def weak_example_shares(sim, eta: float) -> np.ndarray:
     cfg = tr.config
     q, rectified = cfg.network.q, cfg.network.activation == "relu"
     out = []
-    for r in np.flatnonzero(np.isclose(tr.eta, eta) & (tr.status == "completed")):
+    for r in np.flatnonzero(np.isclose(tr.eta, eta) & (tr.status == RunStatus.COMPLETED)):
         weak = ~np.asarray(tr.strong[r], bool)
         if not weak.any():
             out.append(np.nan)
@@ -117,7 +118,7 @@ def _decomposition(ctx: Context):
     cfg64 = ctx.config.replace(dtype="float64", steps=min(ctx.config.training.steps, 2000))
     grid = {"eta": [ctx.eta_small, ctx.eta_large], "seed": ctx.seeds[:2]}
     errs = one_step_errors(cfg64, grid).cpu().numpy()
-    return errs, simulate(cfg64, grid).trajectory, simulate(cfg64, grid, engine="reduced").trajectory
+    return errs, simulate(cfg64, grid).trajectory, simulate(cfg64, grid, engine=Engine.REDUCED).trajectory
 
 
 def threshold_window(q: float) -> tuple[int, int]:
@@ -137,10 +138,10 @@ def _threshold(ctx: Context):
     onset = ctx.pred.onset
     etas = [round(f * onset, 6) for f in THRESHOLD_FACTORS]
     cfg = ctx.config.replace(steps=threshold_window(ctx.config.network.q)[1])
-    out = {e: simulate(cfg, {"eta": etas, "seed": ctx.seeds[:1]}, engine=e).trajectory for e in ("full", "reduced")}
+    out = {e: simulate(cfg, {"eta": etas, "seed": ctx.seeds[:1]}, engine=e).trajectory for e in (Engine.FULL, Engine.REDUCED)}
     # the amplitude's profile across the onset for the figure (reduced engine, one batched run; not judged)
     profile = [round(f * onset, 6) for f in np.linspace(0.5, 1.5, THRESHOLD_PROFILE_POINTS)]
-    out["profile"] = simulate(cfg, {"eta": profile, "seed": ctx.seeds[:1]}, engine="reduced").trajectory
+    out["profile"] = simulate(cfg, {"eta": profile, "seed": ctx.seeds[:1]}, engine=Engine.REDUCED).trajectory
     return out
 
 
@@ -160,12 +161,12 @@ def _one_example(ctx: Context) -> tuple[list[dict], list[dict]]:
     at_large = P.eta_crit < ctx.eta_large <= P.bounded_eta_max
     run_etas = etas + ([ctx.eta_large] if at_large else [])
     period2, large = [], []
-    for engine in ("full", "reduced"):
+    for engine in (Engine.FULL, Engine.REDUCED):
         run = one_example(run_etas, steps=3000, config=cfg, engine=engine)
         sel = np.arange(run.z2.shape[1]) > run.z2.shape[1] // 4  # the window log_slope fits
         for i, eta in enumerate(run_etas):
             active = run.active(i)
-            if run.status[i] != "completed" or not active.size:
+            if run.status[i] != RunStatus.COMPLETED or not active.size:
                 rate, kk = float("nan"), None
             else:
                 kk = int(active[0])
@@ -205,7 +206,7 @@ def network_identity_error(traj) -> np.ndarray:
     log_factor = np.log1p(A * (1 - traj.margin[:, :, 0]))  # (R, T)
     summed = np.stack([np.where(label == j, log_factor, 0.0).sum(axis=1) for j in (1, -1)], axis=1)
     err = np.abs((L[:, -1] - L[:, 0]) - summed)
-    return np.where((traj.status == "completed")[:, None], err, np.nan)
+    return np.where((traj.status == RunStatus.COMPLETED)[:, None], err, np.nan)
 
 
 def _network_weak(ctx: Context) -> dict[str, Any]:
@@ -253,7 +254,7 @@ def _sigma0_sweep(ctx: Context) -> dict[str, dict]:
     w = tr.weak_component()
     out = {}
     for name, eta in (("small", ctx.eta_small), ("large", ctx.eta_large)):
-        sel = np.isclose(tr.eta, eta) & (tr.status == "completed")
+        sel = np.isclose(tr.eta, eta) & (tr.status == RunStatus.COMPLETED)
         out[name] = {"sigma_0": tr.sigma_0[sel], "seed": tr.seed[sel], "final": w[sel, -1], "snapshots": w[sel], "steps": tr.record_step}
     return out
 
@@ -272,7 +273,7 @@ def _boundedness(ctx: Context) -> tuple[list[dict], list[dict], list[dict]]:
     eta_b = P.bounded_eta_max
     sides = (("below", eta_b * (1 - eps)), ("above", eta_b * (1 + eps)))
     network = []
-    for engine in ("full", "reduced"):
+    for engine in (Engine.FULL, Engine.REDUCED):
         lost = {side: [] for side, _ in sides}
         for seed in ctx.seeds[:3]:
             run = one_example([e for _, e in sides], steps=3000, seed=seed, config=ctx.config, engine=engine)
@@ -291,7 +292,7 @@ def _boundedness(ctx: Context) -> tuple[list[dict], list[dict], list[dict]]:
         ).trajectory
         for f in ratios:
             sel = np.isclose(tr.eta, eta_b * f)
-            divergence.append({"dtype": dtype, "ratio": f, "diverged": float((tr.status[sel] == "diverged").mean())})
+            divergence.append({"dtype": dtype, "ratio": f, RunStatus.DIVERGED: float((tr.status[sel] == RunStatus.DIVERGED).mean())})
     return network, strong_map, divergence
 
 
@@ -328,7 +329,7 @@ def _d_sweep(ctx: Context) -> dict:
     for d in ds:
         sp = cfg.data.sigma_p * (noise_dim(cfg.data.d) / noise_dim(d)) ** 0.5
         tr = simulate(cfg.replace(d=d, sigma_p=sp, draw="gram"), {"eta": [ctx.eta_small, ctx.eta_large], "seed": ctx.seeds}).trajectory
-        acc = np.where(tr.status == "completed", tr.final("weak_test_acc"), np.nan)
+        acc = np.where(tr.status == RunStatus.COMPLETED, tr.final("weak_test_acc"), np.nan)
         large, small = acc[np.isclose(tr.eta, ctx.eta_large)], acc[np.isclose(tr.eta, ctx.eta_small)]
         gap = large - small  # paired by seed (the grid's seed order is the same at both learning rates)
         per_d[d] = gap[np.isfinite(gap)]
@@ -390,7 +391,7 @@ def _sharpness(ctx: Context) -> tuple[list[dict], list[dict], list[dict]]:
     lam_next = top_eigenvalue_exact(W_next, X, y, a, act, "square").numpy()
     below, above = [], []
     for i, (k, eta) in enumerate(zip(kappas, etas)):
-        ok = sim.trajectory.status[i] == "completed"
+        ok = sim.trajectory.status[i] == RunStatus.COMPLETED
         if k < 1:
             below.append({"kappa": k, "eta": eta, "measured": float(lam[i]) if ok else float("nan"), "predicted": float(P.at("sharpness_at_fixed_point"))})
         else:
@@ -406,7 +407,7 @@ def _sharpness(ctx: Context) -> tuple[list[dict], list[dict], list[dict]]:
     full = []
     if "sharpness_full" in main.arrays:
         half = main.sharpness_step >= main.sharpness_step[-1] / 2
-        for r in np.flatnonzero(main.status == "completed"):
+        for r in np.flatnonzero(main.status == RunStatus.COMPLETED):
             eta = float(main.eta[r])
             series = eta * main.sharpness_full[r]
             full.append(

@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 from matplotlib.figure import Figure
 
+from benosc.enums import RunStatus
 from benosc.config import Config, ConfigError
 from benosc.constants import A3_V_RATIO
 from benosc.figstyle import LABEL, styled
@@ -81,13 +82,13 @@ def _rate_ratio(ds) -> np.ndarray:
 
 def _metric(ds, name: str, base: Config | None = None) -> np.ndarray:
     if name == "weak_rate_ratio":
-        return np.where(ds["status"].values == "completed", _rate_ratio(ds), np.nan)
+        return np.where(ds["status"].values == RunStatus.COMPLETED, _rate_ratio(ds), np.nan)
     v = ds[name].values.astype(float)
     if v.ndim == 2:  # a per-quarter metric (run, window): its last quarter, as the labels say
         v = v[:, -1]
     if name == "hit_step":
         v = np.where(v < 0, np.nan, v)
-    return np.where(ds["status"].values == "completed", v, np.nan)
+    return np.where(ds["status"].values == RunStatus.COMPLETED, v, np.nan)
 
 
 def boundaries(base: Config, axis: str, other: str | None = None, other_values: Any = None) -> dict[str, np.ndarray]:
@@ -217,7 +218,7 @@ def draw_map(store: str | Path, *, x: str, y: str | None, metrics: tuple[str, ..
             ax.set_ylim(ys.min() - 0.5 * (np.diff(ys).min() if ys.size > 1 else 1), ys.max() + 0.5 * (np.diff(ys).min() if ys.size > 1 else 1))
             ax.set_xlabel(LABEL.get(x, x))
             ax.set_ylabel(LABEL.get(y, y))
-            diverged = np.array([[np.mean(ds["status"].values[(xs_all == xv) & (ys_all == yv)] == "diverged") for xv in xs] for yv in ys])
+            diverged = np.array([[np.mean(ds["status"].values[(xs_all == xv) & (ys_all == yv)] == RunStatus.DIVERGED) for xv in xs] for yv in ys])
             if row == 0 and (diverged > 0).any():
                 jj, ii = np.meshgrid(xs, ys)
                 sel = diverged > 0

@@ -20,6 +20,7 @@ from typing import Callable
 
 import numpy as np
 
+from benosc.enums import RunStatus
 from benosc.constants import A3_V_RATIO, OSCILLATION_WINDOW, OSCILLATION_WINDOW_HIGH_Q, PERIOD2_KAPPAS, SHARPNESS_KAPPAS, THRESHOLD_FACTORS
 from benosc.tolerances import CLAIM_TOLERANCES
 from benosc.verify import checkers as C
@@ -214,7 +215,7 @@ def _weak_growth(ctx: Context) -> Verdict:
     period2, at_large = ctx.need("one_example")
     v = C.check_weak_growth(period2, at_large, ctx.need("network_weak"))
     if not at_large:
-        v.details += f"; eta_large = {ctx.eta_large:g} not in (eta_crit, bounded limit]: its general-bound row is not measured"
+        return v.with_(details_suffix=f"; eta_large = {ctx.eta_large:g} not in (eta_crit, bounded limit]: its general-bound row is not measured")
     return v
 
 
@@ -271,7 +272,7 @@ def _assumptions(ctx: Context) -> Verdict:
         ctx.eta_large,
         delta=ctx.delta,
         a4=a4_fractions(tr, ctx.eta_large, ctx.delta),
-        diverged=int((tr.status[at] == "diverged").sum()),
+        diverged=int((tr.status[at] == RunStatus.DIVERGED).sum()),
         runs=int(at.sum()),
         d_sweep=ctx.need("d_sweep") if ctx.pred.paper_window is not None and ctx.config.training.loss == "square" else None,
     )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import math
 import time
 from pathlib import Path
@@ -49,14 +51,16 @@ def _ablation_text(c) -> str:
     return ", ablations: " + ", ".join(parts) if parts else ""
 
 
-def write_verify_report(res: VerifyResult, folder: str | Path, *, command: str) -> dict[str, str]:
-    """verify.md (symbols as $...$ math, which GitHub renders), verify.json and the figures, into ``folder``."""
+def write_verify_report(res: VerifyResult, folder: str | Path, *, command: str) -> tuple[VerifyResult, dict[str, str]]:
+    """verify.md (symbols as $...$ math, which GitHub renders), verify.json and the figures, into ``folder``.
+
+    Returns the result with each verdict's figure file named (verdicts are immutable: new ones) and the files written.
+    """
     from benosc.theory.report import prose
 
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    for v in res.verdicts:
-        v.figure = plot_verdict(v, folder)
+    res = dataclasses.replace(res, verdicts=[v.with_(figure=plot_verdict(v, folder)) for v in res.verdicts])
     amap_fig = plot_assumption_map(res.assumption_map, res.eta_crit, folder) if res.assumption_map else None
     obj = result_to_dict(res)
     write_json(folder / "verify.json", obj)
@@ -128,7 +132,7 @@ def write_verify_report(res: VerifyResult, folder: str | Path, *, command: str) 
         ]
         lines += ["", f"![assumption map]({amap_fig})", ""]
     write_text(folder / "verify.md", "\n".join(lines) + "\n")
-    return {"markdown": str(folder / "verify.md"), "json": str(folder / "verify.json")}
+    return res, {"markdown": str(folder / "verify.md"), "json": str(folder / "verify.json")}
 
 
 def _short(text: str, limit: int = 90) -> str:

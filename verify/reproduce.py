@@ -15,6 +15,7 @@ from typing import Any, Sequence
 import numpy as np
 import torch
 
+from benosc.enums import RunStatus
 from benosc.config import Config
 from benosc.constants import PAPER_SIZE
 from benosc.simulate import simulate
@@ -63,7 +64,7 @@ def reproduce(config: Config, *, eta_small: float, eta_large: float, seeds: Sequ
     tr = sim.trajectory
     acc32, weak4 = np.full(tr.n_runs, np.nan), np.full(tr.n_runs, np.nan)
     for r in range(tr.n_runs):
-        if tr.status[r] != "completed":
+        if tr.status[r] != RunStatus.COMPLETED:
             continue
         X, y, weak = paper_test_set(tr.run_config(r), int(tr.seed[r]))
         W = torch.from_numpy(sim.W_final[r : r + 1].astype(np.float64))
@@ -74,7 +75,7 @@ def reproduce(config: Config, *, eta_small: float, eta_large: float, seeds: Sequ
     rows = []
     for eta, label in ((eta_large, "large"), (eta_small, "small")):
         idx = np.isclose(tr.eta, eta)
-        ok = idx & (tr.status == "completed")
+        ok = idx & (tr.status == RunStatus.COMPLETED)
         rows.append(
             ReproRow(
                 eta,

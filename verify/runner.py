@@ -14,6 +14,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
 
+from benosc.enums import Outcome
 from benosc.constants import DELTA
 from benosc.config import Config
 from benosc.simulate.trajectory import Trajectory
@@ -44,7 +45,7 @@ class VerifyResult:
     @property
     def exit_status(self) -> int:
         """0 when no claim fails, 1 when one does (not-applicable and inconclusive do not fail)."""
-        return 1 if any(v.status == "fail" for v in self.verdicts) else 0
+        return 1 if any(v.status == Outcome.FAIL for v in self.verdicts) else 0
 
     @property
     def device(self) -> str | None:
@@ -64,9 +65,8 @@ def evaluate_claim(claim: Claim, ctx: Context) -> Verdict:
     if reasons:
         return not_applicable(claim.id, reasons, predicted=claim.predicted, tolerance=claim.tolerance_text())
     v = claim.evaluate(ctx)
-    if v.status == "pass" and not finite(*[p for p in v.predictions.values() if p is not None]):
-        v.status = "inconclusive"
-        v.reasons.append(f"a prediction is not finite: {v.predictions}")
+    if v.status == Outcome.PASS and not finite(*[p for p in v.predictions.values() if p is not None]):
+        return v.with_(status=Outcome.INCONCLUSIVE, reasons=(*v.reasons, f"a prediction is not finite: {v.predictions}"))
     return v
 
 

@@ -53,6 +53,7 @@ from typing import Any, Callable
 
 import numpy as np
 
+from benosc.enums import RunStatus
 from benosc.config import Config, ConfigError
 
 __all__ = ["Quantity", "ScalingResult", "QUANTITIES", "CHECKED", "fit_gap_exponent", "scaling", "cross_check"]
@@ -252,7 +253,7 @@ def fit_gap_exponent(
 
 def _values(ds, key: str, base: Config) -> np.ndarray:
     """The per-run values of quantity ``key`` (NaN where the quantity is undefined for the run)."""
-    completed = ds["status"].values == "completed"
+    completed = ds["status"].values == RunStatus.COMPLETED
     if key == "a4_fraction":
         v = ds["osc_fraction_before_hit"].values
     elif key == "a4_fraction_run":
@@ -264,7 +265,7 @@ def _values(ds, key: str, base: Config) -> np.ndarray:
         with np.errstate(invalid="ignore", divide="ignore"):
             v = np.where(np.abs(pred) > 0, ds["weak_log_slope"].values / pred, np.nan)
     elif key == "diverged_fraction":
-        return (ds["status"].values == "diverged").astype(float)
+        return (ds["status"].values == RunStatus.DIVERGED).astype(float)
     elif key == "weak_over_init":
         sigma_0 = ds["sigma_0"].values if "sigma_0" in ds.coords else base.training.sigma_0
         v_norm = ds["v_norm"].values if "v_norm" in ds.coords else base.data.v_norm
@@ -383,7 +384,7 @@ def scaling(ds, base: Config, *, along: str | None = None, progress: Callable[[s
             )
             beside = None
             if key == "a4_fraction_run" and "osc_fraction_predicted" in sel:
-                pv = np.where(sel["status"].values == "completed", sel["osc_fraction_predicted"].values, np.nan)
+                pv = np.where(sel["status"].values == RunStatus.COMPLETED, sel["osc_fraction_predicted"].values, np.nan)
                 beside = np.array([np.nanmean(pv[point == k]) if np.isfinite(pv[point == k]).any() else np.nan for k in steps])
             alpha, interval, fitted, note = fit_gap_exponent(size, per_point, predicted)
             out.append(
@@ -449,7 +450,7 @@ def transition_width(ds, along: str, steps: np.ndarray, *, rng: np.random.Genera
     if rels.size < 4 or not (rels[0] < 1 < rels[-1]):
         return None
     level = claim_tolerance("threshold.oscillating")
-    done = ds["status"].values == "completed"
+    done = ds["status"].values == RunStatus.COMPLETED
     amp = ds["osc_amplitude"].values[:, 0]
     point, rel = ds["path_step"].values, ds["eta_over_crit"].values
     osc = [[(amp[(point == k) & (rel == r) & done] >= level).astype(float) for r in rels] for k in steps]
@@ -523,8 +524,8 @@ def cross_check(ds, other, *, along: str) -> list[dict[str, Any]]:
     rows = []
     for size in sorted(set(np.unique(ds[along].values)) & set(np.unique(other[along].values))):
         for r in sorted(set(np.unique(ds[rel].values)) & set(np.unique(other[rel].values))):
-            a = (ds[along].values == size) & (ds[rel].values == r) & (ds["status"].values == "completed")
-            b = (other[along].values == size) & (other[rel].values == r) & (other["status"].values == "completed")
+            a = (ds[along].values == size) & (ds[rel].values == r) & (ds["status"].values == RunStatus.COMPLETED)
+            b = (other[along].values == size) & (other[rel].values == r) & (other["status"].values == RunStatus.COMPLETED)
             for c in shared:  # a coupled field (e.g. sigma_p) must agree at the matched point
                 va, vb = np.unique(ds[c].values[a]), np.unique(other[c].values[b])
                 if va.size and vb.size and not np.allclose(va, vb, rtol=1e-12):

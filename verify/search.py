@@ -19,6 +19,7 @@ from typing import Any, Callable
 
 import numpy as np
 
+from benosc.enums import Outcome, RunStatus
 from benosc.config import Config
 from benosc.constants import A3_V_RATIO, DELTA, OSCILLATION_WINDOW
 from benosc.tolerances import claim_tolerance
@@ -209,7 +210,7 @@ def _threshold_holds(base: Config, ex: dict[str, Any]) -> tuple[bool, str]:
     cfg = base.replace(m=m, u_norm=u, v_norm=A3_V_RATIO * u, seed=ex["seed"], steps=OSCILLATION_WINDOW[1], n_test=8, n_test_weak=8)
     cfg = cfg.replace(eta=ex["eta_ratio"] * predictions(cfg).onset)
     tr = simulate(cfg).trajectory
-    if tr.status[0] != "completed":
+    if tr.status[0] != RunStatus.COMPLETED:
         return False, f"diverged at step {int(tr.diverged_step[0])}"
     amp = float(C.oscillation_window_amplitude(tr, OSCILLATION_WINDOW)[0])
     held = (amp >= claim_tolerance("threshold.oscillating")) == (ex["eta_ratio"] > 1)
@@ -238,7 +239,7 @@ def _window_holds(claim: str) -> Callable[[Config, dict[str, Any]], tuple[bool, 
 
         cfg, eta = _a3_config(base, ex)
         tr = simulate(cfg.replace(n_test=200, n_test_weak=200)).trajectory
-        if tr.status[0] != "completed":
+        if tr.status[0] != RunStatus.COMPLETED:
             return False, f"eta = {eta:.4g} diverged at step {int(tr.diverged_step[0])}"
         if claim == "generalisation":
             acc = float(tr.final("weak_test_acc")[0])
@@ -252,7 +253,7 @@ def _window_holds(claim: str) -> Callable[[Config, dict[str, Any]], tuple[bool, 
             period2=P.period2_residual_if_stable(eta),
             residual_bound=P.residual_bound(eta),
         )
-        return v.status == "pass", v.measured
+        return v.status == Outcome.PASS, v.measured
 
     return holds
 

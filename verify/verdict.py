@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import math
+import dataclasses
 from dataclasses import asdict, dataclass, field
-from typing import Any, Iterable, Literal, Sequence
+from typing import Any, Iterable, Sequence
 
+from benosc.enums import Outcome
 from benosc._io import json_clean
 
 __all__ = ["Verdict", "Status", "STATUSES", "aggregate", "not_applicable", "finite"]
 
-Status = Literal["pass", "fail", "inconclusive", "not-applicable"]
-STATUSES: tuple[str, ...] = ("pass", "fail", "inconclusive", "not-applicable")
+#: a verdict's outcome (benosc.enums.Outcome; the name Status is kept for the API)
+Status = Outcome
+STATUSES: tuple[str, ...] = tuple(Outcome)
 
 
 def finite(*values: float) -> bool:
@@ -22,7 +25,7 @@ def finite(*values: float) -> bool:
         return False
 
 
-@dataclass
+@dataclass(frozen=True)
 class Verdict:
     """The outcome of checking one claim.
 
@@ -31,6 +34,9 @@ class Verdict:
     verdict rests on: a verdict whose predictions are not all finite never
     passes (the runner enforces it).  ``judged`` says on how many runs (or
     measurements) the verdict rests, e.g. '3 of 5 runs meet Assumption 4'.
+
+    Immutable once made: a later stage that adds to a verdict (the runner's finite-prediction rule, the
+    report's figure path) makes a new one with :meth:`with_`.
     """
 
     claim: str
@@ -39,18 +45,30 @@ class Verdict:
     predicted: str
     tolerance: str
     details: str = ""
-    reasons: list[str] = field(default_factory=list)
+    reasons: tuple[str, ...] = ()
     judged: str = ""
     predictions: dict[str, float] = field(default_factory=dict)
     figure: str | None = None
     data: dict[str, Any] = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "status", Outcome(self.status))
+        object.__setattr__(self, "reasons", tuple(self.reasons))
+
+    def with_(self, **changes: Any) -> Verdict:
+        """A copy with ``changes`` (``reasons`` given as a sequence; ``details_suffix`` appended to ``details``)."""
+        suffix = changes.pop("details_suffix", "")
+        if suffix:
+            changes["details"] = self.details + suffix
+        return dataclasses.replace(self, **changes)
+
     def outcome(self) -> str:
         """What was measured, or, for a claim that does not apply, why: 'not applicable: <reasons>'."""
-        return self.measured if self.status != "not-applicable" else "not applicable: " + "; ".join(self.reasons)
+        return self.measured if self.status != Outcome.NOT_APPLICABLE else "not applicable: " + "; ".join(self.reasons)
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
+        d["reasons"] = list(d["reasons"])
         d["data"] = json_clean(d["data"])
         d["predictions"] = json_clean(d["predictions"])
         return d
@@ -58,7 +76,7 @@ class Verdict:
 
 def not_applicable(claim: str, reasons: Iterable[str], *, measured: str = "-", predicted: str = "-", tolerance: str = "-", **kw: Any) -> Verdict:
     """A verdict for a claim whose hypotheses are not met, with the reasons."""
-    return Verdict(claim, "not-applicable", measured, predicted, tolerance, reasons=list(reasons), **kw)
+    return Verdict(claim, Outcome.NOT_APPLICABLE, measured, predicted, tolerance, reasons=tuple(reasons), **kw)
 
 
 def aggregate(outcomes: Sequence[bool]) -> Status:
@@ -69,10 +87,10 @@ def aggregate(outcomes: Sequence[bool]) -> Status:
     reported inconclusive, with counts, when the seeds disagree.
     """
     if len(outcomes) == 0:
-        return "inconclusive"
+        return Outcome.INCONCLUSIVE
     n_fail = sum(not o for o in outcomes)
     if n_fail == 0:
-        return "pass"
+        return Outcome.PASS
     if 2 * n_fail > len(outcomes):
-        return "fail"
-    return "inconclusive"
+        return Outcome.FAIL
+    return Outcome.INCONCLUSIVE

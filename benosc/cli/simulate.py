@@ -6,6 +6,7 @@ import argparse
 import json
 from pathlib import Path
 
+from benosc.enums import Engine
 from benosc._io import json_clean
 from benosc.cli.common import UsageError, add_run_options, build_config, check_out, command_line, seed_list, set_fields
 from benosc.constants import SIMULATE_ETAS
@@ -35,8 +36,8 @@ def add(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--seeds", metavar="N", type=int, default=5, help="seeds per learning rate: seed, seed+1, ... (default 5)")
     p.add_argument(
         "--engine",
-        choices=("full", "reduced"),
-        default="full",
+        choices=(Engine.FULL, Engine.REDUCED),
+        default=Engine.FULL,
         help="full: SGD on the network's weights; reduced: the derived coefficient recursions (default full)",
     )
     p.add_argument("--no-figures", action="store_true", help="do not write figures")
@@ -103,7 +104,7 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _run_with_progress(config: Config, grid: dict, n_runs: int, console, *, quiet: bool, engine: str = "full"):
+def _run_with_progress(config: Config, grid: dict, n_runs: int, console, *, quiet: bool, engine: str = Engine.FULL):
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
     from benosc.simulate import simulate

@@ -19,6 +19,7 @@ from benosc.cli.common import (
     verify_stages,
 )
 from benosc.constants import DELTA, PAPER_SIZE_TEXT, SIMULATE_ETAS
+from benosc.verify.ablation import ABLATIONS
 
 __all__ = ["add", "run"]
 
@@ -46,8 +47,9 @@ def add(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--ablation",
         metavar="NAME[=VALUE]",
-        help="verify the regime under one ablation beside the baseline: second_layer (default trained), activation (quadratic), "
-        "label_noise (0.1) or sigma_0 (d^-1/2); exit 1 only when a baseline claim fails",
+        help="verify the regime under one ablation beside the baseline: "
+        + ", ".join(f"{name} (default {a.default})" for name, a in ABLATIONS.items())
+        + "; exit 1 only when a baseline claim fails",
     )
     p.set_defaults(handler=run)
 
@@ -105,7 +107,7 @@ def run(args: argparse.Namespace) -> int:
             delta=args.delta,
             progress=bar.advance,
         )
-        written = write_verify_report(res, stage, command=command_line(args))
+        res, written = write_verify_report(res, stage, command=command_line(args))
     written = {k: str(out / Path(v).name) for k, v in written.items()}
     if args.json:
         print(json.dumps(result_to_dict(res), indent=2, allow_nan=False))

@@ -38,7 +38,7 @@ def ablation(args: argparse.Namespace, config: Config, claims: list[str], out: P
                     delta=args.delta,
                     progress=bar.advance,
                 )
-                write_verify_report(results[label], stage / label, command=command)
+                results[label], _ = write_verify_report(results[label], stage / label, command=command)
         rows = comparison_rows(results["baseline"], results["ablated"])
         summaries = {label: regime_summary(res, args.delta) for label, res in (("baseline", results["baseline"]), (f"{name} = {value}", results["ablated"]))}
         obj = {

@@ -1,0 +1,31 @@
+"""The toolkit's closed vocabularies as enums (one table each; members are ``str``, so they compare with, print
+as and serialise to their values: ``RunStatus.COMPLETED == "completed"``, ``json.dumps`` writes ``"completed"``).
+
+* :class:`RunStatus`  a run's status in a trajectory or a sweep store.
+* :class:`Engine`     the simulation engines: the full network or the reduced (coefficient) engine.
+* :class:`Outcome`    a claim's verdict.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+__all__ = ["RunStatus", "Engine", "Outcome"]
+
+
+class RunStatus(StrEnum):
+    COMPLETED = "completed"
+    DIVERGED = "diverged"
+    PENDING = "pending"  # a sweep store's run not yet committed
+
+
+class Engine(StrEnum):
+    FULL = "full"  # the two-layer network itself (benosc.simulate.engine)
+    REDUCED = "reduced"  # the derived coefficient recursions (benosc.simulate.reduced)
+
+
+class Outcome(StrEnum):
+    PASS = "pass"
+    FAIL = "fail"
+    INCONCLUSIVE = "inconclusive"
+    NOT_APPLICABLE = "not-applicable"
