@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass
-from typing import Sequence
+from typing import Sequence, cast
 
 import numpy as np
 
@@ -23,7 +23,7 @@ from benosc.config import Config
 from benosc.simulate.trajectory import Trajectory
 from benosc.tolerances import claim_tolerance
 from benosc.theory.predictions import predictions
-from benosc.verify.verdict import Verdict
+from benosc.verify.verdict import Status, Verdict
 
 #: Assumption 3's bound on the weak feature, ||v|| <= A3_V_RATIO ||u|| (the paper's number)
 A3_V_RATIO = 0.1
@@ -136,7 +136,7 @@ def assumption_conditions(
             "A3.small_init",
             "3",
             r"small initialisation $\sigma_0$",
-            f"sigma_0 = {config.training.sigma_0:g}, sigma_0 ||u|| = {config.training.sigma_0 * u:.3g}",
+            f"sigma_0 = {config.training.sigma_0:g}, sigma_0 ||u|| = {cast(float, config.training.sigma_0) * u:.3g}",  # Config resolves a 'c d^e' sigma_0
             None,
         ),
         Condition("A4.delta_range", "4", r"$\delta \in (0.2, 0.8)$", f"delta = {delta:g}", 0.2 < delta < 0.8),
@@ -215,7 +215,7 @@ def check_assumptions(conditions: Sequence[Condition]) -> Verdict:
     """
     a3_bad = [c.name for c in conditions if c.assumption == "3" and c.met is False]
     a4_bad = [c.name for c in conditions if c.assumption == "4" and c.met is False]
-    status = "fail" if a3_bad else ("inconclusive" if a4_bad else "pass")
+    status: Status = "fail" if a3_bad else ("inconclusive" if a4_bad else "pass")
     return Verdict(
         "assumptions",
         status,

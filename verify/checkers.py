@@ -10,14 +10,14 @@ does not apply (or is inconclusive) instead.
 
 from __future__ import annotations
 
-from typing import Callable, Sequence
+from typing import Any, Callable, Sequence
 
 import numpy as np
 from scipy import stats
 
 from benosc.simulate.trajectory import Trajectory
 from benosc.tolerances import claim_tolerance as tol
-from benosc.verify.verdict import Verdict, aggregate, finite, not_applicable
+from benosc.verify.verdict import Status, Verdict, aggregate, finite, not_applicable
 
 __all__ = [
     "runs_at",
@@ -163,7 +163,7 @@ def check_threshold(sweeps: dict[str, Trajectory], onset: float, *, window: tupl
             rows.append((engine, float(traj.eta[r]), ratio, float(amp[r]), predicted_osc, bool(judged), ok))
             if judged:
                 outcomes.append(ok)
-    status = "pass" if outcomes and all(outcomes) else ("fail" if outcomes else "inconclusive")
+    status: Status = "pass" if outcomes and all(outcomes) else ("fail" if outcomes else "inconclusive")
     wrong = [f"{e} eta={eta:g}: {a:.3g}" for e, eta, _, a, _, j, ok in rows if j and not ok]
     return Verdict(
         "threshold",
@@ -388,7 +388,7 @@ def check_weak_growth(period2: Sequence[dict], at_large: Sequence[dict], network
     outcomes += net_outcomes
     if not outcomes:
         return not_applicable("weak-growth", ["no finite positive prediction: " + "; ".join(skipped)] if skipped else ["nothing measured"])
-    status = "pass" if all(outcomes) else "fail"
+    status: Status = "pass" if all(outcomes) else "fail"
     meas = [f"one example, {r['engine']} engine, kappa={r['kappa']:g}: {r['measured']:.4g}" for r in period2]
     meas += [f"one example, {r['engine']} engine, eta={r['eta']:g}: {r['measured']:.3g}" for r in at_large]
     meas += net_meas
@@ -449,7 +449,7 @@ def check_theorem5(traj: Trajectory, eta: float, *, t_bound: float, delta: float
             undecided += 1
     steps_txt = ", ".join(str(int(hits[r])) if hits[r] >= 0 else "never" for r in runs)
     a4_txt = ", ".join(f"{100 * a4[r]:.0f}%" for r in runs)
-    common = dict(
+    common: dict[str, Any] = dict(
         measured=f"steps to reach delta/4: {steps_txt}",
         predicted=f"upper bound {t_bound:.0f} steps",
         tolerance=f"reached by the upper bound, on runs meeting Assumption 4 (>= {100 * a4_min:g}% of strong steps before the hit)",
@@ -509,6 +509,7 @@ def check_proposition6(small: dict, large: dict | None = None) -> Verdict:
         )
     contrast = exponents(large) if large is not None and len(large["final"]) else None
     reasons = []
+    status: Status
     if b[2] < b_min:
         status = "fail"
     elif b[1] > b_min and tb[2] < t_max:
@@ -581,7 +582,7 @@ def check_noise_memorisation(small: np.ndarray, large: np.ndarray) -> Verdict:
     small_ok, large_ok = [bool(1 - s >= noise_min) for s in sm], [bool(s >= weak_min) for s in lg]
     parts = [aggregate(small_ok), aggregate(large_ok)]
     outcomes = small_ok + large_ok
-    status = "fail" if "fail" in parts else ("pass" if parts == ["pass", "pass"] else "inconclusive")
+    status: Status = "fail" if "fail" in parts else ("pass" if parts == ["pass", "pass"] else "inconclusive")
     return Verdict(
         "noise-memorisation",
         status,

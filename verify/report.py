@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import benosc
 from benosc._io import json_clean, write_json, write_text
@@ -57,7 +57,8 @@ def write_verify_report(res: VerifyResult, folder: str | Path, *, command: str) 
     folder.mkdir(parents=True, exist_ok=True)
     for v in res.verdicts:
         v.figure = plot_verdict(v, folder)
-    amap_fig = plot_assumption_map(res.assumption_map, res.eta_crit, folder) if res.assumption_map else None
+    # the runner measures the map only where eta_crit is derived
+    amap_fig = plot_assumption_map(res.assumption_map, cast(float, res.eta_crit), folder) if res.assumption_map else None
     obj = result_to_dict(res)
     write_json(folder / "verify.json", obj)
     c = res.config
