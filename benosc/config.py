@@ -391,7 +391,7 @@ class Config:
     def __post_init__(self) -> None:
         t, dt = self.training, self.data
         if isinstance(t.sigma_0, str):  # 'c d^e' in units of the data's dimension: stored as the number
-            c, e = parse_scale(t.sigma_0)  # type: ignore[misc]  (validated by TrainingConfig)
+            c, e = parse_scale(t.sigma_0)  # type: ignore[misc]  # None only for an invalid string, which TrainingConfig refuses
             t = dataclasses.replace(t, sigma_0=c * float(dt.d) ** e)
             object.__setattr__(self, "training", t)
         if t.batch_size > dt.n:

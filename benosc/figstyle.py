@@ -103,7 +103,7 @@ def style() -> Iterator[None]:
     """Apply :data:`RC` for the duration (figures built and saved inside it)."""
     import matplotlib
 
-    with matplotlib.rc_context(RC):
+    with matplotlib.rc_context(RC):  # type: ignore[arg-type]  # matplotlib's stub types the keys as its Literal of rc names; RC's are rc names
         yield
 
 

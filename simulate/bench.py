@@ -62,7 +62,7 @@ def _config(size: str, dtype: str, device: str, steps: int) -> Config:
     return Config().replace(**SIZES[size], dtype=dtype, device=device, steps=steps, n_test=32, n_test_weak=32, eta=1.2 * SIZES[size]["m"] / 4)
 
 
-def _once(fn: Callable[[], None], sync: Callable[[], None]) -> float:
+def _once(fn: Callable[[], object], sync: Callable[[], None]) -> float:
     """Wall time of one call of ``fn``, device work included."""
     t0 = time.perf_counter()
     fn()
@@ -70,7 +70,7 @@ def _once(fn: Callable[[], None], sync: Callable[[], None]) -> float:
     return time.perf_counter() - t0
 
 
-def _time(fn: Callable[[], None], repeats: int, sync: Callable[[], None]) -> list[float]:
+def _time(fn: Callable[[], object], repeats: int, sync: Callable[[], None]) -> list[float]:
     """One warm-up call, then ``repeats`` timed calls."""
     _once(fn, sync)
     return [_once(fn, sync) for _ in range(repeats)]
@@ -272,7 +272,7 @@ def bench_dimension(
         say(f"reduced engine end to end, round {i + 1} of {repeats}")
         for c in cases:
             times[c].append(once(*c))
-    rows = []
+    rows: list[dict[str, Any]] = []
     for draw, d in cases:
         rates = [R * steps / t for t in times[(draw, d)]]
         cfg = cfg_of(draw, d)

@@ -12,6 +12,7 @@ All arrays are float64 numpy; the engine casts them to the run's dtype.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 
@@ -155,7 +156,8 @@ def init_weights(config: Config, rng: np.random.Generator) -> np.ndarray:
     Filter k carries sign j = +1 for k < m and j = -1 for k >= m.
     """
     F = 1 if config.network.filters == "shared" else config.data.P
-    return rng.standard_normal((2 * config.network.m, F, config.data.d)) * config.training.sigma_0
+    sigma_0 = cast(float, config.training.sigma_0)  # Config resolves a 'c d^e' string into the number
+    return rng.standard_normal((2 * config.network.m, F, config.data.d)) * sigma_0
 
 
 def sample_indices(config: Config, rng: np.random.Generator) -> np.ndarray:

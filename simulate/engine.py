@@ -112,6 +112,23 @@ def _accuracy(W, X, y, a, q) -> torch.Tensor:
 class DeviceInputs:
     """The tensors of a :class:`BatchInputs` on the simulation device, in its dtype."""
 
+    # one tensor per field of BatchInputs, set in __init__
+    X: torch.Tensor
+    y: torch.Tensor
+    strong: torch.Tensor
+    flipped: torch.Tensor
+    X_test: torch.Tensor
+    y_test: torch.Tensor
+    X_weak: torch.Tensor
+    y_weak: torch.Tensor
+    u: torch.Tensor
+    v: torch.Tensor
+    W0: torch.Tensor
+    indices: torch.Tensor
+    eta: torch.Tensor
+    basis: torch.Tensor
+    coord: torch.Tensor
+
     def __init__(self, inputs: BatchInputs, device: torch.device, dtype: torch.dtype) -> None:
         for name in BatchInputs.__dataclass_fields__:
             t = torch.from_numpy(np.ascontiguousarray(getattr(inputs, name)))

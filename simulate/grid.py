@@ -193,7 +193,7 @@ def prepare_inputs(runs: Sequence[Config]) -> BatchInputs:
         raw_g = np.stack([d[f"{name}_g"] for d in raw])
         X = np.empty((R, count, dc.P, dim))
         y = raw_y[pos]
-        strong = np.zeros(y.shape, dtype=bool) if weak_only else raw_u[pos] >= p_weak[:, None]
+        strong = np.zeros(y.shape, dtype=bool) if raw_u is None else raw_u[pos] >= p_weak[:, None]  # raw_u is None iff weak_only
         # blocks of runs: vectorised within a block, and each block's arrays stay in cache
         step = max(1, _BLOCK_BYTES // max(1, count * dc.P * dim * 8))
         for a in range(0, R, step):

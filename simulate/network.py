@@ -101,7 +101,7 @@ def preactivations(W: torch.Tensor, X: torch.Tensor) -> torch.Tensor:
     return torch.einsum("rkpd,rbpd->rbkp", W, X)
 
 
-def output(W: torch.Tensor, X: torch.Tensor, a: torch.Tensor, q: float) -> torch.Tensor:
+def output(W: torch.Tensor, X: torch.Tensor, a: torch.Tensor, q: "float | Activation") -> torch.Tensor:
     """f(W; x) for every run and example: W (R, K, F, d), X (R, B, P, d) -> (R, B)."""
     if W.shape[2] == 1:  # shared filters: one batched matrix product, z laid out (R, B, P, K)
         R, B, P, d = X.shape
@@ -168,7 +168,7 @@ def margin_and_grad(
     X: torch.Tensor,
     y: torch.Tensor,
     a: torch.Tensor,
-    q: float,
+    q: "float | Activation",
     loss: str,
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """Margins y f (R, B) and the gradient of the batch-mean loss, shape of W (R, K, F, d)."""
@@ -181,7 +181,7 @@ def sgd_step(
     X: torch.Tensor,
     y: torch.Tensor,
     a: torch.Tensor,
-    q: float,
+    q: "float | Activation",
     loss: str,
     eta: torch.Tensor,
     *,

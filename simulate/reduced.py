@@ -34,6 +34,7 @@ checkpoints.
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import Any
 
 import torch
 
@@ -84,7 +85,7 @@ class ReducedStepper:
         # factor_{i,p,k} of every example and patch, from the generated factor functions
         j = torch.cat([torch.ones(m, dtype=dt), -torch.ones(m, dtype=dt)]).to(device)
         y, s = dev.y[:, :, None], dev.strong.to(dt)[:, :, None]  # (R, n, 1)
-        common = (dev.eta[:, None, None], m, config.training.batch_size, j, y, s)
+        common: tuple[Any, ...] = (dev.eta[:, None, None], m, config.training.batch_size, j, y, s)
         if spec.label_noise:  # the features carry the clean label y_x = y (1 - 2 flipped)
             common += (y * (1.0 - 2.0 * dev.flipped.to(dt)[:, :, None]),)
         if self.trained:  # tabulated at a = 1; multiplied by a_{j,r}(t) at each step
@@ -93,9 +94,9 @@ class ReducedStepper:
         v_norm2 = (dev.v * dev.v).sum(-1)[:, None, None]
         xi = dev.X[:, :, 2:, :]
         xi_norm2 = (xi * xi).sum(-1)  # (R, n, P - 2)
-        factor = [j * fn["gamma_factor"](*common, u_norm2), j * fn["zeta_factor"](*common, v_norm2)]
-        factor += [fn[f"rho_{p}_factor"](*common, xi_norm2[:, :, p - 3, None]) for p in range(3, P + 1)]
-        factor = torch.stack([f.expand(R, n, K) for f in factor], dim=2)  # (R, n, P, K)
+        factors = [j * fn["gamma_factor"](*common, u_norm2), j * fn["zeta_factor"](*common, v_norm2)]
+        factors += [fn[f"rho_{p}_factor"](*common, xi_norm2[:, :, p - 3, None]) for p in range(3, P + 1)]
+        factor = torch.stack([f.expand(R, n, K) for f in factors], dim=2)  # (R, n, P, K)
         # one per-example table, one gather per step: [Z0 | H | factor] along the last axis
         self.table = torch.cat([Z0, H, factor], dim=3).contiguous()  # (R, n, P, 2K + C)
         # the coefficient (row of alpha^T) that patch p of example i updates

@@ -22,12 +22,12 @@ from __future__ import annotations
 import torch
 from torch.func import grad, hessian, jvp, vmap
 
-from benosc.simulate.network import loss_value, output
+from benosc.simulate.network import Activation, loss_value, output
 
 __all__ = ["top_eigenvalue_exact", "top_eigenvalue_lanczos", "strong_example_index", "sharpness_pair"]
 
 
-def _loss_fn(shape: tuple[int, ...], a: torch.Tensor, q: float, loss: str):
+def _loss_fn(shape: tuple[int, ...], a: torch.Tensor, q: "float | Activation", loss: str):
     """flat weights of one run (p,), its examples X (N, P, d), y (N,) and second layer (2m,) -> mean loss.
 
     Returns (fn, a_dim): the vmap axis of ``a``, None when a (2m,) is shared by
@@ -43,7 +43,7 @@ def _loss_fn(shape: tuple[int, ...], a: torch.Tensor, q: float, loss: str):
     return fn, (0 if a.dim() == 2 else None)
 
 
-def top_eigenvalue_exact(W: torch.Tensor, X: torch.Tensor, y: torch.Tensor, a: torch.Tensor, q: float, loss: str) -> torch.Tensor:
+def top_eigenvalue_exact(W: torch.Tensor, X: torch.Tensor, y: torch.Tensor, a: torch.Tensor, q: "float | Activation", loss: str) -> torch.Tensor:
     """Largest Hessian eigenvalue per run from the full Hessian, (R,)."""
     fn, a_dim = _loss_fn(tuple(W.shape[1:]), a, q, loss)
     H = vmap(hessian(fn), in_dims=(0, 0, 0, a_dim))(W.flatten(1), X, y, a)  # (R, p, p)
@@ -57,7 +57,7 @@ def top_eigenvalue_lanczos(
     X: torch.Tensor,
     y: torch.Tensor,
     a: torch.Tensor,
-    q: float,
+    q: "float | Activation",
     loss: str,
     *,
     steps: int = 30,

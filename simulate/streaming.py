@@ -32,8 +32,6 @@ its run, so a run's summary is bit-identical alone or inside any chunk.
 
 from __future__ import annotations
 
-from typing import Sequence
-
 import numpy as np
 import torch
 
@@ -89,7 +87,7 @@ def refuse_sharpness(config: Config) -> None:
 
 def simulate_summary(
     config: Config,
-    grid: Grid | Sequence[Config] | None = None,
+    grid: Grid | list[Config] | tuple[Config, ...] | None = None,
     *,
     delta: float = DELTA,
     engine: str = Engine.FULL,

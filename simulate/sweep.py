@@ -281,7 +281,7 @@ def run_sweep(
     import xarray as xr
 
     status = xr.open_zarr(store)["status"].values
-    counts = {s: int((status == s).sum()) for s in (RunStatus.COMPLETED, RunStatus.DIVERGED, RunStatus.PENDING)}
+    counts: dict[str, int] = {str(s): int((status == s).sum()) for s in RunStatus}
     return SweepResult(
         store=str(store),
         runs=N,

@@ -43,11 +43,11 @@ def plot_bifurcation(path: Path, *, m: float = 8, u_norm: float = 1.0, n_eta: in
     with np.errstate(over="ignore", invalid="ignore"):
         for _ in range(transient):
             f = g(f, kap)
-        pts = []
+        orbit = []
         for _ in range(keep):
             f = g(f, kap)
-            pts.append(f.copy())
-    pts = np.array(pts)
+            orbit.append(f.copy())
+    pts = np.array(orbit)
     fig = new_figure(DOUBLE, 3.6)
     ax = fig.add_subplot()
     E = np.broadcast_to(etas, pts.shape)

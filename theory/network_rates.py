@@ -102,7 +102,8 @@ def period2_kappa_window() -> tuple[float, float]:
     from benosc.theory.statements import derive_statements
 
     lo, hi = derive_statements(2)["period2_stable_eta"].value
-    return tuple(float(sp.simplify(kappa_of_eta().subs(S.eta, e))) for e in (lo, hi))
+    kappa_lo, kappa_hi = (float(sp.simplify(kappa_of_eta().subs(S.eta, e))) for e in (lo, hi))
+    return kappa_lo, kappa_hi
 
 
 def offset_unmet(config) -> str | None:

@@ -14,6 +14,7 @@ import math
 from dataclasses import dataclass
 from fractions import Fraction
 from functools import lru_cache
+from typing import cast
 
 from benosc.config import Config
 
@@ -91,7 +92,7 @@ class Predictions:
 
     def residual_per_step_period2(self, eta: float) -> float:
         """Mean of 1 - y f per step on the period-2 orbit: residual_per_period2 / 2."""
-        return float(self.at("residual_per_period2", eta=eta)) / 2
+        return float(cast(float, self.at("residual_per_period2", eta=eta))) / 2
 
     def period2_residual_if_stable(self, eta: float) -> float | None:
         """The period-2 residual per step at ``eta`` when eta is in the stable period-2 window, else None."""
@@ -103,7 +104,7 @@ class Predictions:
 
     def weak_rate_period2(self, eta: float) -> float:
         """Weak growth rate per step on the period-2 orbit, log(G_2)/2 (0 at ||v|| = ||u||, NaN if G_2 <= 0)."""
-        g = float(self.at("weak_growth_per_period2", eta=eta))
+        g = float(cast(float, self.at("weak_growth_per_period2", eta=eta)))
         return math.log(g) / 2 if g > 0 else float("nan")
 
     def theorem5_steps(self, eta: float, *, delta: float, rho_max: float) -> float:
@@ -116,9 +117,9 @@ class Predictions:
         import math
 
         cfg = self.config
-        lower = self.at("weak_growth_bound", eta=eta, msr=delta**2, rho_max=rho_max, rho_min=1.0)[0]
+        lower = cast(tuple[float, float], self.at("weak_growth_bound", eta=eta, msr=delta**2, rho_max=rho_max, rho_min=1.0))[0]
         rate = (1 - cfg.data.p_weak) * lower
-        start = cfg.training.sigma_0 * cfg.data.v_norm
+        start = cast(float, cfg.training.sigma_0) * cfg.data.v_norm  # Config resolves a 'c d^e' sigma_0 into the number
         if not (rate > 0 and start > 0 and math.isfinite(rate)):
             return float("inf")
         return math.log((delta / 4) / start) / rate
@@ -149,6 +150,6 @@ def predictions(config: Config) -> Predictions:
         dominant,
         onset,
         paper_window=(float(st["paper_eta_min"].at(config)), float(st["paper_eta_max"].at(config))),
-        period2_window=tuple(float(x) for x in st["period2_stable_eta"].at(config)),
+        period2_window=cast(tuple[float, float], tuple(float(x) for x in st["period2_stable_eta"].at(config))),  # a pair of learning rates
         bounded_eta_max=float(st["bounded_eta_max"].at(config)),
     )

@@ -15,7 +15,7 @@ import subprocess
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Sequence, cast
 
 import sympy as sp
 from sympy.printing.latex import LatexPrinter
@@ -364,7 +364,8 @@ def _result(st: Statement) -> Block:
         return _eq([line for name, rel, v in rows for line in _aligned(name, v, rel)])
     if isinstance(value, sp.Eq):
         return _expression(value)
-    return _eq(display_lines(lhs, [value], _tex)) if lhs else _expression(value)
+    # a tuple lhs names the entries of a tuple value (handled above): here it is one name
+    return _eq(display_lines(cast(str, lhs), [value], _tex)) if lhs else _expression(value)
 
 
 def _aligned(lhs: str, value: Any, relation: str = "=") -> list[str]:
@@ -569,7 +570,6 @@ def compile_latex(folder: str | Path, engine: str = "pdflatex") -> subprocess.Co
 
     Stops at the first error (``-halt-on-error``); the log is ``folder/report.log``.
     """
-    proc = None
     for _ in range(2):
         proc = subprocess.run([engine, "-interaction=nonstopmode", "-halt-on-error", "report.tex"], cwd=folder, capture_output=True, text=True)
         if proc.returncode != 0:

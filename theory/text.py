@@ -137,6 +137,7 @@ def latex_tokens(tex: str) -> Iterator[tuple[str, str, tuple[str, ...], str]]:
     ``following`` is the character after the token ("" at the end).
     """
     i = 0
+    args: tuple[str, ...]
     while i < len(tex):
         ch = tex[i]
         if ch == "\\":
@@ -145,11 +146,11 @@ def latex_tokens(tex: str) -> Iterator[tuple[str, str, tuple[str, ...], str]]:
                 kind, name, args, i = "symbol", tex[i + 1 : i + 2], (), i + 2
             else:
                 name, i = m.group(1), i + m.end()
-                args = []
+                cmd_args: list[str] = []
                 for _ in range(_ARITY.get(name, 0)):
                     arg, i = braced_group(tex, i)
-                    args.append(arg)
-                kind, args = "cmd", tuple(args)
+                    cmd_args.append(arg)
+                kind, args = "cmd", tuple(cmd_args)
         elif ch in "^_":
             arg, i = braced_group(tex, i + 1)
             kind, name, args = ("sup" if ch == "^" else "sub"), ch, (arg,)

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass
-from typing import Sequence
+from typing import Sequence, cast
 
 import numpy as np
 
@@ -135,7 +135,7 @@ def assumption_conditions(
             "A3.small_init",
             "3",
             r"small initialisation $\sigma_0$",
-            f"sigma_0 = {config.training.sigma_0:g}, sigma_0 ||u|| = {config.training.sigma_0 * u:.3g}",
+            f"sigma_0 = {config.training.sigma_0:g}, sigma_0 ||u|| = {cast(float, config.training.sigma_0) * u:.3g}",  # Config resolves a 'c d^e' sigma_0
             None,
         ),
         Condition("A4.delta_range", "4", r"$\delta \in (0.2, 0.8)$", f"delta = {delta:g}", 0.2 < delta < 0.8),

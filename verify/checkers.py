@@ -10,7 +10,7 @@ does not apply (or is inconclusive) instead.
 
 from __future__ import annotations
 
-from typing import Callable, Sequence
+from typing import Any, Callable, Sequence
 
 import numpy as np
 from scipy import stats
@@ -19,7 +19,7 @@ from benosc.enums import Engine, Outcome, RunStatus
 from benosc.constants import OSCILLATION_WINDOW, PERIOD2_WINDOW
 from benosc.simulate.trajectory import Trajectory
 from benosc.tolerances import claim_tolerance as tol
-from benosc.verify.verdict import Verdict, aggregate, finite, not_applicable
+from benosc.verify.verdict import Status, Verdict, aggregate, finite, not_applicable
 
 __all__ = [
     "runs_at",
@@ -108,7 +108,7 @@ def check_decomposition(one_step_errors: np.ndarray, full: Trajectory, reduced: 
             "no step could be judged",
             "0 (exact)",
             f"one-step <= {one_tol:g}",
-            reasons=["every step of every run blew up past the judged scale (or diverged)"],
+            reasons=("every step of every run blew up past the judged scale (or diverged)",),
         )
     one = float(finite_err.max())
     below = (
@@ -172,7 +172,7 @@ def check_threshold(sweeps: dict[str, Trajectory], onset: float, *, window: tupl
         predicted=f"oscillating iff eta > {onset:.4g}",
         tolerance=f"mean |y f - 1| on strong steps in [{window[0]}, {window[1]}) >= {level:g} iff above; |eta/onset - 1| < {band:g} not judged",
         details=("wrong side: " + ", ".join(wrong)) if wrong else f"{len(outcomes)} runs judged",
-        reasons=[] if outcomes else ["every run diverged or sat inside the exclusion band"],
+        reasons=() if outcomes else ("every run diverged or sat inside the exclusion band",),
         judged=f"{len(outcomes)} of {len(rows)} runs",
         predictions={"onset": onset},
         data={"rows": rows, "onset": onset, "level": level, "band": band, "profile": None if profile is None else _profile(profile, onset, window)},
@@ -449,7 +449,7 @@ def check_theorem5(traj: Trajectory, eta: float, *, t_bound: float, delta: float
             undecided += 1
     steps_txt = ", ".join(str(int(hits[r])) if hits[r] >= 0 else "never" for r in runs)
     a4_txt = ", ".join(f"{100 * a4[r]:.0f}%" for r in runs)
-    common = dict(
+    common: dict[str, Any] = dict(
         measured=f"steps to reach delta/4: {steps_txt}",
         predicted=f"upper bound {t_bound:.0f} steps",
         tolerance=f"reached by the upper bound, on runs meeting Assumption 4 (>= {100 * a4_min:g}% of strong steps before the hit)",
@@ -505,10 +505,11 @@ def check_proposition6(small: dict, large: dict | None = None) -> Verdict:
             "too few runs to fit the exponents",
             "exponent in sigma_0 > 0",
             "-",
-            reasons=["fewer than three finite points per fit"],
+            reasons=("fewer than three finite points per fit",),
         )
     contrast = exponents(large) if large is not None and len(large["final"]) else None
     reasons = []
+    status: Status
     if b[2] < b_min:
         status = Outcome.FAIL
     elif b[1] > b_min and tb[2] < t_max:
@@ -531,7 +532,7 @@ def check_proposition6(small: dict, large: dict | None = None) -> Verdict:
         predicted=r"final weak component $\tilde{O}(\sigma_0\|v\|)$: exponent in $\sigma_0$ > 0 (1 up to polylog factors), not learnt over time",
         tolerance=f"{pct} interval of the sigma_0 exponent above {b_min:g} (below: fail) and of the t exponent below {t_max:g} (else inconclusive)",
         details=details,
-        reasons=reasons,
+        reasons=tuple(reasons),
         judged=f"{len(small['final'])} runs",
         predictions={"sigma0_exponent": 1.0},
         data={"small": small, "large": large, "b": b, "tb": tb, "contrast": contrast},

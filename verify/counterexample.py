@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from benosc.config import Config
+from benosc.config import Config, ConfigError
 from benosc.verify.registry import REGISTRY, get_claim
 from benosc.verify.search import Search, SearchResult
 
@@ -44,6 +44,9 @@ def search_counterexample(claim: str, base: Config, max_examples: int) -> Search
     from hypothesis.errors import NoSuchExample
 
     search = _search_of(claim)
+    refusal = search.refuses(base)  # e.g. Assumption 3's window at q != 2
+    if refusal:
+        raise ConfigError("network.q", base.network.q, f"{claim}'s search region needs q = 2 ({refusal})")
     t0 = time.perf_counter()
     calls = {"n": 0}
     seen: dict[str, tuple[bool, str]] = {}

@@ -316,8 +316,8 @@ def derivation_evidence(*, quick: bool = False) -> list[Evidence]:
         n_steps = run.margin.shape[1]
         measured = total / n_steps
         vals = dict(eta=eta, msr=float(np.mean(res**2)), rho_min=float(rho_t.min()), rho_max=float(rho_t.max()))
-        lo_b = numeric_value(lower_e, **vals)
-        hi_b = numeric_value(upper_e, **vals)
+        lo_b = numeric_value(lower_e, EVIDENCE_CONFIG, **vals)
+        hi_b = numeric_value(upper_e, EVIDENCE_CONFIG, **vals)
         drift = r * abs(np.log(run.z1[i, -1, kk] / run.z1[i, 0, kk])) / n_steps
         ok = lo_b - drift <= measured <= hi_b + drift
         ev.append(

@@ -226,7 +226,7 @@ def noise_memorisation(v: Verdict, fig: Figure) -> bool:
 
 
 def boundedness(v: Verdict, fig: Figure) -> bool:
-    div, net, smap = v.data.get("divergence"), v.data.get("network"), v.data.get("strong_map")
+    div, net, smap = v.data.get("divergence"), v.data.get("network"), v.data.get("strong_map", [])
     if not net:
         return False
     ax, ax2 = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1, 1.4]})
@@ -259,7 +259,7 @@ def boundedness(v: Verdict, fig: Figure) -> bool:
 
 
 def edge_of_stability(v: Verdict, fig: Figure) -> bool:
-    below, above = v.data.get("below"), v.data.get("above")
+    below, above = v.data.get("below", []), v.data.get("above", [])
     if not below and not above:
         return False
     series = [d for d in v.data.get("full_batch", []) if "eta_sharpness_series" in d]

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable, cast
 
 import numpy as np
 
@@ -20,6 +20,9 @@ from benosc.config import Config
 from benosc.constants import OSCILLATION_WINDOW, OSCILLATION_WINDOW_HIGH_Q, PERIOD2_KAPPAS, SHARPNESS_KAPPAS, THRESHOLD_FACTORS
 from benosc.tolerances import claim_tolerance
 from benosc.theory.predictions import Predictions, predictions
+
+if TYPE_CHECKING:
+    from benosc.simulate.trajectory import Trajectory
 
 __all__ = ["Context", "MEASUREMENTS", "threshold_window", "weak_example_shares", "neurons_losing_sign", "network_identity_error"]
 
@@ -116,7 +119,7 @@ def _decomposition(ctx: Context):
     from benosc.verify.decomposition import one_step_errors
 
     cfg64 = ctx.config.replace(dtype="float64", steps=min(ctx.config.training.steps, 2000))
-    grid = {"eta": [ctx.eta_small, ctx.eta_large], "seed": ctx.seeds[:2]}
+    grid: dict[str, list[Any]] = {"eta": [ctx.eta_small, ctx.eta_large], "seed": ctx.seeds[:2]}
     errs = one_step_errors(cfg64, grid).cpu().numpy()
     return errs, simulate(cfg64, grid).trajectory, simulate(cfg64, grid, engine=Engine.REDUCED).trajectory
 
@@ -135,10 +138,10 @@ def threshold_window(q: float) -> tuple[int, int]:
 def _threshold(ctx: Context):
     from benosc.simulate import simulate
 
-    onset = ctx.pred.onset
+    onset = cast(float, ctx.pred.onset)  # the claim's ONSET hypothesis rules out None
     etas = [round(f * onset, 6) for f in THRESHOLD_FACTORS]
     cfg = ctx.config.replace(steps=threshold_window(ctx.config.network.q)[1])
-    out = {e: simulate(cfg, {"eta": etas, "seed": ctx.seeds[:1]}, engine=e).trajectory for e in (Engine.FULL, Engine.REDUCED)}
+    out: dict[str, Trajectory] = {e: simulate(cfg, {"eta": etas, "seed": ctx.seeds[:1]}, engine=e).trajectory for e in (Engine.FULL, Engine.REDUCED)}
     # the amplitude's profile across the onset for the figure (reduced engine, one batched run; not judged)
     profile = [round(f * onset, 6) for f in np.linspace(0.5, 1.5, THRESHOLD_PROFILE_POINTS)]
     out["profile"] = simulate(cfg, {"eta": profile, "seed": ctx.seeds[:1]}, engine=Engine.REDUCED).trajectory
@@ -158,7 +161,8 @@ def _one_example(ctx: Context) -> tuple[list[dict], list[dict]]:
     r = v**2 / u**2
     kappas = PERIOD2_KAPPAS
     etas = [P.eta_of_kappa(k) for k in kappas]
-    at_large = P.eta_crit < ctx.eta_large <= P.bounded_eta_max
+    # q = 2 (the claim's hypothesis): both are derived
+    at_large = cast(float, P.eta_crit) < ctx.eta_large <= cast(float, P.bounded_eta_max)
     run_etas = etas + ([ctx.eta_large] if at_large else [])
     period2, large = [], []
     for engine in (Engine.FULL, Engine.REDUCED):
@@ -177,7 +181,10 @@ def _one_example(ctx: Context) -> tuple[list[dict], list[dict]]:
             kappa = P.kappa(eta)
             res = 1 - run.margin[i]
             rho_t = 1 + kappa * res
-            lower, upper = P.at("weak_growth_bound", eta=eta, msr=float(np.mean(res[sel[:-1]] ** 2)), rho_min=float(rho_t.min()), rho_max=float(rho_t.max()))
+            lower, upper = cast(
+                tuple[float, float],
+                P.at("weak_growth_bound", eta=eta, msr=float(np.mean(res[sel[:-1]] ** 2)), rho_min=float(rho_t.min()), rho_max=float(rho_t.max())),
+            )
             # over the fitted window, slope(log zeta) = r slope(log gamma) + mean phi: the first term is the drift
             drift = r * abs(run.log_slope(i, kk, series="z1")) if kk is not None else 0.0
             large.append({"engine": engine, "eta": eta, "measured": rate, "lower": lower, "upper": upper, "drift": float(drift)})
@@ -249,7 +256,7 @@ def _sigma0_sweep(ctx: Context) -> dict[str, dict]:
     """Final weak component over sigma_0 x {1/4 .. 4} (1.2 decades) and the seeds, at both learning rates."""
     from benosc.simulate import simulate
 
-    s0 = [ctx.config.training.sigma_0 * f for f in (0.25, 0.5, 1.0, 2.0, 4.0)]
+    s0 = [cast(float, ctx.config.training.sigma_0) * f for f in (0.25, 0.5, 1.0, 2.0, 4.0)]  # Config resolves a 'c d^e' sigma_0
     tr = simulate(ctx.config, {"eta": [ctx.eta_small, ctx.eta_large], "sigma_0": s0, "seed": ctx.seeds}).trajectory
     w = tr.weak_component()
     out = {}
@@ -270,11 +277,11 @@ def _boundedness(ctx: Context) -> tuple[list[dict], list[dict], list[dict]]:
     from benosc.verify.derivation_checks import iterate_f_map_many, one_example
 
     P, eps = ctx.pred, claim_tolerance("boundedness.offset")
-    eta_b = P.bounded_eta_max
+    eta_b = cast(float, P.bounded_eta_max)  # q = 2 (the claim's hypothesis): derived
     sides = (("below", eta_b * (1 - eps)), ("above", eta_b * (1 + eps)))
     network = []
     for engine in (Engine.FULL, Engine.REDUCED):
-        lost = {side: [] for side, _ in sides}
+        lost: dict[str, list] = {side: [] for side, _ in sides}
         for seed in ctx.seeds[:3]:
             run = one_example([e for _, e in sides], steps=3000, seed=seed, config=ctx.config, engine=engine)
             for i, (side, _) in enumerate(sides):
@@ -348,6 +355,7 @@ def _d_sweep(ctx: Context) -> dict:
     tol = claim_tolerance("assumption3.plateau")
     from benosc.verify.assumptions import plateau_judgement
 
+    met: bool | None
     if cfg.data.d == ds[-1]:
         diff, dlo, dhi, met = 0.0, 0.0, 0.0, True
     else:
@@ -393,14 +401,16 @@ def _sharpness(ctx: Context) -> tuple[list[dict], list[dict], list[dict]]:
     for i, (k, eta) in enumerate(zip(kappas, etas)):
         ok = sim.trajectory.status[i] == RunStatus.COMPLETED
         if k < 1:
-            below.append({"kappa": k, "eta": eta, "measured": float(lam[i]) if ok else float("nan"), "predicted": float(P.at("sharpness_at_fixed_point"))})
+            below.append(
+                {"kappa": k, "eta": eta, "measured": float(lam[i]) if ok else float("nan"), "predicted": float(cast(float, P.at("sharpness_at_fixed_point")))}
+            )
         else:
             above.append(
                 {
                     "kappa": k,
                     "eta": eta,
                     "measured": float(eta * (lam[i] + lam_next[i]) / 2) if ok else float("nan"),
-                    "predicted": float(P.at("eta_sharpness_period2_mean", eta=eta)),
+                    "predicted": float(cast(float, P.at("eta_sharpness_period2_mean", eta=eta))),
                 }
             )
     main = ctx.need("main").trajectory

@@ -16,7 +16,7 @@ statements evaluated at the configuration), never re-typed here.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Callable, cast
 
 import numpy as np
 
@@ -181,7 +181,8 @@ WEAK_SMALL = Hypothesis("Assumption 3 weak feature", rf"$\|v\| \leq {A3_V_RATIO:
 SIGMA0 = Hypothesis(
     "sigma_0 > 0",
     "a non-zero initialisation to scale",
-    lambda c: None if c.config.training.sigma_0 > 0 else "sigma_0 = 0: there is no initialisation scale to compare with",
+    # Config resolves a 'c d^e' sigma_0 into the number
+    lambda c: None if cast(float, c.config.training.sigma_0) > 0 else "sigma_0 = 0: there is no initialisation scale to compare with",
 )
 
 
@@ -196,7 +197,8 @@ def _threshold(ctx: Context) -> Verdict:
 
     sweeps = dict(ctx.need("threshold"))
     profile = sweeps.pop("profile", None)
-    return C.check_threshold(sweeps, ctx.pred.onset, window=threshold_window(ctx.config.network.q), profile=profile)
+    # the ONSET hypothesis rules out onset = None
+    return C.check_threshold(sweeps, cast(float, ctx.pred.onset), window=threshold_window(ctx.config.network.q), profile=profile)
 
 
 def _accumulation(ctx: Context) -> Verdict:
@@ -254,7 +256,8 @@ def _noise(ctx: Context) -> Verdict:
 
 def _boundedness(ctx: Context) -> Verdict:
     network, strong_map, divergence = ctx.need("boundedness")
-    return C.check_boundedness(network, strong_map, ctx.pred.bounded_eta_max, divergence)
+    # q = 2 (the Q2 hypothesis): the limit is derived
+    return C.check_boundedness(network, strong_map, cast(float, ctx.pred.bounded_eta_max), divergence)
 
 
 def _edge_of_stability(ctx: Context) -> Verdict:

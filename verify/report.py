@@ -7,7 +7,7 @@ import dataclasses
 import math
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import benosc
 from benosc._io import json_clean, write_json, write_text
@@ -61,7 +61,7 @@ def write_verify_report(res: VerifyResult, folder: str | Path, *, command: str) 
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     res = dataclasses.replace(res, verdicts=[v.with_(figure=plot_verdict(v, folder)) for v in res.verdicts])
-    amap_fig = plot_assumption_map(res.assumption_map, res.eta_crit, folder) if res.assumption_map else None
+    amap_fig = plot_assumption_map(res.assumption_map, cast(float, res.eta_crit), folder) if res.assumption_map else None
     obj = result_to_dict(res)
     write_json(folder / "verify.json", obj)
     c = res.config

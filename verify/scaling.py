@@ -49,7 +49,7 @@ Quantities (store variable -> prediction):
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any, Callable, cast
 
 import numpy as np
 
@@ -267,7 +267,7 @@ def _values(ds, key: str, base: Config) -> np.ndarray:
     elif key == "diverged_fraction":
         return (ds["status"].values == RunStatus.DIVERGED).astype(float)
     elif key == "weak_over_init":
-        sigma_0 = ds["sigma_0"].values if "sigma_0" in ds.coords else base.training.sigma_0
+        sigma_0 = ds["sigma_0"].values if "sigma_0" in ds.coords else cast(float, base.training.sigma_0)  # Config resolves a 'c d^e' sigma_0
         v_norm = ds["v_norm"].values if "v_norm" in ds.coords else base.data.v_norm
         v = ds["weak_max"].values / (sigma_0 * v_norm)
     elif key == "theorem5_tightness":  # measured steps to delta/4 over Theorem 5's bound, per run
@@ -366,7 +366,8 @@ def scaling(ds, base: Config, *, along: str | None = None, progress: Callable[[s
             crits = {
                 predictions(base.replace(**{f: _plain(sel[f].values[point == k][0]) for f in path_fields if f in ("m", "u_norm", "q")})).eta_crit for k in steps
             }
-            r = float(rel) / crits.pop() if len(crits) == 1 and None not in crits else float("nan")
+            crit = crits.pop() if len(crits) == 1 else None
+            r = float(rel) / crit if crit is not None else float("nan")
         cfg = base.replace(**{f: _plain(sel[f].values[0]) for f in path_fields if f in ("m", "u_norm", "q")})
         etas = np.unique(sel["eta"].values)
         eta = float(etas[0]) if etas.size == 1 else float("nan")

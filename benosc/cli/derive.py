@@ -99,7 +99,7 @@ def run(args: argparse.Namespace) -> int:
         values = [v for st in statements.values() for v in (st.value if isinstance(st.value, tuple) else (st.value,))]
         used = {sym.name for v in values if hasattr(v, "free_symbols") for sym in v.free_symbols}
         obj: dict[str, Any] = {"q": q, "symbols": sorted(set(PUBLIC) | used)}
-        details = {}
+        details: dict[str, dict[str, Any]] = {}
         for key in list(statements) + [k for k in Q2_ONLY if k not in statements]:
             st = statements.get(key)
             if st is None:

@@ -115,3 +115,13 @@ def test_bad_input(tmp_path, capsys, argv, needle):
     err = capsys.readouterr().err
     assert needle in err and err.count("\n") == 1
     assert not out.exists()
+
+
+def test_search_of_assumption3s_window_at_q3_is_refused_in_one_line(tmp_path, capsys):
+    """The generalisation / accumulation regions are Assumption 3's learning-rate window, derived at q = 2 only:
+    at q = 3 the search is refused (exit 2, naming network.q), not an internal error."""
+    out = tmp_path / "o"
+    assert main(["verify", "--search", "1", "--claims", "generalisation", "--set", "q=3", "--out", str(out)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "network.q" in err and "q = 2" in err
+    assert not out.exists()
