@@ -105,6 +105,34 @@ class Trajectory:
         vals["seed"] = int(vals["seed"])
         return self.config.replace(**vals)
 
+    def mask(self, *, completed: bool = False, **at: Any) -> np.ndarray:
+        """The runs at the given grid values, (R,) bool; ``completed=True`` keeps only the completed ones.
+
+        ``traj.mask(eta=2.6)`` selects by the *grid index*: the value is looked up in the grid the runs
+        were made from (``meta['grid']``, exact match; runs are the product of its lists in order, so run
+        r's index along each axis is ``np.unravel_index(r, shape)``), never by matching floats against the
+        runs' values, so two learning rates closer than any float tolerance stay apart.  A field that was
+        not swept matches when the value is the configuration's own.  KeyError naming the grid's values
+        when the value is not one of them.
+        """
+        grid = {k: list(v) for k, v in (self.meta.get("grid") or {}).items()}
+        names = list(grid)
+        index = np.indices(tuple(len(grid[k]) for k in names)).reshape(len(names), -1) if names else np.zeros((0, 1), int)
+        if index.shape[1] != self.n_runs:
+            raise ValueError(f"the trajectory's grid {grid} does not describe its {self.n_runs} runs")
+        sel = np.ones(self.n_runs, bool)
+        for name, value in at.items():
+            if name in grid:
+                hits = [k for k, g in enumerate(grid[name]) if g == value]
+                if not hits:
+                    raise KeyError(f"{name} = {value!r} is not a value of the grid ({name}: {grid[name]})")
+                sel &= np.isin(index[names.index(name)], hits)
+            elif self.run_config(0).get(name) != value:
+                raise KeyError(f"{name} = {value!r}: not swept, and the configuration's {name} is {self.run_config(0).get(name)!r}")
+        if completed:
+            sel &= self.arrays["status"] == RunStatus.COMPLETED
+        return sel
+
     def sampled_strong(self) -> np.ndarray:
         """Whether the example sampled at (run, step, batch) is strong data, (R, T, B) bool."""
         strong = self.arrays["strong"]

@@ -100,8 +100,8 @@ def regime_summary(res, delta: float) -> list[dict[str, Any]]:
     half = steps >= steps[-1] / 2
     logw = tr.weak_log_projection()  # (R, S, 2): log max_r j<w_{j,r}, v> per class, initialisation included
     for eta in (res.eta_small, res.eta_large):
-        sel = np.isclose(tr.eta, eta)
-        ok = sel & (tr.status == RunStatus.COMPLETED)
+        sel = tr.mask(eta=eta)
+        ok = tr.mask(eta=eta, completed=True)
         acc = tr.final("weak_test_acc")[ok]
         slopes = [
             np.nanmean([np.polyfit(steps[half], logw[r, half, j], 1)[0] for j in (0, 1) if np.isfinite(logw[r, half, j]).all()]) * 1000

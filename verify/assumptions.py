@@ -51,7 +51,7 @@ def a4_per_run(traj, eta: float, delta: float, *, before_hit: bool = True) -> np
     strong = traj.sampled_strong()[:, :, 0]
     osc = np.abs(traj.margin[:, :, 0] - 1) >= delta
     hits = traj.hitting_step(delta / 4)
-    for r in np.flatnonzero(np.isclose(traj.eta, eta) & (traj.status == RunStatus.COMPLETED)):
+    for r in np.flatnonzero(traj.mask(eta=eta, completed=True)):
         end = int(hits[r]) if (before_hit and hits[r] > 0) else len(strong[r])
         s = strong[r, :end]
         if s.any():
@@ -245,8 +245,8 @@ def assumption_map(config: Config, etas: Sequence[float], seeds: Sequence[int], 
     rows = []
     for eta in etas:
         whole, before = a4_fractions(traj, float(eta), delta)
-        idx = np.isclose(traj.eta, eta)
-        ok = idx & (traj.status == RunStatus.COMPLETED)
+        idx = traj.mask(eta=float(eta))
+        ok = traj.mask(eta=float(eta), completed=True)
         rows.append(
             {
                 "eta": float(eta),

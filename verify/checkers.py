@@ -44,11 +44,8 @@ __all__ = [
 
 
 def runs_at(traj: Trajectory, eta: float, *, completed: bool = True) -> np.ndarray:
-    """Indices of the runs at learning rate ``eta`` (only completed ones by default)."""
-    sel = np.isclose(traj.eta, eta)
-    if completed:
-        sel &= traj.status == RunStatus.COMPLETED
-    return np.flatnonzero(sel)
+    """Indices of the runs at learning rate ``eta`` (only completed ones by default; :meth:`Trajectory.mask`)."""
+    return np.flatnonzero(traj.mask(eta=eta, completed=completed))
 
 
 def oscillation_window_amplitude(traj: Trajectory, window: tuple[int, int]) -> np.ndarray:

@@ -74,7 +74,7 @@ def weak_example_shares(sim, eta: float) -> np.ndarray:
     cfg = tr.config
     q, rectified = cfg.network.q, cfg.network.activation == "relu"
     out = []
-    for r in np.flatnonzero(np.isclose(tr.eta, eta) & (tr.status == RunStatus.COMPLETED)):
+    for r in np.flatnonzero(tr.mask(eta=eta, completed=True)):
         weak = ~np.asarray(tr.strong[r], bool)
         if not weak.any():
             out.append(np.nan)
@@ -261,7 +261,7 @@ def _sigma0_sweep(ctx: Context) -> dict[str, dict]:
     w = tr.weak_component()
     out = {}
     for name, eta in (("small", ctx.eta_small), ("large", ctx.eta_large)):
-        sel = np.isclose(tr.eta, eta) & (tr.status == RunStatus.COMPLETED)
+        sel = tr.mask(eta=eta, completed=True)
         out[name] = {"sigma_0": tr.sigma_0[sel], "seed": tr.seed[sel], "final": w[sel, -1], "snapshots": w[sel], "steps": tr.record_step}
     return out
 
@@ -298,7 +298,7 @@ def _boundedness(ctx: Context) -> tuple[list[dict], list[dict], list[dict]]:
             ctx.config.replace(dtype=dtype, steps=min(ctx.config.training.steps, 4000)), {"eta": [eta_b * f for f in ratios], "seed": ctx.seeds}
         ).trajectory
         for f in ratios:
-            sel = np.isclose(tr.eta, eta_b * f)
+            sel = tr.mask(eta=eta_b * f)
             divergence.append({"dtype": dtype, "ratio": f, RunStatus.DIVERGED: float((tr.status[sel] == RunStatus.DIVERGED).mean())})
     return network, strong_map, divergence
 
@@ -337,7 +337,7 @@ def _d_sweep(ctx: Context) -> dict:
         sp = cfg.data.sigma_p * (noise_dim(cfg.data.d) / noise_dim(d)) ** 0.5
         tr = simulate(cfg.replace(d=d, sigma_p=sp, draw="gram"), {"eta": [ctx.eta_small, ctx.eta_large], "seed": ctx.seeds}).trajectory
         acc = np.where(tr.status == RunStatus.COMPLETED, tr.final("weak_test_acc"), np.nan)
-        large, small = acc[np.isclose(tr.eta, ctx.eta_large)], acc[np.isclose(tr.eta, ctx.eta_small)]
+        large, small = acc[tr.mask(eta=ctx.eta_large)], acc[tr.mask(eta=ctx.eta_small)]
         gap = large - small  # paired by seed (the grid's seed order is the same at both learning rates)
         per_d[d] = gap[np.isfinite(gap)]
         rows.append(

@@ -269,7 +269,7 @@ def _assumptions(ctx: Context) -> Verdict:
     from benosc.verify.assumptions import a4_fractions, assumption_conditions, check_assumptions
 
     tr = ctx.need("main").trajectory
-    at = np.isclose(tr.eta, ctx.eta_large)
+    at = tr.mask(eta=ctx.eta_large)
     conds = assumption_conditions(
         ctx.config,
         ctx.eta_large,

@@ -74,8 +74,8 @@ def reproduce(config: Config, *, eta_small: float, eta_large: float, seeds: Sequ
         acc32[r], weak4[r] = correct.mean(), correct[weak].mean()
     rows = []
     for eta, label in ((eta_large, "large"), (eta_small, "small")):
-        idx = np.isclose(tr.eta, eta)
-        ok = idx & (tr.status == RunStatus.COMPLETED)
+        idx = tr.mask(eta=eta)
+        ok = tr.mask(eta=eta, completed=True)
         rows.append(
             ReproRow(
                 eta,

@@ -263,6 +263,8 @@ def _window_holds(claim: str) -> Callable[[Config, dict[str, Any]], tuple[bool, 
 DECOMPOSITION = Search(DECOMPOSITION_REGION.describe(), DECOMPOSITION_REGION.strategy, _decomposition_holds)
 THRESHOLD = Search(THRESHOLD_REGION.describe(), THRESHOLD_REGION.strategy, _threshold_holds)
 WEAK_GROWTH = Search(WEAK_GROWTH_REGION.describe(), WEAK_GROWTH_REGION.strategy, _weak_growth_holds)
+
+
 def _a3_window_refusal(base: Config) -> str | None:
     """Assumption 3's learning-rate window is derived at q = 2 only: elsewhere the region has no eta axis."""
     if predictions(base).paper_window is None:
