@@ -489,11 +489,11 @@ def load_config(path: str | Path) -> Config:
     try:
         text = p.read_text(encoding="utf-8")
     except OSError as exc:
-        raise ConfigError("--config", str(path), f"must be a readable TOML file ({exc.strerror})") from None
+        raise ConfigError("config file", str(path), f"must be a readable TOML file ({exc.strerror})") from None
     except UnicodeDecodeError as exc:
-        raise ConfigError("--config", str(path), f"must be UTF-8 text (byte {exc.start} is not)") from None
+        raise ConfigError("config file", str(path), f"must be UTF-8 text (byte {exc.start} is not)") from None
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError("--config", str(path), f"must be valid TOML ({exc})") from None
+        raise ConfigError("config file", str(path), f"must be valid TOML ({exc})") from None
     return Config.from_dict(raw, source=str(path))

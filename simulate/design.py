@@ -48,15 +48,15 @@ class Axis:
     values: tuple[Any, ...]
 
 
-def _field_ok(name: str, base: Config, flag: str = "--grid") -> None:
+def _field_ok(name: str, base: Config, part: str = "design.grid") -> None:
     if name == RELATIVE:
         return
     try:
         base.get(name)
     except ConfigError:
-        raise ConfigError(f"{flag} {name}", name, "unknown field; any configuration field or eta_over_crit") from None
+        raise ConfigError(f"{part}.{name}", name, "unknown field; any configuration field or eta_over_crit") from None
     if name in ("steps", "record_every", "eval_every", "dtype", "device"):
-        raise ConfigError(f"{flag} {name}", name, "cannot be swept (use --steps / --set for the whole sweep)")
+        raise ConfigError(f"{part}.{name}", name, "cannot be swept (it is the same for the whole sweep)")
 
 
 def _number(text: str, what: str) -> float:
@@ -69,54 +69,54 @@ def _number(text: str, what: str) -> float:
     return v
 
 
-def _typed(base: Config, name: str, raw: str, flag: str = "--grid") -> Any:
+def _typed(base: Config, name: str, raw: str, part: str = "design.grid") -> Any:
     """A value of field ``name`` from text, typed like the field (int, float or text)."""
     if name == RELATIVE:
-        return _number(raw, f"{flag} {name}")
+        return _number(raw, f"{part}.{name}")
     current = base.get(name)
     if isinstance(current, bool):
-        raise ConfigError(f"{flag} {name}", raw, "cannot be swept")
+        raise ConfigError(f"{part}.{name}", raw, "cannot be swept")
     if isinstance(current, int):
-        v = _number(raw, f"{flag} {name}")
+        v = _number(raw, f"{part}.{name}")
         if v != int(v):
-            raise ConfigError(f"{flag} {name}", raw, "must be an integer")
+            raise ConfigError(f"{part}.{name}", raw, "must be an integer")
         return int(v)
     if isinstance(current, float):
-        return _number(raw, f"{flag} {name}")
+        return _number(raw, f"{part}.{name}")
     return raw
 
 
-def parse_axis(text: str, base: Config, flag: str = "--grid") -> Axis:
+def parse_axis(text: str, base: Config, part: str = "design.grid") -> Axis:
     """``FIELD=V1,V2,...``, ``FIELD=START:STOP:NUM`` (NUM values, ends included) or ``START:STOP:NUM:geom`` (geometric) -> :class:`Axis`."""
     name, sep, rest = text.partition("=")
     name = name.strip()
     if not sep or not name or not rest.strip():
-        raise ConfigError(flag, text, "must look like FIELD=V1,V2,... or FIELD=START:STOP:NUM")
-    _field_ok(name, base, flag)
+        raise ConfigError(part, text, "must look like FIELD=V1,V2,... or FIELD=START:STOP:NUM")
+    _field_ok(name, base, part)
     if ":" in rest:
         parts = rest.split(":")
         if len(parts) not in (3, 4) or (len(parts) == 4 and parts[3].strip() != "geom"):
-            raise ConfigError(f"{flag} {name}", rest, "a range is START:STOP:NUM (evenly spaced) or START:STOP:NUM:geom (geometric)")
-        lo, hi = _number(parts[0], f"{flag} {name}"), _number(parts[1], f"{flag} {name}")
-        num = _number(parts[2], f"{flag} {name}")
+            raise ConfigError(f"{part}.{name}", rest, "a range is START:STOP:NUM (evenly spaced) or START:STOP:NUM:geom (geometric)")
+        lo, hi = _number(parts[0], f"{part}.{name}"), _number(parts[1], f"{part}.{name}")
+        num = _number(parts[2], f"{part}.{name}")
         if num != int(num) or num < 1:
-            raise ConfigError(f"{flag} {name}", rest, "NUM in START:STOP:NUM must be an integer >= 1")
+            raise ConfigError(f"{part}.{name}", rest, "NUM in START:STOP:NUM must be an integer >= 1")
         if len(parts) == 4:
             if not (lo > 0 and hi > 0):
-                raise ConfigError(f"{flag} {name}", rest, "a geometric range needs START > 0 and STOP > 0")
+                raise ConfigError(f"{part}.{name}", rest, "a geometric range needs START > 0 and STOP > 0")
             raw = np.geomspace(lo, hi, int(num))
             if name != RELATIVE and isinstance(base.get(name), int):  # 64:65536:6:geom -> 64, 256, ..., 65536 exactly
                 raw = np.where(np.abs(raw - np.round(raw)) <= 1e-9 * raw, np.round(raw), raw)
         else:
             raw = np.linspace(lo, hi, int(num))
-        values = tuple(_typed(base, name, repr(float(v)), flag) for v in raw)
+        values = tuple(_typed(base, name, repr(float(v)), part) for v in raw)
     else:
         items = [s.strip() for s in rest.split(",")]
         if any(not s for s in items):
-            raise ConfigError(f"{flag} {name}", rest, "empty value in the list")
-        values = tuple(_typed(base, name, s, flag) for s in items)
+            raise ConfigError(f"{part}.{name}", rest, "empty value in the list")
+        values = tuple(_typed(base, name, s, part) for s in items)
     if len(set(values)) != len(values):
-        raise ConfigError(f"{flag} {name}", rest, "values must be distinct")
+        raise ConfigError(f"{part}.{name}", rest, "values must be distinct")
     return Axis(name, values)
 
 
@@ -126,13 +126,13 @@ def parse_range(text: str, base: Config) -> tuple[str, float, float]:
     name = name.strip()
     parts = rest.split(":")
     if not sep or len(parts) != 2:
-        raise ConfigError("--range", text, "must look like FIELD=LO:HI")
+        raise ConfigError("design.ranges", text, "must look like FIELD=LO:HI")
     _field_ok(name, base)
     if name != RELATIVE and not isinstance(base.get(name), float):
-        raise ConfigError(f"--range {name}", rest, "a random design samples real-valued fields only")
-    lo, hi = _number(parts[0], f"--range {name}"), _number(parts[1], f"--range {name}")
+        raise ConfigError(f"design.ranges.{name}", rest, "a random design samples real-valued fields only")
+    lo, hi = _number(parts[0], f"design.ranges.{name}"), _number(parts[1], f"design.ranges.{name}")
     if not lo < hi:
-        raise ConfigError(f"--range {name}", rest, "needs LO < HI")
+        raise ConfigError(f"design.ranges.{name}", rest, "needs LO < HI")
     return name, lo, hi
 
 
@@ -152,27 +152,29 @@ class Design:
 
     def __post_init__(self) -> None:
         if self.seeds < 1:
-            raise ConfigError("--seeds", self.seeds, "must be an integer >= 1")
+            raise ConfigError("design.seeds", self.seeds, "must be an integer >= 1")
         if not self.axes and not self.sample and not self.paths:
-            raise ConfigError("--grid", None, "give at least one --grid FIELD=... or --path FIELD=... (or --sample N with --range)")
+            raise ConfigError("design.grid", None, "give at least one design.grid FIELD=... or design.paths FIELD=... (or design.sample N with design.ranges)")
         if len({len(p.values) for p in self.paths}) > 1:
-            raise ConfigError("--path", {p.field: len(p.values) for p in self.paths}, "every --path must have the same number of values (they move together)")
+            raise ConfigError(
+                "design.paths", {p.field: len(p.values) for p in self.paths}, "every path must have the same number of values (they move together)"
+            )
         names = [a.field for a in self.axes] + [p.field for p in self.paths] + [c[0] for c in self.couples] + [r[0] for r in self.ranges]
         if len(set(names)) != len(names):
-            raise ConfigError("--grid/--path/--couple", names, "each field may be swept once (by --grid, --path, --couple or --range)")
+            raise ConfigError("design", names, "each field may be swept once (by a grid axis, a path, a coupling or a range)")
         coupled = [c[0] for c in self.couples]
         for k, (name, expr) in enumerate(self.couples):
             later = [s for s in _couple_symbols(name, expr, self.base) if s in coupled[k + 1 :]]
             if later:  # it would silently read the base configuration's value of a field defined after it
-                raise ConfigError(f"--couple {name}", expr, f"uses {', '.join(later)}, which a later --couple defines; give that --couple first")
+                raise ConfigError(f"design.couples.{name}", expr, f"uses {', '.join(later)}, which a later design.couples defines; give that one first")
         if "seed" in names:
-            raise ConfigError("--grid seed", "seed", "use --seeds N (seeds are the innermost axis)")
+            raise ConfigError("design.grid.seed", "seed", "seeds are the innermost axis: give their number as design.seeds N")
         if RELATIVE in names and "eta" in names:
-            raise ConfigError("--grid eta_over_crit", names, "give eta or eta_over_crit, not both")
+            raise ConfigError("design.grid.eta_over_crit", names, "give eta or eta_over_crit, not both")
         if self.sample and not self.ranges:
-            raise ConfigError("--sample", self.sample, "needs at least one --range FIELD=LO:HI")
+            raise ConfigError("design.sample", self.sample, "needs at least one design.ranges FIELD=LO:HI")
         if self.method not in ("lhs", "sobol", "random"):
-            raise ConfigError("--design", self.method, "must be one of lhs, sobol, random")
+            raise ConfigError("design.method", self.method, "must be one of lhs, sobol, random")
         from benosc.simulate.streaming import refuse_sharpness  # the runs need torch anyway
 
         refuse_sharpness(self.base)  # before the store is created, not in the first chunk
@@ -227,7 +229,7 @@ class Design:
         if rel is not None:
             crit = _eta_crit(cfg.network.m, cfg.data.u_norm, cfg.network.q)
             if crit is None:
-                raise ConfigError("--grid eta_over_crit", rel, f"no derived eta_crit for q = {cfg.network.q:g}")
+                raise ConfigError("design.grid.eta_over_crit", rel, f"no derived eta_crit for q = {cfg.network.q:g}")
             cfg = cfg.replace(eta=rel * crit)
         return cfg
 
@@ -279,20 +281,20 @@ def parse_path(texts: list[str], base: Config) -> tuple[Axis, ...]:
         name, sep, rest = text.partition("=")
         name = name.strip()
         if not sep or not name or not rest.strip():
-            raise ConfigError("--path", text, "must look like FIELD=V1,V2,... or FIELD=START:STOP:NUM[:geom]")
+            raise ConfigError("design.paths", text, "must look like FIELD=V1,V2,... or FIELD=START:STOP:NUM[:geom]")
         if name == RELATIVE:
-            raise ConfigError(f"--path {name}", rest, "a path moves configuration fields; give eta_over_crit as a --grid axis")
+            raise ConfigError(f"design.paths.{name}", rest, "a path moves configuration fields; give eta_over_crit as a design.grid axis")
         if "," in rest or ":" not in rest:
-            _field_ok(name, base, "--path")
+            _field_ok(name, base, "design.paths")
             items = [s.strip() for s in rest.split(",")]
             if any(not s for s in items):
-                raise ConfigError(f"--path {name}", rest, "empty value in the list")
-            out.append(Axis(name, tuple(_typed(base, name, s, "--path") for s in items)))
+                raise ConfigError(f"design.paths.{name}", rest, "empty value in the list")
+            out.append(Axis(name, tuple(_typed(base, name, s, "design.paths") for s in items)))
         else:
-            out.append(parse_axis(text, base, "--path"))
+            out.append(parse_axis(text, base, "design.paths"))
     lengths = {a.field: len(a.values) for a in out}
     if len(set(lengths.values())) > 1:
-        raise ConfigError("--path", lengths, "every --path must have the same number of values (they move together)")
+        raise ConfigError("design.paths", lengths, "every path must have the same number of values (they move together)")
     return tuple(out)
 
 
@@ -301,7 +303,7 @@ def parse_couple(text: str, base: Config) -> tuple[str, str]:
     name, sep, expr = text.partition("=")
     name, expr = name.strip(), expr.strip()
     if not sep or not name or not expr:
-        raise ConfigError("--couple", text, "must look like FIELD=EXPR, e.g. sigma_0=d**-0.5")
+        raise ConfigError("design.couples", text, "must look like FIELD=EXPR, e.g. sigma_0=d**-0.5")
     _couple_symbols(name, expr, base)
     return name, expr
 
@@ -319,27 +321,27 @@ def _parsed(expr: str, name: str = ""):
     try:
         return parse_expr(expr, local_dict=local, transformations=standard_transformations + (convert_xor,), evaluate=True)
     except Exception as exc:  # sympy raises SyntaxError, TokenError, TypeError, ... on malformed text
-        raise ConfigError(f"--couple {name}", expr, f"is not an arithmetic expression in field names ({type(exc).__name__})") from None
+        raise ConfigError(f"design.couples.{name}", expr, f"is not an arithmetic expression in field names ({type(exc).__name__})") from None
 
 
 def _couple_symbols(name: str, expr: str, base: Config) -> list[str]:
     """The field names ``expr`` uses; refuses an unknown field, the field itself, a non-numeric field, or no expression at all."""
-    _field_ok(name, base, "--couple")
+    _field_ok(name, base, "design.couples")
     if name == RELATIVE or not isinstance(base.get(name), (int, float)) or isinstance(base.get(name), bool):
-        raise ConfigError(f"--couple {name}", expr, "a coupled field must be a numeric configuration field")
+        raise ConfigError(f"design.couples.{name}", expr, "a coupled field must be a numeric configuration field")
     e = _parsed(expr, name)
     if not hasattr(e, "free_symbols"):
-        raise ConfigError(f"--couple {name}", expr, "is not an arithmetic expression in field names")
+        raise ConfigError(f"design.couples.{name}", expr, "is not an arithmetic expression in field names")
     used = sorted(s.name for s in e.free_symbols)
     if name in used:
-        raise ConfigError(f"--couple {name}", expr, "may not use the field it defines")
+        raise ConfigError(f"design.couples.{name}", expr, "may not use the field it defines")
     for s in used:
         try:
             base.get(s)
         except ConfigError:
-            raise ConfigError(f"--couple {name}", expr, f"uses {s}, which is not a configuration field") from None
+            raise ConfigError(f"design.couples.{name}", expr, f"uses {s}, which is not a configuration field") from None
         if isinstance(base.get(s), str) or isinstance(base.get(s), bool):
-            raise ConfigError(f"--couple {name}", expr, f"uses {s}, which is not a number")
+            raise ConfigError(f"design.couples.{name}", expr, f"uses {s}, which is not a number")
     return used
 
 
@@ -350,11 +352,11 @@ def _couple_value(name: str, expr: str, point: dict[str, Any], base: Config) -> 
     try:
         v = float(e.subs(values))
     except TypeError:
-        raise ConfigError(f"--couple {name}", expr, f"is not a real number at {values}") from None
+        raise ConfigError(f"design.couples.{name}", expr, f"is not a real number at {values}") from None
     if not np.isfinite(v):
-        raise ConfigError(f"--couple {name}", expr, f"is not finite at {values}")
+        raise ConfigError(f"design.couples.{name}", expr, f"is not finite at {values}")
     if isinstance(base.get(name), int):
         if abs(v - round(v)) > 1e-9 * max(1.0, abs(v)):
-            raise ConfigError(f"--couple {name}", expr, f"must be an integer (it is {v:g} at {values})")
+            raise ConfigError(f"design.couples.{name}", expr, f"must be an integer (it is {v:g} at {values})")
         return int(round(v))
     return v

@@ -219,19 +219,19 @@ def run_sweep(
         if store.is_dir() and not any(store.iterdir()):
             store.rmdir()
         else:
-            raise ConfigError("--out", str(store), "exists and is not a benosc sweep store")
+            raise ConfigError("store", str(store), "exists and is not a benosc sweep store")
     if store.exists():
         import xarray as xr
 
         existing = xr.open_zarr(store)
         attrs = existing.attrs
         if attrs.get("fingerprint") != design.fingerprint():
-            raise ConfigError("--out", str(store), "holds a sweep of another design (grid, seeds, configuration or delta differ); choose another --out")
+            raise ConfigError("store", str(store), "holds a sweep of another design (grid, seeds, configuration or delta differ); choose another store")
         from benosc.simulate.streaming import SUMMARY_SCHEMA
 
         missing = [name for name in SUMMARY_SCHEMA if name not in existing]
         if missing:  # an older benosc's store: its chunks lack these metrics, new chunks could not be written beside them
-            raise ConfigError("--out", str(store), f"was written by an older benosc without {', '.join(missing)}; choose another --out")
+            raise ConfigError("store", str(store), f"was written by an older benosc without {', '.join(missing)}; choose another store")
         chunk_runs = int(attrs["chunk_runs"])
     else:
         if not chunk_runs:  # the largest shape of the design decides (a path may grow d, n or m a thousandfold)
@@ -275,7 +275,7 @@ def run_sweep(
     elif executor == "dask":
         _run_dask(spec, bounds, todo, commit, workers=workers, scheduler=scheduler)
     else:
-        raise ConfigError("--executor", executor, "must be one of inprocess, dask")
+        raise ConfigError("executor", executor, "must be one of inprocess, dask")
     wall = time.perf_counter() - t0
     ran = sum(bounds[k][1] - bounds[k][0] for k in todo)
     import xarray as xr

@@ -38,17 +38,17 @@ ABLATIONS: dict[str, Ablation] = {
 
 
 def parse_ablation(text: str, config: Config, parse_value=lambda s: s) -> tuple[str, Any, Config]:
-    """``NAME`` or ``NAME=VALUE`` -> (name, value, the ablated configuration); ConfigError naming --ablation otherwise."""
+    """``NAME`` or ``NAME=VALUE`` -> (name, value, the ablated configuration); ConfigError naming the ablation otherwise."""
     name, eq, raw = text.partition("=")
     name = name.strip()
     if name not in ABLATIONS:
-        raise ConfigError("--ablation", text, f"must be NAME or NAME=VALUE with NAME one of {', '.join(ABLATIONS)}")
+        raise ConfigError("ablation", text, f"must be NAME or NAME=VALUE with NAME one of {', '.join(ABLATIONS)}")
     value = parse_value(raw.strip()) if eq else ABLATIONS[name].default
     if eq and raw.strip() == "":
-        raise ConfigError("--ablation", text, "VALUE is empty; give NAME alone for its default")
+        raise ConfigError("ablation", text, "VALUE is empty; give NAME alone for its default")
     ablated = config.replace(**{name: value})
     if ablated == config:
-        raise ConfigError("--ablation", text, f"{name} = {value!r} is the configuration's own value; nothing is ablated")
+        raise ConfigError("ablation", text, f"{name} = {value!r} is the configuration's own value; nothing is ablated")
     return name, value, ablated
 
 

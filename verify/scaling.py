@@ -342,12 +342,12 @@ def scaling(ds, base: Config, *, along: str | None = None, progress: Callable[[s
 
     say = progress or (lambda s: None)
     if "path_step" not in ds.coords:
-        raise ConfigError("STORE", "no path", "is not a path store; write one with benosc sweep --path FIELD=VALUES")
+        raise ConfigError("store", "no path", "is not a path store; write one with benosc sweep --path FIELD=VALUES")
     design = json.loads(ds.attrs["design"])
     path_fields = [p["field"] for p in design.get("paths", [])]
     along = along or path_fields[0]
     if along not in path_fields:
-        raise ConfigError("--along", along, f"must be a path field of the store: {', '.join(path_fields)}")
+        raise ConfigError("along", along, f"must be a path field of the store: {', '.join(path_fields)}")
     other = [a["field"] for a in design["axes"] if a["field"] not in ("eta", "eta_over_crit")] + [r[0] for r in design.get("ranges", [])]
     if other:
         raise ConfigError("STORE", other, "has axes besides the path and the learning rate; benosc scale reads a path x learning-rate store")
@@ -513,14 +513,14 @@ def cross_check(ds, other, *, along: str) -> list[dict[str, Any]]:
 
     rel = "eta_over_crit" if "eta_over_crit" in ds.coords and "eta_over_crit" in other.coords else "eta"
     if along not in other.coords:
-        raise ConfigError("--check", along, f"the second store has no coordinate {along}")
+        raise ConfigError("check", along, f"the second store has no coordinate {along}")
     # like with like: the two designs' base configurations may differ in the draw and in what their axes set, nothing else
     designs = [json.loads(st.attrs["design"]) for st in (ds, other)]
     swept = {a["field"] for d in designs for a in d["axes"] + d.get("paths", [])} | {c[0] for d in designs for c in d.get("couples", [])}
     flat = [{k: v for sec in d["base"].values() for k, v in sec.items()} for d in designs]
     differ = sorted(k for k in flat[0] if k not in swept | {"draw", "seed", "eta"} and flat[0][k] != flat[1].get(k))
     if differ:
-        raise ConfigError("--check", ", ".join(differ), "the second store's configuration differs in these fields (only data.draw may)")
+        raise ConfigError("check", ", ".join(differ), "the second store's configuration differs in these fields (only data.draw may)")
     shared = [c for c in ds.coords if c in other.coords and c not in ("run", "seed", "path_step", along, rel) and ds[c].dims == ("run",)]
     rows = []
     for size in sorted(set(np.unique(ds[along].values)) & set(np.unique(other[along].values))):
@@ -530,7 +530,7 @@ def cross_check(ds, other, *, along: str) -> list[dict[str, Any]]:
             for c in shared:  # a coupled field (e.g. sigma_p) must agree at the matched point
                 va, vb = np.unique(ds[c].values[a]), np.unique(other[c].values[b])
                 if va.size and vb.size and not np.allclose(va, vb, rtol=1e-12):
-                    raise ConfigError("--check", c, f"differs at {along} = {_plain(size):g}: {va[0]:g} against {vb[0]:g}")
+                    raise ConfigError("check", c, f"differs at {along} = {_plain(size):g}: {va[0]:g} against {vb[0]:g}")
             na, nb = int(a.sum()), int(b.sum())
             floor = float(stats.ks_2samp(np.arange(na), np.arange(na, na + nb)).pvalue) if na and nb else 1.0
             for name in CHECKED:
@@ -553,5 +553,5 @@ def cross_check(ds, other, *, along: str) -> list[dict[str, Any]]:
                     }
                 )
     if not rows:
-        raise ConfigError("--check", "no common point", f"the two stores share no {along} and {rel} with completed runs")
+        raise ConfigError("check", "no common point", f"the two stores share no {along} and {rel} with completed runs")
     return rows

@@ -13,6 +13,7 @@ from typing import Sequence
 
 from benosc.cli import bench, config_cmd, derive, map_cmd, report, scale, simulate, sweep, verify
 from benosc.cli.common import Parser, UsageError
+from benosc.cli.errors import as_flags, one_line
 from benosc.cli.threads import add_threads, apply_threads
 from benosc.config import ConfigError
 from benosc.output import OutputError
@@ -40,11 +41,6 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _one_line(text: str) -> str:
-    """Escape what would break an error line (newlines, other control and separator characters from user input)."""
-    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``benosc`` console script; returns the exit status."""
     argv = list(sys.argv[1:] if argv is None else argv)
@@ -67,7 +63,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         args.command_line = " ".join(["benosc", *argv])
         return int(args.handler(args))
     except (UsageError, ConfigError, OutputError) as exc:
-        print(f"{prefix}: error: {_one_line(str(exc))}", file=sys.stderr)
+        print(f"{prefix}: error: {one_line(str(as_flags(exc) if isinstance(exc, ConfigError) else exc))}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print(f"{prefix}: interrupted", file=sys.stderr)
@@ -77,6 +73,6 @@ def main(argv: Sequence[str] | None = None) -> int:
             import traceback
 
             traceback.print_exc()
-        first = _one_line(str(exc).splitlines()[0]) if str(exc) else ""
+        first = one_line(str(exc).splitlines()[0]) if str(exc) else ""
         print(f"{prefix}: internal error: {type(exc).__name__}: {first} (run with --debug for the traceback)", file=sys.stderr)
         return 3

@@ -211,3 +211,22 @@ def test_outputs_record_the_command_main_was_given(tmp_path, capsys):
     recorded = json.loads((out / ".benosc-output").read_text())["command"]
     assert recorded == " ".join(["benosc", "simulate", *TINY, "--no-figures", "--no-replay", "--out", str(out)])  # not pytest's argv
     capsys.readouterr()
+
+
+def test_library_errors_name_design_parts_and_the_command_line_spells_them_as_flags(capsys):
+    """simulate/ and verify/ name what they were given (design.grid.eta, store, ablation); only benosc.cli says --grid."""
+    from benosc import Config
+    from benosc.cli.errors import as_flags
+    from benosc.config import ConfigError
+    from benosc.simulate.design import parse_axis
+
+    with pytest.raises(ConfigError) as err:
+        parse_axis("seed=1,2,x", Config())
+    assert err.value.field == "design.grid.seed" and "--" not in str(err.value)
+    assert str(as_flags(err.value)).startswith("--grid seed: 'x' is not allowed")
+    hint = ConfigError("design.grid.seed", "seed", "give their number as design.seeds N")
+    assert str(as_flags(hint)) == "--grid seed: 'seed' is not allowed; give their number as --seeds N"
+    assert str(as_flags(ConfigError("store", "/s", "choose another store"))) == "--out: '/s' is not allowed; choose another store"
+    assert as_flags(ConfigError("data.d", 2, "must be >= 3")).field == "data.d"  # configuration fields keep their names
+    assert main(["sweep", "--grid", "eta=0.5,x", "--out", "/nonexistent/o"]) == 2
+    assert "--grid eta: 'x' is not allowed; must be a number" in capsys.readouterr().err

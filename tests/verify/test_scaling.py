@@ -57,13 +57,13 @@ def test_bad_paths_and_couples_are_refused(make, match):
         make()
 
 
-def test_couples_are_refused_out_of_order_and_path_errors_name_their_flag():
+def test_couples_are_refused_out_of_order_and_path_errors_name_their_design_part():
     late = (parse_couple("sigma_p=0.03*sqrt(62/(d-2))", BASE), parse_couple("d=4*n**2", BASE))
-    with pytest.raises(ConfigError, match="--couple sigma_p: .* uses d, which a later --couple defines"):
+    with pytest.raises(ConfigError, match="design.couples.sigma_p: .* uses d, which a later design.couples defines"):
         Design(BASE, axes=(parse_axis("eta=1", BASE),), paths=parse_path(["n=8,16"], BASE), couples=late)
     ok = Design(BASE, axes=(parse_axis("eta=1", BASE),), paths=parse_path(["n=8,16"], BASE), couples=late[::-1])
     assert [(p["d"], round(p["sigma_p"], 6)) for p in ok.points()] == [(256, round(0.03 * (62 / 254) ** 0.5, 6)), (1024, round(0.03 * (62 / 1022) ** 0.5, 6))]
-    with pytest.raises(ConfigError, match=r"^--path d: '362.0"):
+    with pytest.raises(ConfigError, match=r"^design.paths.d: '362.0"):
         parse_path(["d=64:65536:5:geom"], BASE)
 
 
@@ -71,7 +71,7 @@ def test_a_coupled_integer_field_must_come_out_an_integer():
     c = parse_couple("n=sqrt(d)/2", BASE)
     ok = Design(BASE, axes=(parse_axis("eta=1", BASE),), paths=parse_path(["d=64,256"], BASE), couples=(c,))
     assert [p["n"] for p in ok.points()] == [4, 8]
-    with pytest.raises(ConfigError, match=r"--couple n: 'sqrt\(d\)/2' is not allowed; must be an integer \(it is 2.44949"):
+    with pytest.raises(ConfigError, match=r"design.couples.n: 'sqrt\(d\)/2' is not allowed; must be an integer \(it is 2.44949"):
         Design(BASE, axes=(parse_axis("eta=1", BASE),), couples=(c,)).points()
 
 
@@ -189,7 +189,7 @@ def test_cross_check_compares_like_with_like(tmp_path, monkeypatch):
     law = cross_check(gram_store, vectors, along="d")
     assert min(r["ks_p"] for r in law) > 1e-3  # the same law (measured: smallest p 0.28, osc_fraction at d = 24)
     # another configuration is refused, not compared
-    with pytest.raises(ConfigError, match="--check: 'sigma_0' is not allowed; the second store's configuration differs"):
+    with pytest.raises(ConfigError, match="check: 'sigma_0' is not allowed; the second store's configuration differs"):
         cross_check(gram_store, store("s.zarr", draw="vectors", sigma_0=0.1), along="d")
     # a wrong law (initial filters ten times too large in the gram draw) is seen
     good = gram.gram_draws

@@ -1,0 +1,46 @@
+"""How the command line words the library's errors: its field names spelled as flags, one printable line."""
+
+from __future__ import annotations
+
+import re
+
+from benosc.config import ConfigError
+
+__all__ = ["FLAGS", "as_flags", "one_line"]
+
+#: the library's names for what the command line spells as flags (errors name the former; :func:`as_flags`
+#: rewrites them): a sweep design's parts, the store, the executor, the ablation, the scaling options
+FLAGS: dict[str, str] = {
+    "design.grid": "--grid",
+    "design.paths": "--path",
+    "design.couples": "--couple",
+    "design.ranges": "--range",
+    "design.seeds": "--seeds",
+    "design.sample": "--sample",
+    "design.method": "--design",
+    "design": "--grid/--path/--couple",
+    "store": "--out",
+    "executor": "--executor",
+    "ablation": "--ablation",
+    "along": "--along",
+    "check": "--check",
+    "config file": "--config",
+}
+
+
+def as_flags(err: ConfigError) -> ConfigError:
+    """The error with its field spelled as the command line's flag: 'design.grid.eta' -> '--grid eta', 'store' -> '--out'.
+
+    Configuration fields (data.d, training.eta, ...) stay as they are: ``--set`` takes them by name.
+    """
+    allowed = re.sub(r"\bdesign\.[a-z]+\b", lambda m: FLAGS.get(m.group(0), m.group(0)), err.allowed)  # a hint naming a part
+    for part in sorted(FLAGS, key=len, reverse=True):
+        if err.field == part or err.field.startswith(part + "."):
+            rest = err.field[len(part) + 1 :]
+            return ConfigError(FLAGS[part] + (f" {rest}" if rest else ""), err.value, allowed)
+    return err if allowed == err.allowed else ConfigError(err.field, err.value, allowed)
+
+
+def one_line(text: str) -> str:
+    """Escape what would break an error line (newlines, other control and separator characters from user input)."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
