@@ -21,7 +21,7 @@ from typing import Any, Callable, Iterable, Iterator, TypeVar
 
 from benosc.enums import Outcome
 
-__all__ = ["SINGLE", "DOUBLE", "RC", "OUTCOME_COLOURS", "LABEL", "DPI", "style", "styled", "new_figure", "save", "ordered_colors", "record_figures"]
+__all__ = ["SINGLE", "DOUBLE", "RC", "OUTCOME_COLOURS", "LABEL", "SYMBOL", "DPI", "style", "styled", "new_figure", "save", "ordered_colors", "record_figures"]
 
 #: while :func:`record_figures` is active: (PNG path, Figure) of every saved figure
 _RECORDED: list[tuple[Path, Any]] | None = None
@@ -95,6 +95,38 @@ LABEL: dict[str, str] = {
     "m": "neurons per sign $m$",
     "q": "activation power $q$",
     "batch_size": "batch size $B$",
+    # the metrics of a sweep store (benosc.simulate.streaming.SUMMARY_SCHEMA) and the map's derived ones
+    "weak_test_acc": "weak-only test accuracy",
+    "test_acc": "test accuracy",
+    "train_acc": "training accuracy",
+    "train_loss": "final training loss",
+    "osc_fraction": "A4 fraction (whole run)",
+    "osc_fraction_before_hit": r"A4 fraction before $\zeta$ reaches $\delta/4$",
+    "osc_amplitude": r"mean $|yf - 1|$ on strong steps (last quarter)",
+    "weak_max": r"final $\max|\zeta|$",
+    "hit_step": r"step $\zeta$ reaches $\delta/4$",
+    "weak_log_slope": r"weak growth: slope of $\log\max_r j\langle w_{j,r}, v\rangle$ per step",
+    "weak_log_slope_predicted": "weak growth: derived network rate per step",
+    "weak_log_slope_clean": "weak growth: share × one-example rate per step",
+    "weak_log_rate": r"weak growth per step of $\log\max_r j\langle w_{j,r}, v\rangle$ (last quarter)",
+    "weak_example_term": "weak growth: the weak-only examples' term per step",
+    "strong_offset": r"memorisation offset $c$ on strong examples",
+    "weak_rate_ratio": "weak growth: measured / derived network rate",
+    "osc_fraction_window": "A4 fraction (last quarter)",
+    "osc_fraction_predicted": "A4 fraction predicted by the offset map",
+    "diverged_step": "step of divergence",
+    "residual_max_before_hit": r"max $|yf - 1|$ on strong steps before $\zeta$ reaches $\delta/4$",
+}
+
+#: short mathtext symbols for "name = value" legends and titles
+SYMBOL: dict[str, str] = {
+    "eta": r"$\eta$",
+    "u_norm": r"$\|u\|$",
+    "v_norm": r"$\|v\|$",
+    "sigma_p": r"$\sigma_p$",
+    "p_weak": r"$p_{\mathrm{weak}}$",
+    "sigma_0": r"$\sigma_0$",
+    "label_noise": "label noise",
 }
 
 

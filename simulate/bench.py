@@ -23,7 +23,7 @@ import numpy as np
 import torch
 
 from benosc.enums import Engine
-from benosc.config import Config
+from benosc.config import CHOICES, Config
 from benosc.constants import PAPER_SIZE
 from benosc.simulate.engine import TORCH_DTYPES, DeviceInputs, checkpoints, make_stepper, resolve_device, simulate
 from benosc.simulate.grid import BatchInputs, expand_grid, prepare_inputs
@@ -301,7 +301,7 @@ def run_bench(*, quick: bool = False, device: str = "auto", repeats: int = 5, pr
     dev = str(resolve_device(device))
     on_gpu = dev.startswith("cuda")
     sizes = ["paper"] if quick else ["paper", "large"]
-    dtypes = ["float32"] if quick else ["float32", "float64"]
+    dtypes = ["float32"] if quick else list(CHOICES["dtype"])
     cases: list[Case] = []
     for size in sizes:
         big = size == "large"

@@ -19,25 +19,15 @@ import numpy as np
 
 from benosc.enums import RunStatus
 from benosc.constants import DELTA
-from benosc.figstyle import DOUBLE, LABEL, new_figure, ordered_colors, save, styled
+from benosc.figstyle import DOUBLE, LABEL, SYMBOL, new_figure, ordered_colors, save, styled
 from benosc.simulate.summary import summarize
 from benosc.simulate.trajectory import Trajectory
 
 __all__ = ["plot_all", "plot_margins", "plot_coefficients", "plot_accuracy", "plot_sharpness"]
 
-_NAMES = {
-    "eta": r"$\eta$",
-    "u_norm": r"$\|u\|$",
-    "v_norm": r"$\|v\|$",
-    "sigma_p": r"$\sigma_p$",
-    "p_weak": r"$p_{weak}$",
-    "sigma_0": r"$\sigma_0$",
-    "label_noise": "label noise",
-}
-
 
 def _label(setting: dict[str, float]) -> str:
-    return ", ".join(f"{_NAMES.get(k, k)} = {v:g}" for k, v in setting.items())
+    return ", ".join(f"{SYMBOL.get(k, k)} = {v:g}" for k, v in setting.items())
 
 
 def _groups(traj: Trajectory) -> list[tuple[dict[str, float], np.ndarray]]:
@@ -182,7 +172,7 @@ def plot_accuracy(traj: Trajectory, path: Path) -> Path:
         crit = _eta_crit(traj)
         if crit is not None and np.isfinite(crit):
             ax.axvline(crit, color="0.4", lw=0.8, ls="--", label=rf"derived $\eta_{{crit}}$ = {crit:.3g}")
-    ax.set_xlabel(LABEL["eta"] if key == "eta" else _NAMES.get(key, key))
+    ax.set_xlabel(LABEL["eta"] if key == "eta" else SYMBOL.get(key, key))
     ax.set_ylabel("final accuracy (%)")
     ax.set_ylim(0, 104)
     ax.legend(loc="lower right")

@@ -46,7 +46,10 @@ SCHEMA: dict[str, tuple[tuple[str, ...], str]] = {
     "sigma_0": (("run",), "initialisation scale of each run"),
     "label_noise": (("run",), "probability of a flipped training label in each run"),
     "status": (("run",), "'completed' or 'diverged'"),
-    "diverged_step": (("run",), "first step t whose margins y f(W_t; x) are non-finite (T if only the final weights are); -1 if none"),
+    "diverged_step": (
+        ("run",),
+        "first step t whose margins y f(W_t; x) are non-finite (T if only the final weights are); -1 if none. The other runs are unaffected",
+    ),
     "weak_init": (("run", "sign", "neuron"), "weak projection at initialisation j<w_{j,r}(0), v>: j<w_{j,r}(t), v> = weak_init + zeta"),
     "strong_init": (("run", "sign", "neuron"), "strong projection at initialisation j<w_{j,r}(0), u>: j<w_{j,r}(t), u> = strong_init + gamma"),
     "strong": (("run", "example"), "whether training example i carries the strong feature (s_i = 1)"),
@@ -54,7 +57,7 @@ SCHEMA: dict[str, tuple[tuple[str, ...], str]] = {
     "flipped": (("run", "example"), "whether training label i was flipped (data.label_noise); its features keep the clean label"),
     "indices": (("run", "step", "batch"), "training-example index sampled at step t"),
     "margin": (("run", "step", "batch"), "y f(W_t; x) on the examples sampled at step t, before the update"),
-    "record_step": (("record",), "step t of each snapshot (weights W_t after t updates)"),
+    "record_step": (("record",), "step t of each snapshot (weights W_t after t updates): 0, record_every, ..., and always the last step"),
     "gamma": (("run", "record", "sign", "neuron"), "strong-feature coefficient gamma_{j,r}(t)"),
     "zeta": (("run", "record", "sign", "neuron"), "weak-feature coefficient zeta_{j,r}(t)"),
     "rho_abs_max": (("run", "record", "sign", "neuron"), "max_i |rho_{j,r,i}(t)| over the training noise vectors"),
@@ -62,14 +65,17 @@ SCHEMA: dict[str, tuple[tuple[str, ...], str]] = {
     "a": (("run", "record", "sign", "neuron"), "second-layer weight a_{j,r}(t) (j/m throughout unless network.second_layer = 'trained')"),
     "train_loss": (("run", "record"), "mean loss over the training set at W_t"),
     "train_margin": (("run", "record", "example"), "y_i f(W_t; x_i) for every training example"),
-    "eval_step": (("eval",), "step t of each accuracy checkpoint"),
+    "eval_step": (("eval",), "step t of each accuracy checkpoint (always includes 0 and the last step)"),
     "train_acc": (("run", "eval"), "training accuracy at W_t"),
     "test_acc": (("run", "eval"), "accuracy on the fresh test set at W_t"),
     "weak_test_acc": (("run", "eval"), "accuracy on the weak-only test set at W_t"),
     # only when training.sharpness_every > 0
-    "sharpness_step": (("sharpness",), "step t of each sharpness checkpoint"),
-    "sharpness_strong": (("run", "sharpness"), "top Hessian eigenvalue (in W) of the loss of the run's first strong training example at W_t"),
-    "sharpness_full": (("run", "sharpness"), "top Hessian eigenvalue (in W) of the full-batch training loss at W_t"),
+    "sharpness_step": (("sharpness",), "step t of each sharpness checkpoint (only with training.sharpness_every > 0)"),
+    "sharpness_strong": (
+        ("run", "sharpness"),
+        "top Hessian eigenvalue (in W) of the loss of the run's first strong training example at W_t (Lanczos; NaN for a diverged run)",
+    ),
+    "sharpness_full": (("run", "sharpness"), "top Hessian eigenvalue (in W) of the full-batch training loss at W_t (Lanczos; NaN for a diverged run)"),
 }
 
 

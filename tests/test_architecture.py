@@ -27,6 +27,7 @@ PRESENTATION = frozenset(
         "benosc.output",
         "benosc.terminal",
         "benosc.derivation_report",
+        "benosc.formats_reference",
         "benosc.theory.text",
         "benosc.theory.display",
         "benosc.theory.report",
@@ -198,6 +199,106 @@ def test_assumption4_level_has_one_home():
     bad = {name: lines for name, src in _sources().items() if name != "benosc.tolerances" and (lines := _delta_literals(src))}
     assert bad == {}
     assert _delta_literals("def f(x, *, delta: float = 0.25):\n    return g(delta=0.25)\n") == [1, 2]
+
+
+def _named_literals(source: str) -> list[tuple[int, str]]:
+    """(line, constant's name) for each literal in ``source`` that has a named home elsewhere.
+
+    * a tuple / list of numbers equal to one of benosc.constants' tuples (windows, factor and kappa lists,
+      the default learning rates), a dict or a call's keywords equal to the paper size;
+    * a tuple / list of strings equal, as a set, to a choice field's values (benosc.config.CHOICES) or to an enum's;
+    * a string equal to a value of RunStatus, Engine or Outcome (outside docstrings, and not a key: ``r["diverged"]``
+      and ``{"diverged": n}`` name a count, not a status);
+    * Assumption 3's ratio multiplying ||u|| (``0.1 * u``, ``u_norm * 0.1``).
+    """
+    from benosc import constants as K
+    from benosc.config import CHOICES
+    from benosc.enums import Engine, Outcome, RunStatus
+
+    tuples = {tuple(float(x) for x in v): n for n, v in vars(K).items() if n.isupper() and isinstance(v, tuple)}
+    choice_sets = {frozenset(v): f"CHOICES[{k!r}]" for k, v in CHOICES.items()}
+    choice_sets |= {frozenset(e): e.__name__ for e in (RunStatus, Engine, Outcome)}
+    choice_sets |= {frozenset(v) - {"pending"}: "RunStatus" for v in [tuple(RunStatus)]}
+    words = {str(m): f"{type(m).__name__}.{m.name}" for e in (RunStatus, Engine, Outcome) for m in e}
+    tree = ast.parse(source)
+    docstrings = {
+        id(node.body[0].value)
+        for node in ast.walk(tree)
+        if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef))
+        and node.body
+        and isinstance(node.body[0], ast.Expr)
+        and isinstance(node.body[0].value, ast.Constant)
+    }
+    keys = {id(n.slice) for n in ast.walk(tree) if isinstance(n, ast.Subscript)} | {id(k) for n in ast.walk(tree) if isinstance(n, ast.Dict) for k in n.keys}
+    literal_types = {id(e) for n in ast.walk(tree) if isinstance(n, ast.Subscript) and ast.unparse(n.value) == "Literal" for e in ast.walk(n.slice)}
+    out = []
+    for node in ast.walk(tree):
+        if id(node) in literal_types:  # Literal["a", "b"]: the types CHOICES is read off
+            continue
+        if isinstance(node, (ast.Tuple, ast.List)) and node.elts and all(isinstance(e, ast.Constant) for e in node.elts):
+            vals = [e.value for e in node.elts]
+            if all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in vals) and tuple(map(float, vals)) in tuples:
+                out.append((node.lineno, tuples[tuple(map(float, vals))]))
+            if all(isinstance(v, str) for v in vals) and len(vals) > 1 and frozenset(vals) in choice_sets:
+                out.append((node.lineno, choice_sets[frozenset(vals)]))
+        if isinstance(node, ast.Dict) and all(isinstance(k, ast.Constant) for k in node.keys) and all(isinstance(v, ast.Constant) for v in node.values):
+            if {k.value: v.value for k, v in zip(node.keys, node.values)} == K.PAPER_SIZE:  # type: ignore[union-attr]
+                out.append((node.lineno, "PAPER_SIZE"))
+        if isinstance(node, ast.Call):
+            kws = {kw.arg: kw.value.value for kw in node.keywords if isinstance(kw.value, ast.Constant)}
+            if all(kws.get(k) == v for k, v in K.PAPER_SIZE.items()):
+                out.append((node.lineno, "PAPER_SIZE"))
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value in words and id(node) not in docstrings | keys:
+            out.append((node.lineno, words[node.value]))
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mult):
+            for num, other in ((node.left, node.right), (node.right, node.left)):
+                if (
+                    isinstance(num, ast.Constant)
+                    and num.value == K.A3_V_RATIO
+                    and ast.unparse(other) in ("u", "u_norm")
+                    or (isinstance(num, ast.Constant) and num.value == K.A3_V_RATIO and ast.unparse(other).endswith("u_norm"))
+                ):
+                    out.append((node.lineno, "A3_V_RATIO"))
+    return sorted(set(out))
+
+
+def test_named_constants_have_one_home():
+    """Every literal with a named home (benosc.constants, config.CHOICES, benosc.enums) is imported, not re-typed."""
+    homes = {"benosc.constants", "benosc.enums"}
+    bad = {name: found for name, src in _sources().items() if name not in homes and (found := _named_literals(src))}
+    assert bad == {}
+    # the checker finds each kind
+    planted = (
+        "W = (500, 2500)\n"
+        "K = [1.1, 1.2]\n"
+        "cfg.replace(d=64, n=16, m=8)\n"
+        "E = ('reduced', 'full')\n"
+        "if s == 'completed':\n    pass\n"
+        "v = 0.1 * u\n"
+        "L = ('square', 'logistic')\n"
+        "n = r['diverged']\n"
+        "Kind = Literal['square', 'logistic']\n"
+    )
+    assert [n for _, n in _named_literals(planted)] == [
+        "OSCILLATION_WINDOW",
+        "PERIOD2_KAPPAS",
+        "PAPER_SIZE",
+        "Engine",
+        "Engine.FULL",
+        "Engine.REDUCED",
+        "RunStatus.COMPLETED",
+        "A3_V_RATIO",
+        "CHOICES['loss']",
+    ]
+    assert _named_literals('def f():\n    """Runs \'completed\' or not."""\n') == []
+
+
+def test_every_store_metric_has_a_figure_label():
+    """The map's panels label each metric of the sweep store from figstyle.LABEL (one table of labels)."""
+    from benosc.figstyle import LABEL
+    from benosc.simulate.streaming import SUMMARY_SCHEMA
+
+    assert [k for k in SUMMARY_SCHEMA if k not in LABEL and k != "status"] == []
 
 
 def test_the_command_line_is_thin():

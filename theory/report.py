@@ -20,6 +20,7 @@ from typing import Any, Sequence, cast
 import sympy as sp
 from sympy.printing.latex import LatexPrinter
 
+from benosc.enums import Outcome
 from benosc._io import write_text
 from benosc.theory.model import Recursions
 from benosc.theory import symbols as S
@@ -301,7 +302,10 @@ def build_blocks(
             checks = st.symbolic_checks()
             if checks:
                 b.append(Block("p", "Symbolic checks: " + ", ".join(f"{prose(_check_name(n))} {'✓' if ok else '✗ FAILED'}" for n, ok in checks.items()) + "."))
-            rows = [[e.against, e.quantity, f"{e.measured:.6g}", e.prediction(), e.tolerance, "pass" if e.passed else "FAIL"] for e in by_key.get(key, [])]
+            rows = [
+                [e.against, e.quantity, f"{e.measured:.6g}", e.prediction(), e.tolerance, Outcome.PASS if e.passed else Outcome.FAIL.upper()]
+                for e in by_key.get(key, [])
+            ]
             if rows:
                 b.append(Block("table", ["against", "quantity", "measured", "predicted", "tolerance", "verdict"], rows))
             fig = figures.get(key)

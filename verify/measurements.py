@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Callable, cast
 import numpy as np
 
 from benosc.enums import Engine, RunStatus
-from benosc.config import Config
+from benosc.config import CHOICES, Config
 from benosc.constants import OSCILLATION_WINDOW, OSCILLATION_WINDOW_HIGH_Q, PERIOD2_KAPPAS, SHARPNESS_KAPPAS, THRESHOLD_FACTORS
 from benosc.tolerances import claim_tolerance
 from benosc.theory.predictions import Predictions, predictions
@@ -293,7 +293,7 @@ def _boundedness(ctx: Context) -> tuple[list[dict], list[dict], list[dict]]:
         strong_map.append({"side": side, "kappa": kappa, "fraction": iterate_f_map_many(kappa, steps=3000)})
     ratios = (0.9, 0.95, 1.0, 1.05, 1.1, 1.2)
     divergence = []
-    for dtype in ("float32", "float64"):
+    for dtype in CHOICES["dtype"]:
         tr = simulate(
             ctx.config.replace(dtype=dtype, steps=min(ctx.config.training.steps, 4000)), {"eta": [eta_b * f for f in ratios], "seed": ctx.seeds}
         ).trajectory

@@ -24,33 +24,13 @@ from benosc.config import Config, ConfigError
 from benosc.constants import A3_V_RATIO
 from benosc.figstyle import LABEL, styled
 
-__all__ = ["DEFAULT_METRICS", "METRIC_LABELS", "draw_map", "boundaries"]
+__all__ = ["DEFAULT_METRICS", "draw_map", "boundaries"]
 
 #: the default panel: weak-only accuracy, Assumption 4's fraction, the residual amplitude, measured / derived weak growth
 from benosc.verify.names import DEFAULT_METRICS  # noqa: E402  (defined where the command line reads it)
 
 #: metrics computed here from the store and the derived statements (not stored)
 DERIVED_METRICS = ("weak_rate_ratio",)
-METRIC_LABELS = {
-    "weak_test_acc": "weak-only test accuracy",
-    "test_acc": "test accuracy",
-    "train_acc": "training accuracy",
-    "train_loss": "final training loss",
-    "osc_fraction": "A4 fraction (whole run)",
-    "osc_fraction_before_hit": r"A4 fraction before $\zeta$ reaches $\delta/4$",
-    "osc_amplitude": r"mean $|yf - 1|$ on strong steps (last quarter)",
-    "weak_max": r"final $\max|\zeta|$",
-    "hit_step": r"step $\zeta$ reaches $\delta/4$",
-    "weak_log_slope": r"weak growth: slope of $\log\max_r j\langle w_{j,r}, v\rangle$ per step",
-    "weak_log_slope_predicted": "weak growth: derived network rate per step",
-    "weak_log_slope_clean": "weak growth: share × one-example rate per step",
-    "weak_log_rate": r"weak growth per step of $\log\max_r j\langle w_{j,r}, v\rangle$ (last quarter)",
-    "weak_example_term": "weak growth: the weak-only examples' term per step",
-    "strong_offset": r"memorisation offset $c$ on strong examples",
-    "weak_rate_ratio": "weak growth: measured / derived network rate",
-    "osc_fraction_window": "A4 fraction (last quarter)",
-    "osc_fraction_predicted": "A4 fraction predicted by the offset map",
-}
 #: the Assumption 3 boundary on a ||v|| axis
 A3_LINE = f"||v|| = {A3_V_RATIO:g} ||u|| (Assumption 3)"
 #: how the derived boundaries are named in the figures' legend
@@ -184,7 +164,7 @@ def draw_map(store: str | Path, *, x: str, y: str | None, metrics: tuple[str, ..
             ax.plot(xs, mean, "-", color="tab:blue", lw=1.5, label="mean over seeds")
             _overlay(ax, base, x, None, None, xs)
             ax.set_xlabel(LABEL.get(x, x))
-            ax.set_ylabel(METRIC_LABELS.get(name, name))
+            ax.set_ylabel(LABEL.get(name, name))
         _legend(fig, axes[0])
         fig.suptitle(f"{Path(store).name}: {ds.sizes['run']} runs")
         png = save(fig, out / f"map_{x}.png")
@@ -212,7 +192,7 @@ def draw_map(store: str | Path, *, x: str, y: str | None, metrics: tuple[str, ..
                 xs, ys, grid, shading="nearest", cmap="viridis" if row == 0 else "magma", vmin=norm[0] if norm else None, vmax=norm[1] if norm else None
             )
             fig.colorbar(mesh, ax=ax).set_label(what)  # the title names the metric
-            ax.set_title(f"{METRIC_LABELS.get(name, name)}\n{what}")
+            ax.set_title(f"{LABEL.get(name, name)}\n{what}")
             _overlay(ax, base, x, y, ys, xs)
             ax.set_xlim(xs.min() - 0.5 * (np.diff(xs).min() if xs.size > 1 else 1), xs.max() + 0.5 * (np.diff(xs).min() if xs.size > 1 else 1))
             ax.set_ylim(ys.min() - 0.5 * (np.diff(ys).min() if ys.size > 1 else 1), ys.max() + 0.5 * (np.diff(ys).min() if ys.size > 1 else 1))

@@ -20,7 +20,7 @@ from typing import Any, Callable
 import numpy as np
 
 from benosc.enums import Outcome, RunStatus
-from benosc.config import Config
+from benosc.config import CHOICES, Config
 from benosc.constants import A3_V_RATIO, DELTA, OSCILLATION_WINDOW
 from benosc.tolerances import claim_tolerance
 from benosc.verify import checkers as C
@@ -148,8 +148,8 @@ DECOMPOSITION_REGION = Region(
         _U,
         Axis("v_norm", "||v||", intervals=((0.01, 0.2),)),
         Axis("q", "q", values=(1.0, 2.0, 3.0)),
-        Axis("loss", "loss", values=("square", "logistic")),
-        Axis("noise", "noise", values=("projected", "isotropic")),
+        Axis("loss", "loss", values=CHOICES["loss"]),
+        Axis("noise", "noise", values=CHOICES["noise"]),
         Axis("batch_size", "batch size", values=(1, 2, 4)),
         _SEED,
     ),

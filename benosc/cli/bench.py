@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+
+from benosc.config import CHOICES
 import json
 
 from benosc._io import json_clean
@@ -24,7 +26,7 @@ def add(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--quick", action="store_true", help="paper size, float32 only (under a minute)")
     p.add_argument("--repeats", metavar="N", type=int, default=5, help="timed repeats per case, >= 5 (default 5)")
-    p.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto", help="device (default auto)")
+    p.add_argument("--device", choices=CHOICES["device"], default="auto", help="device (default auto)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.add_argument("--sweep", metavar="RUNS", type=int, help="instead: end-to-end throughput of a sweep of RUNS runs against the engine")
     p.add_argument("--sweep-steps", metavar="T", type=int, default=8000, help="steps per run of --sweep (default 8000)")

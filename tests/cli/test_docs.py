@@ -26,6 +26,19 @@ def test_configuration_reference_is_generated_from_the_code():
     assert block.group(1) == configuration_markdown(), "regenerate: python -c 'from benosc.config_reference import configuration_markdown as c; print(c())'"
 
 
+def test_trajectory_schema_table_is_generated_from_the_schema():
+    """docs/formats.md's array table is trajectory.SCHEMA rendered: a new array or meaning cannot leave it behind."""
+    from benosc.formats_reference import trajectory_markdown
+    from benosc.simulate.trajectory import SCHEMA
+
+    text = (DOCS / "formats.md").read_text()
+    block = re.search(r"<!-- trajectory schema: generated -->\n(.*?)<!-- /trajectory schema -->", text, flags=re.S)
+    assert block, "generated block missing from docs/formats.md"
+    assert block.group(1) == trajectory_markdown(), "regenerate: python -c 'from benosc.formats_reference import trajectory_markdown as t; print(t())'"
+    assert all(f"| `{name}` |" in block.group(1) for name in SCHEMA)
+    assert "| `gamma` | run, record, sign, neuron |" in trajectory_markdown()  # the rendering itself
+
+
 @pytest.mark.parametrize("section", ["data", "network", "training"])
 def test_every_field_documented_with_its_default(section):
     from benosc.config_reference import field_docs
