@@ -15,16 +15,19 @@ from typing import Sequence
 
 from benosc.config import Config, ConfigError
 
-__all__ = ["estimate_bytes", "available_bytes", "check_memory"]
+__all__ = ["per_run_bytes", "statistics_bytes_per_run", "estimate_bytes", "available_bytes", "check_memory"]
 
 _ITEMSIZE = {"float32": 4, "float64": 8}
 
 
-def estimate_bytes(runs: Sequence[Config]) -> int:
-    """Bytes of the arrays of one batched simulation of ``runs`` (all sharing their shapes)."""
-    if not runs:
-        return 0
-    c = runs[0]
+def per_run_bytes(c: Config, *, summary: bool = False) -> int:
+    """Bytes per run of one batched simulation at configuration ``c``.
+
+    Trajectory recording (``summary=False``, :func:`benosc.simulate.simulate`) keeps every step's margins;
+    summary recording (``summary=True``, a sweep's chunks) keeps running statistics instead
+    (:func:`statistics_bytes_per_run`).  Inputs, noise draws, basis, weights and index
+    sequences are the same in both.
+    """
     from benosc.simulate.gram import drawn_dim
 
     d, n, P, m = drawn_dim(c), c.data.n, c.data.P, c.network.m  # the Gram draw's vectors live in D coordinates
@@ -33,15 +36,36 @@ def estimate_bytes(runs: Sequence[Config]) -> int:
     F = 1 if c.network.filters == "shared" else P
     points = n + c.data.n_test + c.data.n_test_weak
     C = 2 + n * (P - 2)
-    per_run = (
+    shared = (
         points * P * d * (8 + f)  # inputs, numpy float64 and on the device
         + points * (P - 2) * d * 8  # raw noise draws
         + 2 * d * C * (8 + f)  # basis and pseudo-inverse
         + 3 * 2 * m * F * d * (8 + f)  # W(0), current weights, final weights
         + 3 * T * B * 8  # index sequences (numpy, device, flattened)
-        + 3 * T * B * f  # margins: recorded, permuted, copied out
     )
-    return len(runs) * per_run
+    if summary:
+        return shared + statistics_bytes_per_run(c)
+    return shared + 3 * T * B * f  # margins: recorded, permuted, copied out
+
+
+def statistics_bytes_per_run(config: Config) -> int:
+    """Device memory of summary recording's running statistics per run (bytes): independent of the number of steps.
+
+    (``benosc.simulate.streaming.bytes_per_run``, the name the docs use.)
+    """
+    from benosc.simulate.weak_growth import N_WINDOWS
+
+    itemsize = _ITEMSIZE[config.training.dtype]
+    block = min(config.training.record_every, config.training.steps)
+    # counts, amplitudes and A4 counts per quarter, weak_max, margin block; per class: fit sums, quarter bounds,
+    # offset and weak-factor sums; per example: offset sums
+    floats = 4 + 3 * N_WINDOWS + 1 + block * config.training.batch_size + 2 * (2 + N_WINDOWS + 1 + 2) + config.data.n
+    return floats * itemsize + 2 * 8  # + hit and first-bad steps (int64)
+
+
+def estimate_bytes(runs: Sequence[Config]) -> int:
+    """Bytes of the arrays of one batched simulation of ``runs`` (all sharing their shapes), trajectory recording."""
+    return len(runs) * per_run_bytes(runs[0]) if runs else 0
 
 
 def available_bytes() -> int:

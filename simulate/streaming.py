@@ -40,6 +40,7 @@ from benosc.constants import DELTA
 from benosc.config import SWEEPABLE, Config, ConfigError
 from benosc.simulate.engine import TORCH_DTYPES, DeviceInputs, _accuracy, _outputs, checkpoints, initial_projections, make_stepper, resolve_device
 from benosc.simulate.grid import BatchInputs, Grid, expand_grid, prepare_inputs
+from benosc.simulate.memory import statistics_bytes_per_run as bytes_per_run  # noqa: F401 (re-exported)
 from benosc.simulate.network import Activation, activation, loss_value
 from benosc.simulate.trajectory import Trajectory
 from benosc.simulate.weak_growth import N_WINDOWS, WEAK_GROWTH_SCHEMA, finish, quarter_bounds
@@ -335,13 +336,3 @@ def summary_of_trajectory(traj: Trajectory, *, delta: float = DELTA) -> dict[str
             **growth,
         }
     return out
-
-
-def bytes_per_run(config: Config) -> int:
-    """Device memory of the running statistics per run (bytes): independent of the number of steps."""
-    itemsize = torch.empty((), dtype=TORCH_DTYPES[config.training.dtype]).element_size()
-    block = min(config.training.record_every, config.training.steps)
-    # counts, amplitudes and A4 counts per quarter, weak_max, margin block; per class: fit sums, quarter bounds,
-    # offset and weak-factor sums; per example: offset sums
-    floats = 4 + 3 * N_WINDOWS + 1 + block * config.training.batch_size + 2 * (2 + N_WINDOWS + 1 + 2) + config.data.n
-    return floats * itemsize + 2 * 8  # + hit and first-bad steps (int64)

@@ -1,0 +1,81 @@
+"""Executors of a sweep's chunks: where the runs of a chunk are simulated.
+
+:func:`compute_chunk` simulates runs [start, stop) of a design with summary recording, one batched program per
+group of runs that share the shape-changing fields; :func:`run_inprocess` computes the chunks here, one after
+the other, and :func:`run_dask` on Dask distributed workers (one torch thread each).  Either way the caller's
+``commit(k, result)`` writes each result as it arrives (only the store's owner writes).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Callable, Sequence
+
+import numpy as np
+
+from benosc.config import SWEEPABLE, Config
+from benosc.simulate.design import Design
+from benosc.simulate.sweep_store import STATUS_DTYPE
+
+__all__ = ["shape_key", "compute_chunk", "run_inprocess", "run_dask", "EXECUTORS"]
+
+#: the executors run_sweep knows
+EXECUTORS = ("inprocess", "dask")
+
+
+def shape_key(cfg: Config) -> str:
+    """Fields that must be equal within one batched program (everything but the sweepable scalars)."""
+    d = cfg.to_dict()
+    flat = {k: v for sec in d.values() for k, v in sec.items() if k not in SWEEPABLE}
+    return json.dumps(flat, sort_keys=True)
+
+
+def compute_chunk(design: dict[str, Any] | Design, start: int, stop: int, *, threads: int | None = None) -> dict[str, np.ndarray]:
+    """Summary metrics of runs [start, stop) of the design, one batched program per shape group."""
+    import torch
+
+    from benosc.simulate.streaming import SUMMARY_SCHEMA, simulate_summary
+
+    if threads is not None:
+        torch.set_num_threads(threads)
+    design = design if isinstance(design, Design) else Design.from_dict(design)
+    runs = design.runs()[start:stop]
+    cfgs = [design.run_config(r) for r in runs]
+    out: dict[str, np.ndarray] = {}
+    groups: dict[str, list[int]] = {}
+    for i, c in enumerate(cfgs):
+        groups.setdefault(shape_key(c), []).append(i)
+    for idx in groups.values():
+        res = simulate_summary(cfgs[idx[0]], [cfgs[i] for i in idx], delta=design.delta)
+        for name in SUMMARY_SCHEMA:
+            val = res[name]
+            if name not in out:
+                out[name] = np.empty((len(cfgs),) + val.shape[1:], dtype=val.dtype if name != "status" else STATUS_DTYPE)
+            out[name][idx] = val
+    return out
+
+
+def run_inprocess(design: Design, bounds: Sequence[tuple[int, int]], todo: Sequence[int], commit: Callable[[int, dict], None]) -> None:
+    """Compute the chunks ``todo`` here, in order, committing each."""
+    for k in todo:
+        commit(k, compute_chunk(design, *bounds[k]))
+
+
+def run_dask(spec: dict, bounds: Sequence[tuple[int, int]], todo: Sequence[int], commit, *, workers: int, scheduler: str | None) -> None:
+    """Compute the chunks on Dask workers (one torch thread each); commit each result here as it arrives."""
+    from distributed import Client, LocalCluster, as_completed
+
+    cluster = None
+    if scheduler:
+        client = Client(scheduler)
+    else:
+        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None)
+        client = Client(cluster)
+    try:
+        futures = {client.submit(compute_chunk, spec, *bounds[k], threads=1, key=f"benosc-chunk-{k}-{id(spec)}", pure=False): k for k in todo}
+        for fut in as_completed(futures):
+            commit(futures[fut], fut.result())
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
