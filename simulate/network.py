@@ -38,6 +38,7 @@ __all__ = [
     "loss_value",
     "loss_grad",
     "margin_and_grad",
+    "patch_outputs",
     "second_layer",
     "sgd_step",
     "sgd_step_trained",
@@ -108,6 +109,16 @@ def output(W: torch.Tensor, X: torch.Tensor, a: torch.Tensor, q: "float | Activa
         z = torch.bmm(X.reshape(R, B * P, d), W[:, :, 0, :].transpose(1, 2)).view(R, B, P, -1)
         return _readout(activation(z, q).sum(dim=2), a)
     return _readout(activation(preactivations(W, X), q).sum(dim=3), a)
+
+
+def patch_outputs(W: torch.Tensor, X: torch.Tensor, a: torch.Tensor, q: "float | Activation") -> torch.Tensor:
+    """Each patch's term of f: c_p = sum_k a_k sigma(<w_{k,f(p)}, x_p>), (R, B, P); f(W; x) = sum_p c_p (docs/model.md).
+
+    W (R, K, F, d), X (R, B, P, d), a (K,) or (R, K).  For reading a margin apart by patch (which feature
+    or noise vector carries it); :func:`output` is the engine's own, bit-stable reduction of the same sum.
+    """
+    h = activation(preactivations(W, X), q).transpose(2, 3)  # (R, B, P, K)
+    return _readout(h, a)
 
 
 def _readout(h: torch.Tensor, a: torch.Tensor) -> torch.Tensor:

@@ -70,23 +70,22 @@ def weak_example_shares(sim, eta: float) -> np.ndarray:
     sum of positive c_2 + c_p, pooled over the run's weak examples; NaN for a
     run without weak training examples.
     """
+    import torch
+
+    from benosc.simulate.network import Activation, patch_outputs
+
     tr, inp = sim.trajectory, sim.inputs
-    cfg = tr.config
-    q, rectified = cfg.network.q, cfg.network.activation == "relu"
+    act = Activation.of(tr.config)
     out = []
     for r in np.flatnonzero(tr.mask(eta=eta, completed=True)):
         weak = ~np.asarray(tr.strong[r], bool)
         if not weak.any():
             out.append(np.nan)
             continue
-        W = sim.W_final[r]  # (2m, F, d)
-        X = inp.X[r][weak]  # (n_weak, P, d)
-        if W.shape[1] == 1:
-            z = np.einsum("kd,npd->npk", W[:, 0, :], X)
-        else:
-            z = np.einsum("kpd,npd->npk", W, X)
-        a = sim.a_final[r]  # (2m,): j/m, or the trained second layer
-        c = ((np.maximum(z, 0) if rectified else z) ** q * a).sum(-1) * inp.y[r][weak][:, None]  # (n_weak, P)
+        W = torch.from_numpy(np.asarray(sim.W_final[r : r + 1], dtype=np.float64))  # (1, 2m, F, d)
+        X = torch.from_numpy(np.asarray(inp.X[r][weak][None], dtype=np.float64))  # (1, n_weak, P, d)
+        a = torch.from_numpy(np.asarray(sim.a_final[r], dtype=np.float64))  # (2m,): j/m, or the trained second layer
+        c = patch_outputs(W, X, a, act)[0].numpy() * inp.y[r][weak][:, None]  # (n_weak, P): the network's own forward pass
         pos = np.maximum(c, 0)
         total = pos[:, 1:].sum()
         out.append(float(pos[:, 1].sum() / total) if total > 0 else np.nan)

@@ -96,3 +96,26 @@ def test_fused_sgd_step_equals_gradient_step(q, loss, F, B, seed):
         assert margin_view.data_ptr() == out.data_ptr() and W_view.data_ptr() == state.data_ptr()
         torch.testing.assert_close(out, margin_ref, **tolerance("float64"))
         torch.testing.assert_close(state.transpose(1, 2)[:, :, None, :], W_new, **tolerance("float64"))
+
+
+@pytest.mark.parametrize("F", [1, 3])
+@pytest.mark.parametrize("rectified", [True, False])
+def test_patch_outputs_are_the_terms_of_the_output(F, rectified):
+    """patch_outputs(...)[..., p] = sum_k a_k sigma(<w_{k,f(p)}, x_p>), written out here in numpy; their sum is output()."""
+    import numpy as np
+
+    from benosc.simulate.network import Activation, patch_outputs
+
+    g = torch.Generator().manual_seed(F + 2 * rectified)
+    R, B, P, d, m = 2, 4, 3, 5, 3
+    W = torch.randn(R, 2 * m, F, d, generator=g, dtype=torch.float64)
+    X = torch.randn(R, B, P, d, generator=g, dtype=torch.float64)
+    a = second_layer(m, dtype=torch.float64, device=torch.device("cpu"))
+    act = Activation(2.0, rectified)
+    c = patch_outputs(W, X, a, act).numpy()
+    Wn, Xn, an = W.numpy(), X.numpy(), a.numpy()
+    for r, b, p in np.ndindex(R, B, P):
+        z = Wn[r, :, p if F > 1 else 0, :] @ Xn[r, b, p]
+        expect = (an * (np.maximum(z, 0) if rectified else z) ** 2).sum()
+        assert c[r, b, p] == pytest.approx(expect, rel=1e-12)
+    torch.testing.assert_close(torch.from_numpy(c).sum(-1), output(W, X, a, act), rtol=1e-12, atol=1e-12)
