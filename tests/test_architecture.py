@@ -309,3 +309,10 @@ def test_the_command_line_is_thin():
     assert {f"benosc.cli.{c}" for c in ("main", "simulate", "derive", "report", "verify", "sweep", "map_cmd", "bench", "config_cmd")} <= set(sizes)
     assert {n: s for n, s in sizes.items() if s > 150} == {}
     assert all(callable(getattr(c, "add", None)) for c in COMMANDS)
+
+
+def test_checkers_write_no_latex():
+    """verify/checkers.py judges and words its verdicts in plain text; the presentation layer typesets them (prose())."""
+    src = (ROOT / "verify" / "checkers.py").read_text(encoding="utf-8")
+    strings = [n.value for n in ast.walk(ast.parse(src)) if isinstance(n, ast.Constant) and isinstance(n.value, str)]
+    assert [s for s in strings if "$" in s or "\\mathrm" in s or "\\frac" in s] == []

@@ -392,7 +392,7 @@ def check_weak_growth(period2: Sequence[dict], at_large: Sequence[dict], network
     pred = [f"kappa={r['kappa']:g}: {r['predicted']:.4g}" for r in period2 if r["engine"] == Engine.FULL]
     pred += [f"eta={r['eta']:g}: [{r['lower']:.3g}, {r['upper']:.3g}]" for r in at_large if r["engine"] == Engine.FULL]
     if rows:
-        pred.append(r"network: $\pi_{\mathrm{strong}}\,\frac{1}{2}\log G_2(c) + \pi_{\mathrm{weak}}\,g_{\mathrm{weak}}$ per run (derived `network_weak_rate`)")
+        pred.append("network: pi_strong (1/2) log G_2(c) + pi_weak g_weak per run (derived `network_weak_rate`)")
     tolerance = f"period 2: relative error <= {100 * rel:g}%; at eta_large: rate > {min_rate:g} and inside the bound"
     if rows:
         tolerance += (
@@ -526,7 +526,7 @@ def check_proposition6(small: dict, large: dict | None = None) -> Verdict:
         "proposition-6",
         status,
         measured=meas,
-        predicted=r"final weak component $\tilde{O}(\sigma_0\|v\|)$: exponent in $\sigma_0$ > 0 (1 up to polylog factors), not learnt over time",
+        predicted="final weak component O~(sigma_0 ||v||): exponent in sigma_0 > 0 (1 up to polylog factors), not learnt over time",
         tolerance=f"{pct} interval of the sigma_0 exponent above {b_min:g} (below: fail) and of the t exponent below {t_max:g} (else inconclusive)",
         details=details,
         reasons=tuple(reasons),
@@ -627,7 +627,7 @@ def check_boundedness(network: Sequence[dict], strong_map: Sequence[dict], eta_b
         measured="; ".join(meas),
         predicted=f"bounded with the sign kept iff eta <= {eta_bound:.4g}",
         tolerance=f"below: no seed loses a sign, every map orbit stays; above: every seed loses one, < 1% of map orbits stay "
-        f"($\\eta = (1 \\mp {tol('boundedness.offset'):g})$ times the limit)",
+        f"(eta = (1 ∓ {tol('boundedness.offset'):g}) times the limit)",
         details=("full network (reported, not judged): " + div) if div else "",
         judged=f"{len(outcomes)} measurements",
         predictions={"bounded_eta_max": eta_bound},
@@ -658,8 +658,8 @@ def check_edge_of_stability(below: Sequence[dict], above: Sequence[dict], full_b
         outcomes.append(bool(ok))
     if not outcomes:
         return not_applicable("edge-of-stability", ["no finite positive prediction: " + "; ".join(skipped)])
-    meas = [f"$\\kappa$ = {r['kappa']:g}: sharpness $\\lambda$ = {r['measured']:.6g} ($\\eta\\lambda$ = {r['eta'] * r['measured']:.4g})" for r in below]
-    meas += [f"$\\kappa$ = {r['kappa']:g}: mean $\\eta\\lambda$ = {r['measured']:.6g}" for r in above]
+    meas = [f"kappa = {r['kappa']:g}: sharpness lambda = {r['measured']:.6g} (eta lambda = {r['eta'] * r['measured']:.4g})" for r in below]
+    meas += [f"kappa = {r['kappa']:g}: mean eta lambda = {r['measured']:.6g}" for r in above]
     pred = [f"kappa={r['kappa']:g}: {r['predicted']:.6g}" for r in list(below) + list(above)]
     fb = ""
     if full_batch:
@@ -682,8 +682,8 @@ def check_edge_of_stability(below: Sequence[dict], above: Sequence[dict], full_b
         Outcome.PASS if all(outcomes) else Outcome.FAIL,
         measured="; ".join(meas),
         predicted="; ".join(pred),
-        tolerance=f"relative error ≤ {rel:g}; below $\\eta_{{\\mathrm{{crit}}}}$ also $\\eta\\lambda$ < 2",
-        details=("full-batch $\\eta\\lambda$ (reported, not judged; 2 is the edge of stability): " + fb) if fb else "",
+        tolerance=f"relative error ≤ {rel:g}; below eta_crit also eta lambda < 2",
+        details=("full-batch eta lambda (reported, not judged; 2 is the edge of stability): " + fb) if fb else "",
         judged=f"{len(outcomes)} measurements",
         predictions={f"kappa_{r['kappa']:g}": r["predicted"] for r in list(below) + list(above)},
         data={"below": list(below), "above": list(above), "full_batch": list(full_batch)},
