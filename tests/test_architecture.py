@@ -31,6 +31,7 @@ PRESENTATION = frozenset(
         "benosc.theory.text",
         "benosc.theory.display",
         "benosc.theory.report",
+        "benosc.theory.report_render",
         "benosc.theory.figures",
         "benosc.simulate.figures",
         "benosc.verify.figures",

@@ -1,34 +1,32 @@
-"""The derivation report: Markdown with LaTeX math, a standalone .tex, and a PDF when a TeX engine exists.
+"""The derivation report's content: the document as blocks, and the naming of symbols in it.
 
 The document is built as a list of blocks (heading, paragraph, equation,
 table, figure) from the derived statements, their symbolic checks and the
-numeric evidence handed in; the same blocks render to Markdown and to LaTeX.
-Nothing in it is typed-in mathematics: every formula is ``sympy.latex`` of a
-derived expression, every number a measurement passed in.
+numeric evidence handed in; :mod:`benosc.theory.report_render` renders the
+same blocks to Markdown and to LaTeX (and compiles the PDF).  The only typed
+mathematics is the model's definitions (:data:`MODEL_DEFINITIONS`: the
+network, the SGD step, the decomposition the derivation starts from); every
+derived formula is ``sympy.latex`` of a derived expression, every number a
+measurement passed in.
 """
 
 from __future__ import annotations
 
 import re
-import shutil
-import subprocess
-import tempfile
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Sequence, cast
 
 import sympy as sp
 from sympy.printing.latex import LatexPrinter
 
 from benosc.enums import Outcome
-from benosc._io import write_text
 from benosc.theory.model import Recursions
 from benosc.theory import symbols as S
 from benosc.theory.statement import Statement
 from benosc.theory.display import LINE_WIDTH, display_lines, visible_width
 from benosc.theory.text import math_spans
 
-__all__ = ["Block", "build_blocks", "render_markdown", "render_latex", "write_report", "compile_latex"]
+__all__ = ["Block", "MODEL_DEFINITIONS", "build_blocks", "prose", "symbol_tex", "render_markdown", "render_latex", "write_report", "compile_latex"]
 
 
 @dataclass(frozen=True)
@@ -191,6 +189,16 @@ SECTION_TITLES = [
 ]
 
 
+#: The model's definitions, the report's only typed mathematics: the network, the SGD step and the
+#: signal-noise decomposition are what the derivation starts from (docs/model.md), not what it derives
+MODEL_DEFINITIONS: dict[str, str] = {
+    "network": r"f(W;x)=\sum_{j=\pm1}\frac{j}{m}\sum_{r=1}^{m}\sum_{p=1}^{P}\sigma(\langle w_{j,r},x_p\rangle)",
+    "sgd": r"W_{t+1}=W_t-\eta\nabla_W\frac1B\sum_{i\in\mathcal{B}_t}\ell(y_i f(W_t;x_i))",
+    "decomposition": r"w_{j,r}(t)=w_{j,r}(0)+j\gamma_{j,r}(t)\frac{u}{\|u\|^2}+j\zeta_{j,r}(t)\frac{v}{\|v\|^2}"
+    r"+\sum_i\rho_{j,r,i}(t)\frac{\xi_i}{\|\xi_i\|^2}",
+}
+
+
 def build_blocks(
     rec: Recursions,
     statements: dict[str, Statement],
@@ -214,26 +222,12 @@ def build_blocks(
     )
     b.append(Block("h2", "1. Model"))
     b.append(Block("p", r"Network with fixed second layer, $2m$ filters shared over $P$ patches, activation $\sigma$:"))
-    b.append(
-        _row(
-            [
-                r"f(W;x)=\sum_{j=\pm1}\frac{j}{m}\sum_{r=1}^{m}\sum_{p=1}^{P}\sigma(\langle w_{j,r},x_p\rangle),",
-                r"\sigma(z)=" + sp.latex(rec.sigma.subs(rec.args["sigma"][0], sp.Symbol("z"))),
-            ]
-        )
-    )
+    b.append(_row([MODEL_DEFINITIONS["network"] + ",", r"\sigma(z)=" + sp.latex(rec.sigma.subs(rec.args["sigma"][0], sp.Symbol("z")))]))
     b.append(Block("p", "Loss on the margin and its derivative (derived):"))
     z = sp.Symbol("z")
     b.append(Block("eq", r"\ell(z)=" + sp.latex(rec.loss.subs(S.margin, z)) + r",\qquad \ell'(z)=" + sp.latex(rec.loss_prime.subs(S.margin, z))))
     b.append(Block("p", "SGD on a batch of $B$ examples and the signal-noise decomposition:"))
-    b.append(
-        _row(
-            [
-                r"W_{t+1}=W_t-\eta\nabla_W\frac1B\sum_{i\in\mathcal{B}_t}\ell(y_i f(W_t;x_i)),",
-                r"w_{j,r}(t)=w_{j,r}(0)+j\gamma_{j,r}(t)\frac{u}{\|u\|^2}+j\zeta_{j,r}(t)\frac{v}{\|v\|^2}+\sum_i\rho_{j,r,i}(t)\frac{\xi_i}{\|\xi_i\|^2}",
-            ]
-        )
-    )
+    b.append(_row([MODEL_DEFINITIONS["sgd"] + ",", MODEL_DEFINITIONS["decomposition"]]))
     b.append(Block("h2", "2. The coefficient recursions"))
     b.append(
         Block(
@@ -391,191 +385,5 @@ def _zero(e) -> bool:
     return is_zero(e)
 
 
-def _md_escape_cell(s: str) -> str:
-    return s.replace("|", r"\|")
-
-
-def render_markdown(blocks: Sequence[Block]) -> str:
-    out = []
-    for blk in blocks:
-        if blk.kind == "h1":
-            out.append(f"# {blk.content}\n")
-        elif blk.kind == "h2":
-            out.append(f"## {blk.content}\n")
-        elif blk.kind == "h3":
-            out.append(f"### {blk.content}\n")
-        elif blk.kind == "p":
-            out.append(blk.content + "\n")
-        elif blk.kind == "key":
-            out.append(f"<sub>key in `benosc derive --json`: `{blk.content}`</sub>\n")
-        elif blk.kind == "eq":
-            if isinstance(blk.content, list):
-                env = "aligned" if blk.extra == "align" else "gathered"
-                body = " \\\\\n".join(blk.content)  # a math fence: GitHub keeps its \\ line breaks as they are
-                out.append(f"```math\n\\begin{{{env}}}\n{body}\n\\end{{{env}}}\n```\n")
-            else:
-                out.append(f"$$\n{blk.content}\n$$\n")
-        elif blk.kind == "table":
-            head, rows = blk.content, blk.extra
-            out.append("| " + " | ".join(head) + " |")
-            out.append("|" + "---|" * len(head))
-            for r in rows:
-                out.append("| " + " | ".join(_md_escape_cell(str(c)) for c in r) + " |")
-            out.append("")
-        elif blk.kind == "fig":
-            out.append(f"![{blk.extra}]({blk.content})\n\n*{blk.extra}*\n")
-    return "\n".join(out)
-
-
-_TEX_SPECIAL = {
-    "&": r"\&",
-    "%": r"\%",
-    "$": r"\$",
-    "#": r"\#",
-    "_": r"\_",
-    "{": r"\{",
-    "}": r"\}",
-    "~": r"\textasciitilde{}",
-    "^": r"\^{}",
-    "\\": r"\textbackslash{}",
-}
-_UNICODE = {
-    "✓": r"$\checkmark$",
-    "✗": r"$\times$",
-    "±": r"$\pm$",
-    "·": r"$\cdot$",
-    "≥": r"$\geq$",
-    "≤": r"$\leq$",
-    "√": r"$\surd$",
-    "²": r"$^2$",
-    "₂": r"$_2$",
-    "‖": r"$\|$",
-}
-
-
-def _tex_text(s: str) -> str:
-    """Prose to LaTeX: specials escaped, `code` in texttt, $...$ kept as inline math."""
-    out = []
-    in_code = in_math = False
-    for ch in s:
-        if ch == "$" and not in_code:
-            in_math = not in_math
-            out.append(ch)
-            continue
-        if in_math:
-            out.append(ch)
-            continue
-        if ch == "`":
-            out.append(r"\texttt{" if not in_code else "}")
-            in_code = not in_code
-            continue
-        if in_code and ch == "-":  # no -- ligature in option names
-            out.append("-{}")
-            continue
-        if in_code and ch in "/_.":  # a long path or name may break after these (texttt does not hyphenate)
-            out.append(_TEX_SPECIAL.get(ch, ch) + r"\allowbreak{}")
-            continue
-        out.append(_UNICODE.get(ch, _TEX_SPECIAL.get(ch, ch)))
-    if in_code:
-        out.append("}")
-    return "".join(out)
-
-
-#: widths of the evidence table's columns (against, quantity, measured, predicted, tolerance, verdict): with
-#: 4 pt between columns they fill the 17 cm text width
-_TABLE_CM = (1.7, 5.0, 1.9, 2.2, 3.4, 1.1)
-
-
-def render_latex(blocks: Sequence[Block]) -> str:
-    out = [
-        r"\documentclass[10pt]{article}",
-        r"\usepackage[margin=2cm]{geometry}",
-        r"\usepackage[T1]{fontenc}",
-        r"\usepackage{lmodern}",  # scalable Type 1 fonts: no bitmap Type 3 fonts in the PDF
-        r"\usepackage{amsmath,amssymb,graphicx,longtable,array}",
-        r"\allowdisplaybreaks",
-        r"\setlength{\parindent}{0pt}\setlength{\parskip}{0.5ex}",
-        r"\begin{document}",
-    ]
-    for blk in blocks:
-        if blk.kind == "h1":
-            out.append(r"\title{" + _tex_text(blk.content) + r"}\author{}\date{}\maketitle")
-        elif blk.kind == "h2":
-            out.append(r"\section*{" + _tex_text(blk.content) + "}")
-        elif blk.kind == "h3":
-            out.append(r"\subsection*{" + _tex_text(blk.content) + "}")
-        elif blk.kind == "p":
-            out.append(_tex_text(blk.content) + "\n")
-        elif blk.kind == "key":
-            out.append(r"{\footnotesize key in " + _tex_text(f"`benosc derive --json`: `{blk.content}`") + r"}\par")
-        elif blk.kind == "eq":
-            if isinstance(blk.content, list):
-                env = "align*" if blk.extra == "align" else "gather*"
-                out.append(rf"\begin{{{env}}}")
-                out.append(" \\\\\n".join(blk.content))
-                out.append(rf"\end{{{env}}}")
-            elif visible_width(blk.content) > LINE_WIDTH:  # no break point: shrunk (never enlarged) to the text width
-                out.append(
-                    r"\begin{equation*}\resizebox{\ifdim\width>\linewidth\linewidth\else\width\fi}{!}{$\displaystyle " + blk.content + r"$}\end{equation*}"
-                )
-            else:
-                out.append(r"\begin{equation*}")
-                out.append(blk.content)
-                out.append(r"\end{equation*}")
-        elif blk.kind == "table":
-            head, rows = blk.content, blk.extra
-            cols = "".join(r">{\raggedright\arraybackslash}p{%scm}" % w for w in _TABLE_CM)
-            out.append(r"{\small\setlength{\tabcolsep}{4pt}\begin{longtable}{" + cols + "}")
-            out.append(" & ".join(_tex_text(h) for h in head) + r" \\ \hline")
-            for r in rows:
-                out.append(" & ".join(_tex_text(str(c)) for c in r) + r" \\")
-            out.append(r"\end{longtable}}")
-        elif blk.kind == "fig":
-            # the stem: pdflatex takes the vector PDF beside the PNG when there is one
-            out.append(
-                r"\begin{figure}[htbp]\centering\includegraphics[width=0.95\linewidth]{"
-                + Path(blk.content).stem
-                + r"}\caption{"
-                + _tex_text(blk.extra)
-                + r"}\end{figure}"
-            )
-    out.append(r"\end{document}")
-    return "\n".join(out) + "\n"
-
-
-def write_report(blocks: Sequence[Block], folder: str | Path) -> dict[str, str]:
-    """Write report.md and report.tex (and report.pdf when pdflatex exists) into ``folder`` atomically."""
-    folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    write_text(folder / "report.md", render_markdown(blocks))
-    tex = render_latex(blocks)
-    write_text(folder / "report.tex", tex)
-    written = {"markdown": str(folder / "report.md"), "latex": str(folder / "report.tex")}
-    engine = shutil.which("pdflatex")
-    if engine:
-        with tempfile.TemporaryDirectory() as tmp:
-            for name in ("report.tex",) + tuple(p.name for p in folder.glob("*.png")) + tuple(p.name for p in folder.glob("*.pdf")):
-                shutil.copy(folder / name, tmp)
-            proc = compile_latex(tmp, engine)
-            if proc.returncode == 0:
-                data = (Path(tmp) / "report.pdf").read_bytes()
-                from benosc._io import atomic_open
-
-                with atomic_open(folder / "report.pdf", "wb") as fh:
-                    fh.write(data)
-                written["pdf"] = str(folder / "report.pdf")
-            else:
-                written["pdf_error"] = proc.stdout[-2000:]
-    return written
-
-
-def compile_latex(folder: str | Path, engine: str = "pdflatex") -> subprocess.CompletedProcess:
-    """Compile ``folder/report.tex`` in place, twice (the second pass settles references); the last run's result.
-
-    Stops at the first error (``-halt-on-error``); the log is ``folder/report.log``.
-    """
-    for _ in range(2):
-        proc = subprocess.run([engine, "-interaction=nonstopmode", "-halt-on-error", "report.tex"], cwd=folder, capture_output=True, text=True)
-        if proc.returncode != 0:
-            break
-    return proc
+# the renderers, importable from here as before
+from benosc.theory.report_render import compile_latex, render_latex, render_markdown, write_report  # noqa: E402, F401
