@@ -25,6 +25,7 @@ from benosc.constants import A3_V_RATIO
 from benosc.simulate.trajectory import Trajectory
 from benosc.tolerances import claim_tolerance
 from benosc.theory.predictions import predictions
+from benosc.verify.evidence import AssumptionsData
 from benosc.verify.verdict import Verdict
 
 __all__ = ["Condition", "assumption_conditions", "a4_per_run", "a4_fractions", "check_assumptions", "assumption_map"]
@@ -223,7 +224,7 @@ def check_assumptions(conditions: Sequence[Condition]) -> Verdict:
         tolerance="fail: an exactly checkable A3 condition violated; inconclusive: A4 not met",
         judged=f"{sum(c.met is not None for c in conditions)} decidable conditions of {len(conditions)}",
         details=("violated: " + ", ".join(a3_bad + a4_bad)) if (a3_bad or a4_bad) else "all checkable conditions met",
-        data={"conditions": [c.to_dict() for c in conditions]},
+        data=AssumptionsData([c.to_dict() for c in conditions]),
     )
 
 

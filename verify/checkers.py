@@ -19,6 +19,7 @@ from benosc.enums import Engine, Outcome, RunStatus
 from benosc.constants import OSCILLATION_WINDOW, PERIOD2_WINDOW
 from benosc.simulate.trajectory import Trajectory
 from benosc.tolerances import claim_tolerance as tol
+from benosc.verify import evidence as E
 from benosc.verify.verdict import Status, Verdict, aggregate, finite, not_applicable
 
 __all__ = [
@@ -131,7 +132,7 @@ def check_decomposition(one_step_errors: np.ndarray, full: Trajectory, reduced: 
         details=details,
         judged=f"{int(np.isfinite(one_step_errors).sum())} run-steps",
         predictions={"error": 0.0},
-        data={"one_step_errors": np.nanmax(np.where(np.isfinite(one_step_errors), one_step_errors, np.nan), axis=0), "multi_step": multi},
+        data=E.DecompositionData(np.nanmax(np.where(np.isfinite(one_step_errors), one_step_errors, np.nan), axis=0), multi),
     )
 
 
@@ -172,7 +173,7 @@ def check_threshold(sweeps: dict[str, Trajectory], onset: float, *, window: tupl
         reasons=() if outcomes else ("every run diverged or sat inside the exclusion band",),
         judged=f"{len(outcomes)} of {len(rows)} runs",
         predictions={"onset": onset},
-        data={"rows": rows, "onset": onset, "level": level, "band": band, "profile": None if profile is None else _profile(profile, onset, window)},
+        data=E.ThresholdData(rows, onset, level, band, None if profile is None else _profile(profile, onset, window)),
     )
 
 
@@ -277,7 +278,7 @@ def check_accumulation(
         + (f"; left the positive orbit (1 + kappa (1 - y f) <= 0), not judged: seeds {outside}" if outside else ""),
         judged=f"{len(outcomes)} of {runs.size} runs",
         predictions={"period2": period2} if period2 is not None else {},
-        data={"curves": curves, "eta": eta, "fits": fits},
+        data=E.AccumulationData(curves, eta, fits),
     )
 
 
@@ -410,7 +411,7 @@ def check_weak_growth(period2: Sequence[dict], at_large: Sequence[dict], network
         + "".join(f"; {n}" for n in net_notes),
         judged=f"{len(outcomes)} measurements",
         predictions={f"period2_kappa_{r['kappa']:g}": r["predicted"] for r in period2 if r["engine"] == Engine.FULL},
-        data={"period2": list(period2), "at_large": list(at_large), "network": rows},
+        data=E.WeakGrowthData(list(period2), list(at_large), rows),
     )
 
 
@@ -452,7 +453,7 @@ def check_theorem5(traj: Trajectory, eta: float, *, t_bound: float, delta: float
         tolerance=f"reached by the upper bound, on runs meeting Assumption 4 (>= {100 * a4_min:g}% of strong steps before the hit)",
         judged=f"{int(meets.sum())} of {n_all} runs meet Assumption 4",
         predictions={"t_bound": t_bound},
-        data={"weak": weak_component(traj)[runs], "steps": traj.record_step, "level": delta / 4, "t_bound": t_bound, "a4": a4[runs]},
+        data=E.Theorem5Data(weak_component(traj)[runs], traj.record_step, delta / 4, t_bound, a4[runs]),
     )
     detail = f"eta = {eta:g}, delta = {delta:g}; Assumption 4 fraction per run: {a4_txt}"
     if not outcomes:
@@ -532,7 +533,7 @@ def check_proposition6(small: dict, large: dict | None = None) -> Verdict:
         reasons=tuple(reasons),
         judged=f"{len(small['final'])} runs",
         predictions={"sigma0_exponent": 1.0},
-        data={"small": small, "large": large, "b": b, "tb": tb, "contrast": contrast},
+        data=E.Proposition6Data(small, large, b, tb, contrast),
     )
 
 
@@ -559,7 +560,7 @@ def check_generalisation(traj: Trajectory, eta_small: float, eta_large: float) -
         details=f"eta_large = {eta_large:g} ({lg.size} runs), eta_small = {eta_small:g} ({sm.size} runs)",
         judged=f"{lg.size + sm.size} runs",
         predictions={"chance": 0.5},
-        data={"large": lg, "small": sm},
+        data=E.GeneralisationData(lg, sm),
     )
 
 
@@ -589,7 +590,7 @@ def check_noise_memorisation(small: np.ndarray, large: np.ndarray) -> Verdict:
         details=f"{sum(outcomes)}/{len(outcomes)} runs pass; large-eta weak share above one half in {int((lg > 0.5).sum())} of {lg.size} runs",
         judged=f"{sm.size + lg.size} runs",
         predictions={"noise_share_small": 1.0},
-        data={"small": sm, "large": lg},
+        data=E.NoiseMemorisationData(sm, lg),
     )
 
 
@@ -631,7 +632,7 @@ def check_boundedness(network: Sequence[dict], strong_map: Sequence[dict], eta_b
         details=("full network (reported, not judged): " + div) if div else "",
         judged=f"{len(outcomes)} measurements",
         predictions={"bounded_eta_max": eta_bound},
-        data={"network": list(network), "strong_map": list(strong_map), "divergence": list(divergence), "eta_bound": eta_bound},
+        data=E.BoundednessData(list(network), list(strong_map), list(divergence), eta_bound),
     )
 
 
@@ -686,5 +687,5 @@ def check_edge_of_stability(below: Sequence[dict], above: Sequence[dict], full_b
         details=("full-batch eta lambda (reported, not judged; 2 is the edge of stability): " + fb) if fb else "",
         judged=f"{len(outcomes)} measurements",
         predictions={f"kappa_{r['kappa']:g}": r["predicted"] for r in list(below) + list(above)},
-        data={"below": list(below), "above": list(above), "full_batch": list(full_batch)},
+        data=E.EdgeOfStabilityData(list(below), list(above), list(full_batch)),
     )

@@ -1,14 +1,15 @@
 """One evidence figure per verdict, drawn from the data its checker kept.
 
-Each function ``name(v, fig)`` draws claim ``v.claim``'s evidence into a
-matplotlib Figure and returns whether there was anything to draw; the registry names the function of each claim
-(``Claim.figure``).  Figures are :class:`matplotlib.figure.Figure` objects:
+Each function ``name(v, data, fig)`` draws a verdict's evidence (``v.data``, one of the dataclasses of
+:mod:`benosc.verify.evidence`, read by attribute) into a matplotlib Figure and returns whether there was
+anything to draw; :data:`DRAW` picks the function by the data's type.  Figures are :class:`matplotlib.figure.Figure` objects:
 nothing here switches the user's matplotlib backend.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any, Callable
 
 import numpy as np
 from matplotlib.figure import Figure
@@ -16,6 +17,7 @@ from matplotlib.figure import Figure
 from benosc.enums import Engine, Outcome, RunStatus
 from benosc.figstyle import DOUBLE, LABEL, OUTCOME_COLOURS, new_figure, ordered_colors, save, style, styled
 from benosc.tolerances import claim_tolerance
+from benosc.verify import evidence as E
 from benosc.verify.verdict import Verdict
 
 __all__ = ["plot_verdict", "plot_assumption_map"]
@@ -27,9 +29,9 @@ def _title(ax, v: Verdict, text: str) -> None:
     ax.set_title(f"{v.claim}: {v.status.upper()} — {text}", color=COLORS[v.status])
 
 
-def decomposition(v: Verdict, fig: Figure) -> bool:
+def decomposition(v: Verdict, data: E.DecompositionData, fig: Figure) -> bool:
     ax = fig.add_subplot()
-    errs = np.asarray(v.data.get("one_step_errors", []), dtype=float)
+    errs = np.asarray(data.one_step_errors, dtype=float)
     if errs.size == 0:
         return False
     t = np.arange(errs.size)
@@ -43,12 +45,12 @@ def decomposition(v: Verdict, fig: Figure) -> bool:
     return True
 
 
-def threshold(v: Verdict, fig: Figure) -> bool:
+def threshold(v: Verdict, data: E.ThresholdData, fig: Figure) -> bool:
     ax = fig.add_subplot()
-    rows = v.data.get("rows")
+    rows = data.rows
     if not rows:
         return False
-    profile = v.data.get("profile")
+    profile = data.profile
     if profile:
         done = [(x, a) for x, a, ok in profile if ok and np.isfinite(a)]
         ax.plot([x for x, _ in done], [a for _, a in done], "-", color="0.6", lw=1.2, zorder=1, label="reduced engine, denser sweep (not judged)")
@@ -59,11 +61,11 @@ def threshold(v: Verdict, fig: Figure) -> bool:
         sel = [r for r in rows if r[0] == engine]
         ax.plot([r[2] for r in sel], [r[3] for r in sel], marker, label=f"{engine} engine (judged)", ms=8, zorder=3)
     ax.axvline(1.0, color="k", ls="--", lw=1, label="derived onset")
-    if "band" in v.data:
-        b = v.data["band"]
+    if data.band is not None:
+        b = data.band
         ax.axvspan(1 - b, 1 + b, color="0.9", zorder=0, label="not judged")
-    if "level" in v.data:
-        ax.axhline(v.data["level"], color="C3", ls=":", lw=1, label="oscillation level")
+    if data.level is not None:
+        ax.axhline(data.level, color="C3", ls=":", lw=1, label="oscillation level")
     ax.set_xlabel(r"$\eta$ / derived onset")
     ax.set_ylabel(r"mean $|y f - 1|$ on strong steps")
     ax.legend(fontsize="small")
@@ -71,9 +73,9 @@ def threshold(v: Verdict, fig: Figure) -> bool:
     return True
 
 
-def accumulation(v: Verdict, fig: Figure) -> bool:
+def accumulation(v: Verdict, data: E.AccumulationData, fig: Figure) -> bool:
     ax = fig.add_subplot()
-    curves = v.data.get("curves")
+    curves = data.curves
     if not curves:
         return False
     for k, S, slope, intercept, seed in curves:
@@ -82,7 +84,7 @@ def accumulation(v: Verdict, fig: Figure) -> bool:
     ax.set_xlabel(r"strong steps $k$")
     ax.set_ylabel(r"$\sum_{\mathrm{strong\ steps}} (1 - y f)$")
     ax.legend(title="dotted: linear fit")
-    _title(ax, v, f"eta = {v.data['eta']:g}")
+    _title(ax, v, f"eta = {data.eta:g}")
     return True
 
 
@@ -122,11 +124,11 @@ def _network_panel(ax, rows: list[dict]) -> None:
     ax.set_title("full network, per run")
 
 
-def weak_growth(v: Verdict, fig: Figure) -> bool:
-    rows = list(v.data.get("period2", [])) + list(v.data.get("at_large", []))
+def weak_growth(v: Verdict, data: E.WeakGrowthData, fig: Figure) -> bool:
+    rows = list(data.period2) + list(data.at_large)
     if not rows:
         return False
-    network = list(v.data.get("network", []))
+    network = list(data.network or [])
     if network:
         ax, ax_net = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1.4, 1]})
         _network_panel(ax_net, network)
@@ -139,7 +141,7 @@ def weak_growth(v: Verdict, fig: Figure) -> bool:
         if "predicted" in r:
             ax.plot([i - 0.3, i + 0.3], [r["predicted"]] * 2, color="tab:orange", lw=2, label=r"derived $\log(G_2)/2$" if i == 0 else None)
         else:
-            ax.plot([i, i], [r["lower"], r["upper"]], color="tab:red", lw=1.5, label="general bound" if i == len(v.data["period2"]) else None)
+            ax.plot([i, i], [r["lower"], r["upper"]], color="tab:red", lw=1.5, label="general bound" if i == len(data.period2) else None)
     ax.set_xticks(x, labels, fontsize="small" if network else None)
     ax.set_xlabel("one-example network: engine and step size")
     ax.set_ylabel(LABEL["weak_rate"])
@@ -148,29 +150,27 @@ def weak_growth(v: Verdict, fig: Figure) -> bool:
     return True
 
 
-def theorem5(v: Verdict, fig: Figure) -> bool:
+def theorem5(v: Verdict, data: E.Theorem5Data, fig: Figure) -> bool:
     ax = fig.add_subplot()
-    if "weak" not in v.data:
-        return False
-    for series in np.atleast_2d(v.data["weak"]):
-        ax.semilogy(v.data["steps"][1:], np.maximum(series[1:], 1e-12), lw=1)
-    ax.axhline(v.data["level"], color="r", ls="--", lw=1, label=r"$\delta/4$")
+    for series in np.atleast_2d(data.weak):
+        ax.semilogy(data.steps[1:], np.maximum(series[1:], 1e-12), lw=1)
+    ax.axhline(data.level, color="r", ls="--", lw=1, label=r"$\delta/4$")
     ax.set_xlabel(LABEL["step"])
     ax.set_ylabel(r"$\max_{j,r} |\zeta_{j,r}(t)|$")
-    tb = v.data["t_bound"]
-    if np.isfinite(tb) and tb < 10 * v.data["steps"][-1]:
+    tb = data.t_bound
+    if np.isfinite(tb) and tb < 10 * data.steps[-1]:
         ax.axvline(tb, color="tab:purple", ls=":", label="derived upper bound on the steps")
     ax.legend()
     _title(ax, v, "weak component per seed")
     return True
 
 
-def proposition6(v: Verdict, fig: Figure) -> bool:
+def proposition6(v: Verdict, data: E.Proposition6Data, fig: Figure) -> bool:
     ax = fig.add_subplot()
-    small = v.data.get("small")
+    small = data.small
     if not small:
         return False
-    for name, d, color in (("small eta", small, "tab:blue"), ("large eta", v.data.get("large"), "tab:orange")):
+    for name, d, color in (("small eta", small, "tab:blue"), ("large eta", data.large, "tab:orange")):
         if not d:
             continue
         ax.loglog(d["sigma_0"], d["final"], "o", color=color, alpha=0.6, label=name)
@@ -185,15 +185,14 @@ def proposition6(v: Verdict, fig: Figure) -> bool:
     ax.set_xlabel(LABEL["sigma_0"])
     ax.set_ylabel(r"final $\max_{j,r} |\zeta_{j,r}|$")
     ax.legend()
-    b = v.data["b"]
+    b = data.b
     _title(ax, v, f"exponent {b[0]:.2f} [{b[1]:.2f}, {b[2]:.2f}]")
     return True
 
 
-def _per_seed(ax, v: Verdict, *, bars: bool) -> None:
-    """Per-seed points of ``v.data['small']`` and ``['large']`` side by side (with their means as bars)."""
-    for i, key in enumerate(("small", "large")):
-        vals = np.asarray(v.data[key])
+def _per_seed(ax, small, large, *, bars: bool) -> None:
+    """Per-seed points at the small and the large learning rate side by side (with their means as bars)."""
+    for i, vals in enumerate((np.asarray(small), np.asarray(large))):
         ax.scatter(np.full(vals.shape, i), vals, color="k", zorder=3)
         if bars:
             ax.bar(i, vals.mean(), color=["tab:blue", "tab:orange"][i], alpha=0.6)
@@ -203,11 +202,9 @@ def _per_seed(ax, v: Verdict, *, bars: bool) -> None:
     ax.set_ylim(-0.02, 1.05)
 
 
-def generalisation(v: Verdict, fig: Figure) -> bool:
+def generalisation(v: Verdict, data: E.GeneralisationData, fig: Figure) -> bool:
     ax = fig.add_subplot()
-    if "large" not in v.data:
-        return False
-    _per_seed(ax, v, bars=True)
+    _per_seed(ax, data.small, data.large, bars=True)
     ax.axhline(0.5, color="k", ls=":", lw=1, label="chance")
     ax.set_ylabel("weak-only test accuracy")
     ax.legend()
@@ -215,18 +212,16 @@ def generalisation(v: Verdict, fig: Figure) -> bool:
     return True
 
 
-def noise_memorisation(v: Verdict, fig: Figure) -> bool:
+def noise_memorisation(v: Verdict, data: E.NoiseMemorisationData, fig: Figure) -> bool:
     ax = fig.add_subplot()
-    if "small" not in v.data:
-        return False
-    _per_seed(ax, v, bars=False)
+    _per_seed(ax, data.small, data.large, bars=False)
     ax.set_ylabel("weak-feature share of the weak examples' margin")
     _title(ax, v, "per seed (the rest is memorised noise)")
     return True
 
 
-def boundedness(v: Verdict, fig: Figure) -> bool:
-    div, net, smap = v.data.get("divergence"), v.data.get("network"), v.data.get("strong_map", [])
+def boundedness(v: Verdict, data: E.BoundednessData, fig: Figure) -> bool:
+    div, net, smap = data.divergence, data.network, data.strong_map or []
     if not net:
         return False
     ax, ax2 = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1, 1.4]})
@@ -258,11 +253,11 @@ def boundedness(v: Verdict, fig: Figure) -> bool:
     return True
 
 
-def edge_of_stability(v: Verdict, fig: Figure) -> bool:
-    below, above = v.data.get("below", []), v.data.get("above", [])
+def edge_of_stability(v: Verdict, data: E.EdgeOfStabilityData, fig: Figure) -> bool:
+    below, above = data.below or [], data.above or []
     if not below and not above:
         return False
-    series = [d for d in v.data.get("full_batch", []) if "eta_sharpness_series" in d]
+    series = [d for d in data.full_batch or [] if "eta_sharpness_series" in d]
     if series:
         fig.set_size_inches(DOUBLE, 3.0)
     ax, ax2 = fig.subplots(1, 2) if series else (fig.add_subplot(), None)
@@ -298,17 +293,29 @@ def edge_of_stability(v: Verdict, fig: Figure) -> bool:
 
 def plot_verdict(v: Verdict, folder: Path) -> str | None:
     """Write ``claim_<id>.png`` for a verdict whose claim has a figure and data to draw; returns its file name."""
-    import benosc.verify.figures as F
-    from benosc.verify.registry import get_claim
-
-    name = get_claim(v.claim).figure
-    if name is None or v.status == Outcome.NOT_APPLICABLE:
+    draw = DRAW.get(type(v.data))
+    if draw is None or v.status == Outcome.NOT_APPLICABLE:
         return None
     with style():
         fig = new_figure(DOUBLE, 3.3)
-        if not getattr(F, name)(v, fig):
+        if not draw(v, v.data, fig):
             return None
         return save(fig, folder / f"claim_{v.claim}.png").name
+
+
+#: the evidence figure of each claim's data type (a verdict without data, or of a claim without a figure, draws none)
+DRAW: dict[type, Callable[[Verdict, Any, Figure], bool]] = {
+    E.DecompositionData: decomposition,
+    E.ThresholdData: threshold,
+    E.AccumulationData: accumulation,
+    E.WeakGrowthData: weak_growth,
+    E.Theorem5Data: theorem5,
+    E.Proposition6Data: proposition6,
+    E.GeneralisationData: generalisation,
+    E.NoiseMemorisationData: noise_memorisation,
+    E.BoundednessData: boundedness,
+    E.EdgeOfStabilityData: edge_of_stability,
+}
 
 
 @styled

@@ -29,6 +29,7 @@ from benosc.verify import search as SR
 from benosc.theory.predictions import derivable_q
 from benosc.verify.search import Search
 from benosc.verify.names import CLAIM_IDS as _NAMED_IDS
+from benosc.verify import evidence as E
 from benosc.verify.verdict import Verdict
 
 __all__ = ["Hypothesis", "Claim", "REGISTRY", "CLAIM_IDS", "get_claim", "catalogue_markdown"]
@@ -56,8 +57,14 @@ class Claim:
     hypotheses: tuple[Hypothesis, ...]
     needs: tuple[str, ...]
     evaluate: Callable[[Context], Verdict] = field(repr=False)
-    figure: str | None = None  # name of a function in benosc.verify.figures
+    evidence: type[E.ClaimData] | None = None  # the data type its verdicts carry (benosc.verify.evidence)
     search: Search | None = None  # region and property for `benosc verify --search`
+
+    @property
+    def figure(self) -> bool:
+        """Whether its verdicts have an evidence figure (benosc.verify.figures.DRAW draws every evidence type but the
+        assumptions', whose map is drawn beside the report)."""
+        return self.evidence is not None and self.evidence is not E.AssumptionsData
 
     def unmet(self, ctx: Context) -> list[str]:
         """Reasons the hypotheses fail in this context (empty: the claim applies)."""
@@ -295,7 +302,7 @@ REGISTRY: tuple[Claim, ...] = (
         (),
         ("decomposition",),
         _decomposition,
-        "decomposition",
+        E.DecompositionData,
         search=SR.DECOMPOSITION,
     ),
     Claim(
@@ -309,7 +316,7 @@ REGISTRY: tuple[Claim, ...] = (
         (SQUARE, FIXED_LAYER, STRONG, ONSET),
         ("threshold",),
         _threshold,
-        "threshold",
+        E.ThresholdData,
         search=SR.THRESHOLD,
     ),
     Claim(
@@ -323,7 +330,7 @@ REGISTRY: tuple[Claim, ...] = (
         (SQUARE, FIXED_LAYER, Q2, STRONG, LARGE_ABOVE, LARGE_BOUNDED),
         ("main",),
         _accumulation,
-        "accumulation",
+        E.AccumulationData,
         search=SR.ACCUMULATION,
     ),
     Claim(
@@ -344,7 +351,7 @@ REGISTRY: tuple[Claim, ...] = (
         (SQUARE, FIXED_LAYER, Q2, R_BELOW_1),
         ("one_example", "network_weak"),
         _weak_growth,
-        "weak_growth",
+        E.WeakGrowthData,
         search=SR.WEAK_GROWTH,
     ),
     Claim(
@@ -357,7 +364,7 @@ REGISTRY: tuple[Claim, ...] = (
         (SQUARE, FIXED_LAYER, Q2, R_BELOW_1, WEAK_SMALL, LARGE_IN_A3),
         ("main",),
         _theorem5,
-        "theorem5",
+        E.Theorem5Data,
     ),
     Claim(
         "proposition-6",
@@ -370,7 +377,7 @@ REGISTRY: tuple[Claim, ...] = (
         (SQUARE, Q2, WEAK_SMALL, SMALL_BELOW, SIGMA0),
         ("sigma0_sweep",),
         _proposition6,
-        "proposition6",
+        E.Proposition6Data,
     ),
     Claim(
         "generalisation",
@@ -382,7 +389,7 @@ REGISTRY: tuple[Claim, ...] = (
         (SQUARE, Q2, WEAK_SMALL, LARGE_IN_A3, SMALL_BELOW),
         ("main",),
         _generalisation,
-        "generalisation",
+        E.GeneralisationData,
         search=SR.GENERALISATION,
     ),
     Claim(
@@ -396,7 +403,7 @@ REGISTRY: tuple[Claim, ...] = (
         (SQUARE, Q2, WEAK_DATA, WEAK_SMALL, SMALL_BELOW, LARGE_IN_A3),
         ("main", "weak_shares"),
         _noise,
-        "noise_memorisation",
+        E.NoiseMemorisationData,
     ),
     Claim(
         "boundedness",
@@ -410,7 +417,7 @@ REGISTRY: tuple[Claim, ...] = (
         (SQUARE, FIXED_LAYER, Q2),
         ("boundedness",),
         _boundedness,
-        "boundedness",
+        E.BoundednessData,
     ),
     Claim(
         "edge-of-stability",
@@ -424,7 +431,7 @@ REGISTRY: tuple[Claim, ...] = (
         (SQUARE, FIXED_LAYER, Q2),
         ("sharpness", "main"),
         _edge_of_stability,
-        "edge_of_stability",
+        E.EdgeOfStabilityData,
     ),
     Claim(
         "assumptions",
@@ -437,7 +444,7 @@ REGISTRY: tuple[Claim, ...] = (
         (),
         ("main", "assumption_map", "d_sweep"),
         _assumptions,
-        None,
+        E.AssumptionsData,
     ),
 )
 

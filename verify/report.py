@@ -11,6 +11,7 @@ from typing import Any, cast
 
 import benosc
 from benosc._io import json_clean, write_json, write_text
+from benosc.verify.evidence import AssumptionsData
 from benosc.verify.registry import get_claim
 from benosc.verify.figures import plot_assumption_map, plot_verdict
 from benosc.verify.runner import VerifyResult
@@ -102,7 +103,7 @@ def write_verify_report(res: VerifyResult, folder: str | Path, *, command: str) 
         lines.append("")
         if v.claim == "assumptions":
             lines += ["| condition | statement | value | met |", "|---|---|---|---|"]
-            for cond in v.data.get("conditions", []):
+            for cond in v.data.conditions if isinstance(v.data, AssumptionsData) else []:
                 met = {True: "yes", False: "no", None: "not decidable"}[cond["met"]]
                 lines.append(f"| {cond['name']} | {_cell(prose(cond['statement']))} | {_cell(prose(cond['value']))} | {met} |")
             lines.append("")

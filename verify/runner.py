@@ -65,6 +65,8 @@ def evaluate_claim(claim: Claim, ctx: Context) -> Verdict:
     if reasons:
         return not_applicable(claim.id, reasons, predicted=claim.predicted, tolerance=claim.tolerance_text())
     v = claim.evaluate(ctx)
+    if v.data is not None and claim.evidence is not None and not isinstance(v.data, claim.evidence):
+        raise TypeError(f"{claim.id}: its checker kept {type(v.data).__name__}, the registry expects {claim.evidence.__name__}")
     if v.status == Outcome.PASS and not finite(*[p for p in v.predictions.values() if p is not None]):
         return v.with_(status=Outcome.INCONCLUSIVE, reasons=(*v.reasons, f"a prediction is not finite: {v.predictions}"))
     return v

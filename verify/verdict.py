@@ -9,6 +9,7 @@ from typing import Any, Iterable, Sequence
 
 from benosc.enums import Outcome
 from benosc._io import json_clean
+from benosc.verify.evidence import ClaimData
 
 __all__ = ["Verdict", "Status", "STATUSES", "aggregate", "not_applicable", "finite"]
 
@@ -49,7 +50,7 @@ class Verdict:
     judged: str = ""
     predictions: dict[str, float] = field(default_factory=dict)
     figure: str | None = None
-    data: dict[str, Any] = field(default_factory=dict)
+    data: ClaimData | None = None  # the checker's evidence (benosc.verify.evidence), read by the figures
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "status", Outcome(self.status))
@@ -67,8 +68,10 @@ class Verdict:
         return self.measured if self.status != Outcome.NOT_APPLICABLE else "not applicable: " + "; ".join(self.reasons)
 
     def to_dict(self) -> dict[str, Any]:
-        d = asdict(self)
+        d = asdict(self)  # data: its fields, in order (asdict recurses into the dataclass)
         d["reasons"] = list(d["reasons"])
+        if d["data"] is None:
+            d["data"] = {}
         d["data"] = json_clean(d["data"])
         d["predictions"] = json_clean(d["predictions"])
         return d

@@ -29,7 +29,8 @@ def test_every_claim_is_complete():
         assert c.statement and c.source and c.measured and c.predicted
         assert all(n in CLAIM_TOLERANCES for n in c.tolerances), c.id
         assert all(n in MEASUREMENTS for n in c.needs), c.id
-        assert c.figure is None or callable(getattr(figures, c.figure)), c.id
+        assert c.evidence is not None, c.id
+        assert (c.evidence in figures.DRAW) == c.figure, c.id  # the claims with a figure are the evidence types drawn
     assert set(searchable()) == {"decomposition", "threshold", "accumulation", "weak-growth", "generalisation"}
 
 
