@@ -7,10 +7,11 @@ width when stdout is not a terminal (so that logs and tests read the same).
 
 from __future__ import annotations
 
+import contextlib
 import math
 import sys
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any, Callable, Iterator, Mapping, Sequence
 
 from rich.console import Console
 from rich.markup import escape
@@ -336,3 +337,65 @@ def scaling_lines(res, written: Mapping[str, str]) -> None:
             + (f"; {blind} of them with too few runs for p < 0.01 to be possible (more seeds)" if blind else "")
         )
     con.print(f"wrote {written['markdown']}, {written['json']}, {written['figure']}")
+
+
+@contextlib.contextmanager
+def sweep_progress(*, quiet: bool) -> Iterator[tuple[Callable[[int, int, int], None], Callable[[str], None]]]:
+    """A progress bar of committed chunks on stderr (when it is a terminal) and a one-line notice printer."""
+    import time
+
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+    err = Console(stderr=True)
+    t0 = time.perf_counter()
+    columns = (TextColumn("sweep"), BarColumn(), MofNCompleteColumn(), TextColumn("chunks"), TextColumn("{task.fields[rate]}"))
+    with Progress(*columns, TimeElapsedColumn(), TimeRemainingColumn(), console=err, disable=quiet or not err.is_terminal) as bar:
+        task = bar.add_task("sweep", total=None, rate="")
+
+        def progress(done: int, total: int, runs_done: int) -> None:
+            el = time.perf_counter() - t0
+            bar.update(task, completed=done, total=total, rate=f"{runs_done / el:,.0f} runs/s" if el > 0 else "")
+
+        def notice(msg: str) -> None:
+            err.print(f"benosc sweep: {escape(msg)}", soft_wrap=True, highlight=False)
+
+        yield progress, notice
+
+
+def sweep_summary(res, *, scale: bool) -> None:
+    """The sweep's one-paragraph result: runs, chunks, speed, statuses, repairs, where the store is."""
+    c = res.status_counts
+    print(
+        f"benosc sweep: {res.runs} runs in {res.chunks} chunk{'s' if res.chunks != 1 else ''} ({res.chunks_run} computed now, "
+        f"{res.chunks_skipped} already committed) in {res.wall_s:.1f} s, {res.run_steps_per_s:,.0f} run-steps/s; "
+        f"completed {c[RunStatus.COMPLETED]}, diverged {c[RunStatus.DIVERGED]}, pending {c[RunStatus.PENDING]}\n"
+        + (f"repaired: {', '.join(res.repaired)}\n" if res.repaired else "")
+        + f"store: {res.store} (xarray.open_zarr opens it; {'benosc scale' if scale else 'benosc map'} draws it)"
+    )
+
+
+def store_check_lines(store: Path) -> int:
+    """``benosc sweep --check STORE``: every committed chunk and coordinate verified; 0 when intact, 1 with the damage."""
+    from benosc.config import ConfigError
+    from benosc.simulate.sweep_store import REPAIR_HINT, is_store, provenance_of, unverified_chunks, verify_store
+
+    if not is_store(store):
+        raise ConfigError("store", str(store), "is not a benosc sweep store")
+    import xarray as xr
+
+    ds = xr.open_zarr(store)
+    n_chunks = math.ceil(ds.sizes["run"] / int(ds.attrs["chunk_runs"]))
+    committed = int(ds["done"].values.sum())
+    damage = verify_store(store)
+    for line in [str(d) for d in damage]:
+        print(f"{store}: {line}")
+    old = unverified_chunks(store, n_chunks)
+    if old:
+        print(f"{store}: {len(old)} chunk(s) committed without checksums (an older benosc): {old[:10]}{' ...' if len(old) > 10 else ''}")
+    for origin, chunks in provenance_of(store, n_chunks).items():
+        print(f"{store}: {len(chunks)} chunk(s) from {origin}")
+    if damage:
+        print(f"{store}: {len(damage)} damaged; {REPAIR_HINT}")
+        return 1
+    print(f"{store}: intact ({committed} of {ds.sizes['run']} runs committed in {n_chunks} chunks, every checksum matches)")
+    return 0

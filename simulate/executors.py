@@ -17,7 +17,7 @@ from benosc.config import SWEEPABLE, Config
 from benosc.simulate.design import Design
 from benosc.simulate.sweep_store import STATUS_DTYPE
 
-__all__ = ["shape_key", "compute_chunk", "run_inprocess", "run_dask", "EXECUTORS"]
+__all__ = ["shape_key", "compute_chunk", "compute_recorded", "provenance", "run_inprocess", "run_dask", "EXECUTORS"]
 
 #: the executors run_sweep knows
 EXECUTORS = ("inprocess", "dask")
@@ -55,10 +55,31 @@ def compute_chunk(design: dict[str, Any] | Design, start: int, stop: int, *, thr
     return out
 
 
-def run_inprocess(design: Design, bounds: Sequence[tuple[int, int]], todo: Sequence[int], commit: Callable[[int, dict], None]) -> None:
+def provenance(design: dict[str, Any] | Design) -> dict[str, str]:
+    """Where a chunk is computed: benosc and torch versions, the device type, the dtype (recorded in its commit marker)."""
+    import torch
+
+    import benosc
+    from benosc.simulate.engine import resolve_device
+
+    design = design if isinstance(design, Design) else Design.from_dict(design)
+    return {
+        "benosc": benosc.__version__,
+        "torch": torch.__version__,
+        "device": resolve_device(design.base.training.device).type,
+        "dtype": design.base.training.dtype,
+    }
+
+
+def compute_recorded(design: dict[str, Any] | Design, start: int, stop: int, *, threads: int | None = None) -> tuple[dict[str, np.ndarray], dict[str, str]]:
+    """:func:`compute_chunk` and the :func:`provenance` of the process that computed it (a Dask worker's own)."""
+    return compute_chunk(design, start, stop, threads=threads), provenance(design)
+
+
+def run_inprocess(design: Design, bounds: Sequence[tuple[int, int]], todo: Sequence[int], commit: Callable[[int, dict, dict], None]) -> None:
     """Compute the chunks ``todo`` here, in order, committing each."""
     for k in todo:
-        commit(k, compute_chunk(design, *bounds[k]))
+        commit(k, *compute_recorded(design, *bounds[k]))
 
 
 def run_dask(spec: dict, bounds: Sequence[tuple[int, int]], todo: Sequence[int], commit, *, workers: int, scheduler: str | None) -> None:
@@ -72,9 +93,9 @@ def run_dask(spec: dict, bounds: Sequence[tuple[int, int]], todo: Sequence[int],
         cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None)
         client = Client(cluster)
     try:
-        futures = {client.submit(compute_chunk, spec, *bounds[k], threads=1, key=f"benosc-chunk-{k}-{id(spec)}", pure=False): k for k in todo}
+        futures = {client.submit(compute_recorded, spec, *bounds[k], threads=1, key=f"benosc-chunk-{k}-{id(spec)}", pure=False): k for k in todo}
         for fut in as_completed(futures):
-            commit(futures[fut], fut.result())
+            commit(futures[fut], *fut.result())
     finally:
         client.close()
         if cluster is not None:

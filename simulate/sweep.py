@@ -22,7 +22,7 @@ import numpy as np
 
 from benosc.config import Config, ConfigError
 from benosc.simulate.design import RELATIVE, Axis, Design, parse_axis, parse_couple, parse_path, parse_range  # noqa: F401 (re-exported)
-from benosc.simulate.executors import EXECUTORS, compute_chunk, run_dask, run_inprocess, shape_key  # noqa: F401 (compute_chunk re-exported)
+from benosc.simulate.executors import EXECUTORS, compute_chunk, provenance, run_dask, run_inprocess, shape_key  # noqa: F401 (compute_chunk re-exported)
 from benosc.simulate.sweep_store import (  # noqa: F401 (open_sweep, is_store, canonical_nan, STORE_FORMAT re-exported)
     STORE_FORMAT,
     canonical_nan,
@@ -33,7 +33,12 @@ from benosc.simulate.sweep_store import (  # noqa: F401 (open_sweep, is_store, c
     is_store,
     open_sweep,
     pending_chunks,
+    provenance_of,
+    rewrite_coordinates,
     status_counts,
+    store_lock,
+    uncommit,
+    verify_store,
 )
 
 __all__ = [
@@ -65,6 +70,7 @@ class SweepResult:
     run_steps_per_s: float
     status_counts: dict[str, int] = field(default_factory=dict)
     executor: str = "inprocess"
+    repaired: list[str] = field(default_factory=list)  # chunks recomputed and coordinates rewritten on resume
 
     def to_dict(self) -> dict[str, Any]:
         from dataclasses import asdict
@@ -97,54 +103,86 @@ def run_sweep(
     executor: str = "inprocess",
     workers: int = 2,
     scheduler: str | None = None,
+    allow_mixed: bool = False,
     progress: Callable[[int, int, int], None] | None = None,
+    notice: Callable[[str], None] | None = None,
 ) -> SweepResult:
     """Run every chunk of ``design`` not yet committed in ``store`` and commit it; create the store if needed.
 
-    ``progress(chunks_done, chunks_total, runs_done)`` after each commit.  A
-    store written by another design is refused (:class:`ConfigError`); an
-    existing path that is not a sweep store too.
+    Holds the store's lock throughout (:func:`~benosc.simulate.sweep_store.store_lock`: a second sweep on the
+    same store waits, then resumes what is left).  On resume every committed chunk is verified against its
+    checksums; a damaged chunk is recomputed and a damaged coordinate rewritten from the design (each said
+    through ``notice``).  Chunks computed elsewhere (another benosc or torch version, device or dtype) are
+    refused unless ``allow_mixed``.  ``progress(chunks_done, chunks_total, runs_done)`` after each commit.  A
+    store written by another design, a ``chunk_runs`` other than the store's, and an existing path that is
+    not a sweep store are refused (:class:`ConfigError`).
     """
+    say = notice or (lambda msg: None)
     store = Path(store)
     if executor not in EXECUTORS:
         raise ConfigError("executor", executor, f"must be one of {', '.join(EXECUTORS)}")
-    if store.exists() and not is_store(store):
-        if store.is_dir() and not any(store.iterdir()):
-            store.rmdir()
+    here = provenance(design)
+    here_key = ", ".join(f"{k} {v}" for k, v in here.items())
+    with store_lock(store, waiting=say):
+        if store.exists() and not is_store(store):
+            if store.is_dir() and not any(store.iterdir()):
+                store.rmdir()
+            else:
+                raise ConfigError("store", str(store), "exists and is not a benosc sweep store")
+        repaired: list[str] = []
+        if store.exists():
+            stored = check_resumable(store, design)
+            if chunk_runs and chunk_runs != stored:
+                raise ConfigError("chunk_runs", chunk_runs, f"the store is written in chunks of {stored} runs; resume with {stored} or without it")
+            chunk_runs = stored
+            N = len(design.runs())
+            n_chunks = len(chunk_bounds(N, chunk_runs))
+            damage = verify_store(store)
+            coords = [d.name for d in damage if d.what == "coordinate"]
+            if coords:
+                rewrite_coordinates(store, design, coords)
+                repaired += [f"coordinate {c}" for c in coords]
+                say(f"{store}: coordinates {', '.join(coords)} were damaged; rewritten from the design")
+            for d in damage:
+                if d.what == "chunk":
+                    uncommit(store, int(d.name))
+                    repaired.append(f"chunk {d.name}")
+                    say(f"{store}: {d}; recomputing it")
+            others = [key for key in provenance_of(store, n_chunks) if key != here_key]
+            if others and not allow_mixed:
+                raise ConfigError(
+                    "store", str(store), f"has chunks computed with {others[0]}, this sweep runs with {here_key}; allow mixing them to resume (--allow-mixed)"
+                )
         else:
-            raise ConfigError("store", str(store), "exists and is not a benosc sweep store")
-    if store.exists():
-        chunk_runs = check_resumable(store, design)
-    else:
-        if not chunk_runs:  # the largest shape of the design decides (a path may grow d, n or m a thousandfold)
-            shapes = {shape_key(c): c for c in (design.run_config(p) for p in design.points())}
-            chunk_runs = min(default_chunk_runs(c) for c in shapes.values())
-        create_store(store, design, chunk_runs)
-    N = len(design.runs())
-    bounds = chunk_bounds(N, chunk_runs)
-    todo = pending_chunks(store, len(bounds))
-    t0 = time.perf_counter()
-    pending = set(todo)
-    done_runs = sum(b - a for k, (a, b) in enumerate(bounds) if k not in pending)
-    n_done = len(bounds) - len(todo)
+            if not chunk_runs:  # the largest shape of the design decides (a path may grow d, n or m a thousandfold)
+                shapes = {shape_key(c): c for c in (design.run_config(p) for p in design.points())}
+                chunk_runs = min(default_chunk_runs(c) for c in shapes.values())
+            create_store(store, design, chunk_runs)
+        N = len(design.runs())
+        bounds = chunk_bounds(N, chunk_runs)
+        todo = pending_chunks(store, len(bounds))
+        t0 = time.perf_counter()
+        pending = set(todo)
+        done_runs = sum(b - a for k, (a, b) in enumerate(bounds) if k not in pending)
+        n_done = len(bounds) - len(todo)
 
-    def commit(k: int, res: dict[str, np.ndarray]) -> None:
-        nonlocal done_runs, n_done
-        commit_chunk(store, k, bounds[k], res)
-        done_runs += bounds[k][1] - bounds[k][0]
-        n_done += 1
+        def commit(k: int, res: dict[str, np.ndarray], prov: dict[str, str]) -> None:
+            nonlocal done_runs, n_done
+            commit_chunk(store, k, bounds[k], res, prov)
+            done_runs += bounds[k][1] - bounds[k][0]
+            n_done += 1
+            if progress is not None:
+                progress(n_done, len(bounds), done_runs)
+
         if progress is not None:
             progress(n_done, len(bounds), done_runs)
-
-    if progress is not None:
-        progress(n_done, len(bounds), done_runs)
-    if executor == "inprocess":
-        run_inprocess(design, bounds, todo, commit)
-    else:
-        run_dask(design.to_dict(), bounds, todo, commit, workers=workers, scheduler=scheduler)
-    wall = time.perf_counter() - t0
-    ran = sum(bounds[k][1] - bounds[k][0] for k in todo)
-    counts = status_counts(store)
+        if executor == "inprocess":
+            run_inprocess(design, bounds, todo, commit)
+        else:
+            run_dask(design.to_dict(), bounds, todo, commit, workers=workers, scheduler=scheduler)
+        wall = time.perf_counter() - t0
+        ran = sum(bounds[k][1] - bounds[k][0] for k in todo)
+        counts = status_counts(store)
     return SweepResult(
         store=str(store),
         runs=N,
@@ -155,4 +193,5 @@ def run_sweep(
         run_steps_per_s=round(ran * design.base.training.steps / wall, 1) if wall > 0 and ran else 0.0,
         status_counts=counts,
         executor=executor,
+        repaired=repaired,
     )

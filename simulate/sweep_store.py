@@ -10,11 +10,15 @@ re-run on resume (:func:`pending_chunks`).  Floats are stored with one canonical
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import json
 import os
+import secrets
 import time
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable, Iterator, Sequence
 
 import numpy as np
 
@@ -35,6 +39,15 @@ __all__ = [
     "commit_chunk",
     "status_counts",
     "canonical_nan",
+    "store_lock",
+    "read_marker",
+    "Damage",
+    "REPAIR_HINT",
+    "verify_store",
+    "unverified_chunks",
+    "uncommit",
+    "rewrite_coordinates",
+    "provenance_of",
 ]
 
 STORE_FORMAT = "benosc.sweep"
@@ -60,12 +73,8 @@ def _skeleton(design: Design, chunk_runs: int):
     data: dict[str, Any] = {}
     for name, (dims, meaning) in SUMMARY_SCHEMA.items():
         shape = (N,) + ((N_WINDOWS,) if "window" in dims else ())
-        if name == "status":
-            arr = np.full(shape, RunStatus.PENDING, dtype=STATUS_DTYPE)
-        elif name in ("diverged_step", "hit_step"):
-            arr = np.full(shape, -1, dtype=np.int64)
-        else:
-            arr = np.full(shape, np.nan)
+        fill = RunStatus.PENDING if name == "status" else -1 if name in ("diverged_step", "hit_step") else np.nan
+        arr = np.full(shape, fill, dtype=stored_dtype(name))
         data[name] = (dims, arr, {"description": meaning})
     data["done"] = ("run", np.zeros(N, dtype=bool), {"description": "the run's chunk is committed"})
     coords = {k: ("run", v) for k, v in _coord_values(design, runs).items()}
@@ -104,10 +113,20 @@ def is_store(store: Path) -> bool:
     return (store / ".zattrs").is_file() and (store / ".benosc").is_dir()
 
 
-def open_sweep(store: str | Path, *, committed_only: bool = True):
-    """The sweep store as an ``xarray.Dataset`` (by default only the runs of committed chunks)."""
+def open_sweep(store: str | Path, *, committed_only: bool = True, verify: bool = True):
+    """The sweep store as an ``xarray.Dataset`` (by default only the runs of committed chunks).
+
+    ``verify`` (default): every committed chunk and every coordinate is checked against the digests recorded
+    when it was written (:func:`verify_store`) first; a damaged store raises ConfigError naming the first
+    damaged chunk and the runs it holds, so that no wrong number is served.
+    """
     import xarray as xr
 
+    store = Path(store)
+    if verify:
+        damage = verify_store(store)
+        if damage:
+            raise ConfigError("store", str(store), f"{damage[0]}{f' (and {len(damage) - 1} more)' if len(damage) > 1 else ''}; {REPAIR_HINT}")
     ds = xr.open_zarr(store)
     if committed_only:
         ds = ds.isel(run=np.flatnonzero(ds["done"].values))
@@ -131,16 +150,53 @@ def check_resumable(store: Path, design: Design) -> int:
 
 
 def create_store(store: Path, design: Design, chunk_runs: int) -> None:
-    """Write the store's skeleton (every run pending) under a staging name, then rename it into place."""
-    ds, encoding = _skeleton(design, chunk_runs)
-    tmp = store.with_name(store.name + ".creating")
-    if tmp.exists():
-        import shutil
+    """Write the store's skeleton (every run pending) under a staging name of this process, then rename it into place.
 
-        shutil.rmtree(tmp)
-    ds.to_zarr(tmp, mode="w", encoding=encoding, zarr_format=2, consolidated=True)
-    _marker_dir(tmp).mkdir(parents=True)
-    os.replace(tmp, store)  # the store appears whole or not at all
+    The staging folder (``.<name>.creating-<pid>-<random>`` beside the store) is this call's own: it is
+    removed if the creation fails, and no other folder is ever deleted.  Call it holding :func:`store_lock`.
+    """
+    import shutil
+
+    ds, encoding = _skeleton(design, chunk_runs)
+    tmp = store.with_name(f".{store.name}.creating-{os.getpid()}-{secrets.token_hex(4)}")
+    try:
+        ds.to_zarr(tmp, mode="w", encoding=encoding, zarr_format=2, consolidated=True)
+        _marker_dir(tmp).mkdir(parents=True)
+        (tmp / ".benosc" / "coords.json").write_text(json.dumps({name: _digest(ds[name].values) for name in _coord_names(ds)}, sort_keys=True))
+        os.replace(tmp, store)  # the store appears whole or not at all
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp)
+
+
+@contextlib.contextmanager
+def store_lock(store: Path, *, waiting: Callable[[str], None] | None = None) -> Iterator[None]:
+    """Hold the advisory lock of ``store`` (POSIX ``lockf`` on ``<store>.lock`` beside it: local file systems and NFS).
+
+    One writer per store: a second sweep on the same store waits here (``waiting`` is told once) and then
+    resumes what is left, or is refused if its design differs.  The lock file stays (removing it would let
+    a third process lock a new file while a second waits on the old one).
+    """
+    import fcntl
+
+    path = store.with_name(store.name + ".lock")
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            if waiting is not None:
+                holder = os.pread(fd, 64, 0).decode("ascii", "replace").strip() or "?"
+                waiting(f"{store}: another sweep (pid {holder}) holds {path.name}; waiting for it to finish")
+            fcntl.lockf(fd, fcntl.LOCK_EX)
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        yield
+    finally:
+        try:
+            fcntl.lockf(fd, fcntl.LOCK_UN)
+        finally:
+            os.close(fd)
 
 
 def chunk_bounds(n_runs: int, chunk_runs: int) -> list[tuple[int, int]]:
@@ -154,13 +210,187 @@ def pending_chunks(store: Path, n_chunks: int) -> list[int]:
     return [k for k in range(n_chunks) if not (markers / str(k)).exists()]
 
 
-def commit_chunk(store: Path, k: int, bounds: tuple[int, int], res: dict[str, np.ndarray]) -> None:
-    """Write chunk ``k``'s results, then its marker (atomic rename): the chunk counts as done only after both."""
+def commit_chunk(store: Path, k: int, bounds: tuple[int, int], res: dict[str, np.ndarray], provenance: dict[str, str] | None = None) -> None:
+    """Write chunk ``k``'s results, then its marker (atomic rename): the chunk counts as done only after both.
+
+    The marker records the chunk's runs, the SHA-256 of every variable's values in the chunk as the store
+    keeps them (what a reader will get back: zarr is lossless) and where it was computed (``provenance``:
+    benosc and torch versions, device, dtype).
+    """
     _write_chunk(store, bounds, res)
+    marker = {"runs": list(bounds), "sha256": _chunk_digests(bounds, res), "provenance": provenance or {}}
     markers = _marker_dir(store)
     tmp = markers / f".{k}.tmp"
-    tmp.touch()
+    tmp.write_text(json.dumps(marker, sort_keys=True))
     os.replace(tmp, markers / str(k))
+
+
+def read_marker(store: Path, k: int) -> dict[str, Any] | None:
+    """Chunk ``k``'s commit record, or None when it has none (not committed); {} for an unreadable marker."""
+    path = _marker_dir(store) / str(k)
+    if not path.exists():
+        return None
+    try:
+        data = json.loads(path.read_text(encoding="utf-8") or "null")
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+#: what a damaged store's error tells the user to do
+REPAIR_HINT = "resume the sweep (the same benosc sweep command) to recompute it; benosc sweep --check STORE lists all damage"
+
+
+@dataclass(frozen=True)
+class Damage:
+    """One damaged part of a store: a chunk (with its runs) or a coordinate, and what is wrong with it."""
+
+    what: str  # 'chunk' | 'coordinate' | 'store'
+    name: str  # the chunk's index or the coordinate's name
+    runs: tuple[int, int] | None
+    reason: str
+
+    def __str__(self) -> str:
+        if self.what == "chunk" and self.runs is not None:
+            return f"chunk {self.name} (runs {self.runs[0]}-{self.runs[1] - 1}) is damaged: {self.reason}"
+        return f"{self.what} {self.name} is damaged: {self.reason}"
+
+
+def _read(ds, name: str, bounds: tuple[int, int] | None = None) -> np.ndarray:
+    """One variable of the open store ``ds`` (its chunk ``bounds`` of runs, or all of it), as stored."""
+    var = ds[name] if bounds is None else ds[name].isel(run=slice(*bounds))
+    return np.asarray(var.values)
+
+
+def _open(store: Path):
+    import xarray as xr
+
+    return xr.open_zarr(store)
+
+
+def stored_dtype(name: str) -> np.dtype:
+    """The dtype a store variable is kept in (the skeleton's): status text, step counts int64, done bool, metrics float64."""
+    if name == "status":
+        return STATUS_DTYPE
+    if name in ("diverged_step", "hit_step"):
+        return np.dtype(np.int64)
+    if name == "done":
+        return np.dtype(bool)
+    return np.dtype(np.float64)
+
+
+def _digest(values: np.ndarray) -> str:
+    v = np.ascontiguousarray(values)
+    h = hashlib.sha256(f"{v.dtype.str}{v.shape}".encode())
+    h.update(v.tobytes())
+    return h.hexdigest()
+
+
+def _chunk_digests(bounds: tuple[int, int], res: dict[str, np.ndarray]) -> dict[str, str]:
+    """The digest of each variable's values as the store keeps them (cast to the stored dtype, canonical NaN)."""
+    from benosc.simulate.streaming import SUMMARY_SCHEMA
+
+    values = {name: canonical_nan(np.asarray(res[name])).astype(stored_dtype(name)) for name in SUMMARY_SCHEMA}
+    values["done"] = np.ones(bounds[1] - bounds[0], dtype=bool)
+    return {name: _digest(v) for name, v in values.items()}
+
+
+def _coord_names(ds) -> list[str]:
+    return sorted(str(n) for n in ds.coords)
+
+
+def verify_store(store: Path) -> list[Damage]:
+    """Every committed chunk and every coordinate read back and checked against its recorded digest.
+
+    A chunk is damaged when a variable cannot be read (a truncated or corrupted chunk file), reads other
+    values than were committed (a flipped byte, a deleted chunk file read as its fill value), or its done
+    flags are not all set; a coordinate when it is missing or differs from the creation's digest.  Chunks
+    committed without digests (an older benosc) are reported as unverifiable only by :func:`unverified_chunks`.
+    """
+    out: list[Damage] = []
+    try:
+        ds = _open(store)
+        n_runs, chunk_runs = int(ds.sizes["run"]), int(ds.attrs["chunk_runs"])
+    except Exception as exc:  # noqa: BLE001 - anything unreadable is damage, reported in one line
+        return [Damage("store", str(store), None, f"cannot be opened ({type(exc).__name__}: {exc})")]
+    coords_file = store / ".benosc" / "coords.json"
+    if coords_file.exists():
+        expected = json.loads(coords_file.read_text(encoding="utf-8"))
+        for name, digest in sorted(expected.items()):
+            try:
+                ok = name in ds.coords and _digest(_read(ds, name)) == digest
+                reason = "missing or changed since the store was created"
+            except Exception as exc:  # noqa: BLE001
+                ok, reason = False, f"unreadable ({type(exc).__name__})"
+            if not ok:
+                out.append(Damage("coordinate", name, None, reason))
+    whole: dict[str, np.ndarray | Exception] = {}  # each variable read once, then cut per chunk
+
+    def chunk_of(name: str, bounds: tuple[int, int]) -> np.ndarray:
+        if name not in whole:
+            try:
+                whole[name] = _read(ds, name)
+            except Exception as exc:  # noqa: BLE001 - one unreadable chunk file: read that variable chunk by chunk
+                whole[name] = exc
+        got = whole[name]
+        return _read(ds, name, bounds) if isinstance(got, Exception) else got[bounds[0] : bounds[1]]
+
+    for k, bounds in enumerate(chunk_bounds(n_runs, chunk_runs)):
+        marker = read_marker(store, k)
+        if marker is None or marker == {} and not (_marker_dir(store) / str(k)).stat().st_size:
+            continue  # not committed, or committed by an older benosc without digests
+        digests = marker.get("sha256") if marker else None
+        if not isinstance(digests, dict):
+            out.append(Damage("chunk", str(k), bounds, "its commit record is unreadable"))
+            continue
+        for name, digest in sorted(digests.items()):
+            try:
+                got = _digest(chunk_of(name, bounds))
+            except Exception as exc:  # noqa: BLE001
+                out.append(Damage("chunk", str(k), bounds, f"{name} cannot be read ({type(exc).__name__})"))
+                break
+            if got != digest:
+                out.append(Damage("chunk", str(k), bounds, f"{name} does not match its checksum"))
+                break
+    return out
+
+
+def unverified_chunks(store: Path, n_chunks: int) -> list[int]:
+    """Committed chunks whose marker records no digests (written by a benosc before checksums)."""
+    return [k for k in range(n_chunks) if (_marker_dir(store) / str(k)).exists() and not (_marker_dir(store) / str(k)).stat().st_size]
+
+
+def uncommit(store: Path, k: int) -> None:
+    """Remove chunk ``k``'s marker: resume recomputes it (the repair of a damaged chunk)."""
+    (_marker_dir(store) / str(k)).unlink(missing_ok=True)
+
+
+def rewrite_coordinates(store: Path, design: Design, names: Sequence[str]) -> None:
+    """Rewrite damaged coordinates from the design (they are a function of it) and re-consolidate the metadata."""
+    import warnings
+
+    import xarray as xr
+    import zarr
+
+    attrs = dict(_open(store).attrs)  # appending writes the group's attributes too: keep the store's own
+    ds, _ = _skeleton(design, 1)
+    with warnings.catch_warnings():  # zarr notes the .benosc folder (the commit markers) is not part of its hierarchy
+        warnings.simplefilter("ignore")
+        xr.Dataset(coords={name: ds[name] for name in names}, attrs=attrs).to_zarr(store, mode="a", zarr_format=2, consolidated=True)
+        zarr.consolidate_metadata(str(store))
+
+
+def provenance_of(store: Path, n_chunks: int) -> dict[str, list[int]]:
+    """Which committed chunks came from where: 'benosc X, torch Y, device, dtype' -> chunk indices."""
+    out: dict[str, list[int]] = {}
+    for k in range(n_chunks):
+        marker = read_marker(store, k)
+        if marker is None:
+            continue
+        p = (marker or {}).get("provenance") or {}
+        key = ", ".join(f"{f} {p[f]}" for f in ("benosc", "torch", "device", "dtype") if f in p) or "unrecorded (an older benosc)"
+        out.setdefault(key, []).append(k)
+    return out
 
 
 def status_counts(store: Path) -> dict[str, int]:

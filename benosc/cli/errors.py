@@ -21,6 +21,7 @@ FLAGS: dict[str, str] = {
     "design": "--grid/--path/--couple",
     "store": "--out",
     "executor": "--executor",
+    "chunk_runs": "--chunk-runs",
     "ablation": "--ablation",
     "along": "--along",
     "check": "--check",
@@ -28,11 +29,17 @@ FLAGS: dict[str, str] = {
 }
 
 
-def as_flags(err: ConfigError) -> ConfigError:
+#: where a command takes the store as its positional argument, not as --out
+POSITIONAL_STORE = frozenset({"map", "scale"})
+
+
+def as_flags(err: ConfigError, command: str | None = None) -> ConfigError:
     """The error with its field spelled as the command line's flag: 'design.grid.eta' -> '--grid eta', 'store' -> '--out'.
 
     Configuration fields (data.d, training.eta, ...) stay as they are: ``--set`` takes them by name.
     """
+    if command in POSITIONAL_STORE and err.field == "store":
+        return ConfigError("STORE", err.value, err.allowed)
     allowed = re.sub(r"\bdesign\.[a-z]+\b", lambda m: FLAGS.get(m.group(0), m.group(0)), err.allowed)  # a hint naming a part
     for part in sorted(FLAGS, key=len, reverse=True):
         if err.field == part or err.field.startswith(part + "."):

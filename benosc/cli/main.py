@@ -63,8 +63,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         args.command_line = " ".join(["benosc", *argv])
         return int(args.handler(args))
     except (UsageError, ConfigError, OutputError) as exc:
-        print(f"{prefix}: error: {one_line(str(as_flags(exc) if isinstance(exc, ConfigError) else exc))}", file=sys.stderr)
+        print(f"{prefix}: error: {one_line(str(as_flags(exc, command) if isinstance(exc, ConfigError) else exc))}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # the reader of our output went away (benosc ... | head): nothing more to say
+        return 141
     except KeyboardInterrupt:
         print(f"{prefix}: interrupted", file=sys.stderr)
         return 130

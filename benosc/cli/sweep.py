@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import time
 from pathlib import Path
 
 from benosc._io import json_clean
@@ -57,10 +56,16 @@ def add(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--executor", choices=("inprocess", "dask"), default="inprocess", help="where chunks run (default inprocess)")
     p.add_argument("--workers", metavar="N", type=int, help="Dask LocalCluster workers (default 2; not with --scheduler)")
     p.add_argument("--scheduler", metavar="ADDRESS", help="use an existing Dask scheduler instead of a LocalCluster")
+    p.add_argument("--allow-mixed", action="store_true", help="resume a store whose chunks came from another benosc or torch version, device or dtype")
+    p.add_argument("--check", metavar="STORE", help="verify every committed chunk of STORE against its checksums (exit 0, or 1 with the damage)")
     p.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.check:
+        from benosc.terminal import store_check_lines
+
+        return store_check_lines(Path(args.check))
     config = build_config(args)
     # options of one executor are refused with the other, never silently ignored
     if args.scheduler and args.executor != "dask":
@@ -112,36 +117,22 @@ def run(args: argparse.Namespace) -> int:
         design.run_config(r)
     out = Path(args.out)
     check_out(out, replace=False)  # a store is updated in place (resumable), with its own commit markers
-    from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+    from benosc.terminal import sweep_progress, sweep_summary
 
-    err = Console(stderr=True)
-    t0 = time.perf_counter()
-    with Progress(
-        TextColumn("sweep"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("chunks"),
-        TextColumn("{task.fields[rate]}"),
-        TimeElapsedColumn(),
-        TimeRemainingColumn(),
-        console=err,
-        disable=args.json or not err.is_terminal,
-    ) as bar:
-        task = bar.add_task("sweep", total=None, rate="")
-
-        def progress(done: int, total: int, runs_done: int) -> None:
-            el = time.perf_counter() - t0
-            bar.update(task, completed=done, total=total, rate=f"{runs_done / el:,.0f} runs/s" if el > 0 else "")
-
-        res = run_sweep(design, out, chunk_runs=args.chunk_runs, executor=args.executor, workers=args.workers, scheduler=args.scheduler, progress=progress)
+    with sweep_progress(quiet=args.json) as (progress, notice):
+        res = run_sweep(
+            design,
+            out,
+            chunk_runs=args.chunk_runs,
+            executor=args.executor,
+            workers=args.workers,
+            scheduler=args.scheduler,
+            allow_mixed=args.allow_mixed,
+            progress=progress,
+            notice=notice,
+        )
     if args.json:
         print(json.dumps(json_clean(res.to_dict()), indent=2))
     else:
-        print(
-            f"benosc sweep: {res.runs} runs in {res.chunks} chunk{'s' if res.chunks != 1 else ''} ({res.chunks_run} computed now, "
-            f"{res.chunks_skipped} already committed) in {res.wall_s:.1f} s, {res.run_steps_per_s:,.0f} run-steps/s; "
-            f"completed {res.status_counts['completed']}, diverged {res.status_counts['diverged']}, pending {res.status_counts['pending']}\n"
-            f"store: {res.store} (xarray.open_zarr opens it; {'benosc scale' if args.path else 'benosc map'} draws it)"
-        )
+        sweep_summary(res, scale=bool(args.path))
     return 0

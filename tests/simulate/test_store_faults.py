@@ -1,0 +1,176 @@
+"""Fault injection on sweep stores: no damaged, mixed or concurrently written store ever serves a wrong number.
+
+Each case damages a copy of a clean store (or races writers on a new one) and asserts that the damage is
+detected (``verify_store``, ``open_sweep``, ``benosc sweep --check``) and that resuming repairs it into a store
+equal, array for array, to the clean one.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+pytest.importorskip("xarray")
+pytest.importorskip("zarr")
+
+import xarray as xr  # noqa: E402
+
+from benosc import Config  # noqa: E402
+from benosc.cli import main  # noqa: E402
+from benosc.config import ConfigError  # noqa: E402
+from benosc.simulate.design import Axis, Design  # noqa: E402
+from benosc.simulate.sweep import open_sweep, run_sweep  # noqa: E402
+from benosc.simulate.sweep_store import verify_store  # noqa: E402
+
+BASE = Config().replace(steps=200, n_test=32, n_test_weak=32)
+DESIGN = Design(BASE, axes=(Axis("eta", (0.5, 2.6)),), seeds=4)
+ARGV = ["sweep", "--grid", "eta=0.5,2.6", "--seeds", "4", "--steps", "200", "--set", "n_test=32", "--set", "n_test_weak=32", "--chunk-runs", "2"]
+
+
+@pytest.fixture(scope="module")
+def clean(tmp_path_factory) -> Path:
+    store = tmp_path_factory.mktemp("clean") / "s.zarr"
+    run_sweep(DESIGN, store, chunk_runs=2)
+    assert verify_store(store) == []
+    return store
+
+
+def _equal(a: Path, b: Path) -> list[str]:
+    """Names of the variables (coordinates included) whose values differ between two stores."""
+    x, y = xr.open_zarr(a), xr.open_zarr(b)
+    out = sorted(set(x.variables) ^ set(y.variables))
+    for name in y.variables:
+        u, v = np.asarray(x[name].values), np.asarray(y[name].values)
+        same = np.array_equal(u, v, equal_nan=True) if v.dtype.kind == "f" else bool((u == v).all())
+        if not same:
+            out.append(str(name))
+    return out
+
+
+def _flip(path: Path) -> None:
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0x01
+    path.write_bytes(bytes(data))
+
+
+DAMAGE = {
+    "flipped byte in a metric chunk": lambda s: _flip(s / "weak_test_acc" / "1"),
+    "truncated metric chunk": lambda s: (s / "train_loss" / "2").write_bytes((s / "train_loss" / "2").read_bytes()[:20]),
+    "deleted metric chunk": lambda s: (s / "osc_amplitude" / "3.0").unlink(),
+    "deleted done chunk": lambda s: (s / "done" / "0").unlink(),
+    "deleted status chunk": lambda s: (s / "status" / "1").unlink(),
+    "deleted eta coordinate": lambda s: shutil.rmtree(s / "eta"),
+    "flipped byte in the seed coordinate": lambda s: _flip(s / "seed" / "0"),
+    "unreadable commit marker": lambda s: (s / ".benosc" / "done" / "2").write_text("{not json"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(DAMAGE))
+def test_damage_is_detected_refused_and_repaired_by_resume(case, clean, tmp_path, capsys):
+    store = tmp_path / "s.zarr"
+    shutil.copytree(clean, store)
+    DAMAGE[case](store)
+    found = verify_store(store)
+    assert found, case
+    with pytest.raises(ConfigError, match="is damaged"):  # a reader is refused, never served the damaged numbers
+        open_sweep(store)
+    assert main(["sweep", "--check", str(store)]) == 1
+    assert "damaged" in capsys.readouterr().out
+    res = run_sweep(DESIGN, store)  # plain resume recomputes exactly the damaged chunks / rewrites the coordinate
+    assert res.repaired and res.chunks_run == sum(d.what == "chunk" for d in found)
+    assert verify_store(store) == [] and _equal(store, clean) == []
+    assert main(["sweep", "--check", str(store)]) == 0
+
+
+def test_a_clean_store_checks_intact_and_the_checker_sees_a_one_bit_change(clean, tmp_path, capsys):
+    assert main(["sweep", "--check", str(clean)]) == 0
+    assert "intact" in capsys.readouterr().out
+    store = tmp_path / "s.zarr"
+    shutil.copytree(clean, store)
+    z = xr.open_zarr(store)
+    assert float(z["weak_test_acc"].values[2]) == float(xr.open_zarr(clean)["weak_test_acc"].values[2])
+    _flip(store / "weak_test_acc" / "1")
+    assert [d.name for d in verify_store(store)] == ["1"]
+
+
+def test_chunks_from_another_version_are_refused_unless_allowed(clean, tmp_path):
+    store = tmp_path / "s.zarr"
+    shutil.copytree(clean, store)
+    marker = store / ".benosc" / "done" / "1"
+    rec = json.loads(marker.read_text())
+    rec["provenance"]["torch"] = "1.0.0"
+    marker.write_text(json.dumps(rec))
+    (store / ".benosc" / "done" / "3").unlink()  # a partial store: one chunk left to run
+    with pytest.raises(ConfigError, match="torch 1.0.0"):
+        run_sweep(DESIGN, store)
+    res = run_sweep(DESIGN, store, allow_mixed=True)
+    assert res.chunks_run == 1 and _equal(store, clean) == []
+    assert main(["sweep", "--check", str(store)]) == 0
+
+
+def test_another_chunk_size_on_resume_is_refused(clean, tmp_path):
+    store = tmp_path / "s.zarr"
+    shutil.copytree(clean, store)
+    with pytest.raises(ConfigError, match="chunks of 2 runs"):
+        run_sweep(DESIGN, store, chunk_runs=3)
+
+
+def test_a_folder_named_like_the_old_staging_folder_is_never_deleted(tmp_path):
+    store = tmp_path / "s.zarr"
+    mine = tmp_path / "s.zarr.creating"
+    mine.mkdir()
+    (mine / "keep.txt").write_text("keep")
+    run_sweep(DESIGN, store, chunk_runs=4)
+    assert (mine / "keep.txt").read_text() == "keep"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["s.zarr", "s.zarr.creating", "s.zarr.lock"]
+
+
+def _race(argvs: list[list[str]]) -> list[subprocess.CompletedProcess]:
+    """Start the commands together (as fast as Popen goes: all are importing torch when the first reaches the store)."""
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", "import sys; from benosc.cli import main; sys.exit(main(sys.argv[1:]))", *a],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for a in argvs
+    ]
+    out = []
+    for p in procs:
+        stdout, stderr = p.communicate(timeout=300)
+        out.append(subprocess.CompletedProcess(p.args, p.returncode, stdout, stderr))
+    return out
+
+
+@pytest.mark.slow
+def test_eight_concurrent_identical_sweeps_make_one_complete_store(clean, tmp_path):
+    store = tmp_path / "s.zarr"
+    done = _race([[*ARGV, "--out", str(store)] for _ in range(8)])
+    assert [p.returncode for p in done] == [0] * 8, [p.stderr for p in done]
+    assert all("Traceback" not in p.stderr for p in done)
+    assert sum("4 computed now" in p.stdout for p in done) == 1  # one did the work, the others found it committed
+    assert verify_store(store) == [] and _equal(store, clean) == []
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["s.zarr", "s.zarr.lock"]  # no staging folder left
+
+
+@pytest.mark.slow
+def test_a_concurrent_sweep_of_another_design_is_refused_and_corrupts_nothing(clean, tmp_path):
+    store = tmp_path / "s.zarr"
+    other = [a if a != "4" else "3" for a in ARGV]  # --seeds 3: another design
+    done = _race([[*ARGV, "--out", str(store)], [*other, "--out", str(store)]])
+    codes = sorted(p.returncode for p in done)
+    assert codes == [0, 2], [p.stderr for p in done]
+    refused = next(p for p in done if p.returncode == 2)
+    lines = refused.stderr.strip().splitlines()  # the notice that it waited for the lock, then one error line
+    assert [line for line in lines if "error:" in line] == [lines[-1]] and "another design" in lines[-1]
+    ok = next(p for p in done if p.returncode == 0)
+    if ok.args[ok.args.index("--seeds") + 1] == "4":  # the baseline design won the lock: the store is the clean one
+        assert _equal(store, clean) == []
+    assert verify_store(store) == []
