@@ -402,7 +402,7 @@ def bench_sweep(
     base = Config().replace(steps=steps, n_test=200, n_test_weak=200, device=device)
     seeds = max(1, runs // 64)
     design = Design(base, axes=(parse_axis(f"eta=0.5:3:{max(1, runs // seeds)}", base),), seeds=seeds)
-    n = len(design.runs())
+    n = design.n_runs
     out: dict[str, Any] = {"engine_R1024": ref.to_dict(), "runs": n, "steps": steps}
     tmp = Path(tempfile.mkdtemp(prefix="benosc-bench-sweep-"))
     try:

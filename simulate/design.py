@@ -21,8 +21,10 @@ Its runs are numbered 0..N-1 in that order.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import itertools
+import math
 import json
 from dataclasses import dataclass
 from functools import lru_cache
@@ -30,7 +32,7 @@ from typing import Any
 
 import numpy as np
 
-from benosc.config import Config, ConfigError
+from benosc.config import SWEEPABLE, Config, ConfigError
 from benosc.constants import DELTA
 
 __all__ = ["RELATIVE", "Axis", "Design", "parse_axis", "parse_range", "parse_path", "parse_couple"]
@@ -175,7 +177,7 @@ class Design:
             raise ConfigError("design.sample", self.sample, "needs at least one design.ranges FIELD=LO:HI")
         if self.method not in ("lhs", "sobol", "random"):
             raise ConfigError("design.method", self.method, "must be one of lhs, sobol, random")
-        from benosc.simulate.streaming import refuse_sharpness  # the runs need torch anyway
+        from benosc.simulate.summary_schema import refuse_sharpness
 
         refuse_sharpness(self.base)  # before the store is created, not in the first chunk
 
@@ -216,10 +218,66 @@ class Design:
             point[name] = _couple_value(name, expr, point, self.base)
         return point
 
+    @property
+    def n_points(self) -> int:
+        """Number of settings, by arithmetic (nothing is built): path length x product of the axes' lengths x sample size."""
+        return self.path_length * math.prod(len(a.values) for a in self.axes) * (self.sample or 1)
+
+    @property
+    def n_runs(self) -> int:
+        """Number of runs: settings x seeds."""
+        return self.n_points * self.seeds
+
+    @functools.cached_property
+    def _points(self) -> list[dict[str, Any]]:
+        return self.points()
+
     def runs(self) -> list[dict[str, Any]]:
         """One dict per run: the point's values and ``seed`` (innermost)."""
+        return self.runs_between(0, self.n_runs)
+
+    def runs_between(self, start: int, stop: int) -> list[dict[str, Any]]:
+        """Runs [start, stop): run i is setting i // seeds with seed base seed + i % seeds (the settings built once)."""
+        s0, pts = self.base.training.seed, self._points
+        return [{**pts[i // self.seeds], "seed": s0 + i % self.seeds} for i in range(start, min(stop, self.n_runs))]
+
+    def validate(self) -> None:
+        """Every run's configuration is valid (ConfigError naming the field otherwise), at the cost of a few configurations.
+
+        Config's checks on the sweepable scalars (eta, ||u||, ||v||, sigma_p, p_weak, sigma_0, label_noise) are
+        ranges of that field alone, so each distinct value of such a grid axis is checked once on the base, and a
+        sample's range at its two ends; every other field (shapes, paths, couplings, eta_over_crit, and the axes a
+        coupling reads) can meet cross-field rules, so their combinations are checked in full, with the first value
+        of each sweepable axis; the seeds at their two ends.
+        """
+        alone = set(SWEEPABLE) - {"seed"} - {s for name, expr in self.couples for s in _couple_symbols(name, expr, self.base)}
+        for a in self.axes:
+            if a.field in alone:
+                for v in dict.fromkeys(a.values):
+                    self.run_config({a.field: v})
+        for name, lo, hi in self.ranges:
+            if name in alone:
+                self.run_config({name: lo})
+                self.run_config({name: hi})
+        along = [dict(zip([p.field for p in self.paths], vals)) for vals in zip(*(p.values for p in self.paths))] or [{}]
+        joint = [a for a in self.axes if a.field not in alone]
+        first = {a.field: a.values[0] for a in self.axes if a.field in alone}
+        first.update({name: lo for name, lo, _ in self.ranges if name not in alone})
+        for point in along:
+            for combo in itertools.product(*(a.values for a in joint)):
+                self.run_config(self._coupled({**point, **first, **dict(zip([a.field for a in joint], combo))}))
         s0 = self.base.training.seed
-        return [{**p, "seed": s0 + i} for p in self.points() for i in range(self.seeds)]
+        self.run_config({"seed": s0 + self.seeds - 1})
+
+    def setup_bytes(self) -> int:
+        """Memory to set the design's store up (the run list and the skeleton's arrays, twice: xarray and the zarr encoder)."""
+        from benosc.simulate.summary_schema import SUMMARY_SCHEMA
+        from benosc.simulate.weak_growth import N_WINDOWS
+
+        per_run = RUN_DICT_BYTES + 8 * (len(self.fields) + 4)  # the run list; coordinates: fields, seed, eta, run, path_step
+        for name, (dims, _) in SUMMARY_SCHEMA.items():
+            per_run += 2 * (36 if name == "status" else 8) * (N_WINDOWS if "window" in dims else 1)
+        return self.n_runs * per_run
 
     def run_config(self, values: dict[str, Any]) -> Config:
         """The full configuration of one run (``eta_over_crit`` resolved at that run's m, ||u||, q)."""
@@ -264,6 +322,29 @@ class Design:
     def fingerprint(self) -> str:
         """sha256 of the design (what decides every result), to refuse resuming into another design's store."""
         return hashlib.sha256(json.dumps(self.to_dict(), sort_keys=True).encode()).hexdigest()
+
+
+#: bytes of one run's entry in the run list (a dict of the point's values and its seed; measured: 10^6 runs
+#: of a one-axis design take about 330 MB)
+RUN_DICT_BYTES = 330
+
+
+def check_size(design: Design, *, available: int | None = None) -> int:
+    """Refuse (ConfigError naming the design, one line, before anything is built) a design whose set-up does not fit.
+
+    Returns the number of runs.  Arithmetic only: a 10^9-run design is refused in microseconds.
+    """
+    from benosc.simulate.memory import available_bytes
+
+    need, have = design.setup_bytes(), available_bytes() if available is None else available
+    if need > have:
+        raise ConfigError(
+            "design size",
+            f"{design.n_runs:,} runs",
+            f"setting it up needs about {need / 2**30:.1f} GiB of memory ({need / max(design.n_runs, 1):.0f} bytes per run) but "
+            f"{have / 2**30:.1f} GiB is available; split it into several sweeps (fewer seeds, values or sample points)",
+        )
+    return design.n_runs
 
 
 @lru_cache(maxsize=4096)

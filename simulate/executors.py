@@ -39,7 +39,7 @@ def compute_chunk(design: dict[str, Any] | Design, start: int, stop: int, *, thr
     if threads is not None:
         torch.set_num_threads(threads)
     design = design if isinstance(design, Design) else Design.from_dict(design)
-    runs = design.runs()[start:stop]
+    runs = design.runs_between(start, stop)
     cfgs = [design.run_config(r) for r in runs]
     out: dict[str, np.ndarray] = {}
     groups: dict[str, list[int]] = {}

@@ -37,53 +37,22 @@ import torch
 
 from benosc.enums import Engine, RunStatus
 from benosc.constants import DELTA
-from benosc.config import SWEEPABLE, Config, ConfigError
+from benosc.config import SWEEPABLE, Config
 from benosc.simulate.engine import TORCH_DTYPES, DeviceInputs, _accuracy, _outputs, checkpoints, initial_projections, make_stepper, resolve_device
 from benosc.simulate.grid import BatchInputs, Grid, expand_grid, prepare_inputs
 from benosc.simulate.memory import statistics_bytes_per_run as bytes_per_run  # noqa: F401 (re-exported)
 from benosc.simulate.network import Activation, activation, loss_value
+from benosc.simulate.summary_schema import SUMMARY_SCHEMA, refuse_sharpness  # noqa: F401 (re-exported)
 from benosc.simulate.trajectory import Trajectory
-from benosc.simulate.weak_growth import N_WINDOWS, WEAK_GROWTH_SCHEMA, finish, quarter_bounds
+from benosc.simulate.weak_growth import N_WINDOWS, finish, quarter_bounds
 from benosc.theory.network_rates import weak_factor_coefficient
 
 __all__ = ["SUMMARY_SCHEMA", "N_WINDOWS", "simulate_summary", "refuse_sharpness", "summary_of_trajectory", "bytes_per_run"]
 
 
-#: name -> (dims, meaning) of the per-run summary metrics
-SUMMARY_SCHEMA: dict[str, tuple[tuple[str, ...], str]] = {
-    "status": (("run",), "'completed' or 'diverged'"),
-    "diverged_step": (("run",), "first step with non-finite margins (T if only the final weights are); -1 if none"),
-    "train_acc": (("run",), "training accuracy at the end"),
-    "test_acc": (("run",), "fresh test accuracy at the end"),
-    "weak_test_acc": (("run",), "weak-only test accuracy at the end"),
-    "train_loss": (("run",), "mean training loss at the end"),
-    "osc_fraction": (("run",), "fraction of strong sampled steps with |y f - 1| >= delta"),
-    "osc_fraction_before_hit": (("run",), "the same before the weak component first reaches delta/4"),
-    "osc_amplitude": (("run", "window"), "mean |y f - 1| over the strong sampled steps of each quarter of the run"),
-    "osc_fraction_window": (("run", "window"), "fraction of strong sampled steps with |y f - 1| >= delta in each quarter of the run"),
-    "weak_max": (("run",), "max |zeta_{j,r}| at the end (the theorem's weak component, initialisation excluded)"),
-    "hit_step": (("run",), "first checkpoint with max |zeta| >= delta/4; -1 if never"),
-    "residual_max_before_hit": (
-        ("run",),
-        "max |y f - 1| over the strong sampled steps before the weak component first reaches delta/4 (Theorem 5's rho_max = 1 + kappa x this)",
-    ),
-    **WEAK_GROWTH_SCHEMA,
-}
-
-
 def _windows(T: int) -> np.ndarray:
     """Window index of each step, (T,): quarters of [0, T)."""
     return np.minimum((np.arange(T) * N_WINDOWS) // max(T, 1), N_WINDOWS - 1)
-
-
-def refuse_sharpness(config: Config) -> None:
-    """Summaries carry no sharpness: a configuration asking for sharpness checkpoints is refused, not ignored."""
-    if config.training.sharpness_every:
-        raise ConfigError(
-            "training.sharpness_every",
-            config.training.sharpness_every,
-            "a sweep stores summary metrics, not sharpness; set it to 0 (benosc simulate records sharpness)",
-        )
 
 
 def simulate_summary(

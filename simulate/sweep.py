@@ -21,7 +21,7 @@ from typing import Any, Callable
 import numpy as np
 
 from benosc.config import Config, ConfigError
-from benosc.simulate.design import RELATIVE, Axis, Design, parse_axis, parse_couple, parse_path, parse_range  # noqa: F401 (re-exported)
+from benosc.simulate.design import RELATIVE, Axis, Design, check_size, parse_axis, parse_couple, parse_path, parse_range  # noqa: F401 (re-exported)
 from benosc.simulate.executors import EXECUTORS, compute_chunk, provenance, run_dask, run_inprocess, shape_key  # noqa: F401 (compute_chunk re-exported)
 from benosc.simulate.sweep_store import (  # noqa: F401 (open_sweep, is_store, canonical_nan, STORE_FORMAT re-exported)
     STORE_FORMAT,
@@ -95,6 +95,17 @@ def default_chunk_runs(config: Config, *, budget_bytes: int | None = None) -> in
     return int(max(1, min(4096, budget_bytes // max(per_run_bytes(config, summary=True), 1))))
 
 
+def check_chunk_memory(shapes: list[Config], chunk_runs: int) -> None:
+    """Refuse (ConfigError naming chunk_runs) a chunk size whose batched program would not fit in the available memory."""
+    from benosc.simulate.memory import available_bytes, per_run_bytes
+
+    need, have = max(per_run_bytes(c, summary=True) for c in shapes) * chunk_runs, available_bytes()
+    if need > have:
+        raise ConfigError(
+            "chunk_runs", chunk_runs, f"a chunk needs about {need / 2**30:.1f} GiB but {have / 2**30:.1f} GiB is available; use fewer runs per chunk"
+        )
+
+
 def run_sweep(
     design: Design,
     store: str | Path,
@@ -121,6 +132,7 @@ def run_sweep(
     store = Path(store)
     if executor not in EXECUTORS:
         raise ConfigError("executor", executor, f"must be one of {', '.join(EXECUTORS)}")
+    check_size(design)  # arithmetic: a design past the machine's memory is refused before anything is built
     here = provenance(design)
     here_key = ", ".join(f"{k} {v}" for k, v in here.items())
     with store_lock(store, waiting=say):
@@ -135,8 +147,7 @@ def run_sweep(
             if chunk_runs and chunk_runs != stored:
                 raise ConfigError("chunk_runs", chunk_runs, f"the store is written in chunks of {stored} runs; resume with {stored} or without it")
             chunk_runs = stored
-            N = len(design.runs())
-            n_chunks = len(chunk_bounds(N, chunk_runs))
+            n_chunks = len(chunk_bounds(design.n_runs, chunk_runs))
             damage = verify_store(store)
             coords = [d.name for d in damage if d.what == "coordinate"]
             if coords:
@@ -154,11 +165,13 @@ def run_sweep(
                     "store", str(store), f"has chunks computed with {others[0]}, this sweep runs with {here_key}; allow mixing them to resume (--allow-mixed)"
                 )
         else:
+            shapes = {shape_key(c): c for c in (design.run_config(p) for p in design.points())}
             if not chunk_runs:  # the largest shape of the design decides (a path may grow d, n or m a thousandfold)
-                shapes = {shape_key(c): c for c in (design.run_config(p) for p in design.points())}
                 chunk_runs = min(default_chunk_runs(c) for c in shapes.values())
+            chunk_runs = min(chunk_runs, design.n_runs)  # never a chunk larger than the design
+            check_chunk_memory(list(shapes.values()), chunk_runs)
             create_store(store, design, chunk_runs)
-        N = len(design.runs())
+        N = design.n_runs
         bounds = chunk_bounds(N, chunk_runs)
         todo = pending_chunks(store, len(bounds))
         t0 = time.perf_counter()

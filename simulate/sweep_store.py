@@ -66,7 +66,8 @@ def _coord_values(design: Design, runs: list[dict[str, Any]]) -> dict[str, np.nd
 def _skeleton(design: Design, chunk_runs: int):
     import xarray as xr
 
-    from benosc.simulate.streaming import N_WINDOWS, SUMMARY_SCHEMA
+    from benosc.simulate.summary_schema import SUMMARY_SCHEMA
+    from benosc.simulate.weak_growth import N_WINDOWS
 
     runs = design.runs()
     N = len(runs)
@@ -137,7 +138,7 @@ def check_resumable(store: Path, design: Design) -> int:
     """The chunk size of an existing store that ``design`` may resume; ConfigError (naming the store) otherwise."""
     import xarray as xr
 
-    from benosc.simulate.streaming import SUMMARY_SCHEMA
+    from benosc.simulate.summary_schema import SUMMARY_SCHEMA
 
     existing = xr.open_zarr(store)
     attrs = existing.attrs
@@ -288,7 +289,7 @@ def _digest(values: np.ndarray) -> str:
 
 def _chunk_digests(bounds: tuple[int, int], res: dict[str, np.ndarray]) -> dict[str, str]:
     """The digest of each variable's values as the store keeps them (cast to the stored dtype, canonical NaN)."""
-    from benosc.simulate.streaming import SUMMARY_SCHEMA
+    from benosc.simulate.summary_schema import SUMMARY_SCHEMA
 
     values = {name: canonical_nan(np.asarray(res[name])).astype(stored_dtype(name)) for name in SUMMARY_SCHEMA}
     values["done"] = np.ones(bounds[1] - bounds[0], dtype=bool)
@@ -418,7 +419,7 @@ def _write_chunk(store: Path, bounds: tuple[int, int], res: dict[str, np.ndarray
     """Write one chunk's metrics, then its status and done flags (the data first, the commit flags last)."""
     import xarray as xr
 
-    from benosc.simulate.streaming import SUMMARY_SCHEMA
+    from benosc.simulate.summary_schema import SUMMARY_SCHEMA
 
     a, b = bounds
     region = {"run": slice(a, b)}

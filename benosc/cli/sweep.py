@@ -97,10 +97,8 @@ def run(args: argparse.Namespace) -> int:
             import distributed  # noqa: F401
         except ImportError:
             raise UsageError("--executor dask needs dask.distributed: pip install 'benosc[sweep]'") from None
-    from benosc.simulate.engine import resolve_device
-    from benosc.simulate.sweep import Design, parse_axis, parse_couple, parse_path, parse_range, run_sweep
+    from benosc.simulate.design import Design, check_size, parse_axis, parse_couple, parse_path, parse_range
 
-    resolve_device(config.training.device)
     design = Design(
         config,
         axes=tuple(parse_axis(g, config) for g in args.grid),
@@ -112,9 +110,12 @@ def run(args: argparse.Namespace) -> int:
         paths=parse_path(args.path, config),
         couples=tuple(parse_couple(c, config) for c in args.couple),
     )
-    runs = design.runs()
-    for r in runs:  # every run's configuration is valid before anything is written
-        design.run_config(r)
+    check_size(design)  # arithmetic, before torch is imported: refused at once when its set-up would not fit
+    design.validate()  # every run's configuration is valid before anything is written
+    from benosc.simulate.engine import resolve_device
+    from benosc.simulate.sweep import run_sweep
+
+    resolve_device(config.training.device)
     out = Path(args.out)
     check_out(out, replace=False)  # a store is updated in place (resumable), with its own commit markers
     from benosc.terminal import sweep_progress, sweep_summary

@@ -174,3 +174,38 @@ def test_a_concurrent_sweep_of_another_design_is_refused_and_corrupts_nothing(cl
     if ok.args[ok.args.index("--seeds") + 1] == "4":  # the baseline design won the lock: the store is the clean one
         assert _equal(store, clean) == []
     assert verify_store(store) == []
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["--seeds", "1000000000", "--grid", "eta=1"],
+        ["--sample", "1000000000", "--range", "eta=1:2"],
+        ["--grid", "eta=1:2:1000", "--grid", "u_norm=1:2:1000", "--seeds", "1000"],
+    ],
+)
+def test_a_billion_run_design_is_refused_by_arithmetic_before_anything_is_built(argv, tmp_path, capsys, monkeypatch):
+    def built(self):  # noqa: ARG001
+        raise AssertionError("the design's settings were built")
+
+    monkeypatch.setattr(Design, "points", built)
+    out = tmp_path / "o"
+    assert main(["sweep", *argv, "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "1,000,000,000 runs" in err and "GiB" in err and len(err.strip().splitlines()) == 1
+    assert list(tmp_path.iterdir()) == []  # no store, no lock file
+
+
+def test_design_validation_checks_few_configurations_and_refuses_what_a_full_check_refuses(monkeypatch):
+    design = Design(BASE, axes=(Axis("eta", tuple(np.linspace(0.5, 3.0, 300))), Axis("n", (8, 16))), seeds=1000)
+    made = []
+    real = Config.replace
+    monkeypatch.setattr(Config, "replace", lambda self, **kw: made.append(kw) or real(self, **kw))
+    design.validate()  # 600,000 runs
+    assert len(made) < 400
+    with pytest.raises(ConfigError, match="eta"):  # a bad value of a sweepable axis
+        Design(BASE, axes=(Axis("eta", (0.5, -1.0)),)).validate()
+    with pytest.raises(ConfigError, match="data.d"):  # a bad combination of shape fields: d too small for n noise patches
+        Design(BASE, axes=(Axis("d", (64, 10)), Axis("n", (8, 16)))).validate()  # only (10, 16) is invalid
+    with pytest.raises(ConfigError, match="seed"):  # the seeds' upper end
+        Design(BASE.replace(seed=2**63 - 3), axes=(Axis("eta", (0.5,)),), seeds=5).validate()
