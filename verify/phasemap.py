@@ -128,6 +128,49 @@ def _overlay(ax, base: Config, x: str, y: str | None, ys: np.ndarray | None, xs:
                 ax.plot(other_vals, vals, color=color, ls=ls, lw=1.2, label=label)
 
 
+def _selected(ds, select: dict[str, Any], x: str, y: str | None):
+    """The runs at the selected values; refuses a map that would pool runs over an undrawn axis of several values."""
+    design = json.loads(ds.attrs["design"])
+    path_fields = [p["field"] for p in design.get("paths", [])]
+    for name, value in select.items():
+        if name not in ds.coords or ds[name].dims != ("run",):
+            raise ConfigError(f"select.{name}", value, "is not an axis of the store")
+        keep = ds[name].values == value
+        if not keep.any():
+            raise ConfigError(f"select.{name}", value, f"is not a value of the axis; values: {', '.join(map(str, np.unique(ds[name].values)))}")
+        ds = ds.isel(run=np.flatnonzero(keep))
+    drawn = {x, y, *select}
+    if drawn & set(path_fields):  # a path field drawn or selected places the runs along the path
+        drawn.add("path_step")
+    independent = [a["field"] for a in design["axes"]] + (["path_step"] if path_fields else [])
+    for name in independent:
+        if name not in drawn and name in ds.coords and np.unique(ds[name].values).size > 1:
+            shown = ", ".join(map(str, np.unique(ds[name].values)[:6]))
+            raise ConfigError(
+                "select",
+                name,
+                f"the map over {x}{f' and {y}' if y else ''} would pool the runs of the store's axis {name} ({shown}); "
+                f"choose one value (select.{name}=VALUE) or draw it as the other axis",
+            )
+    return ds
+
+
+def _positions(ds, name: str) -> tuple[np.ndarray, tuple[np.ndarray, list[str]] | None]:
+    """Per-run positions on an axis: the values themselves, or for a text-valued axis the index of each category."""
+    values = ds[name].values
+    if values.dtype.kind in "UOS":
+        labels = sorted({str(v) for v in values})
+        return np.array([labels.index(str(v)) for v in values], dtype=float), (np.arange(len(labels), dtype=float), labels)
+    return values.astype(float), None
+
+
+def _ticks(ax, x_ticks, y_ticks) -> None:
+    if x_ticks is not None:
+        ax.set_xticks(*x_ticks)
+    if y_ticks is not None:
+        ax.set_yticks(*y_ticks)
+
+
 def _legend(fig: Figure, ax) -> None:
     """One legend for the whole figure, below the panels (not over the data)."""
     from matplotlib.lines import Line2D
@@ -140,18 +183,23 @@ def _legend(fig: Figure, ax) -> None:
 
 
 @styled
-def draw_map(store: str | Path, *, x: str, y: str | None, metrics: tuple[str, ...], out: str | Path) -> list[str]:
-    """Draw the maps of ``metrics`` over (x, y) (or lines over x) from the committed runs of ``store``; PNG and PDF."""
+def draw_map(store: str | Path, *, x: str, y: str | None, metrics: tuple[str, ...], out: str | Path, select: dict[str, Any] | None = None) -> list[str]:
+    """Draw the maps of ``metrics`` over (x, y) (or lines over x) from the committed runs of ``store``; PNG and PDF.
+
+    ``select`` keeps the runs at one value of other axes (``{'v_norm': 0.05}``).  A map never pools runs over an
+    axis it does not draw: a store with another swept axis of several values is refused unless that axis is
+    selected (ConfigError naming ``select``).  Text-valued axes (loss, noise, ...) are drawn as categories.
+    """
     from benosc.figstyle import save
     from benosc.simulate.sweep import open_sweep
 
-    ds = open_sweep(store)
+    ds = _selected(open_sweep(store), select or {}, x, y)
     if ds.sizes["run"] == 0:
-        raise ConfigError("STORE", str(store), "has no committed run yet")
+        raise ConfigError("store", str(store), "has no committed run yet")
     base = Config.from_dict(json.loads(ds.attrs["design"])["base"])
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    xs_all = ds[x].values.astype(float)
+    xs_all, x_ticks = _positions(ds, x)
     xs = np.unique(xs_all)
     written = []
     if y is None:
@@ -161,16 +209,17 @@ def draw_map(store: str | Path, *, x: str, y: str | None, metrics: tuple[str, ..
             v = _metric(ds, name, base)
             ax.plot(xs_all, v, "o", ms=3, alpha=0.5, color="tab:gray", label="per seed")
             mean = np.array([np.nanmean(v[xs_all == xv]) if np.isfinite(v[xs_all == xv]).any() else np.nan for xv in xs])
-            ax.plot(xs, mean, "-", color="tab:blue", lw=1.5, label="mean over seeds")
+            ax.plot(xs, mean, "-" if x_ticks is None else "D", color="tab:blue", lw=1.5, label="mean over seeds")  # categories: no line between them
             _overlay(ax, base, x, None, None, xs)
             ax.set_xlabel(LABEL.get(x, x))
             ax.set_ylabel(LABEL.get(name, name))
+            _ticks(ax, x_ticks, None)
         _legend(fig, axes[0])
         fig.suptitle(f"{Path(store).name}: {ds.sizes['run']} runs")
         png = save(fig, out / f"map_{x}.png")
         written += [str(png), str(png.with_suffix(".pdf"))]
         return written
-    ys_all = ds[y].values.astype(float)
+    ys_all, y_ticks = _positions(ds, y)
     ys = np.unique(ys_all)
     fig = Figure(figsize=(4.4 * len(metrics), 7.2), layout="constrained")
     axes = fig.subplots(2, len(metrics), squeeze=False)
@@ -198,6 +247,7 @@ def draw_map(store: str | Path, *, x: str, y: str | None, metrics: tuple[str, ..
             ax.set_ylim(ys.min() - 0.5 * (np.diff(ys).min() if ys.size > 1 else 1), ys.max() + 0.5 * (np.diff(ys).min() if ys.size > 1 else 1))
             ax.set_xlabel(LABEL.get(x, x))
             ax.set_ylabel(LABEL.get(y, y))
+            _ticks(ax, x_ticks, y_ticks)
             diverged = np.array([[np.mean(ds["status"].values[(xs_all == xv) & (ys_all == yv)] == RunStatus.DIVERGED) for xv in xs] for yv in ys])
             if row == 0 and (diverged > 0).any():
                 jj, ii = np.meshgrid(xs, ys)

@@ -23,6 +23,7 @@ FLAGS: dict[str, str] = {
     "executor": "--executor",
     "chunk_runs": "--chunk-runs",
     "ablation": "--ablation",
+    "select": "--select",
     "along": "--along",
     "check": "--check",
     "config file": "--config",
@@ -33,6 +34,16 @@ FLAGS: dict[str, str] = {
 POSITIONAL_STORE = frozenset({"map", "scale"})
 
 
+def _flag_of(m: re.Match) -> str:
+    """A dotted name in a hint spelled as its flag ('design.seeds' -> '--seeds', 'select.v_norm' -> '--select v_norm')."""
+    name = m.group(0)
+    for part in sorted(FLAGS, key=len, reverse=True):
+        if name == part or name.startswith(part + "."):
+            rest = name[len(part) + 1 :]
+            return FLAGS[part] + (f" {rest}" if rest else "")
+    return name  # a configuration field (data.d) keeps its name
+
+
 def as_flags(err: ConfigError, command: str | None = None) -> ConfigError:
     """The error with its field spelled as the command line's flag: 'design.grid.eta' -> '--grid eta', 'store' -> '--out'.
 
@@ -40,7 +51,7 @@ def as_flags(err: ConfigError, command: str | None = None) -> ConfigError:
     """
     if command in POSITIONAL_STORE and err.field == "store":
         return ConfigError("STORE", err.value, err.allowed)
-    allowed = re.sub(r"\bdesign\.[a-z]+\b", lambda m: FLAGS.get(m.group(0), m.group(0)), err.allowed)  # a hint naming a part
+    allowed = re.sub(r"\b[a-z_]+(?:\.[a-z_]+)+\b", _flag_of, err.allowed)  # a hint naming a part: design.seeds, select.v_norm
     for part in sorted(FLAGS, key=len, reverse=True):
         if err.field == part or err.field.startswith(part + "."):
             rest = err.field[len(part) + 1 :]

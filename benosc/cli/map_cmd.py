@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from benosc.cli.common import UsageError, command_line
+from benosc.cli.common import UsageError, command_line, parse_value
 
 __all__ = ["add", "run"]
 
@@ -30,6 +30,13 @@ def add(sub: argparse._SubParsersAction) -> None:
         nargs="+",
         help=f"metrics to draw: any per-run variable of the store (per-quarter ones: the last quarter) or "
         f"weak_rate_ratio (default: {' '.join(DEFAULT_METRICS)})",
+    )
+    p.add_argument(
+        "--select",
+        metavar="FIELD=VALUE",
+        action="append",
+        default=[],
+        help="keep the runs at one value of another axis (repeatable); a map never pools runs over an axis it does not draw",
     )
     p.add_argument("--out", metavar="DIR", default="benosc-map", help="output folder (default benosc-map)")
     p.set_defaults(handler=run)
@@ -59,11 +66,17 @@ def run(args: argparse.Namespace) -> int:
     bad = [m for m in metrics if m not in allowed]
     if bad:
         raise UsageError(f"argument --metric: {', '.join(bad)} not allowed; metrics: {', '.join(allowed)}")
+    select = {}
+    for item in args.select:
+        name, eq, raw = item.partition("=")
+        if not eq or not name.strip():
+            raise UsageError(f"argument --select: {item!r} must look like FIELD=VALUE")
+        select[name.strip()] = parse_value(raw.strip())
     out = Path(args.out)
     from benosc.output import staged_output
 
     with staged_output(out, command=command_line(args)) as stage:
-        written = [out / Path(f).name for f in draw_map(store, x=args.x, y=args.y, metrics=metrics, out=stage)]
+        written = [out / Path(f).name for f in draw_map(store, x=args.x, y=args.y, metrics=metrics, out=stage, select=select)]
     for f in written:
         print(f"wrote {f}")
     return 0

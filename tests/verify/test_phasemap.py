@@ -39,14 +39,15 @@ def store(tmp_path_factory):
 
 def test_two_axis_map_and_one_axis_lines(store, tmp_path, capsys):
     assert main(["map", str(store), "--x", "eta", "--y", "v_norm", "--out", str(tmp_path / "m2")]) == 0
-    assert main(["map", str(store), "--x", "eta", "--metric", "weak_test_acc", "osc_fraction", "--out", str(tmp_path / "m1")]) == 0
+    one = ["--select", "v_norm=0.05"]  # the store's other axis: one value of it (a map never pools it)
+    assert main(["map", str(store), "--x", "eta", *one, "--metric", "weak_test_acc", "osc_fraction", "--out", str(tmp_path / "m1")]) == 0
     for folder, name in (("m2", "map_eta_v_norm"), ("m1", "map_eta")):
         for ext in ("png", "pdf"):
             f = tmp_path / folder / f"{name}.{ext}"
             assert f.is_file() and f.stat().st_size > 1000
     assert "wrote" in capsys.readouterr().out
     # an output folder holds one command's outputs: a second map into m2 replaces the first one's files
-    assert main(["map", str(store), "--x", "eta", "--metric", "weak_test_acc", "--out", str(tmp_path / "m2")]) == 0
+    assert main(["map", str(store), "--x", "eta", *one, "--metric", "weak_test_acc", "--out", str(tmp_path / "m2")]) == 0
     assert sorted(p.name for p in (tmp_path / "m2").iterdir()) == [".benosc-output", "map_eta.pdf", "map_eta.png"]
 
 
@@ -81,3 +82,24 @@ def test_bad_input(store, tmp_path, capsys, argv, needle):
 def test_not_a_store(tmp_path, capsys):
     assert main(["map", str(tmp_path), "--x", "eta", "--out", str(tmp_path / "m")]) == 2
     assert "not a benosc sweep store" in capsys.readouterr().err
+
+
+def test_a_map_never_pools_an_undrawn_axis_and_draws_text_axes_as_categories(tmp_path, capsys):
+    """eta x v_norm drawn over eta alone is refused (it pooled both v_norm values into 'mean over seeds'); --select keeps one;
+    a text-valued axis (loss) is drawn with category ticks (it was an internal error)."""
+    from benosc.cli import main
+
+    store = tmp_path / "s.zarr"
+    tiny = ["--steps", "200", "--set", "n_test=16", "--set", "n_test_weak=16"]
+    assert main(["sweep", "--grid", "eta=0.5,2.6", "--grid", "v_norm=0.05,0.1", *tiny, "--out", str(store)]) == 0
+    capsys.readouterr()
+    assert main(["map", str(store), "--x", "eta", "--out", str(tmp_path / "m1")]) == 2
+    err = capsys.readouterr().err
+    assert "would pool the runs of the store's axis v_norm" in err and "--select v_norm=VALUE" in err
+    assert main(["map", str(store), "--x", "eta", "--select", "v_norm=0.05", "--out", str(tmp_path / "m2")]) == 0
+    assert main(["map", str(store), "--x", "eta", "--select", "v_norm=0.07", "--out", str(tmp_path / "m3")]) == 2
+    assert "values: 0.05, 0.1" in capsys.readouterr().err
+    text = tmp_path / "t.zarr"
+    assert main(["sweep", "--grid", "loss=square,logistic", "--set", "eta=1.0", *tiny, "--out", str(text)]) == 0
+    assert main(["map", str(text), "--x", "loss", "--metric", "weak_test_acc", "--out", str(tmp_path / "m4")]) == 0
+    assert (tmp_path / "m4" / "map_loss.png").is_file()
