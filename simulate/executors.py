@@ -8,16 +8,18 @@ the other, and :func:`run_dask` on Dask distributed workers (one torch thread ea
 
 from __future__ import annotations
 
+import contextlib
 import json
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Iterator, Sequence
 
 import numpy as np
 
-from benosc.config import SWEEPABLE, Config
+from benosc.config import SWEEPABLE, Config, ConfigError
+from benosc.failures import ExecutorLost
 from benosc.simulate.design import Design
 from benosc.simulate.sweep_store import STATUS_DTYPE
 
-__all__ = ["shape_key", "compute_chunk", "compute_recorded", "provenance", "run_inprocess", "run_dask", "EXECUTORS"]
+__all__ = ["shape_key", "compute_chunk", "compute_recorded", "provenance", "run_inprocess", "run_dask", "dask_client", "ExecutorLost", "EXECUTORS"]
 
 #: the executors run_sweep knows
 EXECUTORS = ("inprocess", "dask")
@@ -82,21 +84,52 @@ def run_inprocess(design: Design, bounds: Sequence[tuple[int, int]], todo: Seque
         commit(k, *compute_recorded(design, *bounds[k]))
 
 
-def run_dask(spec: dict, bounds: Sequence[tuple[int, int]], todo: Sequence[int], commit, *, workers: int, scheduler: str | None) -> None:
-    """Compute the chunks on Dask workers (one torch thread each); commit each result here as it arrives."""
-    from distributed import Client, LocalCluster, as_completed
+@contextlib.contextmanager
+def dask_client(*, workers: int, scheduler: str | None, connect_timeout: float = 10.0) -> Iterator[Any]:
+    """A Dask client: to ``scheduler`` (ConfigError naming it when it cannot be reached within ``connect_timeout`` s),
+    or to a LocalCluster of ``workers`` processes.  Opened before the store is touched; closed on exit."""
+    import logging
 
+    from distributed import Client, LocalCluster
+
+    for name in ("distributed", "distributed.client", "distributed.comm", "distributed.core", "distributed.worker", "distributed.nanny"):
+        logging.getLogger(name).setLevel(logging.CRITICAL)  # a lost scheduler is reported in one line, not 28 lines of logs
     cluster = None
     if scheduler:
-        client = Client(scheduler)
+        try:
+            client = Client(scheduler, timeout=connect_timeout)
+        except (OSError, TimeoutError) as exc:
+            raise ConfigError(
+                "scheduler", scheduler, f"cannot be reached within {connect_timeout:g} s ({type(exc).__name__}); is the scheduler running?"
+            ) from None
     else:
         cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None)
         client = Client(cluster)
     try:
-        futures = {client.submit(compute_recorded, spec, *bounds[k], threads=1, key=f"benosc-chunk-{k}-{id(spec)}", pure=False): k for k in todo}
+        yield client
+    finally:
+        with contextlib.suppress(Exception):
+            client.close()
+        if cluster is not None:
+            with contextlib.suppress(Exception):
+                cluster.close()
+
+
+def run_dask(spec: dict, bounds: Sequence[tuple[int, int]], todo: Sequence[int], commit, *, client: Any) -> None:
+    """Compute the chunks on Dask workers (one torch thread each); commit each result here as it arrives.
+
+    ExecutorLost (one line) when the scheduler or the workers go away: the chunks committed so far stay, and
+    resuming computes the rest.
+    """
+    from distributed import as_completed
+
+    futures = {client.submit(compute_recorded, spec, *bounds[k], threads=1, key=f"benosc-chunk-{k}-{id(spec)}", pure=False): k for k in todo}
+    try:
         for fut in as_completed(futures):
             commit(futures[fut], *fut.result())
-    finally:
-        client.close()
-        if cluster is not None:
-            cluster.close()
+    except (OSError, TimeoutError) as exc:
+        raise ExecutorLost(f"the Dask cluster went away ({type(exc).__name__}); the committed chunks are intact: resume with the same command") from None
+    except Exception as exc:
+        if type(exc).__module__.startswith(("distributed", "tornado", "asyncio")):
+            raise ExecutorLost(f"the Dask cluster went away ({type(exc).__name__}); the committed chunks are intact: resume with the same command") from None
+        raise

@@ -12,7 +12,10 @@ invariance), so an interrupted and resumed sweep equals an uninterrupted one bit
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import os
+import shutil
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,7 +25,7 @@ import numpy as np
 
 from benosc.config import Config, ConfigError
 from benosc.simulate.design import RELATIVE, Axis, Design, check_size, parse_axis, parse_couple, parse_path, parse_range  # noqa: F401 (re-exported)
-from benosc.simulate.executors import EXECUTORS, compute_chunk, provenance, run_dask, run_inprocess, shape_key  # noqa: F401 (compute_chunk re-exported)
+from benosc.simulate.executors import EXECUTORS, ExecutorLost, compute_chunk, dask_client, provenance, run_dask, run_inprocess, shape_key  # noqa: F401 (re-exported)
 from benosc.simulate.sweep_store import (  # noqa: F401 (open_sweep, is_store, canonical_nan, STORE_FORMAT re-exported)
     STORE_FORMAT,
     canonical_nan,
@@ -115,6 +118,7 @@ def run_sweep(
     workers: int = 2,
     scheduler: str | None = None,
     allow_mixed: bool = False,
+    connect_timeout: float = 10.0,
     progress: Callable[[int, int, int], None] | None = None,
     notice: Callable[[str], None] | None = None,
 ) -> SweepResult:
@@ -124,7 +128,8 @@ def run_sweep(
     same store waits, then resumes what is left).  On resume every committed chunk is verified against its
     checksums; a damaged chunk is recomputed and a damaged coordinate rewritten from the design (each said
     through ``notice``).  Chunks computed elsewhere (another benosc or torch version, device or dtype) are
-    refused unless ``allow_mixed``.  ``progress(chunks_done, chunks_total, runs_done)`` after each commit.  A
+    refused unless ``allow_mixed``.  With ``executor='dask'`` the cluster is reached before the store is touched
+    (ConfigError naming the scheduler after ``connect_timeout`` s); a full disk is one ConfigError naming the store.  ``progress(chunks_done, chunks_total, runs_done)`` after each commit.  A
     store written by another design, a ``chunk_runs`` other than the store's, and an existing path that is
     not a sweep store are refused (:class:`ConfigError`).
     """
@@ -135,67 +140,82 @@ def run_sweep(
     check_size(design)  # arithmetic: a design past the machine's memory is refused before anything is built
     here = provenance(design)
     here_key = ", ".join(f"{k} {v}" for k, v in here.items())
-    with store_lock(store, waiting=say):
-        if store.exists() and not is_store(store):
-            if store.is_dir() and not any(store.iterdir()):
-                store.rmdir()
-            else:
-                raise ConfigError("store", str(store), "exists and is not a benosc sweep store")
-        repaired: list[str] = []
-        if store.exists():
-            stored = check_resumable(store, design)
-            if chunk_runs and chunk_runs != stored:
-                raise ConfigError("chunk_runs", chunk_runs, f"the store is written in chunks of {stored} runs; resume with {stored} or without it")
-            chunk_runs = stored
-            n_chunks = len(chunk_bounds(design.n_runs, chunk_runs))
-            damage = verify_store(store)
-            coords = [d.name for d in damage if d.what == "coordinate"]
-            if coords:
-                rewrite_coordinates(store, design, coords)
-                repaired += [f"coordinate {c}" for c in coords]
-                say(f"{store}: coordinates {', '.join(coords)} were damaged; rewritten from the design")
-            for d in damage:
-                if d.what == "chunk":
-                    uncommit(store, int(d.name))
-                    repaired.append(f"chunk {d.name}")
-                    say(f"{store}: {d}; recomputing it")
-            others = [key for key in provenance_of(store, n_chunks) if key != here_key]
-            if others and not allow_mixed:
-                raise ConfigError(
-                    "store", str(store), f"has chunks computed with {others[0]}, this sweep runs with {here_key}; allow mixing them to resume (--allow-mixed)"
-                )
+    with contextlib.ExitStack() as stack:
+        client = stack.enter_context(dask_client(workers=workers, scheduler=scheduler, connect_timeout=connect_timeout)) if executor == "dask" else None
+        stack.enter_context(store_lock(store, waiting=say))
+        try:
+            return _run_locked(design, store, chunk_runs, executor, client, allow_mixed, here_key, progress, say)
+        except OSError as exc:
+            if exc.errno != errno.ENOSPC:
+                raise
+            free = shutil.disk_usage(store.parent).free
+            raise ConfigError(
+                "store", str(store), f"no space left on its device writing {exc.filename or 'the store'} ({free / 2**20:.0f} MiB free); free some and resume"
+            ) from None
+
+
+def _run_locked(design, store, chunk_runs, executor, client, allow_mixed, here_key, progress, say) -> SweepResult:
+    """run_sweep's body, under the store's lock (and with the Dask client open, for executor 'dask')."""
+    if store.exists() and not is_store(store):
+        if store.is_dir() and not any(store.iterdir()):
+            store.rmdir()
         else:
-            shapes = {shape_key(c): c for c in (design.run_config(p) for p in design.points())}
-            if not chunk_runs:  # the largest shape of the design decides (a path may grow d, n or m a thousandfold)
-                chunk_runs = min(default_chunk_runs(c) for c in shapes.values())
-            chunk_runs = min(chunk_runs, design.n_runs)  # never a chunk larger than the design
-            check_chunk_memory(list(shapes.values()), chunk_runs)
-            create_store(store, design, chunk_runs)
-        N = design.n_runs
-        bounds = chunk_bounds(N, chunk_runs)
-        todo = pending_chunks(store, len(bounds))
-        t0 = time.perf_counter()
-        pending = set(todo)
-        done_runs = sum(b - a for k, (a, b) in enumerate(bounds) if k not in pending)
-        n_done = len(bounds) - len(todo)
+            raise ConfigError("store", str(store), "exists and is not a benosc sweep store")
+    repaired: list[str] = []
+    if store.exists():
+        stored = check_resumable(store, design)
+        if chunk_runs and chunk_runs != stored:
+            raise ConfigError("chunk_runs", chunk_runs, f"the store is written in chunks of {stored} runs; resume with {stored} or without it")
+        chunk_runs = stored
+        n_chunks = len(chunk_bounds(design.n_runs, chunk_runs))
+        damage = verify_store(store)
+        coords = [d.name for d in damage if d.what == "coordinate"]
+        if coords:
+            rewrite_coordinates(store, design, coords)
+            repaired += [f"coordinate {c}" for c in coords]
+            say(f"{store}: coordinates {', '.join(coords)} were damaged; rewritten from the design")
+        for d in damage:
+            if d.what == "chunk":
+                uncommit(store, int(d.name))
+                repaired.append(f"chunk {d.name}")
+                say(f"{store}: {d}; recomputing it")
+        others = [key for key in provenance_of(store, n_chunks) if key != here_key]
+        if others and not allow_mixed:
+            raise ConfigError(
+                "store", str(store), f"has chunks computed with {others[0]}, this sweep runs with {here_key}; allow mixing them to resume (--allow-mixed)"
+            )
+    else:
+        shapes = {shape_key(c): c for c in (design.run_config(p) for p in design.points())}
+        if not chunk_runs:  # the largest shape of the design decides (a path may grow d, n or m a thousandfold)
+            chunk_runs = min(default_chunk_runs(c) for c in shapes.values())
+        chunk_runs = min(chunk_runs, design.n_runs)  # never a chunk larger than the design
+        check_chunk_memory(list(shapes.values()), chunk_runs)
+        create_store(store, design, chunk_runs)
+    N = design.n_runs
+    bounds = chunk_bounds(N, chunk_runs)
+    todo = pending_chunks(store, len(bounds))
+    t0 = time.perf_counter()
+    pending = set(todo)
+    done_runs = sum(b - a for k, (a, b) in enumerate(bounds) if k not in pending)
+    n_done = len(bounds) - len(todo)
 
-        def commit(k: int, res: dict[str, np.ndarray], prov: dict[str, str]) -> None:
-            nonlocal done_runs, n_done
-            commit_chunk(store, k, bounds[k], res, prov)
-            done_runs += bounds[k][1] - bounds[k][0]
-            n_done += 1
-            if progress is not None:
-                progress(n_done, len(bounds), done_runs)
-
+    def commit(k: int, res: dict[str, np.ndarray], prov: dict[str, str]) -> None:
+        nonlocal done_runs, n_done
+        commit_chunk(store, k, bounds[k], res, prov)
+        done_runs += bounds[k][1] - bounds[k][0]
+        n_done += 1
         if progress is not None:
             progress(n_done, len(bounds), done_runs)
-        if executor == "inprocess":
-            run_inprocess(design, bounds, todo, commit)
-        else:
-            run_dask(design.to_dict(), bounds, todo, commit, workers=workers, scheduler=scheduler)
-        wall = time.perf_counter() - t0
-        ran = sum(bounds[k][1] - bounds[k][0] for k in todo)
-        counts = status_counts(store)
+
+    if progress is not None:
+        progress(n_done, len(bounds), done_runs)
+    if executor == "inprocess":
+        run_inprocess(design, bounds, todo, commit)
+    else:
+        run_dask(design.to_dict(), bounds, todo, commit, client=client)
+    wall = time.perf_counter() - t0
+    ran = sum(bounds[k][1] - bounds[k][0] for k in todo)
+    counts = status_counts(store)
     return SweepResult(
         store=str(store),
         runs=N,

@@ -21,6 +21,7 @@ FLAGS: dict[str, str] = {
     "design": "--grid/--path/--couple",
     "store": "--out",
     "executor": "--executor",
+    "scheduler": "--scheduler",
     "chunk_runs": "--chunk-runs",
     "ablation": "--ablation",
     "select": "--select",

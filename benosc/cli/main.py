@@ -16,6 +16,7 @@ from benosc.cli.common import Parser, UsageError
 from benosc.cli.errors import as_flags, one_line
 from benosc.cli.threads import add_threads, apply_threads
 from benosc.config import ConfigError
+from benosc.failures import ExecutorLost
 from benosc.output import OutputError
 
 __all__ = ["build_parser", "main"]
@@ -41,6 +42,21 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised where the process is, so that it ends like an interrupt: staging removed, commits whole."""
+
+
+def _terminate_as_interrupt() -> None:
+    import signal
+    import threading
+
+    def handler(signum, frame):  # noqa: ARG001
+        raise Terminated()
+
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, handler)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``benosc`` console script; returns the exit status."""
     argv = list(sys.argv[1:] if argv is None else argv)
@@ -51,6 +67,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         warnings.filterwarnings("ignore", category=RuntimeWarning)
         warnings.filterwarnings("ignore", category=UserWarning, module="matplotlib")
+    _terminate_as_interrupt()
     parser = build_parser()
     command = next((a for a in argv if not a.startswith("-")), None)
     prefix = f"benosc {command}" if command else "benosc"
@@ -62,11 +79,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         apply_threads(args)
         args.command_line = " ".join(["benosc", *argv])
         return int(args.handler(args))
-    except (UsageError, ConfigError, OutputError) as exc:
+    except (UsageError, ConfigError, OutputError, ExecutorLost) as exc:
         print(f"{prefix}: error: {one_line(str(as_flags(exc, command) if isinstance(exc, ConfigError) else exc))}", file=sys.stderr)
         return 2
     except BrokenPipeError:  # the reader of our output went away (benosc ... | head): nothing more to say
         return 141
+    except Terminated:
+        print(f"{prefix}: terminated", file=sys.stderr)
+        return 143
     except KeyboardInterrupt:
         print(f"{prefix}: interrupted", file=sys.stderr)
         return 130

@@ -56,6 +56,7 @@ def add(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--executor", choices=("inprocess", "dask"), default="inprocess", help="where chunks run (default inprocess)")
     p.add_argument("--workers", metavar="N", type=int, help="Dask LocalCluster workers (default 2; not with --scheduler)")
     p.add_argument("--scheduler", metavar="ADDRESS", help="use an existing Dask scheduler instead of a LocalCluster")
+    p.add_argument("--connect-timeout", metavar="S", type=float, default=10.0, help="seconds to reach --scheduler (default 10)")
     p.add_argument("--allow-mixed", action="store_true", help="resume a store whose chunks came from another benosc or torch version, device or dtype")
     p.add_argument("--check", metavar="STORE", help="verify every committed chunk of STORE against its checksums (exit 0, or 1 with the damage)")
     p.set_defaults(handler=run)
@@ -72,6 +73,10 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError("argument --scheduler: only with --executor dask (the in-process executor has no scheduler)")
     if args.workers is not None and args.executor != "dask":
         raise UsageError("argument --workers: only with --executor dask")
+    if args.connect_timeout != 10.0 and not args.scheduler:
+        raise UsageError("argument --connect-timeout: only with --scheduler")
+    if not (math.isfinite(args.connect_timeout) and args.connect_timeout > 0):
+        raise UsageError(f"argument --connect-timeout: {args.connect_timeout} is not allowed; must be a number of seconds > 0")
     if args.workers is not None and args.scheduler:
         raise UsageError("argument --workers: not with --scheduler (the existing cluster has its own workers)")
     args.workers = 2 if args.workers is None else args.workers
@@ -129,6 +134,7 @@ def run(args: argparse.Namespace) -> int:
             workers=args.workers,
             scheduler=args.scheduler,
             allow_mixed=args.allow_mixed,
+            connect_timeout=args.connect_timeout,
             progress=progress,
             notice=notice,
         )

@@ -209,3 +209,64 @@ def test_design_validation_checks_few_configurations_and_refuses_what_a_full_che
         Design(BASE, axes=(Axis("d", (64, 10)), Axis("n", (8, 16)))).validate()  # only (10, 16) is invalid
     with pytest.raises(ConfigError, match="seed"):  # the seeds' upper end
         Design(BASE.replace(seed=2**63 - 3), axes=(Axis("eta", (0.5,)),), seeds=5).validate()
+
+
+def test_an_unreachable_scheduler_is_one_line_before_the_store_exists(tmp_path, capsys):
+    pytest.importorskip("distributed")
+    out = tmp_path / "o"
+    argv = ["sweep", "--grid", "eta=1", "--steps", "50", "--executor", "dask", "--scheduler", "tcp://127.0.0.1:9", "--connect-timeout", "1"]
+    assert main([*argv, "--out", str(out)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "--scheduler" in err and "cannot be reached within 1 s" in err
+    assert list(tmp_path.iterdir()) == []  # no store, no lock
+
+
+def test_a_full_disk_is_one_line_and_leaves_the_committed_chunks(clean, tmp_path, monkeypatch, capsys):
+    import errno
+
+    from benosc.simulate import sweep_store
+
+    real, calls = sweep_store._write_chunk, []
+
+    def fill_up(store, bounds, res):
+        calls.append(bounds)
+        if len(calls) == 3:
+            raise OSError(errno.ENOSPC, "No space left on device", str(store / "train_loss" / "2"))
+        real(store, bounds, res)
+
+    monkeypatch.setattr(sweep_store, "_write_chunk", fill_up)
+    store = tmp_path / "s.zarr"
+    assert main([*ARGV, "--out", str(store)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "no space left on its device writing" in err and "train_loss" in err and "resume" in err
+    monkeypatch.setattr(sweep_store, "_write_chunk", real)
+    assert verify_store(store) == []  # the two chunks committed before are intact
+    res = run_sweep(DESIGN, store)
+    assert res.chunks_run == 2 and _equal(store, clean) == []
+
+
+@pytest.mark.slow
+def test_sigterm_ends_a_sweep_like_an_interrupt_and_resume_completes_it(clean, tmp_path):
+    import signal
+    import time
+
+    store = tmp_path / "s.zarr"
+    argv = [a if a != "2" else "1" for a in ARGV]  # chunks of one run: eight commits to be terminated among
+    proc = subprocess.Popen(
+        [sys.executable, "-c", "import sys; from benosc.cli import main; sys.exit(main(sys.argv[1:]))", *argv, "--out", str(store)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.time() + 120
+    while time.time() < deadline and not (store / ".benosc" / "done" / "0").exists():
+        time.sleep(0.02)
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=120)
+    if proc.returncode == 0:
+        pytest.skip("the sweep finished before the signal arrived")
+    assert proc.returncode == 143, err
+    assert err.strip().splitlines()[-1].endswith("terminated") and "Traceback" not in err
+    assert verify_store(store) == []
+    assert main([*argv, "--out", str(store)]) == 0
+    assert _equal(store, clean) == []
