@@ -22,12 +22,13 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import gc
 import math
 import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, Mapping, get_args
+from typing import Any, Callable, Iterable, Literal, Mapping, Sequence, get_args
 
 from benosc.constants import ETA_LARGE
 
@@ -172,6 +173,30 @@ CHOICES: dict[str, tuple[str, ...]] = {
 }
 
 
+def _check_sigma_0(value: Any) -> None:
+    if isinstance(value, str):
+        if parse_scale(value) is None:
+            raise ConfigError("training.sigma_0", value, SCALE_RULE)
+    else:
+        _real("training", "sigma_0", value, 0.0, SCALE_MAX)
+
+
+#: the checks of the sweepable fields (:data:`SWEEPABLE`): each reads its own value and nothing else, so that a
+#: grid checks each distinct value once (:meth:`Config.checked`, ``benosc.simulate.grid.expand_grid``) exactly as
+#: strictly as building every run; the sections' ``__post_init__`` run these same functions.  A rule that relates a
+#: sweepable field to another field belongs in :meth:`Config.checked` too.
+_SWEEP_CHECKS: dict[str, Callable[[Any], None]] = {
+    "eta": lambda v: _real("training", "eta", v, 0.0, SCALE_MAX, lo_open=True),
+    "seed": lambda v: _int("training", "seed", v, 0, 2**63 - 1),
+    "u_norm": lambda v: _real("data", "u_norm", v, SCALE_MIN, SCALE_MAX),
+    "v_norm": lambda v: _real("data", "v_norm", v, SCALE_MIN, SCALE_MAX),
+    "sigma_p": lambda v: _real("data", "sigma_p", v, SCALE_MIN, SCALE_MAX),
+    "p_weak": lambda v: _real("data", "p_weak", v, 0.0, 1.0),
+    "sigma_0": _check_sigma_0,
+    "label_noise": lambda v: _real("data", "label_noise", v, 0.0, 0.5, hi_open=True),
+}
+
+
 def _choice(section: str, name: str, value: Any) -> None:
     options = CHOICES[name]
     if value not in options:
@@ -229,14 +254,14 @@ class DataConfig:
                 "signal-noise decomposition is unique",
             )
         # scales: their squares and products must stay normal numbers in float32 (the basis divides by them)
-        _real(s, "u_norm", self.u_norm, SCALE_MIN, SCALE_MAX)
-        _real(s, "v_norm", self.v_norm, SCALE_MIN, SCALE_MAX)
-        _real(s, "sigma_p", self.sigma_p, SCALE_MIN, SCALE_MAX)
-        _real(s, "p_weak", self.p_weak, 0.0, 1.0)
+        _SWEEP_CHECKS["u_norm"](self.u_norm)
+        _SWEEP_CHECKS["v_norm"](self.v_norm)
+        _SWEEP_CHECKS["sigma_p"](self.sigma_p)
+        _SWEEP_CHECKS["p_weak"](self.p_weak)
         _choice(s, "noise", self.noise)
         _int(s, "n_test", self.n_test, 1)
         _int(s, "n_test_weak", self.n_test_weak, 1)
-        _real(s, "label_noise", self.label_noise, 0.0, 0.5, hi_open=True)
+        _SWEEP_CHECKS["label_noise"](self.label_noise)
         _choice(s, "draw", self.draw)
         _coerce_floats(self)
 
@@ -319,19 +344,15 @@ class TrainingConfig:
 
     def __post_init__(self) -> None:
         s = "training"
-        _real(s, "eta", self.eta, 0.0, SCALE_MAX, lo_open=True)
+        _SWEEP_CHECKS["eta"](self.eta)
         _int(s, "batch_size", self.batch_size, 1)
         _int(s, "steps", self.steps, 1)
         _choice(s, "sampling", self.sampling)
         _choice(s, "loss", self.loss)
-        if isinstance(self.sigma_0, str):
-            if parse_scale(self.sigma_0) is None:
-                raise ConfigError(f"{s}.sigma_0", self.sigma_0, SCALE_RULE)
-        else:
-            _real(s, "sigma_0", self.sigma_0, 0.0, SCALE_MAX)
+        _SWEEP_CHECKS["sigma_0"](self.sigma_0)
         _choice(s, "dtype", self.dtype)
         _choice(s, "device", self.device)
-        _int(s, "seed", self.seed, 0, 2**63 - 1)
+        _SWEEP_CHECKS["seed"](self.seed)
         _int(s, "record_every", self.record_every, 1)
         _int(s, "eval_every", self.eval_every, 1)
         _int(s, "sharpness_every", self.sharpness_every, 0)
@@ -345,8 +366,12 @@ _SECTIONS: dict[str, type] = {
 }
 
 #: Scalars that may differ between the runs of one batched simulation: they
-#: change data, initialisation or step size, but not any tensor shape.
+#: change data, initialisation or step size, but not any tensor shape.  Each
+#: has its own check, which reads no other field (``_SWEEP_CHECKS``): a grid
+#: checks each distinct value once (:meth:`Config.checked`).
 SWEEPABLE: tuple[str, ...] = ("eta", "seed", "u_norm", "v_norm", "sigma_p", "p_weak", "sigma_0", "label_noise")
+if set(SWEEPABLE) != set(_SWEEP_CHECKS):
+    raise ImportError(f"every sweepable field needs its own check: {sorted(set(SWEEPABLE) ^ set(_SWEEP_CHECKS))}")
 
 
 @functools.lru_cache(maxsize=1)
@@ -421,6 +446,63 @@ class Config:
             by_section.setdefault(_section_of(name), {})[name] = value
         parts = {sec: dataclasses.replace(getattr(self, sec), **kw) for sec, kw in by_section.items()}
         return dataclasses.replace(self, **parts)
+
+    def checked(self, name: str, value: Any) -> Any:
+        """What the sweepable field ``name`` holds in ``self.replace(name=value)``, without building that configuration.
+
+        The same check (the same :class:`ConfigError`, word for word, when ``value`` is refused) and the same stored
+        value: a number as ``float``, a ``'c d^e'`` sigma_0 resolved with this configuration's data.d, a seed as given.
+        The sweepable fields' checks read no other field (:data:`SWEEPABLE`), so a value checked here is valid in any
+        configuration of the same shapes; :meth:`replace_checked` puts such values into copies.
+        """
+        if name not in _SWEEP_CHECKS:
+            raise ConfigError(name, name, f"not a sweepable field; sweepable: {', '.join(SWEEPABLE)}")
+        _SWEEP_CHECKS[name](value)
+        if name == "seed":
+            return value
+        if name == "sigma_0" and isinstance(value, str):
+            c, e = parse_scale(value)  # type: ignore[misc]  # not None: the check above refuses an invalid string
+            value = c * float(self.data.d) ** e
+            _SWEEP_CHECKS[name](value)  # the resolved number, as Config.__post_init__ checks it
+        return float(value)
+
+    def replace_checked(self, names: Sequence[str], rows: Iterable[Sequence[Any]]) -> list["Config"]:
+        """One copy per row, with the sweepable fields ``names`` set to the row's values, which :meth:`checked` returned on this configuration.
+
+        Each copy equals ``self.replace(**dict(zip(names, row)))``, but nothing is checked again (the values were,
+        one distinct value at a time): for values that did not come from :meth:`checked` use :meth:`replace`,
+        nothing here refuses them.
+        """
+        for name in names:
+            if name not in _SWEEP_CHECKS:
+                raise ConfigError(name, name, f"not a sweepable field; sweepable: {', '.join(SWEEPABLE)}")
+        sections = _field_sections()
+        plan = [
+            (_SECTIONS[sec], sec, getattr(self, sec).__dict__, [(k, name) for k, name in enumerate(names) if sections[name] == sec])
+            for sec in dict.fromkeys(sections[name] for name in names)
+        ]
+        new, base, out = object.__new__, self.__dict__, []
+        # millions of new objects would set off the cyclic garbage collector's full passes again and again (4 of
+        # the 6.7 s of 2 million runs); they hold no reference cycles, so it waits until they are made
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            for row in rows:
+                parts = dict(base)
+                for cls, sec, fields, at in plan:
+                    part: Any = new(cls)  # a frozen dataclass: filled through its __dict__, its checks already run
+                    held = part.__dict__
+                    held.update(fields)
+                    for k, name in at:
+                        held[name] = row[k]
+                    parts[sec] = part
+                run = new(Config)
+                run.__dict__.update(parts)
+                out.append(run)
+        finally:
+            if collecting:
+                gc.enable()
+        return out
 
     def get(self, name: str) -> Any:
         """Value of a field by flat name (``config.get('eta')``)."""

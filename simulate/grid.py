@@ -23,8 +23,39 @@ __all__ = ["Grid", "expand_grid", "BatchInputs", "prepare_inputs", "prepare_inpu
 Grid = Mapping[str, Sequence[Any]]
 
 
+_REFUSED = object()
+
+
+def _checked_values(config: Config, name: str, values: Sequence[Any]) -> list[Any]:
+    """What field ``name`` holds for each value (:meth:`Config.checked`), each distinct value checked once; ``_REFUSED`` where refused."""
+    seen: dict[Any, Any] = {}
+    out = []
+    for v in values:
+        key: tuple[type, Any] | None = (type(v), v)  # 1, 1.0 and True are different values to a check (a seed must be an int)
+        try:
+            hit = seen.get(key, None)
+        except TypeError:  # unhashable: checked each time
+            key, hit = None, None
+        if hit is None:  # Config.checked never returns None
+            try:
+                hit = config.checked(name, v)
+            except ConfigError:
+                hit = _REFUSED
+            if key is not None:
+                seen[key] = hit
+        out.append(hit)
+    return out
+
+
 def expand_grid(config: Config, grid: Grid | None = None) -> list[Config]:
-    """One validated ``Config`` per run: the product of ``grid``'s value lists."""
+    """One validated ``Config`` per run: the product of ``grid``'s value lists (first key slowest).
+
+    The swept fields change no shape and their checks read no other field (:data:`benosc.config.SWEEPABLE`), so
+    each distinct value of each field is checked once (:meth:`Config.checked`) and the runs are assembled from the
+    checked values (:meth:`Config.replace_checked`): the same configurations as ``config.replace(**run)`` for every
+    run, without checking 2 million runs one by one.  A refused value raises the error that building every run in
+    order raised: that of the first run in the product's order that holds a refused value.
+    """
     if not grid:
         return [config]
     for name, values in grid.items():
@@ -33,7 +64,18 @@ def expand_grid(config: Config, grid: Grid | None = None) -> list[Config]:
         if isinstance(values, (str, bytes)) or len(values) == 0:
             raise ConfigError(f"grid.{name}", values, "must be a non-empty list of values")
     names = list(grid)
-    return [config.replace(**dict(zip(names, combo))) for combo in itertools.product(*grid.values())]
+    columns = [_checked_values(config, name, values) for name, values in grid.items()]
+    refused = [next((i for i, v in enumerate(col) if v is _REFUSED), None) for col in columns]
+    if any(i is not None for i in refused):
+        # the first run in order with a refused value: the first run when a first value is refused, else the run with
+        # the last such field at its first refused value and every other field at its first (accepted) value
+        at = [0] * len(names)
+        if 0 not in refused:
+            last = max(k for k, i in enumerate(refused) if i is not None)
+            at[last] = refused[last]  # type: ignore[assignment]  # not None: chosen above
+        config.replace(**{name: grid[name][i] for name, i in zip(names, at)})  # raises that run's error
+        raise AssertionError(f"expand_grid: a refused value was accepted in a whole run: {dict(zip(names, at))}")
+    return config.replace_checked(names, itertools.product(*columns))
 
 
 def decomposition_basis(ds: Dataset) -> np.ndarray:

@@ -13,6 +13,7 @@ import pytest
 from hypothesis import HealthCheck, settings
 
 from benosc import Config
+from helpers import tiny
 
 settings.register_profile("ci", max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True)
 settings.register_profile("thorough", max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -25,7 +26,7 @@ os.environ.setdefault("BENOSC_CACHE_DIR", tempfile.mkdtemp(prefix="benosc-test-c
 @pytest.fixture
 def small_config() -> Config:
     """A small regime that runs in well under a second."""
-    return Config().replace(d=24, n=8, m=4, steps=300, n_test=64, n_test_weak=64, record_every=20, eval_every=100)
+    return tiny(steps=300, n_test=64, n_test_weak=64, record_every=20, eval_every=100)
 
 
 #: the TeX packages report.tex needs, on Debian (the README's "Reports" section)

@@ -20,8 +20,9 @@ from hypothesis import strategies as st
 
 from benosc.cli import main
 from benosc.config import CHOICES, field_kinds
+from helpers import TINY_TEST_SETS, as_set
 
-TINY = ["--set", "steps=40", "--set", "n_test=8", "--set", "n_test_weak=8", "--seeds", "1", "--no-replay", "--no-figures"]
+TINY = [*as_set(steps=40, **TINY_TEST_SETS), "--seeds", "1", "--no-replay", "--no-figures"]
 
 # the schema, read from the configuration module (a new field is fuzzed without being re-typed here)
 KINDS = field_kinds()

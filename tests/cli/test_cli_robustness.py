@@ -10,8 +10,9 @@ import sys
 import pytest
 
 from benosc.cli import main
+from helpers import TINY_TEST_SETS, as_set
 
-TINY = ["--set", "steps=60", "--set", "n_test=8", "--set", "n_test_weak=8", "--seeds", "1"]
+TINY = [*as_set(steps=60, **TINY_TEST_SETS), "--seeds", "1"]
 
 
 def _one_line_error(capsys, *needles: str) -> str:

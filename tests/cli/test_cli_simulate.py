@@ -10,8 +10,9 @@ import pytest
 import torch
 
 from benosc.cli import main
+from helpers import TINY_SIZE, TINY_TEST_SETS, as_set
 
-SMALL = ["--set", "d=24", "--set", "n=8", "--set", "m=4", "--set", "n_test=64", "--set", "n_test_weak=64", "--steps", "200"]
+SMALL = [*as_set(**TINY_SIZE, n_test=64, n_test_weak=64), "--steps", "200"]
 
 
 def test_json_output_and_files(tmp_path, capsys):
@@ -107,10 +108,7 @@ def test_set_eta_is_honoured_and_a_conflict_refused(tmp_path, capsys):
             "1",
             "--no-figures",
             "--no-replay",
-            "--set",
-            "n_test=8",
-            "--set",
-            "n_test_weak=8",
+            *as_set(**TINY_TEST_SETS),
             "--json",
             "--out",
             str(tmp_path / "a"),

@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 import torch
 
-from benosc import Config
 from benosc.simulate.engine import TORCH_DTYPES, DeviceInputs, make_stepper
 from benosc.simulate.grid import expand_grid, prepare_inputs
+from helpers import tiny
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parents[2]
 @pytest.mark.parametrize("engine", ["full", "reduced"])
 @pytest.mark.parametrize("overrides", [{}, {"batch_size": 4, "loss": "logistic", "q": 3.0}, {"filters": "per_patch"}])
 def test_step_loop_runs_on_the_meta_device(engine, overrides):
-    cfg = Config().replace(d=24, n=8, m=4, steps=5, n_test=8, n_test_weak=8, **overrides)
+    cfg = tiny(steps=5, **overrides)
     inp = prepare_inputs(expand_grid(cfg, {"eta": [0.5, 1.0]}))
     dev = DeviceInputs(inp, torch.device("meta"), TORCH_DTYPES[cfg.training.dtype])
     stepper = make_stepper(engine, cfg, dev)

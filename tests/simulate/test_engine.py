@@ -7,7 +7,7 @@ import pytest
 
 from benosc.simulate import Trajectory, load_replay_bundle, simulate
 from benosc.simulate.trajectory import SCHEMA
-from benosc.tolerances import tolerance
+from helpers import tol
 
 
 def _replay_numpy(bundle: dict) -> tuple[np.ndarray, np.ndarray]:
@@ -116,8 +116,8 @@ def test_replay_bundle_reproduces_the_run_with_independent_code(small_config, tm
         b = load_replay_bundle(tmp_path / "replay" / f"run_{r:04d}.npz")
         assert b["status"] == "completed"
         W, margins = _replay_numpy(b)
-        np.testing.assert_allclose(W, b["W_final"], **tolerance("float64"))
-        np.testing.assert_allclose(margins, sim.trajectory.margin[r], **tolerance("float64"))
+        np.testing.assert_allclose(W, b["W_final"], **tol())
+        np.testing.assert_allclose(margins, sim.trajectory.margin[r], **tol())
 
 
 def test_replay_check_fails_on_a_corrupted_bundle(small_config, tmp_path):
@@ -127,7 +127,7 @@ def test_replay_check_fails_on_a_corrupted_bundle(small_config, tmp_path):
     b["indices"] = b["indices"][::-1].copy()  # wrong order of sampled examples
     W, _ = _replay_numpy(b)
     with pytest.raises(AssertionError):
-        np.testing.assert_allclose(W, b["W_final"], **tolerance("float64"))
+        np.testing.assert_allclose(W, b["W_final"], **tol())
 
 
 @pytest.mark.parametrize("overrides", [{}, {"noise": "isotropic"}, {"filters": "per_patch"}])

@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from benosc.simulate.network import loss_value, margin_and_grad, output, second_layer
-from benosc.tolerances import tolerance
+from helpers import tol
 
 
 def _autograd(W, X, y, a, q, loss):
@@ -35,8 +35,8 @@ def test_hand_gradient_equals_autograd(q, loss, F, B, m, seed):
     a = second_layer(m, dtype=torch.float64, device=torch.device("cpu"))
     margin, G = margin_and_grad(W, X, y, a, q, loss)
     margin_ref, G_ref = _autograd(W, X, y, a, q, loss)
-    torch.testing.assert_close(margin, margin_ref, **tolerance("float64"))
-    torch.testing.assert_close(G, G_ref, **tolerance("float64"))
+    torch.testing.assert_close(margin, margin_ref, **tol())
+    torch.testing.assert_close(G, G_ref, **tol())
 
 
 def test_gradient_check_detects_a_wrong_gradient():
@@ -49,7 +49,7 @@ def test_gradient_check_detects_a_wrong_gradient():
     _, G = margin_and_grad(W, X, y, a, 2.0, "square")
     _, G_ref = _autograd(W, X, y, a, 2.0, "square")
     with pytest.raises(AssertionError):
-        torch.testing.assert_close(G * 3, G_ref, **tolerance("float64"))
+        torch.testing.assert_close(G * 3, G_ref, **tol())
 
 
 def test_output_formula_on_a_hand_example():
@@ -87,15 +87,15 @@ def test_fused_sgd_step_equals_gradient_step(q, loss, F, B, seed):
     a = second_layer(m, dtype=torch.float64, device=torch.device("cpu"))
     W_new, margin = sgd_step(W, X, y, a, q, loss, eta)
     margin_ref, G = margin_and_grad(W, X, y, a, q, loss)
-    torch.testing.assert_close(margin, margin_ref, **tolerance("float64"))
-    torch.testing.assert_close(W_new, W - eta[:, None, None, None] * G, **tolerance("float64"))
+    torch.testing.assert_close(margin, margin_ref, **tol())
+    torch.testing.assert_close(W_new, W - eta[:, None, None, None] * G, **tol())
     if F == 1:  # the engine's storage: W^T (R, d, K), passed as a strided view, in place, margins into a buffer
         state = W[:, :, 0, :].transpose(1, 2).contiguous()
         out = torch.empty(R, B, dtype=torch.float64)
         W_view, margin_view = sgd_step(state.transpose(1, 2)[:, :, None, :], X, y, a, q, loss, eta, inplace=True, margin_out=out)
         assert margin_view.data_ptr() == out.data_ptr() and W_view.data_ptr() == state.data_ptr()
-        torch.testing.assert_close(out, margin_ref, **tolerance("float64"))
-        torch.testing.assert_close(state.transpose(1, 2)[:, :, None, :], W_new, **tolerance("float64"))
+        torch.testing.assert_close(out, margin_ref, **tol())
+        torch.testing.assert_close(state.transpose(1, 2)[:, :, None, :], W_new, **tol())
 
 
 @pytest.mark.parametrize("F", [1, 3])

@@ -1,6 +1,8 @@
-"""Vectorised input preparation equals the per-run reference bit for bit."""
+"""Vectorised input preparation equals the per-run reference bit for bit; a grid of runs equals building every run."""
 
 from __future__ import annotations
+
+import itertools
 
 import numpy as np
 import pytest
@@ -39,3 +41,81 @@ def test_projection_shortcut_holds_for_any_norms(seed):
     a, b = prepare_inputs(runs), prepare_inputs_per_run(runs)
     for name in ("X", "X_test", "X_weak", "basis", "coord"):
         np.testing.assert_array_equal(getattr(a, name), getattr(b, name), err_msg=name)
+
+
+def _every_run(cfg: Config, grid: dict) -> list[Config]:
+    """The runs built and checked one by one (what expand_grid did before it checked each distinct value once)."""
+    return [cfg.replace(**dict(zip(grid, combo))) for combo in itertools.product(*grid.values())]
+
+
+GRIDS = [
+    {"eta": [1, 2.5, 1], "seed": [3, 4, 3]},  # an int eta, repeated values
+    {"u_norm": [1, 0.5], "v_norm": [0.05], "sigma_p": [0.02, 0.05], "p_weak": [0, 0.3], "label_noise": [0.0, 0.2]},
+    {"sigma_0": ["d^-1/2", 0.01, 1, "0.5 d^-1"], "eta": [2.6], "seed": [7, 8]},  # scale strings resolved with d
+]
+
+
+@pytest.mark.parametrize("grid", GRIDS)
+def test_expand_grid_equals_building_every_run(grid):
+    cfg = Config().replace(d=40, steps=10)
+    runs, ref = expand_grid(cfg, grid), _every_run(cfg, grid)
+    assert runs == ref
+    for a, b in zip(runs, ref):
+        assert a.to_dict() == b.to_dict() and hash(a) == hash(b)
+        assert all(type(a.get(k)) is type(b.get(k)) for k in grid), grid  # 1 -> 1.0, 'd^-1/2' -> a float, as replace stores them
+
+
+@pytest.mark.parametrize(
+    "grid",
+    [
+        {"eta": [0.5, 2.6], "seed": [0, -1]},  # a bad seed in the second run
+        {"eta": [0.5, -1.0], "seed": [0, 1]},  # a bad eta in the third run
+        {"eta": [-1.0, 0.5], "seed": [-2]},  # both bad in the first run: eta's check comes first
+        {"eta": [0.5, 0.0], "seed": [0, 1.5]},  # bad values in both fields, the seed's in an earlier run
+        {"u_norm": [1.0], "p_weak": [0.5, 1.5], "seed": [0, True]},
+        {"sigma_0": [0.01, "d^1"]},  # an exponent outside [-4, 0]
+        {"sigma_0": ["1e20 d^-1/2"]},  # valid as text, too large once resolved with d
+        {"label_noise": [0.1, 0.5]},
+        {"v_norm": [float("nan")]},
+        {"seed": [1, 1.0], "eta": [1, True]},  # equal values of another type: checked on their own
+    ],
+)
+def test_a_refused_value_gives_the_error_of_the_first_refused_run(grid):
+    cfg = Config().replace(steps=10)
+    with pytest.raises(ConfigError) as before:
+        _every_run(cfg, grid)
+    with pytest.raises(ConfigError) as now:
+        expand_grid(cfg, grid)
+    assert str(now.value) == str(before.value)
+
+
+def test_a_design_with_one_bad_seed_is_refused_with_the_same_message():
+    with pytest.raises(ConfigError) as err:
+        expand_grid(Config(), {"eta": [0.5, 2.6], "seed": [*range(1000), -3]})
+    assert str(err.value) == "training.seed: -3 is not allowed; must be an integer in [0, 9223372036854775807]"
+
+
+def test_expand_grid_checks_each_distinct_value_once_not_each_run(monkeypatch):
+    """200 000 runs (2 learning rates x 100 000 seeds): a handful of checked configurations, one check per distinct value."""
+    from benosc.config import DataConfig, NetworkConfig, TrainingConfig
+
+    cfg = Config().replace(steps=10)
+    built = {"configurations": 0, "values": 0}
+
+    def counting(cls, key):
+        post, checked = cls.__post_init__, Config.checked
+
+        def wrapper(self, *a, **kw):
+            built[key] += 1
+            return (post if key == "configurations" else checked)(self, *a, **kw)
+
+        return wrapper
+
+    for cls in (Config, DataConfig, NetworkConfig, TrainingConfig):
+        monkeypatch.setattr(cls, "__post_init__", counting(cls, "configurations"))
+    monkeypatch.setattr(Config, "checked", counting(Config, "values"))
+    runs = expand_grid(cfg, {"eta": [0.5, 2.6], "seed": list(range(100_000))})
+    assert len(runs) == 200_000
+    assert built["configurations"] <= 4, built
+    assert built["values"] == 2 + 100_000
+    assert runs[100_003] == cfg.replace(eta=2.6, seed=3) and runs[-1] == cfg.replace(eta=2.6, seed=99_999)

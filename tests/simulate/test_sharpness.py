@@ -7,18 +7,18 @@ import pytest
 import sympy as sp
 import torch
 
-from benosc import Config
 from benosc.simulate import simulate
 from benosc.simulate.network import second_layer
 from benosc.simulate.sharpness import top_eigenvalue_exact, top_eigenvalue_lanczos
 from benosc.theory import derive_statements
 from benosc.theory import symbols as S
+from helpers import tiny
 
 
 @pytest.fixture(scope="module")
 def trained():
     """Three runs of a small network after 300 steps (float64): weights, training data."""
-    cfg = Config().replace(d=20, n=6, m=3, steps=300, dtype="float64", n_test=8, n_test_weak=8)
+    cfg = tiny(d=20, n=6, m=3, steps=300, dtype="float64")
     sim = simulate(cfg, {"eta": [0.4, 0.7, 1.0]})
     assert (sim.trajectory.status == "completed").all()
     t = torch.from_numpy
@@ -67,7 +67,7 @@ def test_engine_records_sharpness_at_its_checkpoints():
     from benosc.simulate.network import Activation
     from benosc.simulate.sharpness import strong_example_index
 
-    cfg = Config().replace(d=24, n=6, m=3, steps=400, dtype="float64", n_test=8, n_test_weak=8, sharpness_every=150)
+    cfg = tiny(n=6, m=3, steps=400, dtype="float64", sharpness_every=150)
     sim = simulate(cfg, {"eta": [0.3, 0.9], "seed": [0, 1]})
     tr = sim.trajectory
     np.testing.assert_array_equal(tr.sharpness_step, [0, 150, 300, 400])
@@ -85,7 +85,7 @@ def test_engine_records_sharpness_at_its_checkpoints():
 
 
 def test_sharpness_is_off_by_default_and_runs_with_a_trained_second_layer():
-    cfg = Config().replace(d=24, n=6, m=3, steps=100, n_test=8, n_test_weak=8)
+    cfg = tiny(n=6, m=3, steps=100)
     assert "sharpness_full" not in simulate(cfg).trajectory.arrays
     tr = simulate(cfg.replace(second_layer="trained", sharpness_every=50, eta=0.2), {"seed": [0, 1]}).trajectory
     assert np.isfinite(tr.sharpness_full).all() and np.isfinite(tr.sharpness_strong).all()
@@ -99,7 +99,7 @@ def test_strong_example_index_marks_runs_without_one():
 
 
 def test_a_diverged_run_gets_nan_and_leaves_the_others_alone():
-    cfg = Config().replace(d=24, n=6, m=3, steps=300, n_test=8, n_test_weak=8, sharpness_every=100)
+    cfg = tiny(n=6, m=3, steps=300, sharpness_every=100)
     tr = simulate(cfg, {"eta": [0.3, 40.0]}).trajectory
     assert list(tr.status) == ["completed", "diverged"]
     assert np.isfinite(tr.sharpness_full[0]).all() and np.isnan(tr.sharpness_full[1, -1])
@@ -108,7 +108,7 @@ def test_a_diverged_run_gets_nan_and_leaves_the_others_alone():
 def test_simulate_draws_the_sharpness_figure_only_with_checkpoints(tmp_path):
     from benosc.simulate.figures import plot_all
 
-    cfg = Config().replace(d=24, n=6, m=3, steps=200, n_test=8, n_test_weak=8)
+    cfg = tiny(n=6, m=3)
     names = [p.name for p in plot_all(simulate(cfg, {"eta": [0.3, 1.2]}).trajectory, tmp_path / "a")]
     assert "sharpness.png" not in names
     names = [p.name for p in plot_all(simulate(cfg.replace(sharpness_every=100), {"eta": [0.3, 1.2]}).trajectory, tmp_path / "b")]

@@ -8,6 +8,7 @@ import pytest
 from benosc import Config
 from benosc.simulate import simulate
 from benosc.simulate.streaming import SUMMARY_SCHEMA, bytes_per_run, simulate_summary, summary_of_trajectory
+from helpers import tol
 
 GRID = {"eta": [0.5, 2.6, 4.5], "seed": [0, 1]}  # converging, oscillating, diverging
 
@@ -27,7 +28,6 @@ def test_summary_equals_the_full_recording(pair):
     np.testing.assert_array_equal(summ["diverged_step"], ref["diverged_step"])
     np.testing.assert_array_equal(summ["hit_step"], ref["hit_step"])
     ok = summ["status"] == "completed"
-    rtol = 1e-9 if cfg.training.dtype == "float64" else 1e-4
     for name in (
         "train_acc",
         "test_acc",
@@ -46,7 +46,7 @@ def test_summary_equals_the_full_recording(pair):
         "osc_fraction_window",
         "osc_fraction_predicted",
     ):
-        np.testing.assert_allclose(summ[name][ok], ref[name][ok], rtol=rtol, atol=1e-12, err_msg=name)
+        np.testing.assert_allclose(summ[name][ok], ref[name][ok], **tol(cfg.training.dtype, "run"), err_msg=name)
 
 
 @pytest.mark.parametrize("etas,seeds,pick", [([0.5, 2.6, 3.0], [3, 4], -1), (list(np.linspace(0.4, 3.1, 13)), list(range(5)), 47)])
