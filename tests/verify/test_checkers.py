@@ -168,7 +168,7 @@ def test_proposition6_scaling():
     # too noisy to decide (the 95 % interval of the exponent, [-0.56, 1.61], straddles the least exponent 0.25):
     # inconclusive, neither a pass nor a fail
     v = C.check_proposition6(_scaling(0.3, seeds=2, noise=1.0, seed=3))
-    assert v.data["b"][1] < 0.25 < v.data["b"][2]
+    assert v.data.b[1] < 0.25 < v.data.b[2]
     assert v.status == "inconclusive"
 
 
