@@ -23,6 +23,8 @@ from benosc.config import (
     to_toml,
 )
 
+from benosc.threads import set_threads
+
 __version__ = "0.1.0"
 
 __all__ = [
@@ -35,4 +37,5 @@ __all__ = [
     "SWEEPABLE",
     "load_config",
     "to_toml",
+    "set_threads",
 ]

@@ -23,6 +23,7 @@ import numpy as np
 import torch
 
 import benosc
+from benosc.threads import ensure_threads
 from benosc.enums import Engine, RunStatus
 from benosc.config import SWEEPABLE, Config, ConfigError
 from benosc.simulate.grid import BatchInputs, Grid, expand_grid, prepare_inputs
@@ -250,6 +251,7 @@ def simulate(
         them from the seeds (e.g. a transformed copy, for invariance tests);
         one entry per run of the grid.
     """
+    ensure_threads()  # the library's thread policy on first use (benosc.threads)
     runs = expand_grid(config, grid)
     device = resolve_device(config.training.device)
     dtype = TORCH_DTYPES[config.training.dtype]

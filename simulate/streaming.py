@@ -35,6 +35,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from benosc.threads import ensure_threads
 from benosc.enums import Engine, RunStatus
 from benosc.constants import DELTA
 from benosc.config import SWEEPABLE, Config
@@ -70,6 +71,7 @@ def simulate_summary(
     ``{name: array}`` for every entry of :data:`SUMMARY_SCHEMA` plus the swept
     fields of each run.
     """
+    ensure_threads()  # the library's thread policy on first use (benosc.threads)
     runs = list(grid) if isinstance(grid, (list, tuple)) else expand_grid(config, grid)
     refuse_sharpness(config)
     device = resolve_device(config.training.device)
