@@ -192,7 +192,8 @@ class Trajectory:
         Dimensions run, step, batch, record, eval, sign, neuron, example; the
         swept fields (eta, seed, norms, ...) and the status are coordinates on
         ``run``, ``record_step`` and ``eval_step`` label ``record`` and
-        ``eval``, ``sign`` is (+1, -1).  Attributes hold the configuration and
+        ``eval``, ``sign`` is (+1, -1), ``neuron`` r = 1..m, ``step``, ``batch`` and ``example`` their indices
+        (every dimension has a coordinate).  Attributes hold the configuration and
         the metadata as JSON.  Needs xarray (the ``sweep`` extra).
         """
         try:
@@ -208,6 +209,11 @@ class Trajectory:
             coords["sharpness"] = ("sharpness", self.arrays["sharpness_step"])
         coords["sign"] = ("sign", np.array([1, -1], dtype=np.int8))
         coords["run"] = ("run", np.arange(self.n_runs))
+        T, B = self.arrays["indices"].shape[1:]
+        coords["step"] = ("step", np.arange(T))  # step t: the update from W_t to W_{t+1}
+        coords["batch"] = ("batch", np.arange(B))
+        coords["neuron"] = ("neuron", np.arange(1, self.config.network.m + 1))  # r = 1..m
+        coords["example"] = ("example", np.arange(self.arrays["strong"].shape[1]))  # training example i
         data = {
             name: (SCHEMA[name][0], arr, {"description": SCHEMA[name][1]})
             for name, arr in self.arrays.items()

@@ -80,6 +80,9 @@ def test_trajectory_to_xarray():
     np.testing.assert_array_equal(ds["eta"].values, traj.eta)
     np.testing.assert_array_equal(ds["zeta"].values, traj.zeta)
     assert list(ds["record"].values) == list(traj.record_step)
+    assert all(dim in ds.coords for dim in ds.dims)  # every dimension labelled
+    assert list(ds["neuron"].values) == list(range(1, cfg.network.m + 1)) and ds["step"].values[-1] == 299
+    assert float(ds["margin"].sel(step=10, batch=0).isel(run=0)) == float(traj.margin[0, 10, 0])
     # labelled selection works as for any xarray dataset
     assert ds["weak_test_acc"].where(ds.eta == 2.6, drop=True).sizes["run"] == 2
     assert "4 runs x 300 steps" in repr(traj) and len(repr(traj)) < 200
