@@ -366,7 +366,7 @@ def sweep_summary(res, *, scale: bool) -> None:
     """The sweep's one-paragraph result: runs, chunks, speed, statuses, repairs, where the store is."""
     c = res.status_counts
     print(
-        f"benosc sweep: {res.runs} runs in {res.chunks} chunk{'s' if res.chunks != 1 else ''} ({res.chunks_run} computed now, "
+        f"benosc sweep: {res.runs} run{'s' if res.runs != 1 else ''} in {res.chunks} chunk{'s' if res.chunks != 1 else ''} ({res.chunks_run} computed now, "
         f"{res.chunks_skipped} already committed) in {res.wall_s:.1f} s, {res.run_steps_per_s:,.0f} run-steps/s; "
         f"completed {c[RunStatus.COMPLETED]}, diverged {c[RunStatus.DIVERGED]}, pending {c[RunStatus.PENDING]}\n"
         + (f"repaired: {', '.join(res.repaired)}\n" if res.repaired else "")
@@ -379,14 +379,23 @@ def store_check_lines(store: Path) -> int:
     from benosc.config import ConfigError
     from benosc.simulate.sweep_store import REPAIR_HINT, is_store, provenance_of, unverified_chunks, verify_store
 
+    if not store.exists():
+        raise ConfigError("check", str(store), "does not exist")
     if not is_store(store):
-        raise ConfigError("store", str(store), "is not a benosc sweep store")
+        raise ConfigError("check", str(store), "is not a benosc sweep store")
+    damage = verify_store(store)
+    if any(d.what == "store" and d.name == str(store) for d in damage):  # the metadata itself: nothing more can be read
+        print(f"{store}: {damage[0]}")
+        return 1
+    import warnings
+
     import xarray as xr
 
-    ds = xr.open_zarr(store)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ds = xr.open_zarr(store)
     n_chunks = math.ceil(ds.sizes["run"] / int(ds.attrs["chunk_runs"]))
     committed = int(ds["done"].values.sum())
-    damage = verify_store(store)
     for line in [str(d) for d in damage]:
         print(f"{store}: {line}")
     old = unverified_chunks(store, n_chunks)

@@ -88,6 +88,10 @@ def _typed(base: Config, name: str, raw: str, part: str = "design.grid") -> Any:
     return raw
 
 
+#: the most values one axis may have (its values are built as a list; a design is sized before its runs are)
+MAX_AXIS_VALUES = 10**7
+
+
 def parse_axis(text: str, base: Config, part: str = "design.grid") -> Axis:
     """``FIELD=V1,V2,...``, ``FIELD=START:STOP:NUM`` (NUM values, ends included) or ``START:STOP:NUM:geom`` (geometric) -> :class:`Axis`."""
     name, sep, rest = text.partition("=")
@@ -101,6 +105,8 @@ def parse_axis(text: str, base: Config, part: str = "design.grid") -> Axis:
             raise ConfigError(f"{part}.{name}", rest, "a range is START:STOP:NUM (evenly spaced) or START:STOP:NUM:geom (geometric)")
         lo, hi = _number(parts[0], f"{part}.{name}"), _number(parts[1], f"{part}.{name}")
         num = _number(parts[2], f"{part}.{name}")
+        if num > MAX_AXIS_VALUES:  # before any value is built: a 10^9-value axis is refused at once
+            raise ConfigError(f"{part}.{name}", rest, f"NUM = {num:g} values on one axis; at most {MAX_AXIS_VALUES:,}")
         if num != int(num) or num < 1:
             raise ConfigError(f"{part}.{name}", rest, "NUM in START:STOP:NUM must be an integer >= 1")
         if len(parts) == 4:
@@ -254,11 +260,11 @@ class Design:
         for a in self.axes:
             if a.field in alone:
                 for v in dict.fromkeys(a.values):
-                    self.run_config({a.field: v})
+                    _as_part(f"design.grid.{a.field}", lambda: self.run_config({a.field: v}))
         for name, lo, hi in self.ranges:
             if name in alone:
-                self.run_config({name: lo})
-                self.run_config({name: hi})
+                for end in (lo, hi):
+                    _as_part(f"design.ranges.{name}", lambda: self.run_config({name: end}))
         along = [dict(zip([p.field for p in self.paths], vals)) for vals in zip(*(p.values for p in self.paths))] or [{}]
         joint = [a for a in self.axes if a.field not in alone]
         first = {a.field: a.values[0] for a in self.axes if a.field in alone}
@@ -322,6 +328,14 @@ class Design:
     def fingerprint(self) -> str:
         """sha256 of the design (what decides every result), to refuse resuming into another design's store."""
         return hashlib.sha256(json.dumps(self.to_dict(), sort_keys=True).encode()).hexdigest()
+
+
+def _as_part(part: str, check) -> None:
+    """Run ``check``; a ConfigError of the one field a design part sets is reported as that part (``design.grid.eta``)."""
+    try:
+        check()
+    except ConfigError as exc:
+        raise ConfigError(part, exc.value, exc.allowed) from None
 
 
 #: bytes of one run's entry in the run list (a dict of the point's values and its seed; measured: 10^6 runs

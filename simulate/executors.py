@@ -98,6 +98,8 @@ def dask_client(*, workers: int, scheduler: str | None, connect_timeout: float =
     if scheduler:
         try:
             client = Client(scheduler, timeout=connect_timeout)
+        except ValueError as exc:  # a malformed address (no port, unknown protocol)
+            raise ConfigError("scheduler", scheduler, f"is not a scheduler address like tcp://HOST:PORT ({exc})") from None
         except (OSError, TimeoutError) as exc:
             raise ConfigError(
                 "scheduler", scheduler, f"cannot be reached within {connect_timeout:g} s ({type(exc).__name__}); is the scheduler running?"

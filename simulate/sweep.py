@@ -140,8 +140,10 @@ def run_sweep(
     check_size(design)  # arithmetic: a design past the machine's memory is refused before anything is built
     here = provenance(design)
     here_key = ", ".join(f"{k} {v}" for k, v in here.items())
+    _precheck(design, store, chunk_runs)  # refusals that need no lock write nothing (no lock file either)
     with contextlib.ExitStack() as stack:
         client = stack.enter_context(dask_client(workers=workers, scheduler=scheduler, connect_timeout=connect_timeout)) if executor == "dask" else None
+        store.parent.mkdir(parents=True, exist_ok=True)
         stack.enter_context(store_lock(store, waiting=say))
         try:
             return _run_locked(design, store, chunk_runs, executor, client, allow_mixed, here_key, progress, say)
@@ -152,6 +154,27 @@ def run_sweep(
             raise ConfigError(
                 "store", str(store), f"no space left on its device writing {exc.filename or 'the store'} ({free / 2**20:.0f} MiB free); free some and resume"
             ) from None
+
+
+def _precheck(design: Design, store: Path, chunk_runs: int | None) -> None:
+    """What can be refused before taking the lock (checked again under it): not a store, another design or chunk
+    size, a chunk that would not fit."""
+    if store.exists() and not is_store(store):
+        if not (store.is_dir() and not any(store.iterdir())):
+            raise ConfigError("store", str(store), "exists and is not a benosc sweep store")
+    elif store.exists():
+        stored = check_resumable(store, design)
+        if chunk_runs and chunk_runs != stored:
+            raise ConfigError("chunk_runs", chunk_runs, f"the store is written in chunks of {stored} runs; resume with {stored} or without it")
+    elif chunk_runs:
+        shapes = {shape_key(c): c for c in (design.run_config(p) for p in design.points())}
+        check_chunk_memory(list(shapes.values()), min(chunk_runs, design.n_runs))
+
+
+def _all_coords(store: Path) -> list[str]:
+    from benosc.simulate.sweep_store import _open
+
+    return sorted(str(n) for n in _open(store).coords)
 
 
 def _run_locked(design, store, chunk_runs, executor, client, allow_mixed, here_key, progress, say) -> SweepResult:
@@ -168,22 +191,23 @@ def _run_locked(design, store, chunk_runs, executor, client, allow_mixed, here_k
             raise ConfigError("chunk_runs", chunk_runs, f"the store is written in chunks of {stored} runs; resume with {stored} or without it")
         chunk_runs = stored
         n_chunks = len(chunk_bounds(design.n_runs, chunk_runs))
+        others = [key for key in provenance_of(store, n_chunks) if key != here_key]
+        if others and not allow_mixed:  # refused before anything is repaired: a refusal changes nothing
+            raise ConfigError(
+                "store", str(store), f"has chunks computed with {others[0]}, this sweep runs with {here_key}; allow mixing them to resume (--allow-mixed)"
+            )
         damage = verify_store(store)
         coords = [d.name for d in damage if d.what == "coordinate"]
-        if coords:
-            rewrite_coordinates(store, design, coords)
-            repaired += [f"coordinate {c}" for c in coords]
-            say(f"{store}: coordinates {', '.join(coords)} were damaged; rewritten from the design")
+        whole = [d.name for d in damage if d.what == "store"]  # the coordinates' digests, the consolidated metadata
+        if coords or whole:
+            rewrite_coordinates(store, design, _all_coords(store) if "coordinate digests" in whole else coords)
+            repaired += [f"coordinate {c}" for c in coords] + whole
+            say(f"{store}: {', '.join([f'coordinate {c}' for c in coords] + whole)} damaged; rewritten from the design")
         for d in damage:
             if d.what == "chunk":
                 uncommit(store, int(d.name))
                 repaired.append(f"chunk {d.name}")
                 say(f"{store}: {d}; recomputing it")
-        others = [key for key in provenance_of(store, n_chunks) if key != here_key]
-        if others and not allow_mixed:
-            raise ConfigError(
-                "store", str(store), f"has chunks computed with {others[0]}, this sweep runs with {here_key}; allow mixing them to resume (--allow-mixed)"
-            )
     else:
         shapes = {shape_key(c): c for c in (design.run_config(p) for p in design.points())}
         if not chunk_runs:  # the largest shape of the design decides (a path may grow d, n or m a thousandfold)

@@ -4,8 +4,9 @@ One Dataset with dimension ``run`` (and ``window`` for the oscillation amplitude
 axis and ``seed``, the summary metrics as data variables, ``status`` ('pending' until its chunk is committed)
 and ``done``.  :func:`create_store` writes the skeleton under a staging name and renames it into place (the
 store appears whole or not at all); :func:`commit_chunk` writes a chunk's data, then ``status`` and ``done``,
-then an empty marker file ``.benosc/done/<k>`` (created by an atomic rename): a chunk without its marker is
-re-run on resume (:func:`pending_chunks`).  Floats are stored with one canonical NaN (:func:`canonical_nan`).
+then its marker file ``.benosc/done/<k>`` (the chunk's checksums and provenance, created by an atomic rename):
+a chunk without its marker is re-run on resume (:func:`pending_chunks`); :func:`verify_store` checks every
+committed chunk against its marker.  Floats are stored with one canonical NaN (:func:`canonical_nan`).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import json
 import os
 import secrets
 import time
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterator, Sequence
@@ -40,6 +42,7 @@ __all__ = [
     "status_counts",
     "canonical_nan",
     "store_lock",
+    "open_metadata",
     "read_marker",
     "Damage",
     "REPAIR_HINT",
@@ -140,7 +143,12 @@ def check_resumable(store: Path, design: Design) -> int:
 
     from benosc.simulate.summary_schema import SUMMARY_SCHEMA
 
-    existing = xr.open_zarr(store)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            existing = xr.open_zarr(store)
+    except Exception as exc:  # noqa: BLE001
+        raise ConfigError("store", str(store), f"cannot be opened ({type(exc).__name__}): its metadata is damaged; move it away and rerun the sweep") from None
     attrs = existing.attrs
     if attrs.get("fingerprint") != design.fingerprint():
         raise ConfigError("store", str(store), "holds a sweep of another design (grid, seeds, configuration or delta differ); choose another store")
@@ -266,7 +274,19 @@ def _read(ds, name: str, bounds: tuple[int, int] | None = None) -> np.ndarray:
 def _open(store: Path):
     import xarray as xr
 
-    return xr.open_zarr(store)
+    with warnings.catch_warnings():  # without .zmetadata (damage, reported as such) zarr warns about the .benosc folder
+        warnings.simplefilter("ignore")
+        return xr.open_zarr(store)
+
+
+def open_metadata(store: Path):
+    """The store opened lazily (coordinates and attributes; nothing verified), or ConfigError when its metadata is damaged."""
+    try:
+        ds = _open(store)
+        int(ds.attrs["chunk_runs"])
+        return ds
+    except Exception as exc:  # noqa: BLE001
+        raise ConfigError("store", str(store), f"cannot be opened ({type(exc).__name__}): its metadata is damaged; move it away and rerun the sweep") from None
 
 
 def stored_dtype(name: str) -> np.dtype:
@@ -309,22 +329,36 @@ def verify_store(store: Path) -> list[Damage]:
     committed without digests (an older benosc) are reported as unverifiable only by :func:`unverified_chunks`.
     """
     out: list[Damage] = []
+    if not (store / ".zmetadata").is_file():
+        out.append(Damage("store", "metadata", None, "the consolidated metadata (.zmetadata) is missing"))
     try:
-        ds = _open(store)
-        n_runs, chunk_runs = int(ds.sizes["run"]), int(ds.attrs["chunk_runs"])
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # a store without .zmetadata opens with zarr's warnings
+            ds = _open(store)
+            n_runs, chunk_runs = int(ds.sizes["run"]), int(ds.attrs["chunk_runs"])
     except Exception as exc:  # noqa: BLE001 - anything unreadable is damage, reported in one line
-        return [Damage("store", str(store), None, f"cannot be opened ({type(exc).__name__}: {exc})")]
+        return [Damage("store", str(store), None, f"cannot be opened ({type(exc).__name__}): its metadata is damaged; move it away and rerun the sweep")]
+    bounds_all = chunk_bounds(n_runs, chunk_runs)
+    sizes = {k: (_marker_dir(store) / str(k)).stat().st_size for k in range(len(bounds_all)) if (_marker_dir(store) / str(k)).exists()}
     coords_file = store / ".benosc" / "coords.json"
+    checksummed = coords_file.exists() or any(sizes.values())  # written by a benosc that records digests
+    expected: dict[str, str] | None = None
     if coords_file.exists():
-        expected = json.loads(coords_file.read_text(encoding="utf-8"))
-        for name, digest in sorted(expected.items()):
-            try:
-                ok = name in ds.coords and _digest(_read(ds, name)) == digest
-                reason = "missing or changed since the store was created"
-            except Exception as exc:  # noqa: BLE001
-                ok, reason = False, f"unreadable ({type(exc).__name__})"
-            if not ok:
-                out.append(Damage("coordinate", name, None, reason))
+        try:
+            expected = json.loads(coords_file.read_text(encoding="utf-8"))
+            assert isinstance(expected, dict)
+        except Exception:  # noqa: BLE001
+            expected = None
+    if checksummed and expected is None:
+        out.append(Damage("store", "coordinate digests", None, ".benosc/coords.json is missing or unreadable"))
+    for name, digest in sorted((expected or {}).items()):
+        try:
+            ok = name in ds.coords and _digest(_read(ds, name)) == digest
+            reason = "missing or changed since the store was created"
+        except Exception as exc:  # noqa: BLE001
+            ok, reason = False, f"unreadable ({type(exc).__name__})"
+        if not ok:
+            out.append(Damage("coordinate", name, None, reason))
     whole: dict[str, np.ndarray | Exception] = {}  # each variable read once, then cut per chunk
 
     def chunk_of(name: str, bounds: tuple[int, int]) -> np.ndarray:
@@ -336,13 +370,21 @@ def verify_store(store: Path) -> list[Damage]:
         got = whole[name]
         return _read(ds, name, bounds) if isinstance(got, Exception) else got[bounds[0] : bounds[1]]
 
-    for k, bounds in enumerate(chunk_bounds(n_runs, chunk_runs)):
+    for k, bounds in enumerate(bounds_all):
+        if k not in sizes:  # not committed: its runs must not claim to be (readers select runs by done)
+            try:
+                flagged = bool(np.asarray(chunk_of("done", bounds)).any())
+            except Exception:  # noqa: BLE001
+                flagged = True
+            if flagged:
+                out.append(Damage("chunk", str(k), bounds, "its runs are flagged done but it has no commit record"))
+            continue
+        if not sizes[k] and not checksummed:
+            continue  # committed by an older benosc, without digests (unverified_chunks lists them)
         marker = read_marker(store, k)
-        if marker is None or marker == {} and not (_marker_dir(store) / str(k)).stat().st_size:
-            continue  # not committed, or committed by an older benosc without digests
         digests = marker.get("sha256") if marker else None
         if not isinstance(digests, dict):
-            out.append(Damage("chunk", str(k), bounds, "its commit record is unreadable"))
+            out.append(Damage("chunk", str(k), bounds, "its commit record is empty or unreadable"))
             continue
         for name, digest in sorted(digests.items()):
             try:
@@ -357,7 +399,10 @@ def verify_store(store: Path) -> list[Damage]:
 
 
 def unverified_chunks(store: Path, n_chunks: int) -> list[int]:
-    """Committed chunks whose marker records no digests (written by a benosc before checksums)."""
+    """Committed chunks whose marker records no digests, in a store written before checksums (in a checksummed
+    store an empty marker is damage: :func:`verify_store`)."""
+    if (store / ".benosc" / "coords.json").exists():
+        return []
     return [k for k in range(n_chunks) if (_marker_dir(store) / str(k)).exists() and not (_marker_dir(store) / str(k)).stat().st_size]
 
 
@@ -367,9 +412,8 @@ def uncommit(store: Path, k: int) -> None:
 
 
 def rewrite_coordinates(store: Path, design: Design, names: Sequence[str]) -> None:
-    """Rewrite damaged coordinates from the design (they are a function of it) and re-consolidate the metadata."""
-    import warnings
-
+    """Rewrite damaged coordinates (``names``; may be none) from the design (they are a function of it), re-consolidate
+    the metadata and record the coordinates' digests again."""
     import xarray as xr
     import zarr
 
@@ -377,17 +421,20 @@ def rewrite_coordinates(store: Path, design: Design, names: Sequence[str]) -> No
     ds, _ = _skeleton(design, 1)
     with warnings.catch_warnings():  # zarr notes the .benosc folder (the commit markers) is not part of its hierarchy
         warnings.simplefilter("ignore")
-        xr.Dataset(coords={name: ds[name] for name in names}, attrs=attrs).to_zarr(store, mode="a", zarr_format=2, consolidated=True)
+        if names:
+            xr.Dataset(coords={name: ds[name] for name in names}, attrs=attrs).to_zarr(store, mode="a", zarr_format=2, consolidated=True)
         zarr.consolidate_metadata(str(store))
+    (store / ".benosc" / "coords.json").write_text(json.dumps({name: _digest(ds[name].values) for name in _coord_names(ds)}, sort_keys=True))
 
 
 def provenance_of(store: Path, n_chunks: int) -> dict[str, list[int]]:
     """Which committed chunks came from where: 'benosc X, torch Y, device, dtype' -> chunk indices."""
     out: dict[str, list[int]] = {}
+    checksummed = (store / ".benosc" / "coords.json").exists()
     for k in range(n_chunks):
         marker = read_marker(store, k)
-        if marker is None:
-            continue
+        if marker is None or (checksummed and not marker):
+            continue  # not committed, or an empty / unreadable record in a checksummed store: damage, to be recomputed
         p = (marker or {}).get("provenance") or {}
         key = ", ".join(f"{f} {p[f]}" for f in ("benosc", "torch", "device", "dtype") if f in p) or "unrecorded (an older benosc)"
         out.setdefault(key, []).append(k)

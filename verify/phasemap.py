@@ -132,7 +132,11 @@ def _selected(ds, select: dict[str, Any], x: str, y: str | None):
     """The runs at the selected values; refuses a map that would pool runs over an undrawn axis of several values."""
     design = json.loads(ds.attrs["design"])
     path_fields = [p["field"] for p in design.get("paths", [])]
+    if y is not None and y == x:
+        raise ConfigError("y", y, "must be another axis than x")
     for name, value in select.items():
+        if name in (x, y):
+            raise ConfigError(f"select.{name}", value, "is an axis the map draws; select another one")
         if name not in ds.coords or ds[name].dims != ("run",):
             raise ConfigError(f"select.{name}", value, "is not an axis of the store")
         keep = ds[name].values == value
@@ -147,12 +151,23 @@ def _selected(ds, select: dict[str, Any], x: str, y: str | None):
         if name not in drawn and name in ds.coords and np.unique(ds[name].values).size > 1:
             shown = ", ".join(map(str, np.unique(ds[name].values)[:6]))
             raise ConfigError(
-                "select",
+                "map",
                 name,
                 f"the map over {x}{f' and {y}' if y else ''} would pool the runs of the store's axis {name} ({shown}); "
                 f"choose one value (select.{name}=VALUE) or draw it as the other axis",
             )
+    for role, axis in (("x", x), ("y", y)):
+        if y is not None and axis is not None and axis in ds.coords and np.unique(ds[axis].values).size < 2:
+            one = np.unique(ds[axis].values)[0]
+            raise ConfigError(role, axis, f"has one value ({one}) in the runs drawn: draw the map over the other axis alone")
     return ds
+
+
+def _selection_text(select: dict[str, Any]) -> tuple[str, str]:
+    """The selection in a title (' at v_norm = 0.05') and in a file name ('_at_v_norm=0.05')."""
+    if not select:
+        return "", ""
+    return " at " + ", ".join(f"{k} = {v}" for k, v in select.items()), "_at_" + "_".join(f"{k}={v}" for k, v in select.items())
 
 
 def _positions(ds, name: str) -> tuple[np.ndarray, tuple[np.ndarray, list[str]] | None]:
@@ -194,6 +209,7 @@ def draw_map(store: str | Path, *, x: str, y: str | None, metrics: tuple[str, ..
     from benosc.simulate.sweep import open_sweep
 
     ds = _selected(open_sweep(store), select or {}, x, y)
+    at_title, at_file = _selection_text(select or {})
     if ds.sizes["run"] == 0:
         raise ConfigError("store", str(store), "has no committed run yet")
     base = Config.from_dict(json.loads(ds.attrs["design"])["base"])
@@ -215,8 +231,8 @@ def draw_map(store: str | Path, *, x: str, y: str | None, metrics: tuple[str, ..
             ax.set_ylabel(LABEL.get(name, name))
             _ticks(ax, x_ticks, None)
         _legend(fig, axes[0])
-        fig.suptitle(f"{Path(store).name}: {ds.sizes['run']} runs")
-        png = save(fig, out / f"map_{x}.png")
+        fig.suptitle(f"{Path(store).name}: {ds.sizes['run']} runs{at_title}")
+        png = save(fig, out / f"map_{x}{at_file}.png")
         written += [str(png), str(png.with_suffix(".pdf"))]
         return written
     ys_all, y_ticks = _positions(ds, y)
@@ -254,7 +270,7 @@ def draw_map(store: str | Path, *, x: str, y: str | None, metrics: tuple[str, ..
                 sel = diverged > 0
                 ax.scatter(jj[sel], ii[sel], marker="x", color="w", s=14, label="some seeds diverged")
     _legend(fig, axes[0, 0])
-    fig.suptitle(f"{Path(store).name}: {ds.sizes['run']} runs over {LABEL.get(x, x)} × {LABEL.get(y, y)}")
-    png = save(fig, out / f"map_{x}_{y}.png")
+    fig.suptitle(f"{Path(store).name}: {ds.sizes['run']} runs over {LABEL.get(x, x)} × {LABEL.get(y, y)}{at_title}")
+    png = save(fig, out / f"map_{x}_{y}{at_file}.png")
     written += [str(png), str(png.with_suffix(".pdf"))]
     return written

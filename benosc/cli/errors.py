@@ -33,6 +33,8 @@ FLAGS: dict[str, str] = {
 
 #: where a command takes the store as its positional argument, not as --out
 POSITIONAL_STORE = frozenset({"map", "scale"})
+#: the map's own options (its errors name x, y and the map's axes)
+MAP_FIELDS = {"x": "--x", "y": "--y", "map": "--x/--y"}
 
 
 def _flag_of(m: re.Match) -> str:
@@ -52,6 +54,8 @@ def as_flags(err: ConfigError, command: str | None = None) -> ConfigError:
     """
     if command in POSITIONAL_STORE and err.field == "store":
         return ConfigError("STORE", err.value, err.allowed)
+    if command == "map" and err.field in MAP_FIELDS:
+        return ConfigError(MAP_FIELDS[err.field], err.value, re.sub(r"\b[a-z_]+(?:\.[a-z_]+)+\b", _flag_of, err.allowed))
     allowed = re.sub(r"\b[a-z_]+(?:\.[a-z_]+)+\b", _flag_of, err.allowed)  # a hint naming a part: design.seeds, select.v_norm
     for part in sorted(FLAGS, key=len, reverse=True):
         if err.field == part or err.field.startswith(part + "."):

@@ -52,10 +52,12 @@ def run(args: argparse.Namespace) -> int:
     if not is_store(store):
         raise UsageError(f"argument STORE: {str(store)!r} is not a benosc sweep store")
     try:
-        import xarray as xr
+        import xarray  # noqa: F401  (the sweep extra)
     except ImportError:
         raise UsageError("benosc map needs xarray and zarr: pip install 'benosc[sweep]'") from None
-    ds = xr.open_zarr(store)
+    from benosc.simulate.sweep_store import open_metadata
+
+    ds = open_metadata(store)
     coords = [c for c in ds.coords if ds[c].dims == ("run",) and c not in ("run",)]
     for opt in ("x", "y"):
         val = getattr(args, opt)
@@ -71,7 +73,13 @@ def run(args: argparse.Namespace) -> int:
         name, eq, raw = item.partition("=")
         if not eq or not name.strip():
             raise UsageError(f"argument --select: {item!r} must look like FIELD=VALUE")
-        select[name.strip()] = parse_value(raw.strip())
+        name = name.strip()
+        if name in select:
+            raise UsageError(f"argument --select: {name} is selected twice")
+        try:
+            select[name] = float(raw) if raw.strip().lower() not in ("nan", "inf", "-inf") else raw.strip()  # .05 and 5e-2 alike
+        except ValueError:
+            select[name] = parse_value(raw.strip())
     out = Path(args.out)
     from benosc.output import staged_output
 

@@ -68,6 +68,10 @@ DAMAGE = {
     "deleted eta coordinate": lambda s: shutil.rmtree(s / "eta"),
     "flipped byte in the seed coordinate": lambda s: _flip(s / "seed" / "0"),
     "unreadable commit marker": lambda s: (s / ".benosc" / "done" / "2").write_text("{not json"),
+    "emptied commit marker and a flipped byte": lambda s: ((s / ".benosc" / "done" / "1").write_text(""), _flip(s / "train_loss" / "1")),
+    "done flags without a commit marker": lambda s: ((s / ".benosc" / "done" / "1").unlink(), shutil.copy(s / "test_acc" / "0", s / "test_acc" / "1")),
+    "deleted coordinate digests and a changed coordinate": lambda s: ((s / ".benosc" / "coords.json").unlink(), _flip(s / "eta" / "0")),
+    "deleted consolidated metadata": lambda s: (s / ".zmetadata").unlink(),
 }
 
 
@@ -83,7 +87,7 @@ def test_damage_is_detected_refused_and_repaired_by_resume(case, clean, tmp_path
     assert main(["sweep", "--check", str(store)]) == 1
     assert "damaged" in capsys.readouterr().out
     res = run_sweep(DESIGN, store)  # plain resume recomputes exactly the damaged chunks / rewrites the coordinate
-    assert res.repaired and res.chunks_run == sum(d.what == "chunk" for d in found)
+    assert res.chunks_run == sum(d.what == "chunk" for d in found)
     assert verify_store(store) == [] and _equal(store, clean) == []
     assert main(["sweep", "--check", str(store)]) == 0
 
@@ -97,6 +101,32 @@ def test_a_clean_store_checks_intact_and_the_checker_sees_a_one_bit_change(clean
     assert float(z["weak_test_acc"].values[2]) == float(xr.open_zarr(clean)["weak_test_acc"].values[2])
     _flip(store / "weak_test_acc" / "1")
     assert [d.name for d in verify_store(store)] == ["1"]
+
+
+def test_a_refused_resume_repairs_nothing_and_the_damage_stays_reported(clean, tmp_path):
+    store = tmp_path / "s.zarr"
+    shutil.copytree(clean, store)
+    marker = store / ".benosc" / "done" / "0"
+    rec = json.loads(marker.read_text())
+    rec["provenance"]["torch"] = "1.0.0"  # a chunk from another torch
+    marker.write_text(json.dumps(rec))
+    _flip(store / "weak_test_acc" / "1")  # and a damaged chunk
+    with pytest.raises(ConfigError, match="allow mixing"):
+        run_sweep(DESIGN, store)
+    assert [d.name for d in verify_store(store)] == ["1"]  # still reported: the refusal changed nothing
+    run_sweep(DESIGN, store, allow_mixed=True)
+    assert verify_store(store) == [] and _equal(store, clean) == []
+
+
+def test_damaged_metadata_is_one_line_not_an_internal_error(clean, tmp_path, capsys):
+    store = tmp_path / "s.zarr"
+    shutil.copytree(clean, store)
+    (store / ".zmetadata").write_text((store / ".zmetadata").read_text()[:100])
+    (store / ".zattrs").write_text("{x")
+    for argv in (["sweep", "--check", str(store)], ["map", str(store), "--x", "eta", "--out", str(tmp_path / "m")], [*ARGV, "--out", str(store)]):
+        assert main(argv) in (1, 2), argv
+        err, out = capsys.readouterr()
+        assert "internal error" not in out + err and "Traceback" not in out + err
 
 
 def test_chunks_from_another_version_are_refused_unless_allowed(clean, tmp_path):

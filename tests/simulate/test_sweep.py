@@ -111,7 +111,7 @@ def test_bad_input_is_one_line_and_writes_nothing(tmp_path, capsys):
         (["--grid", "eta=1:2"], "START:STOP:NUM"),
         (["--grid", "eta=0.5,,1"], "empty value"),
         (["--grid", "m=2.5"], "must be an integer"),
-        (["--grid", "eta=-1"], "training.eta"),
+        (["--grid", "eta=-1"], "--grid eta: -1.0 is not allowed"),  # the design part that set it, then the field's rule
         (["--grid", "seed=1,2"], "--seeds"),
         (["--sample", "4"], "--range"),
         ([], "at least one --grid"),

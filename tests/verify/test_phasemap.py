@@ -41,14 +41,14 @@ def test_two_axis_map_and_one_axis_lines(store, tmp_path, capsys):
     assert main(["map", str(store), "--x", "eta", "--y", "v_norm", "--out", str(tmp_path / "m2")]) == 0
     one = ["--select", "v_norm=0.05"]  # the store's other axis: one value of it (a map never pools it)
     assert main(["map", str(store), "--x", "eta", *one, "--metric", "weak_test_acc", "osc_fraction", "--out", str(tmp_path / "m1")]) == 0
-    for folder, name in (("m2", "map_eta_v_norm"), ("m1", "map_eta")):
+    for folder, name in (("m2", "map_eta_v_norm"), ("m1", "map_eta_at_v_norm=0.05")):
         for ext in ("png", "pdf"):
             f = tmp_path / folder / f"{name}.{ext}"
             assert f.is_file() and f.stat().st_size > 1000
     assert "wrote" in capsys.readouterr().out
     # an output folder holds one command's outputs: a second map into m2 replaces the first one's files
     assert main(["map", str(store), "--x", "eta", *one, "--metric", "weak_test_acc", "--out", str(tmp_path / "m2")]) == 0
-    assert sorted(p.name for p in (tmp_path / "m2").iterdir()) == [".benosc-output", "map_eta.pdf", "map_eta.png"]
+    assert sorted(p.name for p in (tmp_path / "m2").iterdir()) == [".benosc-output", "map_eta_at_v_norm=0.05.pdf", "map_eta_at_v_norm=0.05.png"]
 
 
 def test_boundaries_are_the_derived_numbers():
@@ -99,6 +99,12 @@ def test_a_map_never_pools_an_undrawn_axis_and_draws_text_axes_as_categories(tmp
     assert main(["map", str(store), "--x", "eta", "--select", "v_norm=0.05", "--out", str(tmp_path / "m2")]) == 0
     assert main(["map", str(store), "--x", "eta", "--select", "v_norm=0.07", "--out", str(tmp_path / "m3")]) == 2
     assert "values: 0.05, 0.1" in capsys.readouterr().err
+    # a selected axis that the map also draws, the same axis twice, a 2-D map over an axis left with one value: refused
+    for argv in (["--y", "v_norm", "--select", "v_norm=0.05"], ["--y", "eta"], ["--select", "v_norm=.05", "--select", "v_norm=0.1"]):
+        assert main(["map", str(store), "--x", "eta", *argv, "--out", str(tmp_path / "m5")]) == 2, argv
+    assert len(capsys.readouterr().err.strip().splitlines()) == 3
+    assert main(["map", str(store), "--x", "eta", "--select", "v_norm=.05", "--out", str(tmp_path / "m6")]) == 0  # .05 is 0.05
+    assert (tmp_path / "m6" / "map_eta_at_v_norm=0.05.png").is_file()
     text = tmp_path / "t.zarr"
     assert main(["sweep", "--grid", "loss=square,logistic", "--set", "eta=1.0", *tiny, "--out", str(text)]) == 0
     assert main(["map", str(text), "--x", "loss", "--metric", "weak_test_acc", "--out", str(tmp_path / "m4")]) == 0
