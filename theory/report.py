@@ -21,6 +21,7 @@ from sympy.printing.latex import LatexPrinter
 
 from benosc.enums import Outcome
 from benosc.theory.model import Recursions
+from benosc.theory.network import NETWORK_KEYS
 from benosc.theory import symbols as S
 from benosc.theory.statement import Statement
 from benosc.theory.display import LINE_WIDTH, display_lines, visible_width
@@ -165,16 +166,7 @@ ORDER = [
     ("small_eta_weak_growth",),
     ("sharpness_strong", "sharpness_at_fixed_point", "sharpness_period2", "eta_sharpness_period2_mean"),
     ("network_weak_step_factor", "network_weak_rate"),
-    (
-        "offset_map",
-        "offset_fixed_point",
-        "offset_conjugacy",
-        "offset_eta_crit",
-        "offset_period2_orbit",
-        "offset_residual_per_step",
-        "offset_weak_growth_per_period2",
-        "offset_bounded_eta_max",
-    ),
+    tuple(k for k in NETWORK_KEYS if k.startswith("offset_")),  # the offset map's statements, in theory.network's order
 ]
 SECTION_TITLES = [
     "The strong-feature map, its fixed point and loss of stability",
