@@ -37,6 +37,7 @@ from benosc.simulate.sweep_store import (  # noqa: F401 (open_sweep, is_store, c
     open_sweep,
     pending_chunks,
     provenance_of,
+    provenance_text,
     rewrite_coordinates,
     status_counts,
     store_lock,
@@ -138,9 +139,8 @@ def run_sweep(
     if executor not in EXECUTORS:
         raise ConfigError("executor", executor, f"must be one of {', '.join(EXECUTORS)}")
     check_size(design)  # arithmetic: a design past the machine's memory is refused before anything is built
-    here = provenance(design)
-    here_key = ", ".join(f"{k} {v}" for k, v in here.items())
-    _precheck(design, store, chunk_runs)  # refusals that need no lock write nothing (no lock file either)
+    here_key = provenance_text(provenance(design))
+    _admit(design, store, chunk_runs)  # refusals that need no lock write nothing (no lock file either)
     with contextlib.ExitStack() as stack:
         client = stack.enter_context(dask_client(workers=workers, scheduler=scheduler, connect_timeout=connect_timeout)) if executor == "dask" else None
         store.parent.mkdir(parents=True, exist_ok=True)
@@ -156,9 +156,15 @@ def run_sweep(
             ) from None
 
 
-def _precheck(design: Design, store: Path, chunk_runs: int | None) -> None:
-    """What can be refused before taking the lock (checked again under it): not a store, another design or chunk
-    size, a chunk that would not fit."""
+def _shapes(design: Design) -> list[Config]:
+    """One configuration per distinct shape of the design's runs (a path may grow d, n or m a thousandfold)."""
+    return list({shape_key(c): c for c in (design.run_config(p) for p in design.points())}.values())
+
+
+def _admit(design: Design, store: Path, chunk_runs: int | None) -> int | None:
+    """The refusals that need no computing, checked before the lock is taken and again under it: a path that is not
+    a store (an empty folder is taken), another design or chunk size, a chunk that would not fit.  Returns the
+    store's chunk size when it resumes one, None for a new store."""
     if store.exists() and not is_store(store):
         if not (store.is_dir() and not any(store.iterdir())):
             raise ConfigError("store", str(store), "exists and is not a benosc sweep store")
@@ -166,29 +172,17 @@ def _precheck(design: Design, store: Path, chunk_runs: int | None) -> None:
         stored = check_resumable(store, design)
         if chunk_runs and chunk_runs != stored:
             raise ConfigError("chunk_runs", chunk_runs, f"the store is written in chunks of {stored} runs; resume with {stored} or without it")
-    elif chunk_runs:
-        shapes = {shape_key(c): c for c in (design.run_config(p) for p in design.points())}
-        check_chunk_memory(list(shapes.values()), min(chunk_runs, design.n_runs))
-
-
-def _all_coords(store: Path) -> list[str]:
-    from benosc.simulate.sweep_store import _open
-
-    return sorted(str(n) for n in _open(store).coords)
+        return stored
+    if chunk_runs:
+        check_chunk_memory(_shapes(design), min(chunk_runs, design.n_runs))
+    return None
 
 
 def _run_locked(design, store, chunk_runs, executor, client, allow_mixed, here_key, progress, say) -> SweepResult:
     """run_sweep's body, under the store's lock (and with the Dask client open, for executor 'dask')."""
-    if store.exists() and not is_store(store):
-        if store.is_dir() and not any(store.iterdir()):
-            store.rmdir()
-        else:
-            raise ConfigError("store", str(store), "exists and is not a benosc sweep store")
+    stored = _admit(design, store, chunk_runs)  # again: another sweep may have created the store meanwhile
     repaired: list[str] = []
-    if store.exists():
-        stored = check_resumable(store, design)
-        if chunk_runs and chunk_runs != stored:
-            raise ConfigError("chunk_runs", chunk_runs, f"the store is written in chunks of {stored} runs; resume with {stored} or without it")
+    if stored is not None:
         chunk_runs = stored
         n_chunks = len(chunk_bounds(design.n_runs, chunk_runs))
         others = [key for key in provenance_of(store, n_chunks) if key != here_key]
@@ -200,7 +194,7 @@ def _run_locked(design, store, chunk_runs, executor, client, allow_mixed, here_k
         coords = [d.name for d in damage if d.what == "coordinate"]
         whole = [d.name for d in damage if d.what == "store"]  # the coordinates' digests, the consolidated metadata
         if coords or whole:
-            rewrite_coordinates(store, design, _all_coords(store) if "coordinate digests" in whole else coords)
+            rewrite_coordinates(store, design, None if "coordinate digests" in whole else coords)
             repaired += [f"coordinate {c}" for c in coords] + whole
             say(f"{store}: {', '.join([f'coordinate {c}' for c in coords] + whole)} damaged; rewritten from the design")
         for d in damage:
@@ -209,11 +203,13 @@ def _run_locked(design, store, chunk_runs, executor, client, allow_mixed, here_k
                 repaired.append(f"chunk {d.name}")
                 say(f"{store}: {d}; recomputing it")
     else:
-        shapes = {shape_key(c): c for c in (design.run_config(p) for p in design.points())}
-        if not chunk_runs:  # the largest shape of the design decides (a path may grow d, n or m a thousandfold)
-            chunk_runs = min(default_chunk_runs(c) for c in shapes.values())
+        if store.exists():  # an empty folder at --out: the store takes its place
+            store.rmdir()
+        if not chunk_runs:  # the largest shape of the design decides
+            shapes = _shapes(design)
+            chunk_runs = min(default_chunk_runs(c) for c in shapes)
+            check_chunk_memory(shapes, min(chunk_runs, design.n_runs))
         chunk_runs = min(chunk_runs, design.n_runs)  # never a chunk larger than the design
-        check_chunk_memory(list(shapes.values()), chunk_runs)
         create_store(store, design, chunk_runs)
     N = design.n_runs
     bounds = chunk_bounds(N, chunk_runs)

@@ -51,6 +51,7 @@ __all__ = [
     "uncommit",
     "rewrite_coordinates",
     "provenance_of",
+    "provenance_text",
 ]
 
 STORE_FORMAT = "benosc.sweep"
@@ -171,7 +172,7 @@ def create_store(store: Path, design: Design, chunk_runs: int) -> None:
     try:
         ds.to_zarr(tmp, mode="w", encoding=encoding, zarr_format=2, consolidated=True)
         _marker_dir(tmp).mkdir(parents=True)
-        (tmp / ".benosc" / "coords.json").write_text(json.dumps({name: _digest(ds[name].values) for name in _coord_names(ds)}, sort_keys=True))
+        _record_coord_digests(tmp, ds)
         os.replace(tmp, store)  # the store appears whole or not at all
     finally:
         if tmp.exists():
@@ -411,20 +412,31 @@ def uncommit(store: Path, k: int) -> None:
     (_marker_dir(store) / str(k)).unlink(missing_ok=True)
 
 
-def rewrite_coordinates(store: Path, design: Design, names: Sequence[str]) -> None:
-    """Rewrite damaged coordinates (``names``; may be none) from the design (they are a function of it), re-consolidate
-    the metadata and record the coordinates' digests again."""
+def rewrite_coordinates(store: Path, design: Design, names: Sequence[str] | None = None) -> None:
+    """Rewrite damaged coordinates (``names``; None: all of them; may be none) from the design (they are a function
+    of it), re-consolidate the metadata and record the coordinates' digests again."""
     import xarray as xr
     import zarr
 
     attrs = dict(_open(store).attrs)  # appending writes the group's attributes too: keep the store's own
     ds, _ = _skeleton(design, 1)
+    names = _coord_names(ds) if names is None else names
     with warnings.catch_warnings():  # zarr notes the .benosc folder (the commit markers) is not part of its hierarchy
         warnings.simplefilter("ignore")
         if names:
             xr.Dataset(coords={name: ds[name] for name in names}, attrs=attrs).to_zarr(store, mode="a", zarr_format=2, consolidated=True)
         zarr.consolidate_metadata(str(store))
+    _record_coord_digests(store, ds)
+
+
+def _record_coord_digests(store: Path, ds) -> None:
+    """``.benosc/coords.json``: the digest of every coordinate of the skeleton ``ds`` (checked by :func:`verify_store`)."""
     (store / ".benosc" / "coords.json").write_text(json.dumps({name: _digest(ds[name].values) for name in _coord_names(ds)}, sort_keys=True))
+
+
+def provenance_text(p: dict[str, str]) -> str:
+    """A chunk's origin in words: 'benosc X, torch Y, device D, dtype T' (the key :func:`provenance_of` groups by)."""
+    return ", ".join(f"{f} {p[f]}" for f in ("benosc", "torch", "device", "dtype") if f in p) or "unrecorded (an older benosc)"
 
 
 def provenance_of(store: Path, n_chunks: int) -> dict[str, list[int]]:
@@ -435,9 +447,7 @@ def provenance_of(store: Path, n_chunks: int) -> dict[str, list[int]]:
         marker = read_marker(store, k)
         if marker is None or (checksummed and not marker):
             continue  # not committed, or an empty / unreadable record in a checksummed store: damage, to be recomputed
-        p = (marker or {}).get("provenance") or {}
-        key = ", ".join(f"{f} {p[f]}" for f in ("benosc", "torch", "device", "dtype") if f in p) or "unrecorded (an older benosc)"
-        out.setdefault(key, []).append(k)
+        out.setdefault(provenance_text((marker or {}).get("provenance") or {}), []).append(k)
     return out
 
 

@@ -37,14 +37,23 @@ POSITIONAL_STORE = frozenset({"map", "scale"})
 MAP_FIELDS = {"x": "--x", "y": "--y", "map": "--x/--y"}
 
 
-def _flag_of(m: re.Match) -> str:
-    """A dotted name in a hint spelled as its flag ('design.seeds' -> '--seeds', 'select.v_norm' -> '--select v_norm')."""
-    name = m.group(0)
+def _spelled(name: str) -> str | None:
+    """``name`` as the command line spells it ('design.grid.eta' -> '--grid eta'), or None when no flag sets it."""
     for part in sorted(FLAGS, key=len, reverse=True):
         if name == part or name.startswith(part + "."):
             rest = name[len(part) + 1 :]
             return FLAGS[part] + (f" {rest}" if rest else "")
-    return name  # a configuration field (data.d) keeps its name
+    return None
+
+
+def _flag_of(m: re.Match) -> str:
+    """A dotted name in a hint spelled as its flag ('design.seeds' -> '--seeds'); a configuration field (data.d) keeps its name."""
+    return _spelled(m.group(0)) or m.group(0)
+
+
+def _hint(allowed: str) -> str:
+    """The rule's text with each dotted name of a design part spelled as its flag (design.seeds, select.v_norm)."""
+    return re.sub(r"\b[a-z_]+(?:\.[a-z_]+)+\b", _flag_of, allowed)
 
 
 def as_flags(err: ConfigError, command: str | None = None) -> ConfigError:
@@ -54,14 +63,12 @@ def as_flags(err: ConfigError, command: str | None = None) -> ConfigError:
     """
     if command in POSITIONAL_STORE and err.field == "store":
         return ConfigError("STORE", err.value, err.allowed)
-    if command == "map" and err.field in MAP_FIELDS:
-        return ConfigError(MAP_FIELDS[err.field], err.value, re.sub(r"\b[a-z_]+(?:\.[a-z_]+)+\b", _flag_of, err.allowed))
-    allowed = re.sub(r"\b[a-z_]+(?:\.[a-z_]+)+\b", _flag_of, err.allowed)  # a hint naming a part: design.seeds, select.v_norm
-    for part in sorted(FLAGS, key=len, reverse=True):
-        if err.field == part or err.field.startswith(part + "."):
-            rest = err.field[len(part) + 1 :]
-            return ConfigError(FLAGS[part] + (f" {rest}" if rest else ""), err.value, allowed)
-    return err if allowed == err.allowed else ConfigError(err.field, err.value, allowed)
+    allowed = _hint(err.allowed)
+    flag = MAP_FIELDS.get(err.field) if command == "map" else None
+    flag = flag or _spelled(err.field)
+    if flag is None and allowed == err.allowed:
+        return err
+    return ConfigError(flag or err.field, err.value, allowed)
 
 
 def one_line(text: str) -> str:
