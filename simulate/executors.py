@@ -33,13 +33,16 @@ def shape_key(cfg: Config) -> str:
 
 
 def compute_chunk(design: dict[str, Any] | Design, start: int, stop: int, *, threads: int | None = None) -> dict[str, np.ndarray]:
-    """Summary metrics of runs [start, stop) of the design, one batched program per shape group."""
-    import torch
+    """Summary metrics of runs [start, stop) of the design, one batched program per shape group.
 
+    ``threads`` (a Dask worker's one thread) goes through :func:`benosc.set_threads`, the policy the first
+    simulation would otherwise apply over a plain ``torch.set_num_threads``.
+    """
     from benosc.simulate.streaming import SUMMARY_SCHEMA, simulate_summary
+    from benosc.threads import set_threads
 
     if threads is not None:
-        torch.set_num_threads(threads)
+        set_threads(threads)
     design = design if isinstance(design, Design) else Design.from_dict(design)
     runs = design.runs_between(start, stop)
     cfgs = [design.run_config(r) for r in runs]

@@ -44,3 +44,14 @@ def test_a_bad_value_names_its_source(fresh):
         T.ensure_threads()
     with pytest.raises(ValueError, match="threads: '0' is not allowed"):
         benosc.set_threads(0)
+
+
+def test_a_chunk_computed_with_a_thread_count_keeps_it(fresh):
+    """compute_chunk(threads=...) (a Dask worker's) is not overridden by the policy's first use inside the chunk."""
+    pytest.importorskip("xarray")
+    from benosc.simulate.design import Axis, Design
+    from benosc.simulate.executors import compute_chunk
+
+    design = Design(benosc.Config().replace(steps=10, n_test=4, n_test_weak=4), axes=(Axis("eta", (0.5,)),))
+    compute_chunk(design, 0, 1, threads=2)
+    assert torch.get_num_threads() == 2
