@@ -376,35 +376,21 @@ def sweep_summary(res, *, scale: bool) -> None:
 
 def store_check_lines(store: Path) -> int:
     """``benosc sweep --check STORE``: every committed chunk and coordinate verified; 0 when intact, 1 with the damage."""
-    from benosc.config import ConfigError
-    from benosc.simulate.sweep_store import REPAIR_HINT, is_store, provenance_of, unverified_chunks, verify_store
+    from benosc.simulate.sweep_store import REPAIR_HINT, check_store
 
-    if not store.exists():
-        raise ConfigError("check", str(store), "does not exist")
-    if not is_store(store):
-        raise ConfigError("check", str(store), "is not a benosc sweep store")
-    damage = verify_store(store)
-    if any(d.what == "store" and d.name == str(store) for d in damage):  # the metadata itself: nothing more can be read
-        print(f"{store}: {damage[0]}")
+    res = check_store(store)
+    if not res.readable:  # the metadata itself: nothing more can be read
+        print(f"{store}: {res.damage[0]}")
         return 1
-    import warnings
-
-    import xarray as xr
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        ds = xr.open_zarr(store)
-    n_chunks = math.ceil(ds.sizes["run"] / int(ds.attrs["chunk_runs"]))
-    committed = int(ds["done"].values.sum())
-    for line in [str(d) for d in damage]:
-        print(f"{store}: {line}")
-    old = unverified_chunks(store, n_chunks)
-    if old:
+    for d in res.damage:
+        print(f"{store}: {d}")
+    if res.unverified:
+        old = list(res.unverified)
         print(f"{store}: {len(old)} chunk(s) committed without checksums (an older benosc): {old[:10]}{' ...' if len(old) > 10 else ''}")
-    for origin, chunks in provenance_of(store, n_chunks).items():
+    for origin, chunks in (res.origins or {}).items():
         print(f"{store}: {len(chunks)} chunk(s) from {origin}")
-    if damage:
-        print(f"{store}: {len(damage)} damaged; {REPAIR_HINT}")
+    if res.damage:
+        print(f"{store}: {len(res.damage)} damaged; {REPAIR_HINT}")
         return 1
-    print(f"{store}: intact ({committed} of {ds.sizes['run']} runs committed in {n_chunks} chunks, every checksum matches)")
+    print(f"{store}: intact ({res.committed} of {res.runs} runs committed in {res.chunks} chunks, every checksum matches)")
     return 0

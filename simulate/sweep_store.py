@@ -47,6 +47,8 @@ __all__ = [
     "Damage",
     "REPAIR_HINT",
     "verify_store",
+    "StoreCheck",
+    "check_store",
     "unverified_chunks",
     "uncommit",
     "rewrite_coordinates",
@@ -397,6 +399,34 @@ def verify_store(store: Path) -> list[Damage]:
                 out.append(Damage("chunk", str(k), bounds, f"{name} does not match its checksum"))
                 break
     return out
+
+
+@dataclass(frozen=True)
+class StoreCheck:
+    """What ``benosc sweep --check`` reports: the damage, and, when the metadata can be read, the counts and origins."""
+
+    damage: list[Damage]
+    readable: bool  # False: the metadata itself is damaged (nothing more could be read)
+    runs: int = 0
+    committed: int = 0
+    chunks: int = 0
+    unverified: tuple[int, ...] = ()  # chunks committed without checksums (an older benosc)
+    origins: dict[str, list[int]] | None = None  # provenance_text -> chunk indices
+
+
+def check_store(store: Path) -> StoreCheck:
+    """Verify ``store`` (:func:`verify_store`) and gather what a check reports; ConfigError naming ``check`` when it is no store."""
+    if not store.exists():
+        raise ConfigError("check", str(store), "does not exist")
+    if not is_store(store):
+        raise ConfigError("check", str(store), "is not a benosc sweep store")
+    damage = verify_store(store)
+    if any(d.what == "store" and d.name == str(store) for d in damage):
+        return StoreCheck(damage, readable=False)
+    ds = _open(store)
+    runs = int(ds.sizes["run"])
+    n_chunks = len(chunk_bounds(runs, int(ds.attrs["chunk_runs"])))
+    return StoreCheck(damage, True, runs, int(ds["done"].values.sum()), n_chunks, tuple(unverified_chunks(store, n_chunks)), provenance_of(store, n_chunks))
 
 
 def unverified_chunks(store: Path, n_chunks: int) -> list[int]:
