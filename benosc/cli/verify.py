@@ -8,7 +8,6 @@ import math
 from pathlib import Path
 
 from benosc.cli.common import (
-    Stages,
     UsageError,
     add_run_options,
     build_config,
@@ -16,7 +15,6 @@ from benosc.cli.common import (
     command_line,
     seed_list,
     set_fields,
-    verify_stages,
 )
 from benosc.constants import DELTA, PAPER_SIZE_TEXT, SIMULATE_ETAS
 from benosc.verify.ablation import ABLATIONS
@@ -93,21 +91,13 @@ def run(args: argparse.Namespace) -> int:
         return verify_modes.ablation(args, config, claims, out)
 
     from benosc.output import staged_output
-    from benosc.verify.report import result_to_dict, write_verify_report
-    from benosc.verify.runner import run_verification
+    from benosc.verify.report import result_to_dict
 
     seeds = seed_list(config, args.seeds)
-    with staged_output(out, command=command_line(args)) as stage, Stages("verify", verify_stages(claims), quiet=args.json) as bar:
-        res = run_verification(
-            config,
-            eta_small=args.eta_small,
-            eta_large=args.eta_large,
-            seeds=seeds,
-            claims=claims,
-            delta=args.delta,
-            progress=bar.advance,
-        )
-        res, written = write_verify_report(res, stage, command=command_line(args))
+    with staged_output(out, command=command_line(args)) as stage:
+        from benosc.cli.verify_modes import verify_into
+
+        res, written = verify_into(args, config, claims, seeds, stage, title="verify")
     written = {k: str(out / Path(v).name) for k, v in written.items()}
     if args.json:
         print(json.dumps(result_to_dict(res), indent=2, allow_nan=False))

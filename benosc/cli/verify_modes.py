@@ -11,15 +11,24 @@ from benosc.cli.common import Stages, UsageError, command_line, parse_value, see
 from benosc.config import Config
 from benosc.constants import PAPER_SIZE
 
-__all__ = ["ablation", "search", "reproduce"]
+__all__ = ["verify_into", "ablation", "search", "reproduce"]
+
+
+def verify_into(args: argparse.Namespace, config: Config, claims: list[str], seeds: list[int], folder: Path, *, title: str):
+    """Verify ``config`` with the command's learning rates and delta under a progress bar, and write its report into ``folder``."""
+    from benosc.verify.report import write_verify_report
+    from benosc.verify.runner import run_verification
+
+    with Stages(title, verify_stages(claims), quiet=args.json) as bar:
+        res = run_verification(config, eta_small=args.eta_small, eta_large=args.eta_large, seeds=seeds, claims=claims, delta=args.delta, progress=bar.advance)
+    return write_verify_report(res, folder, command=command_line(args))
 
 
 def ablation(args: argparse.Namespace, config: Config, claims: list[str], out: Path) -> int:
     from benosc._io import atomic_open, write_json
     from benosc.output import staged_output
     from benosc.verify.ablation import comparison_markdown, comparison_rows, parse_ablation, regime_summary
-    from benosc.verify.report import result_to_dict, write_verify_report
-    from benosc.verify.runner import run_verification
+    from benosc.verify.report import result_to_dict
 
     name, value, ablated = parse_ablation(args.ablation, config, parse_value)
     ablated.replace(eta=args.eta_large)
@@ -28,17 +37,7 @@ def ablation(args: argparse.Namespace, config: Config, claims: list[str], out: P
     results = {}
     with staged_output(out, command=command) as stage:
         for label, cfg in (("baseline", config), ("ablated", ablated)):
-            with Stages(f"verify ({label})", verify_stages(claims), quiet=args.json) as bar:
-                results[label] = run_verification(
-                    cfg,
-                    eta_small=args.eta_small,
-                    eta_large=args.eta_large,
-                    seeds=seeds,
-                    claims=claims,
-                    delta=args.delta,
-                    progress=bar.advance,
-                )
-                results[label], _ = write_verify_report(results[label], stage / label, command=command)
+            results[label], _ = verify_into(args, cfg, claims, seeds, stage / label, title=f"verify ({label})")
         rows = comparison_rows(results["baseline"], results["ablated"])
         summaries = {label: regime_summary(res, args.delta) for label, res in (("baseline", results["baseline"]), (f"{name} = {value}", results["ablated"]))}
         obj = {
