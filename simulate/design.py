@@ -260,11 +260,11 @@ class Design:
         for a in self.axes:
             if a.field in alone:
                 for v in dict.fromkeys(a.values):
-                    _as_part(f"design.grid.{a.field}", lambda: self.run_config({a.field: v}))
+                    _as_part(f"design.grid.{a.field}", lambda: self.base.checked(a.field, v))  # the field's own check (expand_grid's too)
         for name, lo, hi in self.ranges:
             if name in alone:
                 for end in (lo, hi):
-                    _as_part(f"design.ranges.{name}", lambda: self.run_config({name: end}))
+                    _as_part(f"design.ranges.{name}", lambda: self.base.checked(name, end))
         along = [dict(zip([p.field for p in self.paths], vals)) for vals in zip(*(p.values for p in self.paths))] or [{}]
         joint = [a for a in self.axes if a.field not in alone]
         first = {a.field: a.values[0] for a in self.axes if a.field in alone}
