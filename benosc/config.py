@@ -1,6 +1,6 @@
 """The one frozen, validated configuration that travels through the whole flow.
 
-``Config`` has three sections, each a frozen dataclass that checks its own
+``Config`` has four sections, each a frozen dataclass that checks its own
 invariants in ``__post_init__``:
 
 * ``DataConfig``     the feature-noise data model (docs/model.md):
@@ -9,6 +9,8 @@ invariants in ``__post_init__``:
   m, q, shared or per-patch filters.
 * ``TrainingConfig`` SGD: eta, batch size, steps, sampling, loss, sigma_0,
   dtype, device, seed, recording strides.
+* ``ExperimentConfig`` what ``benosc simulate`` compares when its command line does not say: the learning
+  rates and the number of seeds (so that a dumped configuration reproduces the default run).
 
 Every choice docs/model.md marks as a *reconstruction* is a field here, never a
 hidden constant.  Field names are unique across sections, so a flat override
@@ -30,13 +32,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Literal, Mapping, Sequence, get_args
 
-from benosc.constants import ETA_LARGE
+from benosc.constants import ETA_LARGE, SIMULATE_ETAS, SIMULATE_SEEDS
 
 __all__ = [
     "ConfigError",
     "DataConfig",
     "NetworkConfig",
     "TrainingConfig",
+    "ExperimentConfig",
     "Config",
     "load_config",
     "SWEEPABLE",
@@ -359,10 +362,42 @@ class TrainingConfig:
         _coerce_floats(self)
 
 
+@dataclass(frozen=True)
+class ExperimentConfig:
+    """The default experiment of ``benosc simulate``: every eta in ``etas`` x seeds training.seed, ..., training.seed + n_seeds - 1.
+
+    One batched program of len(etas) x n_seeds runs, each the configuration above with training.eta replaced
+    (Theorem 1's comparison: one learning rate below the threshold, one above).  training.eta stays the learning
+    rate of a single run (``benosc verify --set``, a sweep's base); the command line's ``--eta`` / ``--seeds``
+    override these.  A configuration file that sets training.eta and no experiment.etas compares that one rate.
+    """
+
+    etas: tuple[float, ...] = SIMULATE_ETAS
+    """learning rates benosc simulate compares (the defaults: one below and one above the threshold m / (4 ||u||^2) = 2); a non-empty list of distinct numbers, each in (0, 1e12]"""
+    n_seeds: int = SIMULATE_SEEDS
+    """seeds per learning rate benosc simulate runs: training.seed, training.seed + 1, ...; integer >= 1"""
+
+    def __post_init__(self) -> None:
+        etas = self.etas
+        if isinstance(etas, (str, bytes)) or not isinstance(etas, Sequence) or len(etas) == 0:
+            raise ConfigError("experiment.etas", etas, "must be a non-empty list of learning rates, e.g. [0.5, 2.6]")
+        for eta in etas:
+            try:
+                _SWEEP_CHECKS["eta"](eta)
+            except ConfigError as exc:
+                raise ConfigError("experiment.etas", eta, exc.allowed) from None
+        values = tuple(float(e) for e in etas)
+        if len(set(values)) != len(values):
+            raise ConfigError("experiment.etas", list(etas), "must not repeat a learning rate")
+        object.__setattr__(self, "etas", values)
+        _int("experiment", "n_seeds", self.n_seeds, 1)
+
+
 _SECTIONS: dict[str, type] = {
     "data": DataConfig,
     "network": NetworkConfig,
     "training": TrainingConfig,
+    "experiment": ExperimentConfig,
 }
 
 #: Scalars that may differ between the runs of one batched simulation: they
@@ -382,7 +417,8 @@ def _field_sections() -> dict[str, str]:
 def field_kinds() -> dict[str, str]:
     """``{field: 'size' | 'scale' | 'choice'}`` for every field, read off the sections' type hints.
 
-    'size': an integer field (counts, strides, the seed); 'scale': a real field; 'choice': a field with a
+    'size': an integer field (counts, strides, the seed); 'scale': a real field; 'scales': a list of reals
+    (experiment.etas); 'choice': a field with a
     finite set of values (:data:`CHOICES`).  The schema tests (the command line's fuzz test) read it here, so
     that a new field is fuzzed without anyone re-typing it.
     """
@@ -393,8 +429,9 @@ def field_kinds() -> dict[str, str]:
         hints = typing.get_type_hints(cls)
         for f in dataclasses.fields(cls):
             t = hints[f.name]
-            real = t is float or float in typing.get_args(t)  # sigma_0: a number or a scale expression like 'd^-1/2'
-            out[f.name] = "choice" if f.name in CHOICES else "size" if t is int else "scale" if real else str(t)
+            reals = typing.get_origin(t) is tuple and typing.get_args(t)[0] is float  # experiment.etas: a list of reals
+            real = not reals and (t is float or float in typing.get_args(t))  # sigma_0: a number or a scale expression like 'd^-1/2'
+            out[f.name] = "choice" if f.name in CHOICES else "size" if t is int else "scale" if real else "scales" if reals else str(t)
     return out
 
 
@@ -407,11 +444,12 @@ def _section_of(name: str) -> str:
 
 @dataclass(frozen=True)
 class Config:
-    """Data, network and training configuration (frozen, validated)."""
+    """Data, network, training and experiment configuration (frozen, validated)."""
 
     data: DataConfig = field(default_factory=DataConfig)
     network: NetworkConfig = field(default_factory=NetworkConfig)
     training: TrainingConfig = field(default_factory=TrainingConfig)
+    experiment: ExperimentConfig = field(default_factory=ExperimentConfig)
 
     def __post_init__(self) -> None:
         t, dt = self.training, self.data
@@ -509,8 +547,10 @@ class Config:
         return getattr(getattr(self, _section_of(name)), name)
 
     def to_dict(self) -> dict[str, dict[str, Any]]:
-        """Nested plain-Python dictionary (JSON and TOML friendly)."""
-        return dataclasses.asdict(self)
+        """Nested plain-Python dictionary (JSON and TOML friendly; experiment.etas as a list)."""
+        d = dataclasses.asdict(self)
+        d["experiment"]["etas"] = list(d["experiment"]["etas"])
+        return d
 
     @classmethod
     def from_dict(cls, raw: Mapping[str, Any], *, source: str = "config") -> "Config":
@@ -519,7 +559,7 @@ class Config:
         Unknown sections or keys raise :class:`ConfigError` naming them.
         """
         if not isinstance(raw, Mapping):
-            raise ConfigError(source, raw, "must be a table with sections data, network, training")
+            raise ConfigError(source, raw, "must be a table with sections " + ", ".join(_SECTIONS))
         parts: dict[str, Any] = {}
         for sec, body in raw.items():
             if sec not in _SECTIONS:
@@ -543,6 +583,8 @@ def _toml_value(v: Any) -> str:
         return '"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"'
     if isinstance(v, float):
         return repr(v)  # shortest round-trip form: reads back as the same float
+    if isinstance(v, (list, tuple)):
+        return "[" + ", ".join(_toml_value(x) for x in v) + "]"
     return str(v)
 
 
@@ -550,6 +592,9 @@ def to_toml(config: Config) -> str:
     """The configuration as TOML, every field spelled out (reads back equal with :func:`load_config`)."""
     lines: list[str] = []
     for sec, body in config.to_dict().items():
+        if sec == "experiment":
+            lines.append("# benosc simulate (no --eta / --seeds) runs every eta in etas x n_seeds seeds from training.seed;")
+            lines.append("# training.eta is the learning rate of a single run (benosc verify, a sweep's base configuration)")
         lines.append(f"[{sec}]")
         lines += [f"{k} = {_toml_value(v)}" for k, v in body.items()]
         lines.append("")
@@ -564,8 +609,9 @@ def default_toml_path() -> Path:
 def load_config(path: str | Path) -> Config:
     """Read a TOML file with optional ``[data]``, ``[network]``, ``[training]`` tables.
 
-    Missing keys take their defaults.  A missing file, a TOML syntax error, an
-    unknown key or an invalid value raises :class:`ConfigError`.
+    Missing keys take their defaults, but for one: a file that sets training.eta and no experiment.etas
+    compares that one learning rate (experiment.etas = [training.eta]), as a file naming one rate means.  A
+    missing file, a TOML syntax error, an unknown key or an invalid value raises :class:`ConfigError`.
     """
     p = Path(path)
     try:
@@ -578,4 +624,7 @@ def load_config(path: str | Path) -> Config:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError("config file", str(path), f"must be valid TOML ({exc})") from None
+    training, experiment = raw.get("training"), raw.get("experiment", {})
+    if isinstance(training, Mapping) and "eta" in training and isinstance(experiment, Mapping) and "etas" not in experiment:
+        raw["experiment"] = {**experiment, "etas": [training["eta"]]}
     return Config.from_dict(raw, source=str(path))

@@ -32,6 +32,8 @@ def field_docs(cls: type) -> dict[str, str]:
 def _type_text(cls: type, f: dataclasses.Field) -> str:
     hint = typing.get_type_hints(cls, vars(C))[f.name]
     args = typing.get_args(hint)
+    if typing.get_origin(hint) is tuple:  # experiment.etas: tuple[float, ...], a TOML list
+        return f"list of {typing.get_args(hint)[0].__name__}"
     if typing.get_origin(hint) is typing.Literal:
         return " \\| ".join(f"`{a!r}`".replace("'", '"') for a in args)
     if args:
@@ -40,6 +42,8 @@ def _type_text(cls: type, f: dataclasses.Field) -> str:
 
 
 def _default_text(v) -> str:
+    if isinstance(v, tuple):
+        return f"`{list(v)!r}`"
     return f'`"{v}"`' if isinstance(v, str) else f"`{v!r}`"
 
 

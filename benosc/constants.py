@@ -13,7 +13,8 @@ Paper (docs/model.md):
 Learning rates ``benosc simulate`` compares when none is given (:data:`SIMULATE_ETAS`): one below the
 oscillation threshold m / (4 ||u||^2) = 2 of the default regime, one above it (docs/guide.md gives the measured
 table behind 2.6: all seeds complete, weak-only accuracy near 0.95 against about 0.59 at 0.5).  The larger one
-is the configuration's default ``training.eta``.
+is the configuration's default ``training.eta``; the pair is the default of ``experiment.etas``, with
+:data:`SIMULATE_SEEDS` seeds each (``experiment.n_seeds``).
 
 Windows and learning-rate lists of the checks (``benosc verify``, docs/claims.md):
 
@@ -37,6 +38,7 @@ __all__ = [
     "ETA_SMALL",
     "ETA_LARGE",
     "SIMULATE_ETAS",
+    "SIMULATE_SEEDS",
     "OSCILLATION_WINDOW",
     "OSCILLATION_WINDOW_HIGH_Q",
     "PERIOD2_WINDOW",
@@ -53,6 +55,8 @@ PAPER_SIZE_TEXT = ", ".join(f"{k}={v}" for k, v in PAPER_SIZE.items())
 ETA_SMALL = 0.5
 ETA_LARGE = 2.6
 SIMULATE_ETAS: tuple[float, float] = (ETA_SMALL, ETA_LARGE)
+#: seeds per learning rate ``benosc simulate`` runs by default (experiment.n_seeds)
+SIMULATE_SEEDS = 5
 
 OSCILLATION_WINDOW: tuple[int, int] = (500, 2500)
 OSCILLATION_WINDOW_HIGH_Q: tuple[int, int] = (2500, 4500)

@@ -299,7 +299,9 @@ class Design:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "base": self.base.to_dict(),
+            # the base without its experiment section: a sweep's runs are its grid's, not benosc simulate's
+            # default comparison (and stores written before the section existed keep their fingerprints)
+            "base": {sec: body for sec, body in self.base.to_dict().items() if sec != "experiment"},
             "axes": [{"field": a.field, "values": list(a.values)} for a in self.axes],
             "seeds": self.seeds,
             "delta": self.delta,

@@ -9,7 +9,6 @@ from pathlib import Path
 from benosc.enums import Engine
 from benosc._io import json_clean
 from benosc.cli.common import UsageError, add_run_options, build_config, check_out, command_line, seed_list, set_fields
-from benosc.constants import SIMULATE_ETAS
 from benosc.config import Config
 
 __all__ = ["add", "run"]
@@ -31,9 +30,14 @@ def add(sub: argparse._SubParsersAction) -> None:
         metavar="ETA",
         type=float,
         nargs="+",
-        help=(f"learning rates to run (default: training.eta of --config if given, else {' and '.join(map(str, SIMULATE_ETAS))})"),
+        help="learning rates to run (default: experiment.etas of the configuration, 0.5 and 2.6 unless --config or --set say otherwise)",
     )
-    p.add_argument("--seeds", metavar="N", type=int, default=5, help="seeds per learning rate: seed, seed+1, ... (default 5)")
+    p.add_argument(
+        "--seeds",
+        metavar="N",
+        type=int,
+        help="seeds per learning rate: seed, seed+1, ... (default: experiment.n_seeds of the configuration, 5 unless set)",
+    )
     p.add_argument(
         "--engine",
         choices=(Engine.FULL, Engine.REDUCED),
@@ -49,14 +53,11 @@ def run(args: argparse.Namespace) -> int:
     from rich.console import Console
 
     config = build_config(args)
-    if args.seeds < 1:
+    if args.seeds is not None and args.seeds < 1:
         raise UsageError(f"argument --seeds: {args.seeds} is not allowed; must be an integer >= 1")
-    set_eta = "eta" in set_fields(args)
-    if set_eta and args.eta:
-        raise UsageError("argument --eta: not allowed together with --set eta=...; give the learning rates once")
-    # --set eta=X (or a --config) makes X the only learning rate; never silently replaced by the defaults
-    etas = args.eta if args.eta else ([config.training.eta] if (args.config or set_eta) else list(SIMULATE_ETAS))
-    grid = {"eta": list(etas), "seed": seed_list(config, args.seeds)}
+    etas = _learning_rates(args, config)
+    n_seeds = args.seeds if args.seeds is not None else config.experiment.n_seeds
+    grid: dict[str, list] = {"eta": etas, "seed": seed_list(config, n_seeds)}
     out = Path(args.out)
     check_out(out)
 
@@ -102,6 +103,29 @@ def run(args: argparse.Namespace) -> int:
 
     simulate_table(traj, config, summarize(traj), predictions(config).onset, out, figures, replay=not args.no_replay)
     return 0
+
+
+def _learning_rates(args: argparse.Namespace, config: Config) -> list[float]:
+    """--eta, else --set eta=X (that one rate, never silently replaced by the defaults), else experiment.etas."""
+    given = set_fields(args)
+    if "eta" in given and args.eta:
+        raise UsageError("argument --eta: not allowed together with --set eta=...; give the learning rates once")
+    if "etas" in given and (args.eta or "eta" in given):
+        raise UsageError("argument --set etas=...: not allowed together with --eta or --set eta=...; give the learning rates once")
+    if args.eta:
+        return list(args.eta)
+    if "eta" in given:
+        return [config.training.eta]
+    etas = list(config.experiment.etas)
+    if args.config and config.training.eta not in etas:  # an edited dump: say which rates run, and how to run the other
+        import sys
+
+        print(
+            f"benosc simulate: training.eta = {config.training.eta:g} of {args.config} is not among experiment.etas = {etas}, "
+            "which run; add it there (or give --eta) to run it",
+            file=sys.stderr,
+        )
+    return etas
 
 
 def _run_with_progress(config: Config, grid: dict, n_runs: int, console, *, quiet: bool, engine: str = Engine.FULL):

@@ -28,11 +28,13 @@ TINY = [*as_set(steps=40, **TINY_TEST_SETS), "--seeds", "1", "--no-replay", "--n
 KINDS = field_kinds()
 SIZE_FIELDS = tuple(f for f, k in KINDS.items() if k == "size")
 SCALE_FIELDS = tuple(f for f, k in KINDS.items() if k == "scale")
+LIST_FIELDS = tuple(f for f, k in KINDS.items() if k == "scales")
 CHOICE_FIELDS = dict(CHOICES)
 
 
 def test_the_schema_covers_every_field():
-    assert set(SIZE_FIELDS) | set(SCALE_FIELDS) | set(CHOICE_FIELDS) == set(KINDS)
+    assert set(SIZE_FIELDS) | set(SCALE_FIELDS) | set(LIST_FIELDS) | set(CHOICE_FIELDS) == set(KINDS)
+    assert "etas" in LIST_FIELDS
     assert {"d", "seed", "steps"} <= set(SIZE_FIELDS) and {"eta", "sigma_0"} <= set(SCALE_FIELDS) and "draw" in CHOICE_FIELDS
 
 
@@ -43,10 +45,15 @@ scale_value = st.one_of(
     st.sampled_from(["0", "1e-320", "1e308", "1" + "0" * 400, "d^-1/2", "0.5 d^-1", "d^3", "nan", '"2"', "[1]"]),
     odd_text,
 )
+list_value = st.one_of(
+    st.lists(scale_value, max_size=4).map(lambda xs: "[" + ", ".join(xs) + "]"),
+    st.sampled_from(["[]", "[0.5, 0.5]", "[1, 2.6]", "2.6", '["a"]', "[[1]]"]),
+)
 choice_setting = st.sampled_from(sorted(CHOICE_FIELDS)).flatmap(lambda f: st.one_of(st.sampled_from(CHOICE_FIELDS[f]), odd_text).map(lambda v: f"{f}={v}"))
 setting = st.one_of(
     st.tuples(st.sampled_from(SIZE_FIELDS), size_value).map("=".join),
     st.tuples(st.sampled_from(SCALE_FIELDS), scale_value).map("=".join),
+    st.tuples(st.sampled_from(LIST_FIELDS), list_value).map("=".join),
     choice_setting,
     st.tuples(odd_text, odd_text).map("=".join),  # unknown fields, malformed items
     odd_text,
@@ -54,10 +61,10 @@ setting = st.one_of(
 toml_body = st.one_of(
     st.binary(max_size=40),
     st.dictionaries(
-        st.sampled_from(["data", "network", "training", "extra"]),
+        st.sampled_from(["data", "network", "training", "experiment", "extra"]),
         st.dictionaries(
-            st.sampled_from(list(SIZE_FIELDS[:3]) + list(SCALE_FIELDS[:3]) + ["noise", "bogus"]),
-            st.one_of(st.integers(-5, 30), st.floats(-10, 10), odd_text),
+            st.sampled_from(list(SIZE_FIELDS[:3]) + list(SCALE_FIELDS[:3]) + ["noise", "bogus", "eta", "etas", "n_seeds"]),
+            st.one_of(st.integers(-5, 30), st.floats(-10, 10), odd_text, st.lists(st.floats(-1, 4), max_size=3)),
             max_size=3,
         ),
         max_size=3,

@@ -120,3 +120,83 @@ def test_set_eta_is_honoured_and_a_conflict_refused(tmp_path, capsys):
     assert cli_main(["simulate", "--set", "eta=2.8", "--eta", "0.5", "--out", str(tmp_path / "b")]) == 2
     err = capsys.readouterr().err
     assert "--set eta" in err and err.count("\n") == 1 and not (tmp_path / "b").exists()
+
+
+# ----------------------------------------------------------------- the default experiment in the configuration
+def _runs(argv: list[str], capsys) -> tuple[dict, list[tuple]]:
+    assert main(["simulate", *argv, "--json", "--no-figures", "--no-replay"]) == 0
+    obj = json.loads(capsys.readouterr().out)
+    return obj["grid"], [(r["eta"], r["seed"], r["status"], r["test_acc"], r["final_train_loss"]) for r in obj["runs"]]
+
+
+def test_a_dumped_configuration_reproduces_the_default_run(tmp_path, capsys):
+    """dump -> --config runs what plain `benosc simulate` runs: experiment.etas x experiment.n_seeds, same numbers."""
+    sizes = as_set(**TINY_SIZE, **TINY_TEST_SETS, steps=60)
+    assert main(["config", "--dump", *sizes]) == 0
+    f = tmp_path / "my.toml"
+    f.write_text(capsys.readouterr().out, encoding="utf-8")
+    assert "[experiment]\netas = [0.5, 2.6]\nn_seeds = 5" in f.read_text()
+    plain_grid, plain = _runs([*sizes, "--out", str(tmp_path / "a")], capsys)
+    dumped_grid, dumped = _runs(["--config", str(f), "--out", str(tmp_path / "b")], capsys)
+    assert plain_grid == dumped_grid == {"eta": [0.5, 2.6], "seed": [0, 1, 2, 3, 4]}
+    assert dumped == plain
+    # edited: the experiment's fields decide what runs
+    f.write_text(f.read_text().replace("etas = [0.5, 2.6]", "etas = [0.25, 1.3, 3.0]").replace("n_seeds = 5", "n_seeds = 2"))
+    grid, runs = _runs(["--config", str(f), "--out", str(tmp_path / "c")], capsys)
+    assert grid == {"eta": [0.25, 1.3, 3.0], "seed": [0, 1]} and len(runs) == 6
+    # the command line still overrides them
+    grid, _ = _runs(["--config", str(f), "--eta", "0.7", "--seeds", "1", "--out", str(tmp_path / "d")], capsys)
+    assert grid == {"eta": [0.7], "seed": [0]}
+
+
+def test_a_file_naming_one_learning_rate_runs_that_rate(tmp_path, capsys):
+    f = tmp_path / "one.toml"
+    f.write_text("[training]\neta = 1.3\nsteps = 40\n[data]\nn_test = 8\nn_test_weak = 8\n", encoding="utf-8")
+    grid, _ = _runs(["--config", str(f), "--seeds", "1", "--out", str(tmp_path / "o")], capsys)
+    assert grid["eta"] == [1.3]
+    grid, _ = _runs([*as_set(steps=40, etas="[0.25, 1.3]", **TINY_TEST_SETS), "--seeds", "1", "--out", str(tmp_path / "p")], capsys)
+    assert grid["eta"] == [0.25, 1.3]
+
+
+def test_an_edited_training_eta_outside_the_experiment_is_named(tmp_path, capsys):
+    f = tmp_path / "edited.toml"
+    f.write_text("[training]\neta = 3.0\nsteps = 40\n[experiment]\netas = [0.5]\nn_seeds = 1\n[data]\nn_test = 8\nn_test_weak = 8\n")
+    assert main(["simulate", "--config", str(f), "--out", str(tmp_path / "o"), "--no-figures", "--no-replay"]) == 0
+    err = capsys.readouterr().err
+    assert "training.eta = 3 of" in err and "not among experiment.etas = [0.5]" in err
+
+
+@pytest.mark.parametrize(
+    "sets, message",
+    [
+        (["etas=[]"], "experiment.etas: [] is not allowed; must be a non-empty list"),
+        (["etas=[0.5, 0.5]"], "experiment.etas: [0.5, 0.5] is not allowed; must not repeat a learning rate"),
+        (["etas=[0.5, -1]"], "experiment.etas: -1 is not allowed; must be a finite number in (0, 1e+12]"),
+        (["etas=2.6"], "experiment.etas: 2.6 is not allowed; must be a non-empty list"),
+        (["n_seeds=0"], "experiment.n_seeds: 0 is not allowed"),
+        (["etas=[1.0]", "eta=2.0"], "argument --set etas=...: not allowed together with --eta or --set eta"),
+    ],
+)
+def test_bad_experiment_fields_are_one_line(tmp_path, capsys, sets, message):
+    out = tmp_path / "o"
+    assert main(["simulate", *[a for s in sets for a in ("--set", s)], "--out", str(out)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert message in err and "\n" not in err and "Traceback" not in err
+    assert not out.exists()
+
+
+def test_the_experiment_section_does_not_change_a_sweep_design():
+    """A sweep's runs are its grid's: experiment.etas is left out of the design and its fingerprint."""
+    from benosc import Config
+    from benosc.simulate.design import Design
+
+    from benosc.simulate.design import Axis
+
+    def design(config: Config) -> Design:
+        return Design(base=config, axes=(Axis("eta", (1.0, 2.0)),), seeds=2)
+
+    plain, other = design(Config()), design(Config().replace(etas=[0.3, 0.9, 4.0], n_seeds=7))
+    assert "experiment" not in plain.to_dict()["base"]
+    assert plain.fingerprint() == other.fingerprint()
+    assert Design.from_dict(plain.to_dict()) == plain
+    assert design(Config().replace(v_norm=0.2)).fingerprint() != plain.fingerprint()  # a field that changes runs does

@@ -74,7 +74,8 @@ def test_toml_round_trip(tmp_path):
     p = tmp_path / "c.toml"
     p.write_text('[data]\nv_norm = 0.05\nnoise = "isotropic"\n[training]\neta = 3\nsteps = 100\n')
     cfg = load_config(p)
-    assert cfg == Config().replace(v_norm=0.05, noise="isotropic", eta=3.0, steps=100)
+    # a file naming one learning rate compares that one (experiment.etas = [training.eta])
+    assert cfg == Config().replace(v_norm=0.05, noise="isotropic", eta=3.0, etas=[3.0], steps=100)
     assert Config.from_dict(cfg.to_dict()) == cfg
 
 
