@@ -542,6 +542,16 @@ class Config:
                 gc.enable()
         return out
 
+    def experiment_grid(self) -> dict[str, list]:
+        """The grid ``benosc simulate`` runs by default: ``{'eta': experiment.etas, 'seed': [seed, ..., seed + n_seeds - 1]}``.
+
+        ``benosc.simulate.simulate(config, config.experiment_grid())`` is the command's default run.
+        """
+        first, n = self.training.seed, self.experiment.n_seeds
+        if first + n - 1 > 2**63 - 1:
+            raise ConfigError("experiment.n_seeds", n, f"{n} seeds from training.seed = {first} reach beyond the largest seed 2^63 - 1")
+        return {"eta": list(self.experiment.etas), "seed": list(range(first, first + n))}
+
     def get(self, name: str) -> Any:
         """Value of a field by flat name (``config.get('eta')``)."""
         return getattr(getattr(self, _section_of(name)), name)

@@ -10,6 +10,7 @@ import pytest
 import torch
 
 from benosc.cli import main
+from benosc.config import load_config
 from helpers import TINY_SIZE, TINY_TEST_SETS, as_set
 
 SMALL = [*as_set(**TINY_SIZE, n_test=64, n_test_weak=64), "--steps", "200"]
@@ -138,7 +139,7 @@ def test_a_dumped_configuration_reproduces_the_default_run(tmp_path, capsys):
     assert "[experiment]\netas = [0.5, 2.6]\nn_seeds = 5" in f.read_text()
     plain_grid, plain = _runs([*sizes, "--out", str(tmp_path / "a")], capsys)
     dumped_grid, dumped = _runs(["--config", str(f), "--out", str(tmp_path / "b")], capsys)
-    assert plain_grid == dumped_grid == {"eta": [0.5, 2.6], "seed": [0, 1, 2, 3, 4]}
+    assert plain_grid == dumped_grid == {"eta": [0.5, 2.6], "seed": [0, 1, 2, 3, 4]} == load_config(f).experiment_grid()
     assert dumped == plain
     # edited: the experiment's fields decide what runs
     f.write_text(f.read_text().replace("etas = [0.5, 2.6]", "etas = [0.25, 1.3, 3.0]").replace("n_seeds = 5", "n_seeds = 2"))
