@@ -31,7 +31,6 @@ def ablation(args: argparse.Namespace, config: Config, claims: list[str], out: P
     from benosc.verify.report import result_to_dict
 
     name, value, ablated = parse_ablation(args.ablation, config, parse_value)
-    ablated.replace(eta=args.eta_large)
     seeds = seed_list(config, args.seeds)
     command = command_line(args)
     results = {}
