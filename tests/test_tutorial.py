@@ -13,7 +13,13 @@ NOTEBOOK = Path(__file__).resolve().parents[1] / "docs" / "tutorial.ipynb"
 
 
 def _errors(nb) -> list[str]:
-    return [f"cell {k}: {o.get('ename')}: {o.get('evalue')}" for k, c in enumerate(nb.cells) if c.cell_type == "code" for o in c.get("outputs", []) if o.output_type == "error"]
+    return [
+        f"cell {k}: {o.get('ename')}: {o.get('evalue')}"
+        for k, c in enumerate(nb.cells)
+        if c.cell_type == "code"
+        for o in c.get("outputs", [])
+        if o.output_type == "error"
+    ]
 
 
 def test_the_committed_tutorial_shows_no_error_and_draws_its_figures():

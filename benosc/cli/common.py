@@ -55,9 +55,24 @@ def build_config(args: argparse.Namespace) -> Config:
         if not sep or not key.strip():
             raise UsageError(f"argument --set: {item!r} must look like FIELD=VALUE (e.g. eta=2.8)")
         overrides[key.strip()] = parse_value(value.strip())
+    _known_fields(overrides)
     if getattr(args, "steps", None) is not None:
         overrides["steps"] = args.steps
     return config.replace(**overrides) if overrides else config
+
+
+def _known_fields(overrides: dict[str, Any]) -> None:
+    """--set of a name that is no configuration field: one line naming --set, the closest field and all of them."""
+    import difflib
+
+    from benosc.config import field_kinds
+
+    known = sorted(field_kinds())
+    for key in overrides:
+        if key not in known:
+            close = difflib.get_close_matches(key, known, n=1)
+            hint = f"did you mean {close[0]}? " if close else ""
+            raise UsageError(f"argument --set: {key!r} is not a configuration field; {hint}known fields: {', '.join(known)}")
 
 
 def check_out(path: Path, *, replace: bool = True) -> None:
