@@ -26,7 +26,7 @@ import benosc
 from benosc.threads import ensure_threads
 from benosc.enums import Engine, RunStatus
 from benosc.config import SWEEPABLE, Config, ConfigError
-from benosc.simulate.grid import BatchInputs, Grid, expand_grid, prepare_inputs
+from benosc.simulate.grid import BatchInputs, Grid, HeldOutPoints, expand_grid, prepare_inputs
 from benosc.simulate.network import Activation, loss_value, output, second_layer, sgd_step, sgd_step_trained
 from benosc.simulate.trajectory import Trajectory
 
@@ -47,6 +47,8 @@ TORCH_DTYPES = {"float32": torch.float32, "float64": torch.float64}
 #: Elements of one (runs x examples x filters x patches) block when evaluating
 #: outputs on a whole data set; bounds memory for large R.
 _EVAL_BLOCK = 1 << 24
+#: float64 bytes of one block of held-out points built from their draws (cache-sized)
+_HELD_OUT_BLOCK_BYTES = 1 << 22
 
 
 def resolve_device(name: str) -> torch.device:
@@ -94,16 +96,27 @@ class Simulation:
         return folder
 
 
-def _outputs(W: torch.Tensor, X: torch.Tensor, a: torch.Tensor, q: "float | Activation") -> torch.Tensor:
-    """f(W; x) for every run and every example of X (R, N, P, d), in blocks of runs; a (2m,) or per run (R, 2m)."""
-    R, N, P, _ = X.shape
+def _outputs(W: torch.Tensor, X: "torch.Tensor | HeldOutPoints", a: torch.Tensor, q: "float | Activation") -> torch.Tensor:
+    """f(W; x) for every run and every example of X (R, N, P, d), in blocks of runs; a (2m,) or per run (R, 2m).
+
+    X held as draws (:class:`~benosc.simulate.grid.HeldOutPoints`) is built a block of runs at a time, each block
+    cast to W's dtype as a whole array would be: the same numbers, never the whole set in memory.
+    """
+    R, N, P, D = X.shape
     per_run = max(1, N * W.shape[1] * P)
     block = max(1, _EVAL_BLOCK // per_run)
+    if isinstance(X, HeldOutPoints):
+        block = min(block, max(1, _HELD_OUT_BLOCK_BYTES // (N * P * D * 8)))
 
     def a_of(i: int) -> torch.Tensor:
         return a[i : i + block] if a.dim() == 2 else a
 
-    return torch.cat([output(W[i : i + block], X[i : i + block], a_of(i), q) for i in range(0, R, block)])
+    def X_of(i: int) -> torch.Tensor:
+        if isinstance(X, HeldOutPoints):
+            return torch.from_numpy(X.block(i, min(R, i + block))).to(device=W.device, dtype=W.dtype)
+        return X[i : i + block]
+
+    return torch.cat([output(W[i : i + block], X_of(i), a_of(i), q) for i in range(0, R, block)])
 
 
 def _accuracy(W, X, y, a, q) -> torch.Tensor:
@@ -118,9 +131,9 @@ class DeviceInputs:
     y: torch.Tensor
     strong: torch.Tensor
     flipped: torch.Tensor
-    X_test: torch.Tensor
+    X_test: "torch.Tensor | HeldOutPoints"  # held as draws where the inputs were (prepare_inputs(..., held_out='draws'))
     y_test: torch.Tensor
-    X_weak: torch.Tensor
+    X_weak: "torch.Tensor | HeldOutPoints"
     y_weak: torch.Tensor
     u: torch.Tensor
     v: torch.Tensor
@@ -132,7 +145,11 @@ class DeviceInputs:
 
     def __init__(self, inputs: BatchInputs, device: torch.device, dtype: torch.dtype) -> None:
         for name in BatchInputs.__dataclass_fields__:
-            t = torch.from_numpy(np.ascontiguousarray(getattr(inputs, name)))
+            value = getattr(inputs, name)
+            if isinstance(value, HeldOutPoints):  # built block by block where evaluated (_outputs)
+                setattr(self, name, value)
+                continue
+            t = torch.from_numpy(np.ascontiguousarray(value))
             setattr(self, name, t.to(device=device, dtype=dtype if t.is_floating_point() else t.dtype))
         self.device, self.dtype = device, dtype
         self.R, self.T, self.B = self.indices.shape
@@ -384,8 +401,10 @@ def simulate(
     }
     cast = {f: getattr(np_inputs, f) for f in BatchInputs.__dataclass_fields__}
     for f, v in cast.items():
-        if v.dtype == np.float64:
-            cast[f] = v.astype(config.training.dtype)
+        if isinstance(v, HeldOutPoints):
+            cast[f] = v.array()
+        if cast[f].dtype == np.float64:
+            cast[f] = cast[f].astype(config.training.dtype)
     return Simulation(
         trajectory=Trajectory(config=config, arrays=arrays, meta=meta),
         inputs=BatchInputs(**cast),

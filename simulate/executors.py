@@ -9,7 +9,6 @@ the other, and :func:`run_dask` on Dask distributed workers (one torch thread ea
 from __future__ import annotations
 
 import contextlib
-import json
 from typing import Any, Callable, Iterator, Sequence
 
 import numpy as np
@@ -25,11 +24,16 @@ __all__ = ["shape_key", "compute_chunk", "compute_recorded", "provenance", "run_
 EXECUTORS = ("inprocess", "dask")
 
 
-def shape_key(cfg: Config) -> str:
-    """Fields that must be equal within one batched program (everything but the sweepable scalars)."""
-    d = cfg.to_dict()
-    flat = {k: v for sec in d.values() for k, v in sec.items() if k not in SWEEPABLE}
-    return json.dumps(flat, sort_keys=True)
+def shape_key(cfg: Config) -> tuple:
+    """Fields that must be equal within one batched program (everything but the sweepable scalars), as a hashable key.
+
+    Read off the sections' fields directly (``Config.to_dict`` per run cost 0.4 ms, 0.14 s of a 350-run chunk).
+    """
+    key = []
+    for sec in cfg.__dataclass_fields__:
+        part = getattr(cfg, sec)
+        key += [(k, getattr(part, k)) for k in part.__dataclass_fields__ if k not in SWEEPABLE]
+    return tuple(key)
 
 
 def compute_chunk(design: dict[str, Any] | Design, start: int, stop: int, *, threads: int | None = None) -> dict[str, np.ndarray]:
@@ -47,7 +51,7 @@ def compute_chunk(design: dict[str, Any] | Design, start: int, stop: int, *, thr
     runs = design.runs_between(start, stop)
     cfgs = [design.run_config(r) for r in runs]
     out: dict[str, np.ndarray] = {}
-    groups: dict[str, list[int]] = {}
+    groups: dict[tuple, list[int]] = {}
     for i, c in enumerate(cfgs):
         groups.setdefault(shape_key(c), []).append(i)
     for idx in groups.values():

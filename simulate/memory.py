@@ -23,10 +23,10 @@ _ITEMSIZE = {"float32": 4, "float64": 8}
 def per_run_bytes(c: Config, *, summary: bool = False) -> int:
     """Bytes per run of one batched simulation at configuration ``c``.
 
-    Trajectory recording (``summary=False``, :func:`benosc.simulate.simulate`) keeps every step's margins;
-    summary recording (``summary=True``, a sweep's chunks) keeps running statistics instead
-    (:func:`statistics_bytes_per_run`).  Inputs, noise draws, basis, weights and index
-    sequences are the same in both.
+    Trajectory recording (``summary=False``, :func:`benosc.simulate.simulate`) keeps every step's margins and
+    the test sets as arrays; summary recording (``summary=True``, a sweep's chunks) keeps running statistics
+    instead (:func:`statistics_bytes_per_run`) and the test sets as their draws, built a block of runs at a time
+    at the one evaluation.  Training inputs, basis, weights and index sequences are the same in both.
     """
     from benosc.simulate.gram import drawn_dim
 
@@ -35,10 +35,13 @@ def per_run_bytes(c: Config, *, summary: bool = False) -> int:
     T, B = c.training.steps, c.training.batch_size
     F = 1 if c.network.filters == "shared" else P
     points = n + c.data.n_test + c.data.n_test_weak
+    # summary recording keeps the test sets as their draws (prepare_inputs(..., held_out='draws')): only the
+    # training points are whole arrays; the draws are held twice while they are stacked (raw and per-seed stack)
+    whole = n if summary else points
     C = 2 + n * (P - 2)
     shared = (
-        points * P * d * (8 + f)  # inputs, numpy float64 and on the device
-        + points * (P - 2) * d * 8  # raw noise draws
+        whole * P * d * (8 + f)  # inputs, numpy float64 and on the device
+        + (2 if summary else 1) * points * (P - 2) * d * 8  # raw noise draws
         + 2 * d * C * (8 + f)  # basis and pseudo-inverse
         + 3 * 2 * m * F * d * (8 + f)  # W(0), current weights, final weights
         + 3 * T * B * 8  # index sequences (numpy, device, flattened)

@@ -76,7 +76,8 @@ def simulate_summary(
     refuse_sharpness(config)
     device = resolve_device(config.training.device)
     dtype = TORCH_DTYPES[config.training.dtype]
-    np_inputs = prepare_inputs(runs) if inputs is None else inputs
+    # the test sets as their draws: evaluated once, at the end, a block of runs at a time (never R x 2000 points in memory)
+    np_inputs = prepare_inputs(runs, held_out="draws") if inputs is None else inputs
     dev = DeviceInputs(np_inputs, device, dtype)
     stepper = make_stepper(engine, config, dev, inplace=True)
     m, q, loss = config.network.m, Activation.of(config), config.training.loss

@@ -119,3 +119,26 @@ def test_expand_grid_checks_each_distinct_value_once_not_each_run(monkeypatch):
     assert built["configurations"] <= 4, built
     assert built["values"] == 2 + 100_000
     assert runs[100_003] == cfg.replace(eta=2.6, seed=3) and runs[-1] == cfg.replace(eta=2.6, seed=99_999)
+
+
+@pytest.mark.parametrize("kw", [{}, {"noise": "isotropic"}, {"P": 4, "d": 40}, {"d": 2048, "draw": "gram", "n_test": 30}])
+def test_held_out_draws_build_the_same_points(kw):
+    """prepare_inputs(held_out='draws') keeps the test sets as their draws; built, they are the arrays, bit for bit (signs of zero too)."""
+    from benosc.simulate.grid import HeldOutPoints
+
+    cfg = Config().replace(**{"steps": 20, "n_test": 20, "n_test_weak": 10, **kw})
+    runs = expand_grid(cfg, {"u_norm": [0.7, 1.3], "v_norm": [0.05, 0.2], "sigma_p": [0.02, 0.05], "p_weak": [0.0, 0.3], "seed": [3, 4, 3]})
+    arrays, draws = prepare_inputs(runs), prepare_inputs(runs, held_out="draws")
+    for name in ("X_test", "X_weak"):
+        held = getattr(draws, name)
+        assert isinstance(held, HeldOutPoints) and held.shape == getattr(arrays, name).shape
+        assert held.g.shape[0] == 2  # one set of normals per distinct seed, shared by its runs
+        built = held.array()
+        np.testing.assert_array_equal(built, getattr(arrays, name), err_msg=name)
+        assert np.array_equal(np.signbit(built), np.signbit(getattr(arrays, name))), name
+        np.testing.assert_array_equal(held.block(5, 9), getattr(arrays, name)[5:9], err_msg=name)
+    for name in BatchInputs.__dataclass_fields__:
+        if name not in ("X_test", "X_weak"):
+            np.testing.assert_array_equal(getattr(draws, name), getattr(arrays, name), err_msg=name)
+    with pytest.raises(ConfigError, match="held_out"):
+        prepare_inputs(runs, held_out="lazy")

@@ -86,3 +86,18 @@ def test_trajectory_to_xarray():
     # labelled selection works as for any xarray dataset
     assert ds["weak_test_acc"].where(ds.eta == 2.6, drop=True).sizes["run"] == 2
     assert "4 runs x 300 steps" in repr(traj) and len(repr(traj)) < 200
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_summary_from_held_out_draws_equals_the_arrays(dtype):
+    """simulate_summary evaluates its test sets built from their draws block by block: the same accuracies as from the
+    whole arrays, bit for bit (runs sharing seeds, swept scales)."""
+    from benosc.simulate.grid import expand_grid, prepare_inputs
+
+    cfg = Config().replace(steps=300, record_every=50, n_test=300, n_test_weak=300, dtype=dtype)
+    runs = expand_grid(cfg, {"eta": [0.5, 2.6], "sigma_p": [0.03, 0.3], "p_weak": [0.125, 0.5], "seed": [0, 1, 2]})
+    held = simulate_summary(cfg, runs)
+    whole = simulate_summary(cfg, runs, inputs=prepare_inputs(runs))
+    for name in SUMMARY_SCHEMA:
+        np.testing.assert_array_equal(held[name], whole[name], err_msg=name)
+    assert len(set(held["test_acc"].tolist())) > 3  # the accuracies differ between runs: the comparison can see a wrong set
