@@ -11,7 +11,7 @@ import contextlib
 import math
 import sys
 from pathlib import Path
-from typing import Any, Callable, Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Iterator, Mapping, Sequence
 
 from rich.console import Console
 from rich.markup import escape
@@ -20,6 +20,9 @@ from rich.table import Table
 from benosc.enums import Outcome, RunStatus
 from benosc.constants import DELTA, PAPER_SIZE_TEXT
 from benosc.figstyle import OUTCOME_COLOURS
+
+if TYPE_CHECKING:
+    from benosc.simulate.summary import MeanStd
 
 __all__ = [
     "STATUS_COLORS",
@@ -46,9 +49,9 @@ def console(width: int = 110) -> Console:
     return Console() if sys.stdout.isatty() else Console(width=width)
 
 
-def fmt(ms: tuple[float, float], pct: bool = False) -> str:
-    """'mean ± std' (as percentages with ``pct``), 'n/a' for a NaN mean."""
-    m, s = ms
+def fmt(ms: MeanStd, pct: bool = False) -> str:
+    """'mean ± std' of a :class:`benosc.simulate.summary.MeanStd` (as percentages with ``pct``), 'n/a' for a NaN mean."""
+    m, s = ms.mean, ms.std
     if not math.isfinite(m):
         return "n/a"
     if pct:

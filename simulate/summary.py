@@ -1,9 +1,10 @@
 """Per-setting summaries of a trajectory: mean and spread over seeds.
 
 Runs are grouped by every swept field except ``seed``; each group gives the
-final training loss, test and weak-only test accuracy (mean and sample
-standard deviation over the group's completed runs), the fraction of strong
-steps with |y f - 1| >= delta (Assumption 4's oscillation), and run statuses.
+final training loss, test and weak-only test accuracy (a :class:`MeanStd`:
+mean, sample standard deviation and count over the group's completed runs),
+the fraction of strong steps with |y f - 1| >= delta (Assumption 4's
+oscillation), and run statuses.
 """
 
 from __future__ import annotations
@@ -18,7 +19,23 @@ from benosc.constants import DELTA
 from benosc.config import SWEEPABLE
 from benosc.simulate.trajectory import Trajectory
 
-__all__ = ["GroupSummary", "summarize", "run_records", "mean_std"]
+__all__ = ["GroupSummary", "MeanStd", "summarize", "run_records", "mean_std", "summary_frame"]
+
+
+@dataclass(frozen=True)
+class MeanStd:
+    """Mean and sample standard deviation (ddof = 1) of ``n`` finite values.
+
+    ``mean`` = sum x_i / n, ``std`` = sqrt(sum (x_i - mean)^2 / (n - 1)); with n = 1 the std is 0, with n = 0 both
+    are NaN.  Serialised as ``{"mean": ..., "std": ..., "n": ...}`` (NaN as null in JSON).
+    """
+
+    mean: float
+    std: float
+    n: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"mean": self.mean, "std": self.std, "n": self.n}
 
 
 @dataclass(frozen=True)
@@ -29,21 +46,23 @@ class GroupSummary:
     runs: int
     completed: int
     diverged: int
-    final_train_loss: tuple[float, float]
-    test_acc: tuple[float, float]
-    weak_test_acc: tuple[float, float]
-    oscillation_fraction: tuple[float, float]
+    final_train_loss: MeanStd
+    test_acc: MeanStd
+    weak_test_acc: MeanStd
+    oscillation_fraction: MeanStd
 
     def to_dict(self) -> dict[str, Any]:
+        """The fields, each :class:`MeanStd` as ``{"mean", "std", "n"}``."""
         return asdict(self)
 
 
-def mean_std(x: np.ndarray) -> tuple[float, float]:
-    """(mean, sample std) of the finite entries; (nan, nan) if none, std 0 for one."""
+def mean_std(x: np.ndarray) -> MeanStd:
+    """:class:`MeanStd` of the finite entries of ``x`` (NaN mean and std if none, std 0 for one)."""
+    x = np.asarray(x)  # in its own dtype: a float32 metric's mean and std are float32 sums, as before
     x = x[np.isfinite(x)]
     if x.size == 0:
-        return (float("nan"), float("nan"))
-    return (float(x.mean()), float(x.std(ddof=1)) if x.size > 1 else 0.0)
+        return MeanStd(float("nan"), float("nan"), 0)
+    return MeanStd(float(x.mean()), float(x.std(ddof=1)) if x.size > 1 else 0.0, int(x.size))
 
 
 def _group_keys(traj: Trajectory) -> list[str]:
@@ -106,9 +125,10 @@ def _finite_or_none(x: Any) -> float | None:
 def summary_frame(traj: Trajectory, *, delta: float = DELTA):
     """:func:`summarize` as a labelled table: a ``pandas.DataFrame`` indexed by the swept fields.
 
-    Columns: runs, completed, diverged, then ``<metric>_mean`` and
-    ``<metric>_std`` for final_train_loss, test_acc, weak_test_acc and
-    oscillation_fraction (std with ddof = 1 over the completed seeds).
+    Columns: runs, completed, diverged, then ``<metric>_mean``,
+    ``<metric>_std`` and ``<metric>_n`` for final_train_loss, test_acc,
+    weak_test_acc and oscillation_fraction (std with ddof = 1 over the n
+    completed seeds with a finite value).
     Needs pandas (installed with the ``sweep`` extra).
     """
     try:
@@ -120,7 +140,8 @@ def summary_frame(traj: Trajectory, *, delta: float = DELTA):
         row: dict[str, Any] = dict(g.setting)
         row.update(runs=g.runs, completed=g.completed, diverged=g.diverged)
         for name in ("final_train_loss", "test_acc", "weak_test_acc", "oscillation_fraction"):
-            row[f"{name}_mean"], row[f"{name}_std"] = getattr(g, name)
+            ms = getattr(g, name)
+            row.update({f"{name}_mean": ms.mean, f"{name}_std": ms.std, f"{name}_n": ms.n})
         rows.append(row)
     keys = list(summarize(traj, delta=delta)[0].setting) if rows else []
     return pd.DataFrame(rows).set_index(keys)

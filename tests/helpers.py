@@ -6,7 +6,10 @@ puts tests/ on sys.path (the tests run with ``--import-mode=importlib``, which d
 
 from __future__ import annotations
 
+import re
 from typing import Any
+
+import numpy as np
 
 from benosc import Config
 from benosc.tolerances import TOLERANCES as PACKAGE_TOLERANCES
@@ -45,3 +48,67 @@ TOLERANCES: dict[str, dict[str, dict[str, float]]] = {
 def tol(dtype: str = "float64", over: str = "step") -> dict[str, float]:
     """:data:`TOLERANCES` of ``dtype`` ('float32', 'float64', or a torch dtype) over one ``step`` or a whole ``run``."""
     return dict(TOLERANCES[over][str(dtype).replace("torch.", "")])
+
+
+#: notation with digits that a verdict's words may hold (names, not numbers): period-2, R^2, |y f - 1|, delta/4, sigma_0, G_2, (1/2), the
+#: learning rates' names
+NOTATION: tuple[str, ...] = ("period-2", "R^2", "|y f - 1|", "delta/4", "sigma_0", "G_2", "(1/2)", "eta_small", "eta_large", "eta_crit")
+_NUMBER = re.compile(r"(?<![\w.])[-+]?(?:\d+(?:\.\d*)?(?:e[-+]?\d+)?|inf|nan)(?![\w])")
+
+
+def _strip(text: str, words: Any = ()) -> str:
+    for w in (*NOTATION, *words):
+        text = text.replace(w, " ")
+    return text
+
+
+def printed_numbers(text: str, words: Any = ()) -> list[str]:
+    """The numbers printed in ``text`` (notation and the given words, e.g. a dtype, removed first), as written."""
+    return _NUMBER.findall(_strip(text, words))
+
+
+def _half_last_place(printed: str) -> float:
+    """Half a unit in the last printed place: how far the printed number may lie from the value it rounds."""
+    mantissa, _, exponent = printed.lower().lstrip("+-").partition("e")
+    decimals = len(mantissa.partition(".")[2])
+    return 0.5 * 10.0 ** (int(exponent or 0) - decimals)
+
+
+def assert_prose_from_quantities(verdict: Any) -> None:
+    """A verdict's measured and predicted texts are its quantities rendered, with exactly their numbers and no other digit.
+
+    For each text with quantities: it equals :func:`benosc.verify.quantity.render` of them; the numbers printed in it are,
+    in order, the quantities' numbers (value, spread, interval, where, n) each rounded to its printed places; the text with
+    every number and every ``where`` string replaced by a placeholder holds no digit outside :data:`NOTATION` (a number
+    built into a label or note is caught).  A text without quantities holds no digit outside :data:`NOTATION`.
+    """
+    from benosc.verify.quantity import render
+
+    for kind, text, qs in (("measured", verdict.measured, verdict.measured_values), ("predicted", verdict.predicted, verdict.predicted_values)):
+        if not qs:
+            assert not re.search(r"\d", _strip(text)), f"{verdict.claim} {kind}: digits in prose without quantities: {text!r}"
+            continue
+        assert text == render(qs), f"{verdict.claim} {kind}: not the rendering of its quantities"
+        skeleton = _strip(render(qs, number=lambda x, fmt: "#", word=lambda s: "@"))
+        stray = re.findall(r"\S*\d\S*", skeleton)
+        assert not stray, f"{verdict.claim} {kind}: digits outside the quantities' numbers: {stray} in {text!r}"
+        words = [v for q in qs for v in q.where.values() if isinstance(v, str)]
+        printed = printed_numbers(text, words)
+        expected = [x for q in qs for x in q.numbers()]
+        assert len(printed) == len(expected), f"{verdict.claim} {kind}: prints {printed}, its quantities hold {expected}"
+        for p, x in zip(printed, expected):
+            if p.lstrip("+-") in ("nan", "inf"):
+                assert str(x).lstrip("+-") == p.lstrip("+-"), (verdict.claim, kind, p, x)
+            else:
+                assert abs(float(p) - x) <= _half_last_place(p) * (1 + 1e-9), f"{verdict.claim} {kind}: prints {p} for {x}"
+
+
+def scaling_runs(b: float, *, seeds: int = 4, noise: float = 0.05, t_exp: float = 0.0, seed: int = 0) -> dict:
+    """Proposition 6's input, synthetic: final weak components final = c_seed sigma_0^b, growing like t^t_exp over the run."""
+    rng = np.random.default_rng(seed)
+    s0 = np.repeat([0.0025, 0.005, 0.01, 0.02, 0.04], seeds)
+    sd = np.tile(np.arange(seeds), 5)
+    level = np.exp(rng.normal(0, 1, seeds))[sd] * s0**b * np.exp(rng.normal(0, noise, s0.size))
+    steps = np.arange(0, 16001, 100)
+    snaps = level[:, None] * (np.maximum(steps, 1) / steps[-1])[None, :] ** t_exp
+    return {"sigma_0": s0, "seed": sd, "final": snaps[:, -1], "snapshots": snaps, "steps": steps}

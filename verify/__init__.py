@@ -4,7 +4,8 @@
   measurements, check, tolerances, figure, search region);
 * :func:`run_verification` -- check the selected claims for a configuration
   and two learning rates; returns a :class:`VerifyResult` whose verdicts are
-  pass / fail / inconclusive / not-applicable, each with its reasons;
+  pass / fail / inconclusive / not-applicable, each with its reasons and its
+  measured and predicted numbers as :class:`Quantity` objects;
 * :func:`predictions` -- the derived numbers (eta_crit, windows, rates) at a
   configuration (defined in :mod:`benosc.theory.predictions`, re-exported);
 * :func:`derivation_evidence` -- numeric evidence for the derived statements
@@ -25,6 +26,7 @@ if TYPE_CHECKING:  # for type checkers and IDEs; at run time the names load on f
     from benosc.verify.runner import VerifyResult, run_verification
     from benosc.verify.counterexample import search_counterexample
     from benosc.verify.verdict import STATUSES, Verdict
+    from benosc.verify.quantity import Quantity
 
 # bound here, not lazily: benosc.theory.predictions imports only the standard library and benosc.config
 # (no cost to `benosc --help`)
@@ -39,6 +41,7 @@ __all__ = [
     "run_verification",
     "VerifyResult",
     "Verdict",
+    "Quantity",
     "STATUSES",
     "predictions",
     "Predictions",
@@ -60,6 +63,7 @@ _WHERE = {
     "search_counterexample": "benosc.verify.counterexample",
     "STATUSES": "benosc.verify.verdict",
     "Verdict": "benosc.verify.verdict",
+    "Quantity": "benosc.verify.quantity",
 }
 
 

@@ -2,7 +2,9 @@
 
 Every checker takes the measurements it judges and the predictions as
 arguments (so a test can hand it a trajectory where the claim is false) and
-returns the measured value, the prediction, the tolerance (named entries of
+returns the measured values and the predictions as labelled numbers
+(:class:`~benosc.verify.quantity.Quantity`: the verdict's texts are rendered
+from them), the tolerance (named entries of
 :data:`benosc.tolerances.CLAIM_TOLERANCES`) and the data its figure is drawn
 from.  A prediction of 0, inf or NaN never passes: the checker says the claim
 does not apply (or is inconclusive) instead.
@@ -20,6 +22,7 @@ from benosc.constants import OSCILLATION_WINDOW, PERIOD2_WINDOW
 from benosc.simulate.trajectory import Trajectory
 from benosc.tolerances import claim_tolerance as tol
 from benosc.verify import evidence as E
+from benosc.verify.quantity import Quantity as Q
 from benosc.verify.verdict import Status, Verdict, aggregate, finite, not_applicable
 
 __all__ = [
@@ -95,6 +98,10 @@ def fixed_effects_slope(x: np.ndarray, y: np.ndarray, group: np.ndarray, *, conf
 
 
 # ------------------------------------------------------------------ decomposition
+#: the decomposition's prediction: the reduced recursion is the network re-parameterised, error 0
+_EXACT = Q("error", 0.0, label="relative error", fmt="g", note="exact re-parameterisation")
+
+
 def check_decomposition(one_step_errors: np.ndarray, full: Trajectory, reduced: Trajectory, eta_crit: float | None) -> Verdict:
     """One-step errors everywhere; multi-step agreement of gamma, zeta for runs below eta_crit."""
     one_tol, multi_tol = tol("decomposition.one_step"), tol("decomposition.multi_step")
@@ -104,8 +111,8 @@ def check_decomposition(one_step_errors: np.ndarray, full: Trajectory, reduced: 
             "decomposition",
             Outcome.INCONCLUSIVE,
             "no step could be judged",
-            "0 (exact)",
-            f"one-step <= {one_tol:g}",
+            tolerance=f"one-step <= {one_tol:g}",
+            predicted_values=(_EXACT,),
             reasons=("every step of every run blew up past the judged scale (or diverged)",),
         )
     one = float(finite_err.max())
@@ -126,8 +133,11 @@ def check_decomposition(one_step_errors: np.ndarray, full: Trajectory, reduced: 
     return Verdict(
         "decomposition",
         Outcome.PASS if ok_one and ok_multi else Outcome.FAIL,
-        measured=f"one-step {one:.2e}; multi-step {multi:.2e}",
-        predicted="0 (exact re-parameterisation)",
+        measured_values=(
+            Q("one_step_error", one, label="one-step relative error", fmt=".2e"),
+            Q("multi_step_error", multi, label="multi-step relative error", fmt=".2e", note="" if rel else "no run below eta_crit"),
+        ),
+        predicted_values=(_EXACT,),
         tolerance=f"one-step <= {one_tol:g}; multi-step <= {multi_tol:g}",
         details=details,
         judged=f"{int(np.isfinite(one_step_errors).sum())} run-steps",
@@ -166,8 +176,10 @@ def check_threshold(sweeps: dict[str, Trajectory], onset: float, *, window: tupl
     return Verdict(
         "threshold",
         status,
-        measured="mean |y f - 1| on strong steps: " + "; ".join(f"{e} {eta:.4g}: {a:.3g}" for e, eta, _, a, _, _, _ in rows),
-        predicted=f"oscillating iff eta > {onset:.4g}",
+        measured_values=tuple(
+            Q("amplitude", a, label="mean |y f - 1| on strong steps", where={"engine": e, "eta": eta}, fmt=".3g") for e, eta, _, a, _, _, _ in rows
+        ),
+        predicted_values=(Q("onset", onset, label="oscillating iff eta >"),),
         tolerance=f"mean |y f - 1| on strong steps in [{window[0]}, {window[1]}) >= {level:g} iff above; |eta/onset - 1| < {band:g} not judged",
         details=("wrong side: " + ", ".join(wrong)) if wrong else f"{len(outcomes)} runs judged",
         reasons=() if outcomes else ("every run diverged or sat inside the exclusion band",),
@@ -257,21 +269,32 @@ def check_accumulation(
             reasons.append(f"seeds {outside}: y f overshot 1 + 1/kappa, so 1 + kappa (1 - y f) <= 0 and the bounded positive orbit of the derivation was left")
         return not_applicable("accumulation", reasons or ["no run to judge"], judged=f"0 of {runs.size} runs")
     status = aggregate(outcomes)
-    meas = "; ".join(
-        f"seed {f['seed']}: {f['slope']:.4g} per strong step (R^2 {f['r2']:.3f})" + (f", period-2 window {f['p2']:.4g}" if period2 is not None else "")
-        for f in fits
-    )
-    pred = "slope in the general bound " + ", ".join(f"[{f['bound'][0]:.3g}, {f['bound'][1]:.3g}]" for f in fits)
+    meas = [Q("slope", f["slope"], unit="per strong step", label="slope of the running sum", where={"seed": f["seed"]}) for f in fits]
+    meas += [Q("r2", f["r2"], label="R^2", where={"seed": f["seed"]}, fmt=".3f") for f in fits]
     if period2 is not None:
-        pred = f"period-2 residual {period2:.4g} per strong step; " + pred
+        meas += [Q("period2_residual", f["p2"], unit="per strong step", label="mean residual in the period-2 window", where={"seed": f["seed"]}) for f in fits]
+    pred = [Q("period2_residual", period2, unit="per strong step", label="period-2 residual")] if period2 is not None else []
+    pred += [
+        Q(
+            "slope",
+            None,
+            interval=f["bound"],
+            interval_kind="bound",
+            unit="per strong step",
+            label="slope in the general bound",
+            where={"seed": f["seed"]},
+            fmt=".3g",
+        )
+        for f in fits
+    ]
     tolerance = f"slope > 0, R^2 >= {r2_min:g}, inside the bound +- {100 * slack:g}%"
     if period2 is not None:
         tolerance += f"; period-2 value within {100 * p2_rel:g}% on strong steps {PERIOD2_WINDOW[0]}-{PERIOD2_WINDOW[1] - 1}"
     return Verdict(
         "accumulation",
         status,
-        measured=meas or "no run",
-        predicted=pred,
+        measured_values=tuple(meas),
+        predicted_values=tuple(pred),
         tolerance=tolerance,
         details=f"eta = {eta:g}; {sum(outcomes)}/{len(outcomes)} runs pass"
         + (f"; not oscillating, not judged: seeds {quiet}" if quiet else "")
@@ -310,18 +333,29 @@ def network_weak_rows(network: dict | None) -> list[dict]:
     return rows
 
 
-def _network_judgement(rows: Sequence[dict], setting: str = "") -> tuple[list[bool], list[str], list[str]]:
-    """(outcomes, measured texts, notes) of the full-network rows: the identity, the clean limit, the regime."""
+#: the derived network rate each set of full-network runs is compared with (derived `network_weak_rate`)
+_NETWORK_RATE = {
+    "clean": "pi_strong (1/2) log G_2, without offset or weak-example term",
+    "regime": "pi_strong (1/2) log G_2(c) + pi_weak g_weak, with the measured offset c",
+}
+
+
+def _network_judgement(rows: Sequence[dict], setting: dict | None = None) -> tuple[list[bool], list[Q], list[Q], list[str]]:
+    """(outcomes, measured quantities, predicted quantities, notes) of the full-network rows: the identity, the clean limit, the regime.
+
+    ``setting`` (examples n, dtype, steps of the network runs) goes into the identity's ``where``.
+    """
     outcomes: list[bool] = []
-    meas: list[str] = []
+    meas: list[Q] = []
+    pred: list[Q] = []
     notes: list[str] = []
     done = [r for r in rows if r["status"] == RunStatus.COMPLETED]
     if not done:
-        return outcomes, meas, notes
+        return outcomes, meas, pred, notes
     errs = [r["identity_error"] for r in done if finite(r["identity_error"])]
     if errs:
         outcomes.append(max(errs) <= tol("weak_growth.identity"))
-        meas.append(f"network{setting}: identity max error {max(errs):.1e}")
+        meas.append(Q("identity_error", max(errs), label="network: identity max error", where=setting or {}, fmt=".1e"))
     for name, key in (("clean", "weak_growth.clean_rel"), ("regime", "weak_growth.network_rel")):
         judged = [r for r in done if r["set"] == name and finite(r["predicted"], r["measured"]) and r["predicted"] > 0]
         if not judged:
@@ -334,9 +368,47 @@ def _network_judgement(rows: Sequence[dict], setting: str = "") -> tuple[list[bo
             at = [r for r in judged if r["eta"] == eta]
             rate = np.array([r["measured"] for r in at])
             ratio = np.array([r["measured"] / r["predicted"] for r in at])
+            what = "clean limit" if name == "clean" else "regime"
+            where = {"eta": eta}
             meas.append(
-                f"network {'clean limit' if name == 'clean' else 'regime'} eta={eta:.3g}: rate {rate.min():.3g}-{rate.max():.3g} per step, "
-                f"measured / predicted {ratio.min():.3f}-{ratio.max():.3f} ({len(at)} runs)"
+                Q(
+                    "network_rate",
+                    None,
+                    interval=(rate.min(), rate.max()),
+                    interval_kind="range",
+                    unit="per step",
+                    label=f"network {what} rate",
+                    where=where,
+                    n=len(at),
+                    fmt=".3g",
+                )
+            )
+            meas.append(
+                Q(
+                    "network_rate_ratio",
+                    None,
+                    interval=(ratio.min(), ratio.max()),
+                    interval_kind="range",
+                    label=f"network {what} measured / predicted",
+                    where=where,
+                    n=len(at),
+                    fmt=".3f",
+                )
+            )
+            p = np.array([r["predicted"] for r in at])
+            pred.append(
+                Q(
+                    "network_rate",
+                    None,
+                    interval=(p.min(), p.max()),
+                    interval_kind="range",
+                    unit="per step",
+                    label=f"network {what} rate",
+                    where=where,
+                    n=len(at),
+                    fmt=".3g",
+                    note=_NETWORK_RATE[name],
+                )
             )
         if name == "regime":
             share = np.array([r["measured"] / r["share_only"] for r in judged if finite(r["share_only"]) and r["share_only"] > 0])
@@ -350,7 +422,7 @@ def _network_judgement(rows: Sequence[dict], setting: str = "") -> tuple[list[bo
                 + ("below" if gap >= 0 else "above")
                 + " the prediction (mean over runs)"
             )
-    return outcomes, meas, notes
+    return outcomes, meas, pred, notes
 
 
 def check_weak_growth(period2: Sequence[dict], at_large: Sequence[dict], network: dict | None = None) -> Verdict:
@@ -379,21 +451,25 @@ def check_weak_growth(period2: Sequence[dict], at_large: Sequence[dict], network
         inside = row["lower"] - row["drift"] <= m <= row["upper"] + row["drift"]
         outcomes.append(bool(finite(m) and m > min_rate and inside))
     rows = network_weak_rows(network)
-    setting = f" ({network['n']} examples, {network['dtype']}, {network['steps']} steps)" if network and "steps" in network else ""
-    net_outcomes, net_meas, net_notes = _network_judgement(rows, setting)
+    setting = {"examples": network["n"], "dtype": network["dtype"], "steps": network["steps"]} if network and "steps" in network else None
+    net_outcomes, net_meas, net_pred, net_notes = _network_judgement(rows, setting)
     if network and network.get("unmet"):
         net_notes.append(f"network rows not measured: {network['unmet']} for the network derivation")
     outcomes += net_outcomes
     if not outcomes:
         return not_applicable("weak-growth", ["no finite positive prediction: " + "; ".join(skipped)] if skipped else ["nothing measured"])
     status = Outcome.PASS if all(outcomes) else Outcome.FAIL
-    meas = [f"one example, {r['engine']} engine, kappa={r['kappa']:g}: {r['measured']:.4g}" for r in period2]
-    meas += [f"one example, {r['engine']} engine, eta={r['eta']:g}: {r['measured']:.3g}" for r in at_large]
+    label = "one-example weak growth rate"
+    meas = [Q("weak_rate", r["measured"], unit="per step", label=label, where={"engine": r["engine"], "kappa": r["kappa"]}) for r in period2]
+    meas += [Q("weak_rate", r["measured"], unit="per step", label=label, where={"engine": r["engine"], "eta": r["eta"]}, fmt=".3g") for r in at_large]
     meas += net_meas
-    pred = [f"kappa={r['kappa']:g}: {r['predicted']:.4g}" for r in period2 if r["engine"] == Engine.FULL]
-    pred += [f"eta={r['eta']:g}: [{r['lower']:.3g}, {r['upper']:.3g}]" for r in at_large if r["engine"] == Engine.FULL]
-    if rows:
-        pred.append("network: pi_strong (1/2) log G_2(c) + pi_weak g_weak per run (derived `network_weak_rate`)")
+    pred = [Q("weak_rate", r["predicted"], unit="per step", label=label, where={"kappa": r["kappa"]}) for r in period2 if r["engine"] == Engine.FULL]
+    pred += [
+        Q("weak_rate", None, interval=(r["lower"], r["upper"]), interval_kind="bound", unit="per step", label=label, where={"eta": r["eta"]}, fmt=".3g")
+        for r in at_large
+        if r["engine"] == Engine.FULL
+    ]
+    pred += net_pred
     tolerance = f"period 2: relative error <= {100 * rel:g}%; at eta_large: rate > {min_rate:g} and inside the bound"
     if rows:
         tolerance += (
@@ -403,8 +479,8 @@ def check_weak_growth(period2: Sequence[dict], at_large: Sequence[dict], network
     return Verdict(
         "weak-growth",
         status,
-        measured="; ".join(meas),
-        predicted="; ".join(pred),
+        measured_values=tuple(meas),
+        predicted_values=tuple(pred),
         tolerance=tolerance,
         details=f"{sum(outcomes)}/{len(outcomes)} measurements pass"
         + (f"; not judged: {'; '.join(skipped)}" if skipped else "")
@@ -445,11 +521,21 @@ def check_theorem5(traj: Trajectory, eta: float, *, t_bound: float, delta: float
             outcomes.append(False)
         else:
             undecided += 1
-    steps_txt = ", ".join(str(int(hits[r])) if hits[r] >= 0 else "never" for r in runs)
     a4_txt = ", ".join(f"{100 * a4[r]:.0f}%" for r in runs)
     common: dict[str, Any] = dict(
-        measured=f"steps to reach delta/4: {steps_txt}",
-        predicted=f"upper bound {t_bound:.0f} steps",
+        measured_values=tuple(
+            Q(
+                "hitting_step",
+                int(hits[r]) if hits[r] >= 0 else None,
+                unit="steps",
+                label="steps to reach delta/4",
+                where={"seed": int(traj.seed[r])},
+                fmt=".0f",
+                note="" if hits[r] >= 0 else "never",
+            )
+            for r in runs
+        ),
+        predicted_values=(Q("t_bound", t_bound, unit="steps", label="upper bound", fmt=".0f"),),
         tolerance=f"reached by the upper bound, on runs meeting Assumption 4 (>= {100 * a4_min:g}% of strong steps before the hit)",
         judged=f"{int(meets.sum())} of {n_all} runs meet Assumption 4",
         predictions={"t_bound": t_bound},
@@ -467,6 +553,13 @@ def check_theorem5(traj: Trajectory, eta: float, *, t_bound: float, delta: float
 
 
 # -------------------------------------------------------------------- proposition 6
+#: the final weak component O~(sigma_0 ||v||): exponent 1 in sigma_0 (positive, lowered by polylog factors), none in t
+_PROP6_PREDICTED = (
+    Q("sigma0_exponent", 1.0, label="exponent in sigma_0", fmt="g", note="final weak component O~(sigma_0 ||v||); positive, up to polylog factors"),
+    Q("time_exponent", 0.0, label="exponent in t", fmt="g", note="not learnt over time"),
+)
+
+
 def check_proposition6(small: dict, large: dict | None = None) -> Verdict:
     """The final weak component at small eta scales with the initialisation and is not learnt over time.
 
@@ -501,9 +594,9 @@ def check_proposition6(small: dict, large: dict | None = None) -> Verdict:
             "proposition-6",
             Outcome.INCONCLUSIVE,
             "too few runs to fit the exponents",
-            "exponent in sigma_0 > 0",
-            "-",
+            tolerance="-",
             reasons=("fewer than three finite points per fit",),
+            predicted_values=_PROP6_PREDICTED,
         )
     contrast = exponents(large) if large is not None and len(large["final"]) else None
     reasons = []
@@ -517,7 +610,10 @@ def check_proposition6(small: dict, large: dict | None = None) -> Verdict:
         if tb[2] >= t_max:
             reasons.append(f"the weak component still grows like t^{tb[0]:.2f} at the end of the run: the training has not settled, run longer")
     pct = f"{100 * conf:g}%"
-    meas = f"exponent in sigma_0 {b[0]:.3f} [{b[1]:.3f}, {b[2]:.3f}]; in t {tb[0]:.3f} [{tb[1]:.3f}, {tb[2]:.3f}]"
+    meas = (
+        Q("sigma0_exponent", b[0], interval=(b[1], b[2]), interval_kind="confidence", label="exponent in sigma_0", fmt=".3f"),
+        Q("time_exponent", tb[0], interval=(tb[1], tb[2]), interval_kind="confidence", label="exponent in t", fmt=".3f"),
+    )
     details = f"{len(small['final'])} small-eta runs, sigma_0 from {np.min(small['sigma_0']):.3g} to {np.max(small['sigma_0']):.3g}; intervals {pct}"
     if contrast is not None and finite(*contrast[0]):
         details += f"; large eta (contrast): exponent in sigma_0 {contrast[0][0]:.3f} [{contrast[0][1]:.3f}, {contrast[0][2]:.3f}]"
@@ -526,8 +622,8 @@ def check_proposition6(small: dict, large: dict | None = None) -> Verdict:
     return Verdict(
         "proposition-6",
         status,
-        measured=meas,
-        predicted="final weak component O~(sigma_0 ||v||): exponent in sigma_0 > 0 (1 up to polylog factors), not learnt over time",
+        measured_values=meas,
+        predicted_values=_PROP6_PREDICTED,
         tolerance=f"{pct} interval of the sigma_0 exponent above {b_min:g} (below: fail) and of the t exponent below {t_max:g} (else inconclusive)",
         details=details,
         reasons=tuple(reasons),
@@ -551,11 +647,19 @@ def check_generalisation(traj: Trajectory, eta_small: float, eta_large: float) -
     def spread(a: np.ndarray) -> float:
         return 100 * a.std(ddof=1) if a.size > 1 else 0.0
 
+    label = "mean weak-only accuracy"
+
     return Verdict(
         "generalisation",
         Outcome.PASS if ok else Outcome.FAIL,
-        measured=f"large {100 * lg.mean():.1f} ± {spread(lg):.1f}%; small {100 * sm.mean():.1f} ± {spread(sm):.1f}%",
-        predicted="large: high; small: chance (50%)",
+        measured_values=(
+            Q("weak_only_accuracy", 100 * lg.mean(), spread=spread(lg), n=lg.size, unit="%", label=label, where={"eta": eta_large}, fmt=".1f"),
+            Q("weak_only_accuracy", 100 * sm.mean(), spread=spread(sm), n=sm.size, unit="%", label=label, where={"eta": eta_small}, fmt=".1f"),
+        ),
+        predicted_values=(
+            Q("weak_only_accuracy", None, unit="%", label=label, where={"eta": eta_large}, note="high"),
+            Q("weak_only_accuracy", 50.0, unit="%", label=label, where={"eta": eta_small}, fmt="g", note="chance"),
+        ),
         tolerance=f"large >= {100 * high:.0f}%, small <= {100 * chance_band:.0f}%",
         details=f"eta_large = {eta_large:g} ({lg.size} runs), eta_small = {eta_small:g} ({sm.size} runs)",
         judged=f"{lg.size + sm.size} runs",
@@ -584,8 +688,11 @@ def check_noise_memorisation(small: np.ndarray, large: np.ndarray) -> Verdict:
     return Verdict(
         "noise-memorisation",
         status,
-        measured=f"weak-feature share of the weak examples' margin: small eta {_range(sm)}; large eta {_range(lg)}",
-        predicted="small eta: noise fits the weak examples; large eta: the weak feature carries a real share",
+        measured_values=(_share(sm, "eta_small"), _share(lg, "eta_large")),
+        predicted_values=(
+            Q("weak_share", 0.0, unit="%", label=_SHARE, where={"eta": "eta_small"}, fmt="g", note="noise fits the weak examples"),
+            Q("weak_share", None, unit="%", label=_SHARE, where={"eta": "eta_large"}, note="a real share"),
+        ),
         tolerance=f"small: noise share >= {100 * noise_min:g}%; large: weak share >= {100 * weak_min:g}%, in every run",
         details=f"{sum(outcomes)}/{len(outcomes)} runs pass; large-eta weak share above one half in {int((lg > 0.5).sum())} of {lg.size} runs",
         judged=f"{sm.size + lg.size} runs",
@@ -594,8 +701,16 @@ def check_noise_memorisation(small: np.ndarray, large: np.ndarray) -> Verdict:
     )
 
 
-def _range(a: np.ndarray) -> str:
-    return f"{100 * a.min():.1f}-{100 * a.max():.1f}%" if a.size > 1 else f"{100 * a[0]:.1f}%"
+_SHARE = "weak-feature share of the weak examples' margin"
+
+
+def _share(a: np.ndarray, eta: str) -> Q:
+    """The weak-feature share over the runs at one learning rate, in %: its range, or the one run's value."""
+    if a.size > 1:
+        return Q(
+            "weak_share", None, interval=(100 * a.min(), 100 * a.max()), interval_kind="range", unit="%", n=a.size, label=_SHARE, where={"eta": eta}, fmt=".1f"
+        )
+    return Q("weak_share", 100 * a[0], unit="%", n=1, label=_SHARE, where={"eta": eta}, fmt=".1f")
 
 
 # ---------------------------------------------------------------------- boundedness
@@ -618,15 +733,33 @@ def check_boundedness(network: Sequence[dict], strong_map: Sequence[dict], eta_b
     for row in strong_map:
         outcomes.append(row["fraction"] == 1.0 if row["side"] == "below" else row["fraction"] < 0.01)
     meas = [
-        f"{r['engine']} {r['side']} (eta {r['eta']:.4g}): {int((np.asarray(r['lost']) > 0).sum())}/{len(r['lost'])} seeds lose a neuron's sign" for r in network
+        Q(
+            "seeds_losing_sign",
+            int((np.asarray(r["lost"]) > 0).sum()),
+            label="seeds that lose a neuron's sign",
+            where={"engine": r["engine"], "side": r["side"], "eta": r["eta"]},
+            n=len(r["lost"]),
+            fmt="g",
+        )
+        for r in network
     ]
-    meas += [f"map {r['side']}: {100 * r['fraction']:.1f}% of orbits stay positive" for r in strong_map]
+    meas += [
+        Q(
+            "map_orbits_positive",
+            100 * r["fraction"],
+            unit="%",
+            label="orbits of the derived map that stay positive",
+            where={"side": r["side"], "kappa": r["kappa"]},
+            fmt=".1f",
+        )
+        for r in strong_map
+    ]
     div = "; ".join(f"{d['dtype']} eta/limit {d['ratio']:.3g}: {100 * d['diverged']:.0f}% diverged" for d in divergence)
     return Verdict(
         "boundedness",
         Outcome.PASS if outcomes and all(outcomes) else Outcome.FAIL,
-        measured="; ".join(meas),
-        predicted=f"bounded with the sign kept iff eta <= {eta_bound:.4g}",
+        measured_values=tuple(meas),
+        predicted_values=(Q("bounded_eta_max", eta_bound, label="bounded with the sign kept iff eta <="),),
         tolerance=f"below: no seed loses a sign, every map orbit stays; above: every seed loses one, < 1% of map orbits stay "
         f"(eta = (1 ∓ {tol('boundedness.offset'):g}) times the limit)",
         details=("full network (reported, not judged): " + div) if div else "",
@@ -659,9 +792,12 @@ def check_edge_of_stability(below: Sequence[dict], above: Sequence[dict], full_b
         outcomes.append(bool(ok))
     if not outcomes:
         return not_applicable("edge-of-stability", ["no finite positive prediction: " + "; ".join(skipped)])
-    meas = [f"kappa = {r['kappa']:g}: sharpness lambda = {r['measured']:.6g} (eta lambda = {r['eta'] * r['measured']:.4g})" for r in below]
-    meas += [f"kappa = {r['kappa']:g}: mean eta lambda = {r['measured']:.6g}" for r in above]
-    pred = [f"kappa={r['kappa']:g}: {r['predicted']:.6g}" for r in list(below) + list(above)]
+    sharp, eta_sharp, mean_eta_sharp = "sharpness lambda at the fixed point", "eta lambda at the fixed point", "eta lambda averaged over the period-2 orbit"
+    meas = [Q("sharpness", r["measured"], label=sharp, where={"kappa": r["kappa"], "eta": r["eta"]}, fmt=".6g") for r in below]
+    meas += [Q("eta_sharpness", r["eta"] * r["measured"], label=eta_sharp, where={"kappa": r["kappa"], "eta": r["eta"]}) for r in below]
+    meas += [Q("eta_sharpness_period2_mean", r["measured"], label=mean_eta_sharp, where={"kappa": r["kappa"], "eta": r["eta"]}, fmt=".6g") for r in above]
+    pred = [Q("sharpness", r["predicted"], label=sharp, where={"kappa": r["kappa"]}, fmt=".6g") for r in below]
+    pred += [Q("eta_sharpness_period2_mean", r["predicted"], label=mean_eta_sharp, where={"kappa": r["kappa"]}, fmt=".6g") for r in above]
     fb = ""
     if full_batch:
         parts = []
@@ -681,8 +817,8 @@ def check_edge_of_stability(below: Sequence[dict], above: Sequence[dict], full_b
     return Verdict(
         "edge-of-stability",
         Outcome.PASS if all(outcomes) else Outcome.FAIL,
-        measured="; ".join(meas),
-        predicted="; ".join(pred),
+        measured_values=tuple(meas),
+        predicted_values=tuple(pred),
         tolerance=f"relative error ≤ {rel:g}; below eta_crit also eta lambda < 2",
         details=("full-batch eta lambda (reported, not judged; 2 is the edge of stability): " + fb) if fb else "",
         judged=f"{len(outcomes)} measurements",

@@ -21,7 +21,7 @@ from benosc.constants import PAPER_SIZE
 from benosc.simulate import simulate
 from benosc.simulate.data import sample_points
 from benosc.simulate.network import Activation, output
-from benosc.simulate.summary import mean_std
+from benosc.simulate.summary import MeanStd, mean_std
 
 __all__ = ["PAPER", "ReproRow", "paper_test_set", "reproduce"]
 
@@ -47,10 +47,10 @@ class ReproRow:
     label: str
     completed: int
     runs: int
-    acc32: tuple[float, float]
-    weak4: tuple[float, float]
-    test: tuple[float, float]
-    weak_test: tuple[float, float]
+    acc32: MeanStd  # over the runs at this eta, NaN for a diverged run: n counts the completed ones
+    weak4: MeanStd
+    test: MeanStd
+    weak_test: MeanStd
     paper: float
 
     def to_dict(self) -> dict[str, Any]:

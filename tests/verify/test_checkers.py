@@ -15,6 +15,7 @@ from benosc.verify.assumptions import Condition, assumption_conditions, check_as
 from benosc.verify.assumptions import a4_per_run
 from benosc.theory.predictions import predictions
 from benosc.verify.verdict import aggregate
+from helpers import assert_prose_from_quantities, scaling_runs
 
 P = predictions(Config())
 
@@ -146,28 +147,17 @@ def test_a4_per_run_marks_other_runs_nan(main):
     assert ((a4[at] > 0) & (a4[at] <= 1)).all()
 
 
-def _scaling(b: float, *, seeds: int = 4, noise: float = 0.05, t_exp: float = 0.0, seed: int = 0) -> dict:
-    """Synthetic final weak components final = c_seed sigma_0^b, growing like t^t_exp over the run."""
-    rng = np.random.default_rng(seed)
-    s0 = np.repeat([0.0025, 0.005, 0.01, 0.02, 0.04], seeds)
-    sd = np.tile(np.arange(seeds), 5)
-    level = np.exp(rng.normal(0, 1, seeds))[sd] * s0**b * np.exp(rng.normal(0, noise, s0.size))
-    steps = np.arange(0, 16001, 100)
-    snaps = level[:, None] * (np.maximum(steps, 1) / steps[-1])[None, :] ** t_exp
-    return {"sigma_0": s0, "seed": sd, "final": snaps[:, -1], "snapshots": snaps, "steps": steps}
-
-
-def test_proposition6_scaling():
-    assert C.check_proposition6(_scaling(1.0)).status == "pass"
-    assert C.check_proposition6(_scaling(0.6)).status == "pass"
+def test_proposition6scaling_runs():
+    assert C.check_proposition6(scaling_runs(1.0)).status == "pass"
+    assert C.check_proposition6(scaling_runs(0.6)).status == "pass"
     # independent of the initialisation (learnt to a constant scale, as with large eta): fails
-    assert C.check_proposition6(_scaling(0.0)).status == "fail"
+    assert C.check_proposition6(scaling_runs(0.0)).status == "fail"
     # still growing like t^1.5 at the end: the run has not settled, inconclusive with the reason
-    v = C.check_proposition6(_scaling(1.0, t_exp=1.5))
+    v = C.check_proposition6(scaling_runs(1.0, t_exp=1.5))
     assert v.status == "inconclusive" and "run longer" in v.reasons[0]
     # too noisy to decide (the 95 % interval of the exponent, [-0.56, 1.61], straddles the least exponent 0.25):
     # inconclusive, neither a pass nor a fail
-    v = C.check_proposition6(_scaling(0.3, seeds=2, noise=1.0, seed=3))
+    v = C.check_proposition6(scaling_runs(0.3, seeds=2, noise=1.0, seed=3))
     assert v.data.b[1] < 0.25 < v.data.b[2]
     assert v.status == "inconclusive"
 
@@ -352,3 +342,88 @@ def test_weak_growth_says_why_the_network_rows_are_missing():
     period2 = [{"engine": "full", "kappa": 1.1, "eta": 2.2, "measured": 1e-3, "predicted": 1e-3}]
     v = C.check_weak_growth(period2, [], {"unmet": "training.batch_size must be 1"})
     assert v.status == "pass" and "network rows not measured: training.batch_size must be 1" in v.details
+
+
+# ------------------------------------------------------------ measured and predicted values as quantities
+def test_simulated_checkers_render_their_prose_from_quantities(main, pair64, sweeps, period2_runs):
+    """Each checker's measured and predicted texts are its quantities rendered (tests/helpers.assert_prose_from_quantities)."""
+    errs, full, red = pair64
+    a4 = np.where(np.isclose(main.eta, 2.6), 0.95, np.nan)
+    eta = 2.2
+    verdicts = [
+        C.check_decomposition(errs, full, red, eta_crit=2.0),
+        C.check_decomposition(errs, full, red, eta_crit=None),
+        C.check_decomposition(np.full_like(errs, np.inf), full, red, eta_crit=2.0),
+        C.check_threshold(sweeps, 2.0),
+        C.check_threshold(sweeps, 1.45),
+        C.check_threshold(sweeps, float("nan")),
+        C.check_accumulation(main, 2.6, delta=0.25, kappa=P.kappa(2.6), residual_bound=_bound(2.6)),
+        C.check_accumulation(main, 0.5, delta=0.25, kappa=P.kappa(0.5), residual_bound=_bound(0.5)),
+        C.check_accumulation(period2_runs, eta, delta=0.25, kappa=P.kappa(eta), residual_bound=_bound(eta), period2=P.residual_per_step_period2(eta)),
+        C.check_theorem5(main, 2.6, t_bound=1.5e4, delta=0.25, a4=a4),
+        C.check_theorem5(main, 2.6, t_bound=100, delta=0.25, a4=a4 * 0.5),
+        C.check_theorem5(main, 0.5, t_bound=1e9, delta=0.25, a4=np.where(np.isclose(main.eta, 0.5), 0.95, np.nan)),
+        C.check_generalisation(main, 0.5, 2.6),
+        C.check_generalisation(main, 2.6, 0.5),
+    ]
+    for v in verdicts:
+        assert_prose_from_quantities(v)
+    assert all(v.predicted_values for v in verdicts if v.status != "not-applicable")
+    assert all(v.measured_values for v in verdicts if v.status in ("pass", "fail"))
+
+
+def test_decomposition_quantities_are_the_largest_errors(pair64):
+    errs, full, red = pair64
+    bad = copy.deepcopy(red)
+    bad.arrays["gamma"] = bad.arrays["gamma"] * (1 + 1e-4)  # relative multi-step difference of gamma: 1e-4 exactly
+    one, multi = C.check_decomposition(errs, full, bad, eta_crit=2.0).measured_values
+    assert (one.name, multi.name) == ("one_step_error", "multi_step_error")
+    assert one.value == float(errs[np.isfinite(errs)].max())
+    assert multi.value == pytest.approx(1e-4, rel=1e-6)
+
+
+def test_threshold_quantities_are_the_amplitudes(sweeps):
+    """y f = 1.3 on every step: the mean |y f - 1| on strong steps is 0.3 in every run."""
+    flat = {}
+    for engine, tr in sweeps.items():
+        flat[engine] = copy.deepcopy(tr)
+        flat[engine].arrays["margin"] = np.full_like(tr.margin, 1.3)
+    v = C.check_threshold(flat, 2.0)
+    assert [q.value for q in v.measured_values] == pytest.approx([0.3] * 8)
+    assert [(q.where["engine"], q.where["eta"]) for q in v.measured_values] == [(e, x) for e in ("full", "reduced") for x in (1.6, 1.8, 2.2, 2.4)]
+    assert v.predicted_values[0].name == "onset" and v.predicted_values[0].value == 2.0
+
+
+def test_accumulation_quantities_on_a_constant_residual(main):
+    """1 - y f = 0.2 on every strong step: the running sum's slope is 0.2 per strong step with R^2 = 1."""
+    const = copy.deepcopy(main)
+    const.arrays["margin"] = np.full(main.margin.shape, 0.8)  # float64: 1 - y f = 0.2 to 1e-16
+    v = C.check_accumulation(const, 2.6, delta=0.25, kappa=P.kappa(2.6), residual_bound=lambda msr, lo, hi: (0.1, 0.3))
+    assert v.status == "pass"
+    slopes = [q for q in v.measured_values if q.name == "slope"]
+    r2 = [q for q in v.measured_values if q.name == "r2"]
+    assert [q.value for q in slopes] == pytest.approx([0.2, 0.2]) and [q.value for q in r2] == pytest.approx([1.0, 1.0])
+    assert [q.where["seed"] for q in slopes] == [0, 1] and slopes[0].unit == "per strong step"
+    assert [q.interval for q in v.predicted_values] == [(0.1, 0.3)] * 2 and v.predicted_values[0].interval_kind == "bound"
+
+
+def test_theorem5_quantities_are_the_hitting_steps(main):
+    a4 = np.where(np.isclose(main.eta, 2.6), 0.95, np.nan)
+    v = C.check_theorem5(main, 2.6, t_bound=1.5e4, delta=0.25, a4=a4)
+    at = np.flatnonzero(np.isclose(main.eta, 2.6))
+    assert [q.value for q in v.measured_values] == [float(h) for h in main.hitting_step(0.25 / 4)[at]]
+    assert [q.where["seed"] for q in v.measured_values] == [0, 1] and v.predicted_values[0].value == 1.5e4
+    # a run that never reaches delta/4 has no value, and says so
+    never = C.check_theorem5(main, 0.5, t_bound=1e9, delta=0.25, a4=np.where(np.isclose(main.eta, 0.5), 0.95, np.nan))
+    assert [(q.value is None, q.note) for q in never.measured_values].count((True, "never")) == 1
+
+
+def test_generalisation_quantities_are_mean_std_n_in_percent(main):
+    acc = copy.deepcopy(main)
+    w = acc.arrays["weak_test_acc"] = main.arrays["weak_test_acc"].copy()
+    large, small = np.isclose(main.eta, 2.6), np.isclose(main.eta, 0.5)
+    w[large, -1], w[small, -1] = [1.0, 0.9], [0.5, 0.5]
+    hi, lo = C.check_generalisation(acc, 0.5, 2.6).measured_values
+    assert (hi.value, hi.spread, hi.n, hi.unit) == (pytest.approx(95.0), pytest.approx(100 * np.std([1.0, 0.9], ddof=1)), 2, "%")
+    assert (lo.value, lo.spread, lo.n) == (pytest.approx(50.0), 0.0, 2)
+    assert (hi.where, lo.where) == ({"eta": 2.6}, {"eta": 0.5})
