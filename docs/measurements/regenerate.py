@@ -6,7 +6,9 @@ A block sits between two markers that name it and the command it comes from:
     ...the command's output, as Markdown...
     <!-- end: NAME -->
 
-A *slow* block (a minute or more of simulation) also carries the date it was produced, in the marker
+Every other wall time, memory size or throughput in these files must carry the date it was measured (in its
+paragraph, its caption or its section's heading; ``--check`` lists those that do not). A *slow* block (a
+minute or more of simulation) also carries the date it was produced, in the marker
 (``<!-- begin: NAME (COMMAND; measured YYYY-MM-DD) -->``) and in a visible line under it. The older
 generated references (the claim catalogue, the configuration reference, the trajectory table) keep their own
 markers and are rebuilt here too.
@@ -221,6 +223,46 @@ BLOCKS: list[Block] = [
 ]
 
 
+# ----------------------------------------------------------------------------------------- dated measurements
+#: a wall time, a memory size or a throughput: numbers that depend on the machine and the code of the day
+MEASURE = re.compile(r"(?<![\w.])\d[\d,]*(\.\d+)? ?(s|min|ms|us|GB|GiB|MB|KB)\b|run-steps/s|GB/s|GFLOP/s")
+DATE = re.compile(r"20\d\d-\d\d-\d\d")
+
+
+def paragraphs(text: str) -> list[list[tuple[int, str]]]:
+    """(line number, line) per paragraph: blank-line separated, a fenced code block kept whole."""
+    out: list[list[tuple[int, str]]] = []
+    current: list[tuple[int, str]] = []
+    fence = False
+    for i, line in enumerate(text.splitlines(), 1):
+        if line.startswith("```"):
+            fence = not fence
+        if line.strip() or fence:
+            current.append((i, line))
+        elif current:
+            out.append(current)
+            current = []
+    return out + ([current] if current else [])
+
+
+def undated(text: str) -> list[str]:
+    """Paragraphs with a wall time, memory size or throughput but no date: not in the paragraph, not in the prose
+    paragraph before it (a table's or a code block's caption), not in its section's heading. Generated blocks
+    are exempt (their command reruns them, or their marker carries the date)."""
+    paras = paragraphs(text)
+    found = []
+    for k, para in enumerate(paras):
+        body = "\n".join(line for _, line in para)
+        hit = MEASURE.search(body)
+        if not hit or "<!-- begin:" in body or DATE.search(body):
+            continue
+        heading = next((q[0][1] for q in reversed(paras[: k + 1]) if q[0][1].startswith("#") and not q[0][1].startswith("#!")), "")
+        caption = next(("\n".join(line for _, line in q) for q in reversed(paras[:k]) if not q[0][1].startswith("```")), "")
+        if not DATE.search(heading) and not DATE.search(caption):
+            found.append(f"line {para[0][0]}: {hit.group(0)!r} has no date ({para[0][1][:70]})")
+    return found
+
+
 # ----------------------------------------------------------------------------------------- reading and writing
 def span(text: str, block: Block) -> tuple[int, int, re.Match[str] | None]:
     """Start and end of the block's body in ``text`` (between its markers), and its begin marker's match."""
@@ -263,11 +305,14 @@ def rebuild(block: Block, today: str) -> None:
 
 
 def check(blocks: list[Block], *, run_quick: bool = True) -> list[str]:
-    """Problems: markers missing, a marker's command or a slow block's date, and (``run_quick``) a quick block's content."""
+    """Problems: a timing without a date, markers missing, a marker's command or a slow block's date, and
+    (``run_quick``) a quick block's content."""
     problems = []
     known = {b.name for b in BLOCKS}
     for doc in DOCS:
-        for m in BEGIN.finditer((ROOT / doc).read_text(encoding="utf-8")):
+        text = (ROOT / doc).read_text(encoding="utf-8")
+        problems += [f"{doc}, {line}" for line in undated(text)]
+        for m in BEGIN.finditer(text):
             if m.group("name") not in known:
                 problems.append(f"{doc}: block {m.group('name')} is not one of regenerate.py's")
     for block in blocks:

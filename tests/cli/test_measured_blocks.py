@@ -111,3 +111,12 @@ def test_printed_tables_are_read_as_printed():
     rows = regenerate.printed_tables(out)[0]
     assert rows == [["eta", "seeds", "osc.¹ %"], ["0.5", "5", "0.4 ± 0.0"], ["2.6", "5", "44.5 ± 4.3 (long)"]]
     assert regenerate.markdown_table(rows).splitlines()[:2] == [r"| $\eta$ | seeds | osc. % |", "|---|---|---|"]
+
+
+def test_a_timing_without_its_date_is_found():
+    dated = "## Threads (2026-11-26)\n\nverify takes 28 s.\n\nMeasured 2026-12-01:\n\n| a |\n|---|\n| 3.2 s |\n"
+    assert regenerate.undated(dated) == []
+    assert regenerate.undated("## Threads\n\nverify takes 28 s.\n")[0].startswith("line 3: '28 s' has no date")
+    assert regenerate.undated("```bash\nbenosc bench   # 2.4M run-steps/s\n```\n") != []
+    assert regenerate.undated("d = 64, 16000 steps, 1e-14 per step, 5 seeds\n") == []  # not a timing
+    assert regenerate.undated("<!-- begin: x (benosc simulate) -->\n1.3 s\n<!-- end: x -->\n") == []
