@@ -162,8 +162,8 @@ def bench_recording(size: str, R: int, dtype: str, device: str, steps: int, repe
     r_rates = [R * steps / r for _, r in pairs]
     overhead = statistics.median(r / b for b, r in pairs) - 1
     mem, dev = case.tensor_bytes(), str(case.device)
-    bare_case = Case(
-        Engine.FULL,
+    bare_case = Case(  # labelled apart from the engine rows: the same loop, over the pair's steps, alternated with recording
+        "full (paired)",
         size,
         R,
         dtype,
@@ -177,7 +177,7 @@ def bench_recording(size: str, R: int, dtype: str, device: str, steps: int, repe
         note="bare step loop, timed in alternation with full+recording",
     )
     rec = Case(
-        "full+recording",
+        "full+recording (paired)",
         size,
         R,
         dtype,

@@ -29,8 +29,8 @@ def small_config() -> Config:
     return tiny(steps=300, n_test=64, n_test_weak=64, record_every=20, eval_every=100)
 
 
-#: the TeX packages report.tex needs, on Debian (the README's "Reports" section)
-TEX_PACKAGES = "texlive-latex-base texlive-latex-recommended texlive-fonts-recommended lmodern"
+#: the TeX packages report.tex needs, on Debian (the README's "The PDF"; poppler-utils brings pdffonts)
+TEX_PACKAGES = "texlive-latex-base texlive-latex-recommended texlive-fonts-recommended lmodern poppler-utils"
 
 
 @pytest.fixture

@@ -20,6 +20,17 @@ def test_bench_cases_report_their_fields():
     assert n.engine == "naive" and n.R == 1 and n.run_steps_per_s > 0
 
 
+def test_the_recording_pair_is_labelled_apart_from_the_engine_rows():
+    """`benosc bench` prints the pair under the engine rows: its bare loop must not read as a second `full` row."""
+    from benosc.simulate.bench import bench_recording
+
+    bare, rec, _ = bench_recording("paper", 2, "float32", "cpu", steps=10, repeats=5)
+    engine_rows = {bench_engine(e, "paper", 2, "float32", "cpu", steps=5, repeats=5).engine for e in ("full", "reduced")}
+    labels = [(c.engine, c.size, c.R, c.dtype) for c in (bare, rec)]
+    assert len(set(labels)) == 2 and not {bare.engine, rec.engine} & engine_rows, labels
+    assert "paired" in bare.engine and "recording" in rec.engine
+
+
 def test_bench_rejects_fewer_than_five_repeats(capsys):
     assert main(["bench", "--repeats", "3"]) == 2
     assert "argument --repeats: 3 is not allowed" in capsys.readouterr().err
