@@ -36,9 +36,12 @@ def add(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--seeds", metavar="N", type=int, default=5, help="seeds per learning rate: seed, seed+1, ... (default 5)")
     p.add_argument(
         "--engine",
-        choices=(Engine.FULL, Engine.REDUCED),
+        choices=(Engine.FULL, Engine.REDUCED, Engine.FUSED),
         default=Engine.FULL,
-        help="full: SGD on the network's weights; reduced: the derived coefficient recursions (default full)",
+        help=(
+            "full: SGD on the network's weights; reduced: the derived coefficient recursions; fused: the full engine's SGD "
+            "compiled with numba (extra 'fast'; falls back to full with a note without it or on CUDA) (default full)"
+        ),
     )
     p.add_argument("--no-figures", action="store_true", help="do not write figures")
     p.add_argument("--no-replay", action="store_true", help="do not write replay bundles")
