@@ -36,7 +36,7 @@ def add(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--seeds", metavar="N", type=int, default=5, help="seeds per learning rate: seed, seed+1, ... (default 5)")
     p.add_argument(
         "--engine",
-        choices=(Engine.FULL, Engine.REDUCED, Engine.FUSED),
+        choices=[e.value for e in (Engine.FULL, Engine.REDUCED, Engine.FUSED)],  # plain strings: argparse prints their repr
         default=Engine.FULL,
         help=(
             "full: SGD on the network's weights; reduced: the derived coefficient recursions; fused: the full engine's SGD "

@@ -46,7 +46,7 @@ OPTIONS = [
 
 
 def _cfg(dtype: str, **over) -> Config:
-    return Config().replace(d=32, n=8, m=4, n_test=4, n_test_weak=4, steps=6, dtype=dtype, eta=0.9, **over)
+    return Config().replace(d=32, n=8, m=4, n_test=4, n_test_weak=4, steps=6, dtype=dtype, eta=0.9, device="cpu", **over)  # CPU: the engine's device
 
 
 def _pair(cfg: Config, seeds=(0, 1, 2)):
