@@ -2,7 +2,7 @@
 as and serialise to their values: ``RunStatus.COMPLETED == "completed"``, ``json.dumps`` writes ``"completed"``).
 
 * :class:`RunStatus`  a run's status in a trajectory or a sweep store.
-* :class:`Engine`     the simulation engines: the full network or the reduced (coefficient) engine.
+* :class:`Engine`     the simulation engines: the full network, the reduced (coefficient) engine, the fused full network.
 * :class:`Outcome`    a claim's verdict.
 """
 
@@ -22,6 +22,7 @@ class RunStatus(StrEnum):
 class Engine(StrEnum):
     FULL = "full"  # the two-layer network itself (benosc.simulate.engine)
     REDUCED = "reduced"  # the derived coefficient recursions (benosc.simulate.reduced)
+    FUSED = "fused"  # the full network's SGD, each run's time loop in one compiled kernel (benosc.simulate.fused)
 
 
 class Outcome(StrEnum):

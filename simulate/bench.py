@@ -4,10 +4,11 @@ Each case times the engine's step loop (the hot path, no recording) over a
 fixed number of steps: one warm-up repeat, then ``repeats`` timed repeats;
 the median, min and max are reported, with the device, the tensor memory of
 the case and its speed-up over the naive baseline (:mod:`benosc.simulate.naive`)
-measured in the same invocation; reduced-engine cases also carry their ratio
+measured in the same invocation; reduced- and fused-engine cases also carry their ratio
 to the full engine at the same size, R and dtype.  A separate case times
 ``simulate`` with recording at the default strides against the bare loop
-(recording overhead).  ``targets`` compares the paper-size float32 results
+(recording overhead), and :func:`bench_threads` the full and fused engines
+on 1 and 2 threads in alternation.  ``targets`` compares the paper-size float32 results
 with the goals of docs/benchmarks.md.
 """
 
@@ -29,7 +30,7 @@ from benosc.simulate.engine import TORCH_DTYPES, DeviceInputs, checkpoints, make
 from benosc.simulate.grid import BatchInputs, expand_grid, prepare_inputs
 from benosc.simulate.naive import naive_run
 
-__all__ = ["Case", "SIZES", "run_bench", "bench_sweep", "bench_dimension"]
+__all__ = ["Case", "SIZES", "run_bench", "bench_sweep", "bench_dimension", "bench_threads"]
 
 SIZES = {
     "paper": PAPER_SIZE,
@@ -96,14 +97,22 @@ class _Setup:
             torch.cuda.synchronize()
 
     def loop(self) -> None:
-        """The hot path: every SGD step of every run, nothing recorded."""
+        """The hot path: every SGD step of every run, nothing recorded (the fused engine: all steps in one kernel call)."""
         s = self.stepper.initial()
+        own = getattr(self.stepper, "advance", None)
+        if own is not None:
+            own(s, 0, self.cfg.training.steps)
+            return
         for t in range(self.cfg.training.steps):
             s, _ = self.stepper.step(s, t)
 
     def tensor_bytes(self) -> int:
         dev = self.dev
-        return _bytes(*[getattr(dev, f) for f in ("X", "y", "W0", "basis", "coord", "indices")], self.stepper.initial())
+        state = self.stepper.initial()
+        parts = state if isinstance(state, tuple) else (state,)
+        return _bytes(*[getattr(dev, f) for f in ("X", "y", "W0", "basis", "coord", "indices")]) + sum(
+            int(p.nbytes) if isinstance(p, np.ndarray) else _bytes(p) for p in parts
+        )
 
 
 def _setup(engine: str, size: str, R: int, dtype: str, device: str, steps: int) -> _Setup:
@@ -123,7 +132,9 @@ def bench_engine(engine: str, size: str, R: int, dtype: str, device: str, steps:
     times = _time(case.loop, repeats, case.sync)
     rates = [R * steps / t for t in times]
     mem = torch.cuda.max_memory_allocated() if on_cuda else case.tensor_bytes()
-    return Case(engine, size, R, dtype, str(case.device), steps, repeats, statistics.median(rates), min(rates), max(rates), int(mem))
+    ran = case.stepper.name  # 'full' where 'fused' fell back (make_stepper)
+    note = "" if ran == engine else f"{engine} fell back to {ran}"
+    return Case(ran, size, R, dtype, str(case.device), steps, repeats, statistics.median(rates), min(rates), max(rates), int(mem), note=note)
 
 
 def bench_naive(size: str, dtype: str, steps: int, repeats: int) -> Case:
@@ -312,8 +323,10 @@ def run_bench(*, quick: bool = False, device: str = "auto", repeats: int = 5, pr
             Rs = [1, 64, 1024] + ([16384, 65536] if on_gpu else [])
             for R in Rs:
                 steps = max(5, int((200 if quick else 600) * (64 / max(R, 64)) ** 0.5)) if not big else max(3, int(60 / max(1, R / 64)))
-                for engine in (Engine.FULL, Engine.REDUCED):
-                    if engine == Engine.REDUCED and R == 1 and quick:
+                for engine in (Engine.FULL, Engine.REDUCED, Engine.FUSED):
+                    if engine != Engine.FULL and R == 1 and quick:
+                        continue
+                    if engine == Engine.FUSED and on_gpu:  # CPU only: on CUDA it would time the full engine again
                         continue
                     say(f"{engine}, {size}, R={R}, {dtype}")
                     try:
@@ -321,9 +334,15 @@ def run_bench(*, quick: bool = False, device: str = "auto", repeats: int = 5, pr
                     except (MemoryError, RuntimeError) as exc:  # noqa: PERF203 - report, do not abort the suite
                         c = Case(engine, size, R, dtype, dev, steps, 0, float("nan"), float("nan"), float("nan"), 0, note=f"not run: {exc}"[:200])
                     c.speedup_vs_naive = c.run_steps_per_s / naive.run_steps_per_s if np.isfinite(c.run_steps_per_s) else None
-                    if engine == Engine.REDUCED and cases[-1].engine == Engine.FULL and np.isfinite(c.run_steps_per_s):
-                        c.speedup_vs_full = c.run_steps_per_s / cases[-1].run_steps_per_s
+                    full = next((f for f in reversed(cases) if (f.engine, f.R) == (Engine.FULL, R)), None)
+                    if engine != Engine.FULL and full is not None and np.isfinite(c.run_steps_per_s):
+                        c.speedup_vs_full = c.run_steps_per_s / full.run_steps_per_s
                     cases.append(c)
+    threads = []
+    if not on_gpu:
+        for n in (1, 2):
+            say(f"full and fused engines in alternation, paper size, R = 1024, float32, {n} thread{'s' if n > 1 else ''}")
+            threads.append(bench_threads(n, 1024, "float32", steps=200 if quick else 400, repeats=repeats))
     say("recording overhead")
     bare, rec, overhead = bench_recording("paper", 1024, "float32", device, steps=4000 if not quick else 3000, repeats=repeats)
     say("sharpness checkpoints")
@@ -341,11 +360,53 @@ def run_bench(*, quick: bool = False, device: str = "auto", repeats: int = 5, pr
         "recording": {"bare": bare.to_dict(), "recorded": rec.to_dict(), "overhead": overhead},
         "sharpness": sharp,
         "dimension": dim,
-        "targets": _targets(cases, overhead, dim),
+        "threads_fused": threads,
+        "targets": _targets(cases, overhead, dim, threads),
     }
 
 
-def _targets(cases: list[Case], overhead: float, dim: dict | None = None) -> list[dict]:
+def bench_threads(threads: int, R: int, dtype: str, steps: int, repeats: int, size: str = "paper") -> dict:
+    """The torch full engine and the fused engine on ``threads`` CPU threads, timed in alternation (same runs, same steps).
+
+    Returns both rates (median, min, max) and the median of the per-pair ratios fused / full; the
+    thread count in force before is restored.  Where the fused engine falls back, ``fused_ran`` says 'full'.
+    """
+    before = torch.get_num_threads()
+    torch.set_num_threads(threads)
+    try:
+        full = _setup(Engine.FULL, size, R, dtype, "cpu", steps)
+        fused = _setup(Engine.FUSED, size, R, dtype, "cpu", steps)
+        pairs = _alternate(lambda: _once(full.loop, full.sync), lambda: _once(fused.loop, fused.sync), repeats)
+    finally:
+        torch.set_num_threads(before)
+        if fused_available():
+            from benosc.simulate.fused import set_kernel_threads
+
+            set_kernel_threads(before)
+    rf = [R * steps / a for a, _ in pairs]
+    rz = [R * steps / b for _, b in pairs]
+    return {
+        "threads": threads,
+        "size": size,
+        "R": R,
+        "dtype": dtype,
+        "steps": steps,
+        "repeats": repeats,
+        "full": {"run_steps_per_s": statistics.median(rf), "min": min(rf), "max": max(rf)},
+        "fused": {"run_steps_per_s": statistics.median(rz), "min": min(rz), "max": max(rz)},
+        "fused_ran": str(fused.stepper.name),
+        "ratio": statistics.median(a / b for a, b in pairs),
+    }
+
+
+def fused_available() -> bool:
+    """Whether the fused engine's kernels can run here (numba importable)."""
+    from benosc.simulate.fused import numba_missing
+
+    return not numba_missing()
+
+
+def _targets(cases: list[Case], overhead: float, dim: dict | None = None, threads: list[dict] | None = None) -> list[dict]:
     """The paper-size float32 goals (docs/benchmarks.md): measured value, goal, met."""
 
     def find(engine):
@@ -365,6 +426,16 @@ def _targets(cases: list[Case], overhead: float, dim: dict | None = None) -> lis
         )
     if red is not None and red.speedup_vs_full is not None:
         out.append({"target": "reduced engine, R = 1024: speed-up over full", "measured": red.speedup_vs_full, "goal": 3.0, "met": red.speedup_vs_full >= 3})
+    for row in threads or []:
+        ok = row["fused_ran"] == Engine.FUSED
+        if row["threads"] == 1:
+            r = row["ratio"]
+            out.append(
+                {"target": "fused engine, R = 1024, 1 thread: speed-up over the full engine (alternated)", "measured": r, "goal": 3.0, "met": ok and r >= 3}
+            )
+        if row["threads"] == 2:
+            v = row["fused"]["run_steps_per_s"]
+            out.append({"target": "fused engine, R = 1024, 2 threads: run-steps/s", "measured": v, "goal": 8e6, "met": ok and v >= 8e6})
     out.append({"target": "recording overhead (fraction, at most)", "measured": overhead, "goal": 0.2, "met": overhead <= 0.2})
     if dim is not None:
         rows = {(r["draw"], r["d"]): r for r in dim["rows"]}

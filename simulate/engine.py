@@ -39,6 +39,7 @@ __all__ = [
     "DeviceInputs",
     "FullStepper",
     "make_stepper",
+    "advance",
     "initial_projections",
 ]
 
@@ -231,14 +232,40 @@ class FullStepper:
 
 
 def make_stepper(engine: str, config: Config, dev: DeviceInputs, *, inplace: bool = False):
-    """The stepper of ``engine``: 'full' (the network) or 'reduced' (derived recursions)."""
+    """The stepper of ``engine``: 'full' (the network), 'reduced' (derived recursions) or 'fused' (the network, compiled).
+
+    'fused' falls back to the full engine, with a one-line note on stderr, where it cannot run
+    (:func:`benosc.simulate.fused.unsupported`: no numba, or not the CPU); the stepper's ``name`` says which ran.
+    """
     if engine == Engine.FULL:
         return FullStepper(config, dev, inplace=inplace)
     if engine == Engine.REDUCED:
         from benosc.simulate.reduced import ReducedStepper
 
         return ReducedStepper(config, dev, inplace=inplace)
-    raise ConfigError("engine", engine, "must be one of full, reduced")
+    if engine == Engine.FUSED:
+        from benosc.simulate.fused import FusedStepper, note_fallback, unsupported
+
+        why = unsupported(config, dev.device)
+        if why is None:
+            return FusedStepper(config, dev, inplace=inplace)
+        note_fallback(why)
+        return FullStepper(config, dev, inplace=inplace)
+    raise ConfigError("engine", engine, f"must be one of {', '.join(Engine)}")
+
+
+def advance(stepper, state, t0: int, t1: int, margins: torch.Tensor):
+    """The state after steps t0..t1-1, their margins written into ``margins`` (t1-t0, R, B).
+
+    The stepper's own ``advance`` where it has one (the fused engine: the steps in one kernel call), else its
+    ``step`` once per step.
+    """
+    own = getattr(stepper, "advance", None)
+    if own is not None:
+        return own(state, t0, t1, margins)
+    for t in range(t0, t1):
+        state, _ = stepper.step(state, t, margin_out=margins[t - t0])
+    return state
 
 
 def simulate(
@@ -260,7 +287,10 @@ def simulate(
     engine:
         'full': SGD on the network's weights; 'reduced': the recursions of
         gamma, zeta, rho derived by :mod:`benosc.theory` (same data,
-        initialisation and sampled indices; same recorded quantities).
+        initialisation and sampled indices; same recorded quantities);
+        'fused': the full engine's SGD compiled, each run's steps in one loop
+        (:mod:`benosc.simulate.fused`; falls back to 'full' with a note where
+        it cannot run; ``meta['engine']`` says which ran).
     progress:
         Called with the number of steps done, about a hundred times per run.
     inputs:
@@ -351,14 +381,18 @@ def simulate(
 
     state = stepper.initial()
     report_every = max(1, T // 100)
-    for t in range(T):
+    # the steps between two stops (a checkpoint, a sharpness checkpoint, a progress report) in one advance
+    stops = sorted({int(s) for s in (*rec_steps, *eval_steps, *sharp_steps, *range(report_every, T, report_every), T) if 0 < s <= T})
+    t = 0
+    for t1 in stops:
         if t in rec_at or t in eval_at:
             checkpoint(state, t)
         if t in sharp_at:
             sharpness(state, t)
-        state, _ = stepper.step(state, t, margin_out=rec["margin"][t])
-        if progress is not None and (t + 1) % report_every == 0:
-            progress(t + 1)
+        state = advance(stepper, state, t, t1, rec["margin"][t:t1])
+        if progress is not None and t1 % report_every == 0:
+            progress(t1)
+        t = t1
     W = stepper.weights(state)
     # divergence, found after the loop (no per-step work or host sync): the first
     # step whose margins are non-finite, else T if the final weights are
@@ -390,7 +424,7 @@ def simulate(
         arrays[k] = v.cpu().numpy()
     wall = time.perf_counter() - t_start
     meta = {
-        "engine": engine,
+        "engine": stepper.name,  # 'full' where 'fused' fell back (make_stepper)
         "draw": "gram" if config.data.uses_gram else "vectors",  # data.draw = 'auto' resolved at this d
         "benosc_version": benosc.__version__,
         "torch_version": torch.__version__,

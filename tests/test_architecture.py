@@ -273,7 +273,7 @@ def test_named_constants_have_one_home():
         "W = (500, 2500)\n"
         "K = [1.1, 1.2]\n"
         "cfg.replace(d=64, n=16, m=8)\n"
-        "E = ('reduced', 'full')\n"
+        "E = ('reduced', 'full', 'fused')\n"
         "if s == 'completed':\n    pass\n"
         "v = 0.1 * u\n"
         "L = ('square', 'logistic')\n"
@@ -286,6 +286,7 @@ def test_named_constants_have_one_home():
         "PAPER_SIZE",
         "Engine",
         "Engine.FULL",
+        "Engine.FUSED",
         "Engine.REDUCED",
         "RunStatus.COMPLETED",
         "A3_V_RATIO",

@@ -40,9 +40,12 @@ def add(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument(
         "--engine",
-        choices=(Engine.FULL, Engine.REDUCED),
+        choices=[e.value for e in (Engine.FULL, Engine.REDUCED, Engine.FUSED)],  # plain strings: argparse prints their repr
         default=Engine.FULL,
-        help="full: SGD on the network's weights; reduced: the derived coefficient recursions (default full)",
+        help=(
+            "full: SGD on the network's weights; reduced: the derived coefficient recursions; fused: the full engine's SGD "
+            "compiled with numba (extra 'fast'; falls back to full with a note without it or on CUDA) (default full)"
+        ),
     )
     p.add_argument("--no-figures", action="store_true", help="do not write figures")
     p.add_argument("--no-replay", action="store_true", help="do not write replay bundles")

@@ -1,0 +1,163 @@
+"""The fused engine (benosc.simulate.fused) computes what the torch full engine computes.
+
+One step from random states equals the torch engine's to float rounding for every supported option; whole
+runs equal where the dynamics is not chaotic; reruns are bit-identical and a run is bit-identical alone or
+inside a batch; where it cannot run it falls back to the full engine with a note.  Sizes are tiny: the
+kernels compile once per dtype (cached on disk, ``cache=True``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from benosc import Config
+from benosc.enums import Engine, RunStatus
+from benosc.simulate.engine import TORCH_DTYPES, DeviceInputs, make_stepper, simulate
+from benosc.simulate.grid import expand_grid, prepare_inputs
+
+pytest.importorskip("numba")
+
+from benosc.simulate import fused  # noqa: E402 - after the skip: the module needs numba for its kernels
+
+#: one step of two engines, normwise: max |fused - torch| <= RTOL max |torch| (the issue's 1e-6 / 1e-12)
+RTOL = {"float32": 1e-6, "float64": 1e-12}
+
+#: every option the fused engine claims (fused.unsupported), one configuration each, and all at once
+OPTIONS = [
+    {},
+    {"q": 3.0},
+    {"q": 1.0},
+    {"q": 2.5},
+    {"activation": "quadratic"},
+    {"loss": "logistic"},
+    {"batch_size": 3},
+    {"sampling": "epochs", "batch_size": 2},
+    {"sampling": "full_batch", "batch_size": 8},
+    {"filters": "per_patch"},
+    {"noise": "isotropic"},
+    {"label_noise": 0.3},
+    {"second_layer": "trained"},
+    {"P": 4},
+    {"P": 5, "batch_size": 2},
+    {"P": 4, "batch_size": 2, "filters": "per_patch", "second_layer": "trained", "loss": "logistic", "q": 3.0, "noise": "isotropic", "label_noise": 0.2},
+]
+
+
+def _cfg(dtype: str, **over) -> Config:
+    return Config().replace(d=32, n=8, m=4, n_test=4, n_test_weak=4, steps=6, dtype=dtype, eta=0.9, device="cpu", **over)  # CPU: the engine's device
+
+
+def _pair(cfg: Config, seeds=(0, 1, 2)):
+    inp = prepare_inputs(expand_grid(cfg, {"seed": list(seeds)}))
+    dev = DeviceInputs(inp, torch.device("cpu"), TORCH_DTYPES[cfg.training.dtype])
+    return dev, make_stepper(Engine.FULL, cfg, dev), make_stepper(Engine.FUSED, cfg, dev)
+
+
+def _states(full, fused_st, W: torch.Tensor, a: torch.Tensor):
+    """The same weights W (R, K, F, d) and second layer a (R, K) as each engine's state."""
+    Ws = W[:, :, 0, :].transpose(1, 2).contiguous() if full.shared else W.clone()
+    s_full = (Ws, a.clone()) if full.trained else Ws
+    return s_full, (W.numpy().copy(), a.numpy().copy())
+
+
+def _close(a: torch.Tensor, b: torch.Tensor, dtype: str) -> float:
+    return float((a - b).abs().max() / b.abs().max().clamp_min(torch.finfo(b.dtype).tiny))
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("over", OPTIONS, ids=lambda o: ",".join(f"{k}={v}" for k, v in o.items()) or "default")
+def test_one_step_equals_the_torch_engine(dtype, over):
+    cfg = _cfg(dtype, **over)
+    dev, full, fz = _pair(cfg)
+    assert fz.name == Engine.FUSED
+    for draw in range(3):  # random states: weights at the scale where the activations are far from 0 and signs vary
+        rng = np.random.default_rng(100 + draw)
+        W = torch.from_numpy(rng.standard_normal(tuple(dev.W0.shape)) * 0.4).to(dev.dtype)
+        a = torch.from_numpy(rng.standard_normal((dev.R, W.shape[1])) / 4).to(dev.dtype) if full.trained else full.a.expand(dev.R, -1).clone()
+        s_full, s_fused = _states(full, fz, W, a)
+        for t in (0, 3):
+            n_full, m_full = full.step(s_full, t)
+            n_fused, m_fused = fz.step(s_fused, t)
+            assert _close(fz.weights(n_fused), full.weights(n_full), dtype) <= RTOL[dtype]
+            assert _close(m_fused, m_full, dtype) <= RTOL[dtype]
+            assert _close(fz.readout(n_fused), full.readout(n_full), dtype) <= RTOL[dtype]
+            assert not np.shares_memory(n_fused[0], s_fused[0])  # not in place unless asked
+
+
+@pytest.mark.parametrize("over", [{}, {"batch_size": 2, "filters": "per_patch", "second_layer": "trained"}], ids=["default", "options"])
+def test_whole_runs_equal_the_torch_engine_below_the_threshold(over):
+    """A small learning rate (eta << eta_crit = m/4: no oscillation, no chaos): every recorded array agrees."""
+    cfg = _cfg("float64", **over).replace(steps=300, eta=0.2, record_every=50, eval_every=100)
+    grid = {"seed": [0, 1]}
+    a, b = simulate(cfg, grid).trajectory, simulate(cfg, grid, engine=Engine.FUSED).trajectory
+    assert a.meta["engine"] == Engine.FULL and b.meta["engine"] == Engine.FUSED
+    for k in ("margin", "gamma", "zeta", "rho_abs_max", "train_loss", "train_margin", "test_acc", "weak_test_acc", "a"):
+        np.testing.assert_allclose(b.arrays[k], a.arrays[k], rtol=1e-9, atol=1e-12, err_msg=k)
+    assert (a.arrays["status"] == b.arrays["status"]).all()
+
+
+def test_reruns_are_bit_identical_and_a_run_is_the_same_alone_or_in_a_batch():
+    cfg = _cfg("float32").replace(steps=120, eta=2.2)  # an oscillating learning rate: rounding would show
+    grid = {"eta": [0.5, 2.2, 3.1], "seed": [0, 1, 2]}
+    one = simulate(cfg, grid, engine=Engine.FUSED)
+    two = simulate(cfg, grid, engine=Engine.FUSED)
+    np.testing.assert_array_equal(one.W_final, two.W_final)
+    np.testing.assert_array_equal(one.trajectory.arrays["margin"], two.trajectory.arrays["margin"])
+    alone = simulate(cfg, {"eta": [2.2], "seed": [1]}, engine=Engine.FUSED)
+    r = 1 * 3 + 1  # eta = 2.2 (second), seed 1 (second)
+    np.testing.assert_array_equal(alone.W_final[0], one.W_final[r])
+    np.testing.assert_array_equal(alone.trajectory.arrays["margin"][0], one.trajectory.arrays["margin"][r])
+
+
+def test_divergence_is_found_as_in_the_torch_engine():
+    cfg = _cfg("float64").replace(steps=200)
+    grid = {"eta": [0.5, 40.0], "seed": [0]}
+    a, b = simulate(cfg, grid).trajectory.arrays, simulate(cfg, grid, engine=Engine.FUSED).trajectory.arrays
+    assert list(b["status"]) == list(a["status"]) and a["status"][1] == RunStatus.DIVERGED
+    assert abs(int(b["diverged_step"][1]) - int(a["diverged_step"][1])) <= 1  # the overflow step, to a step's rounding
+
+
+def test_advance_equals_single_steps_and_checks_its_margin_buffer():
+    dev, full, fz = _pair(_cfg("float64"))
+    s = fz.initial()
+    m = torch.empty((4, dev.R, dev.B), dtype=dev.dtype)
+    w4 = fz.advance(s, 0, 4, m)
+    s1 = fz.initial()
+    for t in range(4):
+        s1, mt = fz.step(s1, t)
+        np.testing.assert_array_equal(mt.numpy(), m[t].numpy())
+    np.testing.assert_array_equal(s1[0], w4[0])
+    with pytest.raises(ValueError, match="margin_out"):
+        fz.advance(s, 0, 3, m)
+
+
+def test_falls_back_to_the_full_engine_with_a_note(monkeypatch, capsys):
+    cfg = _cfg("float64")
+    assert fused.unsupported(cfg, torch.device("cpu")) is None
+    assert "CPU only" in fused.unsupported(cfg, torch.device("meta"))
+    monkeypatch.setattr(fused, "numba", None)
+    monkeypatch.setattr(fused, "_noted", set())
+    why = fused.unsupported(cfg, torch.device("cpu"))
+    assert why is not None and "numba is not installed" in why
+    traj = simulate(cfg, {"seed": [0]}, engine=Engine.FUSED).trajectory
+    assert traj.meta["engine"] == Engine.FULL
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == ["benosc: the fused engine is not used (numba is not installed (pip install 'benosc[fast]')); running the torch full engine"]
+    with pytest.raises(ValueError, match="fused cannot run"):
+        fused.FusedStepper(cfg, DeviceInputs(prepare_inputs(expand_grid(cfg)), torch.device("cpu"), torch.float64))
+
+
+def test_bench_threads_reports_both_engines_and_the_targets_can_fail():
+    from benosc.simulate.bench import _targets, bench_threads
+
+    row = bench_threads(1, 4, "float32", steps=5, repeats=5)
+    assert row["fused_ran"] == Engine.FUSED and row["threads"] == 1 and row["ratio"] > 0
+    assert row["fused"]["min"] <= row["fused"]["run_steps_per_s"] <= row["fused"]["max"]
+    slow = {**row, "ratio": 2.0}
+    fast2 = {**row, "threads": 2, "fused": {"run_steps_per_s": 9e6, "min": 9e6, "max": 9e6}}
+    t = _targets([], 0.1, None, [slow, fast2])
+    assert [x["met"] for x in t if "fused" in x["target"]] == [False, True]
+    t = _targets([], 0.1, None, [{**slow, "ratio": 3.5}, {**fast2, "fused_ran": "full"}])
+    assert [x["met"] for x in t if "fused" in x["target"]] == [True, False]
