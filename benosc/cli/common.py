@@ -7,6 +7,7 @@ import tomllib
 from pathlib import Path
 from typing import Any, NoReturn
 
+from benosc.cli.errors import UsageError, known_fields
 from benosc.config import Config, load_config
 
 __all__ = [
@@ -22,10 +23,6 @@ __all__ = [
     "command_line",
     "add_run_options",
 ]
-
-
-class UsageError(Exception):
-    """Bad command-line input; reported in one line with exit status 2."""
 
 
 class Parser(argparse.ArgumentParser):
@@ -55,24 +52,10 @@ def build_config(args: argparse.Namespace) -> Config:
         if not sep or not key.strip():
             raise UsageError(f"argument --set: {item!r} must look like FIELD=VALUE (e.g. eta=2.8)")
         overrides[key.strip()] = parse_value(value.strip())
-    _known_fields(overrides)
+    known_fields(overrides)
     if getattr(args, "steps", None) is not None:
         overrides["steps"] = args.steps
     return config.replace(**overrides) if overrides else config
-
-
-def _known_fields(overrides: dict[str, Any]) -> None:
-    """--set of a name that is no configuration field: one line naming --set, the closest field and all of them."""
-    import difflib
-
-    from benosc.config import field_kinds
-
-    known = sorted(field_kinds())
-    for key in overrides:
-        if key not in known:
-            close = difflib.get_close_matches(key, known, n=1)
-            hint = f"did you mean {close[0]}? " if close else ""
-            raise UsageError(f"argument --set: {key!r} is not a configuration field; {hint}known fields: {', '.join(known)}")
 
 
 def check_out(path: Path, *, replace: bool = True) -> None:

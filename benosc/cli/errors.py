@@ -6,7 +6,7 @@ import re
 
 from benosc.config import ConfigError
 
-__all__ = ["FLAGS", "as_flags", "one_line"]
+__all__ = ["FLAGS", "as_flags", "one_line", "UsageError", "known_fields"]
 
 #: the library's names for what the command line spells as flags (errors name the former; :func:`as_flags`
 #: rewrites them): a sweep design's parts, the store, the executor, the ablation, the scaling options
@@ -74,3 +74,21 @@ def as_flags(err: ConfigError, command: str | None = None) -> ConfigError:
 def one_line(text: str) -> str:
     """Escape what would break an error line (newlines, other control and separator characters from user input)."""
     return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
+class UsageError(Exception):
+    """Bad command-line input; reported in one line with exit status 2."""
+
+
+def known_fields(overrides: dict) -> None:
+    """--set of a name that is no configuration field: one line naming --set, the closest field and all of them."""
+    import difflib
+
+    from benosc.config import field_kinds
+
+    known = sorted(field_kinds())
+    for key in overrides:
+        if key not in known:
+            close = difflib.get_close_matches(key, known, n=1)
+            hint = f"did you mean {close[0]}? " if close else ""
+            raise UsageError(f"argument --set: {key!r} is not a configuration field; {hint}known fields: {', '.join(known)}")

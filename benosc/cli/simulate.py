@@ -8,7 +8,8 @@ from pathlib import Path
 
 from benosc.enums import Engine
 from benosc._io import json_clean
-from benosc.cli.common import UsageError, add_run_options, build_config, check_out, command_line, seed_list, set_fields
+from benosc.cli.common import UsageError, add_run_options, build_config, check_out, command_line, seed_list
+from benosc.cli.experiment import learning_rates
 from benosc.config import Config
 
 __all__ = ["add", "run"]
@@ -58,7 +59,7 @@ def run(args: argparse.Namespace) -> int:
     config = build_config(args)
     if args.seeds is not None and args.seeds < 1:
         raise UsageError(f"argument --seeds: {args.seeds} is not allowed; must be an integer >= 1")
-    etas = _learning_rates(args, config)
+    etas = learning_rates(args, config)
     n_seeds = args.seeds if args.seeds is not None else config.experiment.n_seeds
     grid: dict[str, list] = {"eta": etas, "seed": seed_list(config, n_seeds)}
     out = Path(args.out)
@@ -106,29 +107,6 @@ def run(args: argparse.Namespace) -> int:
 
     simulate_table(traj, config, summarize(traj), predictions(config).onset, out, figures, replay=not args.no_replay)
     return 0
-
-
-def _learning_rates(args: argparse.Namespace, config: Config) -> list[float]:
-    """--eta, else --set eta=X (that one rate, never silently replaced by the defaults), else experiment.etas."""
-    given = set_fields(args)
-    if "eta" in given and args.eta:
-        raise UsageError("argument --eta: not allowed together with --set eta=...; give the learning rates once")
-    if "etas" in given and (args.eta or "eta" in given):
-        raise UsageError("argument --set etas=...: not allowed together with --eta or --set eta=...; give the learning rates once")
-    if args.eta:
-        return list(args.eta)
-    if "eta" in given:
-        return [config.training.eta]
-    etas = list(config.experiment.etas)
-    if args.config and config.training.eta not in etas:  # an edited dump: say which rates run, and how to run the other
-        import sys
-
-        print(
-            f"benosc simulate: training.eta = {config.training.eta:g} of {args.config} is not among experiment.etas = {etas}, "
-            "which run; add it there (or give --eta) to run it",
-            file=sys.stderr,
-        )
-    return etas
 
 
 def _run_with_progress(config: Config, grid: dict, n_runs: int, console, *, quiet: bool, engine: str = Engine.FULL):
