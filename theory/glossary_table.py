@@ -49,7 +49,7 @@ def _model() -> dict[str, str]:
         "B": r"$B$: the batch size",
         "cal_B": r"$\mathcal{B}_t$: the batch of step $t$",
         "ell": r"$\ell$: the loss as a function of the margin ($\ell'$ its derivative)",
-        "t": r"$t$: a step ($t_0$ the first step of the linear phase); under $\int$ the variable of integration",
+        "t": r"$t$: a step ($t_0$ the first step of the linear phase; in an integral, the variable of integration)",
         "T": r"$T$: a number of steps",
         "gamma": r"$\gamma_{j,r}$: the strong coefficient of neuron $(j, r)$, its filter's coordinate along $u/\|u\|^2$",
         "zeta": r"$\zeta_{j,r}$: the weak coefficient, the coordinate along $v/\|v\|^2$",
