@@ -20,8 +20,9 @@ __all__ = ["REPORT_STAGES", "write_derivation_report"]
 REPORT_STAGES = 4
 
 
-def write_derivation_report(out: Path, *, quick: bool, command: str, progress: Callable[[str], None] | None = None):
-    """Derive, check and write the report into ``out``; returns (written files, statements, evidence, bifurcation figure, growth figure)."""
+def write_derivation_report(out: Path, *, quick: bool, command: str, progress: Callable[[str], None] | None = None, paper: str = "a4"):
+    """Derive, check and write the report into ``out`` (the PDF on ``paper``: ``"a4"`` or ``"letter"``); returns
+    (written files, statements, evidence, bifurcation figure, growth figure)."""
     import platform
     import time
 
@@ -75,5 +76,5 @@ def write_derivation_report(out: Path, *, quick: bool, command: str, progress: C
         "command": f"`{command}`",
     }
     blocks = build_blocks(rec, statements, evidence, one_step=one_step, figures=figures, meta=meta)
-    written = write_report(blocks, out)
+    written = write_report(blocks, out, paper)
     return written, statements, evidence, bif, growth

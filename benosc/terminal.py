@@ -100,36 +100,73 @@ def simulate_table(traj, config, groups: Sequence[Any], onset: float | None, out
 
 # ------------------------------------------------------------------------ derive
 def statements_text(statements: Mapping[str, Any], q: float, at: Mapping[Any, float], at_text: str) -> int:
-    """Print each derived statement (pretty-printed values, their value at ``at``, assumptions, checks); returns failed checks."""
+    """Print each derived statement: its result under its name (a bound's lower and upper end labelled), its value
+    at ``at`` (``at_text`` says where, as prose with math), assumptions, note and checks; before each, the
+    definitions of the symbols it is the first to use (:mod:`benosc.theory.glossary`).  Returns failed checks."""
     import sympy as sp
 
+    from benosc.theory.glossary import Unit, definitions_at_first_use, where_line
+    from benosc.theory.glossary_table import glossary
+    from benosc.theory.report import check_text, derive_texts, result_rows
     from benosc.theory.symbols import PUBLIC as SYM
     from benosc.theory.text import plain
 
     con = console(110)
-    con.print(f"[bold]benosc derive[/bold]: statements derived by sympy for q = {q}\n")
+    keys = list(statements)
+    table = glossary(statements)
+    header = f"Values are also given at {at_text}, the default configuration."
+    units = [Unit("the header", [header])] + [Unit(key, derive_texts(st, keys), key) for key, st in statements.items()]
+    new = definitions_at_first_use(units, table)
+    con.print(f"[bold]benosc derive[/bold]: statements derived by sympy for q = {q}. {escape(plain(header))}")
+    if new[0]:
+        con.print("[dim]" + escape(plain(where_line(new[0], table))) + "[/dim]")
+    con.print()
     failed = 0
-    show = {SYM["u_norm"]: sp.Symbol("‖u‖", positive=True), SYM["v_norm"]: sp.Symbol("‖v‖", positive=True)}
-    for key, st in statements.items():
+    show = {
+        SYM["u_norm"]: sp.Symbol("‖u‖", positive=True),
+        SYM["v_norm"]: sp.Symbol("‖v‖", positive=True),
+        sp.Symbol("msr", nonnegative=True): sp.Symbol("mean(e²)"),
+    }
+    for (key, st), defs in zip(statements.items(), new[1:]):
         checks = st.symbolic_checks()
         failed += sum(not ok for ok in checks.values())
-        values = st.value if isinstance(st.value, tuple) else (st.value,)
         con.print(f"[bold cyan]{key}[/bold cyan]  {escape(plain(st.title))}")
-        for v in values:
-            v = v.subs(show) if isinstance(v, sp.Basic) else v
-            con.print("    " + escape(sp.pretty(v, use_unicode=True, wrap_line=False)).replace("\n", "\n    "))
-        numeric = [v.subs(at) for v in values if isinstance(v, sp.Expr)]
-        if numeric and all(not n.free_symbols for n in numeric) and any(v.free_symbols for v in values):
-            con.print(f"    [dim]at {at_text}: " + ", ".join(f"{float(n):.6g}" for n in numeric) + "[/dim]")
+        if defs:
+            con.print("    [dim]" + escape(plain(where_line(defs, table))) + "[/dim]")
+        rows = result_rows(st)
+        numbers = []
+        for label, lhs, rel, v in rows:
+            name = plain(f"${lhs}$") if lhs else ""
+            if isinstance(v, sp.Eq) or not name:  # an identity: one line
+                text = plain(derive_texts(st)[1])
+            else:
+                text = _relation(f"{label}: {name}" if label else name, plain(f"${rel}$"), v.subs(show) if isinstance(v, sp.Basic) else v)
+            con.print("    " + escape(text).replace("\n", "\n    "))
+            n = v.subs(at) if isinstance(v, sp.Expr) else None
+            if n is not None and not n.free_symbols and v.free_symbols:
+                numbers.append(f"{label or name} {float(n):.6g}" if label else f"{name} = {float(n):.6g}")
+        if numbers and len(numbers) == len(rows):
+            con.print("    [dim]at the default: " + escape(", ".join(numbers)) + "[/dim]")
         con.print("    [dim]assumes: " + escape(plain("; ".join(st.assumptions))) + "[/dim]")
         if st.note:
             con.print("    [italic]" + escape(plain(st.note)) + "[/italic]")
         if checks:
-            con.print("    checks: " + checks_line(checks))
+            con.print(
+                "    checks: " + ", ".join(f"{'[green]✓[/green]' if ok else '[red]✗[/red]'} {escape(plain(check_text(n, keys)))}" for n, ok in checks.items())
+            )
         con.print()
     if q != 2:
         con.print("Closed forms for the period-2 orbit, boundedness and weak growth are derived for q = 2 only.")
     return failed
+
+
+def _relation(left: str, relation: str, value: Any) -> str:
+    """``left relation value`` with the value pretty-printed by sympy (Unicode), ``left`` on its baseline."""
+    from sympy.printing.pretty.pretty import PrettyPrinter
+    from sympy.printing.pretty.stringpict import prettyForm
+
+    form = PrettyPrinter({"use_unicode": True, "wrap_line": False})._print(value)
+    return prettyForm(*form.left(f"{left} {relation} ")).render(wrap_line=False)
 
 
 def recursions_text(spec, rec, checks: Mapping[str, bool]) -> None:

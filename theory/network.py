@@ -223,7 +223,7 @@ def network_statements() -> dict[str, Statement]:
         title="Mean residual per step on the offset map's period-2 orbit",
         value=_readable_eta(sp.factor(res)),
         assumptions=ASSUME_OFFSET + (r"$\kappa(1 - c) > 1$",),
-        steps=((r"$\frac{1}{2}\sum_\pm (1 - c - z_\pm)$ by Vieta", sp.Eq(sp.Symbol("R"), res)),),
+        steps=((r"$\frac{1}{2}\sum_\pm (1 - c - z_\pm)$ by Vieta", sp.Eq(sp.Symbol(r"\overline{1 - yf}"), res)),),
         checks={"scaled_one_example_residual": sp.simplify(res - res_expected)},
         note=r"$(1 - c)(\kappa_{\mathrm{eff}} - 1)/(2\kappa_{\mathrm{eff}})$: the one-example value at $\kappa_{\mathrm{eff}}$, times $1 - c$",
     )

@@ -27,7 +27,18 @@ from benosc.theory.statement import Statement
 from benosc.theory.display import LINE_WIDTH, display_lines, visible_width
 from benosc.theory.text import math_spans
 
-__all__ = ["Block", "MODEL_DEFINITIONS", "build_blocks", "prose", "symbol_tex", "render_markdown", "render_latex", "write_report", "compile_latex"]
+__all__ = [
+    "Block",
+    "MODEL_DEFINITIONS",
+    "build_blocks",
+    "check_text",
+    "prose",
+    "symbol_tex",
+    "render_markdown",
+    "render_latex",
+    "write_report",
+    "compile_latex",
+]
 
 
 @dataclass(frozen=True)
@@ -112,7 +123,9 @@ def _display_names(e: sp.Basic) -> dict[sp.Symbol, str]:
     names = {}
     for sym in e.free_symbols if isinstance(e, sp.Basic) else ():
         n = sym.name
-        if n in ("u_norm", "v_norm"):
+        if n.startswith("\\"):  # a name that is LaTeX already (a bounded quantity's lhs)
+            names[sym] = n
+        elif n in ("u_norm", "v_norm"):
             names[sym] = rf"\|{n[0]}\|"
         elif n in ("u_norm2", "v_norm2"):
             names[sym] = rf"\|{n[0]}\|^2"
@@ -200,7 +213,8 @@ def build_blocks(
     figures: dict[str, str],
     meta: dict[str, str],
 ) -> list[Block]:
-    """Assemble the report from derived objects and measurements."""
+    """Assemble the report from derived objects and measurements: the model, the recursions, each statement with
+    its checks, and the summary; every symbol defined where the report first uses it (:mod:`benosc.theory.glossary`)."""
     b: list[Block] = [Block("h1", "Benign oscillation: derivation report")]
     b.append(Block("p", " · ".join(f"{k}: {v}" for k, v in meta.items())))
     b.append(
@@ -240,9 +254,9 @@ def build_blocks(
     b.append(
         Block(
             "p",
-            r"Each update is one monomial in $\ell'(yf)$ and $\sigma'(z_p)$: "
-            r"$\Delta = c\,\ell'(yf)\,\sigma'(z_p)$, the factor $c$ being the mixed derivative of the update in "
-            r"$\ell'$ and $\sigma'_p$ (symbolic checks that the remainder is 0: "
+            r"Each update is one monomial in $\ell'(yf)$ and $\sigma'(z_p)$, "
+            r"a factor times $\ell'(yf)\,\sigma'(z_p)$, the factor being the mixed derivative of the update in "
+            r"$\ell'$ and $\sigma'(z_p)$ (symbolic checks that the remainder is 0: "
             f"{'passed' if factor_ok else 'FAILED'}); the reduced engine tabulates the factors once per example:",
         )
     )
@@ -268,10 +282,12 @@ def build_blocks(
     by_key: dict[str, list[Any]] = {}
     for ev in evidence:
         by_key.setdefault(ev.key, []).append(ev)
+    last = 2
     for i, (title, keys) in enumerate(zip(SECTION_TITLES, ORDER), start=3):
         present = [k for k in keys if k in statements]
         if not present:
             continue
+        last = i
         b.append(Block("h2", f"{i}. {title}"))
         for key in present:
             st = statements[key]
@@ -287,7 +303,11 @@ def build_blocks(
                 b.append(Block("p", prose(st.note) + "."))
             checks = st.symbolic_checks()
             if checks:
-                b.append(Block("p", "Symbolic checks: " + ", ".join(f"{prose(_check_name(n))} {'✓' if ok else '✗ FAILED'}" for n, ok in checks.items()) + "."))
+                b.append(
+                    Block(
+                        "p", "Symbolic checks: " + ", ".join(f"{check_text(n, list(statements))} {'✓' if ok else '✗ FAILED'}" for n, ok in checks.items()) + "."
+                    )
+                )
             rows = [
                 [e.against, e.quantity, f"{e.measured:.6g}", e.prediction(), e.tolerance, Outcome.PASS if e.passed else Outcome.FAIL.upper()]
                 for e in by_key.get(key, [])
@@ -297,7 +317,11 @@ def build_blocks(
             fig = figures.get(key)
             if fig:
                 b.append(Block("fig", fig, figures.get(key + ":caption", "")))
-    return b
+    from benosc.theory.glossary_table import glossary
+    from benosc.theory.report_summary import summary_blocks
+
+    b += [Block(*fields) for fields in summary_blocks(statements, evidence, model_checks={name: _zero(e) for name, e in rec.checks.items()}, number=last + 1)]
+    return define_symbols(b, glossary(statements))
 
 
 def _check_name(name: str) -> str:
@@ -312,6 +336,29 @@ def _check_name(name: str) -> str:
         else:
             words.append(part)
     return " ".join(words)
+
+
+def check_text(name: str, keys: Sequence[str] = ()) -> str:
+    r"""A symbolic check's name as prose with its symbols in math: ``D_increasing`` -> ``$D$ increasing``,
+    ``one_example_G2_at_kappa_eff`` -> ``one example $G_2$ at $\kappa_{eff}$``; a statement key in it (one of
+    ``keys``) as code: ``at_c_0_is_f_map`` -> ``at $c = 0$ is `f_map```."""
+    for key in sorted(keys, key=len, reverse=True):
+        if name.endswith("_" + key):
+            return check_text(name[: -len(key) - 1]) + f" `{key}`"
+    text = re.sub(r"(?<![A-Za-z])([a-z])_(\d)(?![0-9])", r"\1=\2", name)  # c_0 -> c=0
+    out = []
+    for word in _check_name(text).split(" "):
+        if re.fullmatch(r"[A-Za-z]=\d", word):
+            out.append(f"${word[0]} = {word[2]}$")
+        elif re.fullmatch(r"q\d", word):
+            out.append(f"$q = {word[1]}$")
+        elif re.fullmatch(r"[A-Z]\d", word):
+            out.append(f"${word[0]}_{word[1]}$")
+        elif re.fullmatch(r"[A-Za-z]", word) and word != "a":
+            out.append(f"${word}$")
+        else:
+            out.append(prose(word))
+    return " ".join(out)
 
 
 _CHECK_WORDS = frozenset({"at", "is", "of", "to", "in", "on", "map", "low", "high", "one", "the"})
@@ -333,10 +380,24 @@ def _expression(expr: Any) -> Block:
     """A derivation step's expression as a display: an equation at its relation, a pair one entry per line."""
     if isinstance(expr, sp.Eq):
         return _eq(display_lines(_tex(expr.lhs), [expr.rhs], _tex))
+    if isinstance(expr, sp.Contains) and isinstance(expr.args[1], sp.Interval):
+        return _between(expr.args[0], expr.args[1])
     if isinstance(expr, (tuple, sp.Tuple)):
         one = _tex(tuple(expr))
         return Block("eq", one) if visible_width(one) <= LINE_WIDTH else Block("eq", [_tex(x) + "," for x in expr][:-1] + [_tex(expr[-1])], "gather")
     return _eq(display_lines("", [expr], _tex))
+
+
+def _between(x: Any, interval: sp.Interval) -> Block:
+    """``x`` in an interval as inequalities: ``a < x \\leq b`` on one line, else ``x > a`` and ``x \\leq b`` one per line."""
+    lo_rel = "<" if interval.left_open else r"\leq"
+    hi_rel = "<" if interval.right_open else r"\leq"
+    xt = _tex(x)
+    one = f"{_tex(interval.start)} {lo_rel} {xt} {hi_rel} {_tex(interval.end)}"
+    if visible_width(one) <= LINE_WIDTH:
+        return Block("eq", one)
+    lower = ">" if interval.left_open else r"\geq"
+    return _eq(_aligned(xt, interval.start, lower) + _aligned(xt, interval.end, hi_rel))
 
 
 def _result(st: Statement) -> Block:
@@ -379,3 +440,55 @@ def _zero(e) -> bool:
 
 # the renderers, importable from here as before
 from benosc.theory.report_render import compile_latex, render_latex, render_markdown, write_report  # noqa: E402, F401
+
+
+def _block_texts(blk: Block) -> list[str]:
+    """The prose-with-math texts of a block, for the glossary (a display is one ``$...$`` text)."""
+    if blk.kind in ("h1", "h2", "h3", "p"):
+        return [blk.content]
+    if blk.kind == "eq":
+        return ["$" + (" ".join(blk.content) if isinstance(blk.content, list) else blk.content) + "$"]
+    if blk.kind == "table":
+        return [str(c) for c in blk.content] + [str(c) for row in blk.extra for c in row]
+    if blk.kind == "fig":
+        return [blk.extra or ""]
+    return []
+
+
+def define_symbols(blocks: Sequence[Block], table: dict[str, Any]) -> list[Block]:
+    """The blocks with, after each heading (and its statement key), a paragraph defining the symbols that part
+    of the report is the first to use (:func:`benosc.theory.glossary.definitions_at_first_use`)."""
+    from benosc.theory.glossary import Unit, definitions_at_first_use, where_line
+
+    parts: list[list[Block]] = []
+    for blk in blocks:
+        if blk.kind in ("h1", "h2", "h3") or not parts:
+            parts.append([])
+        parts[-1].append(blk)
+    units = [
+        Unit(part[0].content, [t for blk in part for t in _block_texts(blk)], next((blk.content for blk in part if blk.kind == "key"), "")) for part in parts
+    ]
+    out: list[Block] = []
+    for part, new in zip(parts, definitions_at_first_use(units, table)):
+        at = 2 if len(part) > 1 and part[1].kind == "key" else 1
+        out += part[:at] + ([Block("p", where_line(new, table))] if new else []) + part[at:]
+    return out
+
+
+def result_rows(st: Statement) -> list[tuple[str, str, str, Any]]:
+    """The statement's result as labelled relations ``(label, lhs, relation, value)``: one per named entry of a
+    tuple, a bounded quantity's lower end (``\\geq``) and upper end (``\\leq``), else ``lhs = value``; an
+    equation (no lhs) is one row with an empty lhs."""
+    if isinstance(st.value, tuple):
+        if isinstance(st.lhs, tuple):
+            return [("", name, "=", v) for name, v in zip(st.lhs, st.value)]
+        return [("lower end", st.lhs, r"\geq", st.value[0]), ("upper end", st.lhs, r"\leq", st.value[1])]
+    return [("", st.lhs if isinstance(st.lhs, str) else "", "=" if st.lhs else "", st.value)]
+
+
+def derive_texts(st: Statement, keys: Sequence[str] = ()) -> list[str]:
+    """What ``benosc derive`` prints of a statement, as prose with ``$...$`` math (for the glossary's check):
+    the title, its result, the assumptions, the note and the checks (``keys`` name the statements)."""
+    rows = [f"${lhs} {rel} {_tex(v)}$" if lhs else f"${_tex(v)}$" for _, lhs, rel, v in result_rows(st)]
+    checks = [check_text(n, keys) for n in st.checks]
+    return [st.title, *rows, *st.assumptions, st.note, *checks]

@@ -16,7 +16,10 @@ from benosc.theory.display import LINE_WIDTH, visible_width
 if TYPE_CHECKING:
     from benosc.theory.report import Block
 
-__all__ = ["render_markdown", "render_latex", "write_report", "compile_latex"]
+__all__ = ["PAPER_SIZES", "render_markdown", "render_latex", "write_report", "compile_latex"]
+
+#: the report's paper sizes: the name ``benosc report --paper`` takes -> LaTeX's class and geometry option
+PAPER_SIZES = {"a4": "a4paper", "letter": "letterpaper"}
 
 
 def _md_escape_cell(s: str) -> str:
@@ -112,17 +115,23 @@ def _tex_text(s: str) -> str:
 #: widths of the evidence table's columns (against, quantity, measured, predicted, tolerance, verdict): with
 #: 4 pt between columns they fill the 17 cm text width
 _TABLE_CM = (1.7, 5.0, 1.9, 2.2, 3.4, 1.1)
+#: the summary table's (statement, result, symbolic, numeric, verdict), filling the same width
+_SUMMARY_CM = (5.2, 5.6, 1.5, 1.5, 1.8)
 
 
-def render_latex(blocks: Sequence[Block]) -> str:
+def render_latex(blocks: Sequence[Block], paper: str = "a4") -> str:
+    """The standalone .tex on ``paper`` (a key of :data:`PAPER_SIZES`; A4 by default), 2 cm margins."""
+    if paper not in PAPER_SIZES:
+        raise ValueError(f"paper: {paper!r} is not one of {', '.join(PAPER_SIZES)}")
     out = [
-        r"\documentclass[10pt]{article}",
-        r"\usepackage[margin=2cm]{geometry}",
+        rf"\documentclass[10pt,{PAPER_SIZES[paper]}]{{article}}",
+        rf"\usepackage[{PAPER_SIZES[paper]},margin=2cm]{{geometry}}",
         r"\usepackage[T1]{fontenc}",
         r"\usepackage{lmodern}",  # scalable Type 1 fonts: no bitmap Type 3 fonts in the PDF
         r"\usepackage{amsmath,amssymb,graphicx,longtable,array}",
         r"\allowdisplaybreaks",
         r"\setlength{\parindent}{0pt}\setlength{\parskip}{0.5ex}",
+        r"\setlength{\emergencystretch}{3em}",  # a long path in a paragraph breaks at a slash instead of overflowing
         r"\begin{document}",
     ]
     for blk in blocks:
@@ -152,7 +161,8 @@ def render_latex(blocks: Sequence[Block]) -> str:
                 out.append(r"\end{equation*}")
         elif blk.kind == "table":
             head, rows = blk.content, blk.extra
-            cols = "".join(r">{\raggedright\arraybackslash}p{%scm}" % w for w in _TABLE_CM)
+            widths = _SUMMARY_CM if len(head) == len(_SUMMARY_CM) else _TABLE_CM
+            cols = "".join(r">{\raggedright\arraybackslash}p{%scm}" % w for w in widths)
             out.append(r"{\small\setlength{\tabcolsep}{4pt}\begin{longtable}{" + cols + "}")
             out.append(" & ".join(_tex_text(h) for h in head) + r" \\ \hline")
             for r in rows:
@@ -171,12 +181,12 @@ def render_latex(blocks: Sequence[Block]) -> str:
     return "\n".join(out) + "\n"
 
 
-def write_report(blocks: Sequence[Block], folder: str | Path) -> dict[str, str]:
-    """Write report.md and report.tex (and report.pdf when pdflatex exists) into ``folder`` atomically."""
+def write_report(blocks: Sequence[Block], folder: str | Path, paper: str = "a4") -> dict[str, str]:
+    """Write report.md and report.tex on ``paper`` (and report.pdf when pdflatex exists) into ``folder`` atomically."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     write_text(folder / "report.md", render_markdown(blocks))
-    tex = render_latex(blocks)
+    tex = render_latex(blocks, paper)
     write_text(folder / "report.tex", tex)
     written = {"markdown": str(folder / "report.md"), "latex": str(folder / "report.tex")}
     engine = shutil.which("pdflatex")

@@ -44,7 +44,7 @@ __all__ = ["sharpness_of_f", "sharpness_statements"]
 
 ASSUME = (
     r"one strong training example ($s = 1$, $y = 1$), square loss, $q = 2$",
-    r"the $m$ neurons of sign $+1$ on the symmetric manifold $w_r = c\,u/\|u\|$; "
+    r"the $m$ neurons of sign $+1$ on the symmetric manifold $w_r = \gamma\,u/\|u\|^2$ (the same $\gamma$ for every $r$); "
     "initialisation, weak and noise components dropped",
     r"top eigenvalue within the directions $u/\|u\|$ of those neurons "
     r"(the other blocks vanish at $f = 1$ and are smaller for $\|v\| \leq \|u\|$)",

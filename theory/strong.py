@@ -136,7 +136,7 @@ def strong_statements(q: sp.Expr = sp.Integer(2)) -> dict[str, Statement]:
         assumptions=ASSUME_ONE
         + (
             r"symmetric manifold: all $m$ neurons of the label's sign carry the strong feature with equal $\gamma$ "
-            r"(for $q = 2$ exact for any spread of the $\gamma_r$; for $q \neq 2$ see $\eta_{\mathrm{crit,active}}$)",
+            r"(for $q = 2$ exact for any spread of the $\gamma_r$; for $q \neq 2$ see the next statement, `eta_crit_active`)",
         ),
         steps=(
             ("multiplier of the map at the fixed point", sp.Eq(sp.Symbol("lambda"), lam)),
@@ -247,9 +247,14 @@ def strong_statements(q: sp.Expr = sp.Integer(2)) -> dict[str, Statement]:
         title="Learning rates where the period-2 orbit is stable",
         value=(eta_of_kappa(k_lo), eta_of_kappa(k_hi)),
         assumptions=("$q = 2$", "one strong example"),
-        steps=((r"$|\mu| < 1$ between $\mu = 1$ and $\mu = -1$", sp.Eq(sp.Symbol("kappa"), sp.Tuple(k_lo, k_hi))),),
+        steps=(
+            (r"$|\mu| < 1$ for $\kappa$ in the open interval from $\mu = 1$ to $\mu = -1$", sp.Contains(S.kappa, sp.Interval.open(k_lo, k_hi), evaluate=False)),
+        ),
         checks={"mu_at_low": mult.subs(S.kappa, k_lo) - 1, "mu_at_high": mult.subs(S.kappa, k_hi) + 1},
         paper="Theorem 2 assumes the oscillation; this is where the period-2 oscillation is an attractor",
+        note=r"the orbit is stable for $\eta_{\mu=1} < \eta < \eta_{\mu=-1}$: at the lower end $\mu = 1$"
+        + (r" (it is $\eta_{\mathrm{crit}}$)" if sp.simplify(eta_of_kappa(k_lo) - eta_c) == 0 else "")
+        + r", at the upper end $\mu = -1$ and the period doubles",
     )
     out["period_doubling_eta"] = Statement(
         key="period_doubling_eta",

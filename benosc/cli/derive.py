@@ -123,5 +123,5 @@ def run(args: argparse.Namespace) -> int:
 
     d = Config()
     at = {PUBLIC["m"]: d.network.m, PUBLIC["u_norm"]: d.data.u_norm, PUBLIC["v_norm"]: d.data.v_norm}
-    failed = statements_text(statements, q, at, f"m = {d.network.m}, ||u|| = {d.data.u_norm:g}, ||v|| = {d.data.v_norm:g}")
+    failed = statements_text(statements, q, at, f"$m = {d.network.m}$, $\\|u\\| = {d.data.u_norm:g}$, $\\|v\\| = {d.data.v_norm:g}$")
     return 1 if failed else 0

@@ -7,6 +7,10 @@ from pathlib import Path
 
 from benosc.cli.common import Stages, command_line
 
+#: the paper sizes --paper takes (benosc.theory.report_render.PAPER_SIZES's keys; kept here so that the parser
+#: does not import sympy)
+PAPERS = ("a4", "letter")
+
 __all__ = ["add", "run"]
 
 
@@ -22,6 +26,7 @@ def add(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--out", metavar="DIR", default="benosc-report", help="output folder (default: benosc-report)")
     p.add_argument("--quick", action="store_true", help="shorter simulations for the numeric checks")
+    p.add_argument("--paper", choices=PAPERS, default="a4", help="paper size of report.tex and report.pdf (default a4)")
     p.set_defaults(handler=run)
 
 
@@ -33,7 +38,9 @@ def run(args: argparse.Namespace) -> int:
     from benosc.output import staged_output
 
     with staged_output(out, command=command_line(args)) as stage, Stages("report", REPORT_STAGES) as bar:
-        written, statements, evidence, bif, growth = write_derivation_report(stage, quick=args.quick, command=command_line(args), progress=bar.advance)
+        written, statements, evidence, bif, growth = write_derivation_report(
+            stage, quick=args.quick, command=command_line(args), progress=bar.advance, paper=args.paper
+        )
     written = {k: (str(out / Path(v).name) if k in ("markdown", "latex", "pdf") else v) for k, v in written.items()}
     bif, growth = out / bif.name, out / growth.name
     failed = [e for e in evidence if not e.passed]
