@@ -7,8 +7,18 @@ PNG and a vector PDF with TrueType fonts (``pdf.fonttype = 42``: no Type 3
 fonts, which conference checkers reject).  Widths follow a two-column paper:
 :data:`SINGLE` (one column) and :data:`DOUBLE` (full width), in inches.
 Ordered parameters (learning rates) get a sequential colour map
-(:func:`ordered_colors`); :data:`LABEL` holds the mathtext names of the
-paper's symbols.
+(:func:`ordered_colors`), seeds a qualitative one (:func:`seed_colors`,
+distinct up to 10); :data:`LABEL` holds the mathtext names of the paper's
+symbols.
+
+Fonts are Computer Modern, the report's (Latin Modern) face, from the
+TrueType copies that ship with matplotlib: text in ``cmr10`` and formulas in
+mathtext's ``cm`` set, so no TeX installation is needed.  ``cmr10`` carries
+TeX's OT1 encoding: ``< > | _ { } \\ ^ ~ "`` and every non-ASCII character
+print as other glyphs outside ``$...$``; figure text therefore writes symbols
+in mathtext (``$\\pm$``, ``$\\geq$``), and free text (file names, category
+values) goes through :func:`safe`.  DejaVu Serif stands in for a character
+``cmr10`` lacks altogether.
 """
 
 from __future__ import annotations
@@ -21,7 +31,27 @@ from typing import Any, Callable, Iterable, Iterator, TypeVar
 
 from benosc.enums import Outcome
 
-__all__ = ["SINGLE", "DOUBLE", "RC", "OUTCOME_COLOURS", "LABEL", "SYMBOL", "DPI", "style", "styled", "new_figure", "save", "ordered_colors", "record_figures"]
+__all__ = [
+    "SINGLE",
+    "DOUBLE",
+    "RC",
+    "OUTCOME_COLOURS",
+    "LABEL",
+    "SYMBOL",
+    "DPI",
+    "MAX_WIDTH",
+    "style",
+    "styled",
+    "new_figure",
+    "figure_for",
+    "axes_for",
+    "save",
+    "ordered_colors",
+    "seed_colors",
+    "safe",
+    "wrap",
+    "record_figures",
+]
 
 #: while :func:`record_figures` is active: (PNG path, Figure) of every saved figure
 _RECORDED: list[tuple[Path, Any]] | None = None
@@ -40,6 +70,8 @@ def record_figures() -> Iterator[list[tuple[Path, Any]]]:
 
 SINGLE, DOUBLE = 3.4, 7.0
 DPI = 200
+#: the widest figure, in inches (2000 px at :data:`DPI`)
+MAX_WIDTH = 10.0
 
 RC: dict[str, Any] = {
     "font.size": 8,
@@ -53,7 +85,9 @@ RC: dict[str, Any] = {
     "lines.markersize": 4,
     "axes.linewidth": 0.7,
     "legend.frameon": False,
-    "mathtext.fontset": "dejavusans",
+    "font.family": ["cmr10", "DejaVu Serif"],  # Computer Modern text (matplotlib's copy); DejaVu Serif where cmr10 has no glyph
+    "mathtext.fontset": "cm",
+    "axes.formatter.use_mathtext": True,  # tick labels in mathtext: cmr10 has no minus sign
     "pdf.fonttype": 42,
     "ps.fonttype": 42,
     "savefig.dpi": DPI,
@@ -107,7 +141,7 @@ LABEL: dict[str, str] = {
     "hit_step": r"step $\zeta$ reaches $\delta/4$",
     "weak_log_slope": r"weak growth: slope of $\log\max_r j\langle w_{j,r}, v\rangle$ per step",
     "weak_log_slope_predicted": "weak growth: derived network rate per step",
-    "weak_log_slope_clean": "weak growth: share × one-example rate per step",
+    "weak_log_slope_clean": r"weak growth: share $\times$ one-example rate per step",
     "weak_log_rate": r"weak growth per step of $\log\max_r j\langle w_{j,r}, v\rangle$ (last quarter)",
     "weak_example_term": "weak growth: the weak-only examples' term per step",
     "strong_offset": r"memorisation offset $c$ on strong examples",
@@ -160,12 +194,29 @@ def new_figure(width: float = DOUBLE, height: float | None = None):
     return Figure(figsize=(width, height if height is not None else 0.62 * width), layout="constrained")
 
 
+def figure_for(fig: Any = None, width: float = DOUBLE, height: float | None = None) -> Any:
+    """``fig`` itself (a Figure or SubFigure to draw a multi-panel figure into), or a new one of the package's size."""
+    return new_figure(width, height) if fig is None else fig
+
+
+def axes_for(ax: Any = None, width: float = DOUBLE, height: float | None = None) -> Any:
+    """``ax`` itself (an Axes to draw a one-panel figure into), or the one Axes of a new Figure of the package's size."""
+    return new_figure(width, height).add_subplot() if ax is None else ax
+
+
 def save(fig, path: str | Path) -> Path:
     """Write ``path`` with suffix .png (200 dpi) and .pdf (vector) atomically; returns the PNG's path."""
     from benosc._io import atomic_open
 
+    import logging
+
     path = Path(path).with_suffix(".png")
-    with style():
+    # fontTools warns, on every PDF, that matplotlib's Computer Modern files carry a zero creation date: true and harmless
+    head = logging.getLogger("fontTools.ttLib.tables._h_e_a_d")
+    level = head.level
+    head.setLevel(logging.ERROR)
+    with style(), contextlib.ExitStack() as stack:
+        stack.callback(head.setLevel, level)
         for fmt in ("png", "pdf"):
             buf = io.BytesIO()
             fig.savefig(buf, format=fmt, dpi=DPI, bbox_inches="tight", pad_inches=0.02)
@@ -184,3 +235,73 @@ def ordered_colors(values: Iterable[float], cmap: str = "viridis") -> dict[float
     cm = matplotlib.colormaps[cmap]
     n = max(1, len(vals) - 1)
     return {v: cm(0.08 + 0.8 * i / n) for i, v in enumerate(vals)}
+
+
+def seed_colors(seeds: Iterable[float]) -> dict[float, Any]:
+    """A colour per distinct seed from a qualitative set: tab10 up to 10 seeds (all distinct), tab20 above (20 distinct, then repeating)."""
+    import matplotlib
+
+    vals = sorted(set(float(s) for s in seeds))
+    cm = matplotlib.colormaps["tab10" if len(vals) <= 10 else "tab20"]
+    return {v: cm(i % cm.N) for i, v in enumerate(vals)}
+
+
+#: what ``cmr10`` (OT1-encoded) prints wrongly outside mathtext, and its mathtext spelling
+_UNSAFE = {
+    "_": r"\_",
+    "<": "<",
+    ">": ">",
+    "|": "|",
+    "{": r"\{",
+    "}": r"\}",
+    "\\": r"\backslash",
+    "^": r"\hat{}",
+    "~": r"\sim",
+    "±": r"\pm",
+    "∓": r"\mp",
+    "×": r"\times",
+    "≥": r"\geq",
+    "≤": r"\leq",
+    "≈": r"\approx",
+    "−": "-",
+}
+
+
+def safe(text: Any) -> str:
+    """Free text (a file name, a category value) in a form ``cmr10`` prints as written.
+
+    Outside ``$...$`` each character of ``_ < > | { } \\ ^ ~`` and the common math signs becomes its mathtext
+    spelling; a double quote becomes two single ones; other non-ASCII characters are kept (DejaVu Serif draws them).
+    """
+    import re
+
+    parts = re.split(r"(?<!\\)(\$[^$]*\$)", str(text))
+    out = []
+    for part in parts:
+        if part.startswith("$") and part.endswith("$") and len(part) > 1:
+            out.append(part)
+        else:
+            out.append("".join(f"${_UNSAFE[c]}$" if c in _UNSAFE else "''" if c == '"' else c for c in part))
+    return "".join(out)
+
+
+def wrap(text: str, width: int = 32) -> str:
+    """``text`` broken into lines of about ``width`` characters at spaces outside ``$...$`` (mathtext is never split)."""
+    lines: list[str] = []
+    line, in_math, word = "", False, ""
+    for c in text + " ":
+        if c == "$":
+            in_math = not in_math
+        if c == " " and not in_math:
+            visible = len(line) + 1 + len(word)
+            if line and visible > width:
+                lines.append(line)
+                line = word
+            else:
+                line = f"{line} {word}" if line else word
+            word = ""
+        else:
+            word += c
+    if line:
+        lines.append(line)
+    return "\n".join(lines)

@@ -24,6 +24,7 @@ ROOMS = {"benosc": "benosc", "theory": "benosc.theory", "simulate": "benosc.simu
 PRESENTATION = frozenset(
     {
         "benosc.figstyle",
+        "benosc.plot",
         "benosc.output",
         "benosc.terminal",
         "benosc.derivation_report",

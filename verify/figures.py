@@ -2,8 +2,10 @@
 
 Each function ``name(v, data, fig)`` draws a verdict's evidence (``v.data``, one of the dataclasses of
 :mod:`benosc.verify.evidence`, read by attribute) into a matplotlib Figure and returns whether there was
-anything to draw; :data:`DRAW` picks the function by the data's type.  Figures are :class:`matplotlib.figure.Figure` objects:
-nothing here switches the user's matplotlib backend.
+anything to draw; :data:`DRAW` picks the function by the data's type.  :func:`draw_verdict` draws a
+verdict into a given Figure / SubFigure (or a new one) and returns it, for a notebook; :func:`plot_verdict`
+writes it as PNG and PDF (what ``benosc verify`` calls).  Figures are :class:`matplotlib.figure.Figure`
+objects: nothing here switches the user's matplotlib backend.
 """
 
 from __future__ import annotations
@@ -15,18 +17,18 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from benosc.enums import Engine, Outcome, RunStatus
-from benosc.figstyle import DOUBLE, LABEL, OUTCOME_COLOURS, new_figure, ordered_colors, save, style, styled
+from benosc.figstyle import DOUBLE, LABEL, OUTCOME_COLOURS, axes_for, figure_for, ordered_colors, save, seed_colors, styled
 from benosc.tolerances import claim_tolerance
 from benosc.verify import evidence as E
 from benosc.verify.verdict import Verdict
 
-__all__ = ["plot_verdict", "plot_assumption_map"]
+__all__ = ["draw_verdict", "draw_assumption_map", "plot_verdict", "plot_assumption_map"]
 
 COLORS = {o: figure for o, (_, figure) in OUTCOME_COLOURS.items()}
 
 
 def _title(ax, v: Verdict, text: str) -> None:
-    ax.set_title(f"{v.claim}: {v.status.upper()} — {text}", color=COLORS[v.status])
+    ax.set_title(f"{v.claim}: {v.status.upper()}, {text}", color=COLORS[v.status])
 
 
 def decomposition(v: Verdict, data: E.DecompositionData, fig: Figure) -> bool:
@@ -78,13 +80,14 @@ def accumulation(v: Verdict, data: E.AccumulationData, fig: Figure) -> bool:
     curves = data.curves
     if not curves:
         return False
+    colors = seed_colors(c[4] for c in curves)
     for k, S, slope, intercept, seed in curves:
-        line = ax.plot(k, S, lw=1, label=f"seed {seed}")[0]
-        ax.plot(k, intercept + slope * k, ls=":", color=line.get_color(), lw=1)
+        ax.plot(k, S, lw=1, color=colors[float(seed)], label=f"seed {seed}")
+        ax.plot(k, intercept + slope * k, ls=":", color=colors[float(seed)], lw=1)
     ax.set_xlabel(r"strong steps $k$")
     ax.set_ylabel(r"$\sum_{\mathrm{strong\ steps}} (1 - y f)$")
     ax.legend(title="dotted: linear fit")
-    _title(ax, v, f"eta = {data.eta:g}")
+    _title(ax, v, rf"$\eta = {data.eta:g}$")
     return True
 
 
@@ -110,7 +113,7 @@ def _network_panel(ax, rows: list[dict]) -> None:
         lims += [x for x in (*pred, *share, *meas) if np.isfinite(x)]
     if not lims:
         return
-    ax.plot([], [], "o", mfc="none", color="0.4", label="share × one-example rate (regime)")
+    ax.plot([], [], "o", mfc="none", color="0.4", label=r"share $\times$ one-example rate (regime)")
     lo, hi = min(lims) * 0.8, max(lims) * 1.2
     line = np.array([lo, hi])
     ax.plot(line, line, color="k", lw=1, label="measured = derived")
@@ -120,7 +123,7 @@ def _network_panel(ax, rows: list[dict]) -> None:
     ax.set_ylim(lo, hi)
     ax.set_xlabel("derived rate per step")
     ax.set_ylabel("measured rate per step")
-    ax.legend(fontsize="small")
+    ax.legend(fontsize="small", loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=2, borderaxespad=0)  # below: the diagonal crosses the panel
     ax.set_title("full network, per run")
 
 
@@ -170,21 +173,29 @@ def proposition6(v: Verdict, data: E.Proposition6Data, fig: Figure) -> bool:
     small = data.small
     if not small:
         return False
-    for name, d, color in (("small eta", small, "tab:blue"), ("large eta", data.large, "tab:orange")):
+    for name, d, color in ((r"small $\eta$", small, "tab:blue"), (r"large $\eta$ (contrast)", data.large, "tab:orange")):
         if not d:
             continue
         ax.loglog(d["sigma_0"], d["final"], "o", color=color, alpha=0.6, label=name)
-    s = np.asarray(small["sigma_0"])
-    if s.size:
-        ref = np.sort(np.unique(s))
-        mid = np.exp(np.mean(np.log(np.asarray(small["final"])[np.asarray(small["final"]) > 0])))
-        ax.loglog(ref, mid * ref / np.exp(np.mean(np.log(ref))), "k--", lw=1, label=r"slope 1, $O(\sigma_0)$")
-    from matplotlib.ticker import NullFormatter
+    s = np.asarray(small["sigma_0"], dtype=float)
+    final = np.asarray(small["final"], dtype=float)
+    pos = np.isfinite(final) & (final > 0)
+    if pos.any():
+        ref = np.sort(np.unique(s[pos]))
+        x0, y0 = np.mean(np.log(s[pos])), np.mean(np.log(final[pos]))  # both lines through the small runs' geometric centre
+        b = data.b
+        ax.loglog(ref, np.exp(y0 + b[0] * (np.log(ref) - x0)), "-", color="tab:blue", lw=1.2, label=f"fitted slope {b[0]:.2f} [{b[1]:.2f}, {b[2]:.2f}]")
+        ax.loglog(ref, np.exp(y0 + (np.log(ref) - x0)), "k--", lw=1, label=r"slope 1, $O(\sigma_0)$")
+    from matplotlib.ticker import FixedLocator, NullFormatter, NullLocator
 
+    ticks = np.sort(np.unique(s))  # a labelled tick at every sigma_0 of the runs (a decade holds one or none)
+    ax.xaxis.set_major_locator(FixedLocator([float(t) for t in ticks]))
+    ax.xaxis.set_major_formatter(lambda x, _: f"${x:g}$")
+    ax.xaxis.set_minor_locator(NullLocator())
     ax.xaxis.set_minor_formatter(NullFormatter())
     ax.set_xlabel(LABEL["sigma_0"])
     ax.set_ylabel(r"final $\max_{j,r} |\zeta_{j,r}|$")
-    ax.legend()
+    ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0)
     b = data.b
     _title(ax, v, f"exponent {b[0]:.2f} [{b[1]:.2f}, {b[2]:.2f}]")
     return True
@@ -225,31 +236,42 @@ def boundedness(v: Verdict, data: E.BoundednessData, fig: Figure) -> bool:
     if not net:
         return False
     ax, ax2 = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1, 1.4]})
-    labels, lost = [], []
+    lost: dict[str, dict[str, float]] = {}  # engine -> side -> fraction losing a neuron's sign
     for r in net:
-        labels.append(f"{r['engine']}\n{r['side']}")
-        lost.append(float(np.mean(np.asarray(r["lost"]) > 0)))
+        lost.setdefault(str(r["engine"]), {})[str(r["side"])] = float(np.mean(np.asarray(r["lost"]) > 0))
     for r in smap:
-        labels.append(f"map\n{r['side']}")
-        lost.append(1 - r["fraction"])
-    colors = ["tab:blue" if "below" in lab else "tab:red" for lab in labels]
-    ax.bar(np.arange(len(lost)), lost, color=colors)
-    ax.set_xticks(np.arange(len(lost)), labels)
-    ax.set_ylim(0, 1.05)
+        lost.setdefault("map", {})[str(r["side"])] = 1 - r["fraction"]
+    x = np.arange(len(lost))
+    for k, (side, color) in enumerate((("below", "tab:blue"), ("above", "tab:red"))):
+        sign = "-" if side == "below" else "+"
+        bars = ax.bar(
+            x + (k - 0.5) * 0.38,
+            [sides.get(side, np.nan) for sides in lost.values()],
+            width=0.36,
+            color=color,
+            label=f"{side}: $\\eta = (1 {sign} o)\\,\\eta_b$",
+        )
+        ax.bar_label(bars, fmt="%.2g", padding=1.5, fontsize="small")  # a zero bar is invisible: its value says it is there
+    ax.set_xticks(x, list(lost))
+    ax.set_xlim(-0.6, len(lost) - 0.4)
+    ax.set_ylim(0, 1.3)
+    ax.set_yticks([0, 0.25, 0.5, 0.75, 1.0])
     ax.set_ylabel("fraction losing a neuron's sign")
-    ax.set_xlabel(r"engine, $\eta$ = (1 $\mp$ offset) $\times$ limit")
-    ax.set_title("judged: (1 -+ offset) x limit")
+    ax.set_xlabel("engine")
+    off = claim_tolerance("boundedness.offset")
+    ax.legend(loc="upper left", ncol=1, title=f"$o = {off:g}$, $\\eta_b = {data.eta_bound:.4g}$")
+    ax.set_title(r"judged at $\eta = (1 \mp o)\,\eta_b$")
     if div:
         for dtype, marker in (("float32", "o-"), ("float64", "s--")):
             rows = [d for d in div if d["dtype"] == dtype]
             ax2.plot([d["ratio"] for d in rows], [d[RunStatus.DIVERGED] for d in rows], marker, label=f"{dtype}")
-        ax2.axvline(1.0, color="k", ls="--", lw=1, label="derived limit")
-        ax2.set_xlabel(r"$\eta$ / derived boundedness limit")
+        ax2.axvline(1.0, color="k", ls="--", lw=1, label=r"derived limit $\eta_b$")
+        ax2.set_xlabel(r"$\eta / \eta_b$ (derived boundedness limit)")
         ax2.set_ylabel("fraction of runs diverged")
         ax2.set_ylim(-0.02, 1.02)
-        ax2.legend()
+        ax2.legend(loc="upper left")
         ax2.set_title("full network (reported, not judged)")
-    fig.suptitle(f"{v.claim}: {v.status.upper()} — one-example network and derived map", color=COLORS[v.status])
+    fig.suptitle(f"{v.claim}: {v.status.upper()}, one-example network and derived map", color=COLORS[v.status])
     return True
 
 
@@ -258,17 +280,17 @@ def edge_of_stability(v: Verdict, data: E.EdgeOfStabilityData, fig: Figure) -> b
     if not below and not above:
         return False
     series = [d for d in data.full_batch or [] if "eta_sharpness_series" in d]
-    if series:
+    if series and hasattr(fig, "set_size_inches"):  # a Figure of its own (a SubFigure keeps its parent's size)
         fig.set_size_inches(DOUBLE, 3.0)
     ax, ax2 = fig.subplots(1, 2) if series else (fig.add_subplot(), None)
     eta_b = [r["eta"] for r in below]
-    ax.plot(eta_b, [r["eta"] * r["measured"] for r in below], "o", color="tab:blue", label="measured, converged (eta x sharpness)")
+    ax.plot(eta_b, [r["eta"] * r["measured"] for r in below], "o", color="tab:blue", label=r"measured, converged: $\eta\,\lambda_{\max}$")
     ax.plot([r["eta"] for r in above], [r["measured"] for r in above], "s", color="tab:orange", label="measured, period-2 mean")
     if below:
-        ax.plot(eta_b, [r["eta"] * r["predicted"] for r in below], "k-", lw=1, label="derived: eta x sharpness_at_fixed_point")
+        ax.plot(eta_b, [r["eta"] * r["predicted"] for r in below], "k-", lw=1, label=r"derived: $\eta\,\lambda_{\max}$ at the fixed point")
     if above:
-        ax.plot([r["eta"] for r in above], [r["predicted"] for r in above], "k--", lw=1, label="derived: eta_sharpness_period2_mean")
-    ax.axhline(2.0, color="tab:red", ls=":", lw=1, label="2")
+        ax.plot([r["eta"] for r in above], [r["predicted"] for r in above], "k--", lw=1, label=r"derived: period-2 mean of $\eta\,\lambda_{\max}$")
+    ax.axhline(2.0, color="tab:red", ls=":", lw=1, label="2 (edge of stability)")
     ax.set_xlabel(LABEL["eta"])
     ax.set_ylabel(LABEL["sharpness"])
     ax.legend()
@@ -280,27 +302,34 @@ def edge_of_stability(v: Verdict, data: E.EdgeOfStabilityData, fig: Figure) -> b
             ax2.plot(d["steps"], d["eta_sharpness_series"], "-", color=c, lw=1, alpha=0.8)
             ax2.plot(d["steps"], d["eta_sharpness_strong_series"], ":", color=c, lw=0.8, alpha=0.6)
         for eta, c in color.items():
-            ax2.plot([], [], "-", color=c, label=f"eta = {eta:g}")
+            ax2.plot([], [], "-", color=c, label=rf"$\eta = {eta:g}$")
         ax2.plot([], [], "k-", lw=1, label="full batch")
         ax2.plot([], [], "k:", lw=0.8, label="one strong example")
         ax2.axhline(2.0, color="tab:red", ls=":", lw=1)
         ax2.set_xlabel(LABEL["step"])
         ax2.set_ylabel(LABEL["sharpness"])
         ax2.set_title("along training (reported, not judged)")
-        ax2.legend()
+        ax2.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=2, borderaxespad=0)  # below: the curves fill the panel
     return True
 
 
-def plot_verdict(v: Verdict, folder: Path) -> str | None:
-    """Write ``claim_<id>.png`` for a verdict whose claim has a figure and data to draw; returns its file name."""
+@styled
+def draw_verdict(v: Verdict, fig: Any = None) -> Any:
+    """Draw a verdict's evidence into ``fig`` (a Figure or SubFigure; a new Figure when None) and return it.
+
+    None where the claim has no figure, the verdict is not applicable, or its data hold nothing to draw.
+    """
     draw = DRAW.get(type(v.data))
     if draw is None or v.status == Outcome.NOT_APPLICABLE:
         return None
-    with style():
-        fig = new_figure(DOUBLE, 3.3)
-        if not draw(v, v.data, fig):
-            return None
-        return save(fig, folder / f"claim_{v.claim}.png").name
+    fig = figure_for(fig, DOUBLE, 3.3)
+    return fig if draw(v, v.data, fig) else None
+
+
+def plot_verdict(v: Verdict, folder: Path) -> str | None:
+    """Write ``claim_<id>.png`` (and .pdf) for a verdict whose claim has a figure and data to draw; returns its file name."""
+    fig = draw_verdict(v)
+    return None if fig is None else save(fig, folder / f"claim_{v.claim}.png").name
 
 
 #: the evidence figure of each claim's data type (a verdict without data, or of a claim without a figure, draws none)
@@ -319,11 +348,15 @@ DRAW: dict[type, Callable[[Verdict, Any, Figure], bool]] = {
 
 
 @styled
-def plot_assumption_map(amap: dict, eta_crit: float, folder: Path) -> str:
+def draw_assumption_map(amap: dict, eta_crit: float, ax: Any = None) -> Any:
+    """Draw Assumption 4's fraction of strong steps and the weak-only accuracy over learning rates into ``ax`` (or a new Axes); returns it.
+
+    ``amap``: the verification's ``assumption_map`` (``rows`` of eta, a4_whole, a4_before_hit, a4_late,
+    a4_predicted, weak_test_acc; ``delta``).  The accuracy reads on a second y axis (green); the legend sits below.
+    """
     rows = amap["rows"]
     eta = np.array([r["eta"] for r in rows])
-    fig = new_figure(DOUBLE * 0.75, 3.0)
-    ax = fig.add_subplot()
+    ax = axes_for(ax, DOUBLE * 0.75, 3.4)
     ax.plot(eta, [r["a4_whole"] for r in rows], "o-", label="whole run")
     ax.plot(eta, [r["a4_before_hit"] for r in rows], "s--", label=r"before the weak component reaches $\delta/4$")
     if any(np.isfinite(r.get("a4_predicted", np.nan)) for r in rows):
@@ -340,5 +373,10 @@ def plot_assumption_map(amap: dict, eta_crit: float, folder: Path) -> str:
     ax2.set_ylim(-0.02, 1.05)
     h1, l1 = ax.get_legend_handles_labels()
     h2, l2 = ax2.get_legend_handles_labels()
-    ax.legend(h1 + h2, l1 + l2)
-    return save(fig, folder / "assumption_map.png").name
+    ax.legend(h1 + h2, l1 + l2, loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=2, borderaxespad=0)
+    return ax
+
+
+def plot_assumption_map(amap: dict, eta_crit: float, folder: Path) -> str:
+    """Write ``assumption_map.png`` (and .pdf) of :func:`draw_assumption_map` into ``folder``; returns its file name."""
+    return save(draw_assumption_map(amap, eta_crit).figure, folder / "assumption_map.png").name

@@ -22,9 +22,9 @@ from matplotlib.figure import Figure
 from benosc.enums import RunStatus
 from benosc.config import Config, ConfigError
 from benosc.constants import A3_V_RATIO
-from benosc.figstyle import LABEL, styled
+from benosc.figstyle import LABEL, figure_for, styled
 
-__all__ = ["DEFAULT_METRICS", "draw_map", "boundaries"]
+__all__ = ["DEFAULT_METRICS", "draw_map", "draw_map_figure", "boundaries"]
 
 #: the default panel: weak-only accuracy, Assumption 4's fraction, the residual amplitude, measured / derived weak growth
 from benosc.verify.names import DEFAULT_METRICS  # noqa: E402  (defined where the command line reads it)
@@ -113,13 +113,36 @@ _STYLES = {
 }
 
 
+#: boundaries closer than this (relative, at every value of the other axis) are drawn as one line with both names
+COINCIDENT = 0.01
+
+
+def _merged(lines: dict[str, np.ndarray]) -> list[tuple[str, list[str], np.ndarray]]:
+    """(style key, labels, values) per line to draw: a boundary within :data:`COINCIDENT` of an earlier one joins its line."""
+    out: list[tuple[str, list[str], np.ndarray]] = []
+    for key, vals in lines.items():
+        for _, labels, first in out:
+            with np.errstate(invalid="ignore"):
+                if np.all(np.abs(vals - first) <= COINCIDENT * np.abs(first)):
+                    labels.append(key)
+                    break
+        else:
+            out.append((key, [key], vals))
+    return out
+
+
 def _overlay(ax, base: Config, x: str, y: str | None, ys: np.ndarray | None, xs: np.ndarray) -> None:
     for axis, other, other_vals, vertical in ((x, y, ys, True), (y, x, xs, False)):
         if axis is None:
             continue
-        for label, vals in boundaries(base, axis, other, other_vals).items():
-            color, ls = _STYLES.get(label, ("k", ":"))
-            label = BOUNDARY_LABELS.get(label, label)
+        lines = boundaries(base, axis, other, other_vals)
+        for key, keys, vals in _merged(lines):
+            color, ls = _STYLES.get(key, ("k", ":"))
+            scalar = all(np.allclose(lines[k], lines[k][0], equal_nan=True) for k in keys)
+            label = BOUNDARY_LABELS.get(key, key) + ((" = " if key == "eta_crit" else " ") + f"${vals[0]:.4g}$" if scalar and key != A3_LINE else "")
+            if len(keys) > 1:  # e.g. the boundedness limit 3.196 and Assumption 3's upper end 3.2: one line, both names
+                label = " and ".join(BOUNDARY_LABELS.get(k, k) + (f" ${lines[k][0]:.4g}$" if scalar else "") for k in keys)
+                label += f" (one line: within {100 * COINCIDENT:g}%)"
             if vals.size == 1 or np.allclose(vals, vals[0], equal_nan=True):
                 (ax.axvline if vertical else ax.axhline)(vals[0], color=color, ls=ls, lw=1.2, label=label)
             elif vertical:
@@ -164,10 +187,13 @@ def _selected(ds, select: dict[str, Any], x: str, y: str | None):
 
 
 def _selection_text(select: dict[str, Any]) -> tuple[str, str]:
-    """The selection in a title (' at v_norm = 0.05') and in a file name ('_at_v_norm=0.05')."""
+    """The selection in a title (' at $\\|v\\|$ = 0.05', mathtext) and in a file name ('_at_v_norm=0.05')."""
     if not select:
         return "", ""
-    return " at " + ", ".join(f"{k} = {v}" for k, v in select.items()), "_at_" + "_".join(f"{k}={v}" for k, v in select.items())
+    from benosc.figstyle import SYMBOL, safe
+
+    title = " at " + ", ".join(f"{SYMBOL.get(k, safe(k))} = {safe(v)}" for k, v in select.items())
+    return title, "_at_" + "_".join(f"{k}={v}" for k, v in select.items())
 
 
 def _positions(ds, name: str) -> tuple[np.ndarray, tuple[np.ndarray, list[str]] | None]:
@@ -186,91 +212,167 @@ def _ticks(ax, x_ticks, y_ticks) -> None:
         ax.set_yticks(*y_ticks)
 
 
-def _legend(fig: Figure, ax) -> None:
-    """One legend for the whole figure, below the panels (not over the data)."""
+def _legend(fig: Figure, axes, columns: int) -> None:
+    """One legend for the whole figure, below the panels (not over the data): every label of ``axes`` once, in ``columns``."""
     from matplotlib.lines import Line2D
 
-    handles, labels = ax.get_legend_handles_labels()
+    seen: dict[str, Any] = {}
+    for ax in np.ravel(axes):
+        for h, lab in zip(*ax.get_legend_handles_labels()):
+            seen.setdefault(lab, h)
+    from benosc.figstyle import wrap
+
+    handles, labels = list(seen.values()), [wrap(lab, 48) for lab in seen]
     # the white crosses drawn on the maps would be invisible in the legend: a grey proxy stands for them
     handles = [Line2D([], [], marker="x", color="0.35", ls="none") if lab == "some seeds diverged" else h for h, lab in zip(handles, labels)]
     if handles:
-        fig.legend(handles, labels, loc="outside lower center", ncols=min(len(handles), 6))
+        fig.legend(handles, labels, loc="outside lower center", ncols=max(1, min(len(handles), columns)))
+
+
+#: a two-axis map whose (x, y) points fill less of their grid than this is a sample: drawn as a scatter
+SCATTER_FILL = 0.5
+
+
+def _cells(v: np.ndarray, xs_all: np.ndarray, ys_all: np.ndarray, xs: np.ndarray, ys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Mean and standard deviation over seeds of ``v`` per (y, x) cell (NaN where no completed run)."""
+    mean = np.full((ys.size, xs.size), np.nan)
+    std = np.full((ys.size, xs.size), np.nan)
+    for i, yv in enumerate(ys):
+        for j, xv in enumerate(xs):
+            cell = v[(xs_all == xv) & (ys_all == yv)]
+            if np.isfinite(cell).any():
+                mean[i, j] = np.nanmean(cell)
+                std[i, j] = np.nanstd(cell, ddof=1) if np.isfinite(cell).sum() > 1 else 0.0
+    return mean, std
+
+
+def _pad(vals: np.ndarray) -> tuple[float, float]:
+    """View limits half a grid step beyond the outer values (5% of the span for a sample)."""
+    step = np.diff(vals).min() if vals.size > 1 else 1.0
+    return float(vals.min() - 0.5 * step), float(vals.max() + 0.5 * step)
+
+
+def _open(store: Any, select: dict[str, Any], x: str, y: str | None):
+    from benosc.simulate.sweep import open_sweep
+
+    ds = _selected(open_sweep(store), select, x, y)
+    if ds.sizes["run"] == 0:
+        raise ConfigError("store", str(store), "has no committed run yet")
+    return ds
 
 
 @styled
-def draw_map(store: str | Path, *, x: str, y: str | None, metrics: tuple[str, ...], out: str | Path, select: dict[str, Any] | None = None) -> list[str]:
-    """Draw the maps of ``metrics`` over (x, y) (or lines over x) from the committed runs of ``store``; PNG and PDF.
+def draw_map_figure(
+    store: str | Path, *, x: str, y: str | None, metrics: tuple[str, ...] = DEFAULT_METRICS, select: dict[str, Any] | None = None, fig: Any = None
+) -> Any:
+    """Draw the maps of ``metrics`` over (x, y), or lines over x, from the committed runs of ``store`` into ``fig`` (or a new Figure).
 
-    ``select`` keeps the runs at one value of other axes (``{'v_norm': 0.05}``).  A map never pools runs over an
-    axis it does not draw: a store with another swept axis of several values is refused unless that axis is
-    selected (ConfigError naming ``select``).  Text-valued axes (loss, noise, ...) are drawn as categories.
+    Returns the Figure.  Two axes: top row the mean over seeds, bottom row the standard deviation, one
+    column per metric (its name over the column, the statistic on each colour bar), panels sharing both
+    axes; a grid store as cells, a sampled store (its points filling under :data:`SCATTER_FILL` of their
+    grid) as one marker per point.  One axis: the per-seed points and their mean per metric.  At most
+    :data:`benosc.figstyle.MAX_WIDTH` inches wide.  ``select`` and the refusals are :func:`draw_map`'s.
     """
-    from benosc.figstyle import save
-    from benosc.simulate.sweep import open_sweep
+    from benosc.figstyle import MAX_WIDTH, safe, wrap
 
-    ds = _selected(open_sweep(store), select or {}, x, y)
-    at_title, at_file = _selection_text(select or {})
-    if ds.sizes["run"] == 0:
-        raise ConfigError("store", str(store), "has no committed run yet")
+    select = select or {}
+    ds = _open(store, select, x, y)
+    at_title, _ = _selection_text(select)
     base = Config.from_dict(json.loads(ds.attrs["design"])["base"])
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
     xs_all, x_ticks = _positions(ds, x)
     xs = np.unique(xs_all)
-    written = []
+    name_of = Path(str(store)).name if isinstance(store, (str, Path)) else "store"
+    n = len(metrics)
     if y is None:
-        fig = Figure(figsize=(4.2 * len(metrics), 3.4), layout="constrained")
-        axes = fig.subplots(1, len(metrics), squeeze=False)[0]
+        fig = figure_for(fig, min(MAX_WIDTH, max(4.0, 2.6 * n + 0.4)), 2.9)
+        axes = fig.subplots(1, n, squeeze=False)[0]
         for ax, name in zip(axes, metrics):
             v = _metric(ds, name, base)
             ax.plot(xs_all, v, "o", ms=3, alpha=0.5, color="tab:gray", label="per seed")
             mean = np.array([np.nanmean(v[xs_all == xv]) if np.isfinite(v[xs_all == xv]).any() else np.nan for xv in xs])
             ax.plot(xs, mean, "-" if x_ticks is None else "D", color="tab:blue", lw=1.5, label="mean over seeds")  # categories: no line between them
             _overlay(ax, base, x, None, None, xs)
-            ax.set_xlabel(LABEL.get(x, x))
-            ax.set_ylabel(LABEL.get(name, name))
+            ax.set_xlabel(LABEL.get(x, safe(x)))
+            ax.set_ylabel(wrap(LABEL.get(name, safe(name)), 34))
             _ticks(ax, x_ticks, None)
-        _legend(fig, axes[0])
-        fig.suptitle(f"{Path(store).name}: {ds.sizes['run']} runs{at_title}")
-        png = save(fig, out / f"map_{x}{at_file}.png")
-        written += [str(png), str(png.with_suffix(".pdf"))]
-        return written
+        _legend(fig, axes, n + 1)
+        fig.suptitle(f"{safe(name_of)}: {ds.sizes['run']} runs{at_title}")
+        return fig
     ys_all, y_ticks = _positions(ds, y)
     ys = np.unique(ys_all)
-    fig = Figure(figsize=(4.4 * len(metrics), 7.2), layout="constrained")
-    axes = fig.subplots(2, len(metrics), squeeze=False)
+    points = np.unique(np.stack([xs_all, ys_all]), axis=1)
+    sample = points.shape[1] < SCATTER_FILL * xs.size * ys.size
+    fig = figure_for(fig, min(MAX_WIDTH, max(4.0, 2.45 * n + 0.5)), 5.3)
+    axes = fig.subplots(2, n, squeeze=False, sharex=True, sharey=True)
+    status = ds["status"].values
     for col, name in enumerate(metrics):
         v = _metric(ds, name, base)
-        mean = np.full((ys.size, xs.size), np.nan)
-        std = np.full((ys.size, xs.size), np.nan)
-        for i, yv in enumerate(ys):
-            for j, xv in enumerate(xs):
-                cell = v[(xs_all == xv) & (ys_all == yv)]
-                if np.isfinite(cell).any():
-                    mean[i, j] = np.nanmean(cell)
-                    std[i, j] = np.nanstd(cell, ddof=1) if np.isfinite(cell).sum() > 1 else 0.0
+        if sample:  # one marker per sampled point: its mean and std over the seeds run there
+            px, py = points
+            mean = np.array(
+                [np.nanmean(v[(xs_all == a) & (ys_all == b)]) if np.isfinite(v[(xs_all == a) & (ys_all == b)]).any() else np.nan for a, b in zip(px, py)]
+            )
+            std = np.array(
+                [
+                    np.nanstd(c, ddof=1) if np.isfinite(c).sum() > 1 else (0.0 if np.isfinite(c).any() else np.nan)
+                    for c in (v[(xs_all == a) & (ys_all == b)] for a, b in zip(px, py))
+                ]
+            )
+            diverged = np.array([np.mean(status[(xs_all == a) & (ys_all == b)] == RunStatus.DIVERGED) for a, b in zip(px, py)])
+        else:
+            mean, std = _cells(v, xs_all, ys_all, xs, ys)
+            diverged = np.array([[np.mean(status[(xs_all == xv) & (ys_all == yv)] == RunStatus.DIVERGED) for xv in xs] for yv in ys])
         for row, (grid, what) in enumerate(((mean, "mean over seeds"), (std, "std over seeds"))):
             ax = axes[row, col]
             norm = RATIO_NORM.get(name) if row == 0 else None  # a ratio reads against 1, not against its outliers
             # a sequential map with no white in it: a ratio of 1 (teal) cannot be mistaken for a cell without a value
-            mesh = ax.pcolormesh(
-                xs, ys, grid, shading="nearest", cmap="viridis" if row == 0 else "magma", vmin=norm[0] if norm else None, vmax=norm[1] if norm else None
-            )
-            fig.colorbar(mesh, ax=ax).set_label(what)  # the title names the metric
-            ax.set_title(f"{LABEL.get(name, name)}\n{what}")
+            kw = dict(cmap="viridis" if row == 0 else "magma", vmin=norm[0] if norm else None, vmax=norm[1] if norm else None)
+            if sample:
+                ok = np.isfinite(grid)
+                mesh = ax.scatter(px[ok], py[ok], c=grid[ok], s=22, edgecolors="0.3", linewidths=0.3, **kw)
+                if (~ok).any():
+                    ax.scatter(px[~ok], py[~ok], s=22, facecolors="none", edgecolors="0.5", linewidths=0.6, label="no value at this point")
+            else:
+                mesh = ax.pcolormesh(xs, ys, grid, shading="nearest", **kw)
+            fig.colorbar(mesh, ax=ax, fraction=0.08, pad=0.03).set_label(what)  # named once per panel; the column's title names the metric
+            if row == 0:
+                ax.set_title(wrap(LABEL.get(name, safe(name)), 30))
             _overlay(ax, base, x, y, ys, xs)
-            ax.set_xlim(xs.min() - 0.5 * (np.diff(xs).min() if xs.size > 1 else 1), xs.max() + 0.5 * (np.diff(xs).min() if xs.size > 1 else 1))
-            ax.set_ylim(ys.min() - 0.5 * (np.diff(ys).min() if ys.size > 1 else 1), ys.max() + 0.5 * (np.diff(ys).min() if ys.size > 1 else 1))
-            ax.set_xlabel(LABEL.get(x, x))
-            ax.set_ylabel(LABEL.get(y, y))
+            if not sample:
+                ax.set_xlim(*_pad(xs))
+                ax.set_ylim(*_pad(ys))
+            if row == 1:
+                ax.set_xlabel(LABEL.get(x, safe(x)))
+            if col == 0:
+                ax.set_ylabel(LABEL.get(y, safe(y)))
             _ticks(ax, x_ticks, y_ticks)
-            diverged = np.array([[np.mean(ds["status"].values[(xs_all == xv) & (ys_all == yv)] == RunStatus.DIVERGED) for xv in xs] for yv in ys])
             if row == 0 and (diverged > 0).any():
-                jj, ii = np.meshgrid(xs, ys)
-                sel = diverged > 0
-                ax.scatter(jj[sel], ii[sel], marker="x", color="w", s=14, label="some seeds diverged")
-    _legend(fig, axes[0, 0])
-    fig.suptitle(f"{Path(store).name}: {ds.sizes['run']} runs over {LABEL.get(x, x)} × {LABEL.get(y, y)}{at_title}")
-    png = save(fig, out / f"map_{x}_{y}{at_file}.png")
-    written += [str(png), str(png.with_suffix(".pdf"))]
-    return written
+                if sample:
+                    sel = diverged > 0
+                    ax.scatter(px[sel], py[sel], marker="x", color="w", s=10, linewidths=0.8, label="some seeds diverged")
+                else:
+                    jj, ii = np.meshgrid(xs, ys)
+                    sel = diverged > 0
+                    ax.scatter(jj[sel], ii[sel], marker="x", color="w", s=14, label="some seeds diverged")
+    _legend(fig, axes, n)
+    what = f"{points.shape[1]} sampled points" if sample else f"{ds.sizes['run']} runs"
+    fig.suptitle(f"{safe(name_of)}: {what} over {LABEL.get(x, safe(x))} $\\times$ {LABEL.get(y, safe(y))}{at_title}")
+    return fig
+
+
+def draw_map(store: str | Path, *, x: str, y: str | None, metrics: tuple[str, ...], out: str | Path, select: dict[str, Any] | None = None) -> list[str]:
+    """Draw the maps of ``metrics`` over (x, y) (or lines over x) from the committed runs of ``store``; PNG and PDF.
+
+    ``select`` keeps the runs at one value of other axes (``{'v_norm': 0.05}``).  A map never pools runs over an
+    axis it does not draw: a store with another swept axis of several values is refused unless that axis is
+    selected (ConfigError naming ``select``).  Text-valued axes (loss, noise, ...) are drawn as categories.
+    The drawing is :func:`draw_map_figure`'s.
+    """
+    from benosc.figstyle import save
+
+    fig = draw_map_figure(store, x=x, y=y, metrics=metrics, select=select)
+    _, at_file = _selection_text(select or {})
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    png = save(fig, out / (f"map_{x}{at_file}.png" if y is None else f"map_{x}_{y}{at_file}.png"))
+    return [str(png), str(png.with_suffix(".pdf"))]

@@ -124,7 +124,7 @@ class Quantity:
             return "= prediction at every size" if k == 0 else f"= prediction from size {self.size[k]:g} on"
         if not np.isfinite(self.exponent):
             return "not fitted"
-        what = "gap ∝ size" if self.predicted is not None else "∝ size"
+        what = r"gap $\propto$ size" if self.predicted is not None else r"$\propto$ size"  # mathtext: the figures' text font has no ∝
         return f"{what}$^{{{self.exponent:.2f}}}$ [{self.interval[0]:.2f}, {self.interval[1]:.2f}]"
 
     def reading(self) -> str:
