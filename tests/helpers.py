@@ -51,8 +51,25 @@ def tol(dtype: str = "float64", over: str = "step") -> dict[str, float]:
 
 
 #: notation with digits that a verdict's words may hold (names, not numbers): period-2, R^2, |y f - 1|, delta/4, sigma_0, G_2, (1/2), the
-#: learning rates' names
-NOTATION: tuple[str, ...] = ("period-2", "R^2", "|y f - 1|", "delta/4", "sigma_0", "G_2", "(1/2)", "eta_small", "eta_large", "eta_crit")
+#: learning rates' names, the squares of d / n^2 and d / log(m)^2, the names of the conditions of Assumptions 3
+#: and 4 (A3.v_norm, A3.d_vs_n2)
+NOTATION: tuple[str, ...] = (
+    "period-2",
+    "R^2",
+    "|y f - 1|",
+    "delta/4",
+    "sigma_0",
+    "G_2",
+    "(1/2)",
+    "eta_small",
+    "eta_large",
+    "eta_crit",
+    "n^2",
+    "log(m)^2",
+    "A3.d_vs_n2",
+    "A3.",
+    "A4.",
+)
 _NUMBER = re.compile(r"(?<![\w.])[-+]?(?:\d+(?:\.\d*)?(?:e[-+]?\d+)?|inf|nan)(?![\w])")
 
 

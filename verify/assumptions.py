@@ -9,13 +9,17 @@ they are reported with their numbers and ``met = None``.  Assumption 4:
 |y f - 1| >= delta on strong data throughout training, delta in (0.2, 0.8); we
 report the measured fraction of strong steps where it holds, over the whole
 run and before the weak component reaches delta/4.
+
+Each condition's numbers are :class:`~benosc.verify.quantity.Quantity` tuples: what was measured at this
+regime and what the condition requires (a derived bound, the paper's value); the verdict's measured and
+predicted texts, and each condition's ``value``, are rendered from them.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass
-from typing import Sequence, cast
+from dataclasses import dataclass, replace
+from typing import Any, Sequence, cast
 
 import numpy as np
 
@@ -26,21 +30,71 @@ from benosc.simulate.trajectory import Trajectory
 from benosc.tolerances import claim_tolerance
 from benosc.theory.predictions import predictions
 from benosc.verify.evidence import AssumptionsData
+from benosc.verify.quantity import Quantity, render
+from benosc.verify.quantity import Quantity as Q
 from benosc.verify.verdict import Verdict
 
 __all__ = ["Condition", "assumption_conditions", "a4_per_run", "a4_fractions", "check_assumptions", "assumption_map"]
 
 
+#: the paper's model (Assumption 3 is stated for it): the power q of the ReLU and the label-noise rate
+PAPER_MODEL: dict[str, float] = {"q": 2.0, "label_noise": 0.0}
+#: Assumption 4's range of the oscillation level delta, open at both ends
+A4_DELTA_RANGE: tuple[float, float] = (0.2, 0.8)
+
+#: how a condition's state prints before its numbers in the verdict's measured text
+STATE: dict[bool | None, str] = {True: "met", False: "not met", None: "not decidable"}
+
+#: the words of Assumption 4's measured fractions, and of the d-sweep's plateau difference
+_SHARE = "share of strong steps with |y f - 1| >= delta"
+_BEFORE = "before the weak component reaches delta/4"
+_PLATEAU: dict[str, Any] = {"unit": "points", "label": "the gap here minus at the path's end"}
+
+
 @dataclass(frozen=True)
 class Condition:
+    """One condition of Assumption 3 or 4: its numbers at this regime (``measured``), what it requires of them
+    (``required``: the derived bound or the paper's value; empty for a condition with no stated form) and
+    whether it holds (``met``; None: asymptotic or unspecified, not decidable at one size).
+
+    ``value`` and ``requirement`` are the two tuples rendered (:func:`benosc.verify.quantity.render`).
+    """
+
     name: str
     assumption: str
     statement: str
-    value: str
-    met: bool | None  # None: asymptotic or unspecified, not decidable at one size
+    measured: tuple[Quantity, ...]
+    met: bool | None
+    required: tuple[Quantity, ...] = ()
 
-    def to_dict(self):
-        return asdict(self)
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "measured", tuple(self.measured))
+        object.__setattr__(self, "required", tuple(self.required))
+        if not self.measured:
+            raise ValueError(f"condition {self.name}: no measured quantity")
+
+    @property
+    def value(self) -> str:
+        """The measured quantities as text: ``||v|| / ||u|| = 0.1``."""
+        return render(self.measured)
+
+    @property
+    def requirement(self) -> str:
+        """The required values as text (``""`` when the condition states none): ``||v|| / ||u|| in [0, 0.1]``."""
+        return render(self.required)
+
+    def to_dict(self) -> dict[str, Any]:
+        """name, assumption, statement, value, requirement (the texts), met, and the quantities as JSON objects."""
+        return {
+            "name": self.name,
+            "assumption": self.assumption,
+            "statement": self.statement,
+            "value": self.value,
+            "requirement": self.requirement,
+            "met": self.met,
+            "measured": [q.to_dict() for q in self.measured],
+            "required": [q.to_dict() for q in self.required],
+        }
 
 
 def a4_per_run(traj, eta: float, delta: float, *, before_hit: bool = True) -> np.ndarray:
@@ -72,7 +126,7 @@ def a4_fractions(traj: Trajectory, eta: float, delta: float) -> tuple[float, flo
 def assumption_conditions(
     config: Config, eta: float, *, delta: float, a4: tuple[float, float], diverged: int = 0, runs: int | None = None, d_sweep: dict | None = None
 ) -> list[Condition]:
-    """Each condition of Assumptions 3 and 4 at ``eta``, with its numbers.
+    """Each condition of Assumptions 3 and 4 at ``eta``, with its numbers as quantities.
 
     ``a4`` = (whole run, before the weak component reaches delta/4): mean
     fractions of strong steps with |y f - 1| >= delta over the completed runs
@@ -83,31 +137,61 @@ def assumption_conditions(
     """
     d, n, m = config.data.d, config.data.n, config.network.m
     u, v = config.data.u_norm, config.data.v_norm
+    q = config.network.q
     pred = predictions(config)
     whole, before = a4
     a4_min = claim_tolerance("assumption4.min_fraction")
+    activation = "ReLU" if config.network.activation == "relu" else "unrectified"
+
+    def model(q_: float, noise: float, act: str, layer: str, loss: str) -> tuple[Quantity, ...]:
+        return (
+            Q("q", q_, label=f"{act}^q with q =", fmt="g"),
+            Q("second_layer", note=f"{layer} second layer"),
+            Q("label_noise", noise, label="label noise", fmt="g"),
+            Q("loss", note=f"{loss} loss"),
+        )
+
+    plateau = d_sweep.get("plateau") if d_sweep and d_sweep["rows"] else None
     conds = [
         Condition(
             "A3.model",
             "3",
             r"the paper's model: $\mathrm{ReLU}^2$ ($q = 2$), fixed second layer, clean labels, square loss",
-            f"{'ReLU' if config.network.activation == 'relu' else 'unrectified'}^{config.network.q:g}, {config.network.second_layer} second layer, "
-            f"label noise {config.data.label_noise:g}, {config.training.loss} loss",
-            config.network.q == 2
+            model(q, config.data.label_noise, activation, config.network.second_layer, config.training.loss),
+            q == PAPER_MODEL["q"]
             and config.training.loss == "square"
             and config.network.activation == "relu"
             and config.network.second_layer == "fixed"
-            and config.data.label_noise == 0,
+            and config.data.label_noise == PAPER_MODEL["label_noise"],
+            model(PAPER_MODEL["q"], PAPER_MODEL["label_noise"], "ReLU", "fixed", "square"),
         ),
         Condition(
             "A3.d_vs_n2",
             "3",
             r"$d = \Omega(n^2)$ (read as: the results at this $d/n^2$ are those at $d/n^2 = 256$)",
-            f"d / n^2 = {d}/{n * n} = {d / n**2:.3g}" + _d_sweep_text(d_sweep),
-            (d_sweep.get("plateau") or {}).get("met") if d_sweep else None,
+            (Q("d_over_n2", d / n**2, label="d / n^2 =", where={"d": d, "n": n}, fmt=".3g"), *_d_sweep_quantities(d_sweep)),
+            plateau.get("met") if plateau else None,
+            (
+                (Q("plateau_difference", None, interval=(-100 * plateau["tolerance"], 100 * plateau["tolerance"]), interval_kind="bound", fmt="g", **_PLATEAU),)
+                if plateau
+                else ()
+            ),
         ),
-        Condition("A3.d_vs_polylog_m", "3", r"$d = \Omega(\mathrm{polylog}\, m)$", f"d / log(m)^2 = {d / max(math.log(m), 1e-9) ** 2:.3g}", None),
-        Condition("A3.v_norm", "3", f"$\\|v\\| \\leq {A3_V_RATIO:g}\\,\\|u\\|$", f"||v|| / ||u|| = {v / u:.3g}", v <= A3_V_RATIO * u * (1 + 1e-12)),
+        Condition(
+            "A3.d_vs_polylog_m",
+            "3",
+            r"$d = \Omega(\mathrm{polylog}\, m)$",
+            (Q("d_over_log_m_squared", d / max(math.log(m), 1e-9) ** 2, label="d / log(m)^2 =", where={"d": d, "m": m}, fmt=".3g"),),
+            None,
+        ),
+        Condition(
+            "A3.v_norm",
+            "3",
+            f"$\\|v\\| \\leq {A3_V_RATIO:g}\\,\\|u\\|$",
+            (Q("v_over_u", v / u, label="||v|| / ||u|| =", fmt=".3g"),),
+            v <= A3_V_RATIO * u * (1 + 1e-12),
+            (Q("v_over_u", None, interval=(0.0, A3_V_RATIO), interval_kind="bound", label="||v|| / ||u|| in", fmt="g"),),
+        ),
     ]
     if pred.paper_window is not None:
         lo, hi = pred.paper_window
@@ -116,8 +200,9 @@ def assumption_conditions(
                 "A3.eta_window",
                 "3",
                 r"$\eta \in (m/(4\|u\|^2),\ 2m/(5\|u\|^2)]$ (open at the lower end)",
-                f"eta = {eta:g} in ({lo:.4g}, {hi:.4g}]",
+                (Q("eta", eta, label="eta =", fmt="g"),),
                 pred.in_paper_window(eta),
+                (Q("eta", None, interval=(lo, hi), interval_kind="bound", label="eta in", note="open at the lower end"),),
             )
         )
     else:
@@ -126,29 +211,48 @@ def assumption_conditions(
                 "A3.eta_window",
                 "3",
                 r"$\eta \in (m/(4\|u\|^2),\ 2m/(5\|u\|^2)]$, stated for $q = 2$",
-                f"q = {config.network.q:g}: the window is not derived for this q",
+                (Q("q", q, label="q =", note="the window is not derived for this q", fmt="g"),),
                 False,
+                (Q("q", PAPER_MODEL["q"], label="stated for q =", fmt="g"),),
             )
         )
+    sigma_0 = cast(float, config.training.sigma_0)  # Config resolves a 'c d^e' sigma_0
+    lo_delta, hi_delta = A4_DELTA_RANGE
     conds += [
-        Condition("A3.weak_fraction", "3", "a bound on the weak-data fraction (its form is not known)", f"p_weak = {config.data.p_weak:g}", None),
+        Condition(
+            "A3.weak_fraction",
+            "3",
+            "a bound on the weak-data fraction (its form is not known)",
+            (Q("p_weak", config.data.p_weak, label="p_weak =", fmt="g"),),
+            None,
+        ),
         Condition(
             "A3.small_init",
             "3",
             r"small initialisation $\sigma_0$",
-            f"sigma_0 = {config.training.sigma_0:g}, sigma_0 ||u|| = {cast(float, config.training.sigma_0) * u:.3g}",  # Config resolves a 'c d^e' sigma_0
+            (Q("sigma_0", sigma_0, label="sigma_0 =", fmt="g"), Q("sigma_0_u", sigma_0 * u, label="sigma_0 ||u|| =", fmt=".3g")),
             None,
         ),
-        Condition("A4.delta_range", "4", r"$\delta \in (0.2, 0.8)$", f"delta = {delta:g}", 0.2 < delta < 0.8),
+        Condition(
+            "A4.delta_range",
+            "4",
+            f"$\\delta \\in ({lo_delta:g}, {hi_delta:g})$",
+            (Q("delta", delta, label="delta =", fmt="g"),),
+            lo_delta < delta < hi_delta,
+            (Q("delta", None, interval=A4_DELTA_RANGE, interval_kind="bound", label="delta in", note="open at both ends", fmt="g"),),
+        ),
     ]
     n_runs = runs if runs is not None else diverged
     if np.isfinite(whole):
-        value = f"{100 * whole:.1f}% of strong steps over the run, {100 * before:.1f}% before the weak component reaches delta/4"
+        value: tuple[Quantity, ...] = (
+            Q("a4_fraction", 100 * whole, unit="%", label=_SHARE, where={"part": "whole run"}, fmt=".1f"),
+            Q("a4_fraction_before_hit", 100 * before, unit="%", label=_SHARE, where={"part": _BEFORE}, fmt=".1f"),
+        )
         if diverged:
-            value += f"; {diverged} of {n_runs} runs diverged"
+            value += (Q("diverged_runs", diverged, label="diverged runs", n=n_runs, fmt="g"),)
         met = bool(before >= a4_min) if np.isfinite(before) else bool(whole >= a4_min)
     else:
-        value = f"no completed run ({diverged} of {n_runs} diverged): the oscillation was not bounded"
+        value = (Q("diverged_runs", diverged, label="no completed run: diverged runs", n=n_runs, note="the oscillation was not bounded", fmt="g"),)
         met = False
     conds.append(
         Condition(
@@ -157,6 +261,18 @@ def assumption_conditions(
             f"$|yf - 1| \\geq \\delta$ on strong data throughout training (at least {100 * a4_min:g}% of strong steps before $\\delta/4$)",
             value,
             met,
+            (
+                Q(
+                    "a4_fraction_before_hit",
+                    None,
+                    interval=(100 * a4_min, 100.0),
+                    interval_kind="bound",
+                    unit="%",
+                    label=_SHARE,
+                    where={"part": _BEFORE},
+                    fmt="g",
+                ),
+            ),
         )
     )
     return conds
@@ -185,25 +301,71 @@ def plateau_judgement(here: np.ndarray, end: np.ndarray, tol: float, conf: float
     return diff, lo, hi, (True if (-tol <= lo and hi <= tol) else (False if (hi < -tol or lo > tol) else None))
 
 
-def _d_sweep_text(sweep: dict | None) -> str:
+def _d_sweep_quantities(sweep: dict | None) -> tuple[Quantity, ...]:
+    """The d-sweep's numbers (:func:`benosc.verify.measurements` ``d_sweep``), in points of weak-only accuracy:
+    the path's d/n^2 range, the range of its accuracy gaps, their change per doubling of d (with its
+    confidence interval), the gap here minus at the path's end (with its Welch interval), the intervals' level."""
     if not sweep or not sweep["rows"]:
-        return ""
+        return ()
     rows = sweep["rows"]
     gaps = [100 * r["gap"] for r in rows]
     lo, hi = sweep["interval"]
-    text = (
-        f"; path at fixed noise norm, d/n^2 from {rows[0]['ratio']:.3g} to {rows[-1]['ratio']:.3g}: weak-only accuracy gap "
-        f"(large - small eta) {min(gaps):.0f}-{max(gaps):.0f} points, change per doubling of d "
-        f"{100 * sweep['slope']:.1f} [{100 * lo:.1f}, {100 * hi:.1f}] points ({100 * sweep['confidence']:g}%)"
-    )
+    out = [
+        Q(
+            "path_d_over_n2",
+            None,
+            interval=(rows[0]["ratio"], rows[-1]["ratio"]),
+            interval_kind="range",
+            label="path at fixed noise norm over d/n^2",
+            fmt=".3g",
+        ),
+        Q(
+            "path_gap",
+            None,
+            interval=(min(gaps), max(gaps)),
+            interval_kind="range",
+            unit="points",
+            label="weak-only accuracy gap (large - small eta)",
+            fmt=".0f",
+        ),
+        Q(
+            "path_slope",
+            100 * sweep["slope"],
+            interval=(100 * lo, 100 * hi),
+            interval_kind="confidence",
+            unit="points",
+            label="change per doubling of d",
+            fmt=".1f",
+        ),
+    ]
     pl = sweep.get("plateau")
     if pl:
         a, b = pl["interval"]
-        text += (
-            f"; the gap here minus at d = {pl['d_end']} (d/n^2 = {rows[-1]['ratio']:.3g}): {100 * pl['difference']:.1f} "
-            f"[{100 * a:.1f}, {100 * b:.1f}] points, tolerance +-{100 * pl['tolerance']:g}"
+        out.append(
+            Q(
+                "plateau_difference",
+                100 * pl["difference"],
+                interval=(100 * a, 100 * b),
+                interval_kind="confidence",
+                where={"d": pl["d_end"]},
+                fmt=".1f",
+                **_PLATEAU,
+            )
         )
-    return text
+    out.append(Q("confidence", 100 * sweep["confidence"], unit="%", label="confidence level of the intervals", fmt="g"))
+    return tuple(out)
+
+
+def _headed(quantities: Sequence[Quantity], head: str, condition: str) -> list[Quantity]:
+    """A condition's quantities in a verdict: named ``condition.name``, the first label (and the labels that
+    render with it, a shared one) preceded by ``head``: ``A3.v_norm [met]: ||v|| / ||u|| = 0.1``."""
+    out, first = [], quantities[0].label if quantities else ""
+    leading = True
+    for i, q in enumerate(quantities):
+        leading = leading and (i == 0 or (bool(first) and q.label == first))
+        label = (f"{head}: {q.label}" if q.label else f"{head}:") if leading else q.label
+        out.append(replace(q, name=f"{condition}.{q.name}", label=label))
+    return out
 
 
 def check_assumptions(conditions: Sequence[Condition]) -> Verdict:
@@ -211,7 +373,10 @@ def check_assumptions(conditions: Sequence[Condition]) -> Verdict:
 
     This claim's role is to say where a regime lies outside the theory, so a
     regime outside Assumption 3 fails it (and the claims that need Assumption
-    3 say they do not apply there).
+    3 say they do not apply there).  The measured values are each condition's
+    quantities, headed by its name and state (``A3.v_norm [met]: ...``); the
+    predicted values are what each condition requires (``A3.v_norm: ||v|| / ||u|| in [0, 0.1]``),
+    for the conditions that state it; both named ``<condition>.<quantity>``.
     """
     a3_bad = [c.name for c in conditions if c.assumption == "3" and c.met is False]
     a4_bad = [c.name for c in conditions if c.assumption == "4" and c.met is False]
@@ -219,12 +384,12 @@ def check_assumptions(conditions: Sequence[Condition]) -> Verdict:
     return Verdict(
         "assumptions",
         status,
-        measured="; ".join(f"{c.name}: {c.value} [{'met' if c.met else 'not met' if c.met is False else 'not decidable'}]" for c in conditions),
-        predicted="every condition met",
         tolerance="fail: an exactly checkable A3 condition violated; inconclusive: A4 not met",
         judged=f"{sum(c.met is not None for c in conditions)} decidable conditions of {len(conditions)}",
         details=("violated: " + ", ".join(a3_bad + a4_bad)) if (a3_bad or a4_bad) else "all checkable conditions met",
         data=AssumptionsData([c.to_dict() for c in conditions]),
+        measured_values=tuple(q for c in conditions for q in _headed(c.measured, f"{c.name} [{STATE[c.met]}]", c.name)),
+        predicted_values=tuple(q for c in conditions for q in _headed(c.required, c.name, c.name)),
     )
 
 

@@ -12,7 +12,7 @@ from benosc.simulate import simulate
 from benosc.verify.decomposition import one_step_errors
 from benosc.verify import checkers as C
 from benosc.verify.assumptions import Condition, assumption_conditions, check_assumptions
-from benosc.verify.assumptions import a4_per_run
+from benosc.verify.assumptions import a4_fractions, a4_per_run
 from benosc.theory.predictions import predictions
 from benosc.verify.verdict import aggregate
 from helpers import assert_prose_from_quantities, scaling_runs
@@ -253,12 +253,16 @@ def test_boundedness_in_the_one_example_network():
 def test_assumptions_report_the_d_sweep_with_its_interval():
     sweep = {"rows": [{"ratio": 0.125, "gap": 0.33}, {"ratio": 2.0, "gap": 0.44}], "slope": 0.008, "interval": (-0.012, 0.028), "confidence": 0.95}
     cond = next(c for c in assumption_conditions(Config(), 2.6, delta=0.25, a4=(1.0, 1.0), d_sweep=sweep) if c.name == "A3.d_vs_n2")
-    assert cond.met is None  # without the path's end the asymptotic condition stays undecidable
-    assert "d/n^2 from 0.125 to 2" in cond.value and "33-44 points" in cond.value and "0.8 [-1.2, 2.8]" in cond.value
+    assert cond.met is None and cond.required == ()  # without the path's end the asymptotic condition stays undecidable
+    got = {q.name: q for q in cond.measured}
+    assert got["path_d_over_n2"].interval == (0.125, 2.0) and got["path_gap"].interval == pytest.approx((33.0, 44.0))
+    assert got["path_slope"].value == pytest.approx(0.8) and got["path_slope"].interval == pytest.approx((-1.2, 2.8))
+    assert "d/n^2 0.125-2" in cond.value and "33-44 points" in cond.value and "0.8 [-1.2, 2.8] points" in cond.value
     for met in (True, False, None):
         plateau = {"d_end": 65536, "difference": -0.1, "interval": (-0.15, -0.06), "tolerance": 0.05, "met": met}
         cond = next(c for c in assumption_conditions(Config(), 2.6, delta=0.25, a4=(1.0, 1.0), d_sweep={**sweep, "plateau": plateau}) if c.name == "A3.d_vs_n2")
-        assert cond.met is met and "minus at d = 65536" in cond.value and "-10.0 [-15.0, -6.0] points" in cond.value
+        assert cond.met is met and "-10.0 [-15.0, -6.0] points (d = 65536)" in cond.value
+        assert cond.requirement == "the gap here minus at the path's end [-5, 5] points"
 
 
 def test_plateau_judgement_is_an_equivalence_test():
@@ -365,6 +369,7 @@ def test_simulated_checkers_render_their_prose_from_quantities(main, pair64, swe
         C.check_theorem5(main, 0.5, t_bound=1e9, delta=0.25, a4=np.where(np.isclose(main.eta, 0.5), 0.95, np.nan)),
         C.check_generalisation(main, 0.5, 2.6),
         C.check_generalisation(main, 2.6, 0.5),
+        *(check_assumptions(assumption_conditions(Config(), e, delta=0.25, a4=a4_fractions(main, e, 0.25), runs=2)) for e in (0.5, 2.6)),
     ]
     for v in verdicts:
         assert_prose_from_quantities(v)

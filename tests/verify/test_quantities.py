@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 
 import numpy as np
 import pytest
 
+from benosc import Config
 from benosc.verify import checkers as C
+from benosc.verify.assumptions import Condition, assumption_conditions, check_assumptions
 from benosc.verify.quantity import Quantity as Q
 from benosc.verify.quantity import render
 from benosc.verify.verdict import Verdict, not_applicable
@@ -142,10 +145,31 @@ def row_verdicts() -> list[Verdict]:
         C.check_edge_of_stability(BELOW, ABOVE),
         C.check_edge_of_stability([dict(BELOW[0], predicted=0.5)], ABOVE),
         C.check_edge_of_stability([dict(BELOW[0], predicted=float("nan"))], []),
+        *assumption_verdicts(),
     ]
 
 
-@pytest.mark.parametrize("i", range(16))
+#: the d-sweep of the assumptions claim (benosc.verify.measurements d_sweep), without and with its plateau judgement
+SWEEP = {"rows": [{"ratio": 0.125, "gap": 0.33}, {"ratio": 256.0, "gap": 0.44}], "slope": 0.008, "interval": (-0.012, 0.028), "confidence": 0.95}
+PLATEAU = {"d_end": 65536, "difference": -0.1, "interval": (-0.15, -0.06), "tolerance": 0.05, "met": False}
+NAN_SWEEP = {**SWEEP, "rows": [{"ratio": 0.125, "gap": float("nan")}], "slope": float("nan"), "interval": (float("nan"),) * 2}
+
+
+def assumption_verdicts() -> list[Verdict]:
+    """The assumptions claim (no simulation: its A4 fractions given) in a passing, an inconclusive and failing regimes."""
+    cfg = Config()
+    a4 = {"delta": 0.25, "a4": (1.0, 1.0)}
+    return [
+        check_assumptions(assumption_conditions(cfg, 2.6, **a4)),
+        check_assumptions(assumption_conditions(cfg, 2.6, delta=0.25, a4=(0.4, 0.8), diverged=1, runs=5, d_sweep=SWEEP)),
+        check_assumptions(assumption_conditions(cfg, 0.5, **a4, d_sweep={**SWEEP, "plateau": PLATEAU})),
+        check_assumptions(assumption_conditions(cfg, 2.6, delta=0.9, a4=(float("nan"),) * 2, diverged=5, runs=5, d_sweep=NAN_SWEEP)),
+        check_assumptions(assumption_conditions(cfg.replace(q=3.0, loss="logistic", label_noise=0.1), 2.6, **a4)),
+        check_assumptions(assumption_conditions(cfg.replace(activation="quadratic", second_layer="trained", sigma_0="0.5 d^-1/2"), 2.6, **a4)),
+    ]
+
+
+@pytest.mark.parametrize("i", range(22))
 def test_row_checkers_render_their_prose_from_quantities(i):
     assert_prose_from_quantities(row_verdicts()[i])
 
@@ -193,3 +217,71 @@ def test_edge_of_stability_quantities():
     assert lam.value == 1.0000005 and eta_lam.value == pytest.approx(1.6 * 1.0000005) and mean.value == 2.0499996
     assert [q.value for q in v.predicted_values] == [1.0, 2.05]
     assert math.isclose(eta_lam.where["eta"], 1.6)
+
+
+# ------------------------------------------------------------------ the assumptions claim: each condition's quantities
+def test_the_prose_check_catches_a_number_built_into_a_condition():
+    """Planted: A3.d_vs_n2 worded as before its quantities ('d / n^2 = 64/256 =', d and n^2 typed into the label), and
+    the measured text joined from the conditions' strings with no quantity, both fail the check."""
+    cfg = Config()
+    conds = assumption_conditions(cfg, 2.6, delta=0.25, a4=(1.0, 1.0))
+    assert_prose_from_quantities(check_assumptions(conds))
+    d, n = cfg.data.d, cfg.data.n
+    i = [c.name for c in conds].index("A3.d_vs_n2")
+    built = list(conds)
+    built[i] = dataclasses.replace(conds[i], measured=(Q("d_over_n2", d / n**2, label=f"d / n^2 = {d}/{n * n} =", fmt=".3g"),))
+    with pytest.raises(AssertionError, match="digits outside the quantities' numbers"):
+        assert_prose_from_quantities(check_assumptions(built))
+    joined = Verdict("assumptions", "pass", "; ".join(f"{c.name}: {c.value}" for c in conds), "every condition met", tolerance="-")
+    with pytest.raises(AssertionError, match="digits in prose without quantities"):
+        assert_prose_from_quantities(joined)
+
+
+def test_assumptions_quantities_are_the_regimes_numbers():
+    from benosc.theory.predictions import predictions
+    from benosc.tolerances import claim_tolerance
+
+    cfg = Config().replace(v_norm=0.05)
+    conds = assumption_conditions(cfg, 2.6, delta=0.3, a4=(0.4, 0.8), diverged=1, runs=5, d_sweep={**SWEEP, "plateau": PLATEAU})
+    v = check_assumptions(conds)
+    got = {q.name: q for q in v.measured_values}
+    assert got["A3.v_norm.v_over_u"].value == pytest.approx(0.05) and got["A3.eta_window.eta"].value == 2.6 and got["A4.delta_range.delta"].value == 0.3
+    assert got["A3.d_vs_n2.d_over_n2"].value == 64 / 256 and got["A3.d_vs_n2.d_over_n2"].where == {"d": 64, "n": 16}
+    whole, before, diverged = (got[f"A4.oscillation.{k}"] for k in ("a4_fraction", "a4_fraction_before_hit", "diverged_runs"))
+    assert (whole.value, before.value, whole.unit) == (40.0, 80.0, "%") and (diverged.value, diverged.n) == (1, 5)
+    slope, plateau = got["A3.d_vs_n2.path_slope"], got["A3.d_vs_n2.plateau_difference"]
+    assert slope.value == pytest.approx(0.8) and slope.interval == pytest.approx((-1.2, 2.8)) and slope.interval_kind == "confidence"
+    assert plateau.value == pytest.approx(-10.0) and plateau.interval == pytest.approx((-15.0, -6.0)) and plateau.where == {"d": 65536}
+    assert got["A3.d_vs_n2.path_gap"].interval == pytest.approx((33.0, 44.0)) and got["A3.d_vs_n2.path_gap"].unit == "points"
+    assert got["A3.d_vs_n2.confidence"].value == 95.0
+    need = {q.name: q for q in v.predicted_values}
+    assert need["A3.eta_window.eta"].interval == pytest.approx(predictions(cfg).paper_window) and need["A3.eta_window.eta"].interval_kind == "bound"
+    assert need["A3.d_vs_n2.plateau_difference"].interval == pytest.approx((-5.0, 5.0))
+    assert need["A4.oscillation.a4_fraction_before_hit"].interval == pytest.approx((100 * claim_tolerance("assumption4.min_fraction"), 100.0))
+    assert "A3.weak_fraction.p_weak" not in need  # no stated form: nothing required
+    # the verdict's texts head each condition with its name and state; the evidence keeps each condition's texts and quantities
+    assert "A3.v_norm [met]: ||v|| / ||u|| = 0.05" in v.measured and "A3.v_norm: ||v|| / ||u|| in [0, 0.1]" in v.predicted
+    assert "A4.oscillation [not met]: share of strong steps" in v.measured and "A3.weak_fraction [not decidable]: p_weak = 0.125" in v.measured
+    row = {c["name"]: c for c in v.to_dict()["data"]["conditions"]}["A3.v_norm"]
+    assert (row["value"], row["requirement"], row["met"]) == ("||v|| / ||u|| = 0.05", "||v|| / ||u|| in [0, 0.1]", True)
+    assert row["measured"][0]["name"] == "v_over_u" and row["required"][0]["interval"] == [0.0, 0.1]
+    json.dumps(v.to_dict(), allow_nan=False)
+    assert [c.value for c in conds] == [c["value"] for c in v.to_dict()["data"]["conditions"]]
+    with pytest.raises(ValueError, match="no measured quantity"):
+        Condition("A3.x", "3", "-", (), None)
+
+
+@pytest.mark.parametrize(
+    "name, fields, eta, delta",
+    [("A3.v_norm", {"v_norm": x}, 2.6, 0.25) for x in (0.05, 0.1, 0.2)]
+    + [("A3.eta_window", {}, eta, 0.25) for eta in (0.5, 2.0, 2.6, 3.2, 3.5)]
+    + [("A4.delta_range", {}, 2.6, x) for x in (0.1, 0.2, 0.25, 0.8, 0.9)],
+)
+def test_a_conditions_bound_holds_its_measured_value_exactly_when_it_is_met(name, fields, eta, delta):
+    """The required interval is the one the judgement uses: the measured value lies in it (ends open as the note says) iff met."""
+    cond = next(c for c in assumption_conditions(Config().replace(**fields), eta, delta=delta, a4=(1.0, 1.0)) if c.name == name)
+    (x,), (bound,) = cond.measured, cond.required
+    lo, hi = bound.interval
+    above = lo < x.value if "open" in bound.note else lo <= x.value
+    below = x.value < hi if "both ends" in bound.note else x.value <= hi * (1 + 1e-12)
+    assert cond.met is (above and below), (name, x.value, bound.interval, cond.met)
