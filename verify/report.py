@@ -102,10 +102,11 @@ def write_verify_report(res: VerifyResult, folder: str | Path, *, command: str) 
         lines += [prose(f"- reason: {r}") for r in v.reasons]
         lines.append("")
         if v.claim == "assumptions":
-            lines += ["| condition | statement | value | met |", "|---|---|---|---|"]
+            lines += ["| condition | statement | required | value | met |", "|---|---|---|---|---|"]
             for cond in v.data.conditions if isinstance(v.data, AssumptionsData) else []:
                 met = {True: "yes", False: "no", None: "not decidable"}[cond["met"]]
-                lines.append(f"| {cond['name']} | {_cell(prose(cond['statement']))} | {_cell(prose(cond['value']))} | {met} |")
+                required = _cell(prose(cond["requirement"])) if cond.get("requirement") else "-"
+                lines.append(f"| {cond['name']} | {_cell(prose(cond['statement']))} | {required} | {_cell(prose(cond['value']))} | {met} |")
             lines.append("")
         if v.figure:
             lines += [f"![{v.claim}]({v.figure})", ""]
