@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-__all__ = ["RunStatus", "Engine", "Outcome"]
+__all__ = ["RunStatus", "Engine", "ENGINE_NAMES", "Outcome"]
 
 
 class RunStatus(StrEnum):
@@ -23,6 +23,10 @@ class Engine(StrEnum):
     FULL = "full"  # the two-layer network itself (benosc.simulate.engine)
     REDUCED = "reduced"  # the derived coefficient recursions (benosc.simulate.reduced)
     FUSED = "fused"  # the full network's SGD, each run's time loop in one compiled kernel (benosc.simulate.fused)
+
+
+#: the engines' names as plain strings, for a command line's choices (argparse prints a choice's repr)
+ENGINE_NAMES: tuple[str, ...] = tuple(e.value for e in Engine)
 
 
 class Outcome(StrEnum):

@@ -231,6 +231,22 @@ class FullStepper:
         return self.dev.coefficients(Ws).transpose(1, 2)
 
 
+def resolve_engine(engine: str, config: Config, device: torch.device) -> str:
+    """The engine that runs: ``engine``, except 'fused' where it cannot run (:func:`benosc.simulate.fused.unsupported`),
+    which is 'full', said once per reason on stderr."""
+    if engine not in tuple(Engine):
+        raise ConfigError("engine", engine, f"must be one of {', '.join(Engine)}")
+    if engine != Engine.FUSED:
+        return Engine(engine)
+    from benosc.simulate.fused import note_fallback, unsupported
+
+    why = unsupported(config, device)
+    if why is None:
+        return Engine.FUSED
+    note_fallback(why)
+    return Engine.FULL
+
+
 def make_stepper(engine: str, config: Config, dev: DeviceInputs, *, inplace: bool = False):
     """The stepper of ``engine``: 'full' (the network), 'reduced' (derived recursions) or 'fused' (the network, compiled).
 
@@ -244,13 +260,11 @@ def make_stepper(engine: str, config: Config, dev: DeviceInputs, *, inplace: boo
 
         return ReducedStepper(config, dev, inplace=inplace)
     if engine == Engine.FUSED:
-        from benosc.simulate.fused import FusedStepper, note_fallback, unsupported
+        if resolve_engine(engine, config, dev.device) == Engine.FULL:
+            return FullStepper(config, dev, inplace=inplace)
+        from benosc.simulate.fused import FusedStepper
 
-        why = unsupported(config, dev.device)
-        if why is None:
-            return FusedStepper(config, dev, inplace=inplace)
-        note_fallback(why)
-        return FullStepper(config, dev, inplace=inplace)
+        return FusedStepper(config, dev, inplace=inplace)
     raise ConfigError("engine", engine, f"must be one of {', '.join(Engine)}")
 
 

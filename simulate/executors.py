@@ -14,6 +14,7 @@ from typing import Any, Callable, Iterator, Sequence
 import numpy as np
 
 from benosc.config import SWEEPABLE, Config, ConfigError
+from benosc.enums import Engine
 from benosc.failures import ExecutorLost
 from benosc.simulate.design import Design
 from benosc.simulate.sweep_store import STATUS_DTYPE
@@ -36,8 +37,9 @@ def shape_key(cfg: Config) -> tuple:
     return tuple(key)
 
 
-def compute_chunk(design: dict[str, Any] | Design, start: int, stop: int, *, threads: int | None = None) -> dict[str, np.ndarray]:
-    """Summary metrics of runs [start, stop) of the design, one batched program per shape group.
+def compute_chunk(design: dict[str, Any] | Design, start: int, stop: int, *, threads: int | None = None, engine: str = Engine.FUSED) -> dict[str, np.ndarray]:
+    """Summary metrics of runs [start, stop) of the design, one batched program per shape group, on ``engine``
+    (the fused engine by default: the torch full engine, said once, where it cannot run).
 
     ``threads`` (a Dask worker's one thread) goes through :func:`benosc.set_threads`, the policy the first
     simulation would otherwise apply over a plain ``torch.set_num_threads``.
@@ -55,7 +57,7 @@ def compute_chunk(design: dict[str, Any] | Design, start: int, stop: int, *, thr
     for i, c in enumerate(cfgs):
         groups.setdefault(shape_key(c), []).append(i)
     for idx in groups.values():
-        res = simulate_summary(cfgs[idx[0]], [cfgs[i] for i in idx], delta=design.delta)
+        res = simulate_summary(cfgs[idx[0]], [cfgs[i] for i in idx], delta=design.delta, engine=engine)
         for name in SUMMARY_SCHEMA:
             val = res[name]
             if name not in out:
@@ -64,31 +66,38 @@ def compute_chunk(design: dict[str, Any] | Design, start: int, stop: int, *, thr
     return out
 
 
-def provenance(design: dict[str, Any] | Design) -> dict[str, str]:
-    """Where a chunk is computed: benosc and torch versions, the device type, the dtype (recorded in its commit marker)."""
+def provenance(design: dict[str, Any] | Design, engine: str = Engine.FUSED) -> dict[str, str]:
+    """Where a chunk is computed: benosc and torch versions, the device type, the dtype and the engine that runs
+    ``engine`` here (the fused engine falls back to the torch full engine without numba): its commit marker's record."""
     import torch
 
     import benosc
-    from benosc.simulate.engine import resolve_device
+    from benosc.simulate.engine import resolve_device, resolve_engine
 
     design = design if isinstance(design, Design) else Design.from_dict(design)
+    device = resolve_device(design.base.training.device)
     return {
         "benosc": benosc.__version__,
         "torch": torch.__version__,
-        "device": resolve_device(design.base.training.device).type,
+        "device": device.type,
         "dtype": design.base.training.dtype,
+        "engine": str(resolve_engine(engine, design.base, device)),
     }
 
 
-def compute_recorded(design: dict[str, Any] | Design, start: int, stop: int, *, threads: int | None = None) -> tuple[dict[str, np.ndarray], dict[str, str]]:
+def compute_recorded(
+    design: dict[str, Any] | Design, start: int, stop: int, *, threads: int | None = None, engine: str = Engine.FUSED
+) -> tuple[dict[str, np.ndarray], dict[str, str]]:
     """:func:`compute_chunk` and the :func:`provenance` of the process that computed it (a Dask worker's own)."""
-    return compute_chunk(design, start, stop, threads=threads), provenance(design)
+    return compute_chunk(design, start, stop, threads=threads, engine=engine), provenance(design, engine)
 
 
-def run_inprocess(design: Design, bounds: Sequence[tuple[int, int]], todo: Sequence[int], commit: Callable[[int, dict, dict], None]) -> None:
+def run_inprocess(
+    design: Design, bounds: Sequence[tuple[int, int]], todo: Sequence[int], commit: Callable[[int, dict, dict], None], *, engine: str = Engine.FUSED
+) -> None:
     """Compute the chunks ``todo`` here, in order, committing each."""
     for k in todo:
-        commit(k, *compute_recorded(design, *bounds[k]))
+        commit(k, *compute_recorded(design, *bounds[k], engine=engine))
 
 
 @contextlib.contextmanager
@@ -124,7 +133,7 @@ def dask_client(*, workers: int, scheduler: str | None, connect_timeout: float =
                 cluster.close()
 
 
-def run_dask(spec: dict, bounds: Sequence[tuple[int, int]], todo: Sequence[int], commit, *, client: Any) -> None:
+def run_dask(spec: dict, bounds: Sequence[tuple[int, int]], todo: Sequence[int], commit, *, client: Any, engine: str = Engine.FUSED) -> None:
     """Compute the chunks on Dask workers (one torch thread each); commit each result here as it arrives.
 
     ExecutorLost (one line) when the scheduler or the workers go away: the chunks committed so far stay, and
@@ -132,7 +141,7 @@ def run_dask(spec: dict, bounds: Sequence[tuple[int, int]], todo: Sequence[int],
     """
     from distributed import as_completed
 
-    futures = {client.submit(compute_recorded, spec, *bounds[k], threads=1, key=f"benosc-chunk-{k}-{id(spec)}", pure=False): k for k in todo}
+    futures = {client.submit(compute_recorded, spec, *bounds[k], threads=1, engine=engine, key=f"benosc-chunk-{k}-{id(spec)}", pure=False): k for k in todo}
     try:
         for fut in as_completed(futures):
             commit(futures[fut], *fut.result())

@@ -39,7 +39,7 @@ from benosc.threads import ensure_threads
 from benosc.enums import Engine, RunStatus
 from benosc.constants import DELTA
 from benosc.config import SWEEPABLE, Config
-from benosc.simulate.engine import TORCH_DTYPES, DeviceInputs, _accuracy, _outputs, checkpoints, initial_projections, make_stepper, resolve_device
+from benosc.simulate.engine import TORCH_DTYPES, DeviceInputs, _accuracy, _outputs, advance, checkpoints, initial_projections, make_stepper, resolve_device
 from benosc.simulate.grid import BatchInputs, Grid, expand_grid, prepare_inputs
 from benosc.simulate.memory import statistics_bytes_per_run as bytes_per_run  # noqa: F401 (re-exported)
 from benosc.simulate.network import Activation, activation, loss_value
@@ -192,8 +192,7 @@ def simulate_summary(
         if t in chk_set:
             checkpoint(state, t)
         t1 = min(T, t + block, next((int(c) for c in chk if c > t), T))
-        for u in range(t, t1):
-            state, _ = stepper.step(state, u, margin_out=mbuf[u - t])
+        state = advance(stepper, state, t, t1, mbuf[: t1 - t])  # the fused engine: the block's steps in one kernel call
         reduce_block(t, t1)
         t = t1
     W = stepper.weights(state)

@@ -24,6 +24,7 @@ from typing import Any, Callable
 import numpy as np
 
 from benosc.config import Config, ConfigError
+from benosc.enums import Engine
 from benosc.simulate.design import RELATIVE, Axis, Design, check_size, parse_axis, parse_couple, parse_path, parse_range  # noqa: F401 (re-exported)
 from benosc.simulate.executors import EXECUTORS, ExecutorLost, compute_chunk, dask_client, provenance, run_dask, run_inprocess, shape_key  # noqa: F401 (re-exported)
 from benosc.simulate.sweep_store import (  # noqa: F401 (open_sweep, is_store, canonical_nan, STORE_FORMAT re-exported)
@@ -120,6 +121,7 @@ def run_sweep(
     scheduler: str | None = None,
     allow_mixed: bool = False,
     connect_timeout: float = 10.0,
+    engine: str = Engine.FUSED,
     progress: Callable[[int, int, int], None] | None = None,
     notice: Callable[[str], None] | None = None,
 ) -> SweepResult:
@@ -128,8 +130,9 @@ def run_sweep(
     Holds the store's lock throughout (:func:`~benosc.simulate.sweep_store.store_lock`: a second sweep on the
     same store waits, then resumes what is left).  On resume every committed chunk is verified against its
     checksums; a damaged chunk is recomputed and a damaged coordinate rewritten from the design (each said
-    through ``notice``).  Chunks computed elsewhere (another benosc or torch version, device or dtype) are
-    refused unless ``allow_mixed``.  With ``executor='dask'`` the cluster is reached before the store is touched
+    through ``notice``).  The chunks run on ``engine`` (the fused engine by default; the torch full engine,
+    said once, where it cannot run: no numba, or not the CPU).  Chunks computed elsewhere (another benosc or
+    torch version, device, dtype or engine) are refused unless ``allow_mixed``.  With ``executor='dask'`` the cluster is reached before the store is touched
     (ConfigError naming the scheduler after ``connect_timeout`` s); a full disk is one ConfigError naming the store.  ``progress(chunks_done, chunks_total, runs_done)`` after each commit.  A
     store written by another design, a ``chunk_runs`` other than the store's, and an existing path that is
     not a sweep store are refused (:class:`ConfigError`).
@@ -139,14 +142,14 @@ def run_sweep(
     if executor not in EXECUTORS:
         raise ConfigError("executor", executor, f"must be one of {', '.join(EXECUTORS)}")
     check_size(design)  # arithmetic: a design past the machine's memory is refused before anything is built
-    here_key = provenance_text(provenance(design))
+    here_key = provenance_text(provenance(design, engine))
     _admit(design, store, chunk_runs)  # refusals that need no lock write nothing (no lock file either)
     with contextlib.ExitStack() as stack:
         client = stack.enter_context(dask_client(workers=workers, scheduler=scheduler, connect_timeout=connect_timeout)) if executor == "dask" else None
         store.parent.mkdir(parents=True, exist_ok=True)
         stack.enter_context(store_lock(store, waiting=say))
         try:
-            return _run_locked(design, store, chunk_runs, executor, client, allow_mixed, here_key, progress, say)
+            return _run_locked(design, store, chunk_runs, executor, client, allow_mixed, here_key, progress, say, engine)
         except OSError as exc:
             if exc.errno != errno.ENOSPC:
                 raise
@@ -178,7 +181,7 @@ def _admit(design: Design, store: Path, chunk_runs: int | None) -> int | None:
     return None
 
 
-def _run_locked(design, store, chunk_runs, executor, client, allow_mixed, here_key, progress, say) -> SweepResult:
+def _run_locked(design, store, chunk_runs, executor, client, allow_mixed, here_key, progress, say, engine) -> SweepResult:
     """run_sweep's body, under the store's lock (and with the Dask client open, for executor 'dask')."""
     stored = _admit(design, store, chunk_runs)  # again: another sweep may have created the store meanwhile
     repaired: list[str] = []
@@ -230,9 +233,9 @@ def _run_locked(design, store, chunk_runs, executor, client, allow_mixed, here_k
     if progress is not None:
         progress(n_done, len(bounds), done_runs)
     if executor == "inprocess":
-        run_inprocess(design, bounds, todo, commit)
+        run_inprocess(design, bounds, todo, commit, engine=engine)
     else:
-        run_dask(design.to_dict(), bounds, todo, commit, client=client)
+        run_dask(design.to_dict(), bounds, todo, commit, client=client, engine=engine)
     wall = time.perf_counter() - t0
     ran = sum(bounds[k][1] - bounds[k][0] for k in todo)
     counts = status_counts(store)

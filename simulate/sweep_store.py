@@ -26,7 +26,7 @@ import numpy as np
 
 import benosc
 from benosc.config import ConfigError
-from benosc.enums import RunStatus
+from benosc.enums import Engine, RunStatus
 from benosc.simulate.design import Design
 
 __all__ = [
@@ -465,8 +465,13 @@ def _record_coord_digests(store: Path, ds) -> None:
 
 
 def provenance_text(p: dict[str, str]) -> str:
-    """A chunk's origin in words: 'benosc X, torch Y, device D, dtype T' (the key :func:`provenance_of` groups by)."""
-    return ", ".join(f"{f} {p[f]}" for f in ("benosc", "torch", "device", "dtype") if f in p) or "unrecorded (an older benosc)"
+    """A chunk's origin in words: 'benosc X, torch Y, device D, dtype T, engine E' (the key :func:`provenance_of` groups by;
+    a chunk committed before engines were recorded was computed by the torch full engine, and says so)."""
+    if not p:
+        return "unrecorded (an older benosc)"
+    return ", ".join(
+        f"{f} {p.get(f, Engine.FULL) if f == 'engine' else p[f]}" for f in ("benosc", "torch", "device", "dtype", "engine") if f in p or f == "engine"
+    )
 
 
 def provenance_of(store: Path, n_chunks: int) -> dict[str, list[int]]:

@@ -6,7 +6,7 @@ import argparse
 import json
 from pathlib import Path
 
-from benosc.enums import Engine
+from benosc.enums import ENGINE_NAMES, Engine
 from benosc._io import json_clean
 from benosc.cli.common import UsageError, add_run_options, build_config, check_out, command_line, seed_list
 from benosc.cli.experiment import learning_rates
@@ -41,7 +41,7 @@ def add(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument(
         "--engine",
-        choices=[e.value for e in (Engine.FULL, Engine.REDUCED, Engine.FUSED)],  # plain strings: argparse prints their repr
+        choices=ENGINE_NAMES,
         default=Engine.FULL,
         help=(
             "full: SGD on the network's weights; reduced: the derived coefficient recursions; fused: the full engine's SGD "

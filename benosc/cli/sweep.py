@@ -10,6 +10,7 @@ from pathlib import Path
 from benosc._io import json_clean
 from benosc.cli.common import UsageError, add_run_options, build_config, check_out
 from benosc.constants import DELTA
+from benosc.enums import ENGINE_NAMES, Engine
 
 __all__ = ["add", "run"]
 
@@ -57,7 +58,10 @@ def add(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--workers", metavar="N", type=int, help="Dask LocalCluster workers (default 2; not with --scheduler)")
     p.add_argument("--scheduler", metavar="ADDRESS", help="use an existing Dask scheduler instead of a LocalCluster")
     p.add_argument("--connect-timeout", metavar="S", type=float, default=10.0, help="seconds to reach --scheduler (default 10)")
-    p.add_argument("--allow-mixed", action="store_true", help="resume a store whose chunks came from another benosc or torch version, device or dtype")
+    p.add_argument(
+        "--engine", choices=ENGINE_NAMES, default=Engine.FUSED.value, help="fused (default; numba, extra 'fast': else full, said once), full or reduced"
+    )
+    p.add_argument("--allow-mixed", action="store_true", help="resume a store whose chunks came from another benosc or torch version, device, dtype or engine")
     p.add_argument("--check", metavar="STORE", help="verify every committed chunk of STORE against its checksums (exit 0, or 1 with the damage)")
     p.set_defaults(handler=run)
 
@@ -135,6 +139,7 @@ def run(args: argparse.Namespace) -> int:
             scheduler=args.scheduler,
             allow_mixed=args.allow_mixed,
             connect_timeout=args.connect_timeout,
+            engine=args.engine,
             progress=progress,
             notice=notice,
         )

@@ -16,6 +16,7 @@ from benosc import Config
 from benosc.enums import Engine, RunStatus
 from benosc.simulate.engine import TORCH_DTYPES, DeviceInputs, make_stepper, simulate
 from benosc.simulate.grid import expand_grid, prepare_inputs
+from helpers import tol
 
 pytest.importorskip("numba")
 
@@ -161,3 +162,31 @@ def test_bench_threads_reports_both_engines_and_the_targets_can_fail():
     assert [x["met"] for x in t if "fused" in x["target"]] == [False, True]
     t = _targets([], 0.1, None, [{**slow, "ratio": 3.5}, {**fast2, "fused_ran": "full"}])
     assert [x["met"] for x in t if "fused" in x["target"]] == [True, False]
+
+
+# ----------------------------------------------------------------- summary recording on the fused engine (sweeps)
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_fused_summary_equals_the_torch_engines(dtype):
+    """simulate_summary on the fused engine: the torch full engine's numbers where the dynamics is not chaotic
+    (below eta_crit = 2), to the whole-run tolerances (float32: an absolute 1e-5 on O(1) statistics of 2000 steps)."""
+    from benosc.simulate.streaming import SUMMARY_SCHEMA, simulate_summary
+
+    cfg = Config().replace(steps=2000, record_every=50, n_test=200, n_test_weak=200, dtype=dtype)
+    grid = {"eta": [0.5, 1.5], "seed": [0, 1, 2]}
+    full, fused = simulate_summary(cfg, grid, engine="full"), simulate_summary(cfg, grid, engine="fused")
+    bound = tol(dtype, "run") if dtype == "float64" else {"rtol": 1e-4, "atol": 1e-5}
+    for name in SUMMARY_SCHEMA:
+        if full[name].dtype.kind == "f":
+            np.testing.assert_allclose(fused[name], full[name], **bound, err_msg=name)
+        else:
+            np.testing.assert_array_equal(fused[name], full[name], err_msg=name)
+
+
+def test_fused_summary_is_bit_identical_alone_and_in_a_chunk():
+    from benosc.simulate.streaming import SUMMARY_SCHEMA, simulate_summary
+
+    cfg = Config().replace(steps=600, record_every=50, n_test=64, n_test_weak=64)
+    batch = simulate_summary(cfg, {"eta": [0.5, 2.6, 3.0], "seed": [3, 4]}, engine="fused")
+    alone = simulate_summary(cfg.replace(eta=float(batch["eta"][3]), seed=int(batch["seed"][3])), engine="fused")
+    for name in SUMMARY_SCHEMA:
+        np.testing.assert_array_equal(batch[name][3], alone[name][0], err_msg=name)

@@ -300,3 +300,30 @@ def test_sigterm_ends_a_sweep_like_an_interrupt_and_resume_completes_it(clean, t
     assert verify_store(store) == []
     assert main([*argv, "--out", str(store)]) == 0
     assert _equal(store, clean) == []
+
+
+def test_chunks_from_another_engine_are_refused_unless_allowed(tmp_path, capsys):
+    """The engine that computed a chunk is part of its provenance: a full-engine store is not resumed on the fused
+    engine unless mixing is allowed, and --check lists the chunks by engine."""
+    pytest.importorskip("numba")
+    from benosc.simulate.sweep_store import provenance_of, read_marker
+
+    store = tmp_path / "s.zarr"
+    run_sweep(DESIGN, store, chunk_runs=2, engine="full")
+    assert read_marker(store, 0)["provenance"]["engine"] == "full"
+    (store / ".benosc" / "done" / "3").unlink()  # one chunk left to run
+    with pytest.raises(ConfigError, match="engine full, this sweep runs with .* engine fused"):
+        run_sweep(DESIGN, store)  # the default engine: fused
+    res = run_sweep(DESIGN, store, allow_mixed=True)
+    assert res.chunks_run == 1 and read_marker(store, 3)["provenance"]["engine"] == "fused"
+    origins = provenance_of(store, 4)
+    assert sorted(len(v) for v in origins.values()) == [1, 3] and all(("engine full" in k) != ("engine fused" in k) for k in origins)
+    assert main(["sweep", "--check", str(store)]) == 0
+    assert "engine fused" in capsys.readouterr().out
+
+
+def test_a_marker_without_an_engine_reads_as_the_full_engine():
+    from benosc.simulate.sweep_store import provenance_text
+
+    old = {"benosc": "0.1.0", "torch": "2.13.0+cpu", "device": "cpu", "dtype": "float32"}
+    assert provenance_text(old) == provenance_text({**old, "engine": "full"}) != provenance_text({**old, "engine": "fused"})
