@@ -18,6 +18,7 @@ from benosc.enums import Engine
 from benosc.failures import ExecutorLost
 from benosc.simulate.design import Design
 from benosc.simulate.sweep_store import STATUS_DTYPE
+from benosc.simulate.timing import phase
 
 __all__ = ["shape_key", "compute_chunk", "compute_recorded", "provenance", "run_inprocess", "run_dask", "dask_client", "ExecutorLost", "EXECUTORS"]
 
@@ -50,12 +51,13 @@ def compute_chunk(design: dict[str, Any] | Design, start: int, stop: int, *, thr
     if threads is not None:
         set_threads(threads)
     design = design if isinstance(design, Design) else Design.from_dict(design)
-    runs = design.runs_between(start, stop)
-    cfgs = [design.run_config(r) for r in runs]
+    with phase("design"):  # the chunk's run configurations, grouped by shape
+        runs = design.runs_between(start, stop)
+        cfgs = [design.run_config(r) for r in runs]
+        groups: dict[tuple, list[int]] = {}
+        for i, c in enumerate(cfgs):
+            groups.setdefault(shape_key(c), []).append(i)
     out: dict[str, np.ndarray] = {}
-    groups: dict[tuple, list[int]] = {}
-    for i, c in enumerate(cfgs):
-        groups.setdefault(shape_key(c), []).append(i)
     for idx in groups.values():
         res = simulate_summary(cfgs[idx[0]], [cfgs[i] for i in idx], delta=design.delta, engine=engine)
         for name in SUMMARY_SCHEMA:

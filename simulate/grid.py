@@ -151,6 +151,19 @@ class HeldOutPoints:
             X[:, :, 2:, :2] = 0.0
         return X
 
+    def noise_block(self, a: int, b: int) -> np.ndarray:
+        """The noise patches x_3..x_P of runs [a, b), (b - a, N, P - 2, D) float64: :meth:`block`'s ``[:, :, 2:]``."""
+        X = np.multiply(self.g[self.pos[a:b]], self.sigma_p[a:b, None, None, None])
+        if self.projected:
+            X[..., :2] = 0.0
+        return X
+
+    def feature_coefficients(self, a: int, b: int) -> tuple[np.ndarray, np.ndarray]:
+        """(s_i y_i ||u||, y_i ||v||) of runs [a, b), each (b - a, N): the one nonzero coordinate of x_1 (along e_1)
+        and of x_2 (along e_2), :meth:`block`'s ``[:, :, 0, 0]`` and ``[:, :, 1, 1]``."""
+        sl = slice(a, b)
+        return (self.strong[sl] * self.y[sl]) * self.u[sl, 0:1], self.y[sl] * self.v[sl, 1:2]
+
     def array(self) -> np.ndarray:
         """All the points, (R, N, P, D) float64, assembled in cache-sized blocks of runs."""
         R, N, P, D = self.shape
@@ -310,6 +323,9 @@ def prepare_inputs(runs: Sequence[Config], *, held_out: str = "arrays") -> Batch
         y = np.stack([d[f"{name}_y"] for d in raw])[pos]
         strong = np.zeros(y.shape, dtype=bool) if raw_u is None else raw_u >= p_weak[:, None]  # raw_u is None iff weak_only
         g = np.stack([d[f"{name}_g"] for d in raw])
+        # u = ||u|| e_1 and v = ||v|| e_2 (both draws): the features' patches have one nonzero coordinate each, which
+        # the held-out evaluation reads (HeldOutPoints.feature_coefficients)
+        assert not u[:, 1:].any() and not v[:, 0].any() and not v[:, 2:].any()
         return HeldOutPoints(y=y, strong=strong, g=g, pos=pos, u=u, v=v, sigma_p=sigma_p, projected=dc.noise == "projected")
 
     train = points("train", False)

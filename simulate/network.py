@@ -107,8 +107,14 @@ def output(W: torch.Tensor, X: torch.Tensor, a: torch.Tensor, q: "float | Activa
     if W.shape[2] == 1:  # shared filters: one batched matrix product, z laid out (R, B, P, K)
         R, B, P, d = X.shape
         z = torch.bmm(X.reshape(R, B * P, d), W[:, :, 0, :].transpose(1, 2)).view(R, B, P, -1)
-        return _readout(activation(z, q).sum(dim=2), a)
+        return output_of_preactivations(z, a, q)
     return _readout(activation(preactivations(W, X), q).sum(dim=3), a)
+
+
+def output_of_preactivations(z: torch.Tensor, a: torch.Tensor, q: "float | Activation") -> torch.Tensor:
+    """f = sum_k a_k sum_p sigma(z_{b,p,k}) from the shared filters' pre-activations z (R, B, P, K) -> (R, B)
+    (:func:`output`'s own reduction, for pre-activations computed another way)."""
+    return _readout(activation(z, q).sum(dim=2), a)
 
 
 def patch_outputs(W: torch.Tensor, X: torch.Tensor, a: torch.Tensor, q: "float | Activation") -> torch.Tensor:

@@ -44,6 +44,7 @@ from benosc.simulate.grid import BatchInputs, Grid, expand_grid, prepare_inputs
 from benosc.simulate.memory import statistics_bytes_per_run as bytes_per_run  # noqa: F401 (re-exported)
 from benosc.simulate.network import Activation, activation, loss_value
 from benosc.simulate.summary_schema import SUMMARY_SCHEMA, refuse_sharpness  # noqa: F401 (re-exported)
+from benosc.simulate.timing import begin, end, phase
 from benosc.simulate.trajectory import Trajectory
 from benosc.simulate.weak_growth import N_WINDOWS, finish, quarter_bounds
 from benosc.theory.network_rates import weak_factor_coefficient
@@ -76,10 +77,13 @@ def simulate_summary(
     refuse_sharpness(config)
     device = resolve_device(config.training.device)
     dtype = TORCH_DTYPES[config.training.dtype]
+    begin("inputs")
     # the test sets as their draws: evaluated once, at the end, a block of runs at a time (never R x 2000 points in memory)
     np_inputs = prepare_inputs(runs, held_out="draws") if inputs is None else inputs
     dev = DeviceInputs(np_inputs, device, dtype)
     stepper = make_stepper(engine, config, dev, inplace=True)
+    end()
+    begin("recording")  # the running statistics' set-up
     m, q, loss = config.network.m, Activation.of(config), config.training.loss
     R, T, B = dev.R, dev.T, dev.B
     chk = checkpoints(T, config.training.record_every)
@@ -187,14 +191,19 @@ def simulate_summary(
         first_bad.copy_(torch.where(first_bad < 0, step_bad, first_bad))
 
     state = stepper.initial()
+    end()
     t = 0
     while t < T:
         if t in chk_set:
-            checkpoint(state, t)
+            with phase("recording"):
+                checkpoint(state, t)
         t1 = min(T, t + block, next((int(c) for c in chk if c > t), T))
-        state = advance(stepper, state, t, t1, mbuf[: t1 - t])  # the fused engine: the block's steps in one kernel call
-        reduce_block(t, t1)
+        with phase("steps"):
+            state = advance(stepper, state, t, t1, mbuf[: t1 - t])  # the fused engine: the block's steps in one kernel call
+        with phase("recording"):
+            reduce_block(t, t1)
         t = t1
+    begin("evaluation")  # the end: divergence, the last checkpoint, the training and test sets, the derived predictions
     W = stepper.weights(state)
     final_bad = ~torch.isfinite(W).flatten(1).all(dim=1)
     diverged = torch.where((first_bad < 0) & final_bad, torch.full_like(first_bad, T), first_bad)
@@ -237,6 +246,7 @@ def simulate_summary(
     out["status"] = np.where(out["diverged_step"] >= 0, RunStatus.DIVERGED, RunStatus.COMPLETED)
     for k in SWEEPABLE:
         out[k] = np.array([r.get(k) for r in runs])
+    end()
     return out
 
 

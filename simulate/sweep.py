@@ -25,6 +25,7 @@ import numpy as np
 
 from benosc.config import Config, ConfigError
 from benosc.enums import Engine
+from benosc.simulate.timing import phase
 from benosc.simulate.design import RELATIVE, Axis, Design, check_size, parse_axis, parse_couple, parse_path, parse_range  # noqa: F401 (re-exported)
 from benosc.simulate.executors import EXECUTORS, ExecutorLost, compute_chunk, dask_client, provenance, run_dask, run_inprocess, shape_key  # noqa: F401 (re-exported)
 from benosc.simulate.sweep_store import (  # noqa: F401 (open_sweep, is_store, canonical_nan, STORE_FORMAT re-exported)
@@ -213,7 +214,8 @@ def _run_locked(design, store, chunk_runs, executor, client, allow_mixed, here_k
             chunk_runs = min(default_chunk_runs(c) for c in shapes)
             check_chunk_memory(shapes, min(chunk_runs, design.n_runs))
         chunk_runs = min(chunk_runs, design.n_runs)  # never a chunk larger than the design
-        create_store(store, design, chunk_runs)
+        with phase("store"):
+            create_store(store, design, chunk_runs)
     N = design.n_runs
     bounds = chunk_bounds(N, chunk_runs)
     todo = pending_chunks(store, len(bounds))
@@ -224,7 +226,8 @@ def _run_locked(design, store, chunk_runs, executor, client, allow_mixed, here_k
 
     def commit(k: int, res: dict[str, np.ndarray], prov: dict[str, str]) -> None:
         nonlocal done_runs, n_done
-        commit_chunk(store, k, bounds[k], res, prov)
+        with phase("commit"):
+            commit_chunk(store, k, bounds[k], res, prov)
         done_runs += bounds[k][1] - bounds[k][0]
         n_done += 1
         if progress is not None:

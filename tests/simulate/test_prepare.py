@@ -142,3 +142,28 @@ def test_held_out_draws_build_the_same_points(kw):
             np.testing.assert_array_equal(getattr(draws, name), getattr(arrays, name), err_msg=name)
     with pytest.raises(ConfigError, match="held_out"):
         prepare_inputs(runs, held_out="lazy")
+
+
+@pytest.mark.parametrize(
+    "kw",
+    [{}, {"noise": "isotropic", "q": 3.0}, {"activation": "quadratic"}, {"dtype": "float64"}, {"d": 2048, "draw": "gram", "n_test": 40}, {"P": 4, "d": 40}],
+)
+def test_outputs_on_held_out_draws_equal_the_arrays_bit_for_bit(kw):
+    """engine._outputs from the draws (features' patches as one product each, noise by a matrix product) gives the
+    numbers of the whole points' matrix product, for random weights (shared filters), fixed and per-run second layers."""
+    import torch
+
+    from benosc.simulate.engine import TORCH_DTYPES, _outputs
+
+    cfg = Config().replace(**{"steps": 5, "n_test": 50, "n_test_weak": 20, **kw})
+    runs = expand_grid(cfg, {"u_norm": [0.7, 1.3], "sigma_p": [0.02, 0.3], "p_weak": [0.0, 0.4], "seed": [3, 4, 3]})
+    dt = TORCH_DTYPES[cfg.training.dtype]
+    arrays, draws = prepare_inputs(runs), prepare_inputs(runs, held_out="draws")
+    R, D = len(runs), arrays.X_test.shape[-1]
+    gen = torch.Generator().manual_seed(0)
+    W = torch.randn((R, 2 * cfg.network.m, 1, D), generator=gen, dtype=dt)
+    for a in (torch.linspace(-1, 1, 2 * cfg.network.m, dtype=dt), torch.randn((R, 2 * cfg.network.m), generator=gen, dtype=dt)):
+        for name in ("X_test", "X_weak"):
+            whole = _outputs(W, torch.from_numpy(getattr(arrays, name)).to(dt), a, cfg.network.q)
+            held = _outputs(W, getattr(draws, name), a, cfg.network.q)
+            assert torch.equal(held, whole), (name, (held - whole).abs().max())
