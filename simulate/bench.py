@@ -30,7 +30,7 @@ from benosc.simulate.engine import TORCH_DTYPES, DeviceInputs, checkpoints, make
 from benosc.simulate.grid import BatchInputs, expand_grid, prepare_inputs
 from benosc.simulate.naive import naive_run
 
-__all__ = ["Case", "SIZES", "run_bench", "bench_sweep", "bench_dimension", "bench_threads"]
+__all__ = ["Case", "SIZES", "SWEEP_PHASES", "run_bench", "bench_sweep", "bench_dimension", "bench_threads"]
 
 SIZES = {
     "paper": PAPER_SIZE,
@@ -448,49 +448,72 @@ def _targets(cases: list[Case], overhead: float, dim: dict | None = None, thread
     return out
 
 
-def bench_sweep(
-    runs: int, *, steps: int = 8000, device: str = "auto", repeats: int = 5, dask_workers: int = 0, progress: Callable[[str], None] | None = None
-) -> dict:
-    """End-to-end sweep throughput against the full engine's bare loop, measured in the same invocation.
+#: phases of a sweep's wall time (benosc.simulate.timing), in the order the breakdown prints them
+SWEEP_PHASES: tuple[str, ...] = ("store", "design", "inputs", "steps", "recording", "evaluation", "commit")
 
-    The engine reference: paper size, float32, R = 1024 (as in ``run_bench``).
-    The sweep: ``runs`` runs of ``steps`` steps (eta over [0.5, 3] x seeds,
-    test sets of 200 points), summary recording, chunks of up to 4096,
-    in-process into a temporary store: data preparation, simulation and
-    storage included, one timed run.  With ``dask_workers`` the same design
-    also runs on a Dask LocalCluster of that many workers (start-up included).
-    Peak resident memory of this process is reported (``ru_maxrss``).
+
+def bench_sweep(
+    runs: int,
+    *,
+    steps: int = 8000,
+    device: str = "auto",
+    repeats: int = 5,
+    dask_workers: int = 0,
+    engine: str = Engine.FUSED,
+    progress: Callable[[str], None] | None = None,
+) -> dict:
+    """End-to-end sweep throughput against its engine's bare loop, measured in the same invocation, with the breakdown.
+
+    The engine reference: ``engine`` (the sweep's default, fused) at the paper size, float32, R = 1024, on the
+    threads the sweep uses (benosc's thread policy, :mod:`benosc.threads`).  The sweep: ``runs`` runs of
+    ``steps`` steps of the default configuration (eta over [0.5, 3] x seeds, the default test sets of 1000 + 1000
+    points, the default chunk size), in-process into a temporary store: everything a user's ``benosc sweep``
+    does after start-up, one timed run.  The breakdown (:data:`SWEEP_PHASES`, seconds, by
+    :class:`benosc.simulate.timing.Timings`): store set-up, design expansion, input preparation, the SGD steps,
+    summary recording, the end-of-run evaluation (test sets, derived predictions), commits; ``other`` is the
+    rest of the wall time.  With ``dask_workers`` the same design also runs on a Dask LocalCluster of that many
+    workers (start-up included).  Peak resident memory of this process is reported (``ru_maxrss``).
     """
     import resource
     import shutil
     import tempfile
 
     from benosc.simulate.sweep import Design, parse_axis, run_sweep
+    from benosc.simulate.timing import Timings
+    from benosc.threads import ensure_threads
 
+    ensure_threads()  # the sweep's own thread policy, for the reference too
     say = progress or (lambda s: None)
-    say("full engine, paper size, R = 1024 (reference)")
-    ref = bench_engine(Engine.FULL, "paper", 1024, "float32", device, steps=200, repeats=repeats)
-    base = Config().replace(steps=steps, n_test=200, n_test_weak=200, device=device)
+    say(f"{engine} engine, paper size, R = 1024 (reference)")
+    ref = bench_engine(engine, "paper", 1024, "float32", device, steps=200, repeats=repeats)
+    base = Config().replace(steps=steps, device=device)
     seeds = max(1, runs // 64)
     design = Design(base, axes=(parse_axis(f"eta=0.5:3:{max(1, runs // seeds)}", base),), seeds=seeds)
     n = design.n_runs
-    out: dict[str, Any] = {"engine_R1024": ref.to_dict(), "runs": n, "steps": steps}
+    out: dict[str, Any] = {"engine_R1024": ref.to_dict(), "runs": n, "steps": steps, "threads": torch.get_num_threads()}
     tmp = Path(tempfile.mkdtemp(prefix="benosc-bench-sweep-"))
     try:
         say(f"sweep in-process, {n} runs x {steps} steps")
-        t = time.perf_counter()
-        res = run_sweep(design, tmp / "inprocess.zarr", chunk_runs=min(4096, n))
-        wall = time.perf_counter() - t
+        with Timings() as timings:
+            t = time.perf_counter()
+            res = run_sweep(design, tmp / "inprocess.zarr", engine=engine)
+            wall = time.perf_counter() - t
+        phases = {name: timings.seconds.get(name, 0.0) for name in SWEEP_PHASES}
+        phases["other"] = max(0.0, wall - sum(phases.values()))
         out["inprocess"] = {
             "wall_s": wall,
             "run_steps_per_s": n * steps / wall,
             "chunks": res.chunks,
+            "chunk_runs": -(-n // res.chunks),
             "ratio_to_engine": n * steps / wall / ref.run_steps_per_s,
+            "breakdown_s": phases,
         }
         if dask_workers:
             say(f"sweep on Dask, {dask_workers} workers")
             t = time.perf_counter()
-            res = run_sweep(design, tmp / "dask.zarr", chunk_runs=max(1, min(4096, n // (4 * dask_workers))), executor="dask", workers=dask_workers)
+            res = run_sweep(
+                design, tmp / "dask.zarr", chunk_runs=max(1, min(4096, n // (4 * dask_workers))), executor="dask", workers=dask_workers, engine=engine
+            )
             wall = time.perf_counter() - t
             out["dask"] = {
                 "workers": dask_workers,

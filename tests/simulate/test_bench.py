@@ -59,6 +59,13 @@ def test_bench_sweep_reports_both_rates_in_one_invocation():
     assert ip["run_steps_per_s"] == pytest.approx(128 * 200 / ip["wall_s"])
     assert ip["ratio_to_engine"] == pytest.approx(ip["run_steps_per_s"] / res["engine_R1024"]["run_steps_per_s"])
     assert res["peak_rss_bytes"] > 0
+    # the breakdown: every phase measured, adding up to the wall time (other: the rest)
+    from benosc.simulate.bench import SWEEP_PHASES
+
+    parts = ip["breakdown_s"]
+    assert list(parts) == [*SWEEP_PHASES, "other"] and all(v >= 0 for v in parts.values())
+    assert parts["steps"] > 0 and parts["inputs"] > 0 and parts["commit"] > 0
+    assert sum(parts.values()) == pytest.approx(ip["wall_s"], rel=1e-6)
 
 
 def test_sharpness_bench_reports_its_cost():
