@@ -6,7 +6,9 @@ Profiles: ``ci`` (default; few examples, keeps the suite fast) and
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import tempfile
 
 import pytest
@@ -19,8 +21,11 @@ settings.register_profile("ci", max_examples=20, deadline=None, suppress_health_
 settings.register_profile("thorough", max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
-# the derivations' disk cache of this test session: a fresh folder (derived once per session, never the user's)
-os.environ.setdefault("BENOSC_CACHE_DIR", tempfile.mkdtemp(prefix="benosc-test-cache-"))
+# the derivations' disk cache of this test session: a fresh folder (derived once per session, never the user's),
+# removed when the session ends (the subprocesses of the CLI tests inherit it)
+if "BENOSC_CACHE_DIR" not in os.environ:
+    os.environ["BENOSC_CACHE_DIR"] = tempfile.mkdtemp(prefix="benosc-test-cache-")
+    atexit.register(shutil.rmtree, os.environ["BENOSC_CACHE_DIR"], True)
 
 
 @pytest.fixture
