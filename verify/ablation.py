@@ -18,6 +18,7 @@ from typing import Any
 
 from benosc.enums import RunStatus
 from benosc.config import Config, ConfigError
+from benosc.simulate.summary import mean_std
 
 __all__ = ["ABLATIONS", "Ablation", "parse_ablation", "comparison_rows", "comparison_markdown", "regime_summary", "summary_markdown"]
 
@@ -77,7 +78,7 @@ def regime_summary(res, delta: float) -> list[dict[str, Any]]:
     """Per learning rate of the main simulation: weak-only accuracy, Assumption 4 fraction, weak-growth slope, divergence.
 
     * weak-only accuracy: final accuracy on the weak-only test set, mean and
-      std over the completed runs;
+      sample std (ddof = 1) over the completed runs;
     * A4 fraction: share of strong steps with |y f - 1| >= delta before the
       weak component reaches delta/4 (Assumption 4's quantity), mean over runs;
     * weak-growth slope: least-squares slope of log max_r j<w_{j,r}, v> (the
@@ -115,7 +116,7 @@ def regime_summary(res, delta: float) -> list[dict[str, Any]]:
                 "runs": int(sel.sum()),
                 RunStatus.DIVERGED: int((sel & ~ok).sum()),
                 "weak_acc_mean": float(acc.mean()) if acc.size else float("nan"),
-                "weak_acc_std": float(acc.std()) if acc.size else float("nan"),
+                "weak_acc_std": mean_std(acc).std,  # the sample std (ddof = 1), as every other "± std" of benosc
                 "a4_fraction": float(np.nanmean(a4)) if np.isfinite(a4).any() else float("nan"),
                 "weak_slope_per_1000": float(np.mean(slopes)) if slopes else float("nan"),
             }

@@ -58,6 +58,12 @@ def test_ablation_runs_beside_the_baseline(tmp_path, capsys):
     assert obj["ablated"]["config"]["data"]["label_noise"] == 0.25 and obj["baseline"]["config"]["data"]["label_noise"] == 0.0
     summary = obj["summary"]["label_noise = 0.25"]
     assert [r["eta"] for r in summary] == [0.5, 2.6] and all(0 <= r["weak_acc_mean"] <= 1 for r in summary)
+    # the regime table's mean ± std is the generalisation verdict's (one convention: the sample std, ddof = 1)
+    verdict = next(v for v in obj["baseline"]["verdicts"] if v["claim"] == "generalisation")
+    spread = {q["where"]["eta"]: (q["value"], q["spread"]) for q in verdict["measured_values"] if q["name"] == "weak_only_accuracy"}
+    for row in obj["summary"]["baseline"]:
+        assert 100 * row["weak_acc_mean"] == pytest.approx(spread[row["eta"]][0], rel=1e-5)
+        assert 100 * row["weak_acc_std"] == pytest.approx(spread[row["eta"]][1], rel=1e-5)
     md = (tmp_path / "ablation.md").read_text()
     assert "| claim | baseline | ablated | changed |" in md and "The regime in numbers" in md
     assert (tmp_path / "baseline" / "verify.md").is_file() and (tmp_path / "ablated" / "verify.md").is_file()
