@@ -9,7 +9,7 @@ generated block of the docs) with ``python docs/measurements/regenerate.py``.
 
 from __future__ import annotations
 
-__all__ = ["trajectory_markdown", "sweep_store_markdown"]
+__all__ = ["trajectory_markdown", "sweep_store_markdown", "verify_json_markdown"]
 
 
 def _cell(text: str) -> str:
@@ -34,3 +34,17 @@ def sweep_store_markdown() -> str:
     from benosc.simulate.summary_schema import SUMMARY_SCHEMA
 
     return _table("variable", SUMMARY_SCHEMA)
+
+
+def _keys(first: str, keys: dict[str, str]) -> list[str]:
+    return [f"| {first} | meaning |", "|---|---|"] + [f"| `{k}` | {_cell(v)} |" for k, v in keys.items()]
+
+
+def verify_json_markdown() -> str:
+    """verify.json's keys: the top level, a verdict's, a quantity's (``| key | meaning |``, three tables)."""
+    from benosc.verify.quantity import QUANTITY_JSON
+    from benosc.verify.report import VERDICT_JSON, VERIFY_JSON
+
+    lines = _keys("key", VERIFY_JSON) + ["", "Each verdict:", ""] + _keys("key", VERDICT_JSON)
+    lines += ["", "Each quantity (`measured_values`, `predicted_values`):", ""] + _keys("key", QUANTITY_JSON)
+    return "\n".join(lines) + "\n"

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any, Callable, Iterable, Mapping
 
-__all__ = ["Quantity", "INTERVAL_KINDS", "render", "render_one"]
+__all__ = ["Quantity", "INTERVAL_KINDS", "QUANTITY_JSON", "render", "render_one"]
 
 #: what an interval is: a derived bound the measured value must lie in, a confidence interval of an
 #: estimate (its level is in the verdict's tolerance), or the range (min, max) over runs
@@ -34,6 +34,21 @@ def _plain(x: Any) -> Any:
     if isinstance(x, Enum):
         return x.value
     return x.item() if hasattr(x, "item") and getattr(x, "ndim", 0) == 0 else x
+
+
+#: the keys of a quantity's JSON object (:meth:`Quantity.to_dict`; docs/formats.md's table is rendered from it)
+QUANTITY_JSON: dict[str, str] = {
+    "name": "the key a program reads (slope, hitting_step, weak_only_accuracy, ...)",
+    "value": "the number, in unit; null for an interval or a note alone",
+    "unit": "'' for a pure number, '%', 'per step', 'per strong step', 'steps', ...",
+    "interval": "[lo, hi] or null",
+    "interval_kind": "'bound' (derived, the measured value must lie in it), 'confidence' (of an estimate) or 'range' (min, max over runs); null without an interval",
+    "spread": "the sample standard deviation over n runs; null when not an average",
+    "n": "how many runs (or measurements) the value rests on; null when one",
+    "where": "the run group it belongs to: {engine, eta, seed, kappa, ...}",
+    "label": "the words printed before the number",
+    "note": "the words printed after it (or in its place: 'never', 'high')",
+}
 
 
 @dataclass(frozen=True)

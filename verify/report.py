@@ -16,7 +16,43 @@ from benosc.verify.registry import get_claim
 from benosc.verify.figures import plot_assumption_map, plot_verdict
 from benosc.verify.runner import VerifyResult
 
-__all__ = ["result_to_dict", "write_verify_report"]
+__all__ = ["result_to_dict", "write_verify_report", "VERIFY_JSON", "VERDICT_JSON"]
+
+#: verify.json's top-level keys and what each holds (docs/formats.md's table is rendered from it; a test holds the
+#: keys equal to what :func:`result_to_dict` writes)
+VERIFY_JSON: dict[str, str] = {
+    "benosc_version": "the package version that wrote the file",
+    "device": "the device the simulations ran on ('cpu', 'cuda (NAME)'); null when none ran",
+    "config": "the configuration, every section and field (as `benosc config --dump` writes it)",
+    "eta_small": "the small learning rate compared",
+    "eta_large": "the large learning rate compared",
+    "seeds": "the seeds of the main simulation",
+    "delta": "Assumption 4's oscillation level delta",
+    "eta_crit": "the derived threshold m / (4 ||u||^2) at this configuration; null where no derived value exists",
+    "onset": "the derived onset of the oscillation at this configuration (eta_crit at q = 2); null where none",
+    "wall_time_s": "seconds the whole verification took",
+    "timings_s": "seconds per stage (simulations, claims)",
+    "exit_status": "0 when no claim fails, 1 when one does (the command's exit status)",
+    "verdicts": "one object per claim checked (the next table)",
+    "assumption_map": "Assumption 4's fraction and the weak-only accuracy over a learning-rate grid; null when not computed",
+}
+
+#: the keys of each object of verify.json's "verdicts" list
+VERDICT_JSON: dict[str, str] = {
+    "claim": "the claim's id (docs/claims.md)",
+    "status": "'pass', 'fail', 'inconclusive' or 'not-applicable'",
+    "measured": "what was measured, in words, rendered from measured_values",
+    "predicted": "what the theory predicts, in words, rendered from predicted_values",
+    "tolerance": "the tolerance the verdict used, in words",
+    "details": "how the verdict was reached",
+    "reasons": "why the claim does not apply (not-applicable only), a list",
+    "judged": "what the verdict rests on, e.g. '3 of 5 runs meet Assumption 4'",
+    "predictions": "the derived numbers the verdict rests on, by name (a verdict whose predictions are not all finite never passes)",
+    "figure": "the claim's figure, relative to the report's folder; null when it has none",
+    "measured_values": "the measured numbers, each a quantity object (the third table)",
+    "predicted_values": "the predicted numbers and bounds, each a quantity object",
+    "claim_text": "the claim's statement (docs/claims.md)",
+}
 
 
 def result_to_dict(res: VerifyResult) -> dict[str, Any]:

@@ -206,12 +206,19 @@ def _sweep_store() -> str:
     return sweep_store_markdown()
 
 
+def _verify_json() -> str:
+    from benosc.formats_reference import verify_json_markdown
+
+    return verify_json_markdown()
+
+
 GUIDE_WINDOW = "benosc simulate --eta 0.5 2.4 2.6 2.8 --seeds 10"
 BLOCKS: list[Block] = [
     Block("catalogue", "docs/claims.md", "", _catalogue, legacy=("<!-- catalogue: generated -->", "<!-- /catalogue -->")),
     Block("configuration", "docs/configuration.md", "", _configuration, legacy=("<!-- configuration: generated -->", "<!-- /configuration -->")),
     Block("trajectory-schema", "docs/formats.md", "", _trajectory, legacy=("<!-- trajectory schema: generated -->", "<!-- /trajectory schema -->")),
     Block("sweep-store-schema", "docs/formats.md", "benosc.formats_reference.sweep_store_markdown()", _sweep_store),
+    Block("verify-json-schema", "docs/formats.md", "benosc.formats_reference.verify_json_markdown()", _verify_json),
     Block("simulate-default", "README.md", "benosc simulate", simulate_table("benosc simulate")),
     Block("simulate-window", "docs/guide.md", GUIDE_WINDOW, simulate_table(GUIDE_WINDOW)),
     Block("simulate-window-8000", "docs/guide.md", f"{GUIDE_WINDOW} --steps 8000", simulate_table(f"{GUIDE_WINDOW} --steps 8000")),

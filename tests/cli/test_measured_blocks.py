@@ -31,7 +31,7 @@ regenerate = _regenerate()
 def test_every_block_is_in_place_with_its_command_and_the_slow_ones_with_a_date():
     assert regenerate.check(regenerate.BLOCKS, run_quick=False) == []
     references = [b for b in regenerate.BLOCKS if not b.slow and not b.command.startswith("benosc ")]  # instant: no simulation
-    assert {b.name for b in references} == {"catalogue", "configuration", "trajectory-schema", "sweep-store-schema"}
+    assert {b.name for b in references} == {"catalogue", "configuration", "trajectory-schema", "sweep-store-schema", "verify-json-schema"}
     assert regenerate.check(references) == [], "regenerate with: python docs/measurements/regenerate.py"
     names = [b.name for b in regenerate.BLOCKS]
     assert len(names) == len(set(names))

@@ -285,3 +285,24 @@ def test_a_conditions_bound_holds_its_measured_value_exactly_when_it_is_met(name
     above = lo < x.value if "open" in bound.note else lo <= x.value
     below = x.value < hi if "both ends" in bound.note else x.value <= hi * (1 + 1e-12)
     assert cond.met is (above and below), (name, x.value, bound.interval, cond.met)
+
+
+def test_verify_json_keys_are_the_documented_schema(tmp_path):
+    """verify.json's top-level, verdict and quantity keys are exactly docs/formats.md's tables (VERIFY_JSON, VERDICT_JSON,
+    QUANTITY_JSON): a new key or a dropped one fails here."""
+    import json
+
+    from benosc.verify import run_verification
+    from benosc.verify.quantity import QUANTITY_JSON
+    from benosc.verify.report import VERDICT_JSON, VERIFY_JSON, write_verify_report
+    from helpers import tiny
+
+    res = run_verification(tiny(steps=200), eta_small=0.5, eta_large=2.6, seeds=[0], claims=["decomposition", "threshold"])
+    write_verify_report(res, tmp_path, command="test")
+    obj = json.loads((tmp_path / "verify.json").read_text())
+    assert list(obj) == list(VERIFY_JSON)
+    quantities = []
+    for v in obj["verdicts"]:
+        assert list(v) == list(VERDICT_JSON)
+        quantities += v["measured_values"] + v["predicted_values"]
+    assert quantities and all(list(q) == list(QUANTITY_JSON) for q in quantities)
