@@ -18,7 +18,6 @@ from typing import Any
 
 from benosc.enums import RunStatus
 from benosc.config import Config, ConfigError
-from benosc.simulate.summary import mean_std
 
 __all__ = ["ABLATIONS", "Ablation", "parse_ablation", "comparison_rows", "comparison_markdown", "regime_summary", "summary_markdown"]
 
@@ -74,6 +73,13 @@ def comparison_rows(base, ablated) -> list[dict[str, str]]:
     return rows
 
 
+def _sample_std(acc: np.ndarray) -> float:
+    """benosc.simulate.summary.mean_std's std (imported here, not at the top: `benosc --help` imports this module)."""
+    from benosc.simulate.summary import mean_std
+
+    return mean_std(acc).std
+
+
 def regime_summary(res, delta: float) -> list[dict[str, Any]]:
     """Per learning rate of the main simulation: weak-only accuracy, Assumption 4 fraction, weak-growth slope, divergence.
 
@@ -116,7 +122,7 @@ def regime_summary(res, delta: float) -> list[dict[str, Any]]:
                 "runs": int(sel.sum()),
                 RunStatus.DIVERGED: int((sel & ~ok).sum()),
                 "weak_acc_mean": float(acc.mean()) if acc.size else float("nan"),
-                "weak_acc_std": mean_std(acc).std,  # the sample std (ddof = 1), as every other "± std" of benosc
+                "weak_acc_std": _sample_std(acc),  # the sample std (ddof = 1), as every other "± std" of benosc
                 "a4_fraction": float(np.nanmean(a4)) if np.isfinite(a4).any() else float("nan"),
                 "weak_slope_per_1000": float(np.mean(slopes)) if slopes else float("nan"),
             }

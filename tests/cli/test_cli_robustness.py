@@ -164,7 +164,7 @@ def test_config_dump_and_check_round_trip(tmp_path, capsys):
 def test_help_imports_neither_torch_nor_sympy():
     code = (
         "import sys; from benosc.cli import build_parser; build_parser(); "
-        "print(','.join(m for m in ('torch', 'sympy', 'scipy', 'matplotlib') if m in sys.modules))"
+        "print(','.join(m for m in ('torch', 'sympy', 'scipy', 'matplotlib', 'numpy') if m in sys.modules))"
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert proc.stdout.strip() == ""
