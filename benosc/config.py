@@ -545,7 +545,9 @@ class Config:
     def experiment_grid(self) -> dict[str, list]:
         """The grid ``benosc simulate`` runs by default: ``{'eta': experiment.etas, 'seed': [seed, ..., seed + n_seeds - 1]}``.
 
-        ``benosc.simulate.simulate(config, config.experiment_grid())`` is the command's default run.
+        ``benosc.simulate.simulate(config, config.experiment_grid())`` is the command's default run.  It reads the
+        experiment's own fields: ``config.replace(eta=X)`` changes a single run's learning rate, not the experiment
+        (``replace(etas=[X])`` does; the command line's ``--set eta=X`` sets both, as a file naming one rate does).
         """
         first, n = self.training.seed, self.experiment.n_seeds
         if first + n - 1 > 2**63 - 1:

@@ -53,6 +53,8 @@ def build_config(args: argparse.Namespace) -> Config:
             raise UsageError(f"argument --set: {item!r} must look like FIELD=VALUE (e.g. eta=2.8)")
         overrides[key.strip()] = parse_value(value.strip())
     known_fields(overrides)
+    if "eta" in overrides and "etas" not in overrides:  # one learning rate named: the experiment compares that one
+        overrides["etas"] = [overrides["eta"]]  # (as a file that sets training.eta alone; `config --dump` writes both)
     if getattr(args, "steps", None) is not None:
         overrides["steps"] = args.steps
     return config.replace(**overrides) if overrides else config

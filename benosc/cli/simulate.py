@@ -72,6 +72,7 @@ def run(args: argparse.Namespace) -> int:
     from benosc.simulate.memory import check_memory
 
     runs = expand_grid(config, grid)  # validates every run before any work
+    config = config.replace(etas=etas, n_seeds=n_seeds)  # the configuration saved with the runs says what ran
     resolve_device(config.training.device)
     check_memory(runs)
     err = Console(stderr=True)

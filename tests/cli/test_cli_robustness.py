@@ -153,7 +153,7 @@ def test_config_dump_and_check_round_trip(tmp_path, capsys):
     assert main(["config", "--dump", "--set", "eta=2.8", "--set", "activation=quadratic"]) == 0
     f = tmp_path / "c.toml"
     f.write_text(capsys.readouterr().out, encoding="utf-8")
-    assert load_config(f) == Config().replace(eta=2.8, activation="quadratic")
+    assert load_config(f) == Config().replace(eta=2.8, etas=[2.8], activation="quadratic")  # --set eta=X: the experiment compares X
     assert main(["config", "--check", str(f)]) == 0
     assert "a valid benosc configuration" in capsys.readouterr().out
     f.write_text('[network]\nsecond_layer = "frozen"\n', encoding="utf-8")

@@ -160,12 +160,22 @@ def test_a_file_naming_one_learning_rate_runs_that_rate(tmp_path, capsys):
     assert grid["eta"] == [0.25, 1.3]
 
 
-def test_an_edited_training_eta_outside_the_experiment_is_named(tmp_path, capsys):
-    f = tmp_path / "edited.toml"
-    f.write_text("[training]\neta = 3.0\nsteps = 40\n[experiment]\netas = [0.5]\nn_seeds = 1\n[data]\nn_test = 8\nn_test_weak = 8\n")
-    assert main(["simulate", "--config", str(f), "--out", str(tmp_path / "o"), "--no-figures", "--no-replay"]) == 0
-    err = capsys.readouterr().err
-    assert "training.eta = 3 of" in err and "not among experiment.etas = [0.5]" in err
+def test_the_dump_of_a_set_learning_rate_runs_that_rate_and_the_saved_config_says_what_ran(tmp_path, capsys):
+    """config --dump --set eta=X writes etas = [X] (as simulate --set eta=X runs X alone); --eta / --seeds are saved in
+    the trajectory's configuration, so that its dump reproduces the run."""
+    sizes = as_set(**TINY_SIZE, **TINY_TEST_SETS, steps=40)
+    assert main(["config", "--dump", *sizes, "--set", "eta=1.0"]) == 0
+    f = tmp_path / "one.toml"
+    f.write_text(capsys.readouterr().out, encoding="utf-8")
+    assert "etas = [1.0]" in f.read_text()
+    grid_file, runs_file = _runs(["--config", str(f), "--seeds", "1", "--out", str(tmp_path / "a")], capsys)
+    grid_set, runs_set = _runs([*sizes, "--set", "eta=1.0", "--seeds", "1", "--out", str(tmp_path / "b")], capsys)
+    assert grid_file == grid_set == {"eta": [1.0], "seed": [0]} and runs_file == runs_set
+    assert main(["simulate", *sizes, "--eta", "0.7", "1.1", "--seeds", "2", "--json", "--no-figures", "--no-replay", "--out", str(tmp_path / "c")]) == 0
+    saved = json.loads(capsys.readouterr().out)["config"]["experiment"]
+    assert saved == {"etas": [0.7, 1.1], "n_seeds": 2}
+    assert main(["simulate", *sizes, "--eta", "0.7", "0.7", "--out", str(tmp_path / "d")]) == 2
+    assert "argument --eta: 0.7 0.7 repeats a learning rate" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize(
