@@ -117,7 +117,9 @@ def parse_axis(text: str, base: Config, part: str = "design.grid") -> Axis:
                 raw = np.where(np.abs(raw - np.round(raw)) <= 1e-9 * raw, np.round(raw), raw)
         else:
             raw = np.linspace(lo, hi, int(num))
-        values = tuple(_typed(base, name, repr(float(v)), part) for v in raw)
+        # each value as written in decimal: 1.0:3.4:25's seventh value is 1.8, not linspace's 1.7999999999999998 (which
+        # `--select eta=1.8` and `ds.sel(eta=1.8)` then missed); 12 significant digits resolve any grid of <= 10^7 values
+        values = tuple(_typed(base, name, f"{float(v):.12g}", part) for v in raw)
     else:
         items = [s.strip() for s in rest.split(",")]
         if any(not s for s in items):

@@ -211,3 +211,12 @@ def test_stored_nan_is_canonical_whatever_the_chunking(tmp_path):
         a, b = stores[1][name].values, stores[5][name].values
         assert a.tobytes() == b.tobytes(), name
         assert not np.signbit(a[np.isnan(a)]).any(), name
+
+
+def test_a_range_holds_its_values_as_written():
+    """START:STOP:NUM values are the decimals a user writes (1.8, 2.6, 3.2), so --select eta=2.6 and ds.sel(eta=2.6) find
+    them; linspace alone gives 1.7999999999999998 and 3.1999999999999997."""
+    values = parse_axis("eta=1.0:3.4:25", BASE).values
+    assert values == tuple(float(f"{1.0 + 0.1 * k:.10g}") for k in range(25))
+    assert {1.8, 2.6, 3.2} <= set(values)
+    assert parse_axis("sigma_0=0.001:0.1:3:geom", BASE).values == (0.001, 0.01, 0.1)
