@@ -142,8 +142,15 @@ def _held_out_outputs(W: torch.Tensor, X: HeldOutPoints, i: int, a: torch.Tensor
     return output_of_preactivations(z, a, q)
 
 
+def accuracy_of_margins(margins: torch.Tensor) -> torch.Tensor:
+    """Per run, the fraction of examples with margin y f > 0, (R, N) -> (R,); NaN for a run with a non-finite margin
+    (a diverged run has no accuracy: comparing NaN with 0 would count it as 0%)."""
+    acc = (margins > 0).to(margins.dtype).mean(dim=1)
+    return torch.where(torch.isfinite(margins).all(dim=1), acc, torch.full_like(acc, float("nan")))
+
+
 def _accuracy(W, X, y, a, q) -> torch.Tensor:
-    return ((_outputs(W, X, a, q) * y) > 0).to(W.dtype).mean(dim=1)
+    return accuracy_of_margins(_outputs(W, X, a, q) * y)
 
 
 class DeviceInputs:
@@ -388,7 +395,7 @@ def simulate(
         rec["train_loss"][:, i] = loss_value(mg, loss).mean(dim=1)
 
     def evaluate(W: torch.Tensor, a: torch.Tensor, mg: torch.Tensor, i: int) -> None:
-        rec["train_acc"][:, i] = (mg > 0).to(dtype).mean(dim=1)
+        rec["train_acc"][:, i] = accuracy_of_margins(mg)
         rec["test_acc"][:, i] = _accuracy(W, dev.X_test, dev.y_test, a, q)
         rec["weak_test_acc"][:, i] = _accuracy(W, dev.X_weak, dev.y_weak, a, q)
 

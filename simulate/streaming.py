@@ -39,7 +39,18 @@ from benosc.threads import ensure_threads
 from benosc.enums import Engine, RunStatus
 from benosc.constants import DELTA
 from benosc.config import SWEEPABLE, Config
-from benosc.simulate.engine import TORCH_DTYPES, DeviceInputs, _accuracy, _outputs, advance, checkpoints, initial_projections, make_stepper, resolve_device
+from benosc.simulate.engine import (
+    TORCH_DTYPES,
+    DeviceInputs,
+    _accuracy,
+    _outputs,
+    accuracy_of_margins,
+    advance,
+    checkpoints,
+    initial_projections,
+    make_stepper,
+    resolve_device,
+)
 from benosc.simulate.grid import BatchInputs, Grid, expand_grid, prepare_inputs
 from benosc.simulate.memory import statistics_bytes_per_run as bytes_per_run  # noqa: F401 (re-exported)
 from benosc.simulate.network import Activation, activation, loss_value
@@ -230,7 +241,7 @@ def simulate_summary(
         )
         out: dict[str, np.ndarray] = {
             "diverged_step": diverged.cpu().numpy(),
-            "train_acc": (mg > 0).to(dtype).mean(dim=1).cpu().numpy(),
+            "train_acc": accuracy_of_margins(mg).cpu().numpy(),
             "test_acc": _accuracy(W, dev.X_test, dev.y_test, a, q).cpu().numpy(),
             "weak_test_acc": _accuracy(W, dev.X_weak, dev.y_weak, a, q).cpu().numpy(),
             "train_loss": loss_value(mg, loss).mean(dim=1).cpu().numpy(),

@@ -73,7 +73,7 @@ def comparison_rows(base, ablated) -> list[dict[str, str]]:
     return rows
 
 
-def _sample_std(acc: np.ndarray) -> float:
+def _sample_std(acc: Any) -> float:
     """benosc.simulate.summary.mean_std's std (imported here, not at the top: `benosc --help` imports this module)."""
     from benosc.simulate.summary import mean_std
 

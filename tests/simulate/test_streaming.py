@@ -101,3 +101,13 @@ def test_summary_from_held_out_draws_equals_the_arrays(dtype):
     for name in SUMMARY_SCHEMA:
         np.testing.assert_array_equal(held[name], whole[name], err_msg=name)
     assert len(set(held["test_acc"].tolist())) > 3  # the accuracies differ between runs: the comparison can see a wrong set
+
+
+def test_a_diverged_run_has_no_accuracy(pair):
+    """Accuracy of a run whose outputs are not finite is NaN (null in JSON), not 0%: in the trajectory and the summary."""
+    cfg, traj, summ = pair
+    gone = summ["status"] == "diverged"
+    assert gone.any() and (~gone).any()
+    for name in ("train_acc", "test_acc", "weak_test_acc"):
+        assert np.isnan(summ[name][gone]).all() and np.isfinite(summ[name][~gone]).all(), name
+        assert np.isnan(traj.final(name)[traj.status == "diverged"]).all(), name
