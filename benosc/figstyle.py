@@ -165,11 +165,13 @@ SYMBOL: dict[str, str] = {
 
 
 @contextlib.contextmanager
-def style() -> Iterator[None]:
-    """Apply :data:`RC` for the duration (figures built and saved inside it)."""
+def style(*, layout: bool = True) -> Iterator[None]:
+    """Apply :data:`RC` for the duration (figures built and saved inside it); ``layout=False`` leaves out its
+    constrained layout (saving a figure the user laid out: :func:`save` must not re-lay it out)."""
     import matplotlib
 
-    with matplotlib.rc_context(RC):  # type: ignore[arg-type]  # matplotlib's stub types the keys as its Literal of rc names; RC's are rc names
+    rc = RC if layout else {k: v for k, v in RC.items() if not k.startswith("figure.constrained_layout")}
+    with matplotlib.rc_context(rc):  # type: ignore[arg-type]  # matplotlib's stub types the keys as its Literal of rc names; RC's are rc names
         yield
 
 
@@ -215,7 +217,10 @@ def save(fig, path: str | Path) -> Path:
     head = logging.getLogger("fontTools.ttLib.tables._h_e_a_d")
     level = head.level
     head.setLevel(logging.ERROR)
-    with style(), contextlib.ExitStack() as stack:
+    # the style's fonts (mathtext reads its fontset when drawing), not its layout: a Figure benosc made is constrained
+    # already, and one the user made keeps the layout they gave it (a constrained re-layout of a hand-placed
+    # phase map divided by zero)
+    with style(layout=False), contextlib.ExitStack() as stack:
         stack.callback(head.setLevel, level)
         for fmt in ("png", "pdf"):
             buf = io.BytesIO()

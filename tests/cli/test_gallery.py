@@ -89,6 +89,15 @@ def test_map_figures(tmp_path, capsys):
 
     assert Image.open(tmp_path / "m" / "map_eta_v_norm.png").size[0] <= 2000  # four panels and their colour bars in 2000 px
     capsys.readouterr()
+    # a map drawn into a Figure the user made, saved with benosc.plot.save: its layout is the user's (none), not re-laid out
+    import matplotlib.figure
+
+    import benosc.plot as bp
+
+    fig = matplotlib.figure.Figure(figsize=(8, 5))
+    assert bp.phase_map(store, x="eta", y="v_norm", fig=fig) is fig
+    bp.save(fig, tmp_path / "mine.png")
+    assert fig.get_layout_engine() is None and (tmp_path / "mine.png").is_file() and (tmp_path / "mine.pdf").is_file()
 
 
 def test_sample_store_maps_as_a_scatter(tmp_path, capsys):
