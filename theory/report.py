@@ -43,7 +43,7 @@ __all__ = [
 
 @dataclass(frozen=True)
 class Block:
-    kind: str  # 'h1' 'h2' 'h3' 'key' (a statement's derive key) 'p' 'eq' (str, or lines: extra 'align'|'gather') 'table' 'fig'
+    kind: str  # 'h1' 'h2' 'h3' 'key' (a statement's derive key) 'p' 'list' (items) 'eq' (str, or lines: extra 'align'|'gather') 'table' 'fig'
     content: Any
     extra: Any = None
 
@@ -446,6 +446,8 @@ def _block_texts(blk: Block) -> list[str]:
     """The prose-with-math texts of a block, for the glossary (a display is one ``$...$`` text)."""
     if blk.kind in ("h1", "h2", "h3", "p"):
         return [blk.content]
+    if blk.kind == "list":
+        return list(blk.content)
     if blk.kind == "eq":
         return ["$" + (" ".join(blk.content) if isinstance(blk.content, list) else blk.content) + "$"]
     if blk.kind == "table":

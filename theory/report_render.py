@@ -37,6 +37,8 @@ def render_markdown(blocks: Sequence[Block]) -> str:
             out.append(f"### {blk.content}\n")
         elif blk.kind == "p":
             out.append(blk.content + "\n")
+        elif blk.kind == "list":
+            out.append("\n".join(f"- {item}" for item in blk.content) + "\n")
         elif blk.kind == "key":
             out.append(f"<sub>key in `benosc derive --json`: `{blk.content}`</sub>\n")
         elif blk.kind == "eq":
@@ -143,6 +145,8 @@ def render_latex(blocks: Sequence[Block], paper: str = "a4") -> str:
             out.append(r"\subsection*{" + _tex_text(blk.content) + "}")
         elif blk.kind == "p":
             out.append(_tex_text(blk.content) + "\n")
+        elif blk.kind == "list":
+            out.append(r"\begin{itemize}" + "".join(r"\item " + _tex_text(item) for item in blk.content) + r"\end{itemize}")
         elif blk.kind == "key":
             out.append(r"{\footnotesize key in " + _tex_text(f"`benosc derive --json`: `{blk.content}`") + r"}\par")
         elif blk.kind == "eq":

@@ -64,7 +64,7 @@ def summary_blocks(statements: Mapping[str, Statement], evidence: Sequence[Any],
     findings = _findings(statements)
     if findings:
         blocks.append(("p", "Findings, at the default configuration where a number is given:", None))
-        blocks += [("p", "- " + f, None) for f in findings]
+        blocks.append(("list", findings, None))
     return blocks
 
 

@@ -83,3 +83,13 @@ def test_a_bad_paper_is_one_line_and_exit_2(capsys):
     assert main(["report", "--paper", "a5"]) == 2
     err = capsys.readouterr().err
     assert err.startswith("benosc report: error: argument --paper: invalid choice: 'a5'") and err.count("\n") == 1
+
+
+def test_the_findings_are_a_list_in_both_renderings(statements):
+    """The findings print as a Markdown list and a LaTeX itemize (not paragraphs starting with a hyphen)."""
+    blocks = build_blocks(derive_recursions(ModelSpec()), statements, [], one_step={"default": 1e-15}, figures={}, meta={"benosc": "test"})
+    tex = render_latex(blocks).split("Summary", 1)[1]
+    assert "\\begin{itemize}\\item " in tex and "\\end{itemize}" in tex
+    assert "\n- " not in tex and "\n-- " not in tex
+    md = render_markdown(blocks).split("## 12. Summary", 1)[1]
+    assert "\n- " in md
