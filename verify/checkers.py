@@ -657,7 +657,17 @@ def check_generalisation(traj: Trajectory, eta_small: float, eta_large: float) -
             Q("weak_only_accuracy", 100 * sm.mean(), spread=spread(sm), n=sm.size, unit="%", label=label, where={"eta": eta_small}, fmt=".1f"),
         ),
         predicted_values=(
-            Q("weak_only_accuracy", None, unit="%", label=label, where={"eta": eta_large}, note="high"),
+            Q(
+                "weak_only_accuracy",
+                None,
+                interval=(100 * high, 100.0),
+                interval_kind="bound",
+                unit="%",
+                label=label,
+                where={"eta": eta_large},
+                fmt="g",
+                note="high",
+            ),
             Q("weak_only_accuracy", 50.0, unit="%", label=label, where={"eta": eta_small}, fmt="g", note="chance"),
         ),
         tolerance=f"large >= {100 * high:.0f}%, small <= {100 * chance_band:.0f}%",
@@ -669,13 +679,16 @@ def check_generalisation(traj: Trajectory, eta_small: float, eta_large: float) -
 
 
 # ------------------------------------------------------------- noise memorisation
-def check_noise_memorisation(small: np.ndarray, large: np.ndarray) -> Verdict:
+def check_noise_memorisation(small: np.ndarray, large: np.ndarray, *, eta_small: float | None = None, eta_large: float | None = None) -> Verdict:
     """Who fits the weak training examples: noise at small eta, a substantial weak-feature share at large eta.
 
     ``small``, ``large``: per completed run, the share of the weak training
     examples' margin carried by the weak patch (the rest by their noise
-    patch), NaN for a run without weak training examples.
+    patch), NaN for a run without weak training examples.  ``eta_small``, ``eta_large``: the learning rates,
+    recorded as where each quantity was measured (the names when not given).
     """
+    at_small = {"eta": eta_small if eta_small is not None else "eta_small"}
+    at_large = {"eta": eta_large if eta_large is not None else "eta_large"}
     noise_min, weak_min = tol("noise.small_min_noise_share"), tol("noise.large_min_weak_share")
     small, large = np.asarray(small, float), np.asarray(large, float)
     sm, lg = small[np.isfinite(small)], large[np.isfinite(large)]
@@ -688,10 +701,20 @@ def check_noise_memorisation(small: np.ndarray, large: np.ndarray) -> Verdict:
     return Verdict(
         "noise-memorisation",
         status,
-        measured_values=(_share(sm, "eta_small"), _share(lg, "eta_large")),
+        measured_values=(_share(sm, at_small), _share(lg, at_large)),
         predicted_values=(
-            Q("weak_share", 0.0, unit="%", label=_SHARE, where={"eta": "eta_small"}, fmt="g", note="noise fits the weak examples"),
-            Q("weak_share", None, unit="%", label=_SHARE, where={"eta": "eta_large"}, note="a real share"),
+            Q("weak_share", 0.0, unit="%", label=_SHARE, where=at_small, fmt="g", note="noise fits the weak examples"),
+            Q(
+                "weak_share",
+                None,
+                interval=(100 * weak_min, 100.0),
+                interval_kind="bound",
+                unit="%",
+                label=_SHARE,
+                where=at_large,
+                fmt="g",
+                note="a real share",
+            ),
         ),
         tolerance=f"small: noise share >= {100 * noise_min:g}%; large: weak share >= {100 * weak_min:g}%, in every run",
         details=f"{sum(outcomes)}/{len(outcomes)} runs pass; large-eta weak share above one half in {int((lg > 0.5).sum())} of {lg.size} runs",
@@ -704,13 +727,11 @@ def check_noise_memorisation(small: np.ndarray, large: np.ndarray) -> Verdict:
 _SHARE = "weak-feature share of the weak examples' margin"
 
 
-def _share(a: np.ndarray, eta: str) -> Q:
+def _share(a: np.ndarray, where: dict[str, Any]) -> Q:
     """The weak-feature share over the runs at one learning rate, in %: its range, or the one run's value."""
     if a.size > 1:
-        return Q(
-            "weak_share", None, interval=(100 * a.min(), 100 * a.max()), interval_kind="range", unit="%", n=a.size, label=_SHARE, where={"eta": eta}, fmt=".1f"
-        )
-    return Q("weak_share", 100 * a[0], unit="%", n=1, label=_SHARE, where={"eta": eta}, fmt=".1f")
+        return Q("weak_share", None, interval=(100 * a.min(), 100 * a.max()), interval_kind="range", unit="%", n=a.size, label=_SHARE, where=where, fmt=".1f")
+    return Q("weak_share", 100 * a[0], unit="%", n=1, label=_SHARE, where=where, fmt=".1f")
 
 
 # ---------------------------------------------------------------------- boundedness

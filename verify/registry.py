@@ -258,7 +258,7 @@ def _generalisation(ctx: Context) -> Verdict:
 
 def _noise(ctx: Context) -> Verdict:
     small, large = ctx.need("weak_shares")
-    return C.check_noise_memorisation(small, large)
+    return C.check_noise_memorisation(small, large, eta_small=ctx.eta_small, eta_large=ctx.eta_large)
 
 
 def _boundedness(ctx: Context) -> Verdict:

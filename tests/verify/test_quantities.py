@@ -306,3 +306,21 @@ def test_verify_json_keys_are_the_documented_schema(tmp_path):
         assert list(v) == list(VERDICT_JSON)
         quantities += v["measured_values"] + v["predicted_values"]
     assert quantities and all(list(q) == list(QUANTITY_JSON) for q in quantities)
+
+
+def test_every_unit_a_checker_uses_is_documented():
+    """docs/api.md lists the units of Quantity; a checker using another one fails here."""
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    used = {u for f in (root / "verify").glob("*.py") for u in re.findall(r'unit="([^"]*)"', f.read_text())}
+    doc = (root / "docs" / "api.md").read_text()
+    assert used and all(f'`"{u}"`' in doc for u in used), sorted(u for u in used if f'`"{u}"`' not in doc)
+
+
+def test_the_noise_memorisation_quantities_are_where_they_were_measured():
+    v = C.check_noise_memorisation([0.0, 0.01], [0.2, 0.8], eta_small=0.5, eta_large=2.6)
+    assert [q.where for q in v.measured_values] == [{"eta": 0.5}, {"eta": 2.6}]
+    high = v.predicted_values[1]
+    assert high.interval_kind == "bound" and high.interval[1] == 100.0 and high.interval[0] > 0
