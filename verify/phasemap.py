@@ -263,7 +263,7 @@ def _open(store: Any, select: dict[str, Any], x: str, y: str | None):
 
 @styled
 def draw_map_figure(
-    store: str | Path, *, x: str, y: str | None, metrics: tuple[str, ...] = DEFAULT_METRICS, select: dict[str, Any] | None = None, fig: Any = None
+    store: str | Path, *, x: str, y: str | None = None, metrics: tuple[str, ...] = DEFAULT_METRICS, select: dict[str, Any] | None = None, fig: Any = None
 ) -> Any:
     """Draw the maps of ``metrics`` over (x, y), or lines over x, from the committed runs of ``store`` into ``fig`` (or a new Figure).
 
@@ -274,7 +274,12 @@ def draw_map_figure(
     :data:`benosc.figstyle.MAX_WIDTH` inches wide.  ``select`` and the refusals are :func:`draw_map`'s.
     """
     from benosc.figstyle import MAX_WIDTH, safe, wrap
+    from benosc.simulate.summary_schema import SUMMARY_SCHEMA
 
+    allowed = [k for k in SUMMARY_SCHEMA if k != "status"] + list(DERIVED_METRICS)
+    bad = [m for m in metrics if m not in allowed]
+    if bad:
+        raise ConfigError("metrics", bad, f"not metrics of a sweep store; metrics: {', '.join(allowed)}")
     select = select or {}
     ds = _open(store, select, x, y)
     at_title, _ = _selection_text(select)
