@@ -31,6 +31,8 @@ from benosc.verify.names import DEFAULT_METRICS  # noqa: E402  (defined where th
 
 #: metrics computed here from the store and the derived statements (not stored)
 DERIVED_METRICS = ("weak_rate_ratio",)
+#: the background of a map's cell without a value (light grey: no colour of viridis or magma)
+NO_VALUE_COLOUR = "0.82"
 #: the Assumption 3 boundary on a ||v|| axis
 A3_LINE = f"||v|| = {A3_V_RATIO:g} ||u|| (Assumption 3)"
 #: how the derived boundaries are named in the figures' legend
@@ -212,19 +214,20 @@ def _ticks(ax, x_ticks, y_ticks) -> None:
         ax.set_yticks(*y_ticks)
 
 
-def _legend(fig: Figure, axes, columns: int) -> None:
-    """One legend for the whole figure, below the panels (not over the data): every label of ``axes`` once, in ``columns``."""
-    from matplotlib.lines import Line2D
-
+def _legend(fig: Figure, axes, columns: int, *, no_value: bool = False) -> None:
+    """One legend for the whole figure, below the panels (not over the data): every label of ``axes`` once, in ``columns``;
+    with ``no_value``, the grey of the cells without a value too."""
     seen: dict[str, Any] = {}
     for ax in np.ravel(axes):
         for h, lab in zip(*ax.get_legend_handles_labels()):
             seen.setdefault(lab, h)
+    if no_value:
+        from matplotlib.patches import Patch
+
+        seen["no value: every seed diverged, or the metric is undefined there"] = Patch(color=NO_VALUE_COLOUR)
     from benosc.figstyle import wrap
 
     handles, labels = list(seen.values()), [wrap(lab, 48) for lab in seen]
-    # the white crosses drawn on the maps would be invisible in the legend: a grey proxy stands for them
-    handles = [Line2D([], [], marker="x", color="0.35", ls="none") if lab == "some seeds diverged" else h for h, lab in zip(handles, labels)]
     if handles:
         fig.legend(handles, labels, loc="outside lower center", ncols=max(1, min(len(handles), columns)))
 
@@ -310,6 +313,7 @@ def draw_map_figure(
     fig = figure_for(fig, min(MAX_WIDTH, max(4.0, 2.45 * n + 0.5)), 5.3)
     axes = fig.subplots(2, n, squeeze=False, sharex=True, sharey=True)
     status = ds["status"].values
+    no_value = False
     for col, name in enumerate(metrics):
         v = _metric(ds, name, base)
         if sample:  # one marker per sampled point: its mean and std over the seeds run there
@@ -339,6 +343,8 @@ def draw_map_figure(
                     ax.scatter(px[~ok], py[~ok], s=22, facecolors="none", edgecolors="0.5", linewidths=0.6, label="no value at this point")
             else:
                 mesh = ax.pcolormesh(xs, ys, grid, shading="nearest", **kw)
+                ax.set_facecolor(NO_VALUE_COLOUR)  # a cell without a value (every seed diverged) reads grey, not as white paper
+                no_value = no_value or bool((~np.isfinite(grid)).any())
             fig.colorbar(mesh, ax=ax, fraction=0.08, pad=0.03).set_label(what)  # named once per panel; the column's title names the metric
             if row == 0:
                 ax.set_title(wrap(LABEL.get(name, safe(name)), 30))
@@ -352,14 +358,15 @@ def draw_map_figure(
                 ax.set_ylabel(LABEL.get(y, safe(y)))
             _ticks(ax, x_ticks, y_ticks)
             if row == 0 and (diverged > 0).any():
+                # red: visible on every colour of the map, on the grey of a cell without a value, and in the legend
                 if sample:
                     sel = diverged > 0
-                    ax.scatter(px[sel], py[sel], marker="x", color="w", s=10, linewidths=0.8, label="some seeds diverged")
+                    ax.scatter(px[sel], py[sel], marker="x", color="tab:red", s=10, linewidths=0.8, label="seeds diverged here")
                 else:
                     jj, ii = np.meshgrid(xs, ys)
                     sel = diverged > 0
-                    ax.scatter(jj[sel], ii[sel], marker="x", color="w", s=14, label="some seeds diverged")
-    _legend(fig, axes, n)
+                    ax.scatter(jj[sel], ii[sel], marker="x", color="tab:red", s=14, label="seeds diverged here")
+    _legend(fig, axes, n, no_value=no_value)
     what = f"{points.shape[1]} sampled points" if sample else f"{ds.sizes['run']} runs"
     fig.suptitle(f"{safe(name_of)}: {what} over {LABEL.get(x, safe(x))} $\\times$ {LABEL.get(y, safe(y))}{at_title}")
     return fig
