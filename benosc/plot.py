@@ -19,6 +19,8 @@ you pass, or into a new Figure when you pass nothing::
 
 One-panel figures take ``ax=`` and return the Axes; multi-panel ones take ``fig=`` (a Figure or SubFigure)
 and return it.  Axes created outside :func:`style` keep your tick fonts; the artists benosc adds are styled.
+Several one-panel figures put their legend outside the Axes: give them a Figure with ``layout="constrained"``
+(as :func:`new_figure` makes) so that the legends get room; :func:`save` keeps your Figure's layout.
 
 ===============================  =====================  =========================================================
 function                         draws into             what
