@@ -13,6 +13,8 @@ the ablation changes is *not applicable* there, with the reason.
 
 from __future__ import annotations
 
+import math
+
 from dataclasses import dataclass
 from typing import Any
 
@@ -135,10 +137,17 @@ def summary_markdown(summaries: dict[str, list[dict[str, Any]]]) -> list[str]:
     lines = ["| regime | eta | runs (diverged) | weak-only accuracy | A4 fraction | weak-growth slope / 1000 steps |", "|---|---|---|---|---|---|"]
     for label, rows in summaries.items():
         for r in rows:
-            lines.append(
-                f"| {label} | {r['eta']:g} | {r['runs']} ({r['diverged']}) | {100 * r['weak_acc_mean']:.1f} ± {100 * r['weak_acc_std']:.1f}% | "
-                f"{100 * r['a4_fraction']:.0f}% | {r['weak_slope_per_1000']:.3f} |"
+            n = r["runs"] - r[RunStatus.DIVERGED]  # the completed runs the numbers rest on
+            acc = (
+                "-"
+                if n == 0
+                else f"{100 * r['weak_acc_mean']:.1f}% (one run)"
+                if n == 1
+                else f"{100 * r['weak_acc_mean']:.1f} ± {100 * r['weak_acc_std']:.1f}%"
             )
+            a4 = f"{100 * r['a4_fraction']:.0f}%" if math.isfinite(r["a4_fraction"]) else "-"
+            slope = f"{r['weak_slope_per_1000']:.3f}" if math.isfinite(r["weak_slope_per_1000"]) else "-"
+            lines.append(f"| {label} | {r['eta']:g} | {r['runs']} ({r[RunStatus.DIVERGED]}) | {acc} | {a4} | {slope} |")
     return lines
 
 

@@ -113,3 +113,21 @@ def test_derive_recursions_refuses_bad_input(argv, match, capsys):
     assert main(argv) == 2
     err = capsys.readouterr().err.strip()
     assert match in err and len(err.splitlines()) == 1
+
+
+def test_the_regime_table_says_one_run_and_no_run_instead_of_a_spread():
+    """A learning rate with one completed run prints its value '(one run)' (a sample std needs two), one with none '-'."""
+    from benosc.verify.ablation import summary_markdown
+
+    nan = float("nan")
+    rows = [
+        {"eta": 0.5, "runs": 5, "diverged": 4, "weak_acc_mean": 0.87, "weak_acc_std": 0.0, "a4_fraction": 0.75, "weak_slope_per_1000": 0.029},
+        {"eta": 2.3, "runs": 5, "diverged": 5, "weak_acc_mean": nan, "weak_acc_std": nan, "a4_fraction": nan, "weak_slope_per_1000": nan},
+        {"eta": 2.6, "runs": 5, "diverged": 0, "weak_acc_mean": 0.9, "weak_acc_std": 0.01, "a4_fraction": 0.5, "weak_slope_per_1000": 0.1},
+    ]
+    lines = summary_markdown({"baseline": rows})[2:]
+    assert lines == [
+        "| baseline | 0.5 | 5 (4) | 87.0% (one run) | 75% | 0.029 |",
+        "| baseline | 2.3 | 5 (5) | - | - | - |",
+        "| baseline | 2.6 | 5 (0) | 90.0 ± 1.0% | 50% | 0.100 |",
+    ]
