@@ -57,6 +57,17 @@ def _windows(T: int) -> np.ndarray:
     return np.minimum((np.arange(T) * N_WINDOWS) // max(T, 1), N_WINDOWS - 1)
 
 
+def recorded_in_kernel(stepper) -> bool:
+    """True where the stepper records the summary inside its own kernel (the fused engine: simulate.fused_summary)."""
+    return getattr(stepper, "name", None) == Engine.FUSED
+
+
+def _kernel_statistics(*args):
+    from benosc.simulate.fused_summary import kernel_statistics
+
+    return kernel_statistics(*args)
+
+
 def simulate_summary(
     config: Config,
     grid: Grid | list[Config] | tuple[Config, ...] | None = None,
@@ -192,7 +203,24 @@ def simulate_summary(
 
     state = stepper.initial()
     end()
-    t = 0
+    in_kernel = recorded_in_kernel(stepper)
+    if in_kernel:  # the fused engine: every step and statistic of the chunk in one kernel call (simulate.fused_summary)
+        with phase("steps"):
+            st_k = _kernel_statistics(stepper, state, dev, chk, bound_at, fit_from, win, delta, sign1, P0, G0, active, own, strong_cls, weak_cls, r_kappa)
+        for name, tensor in (("n_strong", n_strong), ("n_osc", n_osc), ("n_strong_before", n_strong_before), ("n_osc_before", n_osc_before)):
+            tensor.copy_(st_k[name])
+        for name, tensor in (("res_max", res_max), ("amp_sum", amp_sum), ("amp_n", amp_n), ("osc_w", osc_w), ("hit", hit), ("first_bad", first_bad)):
+            tensor.copy_(st_k[name])
+        for name, tensor in (("bounds_log", bounds_log), ("sy", sy), ("sty", sty), ("off_sum", off_sum), ("off_ex", off_ex), ("wl_sum", wl_sum)):
+            tensor.copy_(st_k[name])
+        weak_max = st_k["weak_max"]
+        for c in chk:  # the fit's sums over the checkpoint steps, as checkpoint() adds them
+            if int(c) > fit_from:
+                s1.add_(1.0)
+                st.add_(float(c))
+                stt.add_(float(c) * float(c))
+                n_fit.add_(1.0)
+    t = 0 if not in_kernel else T
     while t < T:
         if t in chk_set:
             with phase("recording"):
@@ -207,9 +235,12 @@ def simulate_summary(
     W = stepper.weights(state)
     final_bad = ~torch.isfinite(W).flatten(1).all(dim=1)
     diverged = torch.where((first_bad < 0) & final_bad, torch.full_like(first_bad, T), first_bad)
-    checkpoint(state, T)
+    if in_kernel:  # the last checkpoint's training margins, computed in the kernel
+        mg = st_k["train_margin"]
+    else:
+        checkpoint(state, T)
+        mg = dev.y * _outputs(W, dev.X, stepper.readout(state), q)
     a = stepper.readout(state)
-    mg = dev.y * _outputs(W, dev.X, a, q)
 
     with np.errstate(invalid="ignore", divide="ignore"):
         den = (s1 * stt - st * st).cpu().numpy()
