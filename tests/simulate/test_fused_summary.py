@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import torch
 
 from benosc import Config
 from benosc.simulate import streaming
@@ -251,3 +252,40 @@ def test_one_hot_features_of_the_prepared_inputs():
         X = prepare_inputs(expand_grid(cfg, {"seed": [0, 1]})).X
         assert fs.one_hot_features(X), draw
     assert not fs.one_hot_features(np.ones((1, 2, 3, 4)))
+
+
+# --------------------------------------------------------------------------- the held-out sets, evaluated in the kernel
+HELD_OUT = [
+    {},
+    {"dtype": "float64"},
+    {"n_test": 999, "n_test_weak": 1001},  # a last block of 3 points, and of 1
+    {"q": 3.0},
+    {"activation": "quadratic"},
+    {"P": 4, "filters": "per_patch", "second_layer": "trained"},
+    {"noise": "isotropic", "draw": "gram"},
+]
+
+
+@pytest.mark.parametrize("over", HELD_OUT, ids=lambda o: ",".join(f"{k}={v}" for k, v in o.items()) or "default")
+def test_held_out_accuracy_equals_the_torch_evaluation(over):
+    """The default test sets (1000 + 1000 points, built from their draws): the kernel counts the same correctly
+    classified points as engine._accuracy, for weights at which the accuracies differ between runs."""
+    from benosc.simulate.engine import TORCH_DTYPES, DeviceInputs, _accuracy, make_stepper
+    from benosc.simulate.network import Activation
+
+    cfg = Config().replace(**{"steps": 10, **over})
+    runs = expand_grid(cfg, {"sigma_p": [0.05, 0.5], "p_weak": [0.2, 0.6], "seed": [0, 1]})
+    dev = DeviceInputs(prepare_inputs(runs, held_out="draws"), torch.device("cpu"), TORCH_DTYPES[cfg.training.dtype])
+    st = make_stepper("fused", cfg, dev)
+    rng = np.random.default_rng(5)
+    W = (rng.standard_normal(tuple(dev.W0.shape)) * 0.3).astype(st._X.dtype)
+    A = np.ascontiguousarray(np.broadcast_to(st.a.numpy(), (dev.R, W.shape[1])))
+    if st.trained:
+        A = (A + rng.standard_normal(A.shape) / 8).astype(W.dtype)
+    state = (W, A)
+    act = Activation.of(cfg)
+    for X, y in ((dev.X_test, dev.y_test), (dev.X_weak, dev.y_weak)):
+        got = fs.held_out_accuracy(st, state, X)
+        ref = _accuracy(st.weights(state), X, y, st.readout(state), act).numpy()
+        np.testing.assert_array_equal(got, ref)
+        assert got.dtype == ref.dtype and len(set(ref.tolist())) > 2  # the accuracies differ between runs
