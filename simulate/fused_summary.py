@@ -319,15 +319,20 @@ if numba is not None:
             else:
                 _run(W, A, X, y, idx, eta, t, t1, mb, q, rectified, square, trained, True, z, cf, hk, g)
             _fold_block(mb, t1 - t, idx, t, strong, win, delta, ints[0] < 0, acc, wins, ints, seg)
+        return True
 
     @njit(parallel=True, cache=True)
     def _summarise(
         W, A, X, y, idx, eta, q, rectified, square, trained, chk, bound_of, fit_from, win, strong, delta, hit_level,
-        W0, coord, sign, P0, G0, active, own, smask, wmask, r_kappa, m, onehot, acc, wins, ints, blog, sy, sty, off_sum, off_ex, wl_sum, mg_out,
+        W0, coord, sign, P0, G0, active, own, smask, wmask, r_kappa, m, onehot, acc, wins, ints, blog, sy, sty, off_sum, off_ex, wl_sum, mg_out, done,
     ):  # fmt: skip
-        """Every run's steps 0..T-1 and summary statistics, in place; chk the checkpoint steps (0 first, T last)."""
+        """Every run's steps 0..T-1 and summary statistics, in place; chk the checkpoint steps (0 first, T last).
+
+        done[r] is set when run r's loop has finished: an exception inside a ``prange`` body is not raised (numba 0.68,
+        workqueue layer: the run is left undone, silently), so the caller checks ``done``.
+        """
         for r in prange(W.shape[0]):
-            _one_run(
+            done[r] = _one_run(
                 W[r], A[r], X[r], y[r], idx[r], eta[r], q, rectified, square, trained, chk, bound_of, fit_from, win, strong[r], delta, hit_level,
                 W0[r], coord[r], sign, P0[r], G0[r], active[r], own[r], smask[r], wmask[r], r_kappa[r], m, onehot,
                 acc[r], wins[r], ints[r], blog[r], sy[r], sty[r], off_sum[r], off_ex[r], wl_sum[r], mg_out[r],
@@ -464,12 +469,15 @@ def kernel_statistics(
     off_ex = np.zeros((R, n))
     wl_sum = np.zeros((R, 2), W.dtype)
     mg_out = np.zeros((R, n), W.dtype)
+    done = np.zeros(R, dtype=np.bool_)
     _summarise(
         W, A, stepper._X, stepper._y, stepper._idx, stepper._eta, stepper.q, stepper.rectified, stepper.square, stepper.trained,
         chk, bound_of, int(fit_from), np.asarray(win, dtype=np.int64), arr(dev.strong, W.dtype), dt(delta), dt(delta / 4),
         arr(dev.W0), arr(dev.coord), arr(sign), arr(P0, f64), arr(G0, f64), arr(active), arr(own, np.int64), arr(strong_cls), arr(weak_cls),
-        arr(r_kappa), int(dev.W0.shape[1] // 2), one_hot_features(stepper._X), acc, wins, ints, blog, sy, sty, off_sum, off_ex, wl_sum, mg_out,
+        arr(r_kappa), int(dev.W0.shape[1] // 2), one_hot_features(stepper._X), acc, wins, ints, blog, sy, sty, off_sum, off_ex, wl_sum, mg_out, done,
     )  # fmt: skip
+    if not done.all():
+        raise RuntimeError(f"fused summary kernel: runs {np.flatnonzero(~done)[:5].tolist()} did not finish (an error inside the kernel)")
     out = {name: acc[:, i] for i, name in enumerate(ACC)} | {name: wins[:, i] for i, name in enumerate(WIN)}
     out |= {"hit": ints[:, 0], "first_bad": ints[:, 1], "bounds_log": blog, "sy": sy, "sty": sty, "off_sum": off_sum, "off_ex": off_ex}
     out |= {"wl_sum": wl_sum, "train_margin": mg_out}
@@ -482,11 +490,13 @@ def held_out_accuracy(stepper, state, points: HeldOutPoints) -> np.ndarray:
     one kernel call without building the points (the same count; the mean count / N rounded once, as torch's mean)."""
     W, A = state
     R = W.shape[0]
-    out = np.empty(R, W.dtype)
+    out = np.full(R, np.nan, W.dtype)  # an accuracy is never NaN: one left means its run's loop did not finish
     u0 = np.ascontiguousarray(points.u[:, 0])
     v1 = np.ascontiguousarray(points.v[:, 1])
     order = np.argsort(points.pos, kind="stable")
     _held_out_accuracy(
         W, A, points.y, points.strong, points.g, points.pos, points.sigma_p, u0, v1, points.projected, stepper.q, stepper.rectified, order, out
     )  # fmt: skip
+    if np.isnan(out).any():
+        raise RuntimeError(f"fused held-out kernel: runs {np.flatnonzero(np.isnan(out))[:5].tolist()} did not finish (an error inside the kernel)")
     return out

@@ -28,6 +28,13 @@ Metrics (:data:`SUMMARY_SCHEMA`), all per run:
 
 Batch invariance holds as for the engine: every statistic is reduced within
 its run, so a run's summary is bit-identical alone or inside any chunk.
+
+On the fused engine (``engine='fused'``) the steps and every running statistic
+of a chunk are one kernel call (:mod:`benosc.simulate.fused_summary`: the
+per-step statistics with this module's arithmetic, bit for bit on the same
+margins; the checkpoint statistics to float rounding), and the held-out sets
+kept as draws are evaluated in a kernel too; on the torch engines the loop
+below folds each block of margins with torch operations.
 """
 
 from __future__ import annotations
