@@ -282,8 +282,12 @@ if numba is not None:
                     w[j] -= c0 * x0[j] + c1 * x1[j] + c2 * x2[j]
 
     @njit(parallel=True, cache=True)
-    def _advance(W, A, X, y, idx, eta, t0, t1, margins, q, rectified, square, trained):
-        """Steps t0..t1-1 of every run, in place; margins (t1-t0, R, B) step-major, or (0, R, B) to record none."""
+    def _advance(W, A, X, y, idx, eta, t0, t1, margins, q, rectified, square, trained, done):
+        """Steps t0..t1-1 of every run, in place; margins (t1-t0, R, B) step-major, or (0, R, B) to record none.
+
+        done[r] is set once run r's steps are done: an exception inside a ``prange`` body is not raised (numba 0.68,
+        workqueue layer: the run is silently left as it was), so the caller checks ``done``.
+        """
         R, K, F, d = W.shape
         P = X.shape[2]
         B = idx.shape[2]
@@ -292,6 +296,7 @@ if numba is not None:
             for r in prange(R):
                 z3 = np.empty((3, K), W.dtype)
                 _run3(W[r].reshape((K, d)), X[r], y[r], idx[r], eta[r], A[r], t0, t1, margins[:, r, :], q, rectified, square, record, z3)
+                done[r] = True
             return
         for r in prange(R):
             z = np.empty((B, P, K), W.dtype)
@@ -299,6 +304,7 @@ if numba is not None:
             hk = np.empty((B, K), W.dtype)
             g = np.empty(d, W.dtype)
             _run(W[r], A[r], X[r], y[r], idx[r], eta[r], t0, t1, margins[:, r, :], q, rectified, square, trained, record, z, cf, hk, g)
+            done[r] = True
 
 
 class FusedStepper:
@@ -337,7 +343,10 @@ class FusedStepper:
         margins = self._none if margin_out is None else margin_out.numpy()
         if margin_out is not None and not (margins.flags.c_contiguous and margins.shape == (t1 - t0, self.dev.R, self.dev.B)):
             raise ValueError(f"margin_out: must be a contiguous ({t1 - t0}, {self.dev.R}, {self.dev.B}) tensor")
-        _advance(W, A, self._X, self._y, self._idx, self._eta, t0, t1, margins, self.q, self.rectified, self.square, self.trained)
+        done = np.zeros(self.dev.R, dtype=np.bool_)
+        _advance(W, A, self._X, self._y, self._idx, self._eta, t0, t1, margins, self.q, self.rectified, self.square, self.trained, done)
+        if not done.all():
+            raise RuntimeError(f"fused kernel: runs {np.flatnonzero(~done)[:5].tolist()} did not finish (an error inside the kernel)")
         return W, A
 
     def step(self, state, t: int, margin_out: torch.Tensor | None = None):

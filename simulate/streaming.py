@@ -28,6 +28,13 @@ Metrics (:data:`SUMMARY_SCHEMA`), all per run:
 
 Batch invariance holds as for the engine: every statistic is reduced within
 its run, so a run's summary is bit-identical alone or inside any chunk.
+
+On the fused engine (``engine='fused'``) the steps and every running statistic
+of a chunk are one kernel call (:mod:`benosc.simulate.fused_summary`: the
+per-step statistics with this module's arithmetic, bit for bit on the same
+margins; the checkpoint statistics to float rounding), and the held-out sets
+kept as draws are evaluated in a kernel too; on the torch engines the loop
+below folds each block of margins with torch operations.
 """
 
 from __future__ import annotations
@@ -51,7 +58,7 @@ from benosc.simulate.engine import (
     make_stepper,
     resolve_device,
 )
-from benosc.simulate.grid import BatchInputs, Grid, expand_grid, prepare_inputs
+from benosc.simulate.grid import BatchInputs, Grid, HeldOutPoints, expand_grid, prepare_inputs
 from benosc.simulate.memory import statistics_bytes_per_run as bytes_per_run  # noqa: F401 (re-exported)
 from benosc.simulate.network import Activation, activation, loss_value
 from benosc.simulate.summary_schema import SUMMARY_SCHEMA, refuse_sharpness  # noqa: F401 (re-exported)
@@ -66,6 +73,23 @@ __all__ = ["SUMMARY_SCHEMA", "N_WINDOWS", "simulate_summary", "refuse_sharpness"
 def _windows(T: int) -> np.ndarray:
     """Window index of each step, (T,): quarters of [0, T)."""
     return np.minimum((np.arange(T) * N_WINDOWS) // max(T, 1), N_WINDOWS - 1)
+
+
+def recorded_in_kernel(stepper) -> bool:
+    """True where the stepper records the summary inside its own kernel (the fused engine: simulate.fused_summary)."""
+    return getattr(stepper, "name", None) == Engine.FUSED
+
+
+def _kernel_statistics(*args):
+    from benosc.simulate.fused_summary import kernel_statistics
+
+    return kernel_statistics(*args)
+
+
+def _kernel_accuracy(*args):
+    from benosc.simulate.fused_summary import held_out_accuracy
+
+    return held_out_accuracy(*args)
 
 
 def simulate_summary(
@@ -203,7 +227,24 @@ def simulate_summary(
 
     state = stepper.initial()
     end()
-    t = 0
+    in_kernel = recorded_in_kernel(stepper)
+    if in_kernel:  # the fused engine: every step and statistic of the chunk in one kernel call (simulate.fused_summary)
+        with phase("steps"):
+            st_k = _kernel_statistics(stepper, state, dev, chk, bound_at, fit_from, win, delta, sign1, P0, G0, active, own, strong_cls, weak_cls, r_kappa)
+        for name, tensor in (("n_strong", n_strong), ("n_osc", n_osc), ("n_strong_before", n_strong_before), ("n_osc_before", n_osc_before)):
+            tensor.copy_(st_k[name])
+        for name, tensor in (("res_max", res_max), ("amp_sum", amp_sum), ("amp_n", amp_n), ("osc_w", osc_w), ("hit", hit), ("first_bad", first_bad)):
+            tensor.copy_(st_k[name])
+        for name, tensor in (("bounds_log", bounds_log), ("sy", sy), ("sty", sty), ("off_sum", off_sum), ("off_ex", off_ex), ("wl_sum", wl_sum)):
+            tensor.copy_(st_k[name])
+        weak_max = st_k["weak_max"]
+        for c in chk:  # the fit's sums over the checkpoint steps, as checkpoint() adds them
+            if int(c) > fit_from:
+                s1.add_(1.0)
+                st.add_(float(c))
+                stt.add_(float(c) * float(c))
+                n_fit.add_(1.0)
+    t = 0 if not in_kernel else T
     while t < T:
         if t in chk_set:
             with phase("recording"):
@@ -218,9 +259,20 @@ def simulate_summary(
     W = stepper.weights(state)
     final_bad = ~torch.isfinite(W).flatten(1).all(dim=1)
     diverged = torch.where((first_bad < 0) & final_bad, torch.full_like(first_bad, T), first_bad)
-    checkpoint(state, T)
+    if in_kernel:  # the last checkpoint's training margins, computed in the kernel
+        mg = st_k["train_margin"]
+    else:
+        checkpoint(state, T)
+        mg = dev.y * _outputs(W, dev.X, stepper.readout(state), q)
     a = stepper.readout(state)
-    mg = dev.y * _outputs(W, dev.X, a, q)
+
+    def held_out_accuracy(X: torch.Tensor | HeldOutPoints, y: torch.Tensor) -> np.ndarray:
+        """The fraction of a held-out set classified correctly per run: in the fused kernel for points kept as draws."""
+        if in_kernel and isinstance(X, HeldOutPoints):
+            # a run whose weights or training margins are not finite has no accuracy (engine.accuracy_of_margins)
+            lost = (~torch.isfinite(W).flatten(1).all(dim=1) | ~torch.isfinite(mg).all(dim=1)).cpu().numpy()
+            return np.where(lost, np.nan, _kernel_accuracy(stepper, state, X))
+        return _accuracy(W, X, y, a, q).cpu().numpy()
 
     with np.errstate(invalid="ignore", divide="ignore"):
         den = (s1 * stt - st * st).cpu().numpy()
@@ -242,8 +294,8 @@ def simulate_summary(
         out: dict[str, np.ndarray] = {
             "diverged_step": diverged.cpu().numpy(),
             "train_acc": accuracy_of_margins(mg).cpu().numpy(),
-            "test_acc": _accuracy(W, dev.X_test, dev.y_test, a, q).cpu().numpy(),
-            "weak_test_acc": _accuracy(W, dev.X_weak, dev.y_weak, a, q).cpu().numpy(),
+            "test_acc": held_out_accuracy(dev.X_test, dev.y_test),
+            "weak_test_acc": held_out_accuracy(dev.X_weak, dev.y_weak),
             "train_loss": loss_value(mg, loss).mean(dim=1).cpu().numpy(),
             "osc_fraction": (n_osc / n_strong).cpu().numpy(),
             "osc_fraction_before_hit": (n_osc_before / n_strong_before).cpu().numpy(),

@@ -1,0 +1,502 @@
+"""Summary recording inside the fused engine's kernel: a sweep chunk's SGD and its running statistics in one call.
+
+:func:`benosc.simulate.streaming.simulate_summary` on the torch engines advances a block of ``record_every`` steps,
+then folds the block's margins into running statistics with torch operations and, at each checkpoint, reads the
+weights (the definitions are in that module's docstring).  Here each run's whole time loop runs in one compiled
+kernel, the runs in parallel (``prange``): per block the fused engine's own step loop
+(:func:`benosc.simulate.fused._run3` / ``_run``, so the margins are the engine's bit for bit) writes the block's
+margins into a per-run buffer of ``record_every`` x B floats, :func:`_fold_block` folds them, and :func:`_checkpoint`
+computes the checkpoint statistics from the run's weights.  No per-block torch work and no (steps, R, B) buffer.
+
+Per-step statistics (:func:`_fold_block`) follow the torch recording's arithmetic exactly, so they are its numbers
+bit for bit on the same margins (tested): a sum over a block's steps is accumulated in float64 per batch entry and
+rounded to the run's dtype (torch's CPU ``cumsum`` accumulates in double), the batch entries are then added in order
+in the dtype and the block's sum is added to the running one; maxima propagate NaN as ``torch.maximum`` does; the
+threshold delta is compared in the dtype (torch compares a tensor with a Python number in the tensor's dtype).
+
+Checkpoint statistics (:func:`_checkpoint`) use the same formulas in a per-run order: the alpha coordinates
+(j gamma, j zeta) = coord[:2] . sum_f (W_f - W_f(0)) accumulated in float64 and rounded to the dtype (torch: one
+matrix product), the weak projection L_j = log max_{active r} (P_{j,r}(0) + zeta_{j,r}) and its fit sums in
+float64, the training margins y f(W; x_i) after T/4 (each example's forward pass as the step's), the memorisation
+offsets c_i = y_i f_i - z_own in float64 and the weak-only log factors log1p(r kappa (1 - y f)) in the dtype.  They
+equal the torch recording's to float rounding (tested); a run's numbers do not depend on the other runs, so a run
+is bit-identical alone or inside any chunk.
+
+The kernels exist only with numba (``pip install 'benosc[fast]'``); without it the fused engine is the torch full
+engine (:func:`benosc.simulate.fused.unsupported`) and so is its recording.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from benosc.simulate.fused import FASTMATH, numba
+from benosc.simulate.grid import HeldOutPoints
+from benosc.simulate.weak_growth import N_WINDOWS
+
+__all__ = ["ACC", "WIN", "kernel_statistics", "held_out_accuracy", "one_hot_features"]
+
+#: columns of the per-run scalar statistics ``acc`` (R, len(ACC)) in the run's dtype
+ACC = ("n_strong", "n_osc", "n_strong_before", "n_osc_before", "res_max", "weak_max")
+#: rows of the per-run window statistics ``wins`` (R, len(WIN), N_WINDOWS) in the run's dtype
+WIN = ("amp_sum", "amp_n", "osc_w")
+
+if numba is not None:
+    from numba import njit, prange
+
+    from benosc.simulate.fused import _run, _run3, _sigma
+
+    @njit(cache=True)
+    def _nanmax(a, b):
+        """max(a, b) propagating NaN from either side (torch.maximum, amax)."""
+        if a != a or b != b:
+            return a if a != a else b
+        return a if a >= b else b
+
+    @njit(cache=True)
+    def _fold_block(mb, k, idx, t0, strong, win, delta, before, acc, wins, ints, seg):
+        """Fold the margins mb[:k] (k, B) of steps t0..t0+k-1 into one run's statistics (reduce_block's arithmetic).
+
+        idx (T, B) the run's example indices, strong (n,) 1/0 in the dtype, win (T,) window of each step, delta in
+        the dtype, before: the weak component has not hit yet (constant on the block); acc (len(ACC),),
+        wins (len(WIN), N_WINDOWS), ints (2,) = (hit, first non-finite step), updated in place; seg
+        (len(WIN), N_WINDOWS) scratch.  One pass over the block per batch entry: a sum over steps (of the block,
+        or of a window's part of it) in float64 rounded to the dtype, the batch entries' sums added in order.
+        """
+        B = mb.shape[1]
+        dt = acc.dtype.type
+        zero, one = dt(0), dt(1)
+        seg[:] = zero
+        ns = zero
+        no = zero
+        rm = acc[4]
+        bad = k
+        for b in range(B):
+            cs = 0.0  # the whole block: strong steps, oscillating strong steps
+            co = 0.0
+            ca = 0.0  # the current window's part: amplitude sum, strong steps, oscillating strong steps
+            cn = 0.0
+            cw = 0.0
+            w = win[t0]
+            for t in range(k):
+                wt = win[t0 + t]
+                if wt != w:
+                    seg[0, w] += dt(ca)
+                    seg[1, w] += dt(cn)
+                    seg[2, w] += dt(cw)
+                    ca = 0.0
+                    cn = 0.0
+                    cw = 0.0
+                    w = wt
+                mg = mb[t, b]
+                s = strong[idx[t0 + t, b]]
+                dv = abs(mg - one)
+                o = (one if dv >= delta else zero) * s
+                c = dv if s > zero else zero
+                cs += np.float64(s)
+                co += np.float64(o)
+                ca += np.float64(c)
+                cn += np.float64(s)
+                cw += np.float64(o)
+                if before:
+                    rm = _nanmax(rm, c)
+                if t < bad and not np.isfinite(mg):
+                    bad = t
+            seg[0, w] += dt(ca)
+            seg[1, w] += dt(cn)
+            seg[2, w] += dt(cw)
+            ns += dt(cs)
+            no += dt(co)
+        acc[0] += ns
+        acc[1] += no
+        acc[2] += ns * (one if before else zero)
+        acc[3] += no * (one if before else zero)
+        acc[4] = rm
+        for w in range(win[t0], win[t0 + k - 1] + 1):  # the windows this block covers
+            for i in range(3):
+                wins[i, w] += seg[i, w]
+        if ints[1] < 0 and bad < k:
+            ints[1] = t0 + bad
+
+    @njit(fastmath=FASTMATH, cache=True)
+    def _coordinates(W, W0, coord, sign, gam, zet):
+        """(j gamma_k, j zeta_k) into gam, zet (K,): rows 0, 1 of coord (C, d) . sum_f (W_f - W_f(0)), W, W0 (K, F, d).
+
+        Accumulated in float64 (reassociated: a vectorised reduction) and rounded to the dtype; torch's recording
+        computes the same coordinates as one matrix product in the dtype (DeviceInputs.coefficients).
+        """
+        K, F, d = W.shape
+        dt = W.dtype.type
+        for k in range(K):
+            g = 0.0
+            z = 0.0
+            for j in range(d):
+                dw = W[k, 0, j] - W0[k, 0, j]
+                for f in range(1, F):
+                    dw += W[k, f, j] - W0[k, f, j]
+                g += np.float64(coord[0, j]) * np.float64(dw)
+                z += np.float64(coord[1, j]) * np.float64(dw)
+            gam[k] = dt(g) * sign[k]
+            zet[k] = dt(z) * sign[k]
+
+    @njit(fastmath=FASTMATH, cache=True)
+    def _train_margins(W, A, X, y, q, rectified, onehot, out):
+        """y_i f(W; x_i) of every example x_i (P, d) of X (n, P, d) into out (n,): f = sum_k a_k sum_p sigma(<w_{k,f(p)}, x_p>).
+
+        W (K, F, d), A (K,).  ``onehot``: the feature patches x_1 = s y u, x_2 = y v have one nonzero coordinate each
+        (u = ||u|| e_1, v = ||v|| e_2: grid.prepare_inputs), so z_{1,k} = x_{1,1} w_{k,1} and z_{2,k} = x_{2,2} w_{k,2}:
+        the dot products' other terms are exact zeros, the same number, and only the noise patches take a dot product
+        (a third of the work at P = 3).  Each dot product is contiguous over d, vectorised (reassociated).
+        """
+        K, F, d = W.shape
+        n, P = X.shape[0], X.shape[1]
+        zero, one, two = W.dtype.type(0), W.dtype.type(1), W.dtype.type(2)
+        qd = W.dtype.type(q)
+        relu2 = rectified and qd == two
+        first = 2 if onehot else 0  # the first patch that takes a dot product
+        for i in range(n):
+            s = zero
+            for k in range(K):
+                h = zero
+                for p in range(P):
+                    f = 0 if F == 1 else p
+                    if p < first:
+                        z = X[i, p, p] * W[k, f, p]
+                    else:  # indexed, not sliced: a view per dot product costs more than the dot product
+                        z = zero
+                        for j in range(d):
+                            z += X[i, p, j] * W[k, f, j]
+                    if relu2:  # sigma = relu(z)^2; NaN is not <= 0 and stays NaN
+                        r = zero if z <= zero else z
+                        h += r * r
+                    else:
+                        sg, _ = _sigma(z, qd, rectified, zero, one, two)
+                        h += sg
+                s += h * A[k]
+            out[i] = y[i] * s
+
+    @njit(cache=True)
+    def _checkpoint(
+        t,
+        bk,
+        fit,
+        W,
+        A,
+        W0,
+        coord,
+        sign,
+        P0,
+        G0,
+        active,
+        X,
+        y,
+        own,
+        smask,
+        wmask,
+        r_kappa,
+        m,
+        q,
+        rectified,
+        hit_level,
+        acc,
+        ints,
+        blog,
+        sy,
+        sty,
+        off_sum,
+        off_ex,
+        wl_sum,
+        mg_out,
+        gam,
+        zet,
+        onehot,
+    ):
+        """The checkpoint statistics of one run at step t (streaming.simulate_summary's checkpoint), in place.
+
+        W, W0 (K, F, d); A (K,); coord (C, d) (rows 0, 1 used); sign (K,) +1 / -1 in the dtype; P0, G0, active (K,)
+        the initial weak / strong projections (float64) and the neurons the weak feature activates; X (n, P, d),
+        y (n,), own (n,) class index, smask, wmask (n, 2) strong / weak-only examples of each class (dtype);
+        bk: the quarter bound stored at t (or -1); fit: t > T/4.  gam, zet (K,) scratch.
+        """
+        K, F, d = W.shape
+        zero, one = acc.dtype.type(0), acc.dtype.type(1)
+        _coordinates(W, W0, coord, sign, gam, zet)
+        wmax = zero
+        for k in range(K):
+            wmax = _nanmax(wmax, abs(zet[k]))
+        acc[5] = wmax
+        if ints[0] < 0 and wmax >= hit_level:
+            ints[0] = t
+        L0 = 0.0
+        L1 = 0.0
+        for cl in range(2):
+            mx = -np.inf
+            for i in range(m):
+                k = cl * m + i
+                if active[k]:
+                    mx = _nanmax(mx, P0[k] + np.float64(zet[k]))
+            L = np.log(mx)
+            if bk >= 0:
+                blog[bk, cl] = L
+            if cl == 0:
+                L0 = L
+            else:
+                L1 = L
+        if not fit:
+            return
+        tf = np.float64(t)
+        sy[0] += L0
+        sy[1] += L1
+        sty[0] += tf * L0
+        sty[1] += tf * L1
+        # the own class's strong part z_own_j = (1/m) sum_r sigma(G_{j,r}(0) + gamma_{j,r}), float64
+        zo0 = 0.0
+        zo1 = 0.0
+        for k in range(K):
+            v = G0[k] + np.float64(gam[k])
+            if rectified:
+                v = 0.0 if v <= 0.0 else v
+            sv = v * v if q == 2.0 else v**q
+            if k < m:
+                zo0 += sv
+            else:
+                zo1 += sv
+        zo0 /= m
+        zo1 /= m
+        n = X.shape[0]
+        os0 = 0.0
+        os1 = 0.0
+        wl0 = 0.0
+        wl1 = 0.0
+        _train_margins(W, A, X, y, q, rectified, onehot, mg_out)
+        for i in range(n):
+            mg = mg_out[i]
+            c = np.float64(mg) - (zo0 if own[i] == 0 else zo1)
+            os0 += c * np.float64(smask[i, 0])
+            os1 += c * np.float64(smask[i, 1])
+            off_ex[i] += c
+            lf = np.log1p(r_kappa * (one - mg))
+            wl0 += np.float64(lf * wmask[i, 0])
+            wl1 += np.float64(lf * wmask[i, 1])
+        off_sum[0] += os0
+        off_sum[1] += os1
+        wl_sum[0] += acc.dtype.type(wl0)
+        wl_sum[1] += acc.dtype.type(wl1)
+
+    @njit(cache=True)
+    def _one_run(
+        W, A, X, y, idx, eta, q, rectified, square, trained, chk, bound_of, fit_from, win, strong, delta, hit_level,
+        W0, coord, sign, P0, G0, active, own, smask, wmask, r_kappa, m, onehot, acc, wins, ints, blog, sy, sty, off_sum, off_ex, wl_sum, mg_out,
+    ):  # fmt: skip
+        """One run's steps 0..T-1 and summary statistics, in place: the arguments of :func:`_summarise` at run r
+        (W (K, F, d), A (K,), X (n, P, d), ...; chk, bound_of, win and sign shared)."""
+        K, F, d = W.shape
+        P = X.shape[1]
+        B = idx.shape[1]
+        S = chk.shape[0]
+        fast = F == 1 and P == 3 and B == 1 and not trained
+        block = 1
+        for s in range(S - 1):
+            block = max(block, chk[s + 1] - chk[s])
+        mb = np.empty((block, B), W.dtype)
+        z3 = np.empty((3, K), W.dtype)
+        z = np.empty((B, P, K), W.dtype)
+        cf = np.empty((B, P, K), W.dtype)
+        hk = np.empty((B, K), W.dtype)
+        g = np.empty(d, W.dtype)
+        gam = np.empty(K, W.dtype)
+        zet = np.empty(K, W.dtype)
+        seg = np.empty((3, wins.shape[1]), W.dtype)
+        for s in range(S):
+            t = chk[s]
+            _checkpoint(t, bound_of[s], t > fit_from, W, A, W0, coord, sign, P0, G0, active, X, y, own, smask, wmask, r_kappa, m, q, rectified, hit_level, acc, ints, blog, sy, sty, off_sum, off_ex, wl_sum, mg_out, gam, zet, onehot)  # fmt: skip
+            if s + 1 == S:
+                break
+            t1 = chk[s + 1]
+            if fast:
+                _run3(W.reshape((K, d)), X, y, idx, eta, A, t, t1, mb, q, rectified, square, True, z3)  # shared: F = 1
+            else:
+                _run(W, A, X, y, idx, eta, t, t1, mb, q, rectified, square, trained, True, z, cf, hk, g)
+            _fold_block(mb, t1 - t, idx, t, strong, win, delta, ints[0] < 0, acc, wins, ints, seg)
+        return True
+
+    @njit(parallel=True, cache=True)
+    def _summarise(
+        W, A, X, y, idx, eta, q, rectified, square, trained, chk, bound_of, fit_from, win, strong, delta, hit_level,
+        W0, coord, sign, P0, G0, active, own, smask, wmask, r_kappa, m, onehot, acc, wins, ints, blog, sy, sty, off_sum, off_ex, wl_sum, mg_out, done,
+    ):  # fmt: skip
+        """Every run's steps 0..T-1 and summary statistics, in place; chk the checkpoint steps (0 first, T last).
+
+        done[r] is set when run r's loop has finished: an exception inside a ``prange`` body is not raised (numba 0.68,
+        workqueue layer: the run is left undone, silently), so the caller checks ``done``.
+        """
+        for r in prange(W.shape[0]):
+            done[r] = _one_run(
+                W[r], A[r], X[r], y[r], idx[r], eta[r], q, rectified, square, trained, chk, bound_of, fit_from, win, strong[r], delta, hit_level,
+                W0[r], coord[r], sign, P0[r], G0[r], active[r], own[r], smask[r], wmask[r], r_kappa[r], m, onehot,
+                acc[r], wins[r], ints[r], blog[r], sy[r], sty[r], off_sum[r], off_ex[r], wl_sum[r], mg_out[r],
+            )  # fmt: skip
+
+    @njit(fastmath=FASTMATH, cache=True)
+    def _act(z, qd, rectified, relu2, zero, one, two):
+        """sigma(z) (fused._sigma's value), with sigma = relu(z)^2 inline; NaN is not <= 0 and stays NaN."""
+        if relu2:
+            r = zero if z <= zero else z
+            return r * r
+        sg, _ = _sigma(z, qd, rectified, zero, one, two)
+        return sg
+
+    @njit(fastmath=FASTMATH, cache=True)
+    def _held_out_count(W, A, y, strong, g, sp, u0, v1, projected, q, rectified, xb):
+        """How many of one run's held-out points y f(W; x) > 0 classifies correctly, the points built from their draws.
+
+        W (K, F, D), A (K,); y (N,) labels, strong (N,) bool, g (N, P - 2, D) the noise draws, sp = sigma_p,
+        u0 = ||u||, v1 = ||v||: the points of :class:`benosc.simulate.grid.HeldOutPoints`, x_1 = s y ||u|| e_1,
+        x_2 = y ||v|| e_2 (so z_1 = x_{1,1} w_{k,1}, z_2 = x_{2,2} w_{k,2}: one product each, as
+        engine._held_out_outputs computes them), x_p = float(g sigma_p) with its first two coordinates +0 for
+        projected noise.  Four points at a time share each load of a filter (measured 102 vs 123 us per run and
+        1000 points at paper size, float32).  xb (4, P - 2, D) scratch.
+        """
+        K, F, D = W.shape
+        N, P2 = g.shape[0], g.shape[1]
+        dt = W.dtype.type
+        zero, one, two = dt(0), dt(1), dt(2)
+        qd = dt(q)
+        relu2 = rectified and qd == two
+        count = 0
+        for i0 in range(0, N, 4):
+            nb = min(4, N - i0)
+            for b in range(4):  # the noise patches: HeldOutPoints.noise_block's float64 numbers, rounded to the dtype
+                for p in range(P2):
+                    if b < nb:
+                        for j in range(D):
+                            xb[b, p, j] = dt(g[i0 + b, p, j] * sp)
+                        if projected:
+                            xb[b, p, 0] = zero
+                            xb[b, p, 1] = zero
+                    else:  # past the last point: zeros, not counted
+                        for j in range(D):
+                            xb[b, p, j] = zero
+            i1, i2, i3 = min(i0 + 1, N - 1), min(i0 + 2, N - 1), min(i0 + 3, N - 1)
+            c10 = dt((y[i0] if strong[i0] else 0.0) * u0)
+            c11 = dt((y[i1] if strong[i1] else 0.0) * u0)
+            c12 = dt((y[i2] if strong[i2] else 0.0) * u0)
+            c13 = dt((y[i3] if strong[i3] else 0.0) * u0)
+            c20, c21, c22, c23 = dt(y[i0] * v1), dt(y[i1] * v1), dt(y[i2] * v1), dt(y[i3] * v1)
+            f0 = zero
+            f1 = zero
+            f2 = zero
+            f3 = zero
+            for k in range(K):
+                w0 = W[k, 0, 0]
+                w1 = W[k, 0 if F == 1 else 1, 1]
+                h0 = _act(c10 * w0, qd, rectified, relu2, zero, one, two) + _act(c20 * w1, qd, rectified, relu2, zero, one, two)
+                h1 = _act(c11 * w0, qd, rectified, relu2, zero, one, two) + _act(c21 * w1, qd, rectified, relu2, zero, one, two)
+                h2 = _act(c12 * w0, qd, rectified, relu2, zero, one, two) + _act(c22 * w1, qd, rectified, relu2, zero, one, two)
+                h3 = _act(c13 * w0, qd, rectified, relu2, zero, one, two) + _act(c23 * w1, qd, rectified, relu2, zero, one, two)
+                for p in range(P2):
+                    fp = 0 if F == 1 else p + 2
+                    a0 = zero
+                    a1 = zero
+                    a2 = zero
+                    a3 = zero
+                    for j in range(D):
+                        wj = W[k, fp, j]
+                        a0 += xb[0, p, j] * wj
+                        a1 += xb[1, p, j] * wj
+                        a2 += xb[2, p, j] * wj
+                        a3 += xb[3, p, j] * wj
+                    h0 += _act(a0, qd, rectified, relu2, zero, one, two)
+                    h1 += _act(a1, qd, rectified, relu2, zero, one, two)
+                    h2 += _act(a2, qd, rectified, relu2, zero, one, two)
+                    h3 += _act(a3, qd, rectified, relu2, zero, one, two)
+                f0 += h0 * A[k]
+                f1 += h1 * A[k]
+                f2 += h2 * A[k]
+                f3 += h3 * A[k]
+            count += (f0 * dt(y[i0]) > zero) + (nb > 1 and f1 * dt(y[i1]) > zero) + (nb > 2 and f2 * dt(y[i2]) > zero) + (nb > 3 and f3 * dt(y[i3]) > zero)
+        return count
+
+    @njit(parallel=True, cache=True)
+    def _held_out_accuracy(W, A, y, strong, g, pos, sigma_p, u0, v1, projected, q, rectified, order, out):
+        """out[r] = the fraction of run r's held-out points classified correctly (HeldOutPoints fields, per run); the runs
+        taken in ``order`` (by seed: the runs that share a seed's draws read them while they are in the cache)."""
+        R, K, F, D = W.shape
+        N = y.shape[1]
+        for i in prange(R):
+            r = order[i]
+            xb = np.empty((4, g.shape[2], D), W.dtype)
+            c = _held_out_count(W[r], A[r], y[r], strong[r], g[pos[r]], sigma_p[r], u0[r], v1[r], projected, q, rectified, xb)
+            out[r] = W.dtype.type(c) / W.dtype.type(N)
+
+
+def one_hot_features(X: np.ndarray) -> bool:
+    """True where every example's feature patches x_1, x_2 of X (R, n, P, d) are nonzero only at coordinates 1, 2."""
+    if X.shape[2] < 2 or X.shape[3] < 2:
+        return False
+    return not (X[:, :, 0, 1:].any() or X[:, :, 1, :1].any() or X[:, :, 1, 2:].any())
+
+
+def kernel_statistics(
+    stepper, state, dev, chk, bound_at, fit_from, win, delta, sign, P0, G0, active, own, strong_cls, weak_cls, r_kappa
+) -> dict[str, torch.Tensor]:
+    """Advance the fused stepper's state (W, A) over all steps in place and return the summary's running statistics.
+
+    The arguments are :func:`benosc.simulate.streaming.simulate_summary`'s own: ``dev`` its DeviceInputs, ``chk`` the
+    checkpoint steps, ``bound_at`` {step: quarter bound}, ``fit_from`` = T // 4, ``win`` (T,) the window of each step,
+    sign (2m,), P0, G0 (R, 2m) float64, active (R, 2m), own (R, n), strong_cls, weak_cls (R, n, 2), r_kappa (R,).
+    Returns torch tensors named as that function's: n_strong, n_osc, n_strong_before, n_osc_before, res_max,
+    weak_max (R,); amp_sum, amp_n, osc_w (R, N_WINDOWS); hit, first_bad (R,) int64; bounds_log (R, N_WINDOWS + 1, 2),
+    sy, sty, off_sum (R, 2) float64; off_ex (R, n) float64; wl_sum (R, 2); train_margin (R, n) at the last checkpoint.
+    """
+    W, A = state
+    R, n = dev.R, dev.n
+    dt = W.dtype.type
+    f64 = np.float64
+
+    def arr(x: torch.Tensor, dtype=None) -> np.ndarray:
+        a = np.ascontiguousarray(x.cpu().numpy())
+        return a if dtype is None else a.astype(dtype, copy=False)
+
+    chk = np.asarray(chk, dtype=np.int64)
+    bound_of = np.array([bound_at.get(int(c), -1) for c in chk], dtype=np.int64)
+    acc = np.zeros((R, len(ACC)), W.dtype)
+    wins = np.zeros((R, len(WIN), N_WINDOWS), W.dtype)
+    ints = np.full((R, 2), -1, dtype=np.int64)
+    blog = np.full((R, N_WINDOWS + 1, 2), np.nan)
+    sy, sty, off_sum = np.zeros((R, 2)), np.zeros((R, 2)), np.zeros((R, 2))
+    off_ex = np.zeros((R, n))
+    wl_sum = np.zeros((R, 2), W.dtype)
+    mg_out = np.zeros((R, n), W.dtype)
+    done = np.zeros(R, dtype=np.bool_)
+    _summarise(
+        W, A, stepper._X, stepper._y, stepper._idx, stepper._eta, stepper.q, stepper.rectified, stepper.square, stepper.trained,
+        chk, bound_of, int(fit_from), np.asarray(win, dtype=np.int64), arr(dev.strong, W.dtype), dt(delta), dt(delta / 4),
+        arr(dev.W0), arr(dev.coord), arr(sign), arr(P0, f64), arr(G0, f64), arr(active), arr(own, np.int64), arr(strong_cls), arr(weak_cls),
+        arr(r_kappa), int(dev.W0.shape[1] // 2), one_hot_features(stepper._X), acc, wins, ints, blog, sy, sty, off_sum, off_ex, wl_sum, mg_out, done,
+    )  # fmt: skip
+    if not done.all():
+        raise RuntimeError(f"fused summary kernel: runs {np.flatnonzero(~done)[:5].tolist()} did not finish (an error inside the kernel)")
+    out = {name: acc[:, i] for i, name in enumerate(ACC)} | {name: wins[:, i] for i, name in enumerate(WIN)}
+    out |= {"hit": ints[:, 0], "first_bad": ints[:, 1], "bounds_log": blog, "sy": sy, "sty": sty, "off_sum": off_sum, "off_ex": off_ex}
+    out |= {"wl_sum": wl_sum, "train_margin": mg_out}
+    return {k: torch.from_numpy(np.ascontiguousarray(v)) for k, v in out.items()}
+
+
+def held_out_accuracy(stepper, state, points: HeldOutPoints) -> np.ndarray:
+    """The fraction of each run's held-out points (test or weak-only set, kept as draws) that the network classifies
+    correctly, (R,) in the run's dtype: what ``engine._accuracy`` computes from the same points, evaluated per run in
+    one kernel call without building the points (the same count; the mean count / N rounded once, as torch's mean)."""
+    W, A = state
+    R = W.shape[0]
+    out = np.full(R, np.nan, W.dtype)  # an accuracy is never NaN: one left means its run's loop did not finish
+    u0 = np.ascontiguousarray(points.u[:, 0])
+    v1 = np.ascontiguousarray(points.v[:, 1])
+    order = np.argsort(points.pos, kind="stable")
+    _held_out_accuracy(
+        W, A, points.y, points.strong, points.g, points.pos, points.sigma_p, u0, v1, points.projected, stepper.q, stepper.rectified, order, out
+    )  # fmt: skip
+    if np.isnan(out).any():
+        raise RuntimeError(f"fused held-out kernel: runs {np.flatnonzero(np.isnan(out))[:5].tolist()} did not finish (an error inside the kernel)")
+    return out
