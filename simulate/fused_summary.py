@@ -348,18 +348,32 @@ if numba is not None:
         return sg
 
     @njit(fastmath=FASTMATH, cache=True)
-    def _held_out_count(W, A, y, strong, g, sp, u0, v1, projected, q, rectified, xb):
-        """How many of one run's held-out points y f(W; x) > 0 classifies correctly, the points built from their draws.
+    def _noise_patches(g, sp, projected, xs):
+        """xs (N, P - 2, D) = the noise patches float(g sigma_p) of held-out points, their first two coordinates +0
+        for projected noise: HeldOutPoints.noise_block's float64 numbers rounded to xs's dtype."""
+        N, P2, D = g.shape
+        dt = xs.dtype.type
+        zero = dt(0)
+        for i in range(N):
+            for p in range(P2):
+                for j in range(D):
+                    xs[i, p, j] = dt(g[i, p, j] * sp)
+                if projected:
+                    xs[i, p, 0] = zero
+                    xs[i, p, 1] = zero
 
-        W (K, F, D), A (K,); y (N,) labels, strong (N,) bool, g (N, P - 2, D) the noise draws, sp = sigma_p,
-        u0 = ||u||, v1 = ||v||: the points of :class:`benosc.simulate.grid.HeldOutPoints`, x_1 = s y ||u|| e_1,
-        x_2 = y ||v|| e_2 (so z_1 = x_{1,1} w_{k,1}, z_2 = x_{2,2} w_{k,2}: one product each, as
-        engine._held_out_outputs computes them), x_p = float(g sigma_p) with its first two coordinates +0 for
-        projected noise.  Four points at a time share each load of a filter (measured 102 vs 123 us per run and
-        1000 points at paper size, float32).  xb (4, P - 2, D) scratch.
+    @njit(fastmath=FASTMATH, cache=True)
+    def _held_out_count(W, A, y, strong, xs, u0, v1, q, rectified):
+        """How many of one run's held-out points y f(W; x) > 0 classifies correctly.
+
+        W (K, F, D), A (K,); y (N,) labels, strong (N,) bool, xs (N, P - 2, D) the noise patches
+        (:func:`_noise_patches`), u0 = ||u||, v1 = ||v||: the points of :class:`benosc.simulate.grid.HeldOutPoints`,
+        x_1 = s y ||u|| e_1, x_2 = y ||v|| e_2, so z_1 = x_{1,1} w_{k,1} and z_2 = x_{2,2} w_{k,2} (one product each,
+        as engine._held_out_outputs computes them).  Four points at a time share each load of a filter (measured 102
+        vs 123 us per run and 1000 points at paper size, float32).
         """
         K, F, D = W.shape
-        N, P2 = g.shape[0], g.shape[1]
+        N, P2 = xs.shape[0], xs.shape[1]
         dt = W.dtype.type
         zero, one, two = dt(0), dt(1), dt(2)
         qd = dt(q)
@@ -367,18 +381,7 @@ if numba is not None:
         count = 0
         for i0 in range(0, N, 4):
             nb = min(4, N - i0)
-            for b in range(4):  # the noise patches: HeldOutPoints.noise_block's float64 numbers, rounded to the dtype
-                for p in range(P2):
-                    if b < nb:
-                        for j in range(D):
-                            xb[b, p, j] = dt(g[i0 + b, p, j] * sp)
-                        if projected:
-                            xb[b, p, 0] = zero
-                            xb[b, p, 1] = zero
-                    else:  # past the last point: zeros, not counted
-                        for j in range(D):
-                            xb[b, p, j] = zero
-            i1, i2, i3 = min(i0 + 1, N - 1), min(i0 + 2, N - 1), min(i0 + 3, N - 1)
+            i1, i2, i3 = min(i0 + 1, N - 1), min(i0 + 2, N - 1), min(i0 + 3, N - 1)  # past the last point: not counted
             c10 = dt((y[i0] if strong[i0] else 0.0) * u0)
             c11 = dt((y[i1] if strong[i1] else 0.0) * u0)
             c12 = dt((y[i2] if strong[i2] else 0.0) * u0)
@@ -403,10 +406,10 @@ if numba is not None:
                     a3 = zero
                     for j in range(D):
                         wj = W[k, fp, j]
-                        a0 += xb[0, p, j] * wj
-                        a1 += xb[1, p, j] * wj
-                        a2 += xb[2, p, j] * wj
-                        a3 += xb[3, p, j] * wj
+                        a0 += xs[i0, p, j] * wj
+                        a1 += xs[i1, p, j] * wj
+                        a2 += xs[i2, p, j] * wj
+                        a3 += xs[i3, p, j] * wj
                     h0 += _act(a0, qd, rectified, relu2, zero, one, two)
                     h1 += _act(a1, qd, rectified, relu2, zero, one, two)
                     h2 += _act(a2, qd, rectified, relu2, zero, one, two)
@@ -419,16 +422,23 @@ if numba is not None:
         return count
 
     @njit(parallel=True, cache=True)
-    def _held_out_accuracy(W, A, y, strong, g, pos, sigma_p, u0, v1, projected, q, rectified, order, out):
-        """out[r] = the fraction of run r's held-out points classified correctly (HeldOutPoints fields, per run); the runs
-        taken in ``order`` (by seed: the runs that share a seed's draws read them while they are in the cache)."""
-        R, K, F, D = W.shape
+    def _held_out_accuracy(W, A, y, strong, g, pos, sigma_p, u0, v1, projected, q, rectified, order, starts, out):
+        """out[r] = the fraction of run r's held-out points classified correctly (HeldOutPoints fields, per run).
+
+        The runs are taken in groups that share their noise patches (the same seed's draws and sigma_p):
+        order[starts[i]:starts[i + 1]] is group i, whose patches are rounded to the dtype once (:func:`_noise_patches`,
+        into a buffer that stays in the cache) and read by each of its runs.
+        """
         N = y.shape[1]
-        for i in prange(R):
-            r = order[i]
-            xb = np.empty((4, g.shape[2], D), W.dtype)
-            c = _held_out_count(W[r], A[r], y[r], strong[r], g[pos[r]], sigma_p[r], u0[r], v1[r], projected, q, rectified, xb)
-            out[r] = W.dtype.type(c) / W.dtype.type(N)
+        for gi in prange(starts.shape[0] - 1):
+            a, b = starts[gi], starts[gi + 1]
+            r0 = order[a]
+            xs = np.empty((N, g.shape[2], g.shape[3]), W.dtype)
+            _noise_patches(g[pos[r0]], sigma_p[r0], projected, xs)
+            for i in range(a, b):
+                r = order[i]
+                c = _held_out_count(W[r], A[r], y[r], strong[r], xs, u0[r], v1[r], q, rectified)
+                out[r] = W.dtype.type(c) / W.dtype.type(N)
 
 
 def one_hot_features(X: np.ndarray) -> bool:
@@ -493,9 +503,11 @@ def held_out_accuracy(stepper, state, points: HeldOutPoints) -> np.ndarray:
     out = np.full(R, np.nan, W.dtype)  # an accuracy is never NaN: one left means its run's loop did not finish
     u0 = np.ascontiguousarray(points.u[:, 0])
     v1 = np.ascontiguousarray(points.v[:, 1])
-    order = np.argsort(points.pos, kind="stable")
+    order = np.lexsort((points.sigma_p, points.pos))  # groups of runs sharing their noise patches: seed, then sigma_p
+    pos, sp = points.pos[order], points.sigma_p[order]
+    starts = np.flatnonzero(np.r_[True, (pos[1:] != pos[:-1]) | (sp[1:] != sp[:-1]), True])
     _held_out_accuracy(
-        W, A, points.y, points.strong, points.g, points.pos, points.sigma_p, u0, v1, points.projected, stepper.q, stepper.rectified, order, out
+        W, A, points.y, points.strong, points.g, points.pos, points.sigma_p, u0, v1, points.projected, stepper.q, stepper.rectified, order, starts, out
     )  # fmt: skip
     if np.isnan(out).any():
         raise RuntimeError(f"fused held-out kernel: runs {np.flatnonzero(np.isnan(out))[:5].tolist()} did not finish (an error inside the kernel)")

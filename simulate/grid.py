@@ -240,10 +240,13 @@ def prepare_inputs_per_run(runs: Sequence[Config]) -> BatchInputs:
 _BLOCK_BYTES = 1 << 21
 
 
-def _draws(cfg: Config, seed: int) -> dict[str, np.ndarray]:
+def _draws(cfg: Config, seed: int, into: dict[str, np.ndarray] | None = None, k: int = 0) -> dict[str, np.ndarray]:
     """The raw random draws of one seed, in the order :func:`make_dataset`, :func:`init_weights` and
     :func:`sample_indices` take them: labels, strong-data uniforms and standard normals of the noise for the
-    training, test and weak-only sets; standard normals of the initialisation; the index sequence."""
+    training, test and weak-only sets; standard normals of the initialisation; the index sequence.
+
+    ``into`` maps some of the noise names (``test_g``, ...) to arrays of all seeds' draws, (S, count, P - 2, d):
+    this seed's are drawn into row ``k`` (the same numbers, not copied again into a stack afterwards)."""
     data_rng, init_rng, sample_rng = streams(seed)
     dc = cfg.data
     out: dict[str, np.ndarray] = {}
@@ -251,7 +254,10 @@ def _draws(cfg: Config, seed: int) -> dict[str, np.ndarray]:
         out[f"{name}_y"] = data_rng.choice(np.array([-1.0, 1.0]), size=count)
         if not weak_only:
             out[f"{name}_u"] = data_rng.random(count)
-        out[f"{name}_g"] = data_rng.standard_normal((count, dc.P - 2, dc.d))
+        if into is not None and f"{name}_g" in into:
+            out[f"{name}_g"] = data_rng.standard_normal(out=into[f"{name}_g"][k])
+        else:
+            out[f"{name}_g"] = data_rng.standard_normal((count, dc.P - 2, dc.d))
     F = 1 if cfg.network.filters == "shared" else dc.P
     out["W0"] = init_rng.standard_normal((2 * cfg.network.m, F, dc.d))
     out["indices"] = sample_indices(cfg, sample_rng)
@@ -333,13 +339,18 @@ def _prepare_inputs(runs: Sequence[Config], *, held_out: str = "arrays") -> Batc
     uniq = list(dict.fromkeys(seeds))
     at = {s: k for k, s in enumerate(uniq)}
     pos = np.array([at[s] for s in seeds]) if len(uniq) < R else np.arange(R)
+    held: dict[str, np.ndarray] = {}  # the held-out sets' noise draws of all seeds, drawn in place (vector draw)
     if dc.uses_gram:  # the same law in D = representation_dim coordinates (simulate/gram.py)
         dim, raw = representation_dim(cfg0), [gram_draws(cfg0, s) for s in uniq]
     else:
-        dim, raw = dc.d, [_draws(cfg0, s) for s in uniq]
+        # a chunk of distinct seeds holds 2 x 431 MB of them at the default sizes: stacking copies cost 0.3-0.5 s
+        held = {f"{name}_g": np.empty((len(uniq), count, dc.P - 2, dc.d)) for name, count in (("test", dc.n_test), ("weak", dc.n_test_weak))}
+        dim, raw = dc.d, [_draws(cfg0, s, held, k) for k, s in enumerate(uniq)]
 
     def stack(name: str) -> np.ndarray:
-        return np.stack([d[name] for d in raw])[pos]
+        """Each run's copy of a per-seed draw, (R, ...); one copy, not two, where every run has its own seed."""
+        per_seed = np.stack([d[name] for d in raw])
+        return per_seed if len(uniq) == R else per_seed[pos]  # pos is 0..R-1 where the seeds are distinct
 
     col = lambda name, sec="data": np.array([c.get(name) for c in runs], dtype=float)  # noqa: E731
     u_norm, v_norm, sigma_p, p_weak, sigma_0 = col("u_norm"), col("v_norm"), col("sigma_p"), col("p_weak"), col("sigma_0")
@@ -349,10 +360,10 @@ def _prepare_inputs(runs: Sequence[Config], *, held_out: str = "arrays") -> Batc
     u[:, 0], v[:, 1] = u_norm, v_norm
 
     def points(name: str, weak_only: bool) -> HeldOutPoints:
-        raw_u = None if weak_only else np.stack([d[f"{name}_u"] for d in raw])[pos]
-        y = np.stack([d[f"{name}_y"] for d in raw])[pos]
+        raw_u = None if weak_only else stack(f"{name}_u")
+        y = stack(f"{name}_y")
         strong = np.zeros(y.shape, dtype=bool) if raw_u is None else raw_u >= p_weak[:, None]  # raw_u is None iff weak_only
-        g = np.stack([d[f"{name}_g"] for d in raw])
+        g = held[f"{name}_g"] if f"{name}_g" in held else np.stack([d[f"{name}_g"] for d in raw])
         # u = ||u|| e_1 and v = ||v|| e_2 (both draws): the features' patches have one nonzero coordinate each, which
         # the held-out evaluation reads (HeldOutPoints.feature_coefficients)
         assert not u[:, 1:].any() and not v[:, 0].any() and not v[:, 2:].any()
