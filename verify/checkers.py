@@ -370,46 +370,10 @@ def _network_judgement(rows: Sequence[dict], setting: dict | None = None) -> tup
             ratio = np.array([r["measured"] / r["predicted"] for r in at])
             what = "clean limit" if name == "clean" else "regime"
             where = {"eta": eta}
-            meas.append(
-                Q(
-                    "network_rate",
-                    None,
-                    interval=(rate.min(), rate.max()),
-                    interval_kind="range",
-                    unit="per step",
-                    label=f"network {what} rate",
-                    where=where,
-                    n=len(at),
-                    fmt=".3g",
-                )
-            )
-            meas.append(
-                Q(
-                    "network_rate_ratio",
-                    None,
-                    interval=(ratio.min(), ratio.max()),
-                    interval_kind="range",
-                    label=f"network {what} measured / predicted",
-                    where=where,
-                    n=len(at),
-                    fmt=".3f",
-                )
-            )
             p = np.array([r["predicted"] for r in at])
-            pred.append(
-                Q(
-                    "network_rate",
-                    None,
-                    interval=(p.min(), p.max()),
-                    interval_kind="range",
-                    unit="per step",
-                    label=f"network {what} rate",
-                    where=where,
-                    n=len(at),
-                    fmt=".3g",
-                    note=_NETWORK_RATE[name],
-                )
-            )
+            meas.append(_span("network_rate", rate, label=f"network {what} rate", where=where, unit="per step", fmt=".3g"))
+            meas.append(_span("network_rate_ratio", ratio, label=f"network {what} measured / predicted", where=where, fmt=".3f"))
+            pred.append(_span("network_rate", p, label=f"network {what} rate", where=where, unit="per step", fmt=".3g", note=_NETWORK_RATE[name]))
         if name == "regime":
             share = np.array([r["measured"] / r["share_only"] for r in judged if finite(r["share_only"]) and r["share_only"] > 0])
             gap = 100 * (1 - ratios.mean())
@@ -722,6 +686,11 @@ def check_noise_memorisation(small: np.ndarray, large: np.ndarray, *, eta_small:
         predictions={"noise_share_small": 1.0},
         data=E.NoiseMemorisationData(sm, lg),
     )
+
+
+def _span(name: str, values: np.ndarray, *, label: str, where: dict[str, Any], unit: str = "", fmt: str = ".4g", note: str = "") -> Q:
+    """A quantity over runs given as its range: interval (min, max) of ``values``, ``n`` = their number."""
+    return Q(name, None, interval=(values.min(), values.max()), interval_kind="range", unit=unit, label=label, where=where, n=len(values), fmt=fmt, note=note)
 
 
 _SHARE = "weak-feature share of the weak examples' margin"
