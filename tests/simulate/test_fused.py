@@ -190,3 +190,13 @@ def test_fused_summary_is_bit_identical_alone_and_in_a_chunk():
     alone = simulate_summary(cfg.replace(eta=float(batch["eta"][3]), seed=int(batch["seed"][3])), engine="fused")
     for name in SUMMARY_SCHEMA:
         np.testing.assert_array_equal(batch[name][3], alone[name][0], err_msg=name)
+
+
+def test_a_diverged_run_has_no_accuracy_on_the_fused_engine_either():
+    from benosc.simulate.streaming import simulate_summary
+
+    s = simulate_summary(Config().replace(steps=300, n_test=32, n_test_weak=32), {"eta": [0.5, 4.5], "seed": [0, 1]}, engine="fused")
+    gone = s["status"] == "diverged"
+    assert gone.any() and (~gone).any()
+    for name in ("train_acc", "test_acc", "weak_test_acc"):
+        assert np.isnan(s[name][gone]).all() and np.isfinite(s[name][~gone]).all() and s[name].dtype == np.float32, name
