@@ -145,17 +145,16 @@ class HeldOutPoints:
         sl = slice(a, b)
         X[:, :, 0, :] = (self.strong[sl] * self.y[sl])[:, :, None] * self.u[sl, None, :]
         X[:, :, 1, :] = self.y[sl, :, None] * self.v[sl, None, :]
-        np.multiply(self.g[self.pos[sl]], self.sigma_p[sl, None, None, None], out=X[:, :, 2:, :])
+        self.noise_block(a, b, out=X[:, :, 2:, :])
+        return X
+
+    def noise_block(self, a: int, b: int, out: np.ndarray | None = None) -> np.ndarray:
+        """The noise patches x_3..x_P of runs [a, b), (b - a, N, P - 2, D) float64 (into ``out`` when given):
+        :meth:`block`'s ``[:, :, 2:]``."""
+        X = np.multiply(self.g[self.pos[a:b]], self.sigma_p[a:b, None, None, None], out=out)
         if self.projected:
             # g - <g, e> e for e = u/||u|| = e_1 and v/||v|| = e_2 (feature_vectors puts u, v on the first two
             # axes): exactly g with its first two coordinates set to +0.0, as the per-run projection computes
-            X[:, :, 2:, :2] = 0.0
-        return X
-
-    def noise_block(self, a: int, b: int) -> np.ndarray:
-        """The noise patches x_3..x_P of runs [a, b), (b - a, N, P - 2, D) float64: :meth:`block`'s ``[:, :, 2:]``."""
-        X = np.multiply(self.g[self.pos[a:b]], self.sigma_p[a:b, None, None, None])
-        if self.projected:
             X[..., :2] = 0.0
         return X
 
@@ -357,6 +356,8 @@ def _prepare_inputs(runs: Sequence[Config], *, held_out: str = "arrays") -> Batc
     label_noise = col("label_noise")
     u = np.zeros((R, dim))
     v = np.zeros((R, dim))
+    # u = ||u|| e_1 and v = ||v|| e_2 (both draws): the features' patches have one nonzero coordinate each, which
+    # the held-out evaluation reads (HeldOutPoints.feature_coefficients)
     u[:, 0], v[:, 1] = u_norm, v_norm
 
     def points(name: str, weak_only: bool) -> HeldOutPoints:
@@ -364,9 +365,6 @@ def _prepare_inputs(runs: Sequence[Config], *, held_out: str = "arrays") -> Batc
         y = stack(f"{name}_y")
         strong = np.zeros(y.shape, dtype=bool) if raw_u is None else raw_u >= p_weak[:, None]  # raw_u is None iff weak_only
         g = held[f"{name}_g"] if f"{name}_g" in held else np.stack([d[f"{name}_g"] for d in raw])
-        # u = ||u|| e_1 and v = ||v|| e_2 (both draws): the features' patches have one nonzero coordinate each, which
-        # the held-out evaluation reads (HeldOutPoints.feature_coefficients)
-        assert not u[:, 1:].any() and not v[:, 0].any() and not v[:, 2:].any()
         return HeldOutPoints(y=y, strong=strong, g=g, pos=pos, u=u, v=v, sigma_p=sigma_p, projected=dc.noise == "projected")
 
     train = points("train", False)

@@ -231,11 +231,25 @@ def simulate_summary(
     if in_kernel:  # the fused engine: every step and statistic of the chunk in one kernel call (simulate.fused_summary)
         with phase("steps"):
             st_k = _kernel_statistics(stepper, state, dev, chk, bound_at, fit_from, win, delta, sign1, P0, G0, active, own, strong_cls, weak_cls, r_kappa)
-        for name, tensor in (("n_strong", n_strong), ("n_osc", n_osc), ("n_strong_before", n_strong_before), ("n_osc_before", n_osc_before)):
-            tensor.copy_(st_k[name])
-        for name, tensor in (("res_max", res_max), ("amp_sum", amp_sum), ("amp_n", amp_n), ("osc_w", osc_w), ("hit", hit), ("first_bad", first_bad)):
-            tensor.copy_(st_k[name])
-        for name, tensor in (("bounds_log", bounds_log), ("sy", sy), ("sty", sty), ("off_sum", off_sum), ("off_ex", off_ex), ("wl_sum", wl_sum)):
+        kept = dict(
+            n_strong=n_strong,
+            n_osc=n_osc,
+            n_strong_before=n_strong_before,
+            n_osc_before=n_osc_before,
+            res_max=res_max,
+            amp_sum=amp_sum,
+            amp_n=amp_n,
+            osc_w=osc_w,
+            hit=hit,
+            first_bad=first_bad,
+            bounds_log=bounds_log,
+            sy=sy,
+            sty=sty,
+            off_sum=off_sum,
+            off_ex=off_ex,
+            wl_sum=wl_sum,
+        )
+        for name, tensor in kept.items():  # the running statistics, as the torch path leaves them
             tensor.copy_(st_k[name])
         weak_max = st_k["weak_max"]
         for c in chk:  # the fit's sums over the checkpoint steps, as checkpoint() adds them
@@ -265,12 +279,12 @@ def simulate_summary(
         checkpoint(state, T)
         mg = dev.y * _outputs(W, dev.X, stepper.readout(state), q)
     a = stepper.readout(state)
+    # a run whose weights or training margins are not finite has no accuracy (engine.accuracy_of_margins)
+    lost = (final_bad | ~torch.isfinite(mg).all(dim=1)).cpu().numpy()
 
     def held_out_accuracy(X: torch.Tensor | HeldOutPoints, y: torch.Tensor) -> np.ndarray:
         """The fraction of a held-out set classified correctly per run: in the fused kernel for points kept as draws."""
         if in_kernel and isinstance(X, HeldOutPoints):
-            # a run whose weights or training margins are not finite has no accuracy (engine.accuracy_of_margins)
-            lost = (~torch.isfinite(W).flatten(1).all(dim=1) | ~torch.isfinite(mg).all(dim=1)).cpu().numpy()
             return np.where(lost, np.nan, _kernel_accuracy(stepper, state, X))
         return _accuracy(W, X, y, a, q).cpu().numpy()
 

@@ -699,7 +699,7 @@ _SHARE = "weak-feature share of the weak examples' margin"
 def _share(a: np.ndarray, where: dict[str, Any]) -> Q:
     """The weak-feature share over the runs at one learning rate, in %: its range, or the one run's value."""
     if a.size > 1:
-        return Q("weak_share", None, interval=(100 * a.min(), 100 * a.max()), interval_kind="range", unit="%", n=a.size, label=_SHARE, where=where, fmt=".1f")
+        return _span("weak_share", 100 * a, label=_SHARE, where=where, unit="%", fmt=".1f")
     return Q("weak_share", 100 * a[0], unit="%", n=1, label=_SHARE, where=where, fmt=".1f")
 
 
