@@ -494,7 +494,8 @@ def bench_sweep(
     tmp = Path(tempfile.mkdtemp(prefix="benosc-bench-sweep-"))
     try:
         say(f"sweep in-process, {n} runs x {steps} steps")
-        with Timings() as timings:
+        on_cuda = resolve_device(device).type == "cuda"  # a phase ends when its device work does
+        with Timings(sync=torch.cuda.synchronize if on_cuda else None) as timings:
             t = time.perf_counter()
             res = run_sweep(design, tmp / "inprocess.zarr", engine=engine)
             wall = time.perf_counter() - t
