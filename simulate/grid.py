@@ -19,7 +19,7 @@ from benosc.config import SWEEPABLE, Config, ConfigError
 from benosc.simulate.gram import gram_draws, representation_dim
 from benosc.simulate.data import Dataset, init_weights, label_flips, label_stream, make_dataset, sample_indices, streams
 
-__all__ = ["Grid", "expand_grid", "BatchInputs", "HeldOutPoints", "prepare_inputs", "prepare_inputs_per_run", "decomposition_basis", "batch_basis"]
+__all__ = ["Grid", "expand_grid", "shape_key", "BatchInputs", "HeldOutPoints", "prepare_inputs", "prepare_inputs_per_run", "decomposition_basis", "batch_basis"]
 
 Grid = Mapping[str, Sequence[Any]]
 
@@ -264,22 +264,27 @@ def _draws(cfg: Config, seed: int, into: dict[str, np.ndarray] | None = None, k:
     return out
 
 
-def _same_shapes(cfg0: Config, runs: Sequence[Config]) -> None:
-    """Refuse runs that differ from ``cfg0`` in a non-sweepable field (a batch shares every shape).
+def shape_key(cfg: Config) -> tuple:
+    """Fields that must be equal within one batched program (everything but the sweepable scalars), as a hashable key
+    ``((field, value), ...)``.
 
-    Compares the sections' field values directly (a section equal to cfg0's, often the same object in a grid,
-    is passed at once): ``Config.to_dict`` per run cost 0.4 ms, 13% of a 350-run chunk's input preparation.
+    Read off the sections' fields directly (``Config.to_dict`` per run cost 0.4 ms, 0.14 s of a 350-run chunk).
     """
-    sections = [name for name in cfg0.__dataclass_fields__]
-    fixed = {sec: [k for k in getattr(cfg0, sec).__dataclass_fields__ if k not in SWEEPABLE] for sec in sections}
+    key = []
+    for sec in cfg.__dataclass_fields__:
+        part = getattr(cfg, sec)
+        key += [(k, getattr(part, k)) for k in part.__dataclass_fields__ if k not in SWEEPABLE]
+    return tuple(key)
+
+
+def _same_shapes(cfg0: Config, runs: Sequence[Config]) -> None:
+    """Refuse runs whose :func:`shape_key` differs from ``cfg0``'s (a batch shares every shape), naming the fields."""
+    key0 = shape_key(cfg0)
     for c in runs:
-        for sec in sections:
-            a, b = getattr(cfg0, sec), getattr(c, sec)
-            if a is b:
-                continue
-            differ = [k for k in fixed[sec] if getattr(a, k) != getattr(b, k)]
-            if differ:
-                raise ConfigError("runs", differ, "runs of one batch must share every non-sweepable field")
+        key = shape_key(c)
+        if key != key0:
+            differ = [k for (k, v), (_, v0) in zip(key, key0) if v != v0]
+            raise ConfigError("runs", differ, "runs of one batch must share every non-sweepable field")
 
 
 @contextlib.contextmanager
