@@ -36,7 +36,7 @@ from benosc.config import Config
 from benosc.enums import Engine
 from benosc.simulate.network import Activation, second_layer
 
-__all__ = ["FusedStepper", "unsupported", "numba_missing", "note_fallback", "set_kernel_threads"]
+__all__ = ["FusedStepper", "unsupported", "numba_missing", "note_fallback", "set_kernel_threads", "one_hot_features"]
 
 numba: Any  # the module, or None without the `fast` extra
 try:
@@ -47,6 +47,15 @@ try:
         # numba's own thread pool, not OpenMP: after an OpenMP-layer kernel torch's OpenMP loops in the same process
         # ran 40 times slower (full engine, R = 1024, 1 thread: 1.28M -> 0.03M run-steps/s; docs/benchmarks.md)
         numba.config.THREADING_LAYER = "workqueue"
+    if "NUMBA_CPU_FEATURES" not in os.environ and numba.config.CPU_FEATURES is None:
+        # 512-bit vectors where the CPU has them: LLVM's models of AVX-512 CPUs prefer 256 bits (an old clock penalty);
+        # here the paper-size kernel ran 4.4M -> 4.9M run-steps/s on one thread (d = 64: four zmm a filter;
+        # docs/benchmarks.md, "Fused engine").  Read when numba first compiles; NUMBA_CPU_FEATURES overrides it.
+        import llvmlite.binding as _llvm
+
+        _host = _llvm.get_host_cpu_features()
+        if _host.get("avx512f", False):
+            numba.config.CPU_FEATURES = _host.flatten() + ",-prefer-256-bit"
 except ImportError:  # pragma: no cover - exercised where numba is absent (CI's wheel check)
     numba = None
 
@@ -71,6 +80,17 @@ def unsupported(config: Config, device: torch.device) -> str | None:
     if device.type != "cpu":
         return f"it runs on the CPU only, the device is {device}"
     return None
+
+
+def one_hot_features(X: np.ndarray) -> bool:
+    """True where every example's feature patches x_1, x_2 of X (R, n, P, d) are nonzero only at coordinates 1, 2.
+
+    The data's u = ||u|| e_1 and v = ||v|| e_2 (benosc.simulate.data.feature_vectors) make it so; the kernels check
+    the arrays they are given rather than assume it, and take the general dot products where it does not hold.
+    """
+    if X.shape[2] < 2 or X.shape[3] < 2:
+        return False
+    return not (X[:, :, 0, 1:].any() or X[:, :, 1, :1].any() or X[:, :, 1, 2:].any())
 
 
 _noted: set[str] = set()
@@ -224,12 +244,15 @@ if numba is not None:
                     A[k] -= eta * ga
 
     @njit(fastmath=FASTMATH, cache=True)
-    def _run3(W, X, y, idx, eta, a, t0, t1, margins, q, rectified, square, record, z):
+    def _run3(W, X, y, idx, eta, a, t0, t1, margins, q, rectified, square, record, onehot, z):
         """:func:`_run` for the paper's case, written for speed: shared filters, P = 3 patches, batch 1, fixed a (K,).
 
-        W (K, d) one run's filters, updated in place; z (3, K) scratch.  The three dot products of a filter share
-        each load of w; the update adds the three patches in one pass.  Same arithmetic as torch's fast path
-        (network.sgd_step): c = l'(y f) (y (eta / B)), w <- w - sum_p c a_k sigma'(z_p) x_p.
+        W (K, d) one run's filters, updated in place; z (3, K) scratch.  Same arithmetic as torch's fast path
+        (network.sgd_step): c = l'(y f) (y (eta / B)), w <- w - sum_p c a_k sigma'(z_p) x_p.  With ``onehot``
+        (:func:`one_hot_features`: x_1 = s y ||u|| e_1, x_2 = y ||v|| e_2) z_1 = x_{1,1} w_1 and z_2 = x_{2,2} w_2 (the
+        dot products' other terms are exact zeros) and the feature patches update one coordinate each: only the
+        noise patch takes a dot product and an axpy, a third of the work.  Otherwise the three dot products of a
+        filter share each load of w and the update adds the three patches in one pass.
         """
         K, d = W.shape
         zero, one, two = W.dtype.type(0), W.dtype.type(1), W.dtype.type(2)
@@ -241,16 +264,39 @@ if numba is not None:
             x1 = X[i, 1]
             x2 = X[i, 2]
             s = zero
+            if onehot:  # the noise patch's dot products, two filters per pass (each load of x_3 serves both)
+                for k in range(0, K - 1, 2):
+                    wa = W[k]
+                    wb = W[k + 1]
+                    sa = zero
+                    sb = zero
+                    for j in range(d):
+                        xj = x2[j]
+                        sa += xj * wa[j]
+                        sb += xj * wb[j]
+                    z[2, k] = sa
+                    z[2, k + 1] = sb
+                if K % 2:
+                    w = W[K - 1]
+                    sa = zero
+                    for j in range(d):
+                        sa += x2[j] * w[j]
+                    z[2, K - 1] = sa
             for k in range(K):
                 w = W[k]
-                a0 = zero
-                a1 = zero
-                a2 = zero
-                for j in range(d):
-                    wj = w[j]
-                    a0 += x0[j] * wj
-                    a1 += x1[j] * wj
-                    a2 += x2[j] * wj
+                if onehot:
+                    a0 = x0[0] * w[0]
+                    a1 = x1[1] * w[1]
+                    a2 = z[2, k]
+                else:
+                    a0 = zero
+                    a1 = zero
+                    a2 = zero
+                    for j in range(d):
+                        wj = w[j]
+                        a0 += x0[j] * wj
+                        a1 += x1[j] * wj
+                        a2 += x2[j] * wj
                 if relu2:  # sigma = relu(z)^2, sigma' = 2 relu(z); NaN is not <= 0 and stays NaN
                     h0 = zero if a0 <= zero else a0
                     h1 = zero if a1 <= zero else a1
@@ -272,17 +318,38 @@ if numba is not None:
             if record:
                 margins[t - t0, 0] = mg
             c = _loss_grad(mg, square, one, two) * (yi * eta)
+            if onehot:  # the noise patch's axpy, two filters per pass; then one coordinate per feature patch
+                for k in range(0, K - 1, 2):
+                    wa = W[k]
+                    wb = W[k + 1]
+                    ca = z[2, k] * (c * a[k])
+                    cb = z[2, k + 1] * (c * a[k + 1])
+                    for j in range(d):
+                        xj = x2[j]
+                        wa[j] -= ca * xj
+                        wb[j] -= cb * xj
+                if K % 2:
+                    w = W[K - 1]
+                    ca = z[2, K - 1] * (c * a[K - 1])
+                    for j in range(d):
+                        w[j] -= ca * x2[j]
+                for k in range(K):
+                    ck = c * a[k]
+                    W[k, 0] -= (z[0, k] * ck) * x0[0]
+                    W[k, 1] -= (z[1, k] * ck) * x1[1]
+                continue
             for k in range(K):
                 w = W[k]
                 ck = c * a[k]
                 c0 = z[0, k] * ck
                 c1 = z[1, k] * ck
                 c2 = z[2, k] * ck
-                for j in range(d):
-                    w[j] -= c0 * x0[j] + c1 * x1[j] + c2 * x2[j]
+                if True:
+                    for j in range(d):
+                        w[j] -= c0 * x0[j] + c1 * x1[j] + c2 * x2[j]
 
     @njit(parallel=True, cache=True)
-    def _advance(W, A, X, y, idx, eta, t0, t1, margins, q, rectified, square, trained, done):
+    def _advance(W, A, X, y, idx, eta, t0, t1, margins, q, rectified, square, trained, onehot, done):
         """Steps t0..t1-1 of every run, in place; margins (t1-t0, R, B) step-major, or (0, R, B) to record none.
 
         done[r] is set once run r's steps are done: an exception inside a ``prange`` body is not raised (numba 0.68,
@@ -295,7 +362,7 @@ if numba is not None:
         if F == 1 and P == 3 and B == 1 and not trained:
             for r in prange(R):
                 z3 = np.empty((3, K), W.dtype)
-                _run3(W[r].reshape((K, d)), X[r], y[r], idx[r], eta[r], A[r], t0, t1, margins[:, r, :], q, rectified, square, record, z3)
+                _run3(W[r].reshape((K, d)), X[r], y[r], idx[r], eta[r], A[r], t0, t1, margins[:, r, :], q, rectified, square, record, onehot, z3)
                 done[r] = True
             return
         for r in prange(R):
@@ -330,6 +397,7 @@ class FusedStepper:
         self._X, self._y = dev.X.numpy(), dev.y.numpy()
         self._idx, self._eta = dev.indices.numpy(), dev.eta.numpy()
         self._none = np.empty((0, dev.R, dev.B), dtype=self._X.dtype)
+        self.onehot = one_hot_features(self._X)
         set_kernel_threads(torch.get_num_threads())
 
     def initial(self) -> tuple[np.ndarray, np.ndarray]:
@@ -344,7 +412,7 @@ class FusedStepper:
         if margin_out is not None and not (margins.flags.c_contiguous and margins.shape == (t1 - t0, self.dev.R, self.dev.B)):
             raise ValueError(f"margin_out: must be a contiguous ({t1 - t0}, {self.dev.R}, {self.dev.B}) tensor")
         done = np.zeros(self.dev.R, dtype=np.bool_)
-        _advance(W, A, self._X, self._y, self._idx, self._eta, t0, t1, margins, self.q, self.rectified, self.square, self.trained, done)
+        _advance(W, A, self._X, self._y, self._idx, self._eta, t0, t1, margins, self.q, self.rectified, self.square, self.trained, self.onehot, done)
         if not done.all():
             raise RuntimeError(f"fused kernel: runs {np.flatnonzero(~done)[:5].tolist()} did not finish (an error inside the kernel)")
         return W, A

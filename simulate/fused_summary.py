@@ -31,7 +31,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from benosc.simulate.fused import FASTMATH, numba
+from benosc.simulate.fused import FASTMATH, numba, one_hot_features
 from benosc.simulate.grid import HeldOutPoints
 from benosc.simulate.weak_growth import N_WINDOWS
 
@@ -315,7 +315,7 @@ if numba is not None:
                 break
             t1 = chk[s + 1]
             if fast:
-                _run3(W.reshape((K, d)), X, y, idx, eta, A, t, t1, mb, q, rectified, square, True, z3)  # shared: F = 1
+                _run3(W.reshape((K, d)), X, y, idx, eta, A, t, t1, mb, q, rectified, square, True, onehot, z3)  # shared: F = 1
             else:
                 _run(W, A, X, y, idx, eta, t, t1, mb, q, rectified, square, trained, True, z, cf, hk, g)
             _fold_block(mb, t1 - t, idx, t, strong, win, delta, ints[0] < 0, acc, wins, ints, seg)
@@ -439,13 +439,6 @@ if numba is not None:
                 r = order[i]
                 c = _held_out_count(W[r], A[r], y[r], strong[r], xs, u0[r], v1[r], q, rectified)
                 out[r] = W.dtype.type(c) / W.dtype.type(N)
-
-
-def one_hot_features(X: np.ndarray) -> bool:
-    """True where every example's feature patches x_1, x_2 of X (R, n, P, d) are nonzero only at coordinates 1, 2."""
-    if X.shape[2] < 2 or X.shape[3] < 2:
-        return False
-    return not (X[:, :, 0, 1:].any() or X[:, :, 1, :1].any() or X[:, :, 1, 2:].any())
 
 
 def kernel_statistics(

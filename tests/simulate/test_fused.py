@@ -87,6 +87,50 @@ def test_one_step_equals_the_torch_engine(dtype, over):
             assert not np.shares_memory(n_fused[0], s_fused[0])  # not in place unless asked
 
 
+@pytest.mark.parametrize("noise", ["projected", "isotropic"])
+def test_one_step_without_one_hot_feature_patches_takes_the_general_dot_products(noise):
+    """The paper kernel's shortcut (z_1 = x_{1,1} w_1, z_2 = x_{2,2} w_2) holds only where the feature patches are
+    one-hot: on data whose feature patches have other nonzero coordinates the engine must notice and still agree."""
+    cfg = _cfg("float64", noise=noise)
+    dev, full, fz = _pair(cfg)
+    assert fz.onehot  # the prepared data: u = ||u|| e_1, v = ||v|| e_2
+    dev.X[:, :, 0, 2:] += 0.3  # every strong patch gets mass off e_1; the two engines read the same tensor
+    dev.X[:, :, 1, 0] -= 0.2
+    full, fz = make_stepper(Engine.FULL, cfg, dev), make_stepper(Engine.FUSED, cfg, dev)
+    assert not fz.onehot
+    rng = np.random.default_rng(7)
+    W = torch.from_numpy(rng.standard_normal(tuple(dev.W0.shape)) * 0.4)
+    s_full, s_fused = _states(full, fz, W, full.a.expand(dev.R, -1).clone())
+    n_full, m_full = full.step(s_full, 0)
+    n_fused, m_fused = fz.step(s_fused, 0)
+    assert _close(fz.weights(n_fused), full.weights(n_full), "float64") <= RTOL["float64"]
+    assert _close(m_fused, m_full, "float64") <= RTOL["float64"]
+
+
+@pytest.mark.parametrize("K", [5, 6])
+def test_the_one_hot_kernel_equals_the_general_one_on_one_hot_data(K):
+    """_run3 with and without the one-hot shortcut (two filters per pass, an odd K's last filter alone) on the same
+    one-hot data and weights: the same steps to rounding (the shortcut drops exact zeros only)."""
+    rng = np.random.default_rng(K)
+    d, n, T = 12, 5, 9
+    X = np.zeros((n, 3, d))
+    X[:, 0, 0] = rng.choice([-2.0, 0.0, 2.0], n)
+    X[:, 1, 1] = rng.choice([-0.5, 0.5], n)
+    X[:, 2, 2:] = rng.standard_normal((n, d - 2))
+    y = np.sign(X[:, 1, 1])
+    idx = rng.integers(0, n, (T, 1))
+    a = np.concatenate([np.ones(K - K // 2), -np.ones(K // 2)]) / K
+    W0 = rng.standard_normal((K, d)) * 0.5
+    out = []
+    for onehot in (False, True):
+        W, mg = W0.copy(), np.empty((T, 1))
+        fused._run3(W, X, y, idx, 0.05, a, 0, T, mg, 2.0, True, True, True, onehot, np.empty((3, K)))
+        out.append((W, mg))
+    assert np.abs(out[1][0] - out[0][0]).max() <= 1e-12 * np.abs(out[0][0]).max()
+    assert np.abs(out[1][1] - out[0][1]).max() <= 1e-12 * np.abs(out[0][1]).max()
+    assert np.abs(out[1][0] - W0).max() > 1e-3  # the steps moved the weights
+
+
 @pytest.mark.parametrize("over", [{}, {"batch_size": 2, "filters": "per_patch", "second_layer": "trained"}], ids=["default", "options"])
 def test_whole_runs_equal_the_torch_engine_below_the_threshold(over):
     """A small learning rate (eta << eta_crit = m/4: no oscillation, no chaos): every recorded array agrees."""
