@@ -452,6 +452,14 @@ def _targets(cases: list[Case], overhead: float, dim: dict | None = None, thread
 SWEEP_PHASES: tuple[str, ...] = ("store", "design", "inputs", "steps", "recording", "evaluation", "commit")
 
 
+def _cpu_seconds() -> float:
+    """CPU time of this process so far (user + system, all threads), seconds."""
+    import resource
+
+    ru = resource.getrusage(resource.RUSAGE_SELF)
+    return ru.ru_utime + ru.ru_stime
+
+
 def bench_sweep(
     runs: int,
     *,
@@ -471,7 +479,9 @@ def bench_sweep(
     does after start-up, one timed run.  The breakdown (:data:`SWEEP_PHASES`, seconds, by
     :class:`benosc.simulate.timing.Timings`): store set-up, design expansion, input preparation, the SGD steps,
     summary recording, the end-of-run evaluation (test sets, derived predictions), commits; ``other`` is the
-    rest of the wall time.  With ``dask_workers`` the same design also runs on a Dask LocalCluster of that many
+    rest of the wall time; ``overlapped_s`` the phases the next chunk's input preparation ran on a second thread
+    meanwhile (:func:`benosc.simulate.executors.run_inprocess`; not in the sum), ``cpu_s`` the process's CPU time over
+    the sweep (all threads).  With ``dask_workers`` the same design also runs on a Dask LocalCluster of that many
     workers (start-up included).  Peak resident memory of this process is reported (``ru_maxrss``).
     """
     import resource
@@ -496,18 +506,22 @@ def bench_sweep(
         say(f"sweep in-process, {n} runs x {steps} steps")
         on_cuda = resolve_device(device).type == "cuda"  # a phase ends when its device work does
         with Timings(sync=torch.cuda.synchronize if on_cuda else None) as timings:
+            cpu = _cpu_seconds()
             t = time.perf_counter()
             res = run_sweep(design, tmp / "inprocess.zarr", engine=engine)
             wall = time.perf_counter() - t
+            cpu = _cpu_seconds() - cpu
         phases = {name: timings.seconds.get(name, 0.0) for name in SWEEP_PHASES}
         phases["other"] = max(0.0, wall - sum(phases.values()))
         out["inprocess"] = {
             "wall_s": wall,
+            "cpu_s": cpu,
             "run_steps_per_s": n * steps / wall,
             "chunks": res.chunks,
             "chunk_runs": -(-n // res.chunks),
             "ratio_to_engine": n * steps / wall / ref.run_steps_per_s,
             "breakdown_s": phases,
+            "overlapped_s": dict(timings.overlapped),
         }
         if dask_workers:
             say(f"sweep on Dask, {dask_workers} workers")

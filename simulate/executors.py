@@ -1,38 +1,89 @@
 """Executors of a sweep's chunks: where the runs of a chunk are simulated.
 
 :func:`compute_chunk` simulates runs [start, stop) of a design with summary recording, one batched program per
-group of runs that share the shape-changing fields; :func:`run_inprocess` computes the chunks here, one after
-the other, and :func:`run_dask` on Dask distributed workers (one torch thread each).  Either way the caller's
+group of runs that share the shape-changing fields (their inputs from :func:`prepare_chunk`); :func:`run_inprocess`
+computes the chunks here, one after the other, the next chunk's inputs prepared on a second thread meanwhile, and :func:`run_dask` on Dask distributed workers (one torch thread each).  Either way the caller's
 ``commit(k, result)`` writes each result as it arrives (only the store's owner writes).
 """
 
 from __future__ import annotations
 
 import contextlib
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import Any, Callable, Iterator, Sequence
 
 import numpy as np
 
-from benosc.config import ConfigError
+from benosc.config import Config, ConfigError
 from benosc.enums import Engine
 from benosc.failures import ExecutorLost
 from benosc.simulate.design import Design
-from benosc.simulate.grid import shape_key
+from benosc.simulate.grid import BatchInputs, prepare_inputs, shape_key
 from benosc.simulate.sweep_store import STATUS_DTYPE
-from benosc.simulate.timing import phase
+from benosc.simulate.timing import Timings, active_timings, phase
 
-__all__ = ["shape_key", "compute_chunk", "compute_recorded", "provenance", "run_inprocess", "run_dask", "dask_client", "ExecutorLost", "EXECUTORS"]
+__all__ = [
+    "shape_key",
+    "PreparedChunk",
+    "prepare_chunk",
+    "compute_chunk",
+    "compute_recorded",
+    "provenance",
+    "run_inprocess",
+    "run_dask",
+    "dask_client",
+    "ExecutorLost",
+    "EXECUTORS",
+]
 
 #: the executors run_sweep knows
 EXECUTORS = ("inprocess", "dask")
 
 
-def compute_chunk(design: dict[str, Any] | Design, start: int, stop: int, *, threads: int | None = None, engine: str = Engine.FUSED) -> dict[str, np.ndarray]:
+@dataclass(frozen=True)
+class PreparedChunk:
+    """Runs [start, stop) of a design, ready to simulate: their configurations, grouped by shape, and each group's
+    inputs (:func:`benosc.simulate.grid.prepare_inputs` with the test sets as draws)."""
+
+    start: int
+    stop: int
+    configs: list[Config]
+    groups: list[list[int]]  # indices into configs, one list per batched program
+    inputs: list[BatchInputs]
+
+
+def prepare_chunk(design: Design, start: int, stop: int) -> PreparedChunk:
+    """The configurations of runs [start, stop), grouped by :func:`shape_key`, and each group's inputs.
+
+    Touches neither torch nor numba: :func:`run_inprocess` runs it on a second thread while the previous chunk
+    computes (numpy's random fills and array copies release the GIL, as the kernels do)."""
+    with phase("design"):  # the chunk's run configurations, grouped by shape
+        runs = design.runs_between(start, stop)
+        cfgs = [design.run_config(r) for r in runs]
+        groups: dict[tuple, list[int]] = {}
+        for i, c in enumerate(cfgs):
+            groups.setdefault(shape_key(c), []).append(i)
+    with phase("inputs"):
+        inputs = [prepare_inputs([cfgs[i] for i in idx], held_out="draws") for idx in groups.values()]
+    return PreparedChunk(start, stop, cfgs, list(groups.values()), inputs)
+
+
+def compute_chunk(
+    design: dict[str, Any] | Design,
+    start: int,
+    stop: int,
+    *,
+    threads: int | None = None,
+    engine: str = Engine.FUSED,
+    prepared: PreparedChunk | None = None,
+) -> dict[str, np.ndarray]:
     """Summary metrics of runs [start, stop) of the design, one batched program per shape group, on ``engine``
     (the fused engine by default: the torch full engine, said once, where it cannot run).
 
     ``threads`` (a Dask worker's one thread) goes through :func:`benosc.set_threads`, the policy the first
-    simulation would otherwise apply over a plain ``torch.set_num_threads``.
+    simulation would otherwise apply over a plain ``torch.set_num_threads``.  ``prepared``: the chunk's
+    :func:`prepare_chunk`, made beforehand (else made here).
     """
     from benosc.simulate.streaming import SUMMARY_SCHEMA, simulate_summary
     from benosc.threads import set_threads
@@ -40,15 +91,14 @@ def compute_chunk(design: dict[str, Any] | Design, start: int, stop: int, *, thr
     if threads is not None:
         set_threads(threads)
     design = design if isinstance(design, Design) else Design.from_dict(design)
-    with phase("design"):  # the chunk's run configurations, grouped by shape
-        runs = design.runs_between(start, stop)
-        cfgs = [design.run_config(r) for r in runs]
-        groups: dict[tuple, list[int]] = {}
-        for i, c in enumerate(cfgs):
-            groups.setdefault(shape_key(c), []).append(i)
+    if prepared is None:
+        prepared = prepare_chunk(design, start, stop)
+    elif (prepared.start, prepared.stop) != (start, stop):
+        raise ValueError(f"prepared: runs [{prepared.start}, {prepared.stop}) given for chunk [{start}, {stop})")
+    cfgs = prepared.configs
     out: dict[str, np.ndarray] = {}
-    for idx in groups.values():
-        res = simulate_summary(cfgs[idx[0]], [cfgs[i] for i in idx], delta=design.delta, engine=engine)
+    for idx, inputs in zip(prepared.groups, prepared.inputs):
+        res = simulate_summary(cfgs[idx[0]], [cfgs[i] for i in idx], delta=design.delta, engine=engine, inputs=inputs)
         for name in SUMMARY_SCHEMA:
             val = res[name]
             if name not in out:
@@ -84,11 +134,48 @@ def compute_recorded(
 
 
 def run_inprocess(
-    design: Design, bounds: Sequence[tuple[int, int]], todo: Sequence[int], commit: Callable[[int, dict, dict], None], *, engine: str = Engine.FUSED
+    design: Design,
+    bounds: Sequence[tuple[int, int]],
+    todo: Sequence[int],
+    commit: Callable[[int, dict, dict], None],
+    *,
+    engine: str = Engine.FUSED,
+    prefetch: bool = True,
 ) -> None:
-    """Compute the chunks ``todo`` here, in order, committing each."""
-    for k in todo:
-        commit(k, *compute_recorded(design, *bounds[k], engine=engine))
+    """Compute the chunks ``todo`` here, in order, committing each.
+
+    With ``prefetch`` the next chunk's inputs are prepared (:func:`prepare_chunk`) on a second thread while a chunk
+    computes: at the default test sets a run's draws cost about as much CPU time as its 8000 steps on the fused
+    engine (docs/benchmarks.md, "Sweeps"), and on a machine with a core to spare they come off the wall time.
+    The results are the same either way (a run's inputs depend on its seed only).  Under an active
+    :class:`~benosc.simulate.timing.Timings` the main thread's wait for them counts as ``inputs`` and the second
+    thread's own phases go to its ``overlapped`` seconds.
+    """
+    if not todo:
+        return
+    prov = provenance(design, engine)
+    if not prefetch or len(todo) == 1:
+        for k in todo:
+            commit(k, compute_chunk(design, *bounds[k], engine=engine), prov)
+        return
+    timings = active_timings()
+
+    def prepare(k: int) -> PreparedChunk:
+        if timings is None:
+            return prepare_chunk(design, *bounds[k])
+        with Timings() as own:
+            prepared = prepare_chunk(design, *bounds[k])
+        timings.add_overlapped(own.seconds)
+        return prepared
+
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="benosc-inputs") as pool:
+        nxt = pool.submit(prepare, todo[0])
+        for j, k in enumerate(todo):
+            with phase("inputs"):  # the wait: what the second thread did not hide
+                prepared = nxt.result()
+            if j + 1 < len(todo):
+                nxt = pool.submit(prepare, todo[j + 1])
+            commit(k, compute_chunk(design, *bounds[k], engine=engine, prepared=prepared), prov)
 
 
 @contextlib.contextmanager

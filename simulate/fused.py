@@ -348,7 +348,7 @@ if numba is not None:
                     for j in range(d):
                         w[j] -= c0 * x0[j] + c1 * x1[j] + c2 * x2[j]
 
-    @njit(parallel=True, cache=True)
+    @njit(parallel=True, cache=True, nogil=True)
     def _advance(W, A, X, y, idx, eta, t0, t1, margins, q, rectified, square, trained, onehot, done):
         """Steps t0..t1-1 of every run, in place; margins (t1-t0, R, B) step-major, or (0, R, B) to record none.
 

@@ -321,7 +321,7 @@ if numba is not None:
             _fold_block(mb, t1 - t, idx, t, strong, win, delta, ints[0] < 0, acc, wins, ints, seg)
         return True
 
-    @njit(parallel=True, cache=True)
+    @njit(parallel=True, cache=True, nogil=True)
     def _summarise(
         W, A, X, y, idx, eta, q, rectified, square, trained, chk, bound_of, fit_from, win, strong, delta, hit_level,
         W0, coord, sign, P0, G0, active, own, smask, wmask, r_kappa, m, onehot, acc, wins, ints, blog, sy, sty, off_sum, off_ex, wl_sum, mg_out, done,
@@ -421,7 +421,7 @@ if numba is not None:
             count += (f0 * dt(y[i0]) > zero) + (nb > 1 and f1 * dt(y[i1]) > zero) + (nb > 2 and f2 * dt(y[i2]) > zero) + (nb > 3 and f3 * dt(y[i3]) > zero)
         return count
 
-    @njit(parallel=True, cache=True)
+    @njit(parallel=True, cache=True, nogil=True)
     def _held_out_accuracy(W, A, y, strong, g, pos, sigma_p, u0, v1, projected, q, rectified, order, starts, out):
         """out[r] = the fraction of run r's held-out points classified correctly (HeldOutPoints fields, per run).
 

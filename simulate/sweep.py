@@ -112,6 +112,13 @@ def check_chunk_memory(shapes: list[Config], chunk_runs: int) -> None:
         )
 
 
+def prefetch_fits(shapes: list[Config], chunk_runs: int) -> bool:
+    """Whether a second chunk's inputs fit beside the running one (run_inprocess's prefetch: two chunks alive)."""
+    from benosc.simulate.memory import available_bytes, per_run_bytes
+
+    return 2 * max(per_run_bytes(c, summary=True) for c in shapes) * chunk_runs <= available_bytes()
+
+
 def run_sweep(
     design: Design,
     store: str | Path,
@@ -236,7 +243,7 @@ def _run_locked(design, store, chunk_runs, executor, client, allow_mixed, here_k
     if progress is not None:
         progress(n_done, len(bounds), done_runs)
     if executor == "inprocess":
-        run_inprocess(design, bounds, todo, commit, engine=engine)
+        run_inprocess(design, bounds, todo, commit, engine=engine, prefetch=len(todo) > 1 and prefetch_fits(_shapes(design), chunk_runs))
     else:
         run_dask(design.to_dict(), bounds, todo, commit, client=client, engine=engine)
     wall = time.perf_counter() - t0

@@ -14,10 +14,11 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import threading
 import time
 from typing import Callable, Iterator
 
-__all__ = ["Timings", "phase", "begin", "end"]
+__all__ = ["Timings", "phase", "begin", "end", "active_timings"]
 
 _active: contextvars.ContextVar["Timings | None"] = contextvars.ContextVar("benosc_timings", default=None)
 
@@ -27,6 +28,9 @@ class Timings:
 
     def __init__(self, sync: Callable[[], None] | None = None) -> None:
         self.seconds: dict[str, float] = {}
+        #: phases run on another thread meanwhile (benosc.simulate.executors.run_inprocess's prefetch): not in the wall time's sum
+        self.overlapped: dict[str, float] = {}
+        self._lock = threading.Lock()
         self._sync = sync
         self._stack: list[list] = []  # [name, start, child seconds]
         self._token: contextvars.Token | None = None
@@ -39,6 +43,12 @@ class Timings:
         assert self._token is not None
         _active.reset(self._token)
 
+    def add_overlapped(self, seconds: dict[str, float]) -> None:
+        """Add another thread's phase seconds (its own :class:`Timings`) to :attr:`overlapped`; thread-safe."""
+        with self._lock:
+            for name, s in seconds.items():
+                self.overlapped[name] = self.overlapped.get(name, 0.0) + s
+
     def _begin(self, name: str) -> None:
         self._stack.append([name, time.perf_counter(), 0.0])
 
@@ -50,6 +60,11 @@ class Timings:
         self.seconds[name] = self.seconds.get(name, 0.0) + total - children
         if self._stack:
             self._stack[-1][2] += total
+
+
+def active_timings() -> "Timings | None":
+    """The :class:`Timings` active in this context, or None (a thread started here does not inherit it)."""
+    return _active.get()
 
 
 def begin(name: str) -> None:

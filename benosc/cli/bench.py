@@ -62,6 +62,12 @@ def run(args: argparse.Namespace) -> int:
             f"{ip['wall_s']:.1f} s, {ip['run_steps_per_s']:,.0f} run-steps/s = {100 * ip['ratio_to_engine']:.0f}% of the engine (target >= 80%)"
         )
         print("  where the time goes: " + ", ".join(f"{k} {v:.1f} s ({100 * v / ip['wall_s']:.0f}%)" for k, v in ip["breakdown_s"].items()))
+        if ip["overlapped_s"]:
+            print(
+                "  on a second thread meanwhile (the next chunk's inputs; waited for: 'inputs' above): "
+                + ", ".join(f"{k} {v:.1f} s" for k, v in ip["overlapped_s"].items())
+                + f"; CPU time {ip['cpu_s']:.1f} s = {ip['cpu_s'] / ip['wall_s']:.2f} x the wall time"
+            )
         if "dask" in res:
             dk = res["dask"]
             print(

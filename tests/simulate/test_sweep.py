@@ -159,6 +159,32 @@ def test_compute_chunk_is_the_unit_of_work():
         np.testing.assert_array_equal(part[name], whole[name][2:5], err_msg=name)
 
 
+def test_prefetching_the_next_chunks_inputs_changes_no_result_and_is_timed_apart():
+    """run_inprocess prepares chunk k+1's inputs on a second thread while chunk k computes: the same results as one
+    thread, the main thread's wait counted as 'inputs', the second thread's phases as overlapped (not in the sum)."""
+    from benosc.simulate.executors import prepare_chunk, run_inprocess
+    from benosc.simulate.timing import Timings
+
+    d = _design()
+    bounds = [(0, 5), (5, 10), (10, 12)]
+    got: dict[bool, dict] = {}
+    for prefetch in (False, True):
+        out: dict = {}
+        with Timings() as t:
+            run_inprocess(d, bounds, [0, 1, 2], lambda k, res, prov: out.__setitem__(k, res), prefetch=prefetch)
+        got[prefetch] = out
+        if prefetch:
+            assert set(t.overlapped) == {"design", "inputs"} and t.overlapped["inputs"] > 0
+            assert t.seconds["inputs"] > 0  # the waits (the first chunk's inputs at least) and the device copies
+        else:
+            assert t.overlapped == {}
+    for k in range(3):
+        for name in SUMMARY_SCHEMA:
+            np.testing.assert_array_equal(got[True][k][name], got[False][k][name], err_msg=f"chunk {k}: {name}")
+    with pytest.raises(ValueError, match=r"prepared: runs \[0, 5\) given for chunk \[5, 10\)"):
+        compute_chunk(d, 5, 10, prepared=prepare_chunk(d, 0, 5))
+
+
 @pytest.mark.filterwarnings("ignore:Object at .benosc is not recognized")  # zarr, reading without consolidated metadata
 def test_a_store_of_an_older_benosc_is_refused_with_one_line(tmp_path, capsys):
     """A store lacking a metric of this version (written before it existed) is not resumed into: nothing is written."""

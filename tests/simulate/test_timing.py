@@ -29,3 +29,16 @@ def test_no_timings_active_measures_nothing():
         begin("y")
         end()
     assert outer.seconds == {}
+
+
+def test_another_threads_phases_are_added_as_overlapped_not_to_the_seconds():
+    import threading
+
+    with Timings() as t:
+        with phase("steps"):
+            worker = threading.Thread(target=lambda: t.add_overlapped({"inputs": 0.5, "design": 0.1}))
+            worker.start()
+            worker.join()
+        t.add_overlapped({"inputs": 0.25})
+    assert t.overlapped == {"inputs": 0.75, "design": 0.1}
+    assert set(t.seconds) == {"steps"}
