@@ -244,3 +244,15 @@ def test_a_diverged_run_has_no_accuracy_on_the_fused_engine_either():
     assert gone.any() and (~gone).any()
     for name in ("train_acc", "test_acc", "weak_test_acc"):
         assert np.isnan(s[name][gone]).all() and np.isfinite(s[name][~gone]).all() and s[name].dtype == np.float32, name
+
+
+def test_aligned_copy_starts_on_a_vector_boundary_and_holds_the_same_numbers():
+    rng = np.random.default_rng(3)
+    assert fused.aligned_copy(np.zeros((0, 2))).shape == (0, 2)
+    for shape, dtype in [((5, 4, 1, 64), np.float32), ((3, 7), np.float64), ((1,), np.float32)]:
+        a = rng.standard_normal(shape).astype(dtype)
+        for _ in range(8):  # several allocations: numpy's own are 16-byte aligned, so some would miss
+            b = fused.aligned_copy(a)
+            assert b.ctypes.data % fused.ALIGN == 0 and b.flags.c_contiguous and b.dtype == a.dtype
+            np.testing.assert_array_equal(b, a)
+            assert not np.shares_memory(a, b)
