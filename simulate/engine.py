@@ -100,16 +100,19 @@ class Simulation:
         return folder
 
 
-def _outputs(W: torch.Tensor, X: "torch.Tensor | HeldOutPoints", a: torch.Tensor, q: "float | Activation") -> torch.Tensor:
+def _outputs(W: torch.Tensor, X: "torch.Tensor | HeldOutPoints", a: torch.Tensor, q: "float | Activation", *, one_hot: bool = False) -> torch.Tensor:
     """f(W; x) for every run and every example of X (R, N, P, d), in blocks of runs; a (2m,) or per run (R, 2m).
 
     X held as draws (:class:`~benosc.simulate.grid.HeldOutPoints`) is built a block of runs at a time, each block
-    cast to W's dtype as a whole array would be: the same numbers, never the whole set in memory.
+    cast to W's dtype as a whole array would be: the same numbers, never the whole set in memory.  Held-out points,
+    and a tensor X whose feature patches are ``one_hot`` (:meth:`DeviceInputs.features_one_hot`), go through
+    :func:`_one_hot_outputs` with shared filters.
     """
     R, N, P, D = X.shape
     per_run = max(1, N * W.shape[1] * P)
     block = max(1, _EVAL_BLOCK // per_run)
-    if isinstance(X, HeldOutPoints):
+    held = isinstance(X, HeldOutPoints)
+    if held:
         block = min(block, max(1, _HELD_OUT_BLOCK_BYTES // (N * max(1, P - 2) * D * 8)))
 
     def a_of(i: int) -> torch.Tensor:
@@ -120,25 +123,34 @@ def _outputs(W: torch.Tensor, X: "torch.Tensor | HeldOutPoints", a: torch.Tensor
             return torch.from_numpy(X.block(i, min(R, i + block))).to(device=W.device, dtype=W.dtype)
         return X[i : i + block]
 
-    if isinstance(X, HeldOutPoints) and W.shape[2] == 1:
-        return torch.cat([_held_out_outputs(W[i : i + block], X, i, a_of(i), q) for i in range(0, R, block)])
+    def parts(i: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """(c_1, c_2 (b, N), noise patches (b, N (P - 2), D)) of runs [i, i + block) in W's dtype."""
+        j = min(R, i + block)
+        dev, dt = W.device, W.dtype
+        if isinstance(X, HeldOutPoints):
+            c1, c2 = (torch.from_numpy(c).to(device=dev, dtype=dt) for c in X.feature_coefficients(i, j))
+            return c1, c2, torch.from_numpy(X.noise_block(i, j)).to(device=dev, dtype=dt).reshape(j - i, N * (P - 2), D)
+        Xb = X[i:j]
+        return Xb[:, :, 0, 0], Xb[:, :, 1, 1], Xb[:, :, 2:, :].reshape(j - i, N * (P - 2), D)
+
+    if (held or one_hot) and W.shape[2] == 1 and P >= 2:
+        return torch.cat([_one_hot_outputs(W[i : i + block], *parts(i), a_of(i), q) for i in range(0, R, block)])
     return torch.cat([output(W[i : i + block], X_of(i), a_of(i), q) for i in range(0, R, block)])
 
 
-def _held_out_outputs(W: torch.Tensor, X: HeldOutPoints, i: int, a: torch.Tensor, q: "float | Activation") -> torch.Tensor:
-    """:func:`output` of shared filters W (b, K, 1, D) on runs [i, i + b) of held-out points, the same numbers computed
-    from their structure: x_1 = c_1 e_1 and x_2 = c_2 e_2 have one nonzero coordinate, so z_{p,k} = c_p w_{k,p}
-    (what the matrix product of the whole points computes: one rounded product, the other terms exact zeros) and only
-    the noise patches go through a matrix product, a third of the points' memory and arithmetic at P = 3."""
+def _one_hot_outputs(W: torch.Tensor, c1: torch.Tensor, c2: torch.Tensor, noise: torch.Tensor, a: torch.Tensor, q: "float | Activation") -> torch.Tensor:
+    """:func:`output` of shared filters W (b, K, 1, D) on points with one-hot feature patches, the same numbers computed
+    from their structure: x_1 = c_1 e_1 and x_2 = c_2 e_2 (c_1, c_2 (b, N)) have one nonzero coordinate, so
+    z_{p,k} = c_p w_{k,p} (what the matrix product of the whole points computes: one rounded product, the other
+    terms exact zeros) and only the noise patches (b, N (P - 2), D) go through a matrix product, a third of the
+    points' memory and arithmetic at P = 3."""
     b, K, _, D = W.shape
-    N, P = X.shape[1], X.shape[2]
-    dev, dt = W.device, W.dtype
+    N = c1.shape[1]
+    P = 2 + noise.shape[1] // max(1, N)
     Wt = W[:, :, 0, :].transpose(1, 2)  # (b, D, K)
-    z = torch.empty((b, N, P, K), dtype=dt, device=dev)
-    c1, c2 = (torch.from_numpy(c).to(device=dev, dtype=dt) for c in X.feature_coefficients(i, i + b))
+    z = torch.empty((b, N, P, K), dtype=W.dtype, device=W.device)
     torch.mul(c1[:, :, None], W[:, None, :, 0, 0], out=z[:, :, 0, :])
     torch.mul(c2[:, :, None], W[:, None, :, 0, 1], out=z[:, :, 1, :])
-    noise = torch.from_numpy(X.noise_block(i, i + b)).to(device=dev, dtype=dt).reshape(b, N * (P - 2), D)
     z[:, :, 2:, :] = torch.bmm(noise, Wt).view(b, N, P - 2, K)
     return output_of_preactivations(z, a, q)
 
@@ -150,8 +162,8 @@ def accuracy_of_margins(margins: torch.Tensor) -> torch.Tensor:
     return torch.where(torch.isfinite(margins).all(dim=1), acc, torch.full_like(acc, float("nan")))
 
 
-def _accuracy(W, X, y, a, q) -> torch.Tensor:
-    return accuracy_of_margins(_outputs(W, X, a, q) * y)
+def _accuracy(W, X, y, a, q, *, one_hot: bool = False) -> torch.Tensor:
+    return accuracy_of_margins(_outputs(W, X, a, q, one_hot=one_hot) * y)
 
 
 class DeviceInputs:
@@ -186,6 +198,17 @@ class DeviceInputs:
         self.R, self.T, self.B = self.indices.shape
         self.n = self.X.shape[1]
         self.runs_ix = torch.arange(self.R, device=device)[:, None]
+        self._one_hot: dict[str, bool] = {}
+
+    def features_one_hot(self, name: str) -> bool:
+        """Whether the points ``name`` ('X', 'X_test', 'X_weak') have one-hot feature patches, x_1 = c_1 e_1 and
+        x_2 = c_2 e_2 (held-out draws always do); checked once per name on the tensor itself."""
+        if name not in self._one_hot:
+            X = getattr(self, name)
+            self._one_hot[name] = isinstance(X, HeldOutPoints) or (
+                X.shape[2] >= 2 and X.shape[3] >= 2 and not (X[:, :, 0, 1:].any() or X[:, :, 1, :1].any() or X[:, :, 1, 2:].any())
+            )
+        return self._one_hot[name]
 
     @functools.cached_property
     def flat_indices(self) -> torch.Tensor:
@@ -401,12 +424,12 @@ def simulate(
 
     def evaluate(W: torch.Tensor, a: torch.Tensor, mg: torch.Tensor, i: int) -> None:
         rec["train_acc"][:, i] = accuracy_of_margins(mg)
-        rec["test_acc"][:, i] = _accuracy(W, dev.X_test, dev.y_test, a, q)
-        rec["weak_test_acc"][:, i] = _accuracy(W, dev.X_weak, dev.y_weak, a, q)
+        rec["test_acc"][:, i] = _accuracy(W, dev.X_test, dev.y_test, a, q, one_hot=dev.features_one_hot("X_test"))
+        rec["weak_test_acc"][:, i] = _accuracy(W, dev.X_weak, dev.y_weak, a, q, one_hot=dev.features_one_hot("X_weak"))
 
     def checkpoint(state, t: int) -> None:
         W, a = stepper.weights(state), stepper.readout(state)
-        mg = y * _outputs(W, X, a, q)  # training margins, shared by both records
+        mg = y * _outputs(W, X, a, q, one_hot=dev.features_one_hot("X"))  # training margins, shared by both records
         if t in rec_at:
             snapshot(stepper.alpha(state), a, mg, rec_at[t])
         if t in eval_at:
@@ -481,12 +504,16 @@ def simulate(
         "wall_time_s": round(wall, 4),
         "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
     }
-    cast = {f: getattr(np_inputs, f) for f in BatchInputs.__dataclass_fields__}
-    for f, v in cast.items():
-        if isinstance(v, HeldOutPoints):
-            cast[f] = v.array()
-        if cast[f].dtype == np.float64:
-            cast[f] = cast[f].astype(config.training.dtype)
+    # the inputs in the run's dtype: the device's copies where they exist (on the CPU the same memory, no third copy:
+    # casting them again cost 0.2 s of a 2.8 s simulation, R = 1024, float32), the held-out draws built here
+    cast: dict[str, np.ndarray] = {}
+    for f in BatchInputs.__dataclass_fields__:
+        held = getattr(dev, f)
+        if isinstance(held, HeldOutPoints):
+            built = held.array()
+            cast[f] = built.astype(config.training.dtype) if built.dtype == np.float64 else built
+        else:
+            cast[f] = held.cpu().numpy()
     return Simulation(
         trajectory=Trajectory(config=config, arrays=arrays, meta=meta),
         inputs=BatchInputs(**cast),

@@ -369,7 +369,7 @@ if numba is not None:
         W (K, F, D), A (K,); y (N,) labels, strong (N,) bool, xs (N, P - 2, D) the noise patches
         (:func:`_noise_patches`), u0 = ||u||, v1 = ||v||: the points of :class:`benosc.simulate.grid.HeldOutPoints`,
         x_1 = s y ||u|| e_1, x_2 = y ||v|| e_2, so z_1 = x_{1,1} w_{k,1} and z_2 = x_{2,2} w_{k,2} (one product each,
-        as engine._held_out_outputs computes them).  Four points at a time share each load of a filter (measured 102
+        as engine._one_hot_outputs computes them).  Four points at a time share each load of a filter (measured 102
         vs 123 us per run and 1000 points at paper size, float32).
         """
         K, F, D = W.shape

@@ -177,7 +177,7 @@ def simulate_summary(
             sy.add_(L)
             sty.add_(float(t) * L)
             # the memorisation offset c_i = y_i f_i - z_own on strong examples, and the weak-only examples' log factors
-            mg = dev.y * _outputs(stepper.weights(state), dev.X, stepper.readout(state), q)  # (R, n)
+            mg = dev.y * _outputs(stepper.weights(state), dev.X, stepper.readout(state), q, one_hot=dev.features_one_hot("X"))  # (R, n)
             # c is a difference of two O(1) numbers: in float64, as the trajectory's reference computes it
             z_own = activation(G0 + (alpha[:, 0] * sign1).to(f64), q).view(R, 2, m).sum(dim=2) / m  # (R, 2)
             c_i = mg.to(f64) - z_own.gather(1, own)  # (R, n)
@@ -277,7 +277,7 @@ def simulate_summary(
         mg = st_k["train_margin"]
     else:
         checkpoint(state, T)
-        mg = dev.y * _outputs(W, dev.X, stepper.readout(state), q)
+        mg = dev.y * _outputs(W, dev.X, stepper.readout(state), q, one_hot=dev.features_one_hot("X"))
     a = stepper.readout(state)
     # a run whose weights or training margins are not finite has no accuracy (engine.accuracy_of_margins)
     lost = (final_bad | ~torch.isfinite(mg).all(dim=1)).cpu().numpy()

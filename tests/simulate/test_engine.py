@@ -153,3 +153,32 @@ def test_float32_runs_close_to_float64(small_config):
     a = simulate(small_config.replace(dtype="float32", steps=50), {"eta": [0.25]}).W_final
     b = simulate(small_config.replace(dtype="float64", steps=50), {"eta": [0.25]}).W_final
     np.testing.assert_allclose(a, b, rtol=1e-3, atol=1e-5)
+
+
+@pytest.mark.parametrize("noise", ["projected", "isotropic"])
+def test_outputs_through_the_one_hot_features_equal_the_whole_matrix_product(noise):
+    """engine._outputs with one_hot=True (z_1 = c_1 w_1, z_2 = c_2 w_2, a matrix product of the noise patches only)
+    on the prepared data equals the product of the whole points to rounding; DeviceInputs.features_one_hot says so
+    of the prepared data and not of data whose feature patches have other nonzero coordinates."""
+    import torch
+
+    from benosc import Config
+    from benosc.simulate.engine import TORCH_DTYPES, DeviceInputs, _outputs
+    from benosc.simulate.grid import expand_grid, prepare_inputs
+    from benosc.simulate.network import Activation
+
+    cfg = Config().replace(d=24, n=6, m=3, n_test=5, n_test_weak=5, steps=4, noise=noise, dtype="float64", device="cpu")
+    dev = DeviceInputs(prepare_inputs(expand_grid(cfg, {"seed": [0, 1, 2]})), torch.device("cpu"), TORCH_DTYPES["float64"])
+    assert dev.features_one_hot("X") and dev.features_one_hot("X_test") and dev.features_one_hot("X_weak")
+    rng = np.random.default_rng(1)
+    W = torch.from_numpy(rng.standard_normal(tuple(dev.W0.shape)) * 0.5)
+    a, q = torch.linspace(-1, 1, W.shape[1], dtype=torch.float64), Activation.of(cfg)
+    for name in ("X", "X_test", "X_weak"):
+        X = getattr(dev, name)
+        whole, parts = _outputs(W, X, a, q), _outputs(W, X, a, q, one_hot=True)
+        assert float((whole - parts).abs().max()) <= 1e-12 * float(whole.abs().max())
+    dev.X[:, :, 0, 3] = 0.5  # strong patches with mass off e_1
+    dev._one_hot.clear()
+    assert not dev.features_one_hot("X")
+    wrong = _outputs(W, dev.X, a, q, one_hot=True)  # the shortcut on such data misses the extra coordinate
+    assert float((wrong - _outputs(W, dev.X, a, q)).abs().max()) > 1e-3
