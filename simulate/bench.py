@@ -436,7 +436,8 @@ def _targets(cases: list[Case], overhead: float, dim: dict | None = None, thread
         if row["threads"] == 2:
             v = row["fused"]["run_steps_per_s"]
             out.append({"target": "fused engine, R = 1024, 2 threads: run-steps/s", "measured": v, "goal": 8e6, "met": ok and v >= 8e6})
-    out.append({"target": "recording overhead (fraction, at most)", "measured": overhead, "goal": 0.2, "met": overhead <= 0.2})
+    # issue 22: below 10% (the first goal, 20%, was met in the median of six invocations)
+    out.append({"target": "recording overhead (fraction, at most)", "measured": overhead, "goal": 0.1, "met": overhead <= 0.1})
     if dim is not None:
         rows = {(r["draw"], r["d"]): r for r in dim["rows"]}
         lo, hi = rows.get(("gram", 64)), rows.get(("gram", 65536))

@@ -19,7 +19,8 @@ from benosc.config import Config, ConfigError
 from benosc.enums import Engine
 from benosc.failures import ExecutorLost
 from benosc.simulate.design import Design
-from benosc.simulate.grid import BatchInputs, prepare_inputs, shape_key
+from benosc.simulate.grid import BatchInputs, DrawCache, prepare_inputs, shape_key
+from benosc.simulate.memory import draw_cache_bytes
 from benosc.simulate.sweep_store import STATUS_DTYPE
 from benosc.simulate.timing import Timings, active_timings, phase
 
@@ -53,8 +54,9 @@ class PreparedChunk:
     inputs: list[BatchInputs]
 
 
-def prepare_chunk(design: Design, start: int, stop: int) -> PreparedChunk:
-    """The configurations of runs [start, stop), grouped by :func:`shape_key`, and each group's inputs.
+def prepare_chunk(design: Design, start: int, stop: int, cache: DrawCache | None = None) -> PreparedChunk:
+    """The configurations of runs [start, stop), grouped by :func:`shape_key`, and each group's inputs (the seeds' raw
+    draws from ``cache`` where it has them: :class:`benosc.simulate.grid.DrawCache`).
 
     Touches neither torch nor numba: :func:`run_inprocess` runs it on a second thread while the previous chunk
     computes (numpy's random fills and array copies release the GIL, as the kernels do)."""
@@ -65,7 +67,7 @@ def prepare_chunk(design: Design, start: int, stop: int) -> PreparedChunk:
         for i, c in enumerate(cfgs):
             groups.setdefault(shape_key(c), []).append(i)
     with phase("inputs"):
-        inputs = [prepare_inputs([cfgs[i] for i in idx], held_out="draws") for idx in groups.values()]
+        inputs = [prepare_inputs([cfgs[i] for i in idx], held_out="draws", cache=cache) for idx in groups.values()]
     return PreparedChunk(start, stop, cfgs, list(groups.values()), inputs)
 
 
@@ -147,24 +149,26 @@ def run_inprocess(
     With ``prefetch`` the next chunk's inputs are prepared (:func:`prepare_chunk`) on a second thread while a chunk
     computes: at the default test sets a run's draws cost about as much CPU time as its 8000 steps on the fused
     engine (docs/benchmarks.md, "Sweeps"), and on a machine with a core to spare they come off the wall time.
-    The results are the same either way (a run's inputs depend on its seed only).  Under an active
+    The results are the same either way (a run's inputs depend on its seed only).  The seeds' raw draws are kept
+    from chunk to chunk in a :class:`~benosc.simulate.grid.DrawCache` (:func:`benosc.simulate.memory.draw_cache_bytes`).  Under an active
     :class:`~benosc.simulate.timing.Timings` the main thread's wait for them counts as ``inputs`` and the second
     thread's own phases go to its ``overlapped`` seconds.
     """
     if not todo:
         return
     prov = provenance(design, engine)
+    cache = DrawCache(draw_cache_bytes() if len(todo) > 1 else 0)  # the seeds' draws, kept from chunk to chunk
     if not prefetch or len(todo) == 1:
         for k in todo:
-            commit(k, compute_chunk(design, *bounds[k], engine=engine), prov)
+            commit(k, compute_chunk(design, *bounds[k], engine=engine, prepared=prepare_chunk(design, *bounds[k], cache)), prov)
         return
     timings = active_timings()
 
     def prepare(k: int) -> PreparedChunk:
         if timings is None:
-            return prepare_chunk(design, *bounds[k])
+            return prepare_chunk(design, *bounds[k], cache)
         with Timings() as own:
-            prepared = prepare_chunk(design, *bounds[k])
+            prepared = prepare_chunk(design, *bounds[k], cache)
         timings.add_overlapped(own.seconds)
         return prepared
 

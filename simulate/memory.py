@@ -15,7 +15,7 @@ from typing import Sequence
 
 from benosc.config import Config, ConfigError
 
-__all__ = ["per_run_bytes", "statistics_bytes_per_run", "estimate_bytes", "available_bytes", "check_memory"]
+__all__ = ["per_run_bytes", "statistics_bytes_per_run", "estimate_bytes", "available_bytes", "check_memory", "draw_cache_bytes"]
 
 _ITEMSIZE = {"float32": 4, "float64": 8}
 
@@ -100,3 +100,9 @@ def check_memory(runs: Sequence[Config], *, available: int | None = None) -> int
 
 def _gib(b: float) -> str:
     return f"{b / 2**30:.3g} GiB" if b >= 2**30 else f"{b / 2**20:.3g} MiB"
+
+
+def draw_cache_bytes() -> int:
+    """The budget of a sweep's cache of seed draws (:class:`benosc.simulate.grid.DrawCache`): 1/8 of the available
+    memory, at most 2 GiB (the budget of one chunk, benosc.simulate.sweep.default_chunk_runs)."""
+    return int(min(2 << 30, available_bytes() // 8))

@@ -167,3 +167,46 @@ def test_outputs_on_held_out_draws_equal_the_arrays_bit_for_bit(kw):
             whole = _outputs(W, torch.from_numpy(getattr(arrays, name)).to(dt), a, cfg.network.q)
             held = _outputs(W, getattr(draws, name), a, cfg.network.q)
             assert torch.equal(held, whole), (name, (held - whole).abs().max())
+
+
+def _assert_same_inputs(a: BatchInputs, b: BatchInputs) -> None:
+    from benosc.simulate.grid import HeldOutPoints
+
+    for name in BatchInputs.__dataclass_fields__:
+        x, y = getattr(a, name), getattr(b, name)
+        x, y = (v.array() if isinstance(v, HeldOutPoints) else v for v in (x, y))
+        np.testing.assert_array_equal(x, y, err_msg=name)
+        assert np.array_equal(np.signbit(x), np.signbit(y)) if x.dtype.kind == "f" else True, name
+
+
+@pytest.mark.parametrize("kw", [{}, {"noise": "isotropic", "P": 4}])
+def test_a_draw_cache_gives_the_numbers_of_fresh_draws_across_chunks(kw):
+    """A sweep's DrawCache keeps each seed's draws from chunk to chunk: the chunks' inputs equal fresh ones bit for
+    bit whether a seed is drawn (a miss) or taken from the pool (a hit), and the counts say which happened."""
+    from benosc.simulate.grid import DrawCache
+
+    cfg = Config().replace(**{"steps": 30, "n_test": 12, "n_test_weak": 7, **kw})
+    chunk1 = expand_grid(cfg, {"eta": [0.5, 1.0], "seed": [3, 4, 5]})  # seeds 3, 4, 5 drawn
+    chunk2 = expand_grid(cfg, {"eta": [2.0], "sigma_p": [0.03], "seed": [5, 6, 3]})  # 5 and 3 again, 6 new
+    cache = DrawCache(1 << 26)
+    first = prepare_inputs(chunk1, held_out="draws", cache=cache)
+    assert (cache.hits, cache.misses) == (0, 3)
+    second = prepare_inputs(chunk2, held_out="draws", cache=cache)
+    assert (cache.hits, cache.misses) == (2, 4)
+    _assert_same_inputs(first, prepare_inputs(chunk1, held_out="draws"))
+    _assert_same_inputs(second, prepare_inputs(chunk2, held_out="draws"))
+    assert second.X_test.g is first.X_test.g  # the pool itself: a seed's normals are not copied per chunk
+    assert not next(iter(cache._pools.values())).rest[3]["indices"].flags.writeable  # kept draws are read-only
+
+
+def test_a_full_draw_cache_draws_the_chunk_as_without_one():
+    from benosc.simulate.grid import DrawCache
+
+    cfg = Config().replace(steps=30, n_test=12, n_test_weak=7)
+    per_seed = 8 * (12 + 7) * 64 + 8 * 8192  # the pool's budget per seed (held-out normals + the rest's guess)
+    cache = DrawCache(2 * per_seed)  # room for two seeds
+    runs = expand_grid(cfg, {"seed": [1, 2, 3]})
+    got = prepare_inputs(runs, held_out="draws", cache=cache)
+    assert cache.misses == 0 and got.X_test.g.shape[0] == 3  # three seeds do not fit: drawn into the chunk's own arrays
+    _assert_same_inputs(got, prepare_inputs(runs, held_out="draws"))
+    assert DrawCache(0).pool(cfg, ()) is None
