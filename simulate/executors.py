@@ -9,7 +9,7 @@ computes the chunks here, one after the other, the next chunk's inputs prepared 
 from __future__ import annotations
 
 import contextlib
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Callable, Iterator, Sequence
 
@@ -87,7 +87,22 @@ def compute_chunk(
     simulation would otherwise apply over a plain ``torch.set_num_threads``.  ``prepared``: the chunk's
     :func:`prepare_chunk`, made beforehand (else made here).
     """
-    from benosc.simulate.streaming import SUMMARY_SCHEMA, simulate_summary
+    return chunk_steps(design, start, stop, threads=threads, engine=engine, prepared=prepared)()
+
+
+def chunk_steps(
+    design: dict[str, Any] | Design,
+    start: int,
+    stop: int,
+    *,
+    threads: int | None = None,
+    engine: str = Engine.FUSED,
+    prepared: PreparedChunk | None = None,
+    serial_evaluation: bool = False,
+) -> Callable[[], dict[str, np.ndarray]]:
+    """:func:`compute_chunk` in two parts: every group's steps now, and their evaluations
+    (:func:`benosc.simulate.streaming.summary_steps`) joined into the chunk's metrics by the function returned."""
+    from benosc.simulate.streaming import SUMMARY_SCHEMA, summary_steps
     from benosc.threads import set_threads
 
     if threads is not None:
@@ -98,15 +113,23 @@ def compute_chunk(
     elif (prepared.start, prepared.stop) != (start, stop):
         raise ValueError(f"prepared: runs [{prepared.start}, {prepared.stop}) given for chunk [{start}, {stop})")
     cfgs = prepared.configs
-    out: dict[str, np.ndarray] = {}
-    for idx, inputs in zip(prepared.groups, prepared.inputs):
-        res = simulate_summary(cfgs[idx[0]], [cfgs[i] for i in idx], delta=design.delta, engine=engine, inputs=inputs)
-        for name in SUMMARY_SCHEMA:
-            val = res[name]
-            if name not in out:
-                out[name] = np.empty((len(cfgs),) + val.shape[1:], dtype=val.dtype if name != "status" else STATUS_DTYPE)
-            out[name][idx] = val
-    return out
+    evaluations = [
+        summary_steps(cfgs[idx[0]], [cfgs[i] for i in idx], delta=design.delta, engine=engine, inputs=inputs, serial_evaluation=serial_evaluation)
+        for idx, inputs in zip(prepared.groups, prepared.inputs)
+    ]
+
+    def evaluate() -> dict[str, np.ndarray]:
+        out: dict[str, np.ndarray] = {}
+        for idx, group in zip(prepared.groups, evaluations):
+            res = group()
+            for name in SUMMARY_SCHEMA:
+                val = res[name]
+                if name not in out:
+                    out[name] = np.empty((len(cfgs),) + val.shape[1:], dtype=val.dtype if name != "status" else STATUS_DTYPE)
+                out[name][idx] = val
+        return out
+
+    return evaluate
 
 
 def provenance(design: dict[str, Any] | Design, engine: str = Engine.FUSED) -> dict[str, str]:
@@ -146,13 +169,15 @@ def run_inprocess(
 ) -> None:
     """Compute the chunks ``todo`` here, in order, committing each.
 
-    With ``prefetch`` the next chunk's inputs are prepared (:func:`prepare_chunk`) on a second thread while a chunk
-    computes: at the default test sets a run's draws cost about as much CPU time as its 8000 steps on the fused
-    engine (docs/benchmarks.md, "Sweeps"), and on a machine with a core to spare they come off the wall time.
-    The results are the same either way (a run's inputs depend on its seed only).  The seeds' raw draws are kept
-    from chunk to chunk in a :class:`~benosc.simulate.grid.DrawCache` (:func:`benosc.simulate.memory.draw_cache_bytes`).  Under an active
-    :class:`~benosc.simulate.timing.Timings` the main thread's wait for them counts as ``inputs`` and the second
-    thread's own phases go to its ``overlapped`` seconds.
+    With ``prefetch`` a second thread prepares the next chunk's inputs (:func:`prepare_chunk`) and evaluates the
+    previous chunk (the held-out sets, the predictions: :func:`chunk_steps`' second part) while a chunk's steps run
+    here: at the default test sets a run's draws cost about as much CPU time as its 8000 steps on the fused engine
+    and its evaluation a tenth (docs/benchmarks.md, "Sweeps"), and on a machine with a core to spare both come off
+    the wall time.  The seeds' raw draws are kept from chunk to chunk in a :class:`~benosc.simulate.grid.DrawCache`
+    (:func:`benosc.simulate.memory.draw_cache_bytes`).  The results are the same either way (a run's inputs depend on
+    its seed only; the evaluation reads its own chunk's state).  Under an active
+    :class:`~benosc.simulate.timing.Timings` the main thread's waits count as ``inputs`` and ``evaluation``, and the
+    second thread's own phases go to its ``overlapped`` seconds.
     """
     if not todo:
         return
@@ -164,22 +189,39 @@ def run_inprocess(
         return
     timings = active_timings()
 
-    def prepare(k: int) -> PreparedChunk:
+    def on_second_thread(fn: Callable[[], Any]) -> Any:
+        """``fn()``, its phases (on this thread, outside the caller's Timings) added to the caller's overlapped seconds."""
         if timings is None:
-            return prepare_chunk(design, *bounds[k], cache)
+            return fn()
         with Timings() as own:
-            prepared = prepare_chunk(design, *bounds[k], cache)
+            got = fn()
         timings.add_overlapped(own.seconds)
-        return prepared
+        return got
 
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="benosc-inputs") as pool:
-        nxt = pool.submit(prepare, todo[0])
+    # one second thread, in order: the inputs of chunk j + 1, then the evaluation of chunk j (while chunk j + 1's
+    # steps run here), then the inputs of chunk j + 2, ...  Three chunks' inputs are alive at once at most.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="benosc-chunks") as pool:
+
+        def inputs_of(k: int) -> Callable[[], PreparedChunk]:
+            return lambda: prepare_chunk(design, bounds[k][0], bounds[k][1], cache)
+
+        nxt = pool.submit(on_second_thread, inputs_of(todo[0]))
+        evaluating: tuple[int, Future] | None = None
         for j, k in enumerate(todo):
             with phase("inputs"):  # the wait: what the second thread did not hide
                 prepared = nxt.result()
             if j + 1 < len(todo):
-                nxt = pool.submit(prepare, todo[j + 1])
-            commit(k, compute_chunk(design, *bounds[k], engine=engine, prepared=prepared), prov)
+                nxt = pool.submit(on_second_thread, inputs_of(todo[j + 1]))
+            evaluate = chunk_steps(design, *bounds[k], engine=engine, prepared=prepared, serial_evaluation=True)
+            if evaluating is not None:
+                with phase("evaluation"):  # the wait for the previous chunk's evaluation
+                    res = evaluating[1].result()
+                commit(evaluating[0], res, prov)
+            evaluating = (k, pool.submit(on_second_thread, evaluate))
+        assert evaluating is not None
+        with phase("evaluation"):
+            res = evaluating[1].result()
+        commit(evaluating[0], res, prov)
 
 
 @contextlib.contextmanager

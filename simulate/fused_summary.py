@@ -421,6 +421,19 @@ if numba is not None:
             count += (f0 * dt(y[i0]) > zero) + (nb > 1 and f1 * dt(y[i1]) > zero) + (nb > 2 and f2 * dt(y[i2]) > zero) + (nb > 3 and f3 * dt(y[i3]) > zero)
         return count
 
+    @njit(cache=True, nogil=True)
+    def _held_out_group(W, A, y, strong, g, pos, sigma_p, u0, v1, projected, q, rectified, order, starts, gi, out):
+        """:func:`_held_out_accuracy` for group ``gi`` of runs (they share their noise patches)."""
+        N = y.shape[1]
+        a, b = starts[gi], starts[gi + 1]
+        r0 = order[a]
+        xs = np.empty((N, g.shape[2], g.shape[3]), W.dtype)
+        _noise_patches(g[pos[r0]], sigma_p[r0], projected, xs)
+        for i in range(a, b):
+            r = order[i]
+            c = _held_out_count(W[r], A[r], y[r], strong[r], xs, u0[r], v1[r], q, rectified)
+            out[r] = W.dtype.type(c) / W.dtype.type(N)
+
     @njit(parallel=True, cache=True, nogil=True)
     def _held_out_accuracy(W, A, y, strong, g, pos, sigma_p, u0, v1, projected, q, rectified, order, starts, out):
         """out[r] = the fraction of run r's held-out points classified correctly (HeldOutPoints fields, per run).
@@ -429,16 +442,15 @@ if numba is not None:
         order[starts[i]:starts[i + 1]] is group i, whose patches are rounded to the dtype once (:func:`_noise_patches`,
         into a buffer that stays in the cache) and read by each of its runs.
         """
-        N = y.shape[1]
         for gi in prange(starts.shape[0] - 1):
-            a, b = starts[gi], starts[gi + 1]
-            r0 = order[a]
-            xs = np.empty((N, g.shape[2], g.shape[3]), W.dtype)
-            _noise_patches(g[pos[r0]], sigma_p[r0], projected, xs)
-            for i in range(a, b):
-                r = order[i]
-                c = _held_out_count(W[r], A[r], y[r], strong[r], xs, u0[r], v1[r], q, rectified)
-                out[r] = W.dtype.type(c) / W.dtype.type(N)
+            _held_out_group(W, A, y, strong, g, pos, sigma_p, u0, v1, projected, q, rectified, order, starts, gi, out)
+
+    @njit(cache=True, nogil=True)
+    def _held_out_accuracy_serial(W, A, y, strong, g, pos, sigma_p, u0, v1, projected, q, rectified, order, starts, out):
+        """:func:`_held_out_accuracy` on the calling thread alone, for a thread other than the one running the
+        parallel kernels (numba's workqueue layer must not be entered from two threads at once)."""
+        for gi in range(starts.shape[0] - 1):
+            _held_out_group(W, A, y, strong, g, pos, sigma_p, u0, v1, projected, q, rectified, order, starts, gi, out)
 
 
 def kernel_statistics(
@@ -487,10 +499,11 @@ def kernel_statistics(
     return {k: torch.from_numpy(np.ascontiguousarray(v)) for k, v in out.items()}
 
 
-def held_out_accuracy(stepper, state, points: HeldOutPoints) -> np.ndarray:
+def held_out_accuracy(stepper, state, points: HeldOutPoints, *, serial: bool = False) -> np.ndarray:
     """The fraction of each run's held-out points (test or weak-only set, kept as draws) that the network classifies
     correctly, (R,) in the run's dtype: what ``engine._accuracy`` computes from the same points, evaluated per run in
-    one kernel call without building the points (the same count; the mean count / N rounded once, as torch's mean)."""
+    one kernel call without building the points (the same count; the mean count / N rounded once, as torch's mean).
+    ``serial``: on the calling thread alone (a thread other than the parallel kernels': the sweep's evaluation thread)."""
     W, A = state
     R = W.shape[0]
     out = np.full(R, np.nan, W.dtype)  # an accuracy is never NaN: one left means its run's loop did not finish
@@ -499,7 +512,8 @@ def held_out_accuracy(stepper, state, points: HeldOutPoints) -> np.ndarray:
     order = np.lexsort((points.sigma_p, points.pos))  # groups of runs sharing their noise patches: seed, then sigma_p
     pos, sp = points.pos[order], points.sigma_p[order]
     starts = np.flatnonzero(np.r_[True, (pos[1:] != pos[:-1]) | (sp[1:] != sp[:-1]), True])
-    _held_out_accuracy(
+    kernel = _held_out_accuracy_serial if serial else _held_out_accuracy
+    kernel(
         W, A, points.y, points.strong, points.g, points.pos, points.sigma_p, u0, v1, points.projected, stepper.q, stepper.rectified, order, starts, out
     )  # fmt: skip
     if np.isnan(out).any():

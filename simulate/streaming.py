@@ -39,6 +39,8 @@ below folds each block of margins with torch operations.
 
 from __future__ import annotations
 
+from typing import Callable
+
 import numpy as np
 import torch
 
@@ -67,7 +69,7 @@ from benosc.simulate.trajectory import Trajectory
 from benosc.simulate.weak_growth import N_WINDOWS, finish, quarter_bounds
 from benosc.theory.network_rates import weak_factor_coefficient
 
-__all__ = ["SUMMARY_SCHEMA", "N_WINDOWS", "simulate_summary", "refuse_sharpness", "summary_of_trajectory", "bytes_per_run"]
+__all__ = ["SUMMARY_SCHEMA", "N_WINDOWS", "simulate_summary", "summary_steps", "refuse_sharpness", "summary_of_trajectory", "bytes_per_run"]
 
 
 def _windows(T: int) -> np.ndarray:
@@ -86,10 +88,10 @@ def _kernel_statistics(*args):
     return kernel_statistics(*args)
 
 
-def _kernel_accuracy(*args):
+def _kernel_accuracy(*args, serial: bool = False):
     from benosc.simulate.fused_summary import held_out_accuracy
 
-    return held_out_accuracy(*args)
+    return held_out_accuracy(*args, serial=serial)
 
 
 def simulate_summary(
@@ -106,6 +108,25 @@ def simulate_summary(
     :data:`benosc.config.SWEEPABLE` fields may differ).  Returns
     ``{name: array}`` for every entry of :data:`SUMMARY_SCHEMA` plus the swept
     fields of each run.
+    """
+    return summary_steps(config, grid, delta=delta, engine=engine, inputs=inputs)()
+
+
+def summary_steps(
+    config: Config,
+    grid: Grid | list[Config] | tuple[Config, ...] | None = None,
+    *,
+    delta: float = DELTA,
+    engine: str = Engine.FULL,
+    inputs: BatchInputs | None = None,
+    serial_evaluation: bool = False,
+) -> Callable[[], dict[str, np.ndarray]]:
+    """:func:`simulate_summary` in two parts: the steps now, and the evaluation at the end (divergence, the training
+    and held-out sets, the derived predictions) as the function returned, which gives the summary metrics.
+
+    A sweep runs the returned function on its second thread while the next chunk's steps run here
+    (benosc.simulate.executors.run_inprocess); with ``serial_evaluation`` the fused engine's held-out kernel runs on
+    that thread alone (numba's workqueue layer must not be entered from two threads at once).
     """
     ensure_threads()  # the library's thread policy on first use (benosc.threads)
     runs = list(grid) if isinstance(grid, (list, tuple)) else expand_grid(config, grid)
@@ -269,62 +290,69 @@ def simulate_summary(
         with phase("recording"):
             reduce_block(t, t1)
         t = t1
-    begin("evaluation")  # the end: divergence, the last checkpoint, the training and test sets, the derived predictions
-    W = stepper.weights(state)
-    final_bad = ~torch.isfinite(W).flatten(1).all(dim=1)
-    diverged = torch.where((first_bad < 0) & final_bad, torch.full_like(first_bad, T), first_bad)
-    if in_kernel:  # the last checkpoint's training margins, computed in the kernel
-        mg = st_k["train_margin"]
-    else:
-        checkpoint(state, T)
-        mg = dev.y * _outputs(W, dev.X, stepper.readout(state), q, one_hot=dev.features_one_hot("X"))
-    a = stepper.readout(state)
-    # a run whose weights or training margins are not finite has no accuracy (engine.accuracy_of_margins)
-    lost = (final_bad | ~torch.isfinite(mg).all(dim=1)).cpu().numpy()
 
-    def held_out_accuracy(X: torch.Tensor | HeldOutPoints, y: torch.Tensor) -> np.ndarray:
-        """The fraction of a held-out set classified correctly per run: in the fused kernel for points kept as draws."""
-        if in_kernel and isinstance(X, HeldOutPoints):
-            return np.where(lost, np.nan, _kernel_accuracy(stepper, state, X))
-        return _accuracy(W, X, y, a, q).cpu().numpy()
+    def evaluate() -> dict[str, np.ndarray]:
+        """The end: divergence, the last checkpoint, the training and test sets, the derived predictions."""
+        with phase("evaluation"):
+            return _evaluate()
 
-    with np.errstate(invalid="ignore", divide="ignore"):
-        den = (s1 * stt - st * st).cpu().numpy()
-        slope = ((s1 * sty - st * sy).cpu().numpy()) / den
-        n_cls = strong_cls.sum(dim=1), weak_cls.sum(dim=1)  # (R, 2)
-        growth = finish(
-            config,
-            runs,
-            slope=slope,
-            bounds_log=bounds_log.cpu().numpy(),
-            bounds_step=chk[quarter_bounds(chk, T)],
-            offset=(off_sum / (n_cls[0] * n_fit).to(f64)).cpu().numpy(),
-            offset_example=(off_ex / n_fit.to(f64)).cpu().numpy(),
-            weak_log_factor=(wl_sum / (n_cls[1] * n_fit)).cpu().numpy(),
-            strong=np_inputs.strong,
-            y=np_inputs.y,
-            delta=delta,
-        )
-        out: dict[str, np.ndarray] = {
-            "diverged_step": diverged.cpu().numpy(),
-            "train_acc": accuracy_of_margins(mg).cpu().numpy(),
-            "test_acc": held_out_accuracy(dev.X_test, dev.y_test),
-            "weak_test_acc": held_out_accuracy(dev.X_weak, dev.y_weak),
-            "train_loss": loss_value(mg, loss).mean(dim=1).cpu().numpy(),
-            "osc_fraction": (n_osc / n_strong).cpu().numpy(),
-            "osc_fraction_before_hit": (n_osc_before / n_strong_before).cpu().numpy(),
-            "osc_amplitude": (amp_sum / amp_n).cpu().numpy(),
-            "osc_fraction_window": (osc_w / amp_n).cpu().numpy(),
-            "weak_max": weak_max.cpu().numpy(),
-            "hit_step": hit.cpu().numpy(),
-            "residual_max_before_hit": res_max.cpu().numpy(),
-            **growth,
-        }
-    out["status"] = np.where(out["diverged_step"] >= 0, RunStatus.DIVERGED, RunStatus.COMPLETED)
-    for k in SWEEPABLE:
-        out[k] = np.array([r.get(k) for r in runs])
-    end()
-    return out
+    def _evaluate() -> dict[str, np.ndarray]:
+        W = stepper.weights(state)
+        final_bad = ~torch.isfinite(W).flatten(1).all(dim=1)
+        diverged = torch.where((first_bad < 0) & final_bad, torch.full_like(first_bad, T), first_bad)
+        if in_kernel:  # the last checkpoint's training margins, computed in the kernel
+            mg = st_k["train_margin"]
+        else:
+            checkpoint(state, T)
+            mg = dev.y * _outputs(W, dev.X, stepper.readout(state), q, one_hot=dev.features_one_hot("X"))
+        a = stepper.readout(state)
+        # a run whose weights or training margins are not finite has no accuracy (engine.accuracy_of_margins)
+        lost = (final_bad | ~torch.isfinite(mg).all(dim=1)).cpu().numpy()
+
+        def held_out_accuracy(X: torch.Tensor | HeldOutPoints, y: torch.Tensor) -> np.ndarray:
+            """The fraction of a held-out set classified correctly per run: in the fused kernel for points kept as draws."""
+            if in_kernel and isinstance(X, HeldOutPoints):
+                return np.where(lost, np.nan, _kernel_accuracy(stepper, state, X, serial=serial_evaluation))
+            return _accuracy(W, X, y, a, q).cpu().numpy()
+
+        with np.errstate(invalid="ignore", divide="ignore"):
+            den = (s1 * stt - st * st).cpu().numpy()
+            slope = ((s1 * sty - st * sy).cpu().numpy()) / den
+            n_cls = strong_cls.sum(dim=1), weak_cls.sum(dim=1)  # (R, 2)
+            growth = finish(
+                config,
+                runs,
+                slope=slope,
+                bounds_log=bounds_log.cpu().numpy(),
+                bounds_step=chk[quarter_bounds(chk, T)],
+                offset=(off_sum / (n_cls[0] * n_fit).to(f64)).cpu().numpy(),
+                offset_example=(off_ex / n_fit.to(f64)).cpu().numpy(),
+                weak_log_factor=(wl_sum / (n_cls[1] * n_fit)).cpu().numpy(),
+                strong=np_inputs.strong,
+                y=np_inputs.y,
+                delta=delta,
+            )
+            out: dict[str, np.ndarray] = {
+                "diverged_step": diverged.cpu().numpy(),
+                "train_acc": accuracy_of_margins(mg).cpu().numpy(),
+                "test_acc": held_out_accuracy(dev.X_test, dev.y_test),
+                "weak_test_acc": held_out_accuracy(dev.X_weak, dev.y_weak),
+                "train_loss": loss_value(mg, loss).mean(dim=1).cpu().numpy(),
+                "osc_fraction": (n_osc / n_strong).cpu().numpy(),
+                "osc_fraction_before_hit": (n_osc_before / n_strong_before).cpu().numpy(),
+                "osc_amplitude": (amp_sum / amp_n).cpu().numpy(),
+                "osc_fraction_window": (osc_w / amp_n).cpu().numpy(),
+                "weak_max": weak_max.cpu().numpy(),
+                "hit_step": hit.cpu().numpy(),
+                "residual_max_before_hit": res_max.cpu().numpy(),
+                **growth,
+            }
+        out["status"] = np.where(out["diverged_step"] >= 0, RunStatus.DIVERGED, RunStatus.COMPLETED)
+        for k in SWEEPABLE:
+            out[k] = np.array([r.get(k) for r in runs])
+        return out
+
+    return evaluate
 
 
 def summary_of_trajectory(traj: Trajectory, *, delta: float = DELTA) -> dict[str, np.ndarray]:

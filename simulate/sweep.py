@@ -113,10 +113,11 @@ def check_chunk_memory(shapes: list[Config], chunk_runs: int) -> None:
 
 
 def prefetch_fits(shapes: list[Config], chunk_runs: int) -> bool:
-    """Whether a second chunk's inputs fit beside the running one (run_inprocess's prefetch: two chunks alive)."""
+    """Whether two more chunks fit beside the running one (run_inprocess's second thread: the next chunk's inputs and
+    the previous chunk's evaluation, three chunks alive at once)."""
     from benosc.simulate.memory import available_bytes, per_run_bytes
 
-    return 2 * max(per_run_bytes(c, summary=True) for c in shapes) * chunk_runs <= available_bytes()
+    return 3 * max(per_run_bytes(c, summary=True) for c in shapes) * chunk_runs <= available_bytes()
 
 
 def run_sweep(

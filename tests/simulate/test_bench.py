@@ -42,11 +42,11 @@ def test_targets_are_judged_from_the_cases_and_can_fail():
     def case(engine, rate, naive=None, full=None):
         return Case(engine, "paper", 1024, "float32", "cpu", 10, 5, rate, rate, rate, 1, naive, full)
 
-    good = _targets([case("full", 2.5e6, naive=310.0), case("reduced", 8e6, naive=990.0, full=3.2)], 0.15)
+    good = _targets([case("full", 2.5e6, naive=310.0), case("reduced", 8e6, naive=990.0, full=3.2)], 0.08)  # recording: at most 10%
     assert [t["met"] for t in good] == [True, True, True, True]
-    bad = _targets([case("full", 0.9e6, naive=120.0), case("reduced", 1e6, naive=130.0, full=1.1)], 0.25)
+    bad = _targets([case("full", 0.9e6, naive=120.0), case("reduced", 1e6, naive=130.0, full=1.1)], 0.12)
     assert [t["met"] for t in bad] == [False, False, False, False]
-    assert [t["measured"] for t in bad] == [0.9e6, 120.0, 1.1, 0.25]
+    assert [t["measured"] for t in bad] == [0.9e6, 120.0, 1.1, 0.12]
 
 
 def test_bench_sweep_reports_both_rates_in_one_invocation():

@@ -159,9 +159,11 @@ def test_compute_chunk_is_the_unit_of_work():
         np.testing.assert_array_equal(part[name], whole[name][2:5], err_msg=name)
 
 
-def test_prefetching_the_next_chunks_inputs_changes_no_result_and_is_timed_apart():
-    """run_inprocess prepares chunk k+1's inputs on a second thread while chunk k computes: the same results as one
-    thread, the main thread's wait counted as 'inputs', the second thread's phases as overlapped (not in the sum)."""
+@pytest.mark.parametrize("engine", ["fused", "full"])
+def test_prefetching_the_next_chunks_inputs_changes_no_result_and_is_timed_apart(engine):
+    """run_inprocess prepares chunk k+1's inputs and evaluates chunk k-1 on a second thread while chunk k's steps
+    run: the same results as one thread, the main thread's waits counted as 'inputs' and 'evaluation', the second
+    thread's phases as overlapped (not in the sum); committed in order."""
     from benosc.simulate.executors import prepare_chunk, run_inprocess
     from benosc.simulate.timing import Timings
 
@@ -171,13 +173,14 @@ def test_prefetching_the_next_chunks_inputs_changes_no_result_and_is_timed_apart
     for prefetch in (False, True):
         out: dict = {}
         with Timings() as t:
-            run_inprocess(d, bounds, [0, 1, 2], lambda k, res, prov: out.__setitem__(k, res), prefetch=prefetch)
+            run_inprocess(d, bounds, [0, 1, 2], lambda k, res, prov: out.__setitem__(k, res), prefetch=prefetch, engine=engine)
         got[prefetch] = out
+        assert list(out) == [0, 1, 2]
         if prefetch:
-            assert set(t.overlapped) == {"design", "inputs"} and t.overlapped["inputs"] > 0
-            assert t.seconds["inputs"] > 0  # the waits (the first chunk's inputs at least) and the device copies
+            assert set(t.overlapped) == {"design", "inputs", "evaluation"} and min(t.overlapped.values()) > 0
+            assert t.seconds["inputs"] > 0 and t.seconds["evaluation"] > 0  # the waits (the first chunk's inputs, the last evaluation)
         else:
-            assert t.overlapped == {}
+            assert t.overlapped == {} and t.seconds["evaluation"] > 0
     for k in range(3):
         for name in SUMMARY_SCHEMA:
             np.testing.assert_array_equal(got[True][k][name], got[False][k][name], err_msg=f"chunk {k}: {name}")
