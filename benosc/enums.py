@@ -2,7 +2,8 @@
 as and serialise to their values: ``RunStatus.COMPLETED == "completed"``, ``json.dumps`` writes ``"completed"``).
 
 * :class:`RunStatus`  a run's status in a trajectory or a sweep store.
-* :class:`Engine`     the simulation engines: the full network, the reduced (coefficient) engine, the fused full network.
+* :class:`Engine`     the simulation engines: the full network, the reduced (coefficient) engine, the fused full network,
+                      the fused reduced engine.
 * :class:`Outcome`    a claim's verdict.
 """
 
@@ -23,6 +24,7 @@ class Engine(StrEnum):
     FULL = "full"  # the two-layer network itself (benosc.simulate.engine)
     REDUCED = "reduced"  # the derived coefficient recursions (benosc.simulate.reduced)
     FUSED = "fused"  # the full network's SGD, each run's time loop in one compiled kernel (benosc.simulate.fused)
+    FUSED_REDUCED = "fused_reduced"  # the reduced engine's step, each run's time loop in one compiled kernel (benosc.simulate.fused_reduced)
 
 
 #: the engines' names as plain strings, for a command line's choices (argparse prints a choice's repr)

@@ -30,7 +30,7 @@ from benosc.simulate.engine import TORCH_DTYPES, DeviceInputs, checkpoints, make
 from benosc.simulate.grid import BatchInputs, expand_grid, prepare_inputs
 from benosc.simulate.naive import naive_run
 
-__all__ = ["Case", "SIZES", "SWEEP_PHASES", "run_bench", "bench_sweep", "bench_dimension", "bench_threads"]
+__all__ = ["Case", "SIZES", "SWEEP_PHASES", "run_bench", "bench_sweep", "bench_dimension", "bench_threads", "bench_reduced_threads"]
 
 SIZES = {
     "paper": PAPER_SIZE,
@@ -323,10 +323,10 @@ def run_bench(*, quick: bool = False, device: str = "auto", repeats: int = 5, pr
             Rs = [1, 64, 1024] + ([16384, 65536] if on_gpu else [])
             for R in Rs:
                 steps = max(5, int((200 if quick else 600) * (64 / max(R, 64)) ** 0.5)) if not big else max(3, int(60 / max(1, R / 64)))
-                for engine in (Engine.FULL, Engine.REDUCED, Engine.FUSED):
+                for engine in (Engine.FULL, Engine.REDUCED, Engine.FUSED, Engine.FUSED_REDUCED):
                     if engine != Engine.FULL and R == 1 and quick:
                         continue
-                    if engine == Engine.FUSED and on_gpu:  # CPU only: on CUDA it would time the full engine again
+                    if engine in (Engine.FUSED, Engine.FUSED_REDUCED) and on_gpu:  # CPU only: on CUDA it would time a torch engine again
                         continue
                     say(f"{engine}, {size}, R={R}, {dtype}")
                     try:
@@ -343,6 +343,11 @@ def run_bench(*, quick: bool = False, device: str = "auto", repeats: int = 5, pr
         for n in (1, 2):
             say(f"full and fused engines in alternation, paper size, R = 1024, float32, {n} thread{'s' if n > 1 else ''}")
             threads.append(bench_threads(n, 1024, "float32", steps=200 if quick else 400, repeats=repeats))
+    reduced_threads = []
+    if not on_gpu:
+        for size in sizes:
+            say(f"reduced and fused reduced engines in alternation, {size} size, R = 1024, float32, 1 thread")
+            reduced_threads.append(bench_reduced_threads(1, 1024, "float32", steps=REDUCED_THREADS_STEPS[size][quick], repeats=repeats, size=size))
     say("recording overhead")
     bare, rec, overhead = bench_recording("paper", 1024, "float32", device, steps=4000 if not quick else 3000, repeats=repeats)
     say("sharpness checkpoints")
@@ -361,7 +366,8 @@ def run_bench(*, quick: bool = False, device: str = "auto", repeats: int = 5, pr
         "sharpness": sharp,
         "dimension": dim,
         "threads_fused": threads,
-        "targets": _targets(cases, overhead, dim, threads),
+        "threads_reduced": reduced_threads,
+        "targets": _targets(cases, overhead, dim, threads, reduced_threads),
     }
 
 
@@ -399,6 +405,59 @@ def bench_threads(threads: int, R: int, dtype: str, steps: int, repeats: int, si
     }
 
 
+#: steps of :func:`bench_reduced_threads` in ``run_bench`` per size, (full, quick): a call of either engine well above
+#: a timer's resolution at R = 1024, the whole pair series a few seconds
+REDUCED_THREADS_STEPS = {"paper": {False: 400, True: 200}, "large": {False: 100, True: 50}}
+
+
+def bench_reduced_threads(threads: int, R: int, dtype: str, steps: int, repeats: int, size: str = "paper") -> dict:
+    """The torch reduced engine and the fused reduced engine on ``threads`` CPU threads, timed in alternation (same
+    runs, same steps): :func:`bench_threads` for the reduced pair.
+
+    Returns both rates (median, min, max) and the median of the per-pair ratios fused reduced / reduced; the thread
+    count in force before is restored.  Where the fused reduced engine falls back, ``fused_ran`` says 'reduced'.
+    """
+    before = torch.get_num_threads()
+    torch.set_num_threads(threads)
+    try:
+        red = _setup(Engine.REDUCED, size, R, dtype, "cpu", steps)
+        fused = _setup(Engine.FUSED_REDUCED, size, R, dtype, "cpu", steps)
+        pairs = _alternate(lambda: _once(red.loop, red.sync), lambda: _once(fused.loop, fused.sync), repeats)
+    finally:
+        torch.set_num_threads(before)
+        if fused_available():
+            from benosc.simulate.fused import set_kernel_threads
+
+            set_kernel_threads(before)
+    rr = [R * steps / a for a, _ in pairs]
+    rz = [R * steps / b for _, b in pairs]
+    return {
+        "threads": threads,
+        "size": size,
+        "R": R,
+        "dtype": dtype,
+        "steps": steps,
+        "repeats": repeats,
+        "reduced": {"run_steps_per_s": statistics.median(rr), "min": min(rr), "max": max(rr)},
+        "fused_reduced": {"run_steps_per_s": statistics.median(rz), "min": min(rz), "max": max(rz)},
+        "fused_ran": str(fused.stepper.name),
+        "ratio": statistics.median(a / b for a, b in pairs),
+    }
+
+
+def _reduced_targets(rows: list[dict]) -> list[dict]:
+    """The fused reduced engine's goals: >= 3x the torch reduced engine on one thread, R = 1024, at each size
+    (float32, alternated; not met where it fell back)."""
+    out = []
+    for row in rows:
+        if row["threads"] == 1 and row["R"] == 1024 and row["dtype"] == "float32":
+            r, ok = row["ratio"], row["fused_ran"] == Engine.FUSED_REDUCED
+            where = "" if row["size"] == "paper" else f", {row['size']} size"
+            target = f"fused reduced engine, R = 1024, 1 thread{where}: speed-up over the reduced engine (alternated)"
+            out.append({"target": target, "measured": r, "goal": 3.0, "met": ok and r >= 3})
+    return out
+
+
 def fused_available() -> bool:
     """Whether the fused engine's kernels can run here (numba importable)."""
     from benosc.simulate.fused import numba_missing
@@ -406,7 +465,9 @@ def fused_available() -> bool:
     return not numba_missing()
 
 
-def _targets(cases: list[Case], overhead: float, dim: dict | None = None, threads: list[dict] | None = None) -> list[dict]:
+def _targets(
+    cases: list[Case], overhead: float, dim: dict | None = None, threads: list[dict] | None = None, reduced_threads: list[dict] | None = None
+) -> list[dict]:
     """The paper-size float32 goals (docs/benchmarks.md): measured value, goal, met."""
 
     def find(engine):
@@ -446,6 +507,7 @@ def _targets(cases: list[Case], overhead: float, dim: dict | None = None, thread
             out.append(
                 {"target": "reduced engine, gram draw, end to end: throughput at d = 65,536 / at d = 64", "measured": ratio, "goal": 0.8, "met": ratio >= 0.8}
             )
+    out += _reduced_targets(reduced_threads or [])
     return out
 
 

@@ -290,9 +290,18 @@ class FullStepper:
 
 def resolve_engine(engine: str, config: Config, device: torch.device) -> str:
     """The engine that runs: ``engine``, except 'fused' where it cannot run (:func:`benosc.simulate.fused.unsupported`),
-    which is 'full', said once per reason on stderr."""
+    which is 'full', and 'fused_reduced' where it cannot run (:func:`benosc.simulate.fused_reduced.unsupported`),
+    which is 'reduced', each said once per reason on stderr."""
     if engine not in tuple(Engine):
         raise ConfigError("engine", engine, f"must be one of {', '.join(Engine)}")
+    if engine == Engine.FUSED_REDUCED:
+        from benosc.simulate import fused_reduced
+
+        why = fused_reduced.unsupported(config, device)
+        if why is None:
+            return Engine.FUSED_REDUCED
+        fused_reduced.note_fallback(why)
+        return Engine.REDUCED
     if engine != Engine.FUSED:
         return Engine(engine)
     from benosc.simulate.fused import note_fallback, unsupported
@@ -305,10 +314,12 @@ def resolve_engine(engine: str, config: Config, device: torch.device) -> str:
 
 
 def make_stepper(engine: str, config: Config, dev: DeviceInputs, *, inplace: bool = False):
-    """The stepper of ``engine``: 'full' (the network), 'reduced' (derived recursions) or 'fused' (the network, compiled).
+    """The stepper of ``engine``: 'full' (the network), 'reduced' (derived recursions), 'fused' (the network, compiled)
+    or 'fused_reduced' (the derived recursions, compiled).
 
-    'fused' falls back to the full engine, with a one-line note on stderr, where it cannot run
-    (:func:`benosc.simulate.fused.unsupported`: no numba, or not the CPU); the stepper's ``name`` says which ran.
+    'fused' falls back to the full engine, 'fused_reduced' to the reduced engine, with a one-line note on stderr,
+    where it cannot run (:func:`benosc.simulate.fused.unsupported`, :func:`benosc.simulate.fused_reduced.unsupported`:
+    no numba, or not the CPU); the stepper's ``name`` says which ran.
     """
     if engine == Engine.FULL:
         return FullStepper(config, dev, inplace=inplace)
@@ -322,6 +333,12 @@ def make_stepper(engine: str, config: Config, dev: DeviceInputs, *, inplace: boo
         from benosc.simulate.fused import FusedStepper
 
         return FusedStepper(config, dev, inplace=inplace)
+    if engine == Engine.FUSED_REDUCED:
+        if resolve_engine(engine, config, dev.device) == Engine.REDUCED:
+            return make_stepper(Engine.REDUCED, config, dev, inplace=inplace)
+        from benosc.simulate.fused_reduced import FusedReducedStepper
+
+        return FusedReducedStepper(config, dev, inplace=inplace)
     raise ConfigError("engine", engine, f"must be one of {', '.join(Engine)}")
 
 
@@ -361,7 +378,9 @@ def simulate(
         initialisation and sampled indices; same recorded quantities);
         'fused': the full engine's SGD compiled, each run's steps in one loop
         (:mod:`benosc.simulate.fused`; falls back to 'full' with a note where
-        it cannot run; ``meta['engine']`` says which ran).
+        it cannot run; ``meta['engine']`` says which ran); 'fused_reduced':
+        the reduced engine's step compiled (:mod:`benosc.simulate.fused_reduced`;
+        falls back to 'reduced' with a note where it cannot run).
     progress:
         Called with the number of steps done, about a hundred times per run.
     inputs:
@@ -495,7 +514,7 @@ def simulate(
         arrays[k] = v.cpu().numpy()
     wall = time.perf_counter() - t_start
     meta = {
-        "engine": stepper.name,  # 'full' where 'fused' fell back (make_stepper)
+        "engine": stepper.name,  # 'full' where 'fused' fell back, 'reduced' where 'fused_reduced' did (make_stepper)
         "draw": "gram" if config.data.uses_gram else "vectors",  # data.draw = 'auto' resolved at this d
         "benosc_version": benosc.__version__,
         "torch_version": torch.__version__,

@@ -277,7 +277,7 @@ def test_named_constants_have_one_home():
         "W = (500, 2500)\n"
         "K = [1.1, 1.2]\n"
         "cfg.replace(d=64, n=16, m=8)\n"
-        "E = ('reduced', 'full', 'fused')\n"
+        "E = ('reduced', 'full', 'fused', 'fused_reduced')\n"
         "if s == 'completed':\n    pass\n"
         "v = 0.1 * u\n"
         "L = ('square', 'logistic')\n"
@@ -291,6 +291,7 @@ def test_named_constants_have_one_home():
         "Engine",
         "Engine.FULL",
         "Engine.FUSED",
+        "Engine.FUSED_REDUCED",
         "Engine.REDUCED",
         "RunStatus.COMPLETED",
         "A3_V_RATIO",

@@ -45,7 +45,8 @@ def add(sub: argparse._SubParsersAction) -> None:
         default=Engine.FULL,
         help=(
             "full: SGD on the network's weights; reduced: the derived coefficient recursions; fused: the full engine's SGD "
-            "compiled with numba (extra 'fast'; falls back to full with a note without it or on CUDA) (default full)"
+            "compiled with numba (extra 'fast'; falls back to full with a note without it or on CUDA); fused_reduced: the "
+            "reduced engine's step compiled likewise (falls back to reduced) (default full)"
         ),
     )
     p.add_argument("--no-figures", action="store_true", help="do not write figures")

@@ -59,7 +59,7 @@ def add(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--scheduler", metavar="ADDRESS", help="use an existing Dask scheduler instead of a LocalCluster")
     p.add_argument("--connect-timeout", metavar="S", type=float, default=10.0, help="seconds to reach --scheduler (default 10)")
     p.add_argument(
-        "--engine", choices=ENGINE_NAMES, default=Engine.FUSED.value, help="fused (default; numba, extra 'fast': else full, said once), full or reduced"
+        "--engine", choices=ENGINE_NAMES, default=Engine.FUSED.value, help="fused (default; extra 'fast': else full, said once), full, reduced, fused_reduced"
     )
     p.add_argument("--allow-mixed", action="store_true", help="resume a store whose chunks came from another benosc or torch version, device, dtype or engine")
     p.add_argument("--check", metavar="STORE", help="verify every committed chunk of STORE against its checksums (exit 0, or 1 with the damage)")

@@ -92,3 +92,19 @@ def test_dimension_bench_reports_every_case_and_its_target():
     rows[1]["run_steps_per_s"] = 0.5 * rows[0]["run_steps_per_s"]
     (t,) = [t for t in _targets([], 0.1, res) if "65,536" in t["target"]]
     assert not t["met"]
+
+
+def test_bench_reduced_threads_reports_both_engines_and_its_targets_can_fail():
+    pytest.importorskip("numba")
+    from benosc.simulate.bench import _targets, bench_reduced_threads
+
+    row = bench_reduced_threads(1, 4, "float32", steps=5, repeats=5)
+    assert row["fused_ran"] == "fused_reduced" and row["threads"] == 1 and row["size"] == "paper" and row["ratio"] > 0
+    for engine in ("reduced", "fused_reduced"):
+        assert row[engine]["min"] <= row[engine]["run_steps_per_s"] <= row[engine]["max"]
+    rows = [{**row, "R": 1024, "ratio": 3.2}, {**row, "R": 1024, "size": "large", "ratio": 2.9}]
+    t = [x for x in _targets([], 0.1, None, None, rows) if "fused reduced" in x["target"]]
+    assert [x["met"] for x in t] == [True, False] and "large size" in t[1]["target"] and "large" not in t[0]["target"]
+    t = [x for x in _targets([], 0.1, None, None, [{**rows[0], "fused_ran": "reduced"}]) if "fused reduced" in x["target"]]
+    assert [x["met"] for x in t] == [False]  # a fallback never meets the goal
+    assert not [x for x in _targets([], 0.1, None, None, [row]) if "fused reduced" in x["target"]]  # R = 4 is not the target's case
