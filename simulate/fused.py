@@ -110,14 +110,15 @@ def aligned_copy(a: np.ndarray) -> np.ndarray:
     return out
 
 
-_noted: set[str] = set()
+_noted: set[tuple[str, str]] = set()
 
 
-def note_fallback(reason: str) -> None:
-    """One line on stderr, once per reason and process: the fused engine is replaced by the torch full engine."""
-    if reason not in _noted:
-        _noted.add(reason)
-        print(f"benosc: the fused engine is not used ({reason}); running the torch full engine", file=sys.stderr)
+def note_fallback(reason: str, compiled: str = "fused", torch_engine: str = "full") -> None:
+    """One line on stderr, once per engine, reason and process: the ``compiled`` engine (fused, or fused reduced) is
+    replaced by the torch ``torch_engine`` engine."""
+    if (compiled, reason) not in _noted:
+        _noted.add((compiled, reason))
+        print(f"benosc: the {compiled} engine is not used ({reason}); running the torch {torch_engine} engine", file=sys.stderr)
 
 
 def set_kernel_threads(n: int) -> int:

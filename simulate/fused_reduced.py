@@ -36,7 +36,6 @@ one-line note on stderr.
 
 from __future__ import annotations
 
-import sys
 from functools import lru_cache
 from typing import Any
 
@@ -46,6 +45,7 @@ import torch
 
 from benosc.config import Config
 from benosc.enums import Engine
+from benosc.simulate import fused
 from benosc.simulate.fused import FASTMATH, numba, set_kernel_threads
 from benosc.simulate.reduced import ReducedStepper
 from benosc.theory.model import ModelSpec, derive_recursions
@@ -82,23 +82,17 @@ def unsupported(config: Config, device: torch.device) -> str | None:
     Supported: every option the torch reduced engine runs (see the module docstring).  Not: no numba, a device
     other than the CPU, or a trained second layer whose derived step is not A l' sum_p sigma(z_p) (:func:`a_step_factor`).
     """
-    if numba is None:
-        return "numba is not installed (pip install 'benosc[fast]')"
-    if device.type != "cpu":
-        return f"it runs on the CPU only, the device is {device}"
+    why = fused.unsupported(config, device)  # numba and the CPU, as the fused engine
+    if why is not None:
+        return why
     if config.network.second_layer == "trained" and a_step_factor(ModelSpec.from_config(config)) is None:
         return "the derived second-layer step is not of the form A l' sum_p sigma(z_p)"
     return None
 
 
-_noted: set[str] = set()
-
-
 def note_fallback(reason: str) -> None:
     """One line on stderr, once per reason and process: the fused reduced engine is replaced by the torch reduced engine."""
-    if reason not in _noted:
-        _noted.add(reason)
-        print(f"benosc: the fused reduced engine is not used ({reason}); running the torch reduced engine", file=sys.stderr)
+    fused.note_fallback(reason, "fused reduced", "reduced")
 
 
 def one_hot_rows(H: np.ndarray) -> bool:

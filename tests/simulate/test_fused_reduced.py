@@ -228,8 +228,8 @@ def test_falls_back_to_the_torch_reduced_engine_with_a_note(monkeypatch, capsys)
     cfg = _cfg("float64")
     assert fused_reduced.unsupported(cfg, torch.device("cpu")) is None
     assert "CPU only" in fused_reduced.unsupported(cfg, torch.device("meta"))
-    monkeypatch.setattr(fused_reduced, "numba", None)
-    monkeypatch.setattr(fused_reduced, "_noted", set())
+    monkeypatch.setattr(fused_reduced.fused, "numba", None)  # the check is the fused engine's
+    monkeypatch.setattr(fused_reduced.fused, "_noted", set())
     why = fused_reduced.unsupported(cfg, torch.device("cpu"))
     assert why is not None and "numba is not installed" in why
     traj = simulate(cfg, {"seed": [0]}, engine=Engine.FUSED_REDUCED).trajectory
@@ -243,7 +243,7 @@ def test_falls_back_to_the_torch_reduced_engine_with_a_note(monkeypatch, capsys)
 def test_a_second_layer_step_of_another_form_falls_back(monkeypatch, capsys):
     cfg = _cfg("float64", second_layer="trained")
     monkeypatch.setattr(fused_reduced, "a_step_factor", lambda spec: None)
-    monkeypatch.setattr(fused_reduced, "_noted", set())
+    monkeypatch.setattr(fused_reduced.fused, "_noted", set())
     assert resolve_engine(Engine.FUSED_REDUCED, cfg, torch.device("cpu")) == Engine.REDUCED
     assert "second-layer step" in capsys.readouterr().err
     assert resolve_engine(Engine.FUSED_REDUCED, _cfg("float64"), torch.device("cpu")) == Engine.FUSED_REDUCED  # fixed a: unaffected
