@@ -371,26 +371,25 @@ def run_bench(*, quick: bool = False, device: str = "auto", repeats: int = 5, pr
     }
 
 
-def bench_threads(threads: int, R: int, dtype: str, steps: int, repeats: int, size: str = "paper") -> dict:
-    """The torch full engine and the fused engine on ``threads`` CPU threads, timed in alternation (same runs, same steps).
-
-    Returns both rates (median, min, max) and the median of the per-pair ratios fused / full; the
-    thread count in force before is restored.  Where the fused engine falls back, ``fused_ran`` says 'full'.
-    """
+def _paired(torch_engine: str, compiled: str, threads: int, R: int, dtype: str, steps: int, repeats: int, size: str) -> dict:
+    """A torch engine and its compiled twin on ``threads`` CPU threads, timed in alternation (same runs, same steps):
+    both rates (median, min, max) under the engines' names, the median of the per-pair ratios compiled / torch, and
+    ``fused_ran``, the engine that ran for ``compiled`` (the torch one where it fell back).  The thread count in
+    force before is restored."""
     before = torch.get_num_threads()
     torch.set_num_threads(threads)
     try:
-        full = _setup(Engine.FULL, size, R, dtype, "cpu", steps)
-        fused = _setup(Engine.FUSED, size, R, dtype, "cpu", steps)
-        pairs = _alternate(lambda: _once(full.loop, full.sync), lambda: _once(fused.loop, fused.sync), repeats)
+        plain = _setup(torch_engine, size, R, dtype, "cpu", steps)
+        fused = _setup(compiled, size, R, dtype, "cpu", steps)
+        pairs = _alternate(lambda: _once(plain.loop, plain.sync), lambda: _once(fused.loop, fused.sync), repeats)
     finally:
         torch.set_num_threads(before)
         if fused_available():
             from benosc.simulate.fused import set_kernel_threads
 
             set_kernel_threads(before)
-    rf = [R * steps / a for a, _ in pairs]
-    rz = [R * steps / b for _, b in pairs]
+    ra = [R * steps / a for a, _ in pairs]
+    rb = [R * steps / b for _, b in pairs]
     return {
         "threads": threads,
         "size": size,
@@ -398,11 +397,20 @@ def bench_threads(threads: int, R: int, dtype: str, steps: int, repeats: int, si
         "dtype": dtype,
         "steps": steps,
         "repeats": repeats,
-        "full": {"run_steps_per_s": statistics.median(rf), "min": min(rf), "max": max(rf)},
-        "fused": {"run_steps_per_s": statistics.median(rz), "min": min(rz), "max": max(rz)},
+        str(torch_engine): {"run_steps_per_s": statistics.median(ra), "min": min(ra), "max": max(ra)},
+        str(compiled): {"run_steps_per_s": statistics.median(rb), "min": min(rb), "max": max(rb)},
         "fused_ran": str(fused.stepper.name),
         "ratio": statistics.median(a / b for a, b in pairs),
     }
+
+
+def bench_threads(threads: int, R: int, dtype: str, steps: int, repeats: int, size: str = "paper") -> dict:
+    """The torch full engine and the fused engine on ``threads`` CPU threads, timed in alternation (same runs, same steps).
+
+    Returns both rates (median, min, max) and the median of the per-pair ratios fused / full; the
+    thread count in force before is restored.  Where the fused engine falls back, ``fused_ran`` says 'full'.
+    """
+    return _paired(Engine.FULL, Engine.FUSED, threads, R, dtype, steps, repeats, size)
 
 
 #: steps of :func:`bench_reduced_threads` in ``run_bench`` per size, (full, quick): a call of either engine well above
@@ -417,32 +425,7 @@ def bench_reduced_threads(threads: int, R: int, dtype: str, steps: int, repeats:
     Returns both rates (median, min, max) and the median of the per-pair ratios fused reduced / reduced; the thread
     count in force before is restored.  Where the fused reduced engine falls back, ``fused_ran`` says 'reduced'.
     """
-    before = torch.get_num_threads()
-    torch.set_num_threads(threads)
-    try:
-        red = _setup(Engine.REDUCED, size, R, dtype, "cpu", steps)
-        fused = _setup(Engine.FUSED_REDUCED, size, R, dtype, "cpu", steps)
-        pairs = _alternate(lambda: _once(red.loop, red.sync), lambda: _once(fused.loop, fused.sync), repeats)
-    finally:
-        torch.set_num_threads(before)
-        if fused_available():
-            from benosc.simulate.fused import set_kernel_threads
-
-            set_kernel_threads(before)
-    rr = [R * steps / a for a, _ in pairs]
-    rz = [R * steps / b for _, b in pairs]
-    return {
-        "threads": threads,
-        "size": size,
-        "R": R,
-        "dtype": dtype,
-        "steps": steps,
-        "repeats": repeats,
-        "reduced": {"run_steps_per_s": statistics.median(rr), "min": min(rr), "max": max(rr)},
-        "fused_reduced": {"run_steps_per_s": statistics.median(rz), "min": min(rz), "max": max(rz)},
-        "fused_ran": str(fused.stepper.name),
-        "ratio": statistics.median(a / b for a, b in pairs),
-    }
+    return _paired(Engine.REDUCED, Engine.FUSED_REDUCED, threads, R, dtype, steps, repeats, size)
 
 
 def _reduced_targets(rows: list[dict]) -> list[dict]:

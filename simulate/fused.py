@@ -113,12 +113,13 @@ def aligned_copy(a: np.ndarray) -> np.ndarray:
 _noted: set[tuple[str, str]] = set()
 
 
-def note_fallback(reason: str, compiled: str = "fused", torch_engine: str = "full") -> None:
-    """One line on stderr, once per engine, reason and process: the ``compiled`` engine (fused, or fused reduced) is
+def note_fallback(reason: str, compiled: str = Engine.FUSED, torch_engine: str = Engine.FULL) -> None:
+    """One line on stderr, once per engine, reason and process: the ``compiled`` engine (fused, or fused_reduced) is
     replaced by the torch ``torch_engine`` engine."""
     if (compiled, reason) not in _noted:
         _noted.add((compiled, reason))
-        print(f"benosc: the {compiled} engine is not used ({reason}); running the torch {torch_engine} engine", file=sys.stderr)
+        name = str(compiled).replace("_", " ")
+        print(f"benosc: the {name} engine is not used ({reason}); running the torch {torch_engine} engine", file=sys.stderr)
 
 
 def set_kernel_threads(n: int) -> int:
@@ -392,7 +393,24 @@ if numba is not None:
             done[r] = True
 
 
-class FusedStepper:
+class OneStepOfAdvance:
+    """``step`` of a compiled stepper: one step through its ``advance`` (the kernel call of a stretch of steps)."""
+
+    dev: Any
+
+    def advance(self, state, t0: int, t1: int, margin_out: torch.Tensor | None = None):  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    def step(self, state, t: int, margin_out: torch.Tensor | None = None):
+        """(state_{t+1}, margins (R, B) of step t, written into ``margin_out`` if given)."""
+        out = torch.empty((1, self.dev.R, self.dev.B), dtype=self.dev.dtype)
+        state = self.advance(state, t, t + 1, out)
+        if margin_out is not None:
+            return state, margin_out.copy_(out[0])
+        return state, out[0]
+
+
+class FusedStepper(OneStepOfAdvance):
     """SGD on the weights, each run's steps fused in one compiled loop; the interface of ``FullStepper``.
 
     The state is (W (R, 2m, F, d), a (R, 2m)) as numpy arrays, both updated in place by :meth:`advance` (a copy
@@ -434,14 +452,6 @@ class FusedStepper:
         if not done.all():
             raise RuntimeError(f"fused kernel: runs {np.flatnonzero(~done)[:5].tolist()} did not finish (an error inside the kernel)")
         return W, A
-
-    def step(self, state, t: int, margin_out: torch.Tensor | None = None):
-        """(state_{t+1}, margins (R, B) of step t, written into ``margin_out`` if given)."""
-        out = torch.empty((1, self.dev.R, self.dev.B), dtype=self.dev.dtype)
-        state = self.advance(state, t, t + 1, out)
-        if margin_out is not None:
-            return state, margin_out.copy_(out[0])
-        return state, out[0]
 
     def weights(self, state) -> torch.Tensor:
         """W (R, K, F, d), a view of the state."""

@@ -92,7 +92,7 @@ def unsupported(config: Config, device: torch.device) -> str | None:
 
 def note_fallback(reason: str) -> None:
     """One line on stderr, once per reason and process: the fused reduced engine is replaced by the torch reduced engine."""
-    fused.note_fallback(reason, "fused reduced", "reduced")
+    fused.note_fallback(reason, Engine.FUSED_REDUCED, Engine.REDUCED)
 
 
 def one_hot_rows(H: np.ndarray) -> bool:
@@ -233,7 +233,7 @@ if numba is not None:
             done[r] = True
 
 
-class FusedReducedStepper:
+class FusedReducedStepper(fused.OneStepOfAdvance):
     """The reduced engine's step, each run's steps fused in one compiled loop; the interface of ``ReducedStepper``.
 
     The state is (alpha^T (R, C, K), a (R, K)) as numpy arrays, both updated in place by :meth:`advance` (a copy
@@ -300,14 +300,6 @@ class FusedReducedStepper:
         if not done.all():
             raise RuntimeError(f"fused reduced kernel: runs {np.flatnonzero(~done)[:5].tolist()} did not finish (an error inside the kernel)")
         return alpha, A
-
-    def step(self, state, t: int, margin_out: torch.Tensor | None = None):
-        """(state_{t+1}, margins (R, B) of step t, written into ``margin_out`` if given)."""
-        out = torch.empty((1, self.dev.R, self.dev.B), dtype=self.dev.dtype)
-        state = self.advance(state, t, t + 1, out)
-        if margin_out is not None:
-            return state, margin_out.copy_(out[0])
-        return state, out[0]
 
     def _torch_state(self, state):
         alpha = torch.from_numpy(state[0])

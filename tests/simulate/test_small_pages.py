@@ -18,9 +18,9 @@ def test_prepare_inputs_allocates_in_small_pages_and_restores_the_setting(before
     seen = []
     real = grid._prepare_inputs
 
-    def spy(runs, *, held_out):
+    def spy(runs, *, held_out, cache=None):
         seen.append(switch(False))  # returns the setting in force, leaves it off
-        return real(runs, held_out=held_out)
+        return real(runs, held_out=held_out, cache=cache)
 
     monkeypatch.setattr(grid, "_prepare_inputs", spy)
     old = switch(before)
