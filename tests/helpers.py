@@ -129,3 +129,28 @@ def scaling_runs(b: float, *, seeds: int = 4, noise: float = 0.05, t_exp: float 
     steps = np.arange(0, 16001, 100)
     snaps = level[:, None] * (np.maximum(steps, 1) / steps[-1])[None, :] ** t_exp
     return {"sigma_0": s0, "seed": sd, "final": snaps[:, -1], "snapshots": snaps, "steps": steps}
+
+
+#: one step of a compiled engine against its torch engine, normwise: max |compiled - torch| <= RTOL max |torch|
+#: (issue 22's 1e-6 / 1e-12); tests/simulate/test_fused.py and test_fused_reduced.py
+ENGINE_RTOL = {"float32": 1e-6, "float64": 1e-12}
+
+#: every option the compiled engines claim, one configuration each, and many at once (the reduced twin adds its own)
+ENGINE_OPTIONS: list[dict[str, Any]] = [
+    {},
+    {"q": 3.0},
+    {"q": 1.0},
+    {"q": 2.5},
+    {"activation": "quadratic"},
+    {"loss": "logistic"},
+    {"batch_size": 3},
+    {"sampling": "epochs", "batch_size": 2},
+    {"sampling": "full_batch", "batch_size": 8},
+    {"filters": "per_patch"},
+    {"noise": "isotropic"},
+    {"label_noise": 0.3},
+    {"second_layer": "trained"},
+    {"P": 4},
+    {"P": 5, "batch_size": 2},
+    {"P": 4, "batch_size": 2, "filters": "per_patch", "second_layer": "trained", "loss": "logistic", "q": 3.0, "noise": "isotropic", "label_noise": 0.2},
+]

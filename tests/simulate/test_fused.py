@@ -16,34 +16,16 @@ from benosc import Config
 from benosc.enums import Engine, RunStatus
 from benosc.simulate.engine import TORCH_DTYPES, DeviceInputs, make_stepper, simulate
 from benosc.simulate.grid import expand_grid, prepare_inputs
-from helpers import tol
+from helpers import ENGINE_OPTIONS, ENGINE_RTOL, tol
 
 pytest.importorskip("numba")
 
 from benosc.simulate import fused  # noqa: E402 - after the skip: the module needs numba for its kernels
 
-#: one step of two engines, normwise: max |fused - torch| <= RTOL max |torch| (the issue's 1e-6 / 1e-12)
-RTOL = {"float32": 1e-6, "float64": 1e-12}
+RTOL = ENGINE_RTOL
 
-#: every option the fused engine claims (fused.unsupported), one configuration each, and all at once
-OPTIONS = [
-    {},
-    {"q": 3.0},
-    {"q": 1.0},
-    {"q": 2.5},
-    {"activation": "quadratic"},
-    {"loss": "logistic"},
-    {"batch_size": 3},
-    {"sampling": "epochs", "batch_size": 2},
-    {"sampling": "full_batch", "batch_size": 8},
-    {"filters": "per_patch"},
-    {"noise": "isotropic"},
-    {"label_noise": 0.3},
-    {"second_layer": "trained"},
-    {"P": 4},
-    {"P": 5, "batch_size": 2},
-    {"P": 4, "batch_size": 2, "filters": "per_patch", "second_layer": "trained", "loss": "logistic", "q": 3.0, "noise": "isotropic", "label_noise": 0.2},
-]
+#: every option the fused engine claims (fused.unsupported)
+OPTIONS = ENGINE_OPTIONS
 
 
 def _cfg(dtype: str, **over) -> Config:
