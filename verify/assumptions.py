@@ -261,18 +261,7 @@ def assumption_conditions(
             f"$|yf - 1| \\geq \\delta$ on strong data throughout training (at least {100 * a4_min:g}% of strong steps before $\\delta/4$)",
             value,
             met,
-            (
-                Q(
-                    "a4_fraction_before_hit",
-                    None,
-                    interval=(100 * a4_min, 100.0),
-                    interval_kind="bound",
-                    unit="%",
-                    label=_SHARE,
-                    where={"part": _BEFORE},
-                    fmt="g",
-                ),
-            ),
+            (Q.percent_at_least("a4_fraction_before_hit", a4_min, label=_SHARE, where={"part": _BEFORE}),),
         )
     )
     return conds

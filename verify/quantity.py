@@ -95,6 +95,11 @@ class Quantity:
             raise ValueError(f"Quantity {self.name}: no value, no interval and no note: nothing to print")
         set_(self, "where", {str(k): _plain(v) for k, v in self.where.items()})
 
+    @classmethod
+    def percent_at_least(cls, name: str, fraction: float, **fields: Any) -> "Quantity":
+        """A predicted lower bound on a percentage: the interval [100 ``fraction``, 100] %, printed with ``fmt`` 'g'."""
+        return cls(name, None, interval=(100 * fraction, 100.0), interval_kind="bound", unit="%", fmt="g", **fields)
+
     def to_dict(self) -> dict[str, Any]:
         """The JSON object: name, value, unit, interval (a [lo, hi] list or null), interval_kind, spread, n, where, label, note."""
         return {
