@@ -154,3 +154,25 @@ ENGINE_OPTIONS: list[dict[str, Any]] = [
     {"P": 5, "batch_size": 2},
     {"P": 4, "batch_size": 2, "filters": "per_patch", "second_layer": "trained", "loss": "logistic", "q": 3.0, "noise": "isotropic", "label_noise": 0.2},
 ]
+
+
+def engine_config(dtype: str, **over: Any) -> Config:
+    """The compiled engines' tests' tiny configuration (d = 32, n = 8, m = 4, 6 steps, eta = 0.9, on the CPU)."""
+    return Config().replace(d=32, n=8, m=4, n_test=4, n_test_weak=4, steps=6, dtype=dtype, eta=0.9, device="cpu", **over)
+
+
+def assert_reruns_bit_identical_and_alone_as_in_a_batch(engine: str) -> None:
+    """Two simulations of the same grid on ``engine`` are bit-identical, and a run alone equals its place in the batch
+    (float32, an oscillating learning rate, where any dependence on the other runs would show in the rounding)."""
+
+    from benosc.simulate.engine import simulate
+
+    cfg = engine_config("float32").replace(steps=120, eta=2.2)
+    grid = {"eta": [0.5, 2.2, 3.1], "seed": [0, 1, 2]}
+    one, two = simulate(cfg, grid, engine=engine), simulate(cfg, grid, engine=engine)
+    np.testing.assert_array_equal(one.W_final, two.W_final)
+    np.testing.assert_array_equal(one.trajectory.arrays["margin"], two.trajectory.arrays["margin"])
+    alone = simulate(cfg, {"eta": [2.2], "seed": [1]}, engine=engine)
+    r = 1 * 3 + 1  # eta = 2.2 (second), seed 1 (second)
+    np.testing.assert_array_equal(alone.W_final[0], one.W_final[r])
+    np.testing.assert_array_equal(alone.trajectory.arrays["margin"][0], one.trajectory.arrays["margin"][r])

@@ -19,7 +19,7 @@ from benosc.enums import Engine, RunStatus
 from benosc.simulate.engine import TORCH_DTYPES, DeviceInputs, make_stepper, resolve_engine, simulate
 from benosc.simulate.grid import expand_grid, prepare_inputs
 from benosc.theory.model import ModelSpec, derive_recursions
-from helpers import ENGINE_OPTIONS, ENGINE_RTOL
+from helpers import ENGINE_OPTIONS, ENGINE_RTOL, assert_reruns_bit_identical_and_alone_as_in_a_batch, engine_config
 
 pytest.importorskip("numba")
 
@@ -31,8 +31,7 @@ RTOL = ENGINE_RTOL
 OPTIONS = ENGINE_OPTIONS + [{"second_layer": "trained", "batch_size": 3, "q": 3.0}, {"draw": "gram"}]
 
 
-def _cfg(dtype: str, **over) -> Config:
-    return Config().replace(d=32, n=8, m=4, n_test=4, n_test_weak=4, steps=6, dtype=dtype, eta=0.9, device="cpu", **over)
+_cfg = engine_config
 
 
 def _pair(cfg: Config, seeds=(0, 1, 2)):
@@ -154,16 +153,7 @@ def test_whole_runs_equal_the_torch_reduced_engine_below_the_threshold(over):
 
 
 def test_reruns_are_bit_identical_and_a_run_is_the_same_alone_or_in_a_batch():
-    cfg = _cfg("float32").replace(steps=120, eta=2.2)  # an oscillating learning rate: rounding would show
-    grid = {"eta": [0.5, 2.2, 3.1], "seed": [0, 1, 2]}
-    one = simulate(cfg, grid, engine=Engine.FUSED_REDUCED)
-    two = simulate(cfg, grid, engine=Engine.FUSED_REDUCED)
-    np.testing.assert_array_equal(one.W_final, two.W_final)
-    np.testing.assert_array_equal(one.trajectory.arrays["margin"], two.trajectory.arrays["margin"])
-    alone = simulate(cfg, {"eta": [2.2], "seed": [1]}, engine=Engine.FUSED_REDUCED)
-    r = 1 * 3 + 1  # eta = 2.2 (second), seed 1 (second)
-    np.testing.assert_array_equal(alone.W_final[0], one.W_final[r])
-    np.testing.assert_array_equal(alone.trajectory.arrays["margin"][0], one.trajectory.arrays["margin"][r])
+    assert_reruns_bit_identical_and_alone_as_in_a_batch(Engine.FUSED_REDUCED)
 
 
 def test_divergence_is_found_as_in_the_torch_reduced_engine():
