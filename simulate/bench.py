@@ -527,7 +527,7 @@ def bench_sweep(
     summary recording, the end-of-run evaluation (test sets, derived predictions), commits; ``other`` is the
     rest of the wall time; ``overlapped_s`` the phases the next chunk's input preparation ran on a second thread
     meanwhile (:func:`benosc.simulate.executors.run_inprocess`; not in the sum), ``cpu_s`` the process's CPU time over
-    the sweep (all threads).  With ``dask_workers`` the same design also runs on a Dask LocalCluster of that many
+    the sweep (all threads), ``draw_cache`` the seeds drawn, taken from the draw cache and evicted from it.  With ``dask_workers`` the same design also runs on a Dask LocalCluster of that many
     workers (start-up included).  Peak resident memory of this process is reported (``ru_maxrss``).
     """
     import resource
@@ -568,6 +568,7 @@ def bench_sweep(
             "ratio_to_engine": n * steps / wall / ref.run_steps_per_s,
             "breakdown_s": phases,
             "overlapped_s": dict(timings.overlapped),
+            "draw_cache": dict(timings.counts),  # seeds drawn, kept, evicted (benosc.simulate.grid.DrawCache)
         }
         if dask_workers:
             say(f"sweep on Dask, {dask_workers} workers")

@@ -143,7 +143,8 @@ def _one_hot_outputs(W: torch.Tensor, c1: torch.Tensor, c2: torch.Tensor, noise:
     from their structure: x_1 = c_1 e_1 and x_2 = c_2 e_2 (c_1, c_2 (b, N)) have one nonzero coordinate, so
     z_{p,k} = c_p w_{k,p} (what the matrix product of the whole points computes: one rounded product, the other
     terms exact zeros) and only the noise patches (b, N (P - 2), D) go through a matrix product, a third of the
-    points' memory and arithmetic at P = 3."""
+    points' memory and arithmetic at P = 3.  Equal to the whole product bit for bit where the BLAS sums each row's
+    terms alike whatever the number of rows, to a few ulps where it does not (tests/simulate/test_prepare.py)."""
     b, K, _, D = W.shape
     N = c1.shape[1]
     P = 2 + noise.shape[1] // max(1, N)

@@ -282,10 +282,12 @@ class DrawCache:
     setting: at the default test sets a seed's draws are about 1.1 MB of normals and 1.4 ms to draw, as much CPU
     time as 3000 fused steps.  The held-out sets' normals live in one pool per shape, (slots, N, P - 2, D), that the
     chunks' :class:`HeldOutPoints` index directly (a slot per seed: no copy, no page touched twice); the seed's other
-    draws (training set, initial weights, index sequence) are kept read-only beside it.  Nothing is evicted: a
-    sweep visits its seeds in the same cycle chunk after chunk, and keeping the first ones that fit hits on them every
-    cycle where least-recently-used eviction would miss every time.  A chunk whose seeds do not all fit draws as
-    without a cache.  A hit equals a fresh draw bit for bit (tested).
+    draws (training set, initial weights, index sequence) are kept read-only beside it.  When a chunk's new seeds do
+    not fit, the least recently used seeds make room, except those of the pool's last :data:`KEEP_USES` chunks (a
+    chunk prepared ahead and one not yet evaluated may still read their slots); a chunk whose seeds do not fit even
+    so draws as without a cache.  Least-recently-used eviction pays where the chunks come in the order of their
+    seeds (:func:`benosc.simulate.executors.seed_order`); a sweep whose seeds all fit never evicts.  A hit equals a
+    fresh draw bit for bit (tested).
     """
 
     def __init__(self, budget_bytes: int) -> None:
@@ -293,6 +295,15 @@ class DrawCache:
         self.hits = 0
         self.misses = 0
         self._pools: dict[tuple, _Pool] = {}
+
+    @property
+    def evictions(self) -> int:
+        """Seeds whose slot went to another seed, over every pool."""
+        return sum(p.evictions for p in self._pools.values())
+
+    def counts(self) -> dict[str, int]:
+        """Seeds drawn (``draws_drawn``), taken from the pool (``draws_kept``) and evicted (``draws_evicted``)."""
+        return {"draws_drawn": self.misses, "draws_kept": self.hits, "draws_evicted": self.evictions}
 
     def pool(self, cfg: Config, shapes: tuple) -> "_Pool | None":
         """The pool of ``cfg``'s shapes (``shapes`` its :func:`shape_key`), made on first use; None where the budget
@@ -314,31 +325,76 @@ class DrawCache:
 _SMALL_BYTES_GUESS = 8 * 8192
 
 
+#: chunks of one pool whose seeds are never evicted: the chunk being prepared reads them, and in a sweep with a second
+#: thread (benosc.simulate.executors.run_inprocess) the previous chunk is still to be evaluated from its slots
+KEEP_USES = 2
+
+
 class _Pool:
     """One shape's held-out normals by slot (``arrays``: name -> (slots, N, P - 2, D), pages touched as slots fill),
-    the slot of each seed, and each seed's other draws."""
+    the slot of each seed, each seed's other draws, and when each seed was last used (the pool's chunk count)."""
 
     def __init__(self, arrays: dict[str, np.ndarray]) -> None:
         self.arrays = arrays
         self.capacity = next(iter(arrays.values())).shape[0]
         self.nbytes = sum(a.nbytes for a in arrays.values())
-        self.slot_of: dict[int, int] = {}
+        self.slot_of: dict[int, int] = {}  # in order of last use, oldest first
         self.rest: dict[int, dict[str, np.ndarray]] = {}
+        self.uses = 0  # chunks served
+        self.last_use: dict[int, int] = {}
+        self.evictions = 0
+
+    def _evictable(self, seeds: Sequence[int]) -> list[int]:
+        """Seeds that may give up their slot for ``seeds``, least recently used first: used by none of the pool's last
+        :data:`KEEP_USES` chunks, and not wanted now."""
+        wanted = set(seeds)
+        recent = self.uses - KEEP_USES
+        out = []
+        for s in self.slot_of:  # oldest use first
+            if self.last_use[s] >= recent:
+                break  # every later seed was used at least as recently
+            if s not in wanted:
+                out.append(s)
+        return out
 
     def fits(self, seeds: Sequence[int]) -> bool:
-        """Whether every seed of ``seeds`` has or can take a slot."""
+        """Whether every seed of ``seeds`` has or can take a slot (a free one, or one evicted)."""
         new = sum(1 for s in seeds if s not in self.slot_of)
-        return len(self.slot_of) + new <= self.capacity
+        free = self.capacity - len(self.slot_of)
+        return new <= free or new <= free + len(self._evictable(seeds))
+
+    def take(self, seeds: Sequence[int]) -> list[int | None]:
+        """Mark ``seeds`` used by one more chunk and give each its slot, or None for a seed to draw into a slot freed
+        here (least recently used first); call only where :meth:`fits`."""
+        new = [s for s in dict.fromkeys(seeds) if s not in self.slot_of]
+        free = list(range(len(self.slot_of), self.capacity))
+        if len(new) > len(free):
+            for s in self._evictable(seeds)[: len(new) - len(free)]:
+                free.append(self.slot_of.pop(s))
+                del self.rest[s], self.last_use[s]
+                self.evictions += 1
+        free.sort()
+        slots: list[int | None] = []
+        for s in seeds:
+            k = self.slot_of.pop(s, None)  # re-inserted below: the order of slot_of is the order of last use
+            if k is None:
+                slots.append(None)
+                k = free.pop(0)
+            else:
+                slots.append(k)
+            self.slot_of[s] = k
+            self.last_use[s] = self.uses
+        self.uses += 1
+        return slots
 
 
 def _pooled_draws(cfg: Config, seeds: Sequence[int], cache: DrawCache, pool: _Pool) -> tuple[list[dict[str, np.ndarray]], np.ndarray]:
-    """The draws of ``seeds`` (each :func:`_draws`' dict, its held-out normals rows of the pool) and their slots."""
-    raw, slots = [], []
-    for s in seeds:
-        k = pool.slot_of.get(s)
-        if k is None:
+    """The draws of ``seeds`` (distinct; each :func:`_draws`' dict, its held-out normals rows of the pool) and their slots."""
+    raw = []
+    for s, kept in zip(seeds, pool.take(seeds)):
+        k = pool.slot_of[s]
+        if kept is None:
             cache.misses += 1
-            k = pool.slot_of[s] = len(pool.slot_of)
             got = _draws(cfg, s, pool.arrays, k)  # the held-out normals straight into the seed's slot
             rest = {name: np.array(a, copy=True) for name, a in got.items() if name not in pool.arrays}
             for a in rest.values():
@@ -347,8 +403,7 @@ def _pooled_draws(cfg: Config, seeds: Sequence[int], cache: DrawCache, pool: _Po
         else:
             cache.hits += 1
         raw.append({**pool.rest[s], **{name: a[k] for name, a in pool.arrays.items()}})
-        slots.append(k)
-    return raw, np.array(slots, dtype=np.int64)
+    return raw, np.array([pool.slot_of[s] for s in seeds], dtype=np.int64)
 
 
 def shape_key(cfg: Config) -> tuple:

@@ -30,6 +30,8 @@ class Timings:
         self.seconds: dict[str, float] = {}
         #: phases run on another thread meanwhile (benosc.simulate.executors.run_inprocess's prefetch): not in the wall time's sum
         self.overlapped: dict[str, float] = {}
+        #: events counted meanwhile (a sweep's draw cache: seeds drawn, kept, evicted)
+        self.counts: dict[str, int] = {}
         self._lock = threading.Lock()
         self._sync = sync
         self._stack: list[list] = []  # [name, start, child seconds]
@@ -48,6 +50,12 @@ class Timings:
         with self._lock:
             for name, s in seconds.items():
                 self.overlapped[name] = self.overlapped.get(name, 0.0) + s
+
+    def add_counts(self, counts: dict[str, int]) -> None:
+        """Add ``counts`` to :attr:`counts`; thread-safe."""
+        with self._lock:
+            for name, n in counts.items():
+                self.counts[name] = self.counts.get(name, 0) + int(n)
 
     def _begin(self, name: str) -> None:
         self._stack.append([name, time.perf_counter(), 0.0])

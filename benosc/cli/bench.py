@@ -68,6 +68,9 @@ def run(args: argparse.Namespace) -> int:
                 + ", ".join(f"{k} {v:.1f} s" for k, v in ip["overlapped_s"].items())
                 + f"; CPU time {ip['cpu_s']:.1f} s = {ip['cpu_s'] / ip['wall_s']:.2f} x the wall time"
             )
+        if ip["draw_cache"]:
+            dc = ip["draw_cache"]
+            print(f"  seeds' draws: {dc['draws_drawn']} drawn, {dc['draws_kept']} taken from the cache, {dc['draws_evicted']} evicted")
         if "dask" in res:
             dk = res["dask"]
             print(

@@ -163,7 +163,7 @@ def test_compute_chunk_is_the_unit_of_work():
 def test_prefetching_the_next_chunks_inputs_changes_no_result_and_is_timed_apart(engine):
     """run_inprocess prepares chunk k+1's inputs and evaluates chunk k-1 on a second thread while chunk k's steps
     run: the same results as one thread, the main thread's waits counted as 'inputs' and 'evaluation', the second
-    thread's phases as overlapped (not in the sum); committed in order."""
+    thread's phases as overlapped (not in the sum); committed in the order of their seeds."""
     from benosc.simulate.executors import prepare_chunk, run_inprocess
     from benosc.simulate.timing import Timings
 
@@ -175,7 +175,7 @@ def test_prefetching_the_next_chunks_inputs_changes_no_result_and_is_timed_apart
         with Timings() as t:
             run_inprocess(d, bounds, [0, 1, 2], lambda k, res, prov: out.__setitem__(k, res), prefetch=prefetch, engine=engine)
         got[prefetch] = out
-        assert list(out) == [0, 1, 2]
+        assert list(out) == [0, 2, 1]  # in the order of their seeds: chunks 0 and 2 start at seed offset 0, chunk 1 at 1
         if prefetch:
             assert set(t.overlapped) == {"design", "inputs", "evaluation"} and min(t.overlapped.values()) > 0
             assert t.seconds["inputs"] > 0 and t.seconds["evaluation"] > 0  # the waits (the first chunk's inputs, the last evaluation)
@@ -186,6 +186,29 @@ def test_prefetching_the_next_chunks_inputs_changes_no_result_and_is_timed_apart
             np.testing.assert_array_equal(got[True][k][name], got[False][k][name], err_msg=f"chunk {k}: {name}")
     with pytest.raises(ValueError, match=r"prepared: runs \[0, 5\) given for chunk \[5, 10\)"):
         compute_chunk(d, 5, 10, prepared=prepare_chunk(d, 0, 5))
+
+
+def test_chunks_run_in_the_order_of_their_seeds_so_a_small_draw_cache_draws_each_seed_once(monkeypatch):
+    """With more seeds than a chunk holds, run_inprocess takes the chunks in the order of their seeds (seed_order):
+    a draw cache of four seeds' room draws each of 6 seeds once over 3 settings, evicting the oldest, and the
+    results equal the chunks computed alone without any cache."""
+    import benosc.simulate.executors as ex
+    from benosc.simulate.timing import Timings
+
+    base = BASE.replace(steps=60, record_every=20)
+    d = Design(base, axes=(parse_axis("eta=0.5,2.6,5.0", base),), seeds=6)
+    bounds = [(a, min(a + 2, 18)) for a in range(0, 18, 2)]  # 9 chunks of 2 runs: seeds {0, 1}, {2, 3}, {4, 5}, ...
+    assert ex.seed_order(bounds, range(9), 6) == [0, 3, 6, 1, 4, 7, 2, 5, 8]
+    per_seed = 8 * (64 + 64) * 64 + 8 * 8192
+    monkeypatch.setattr(ex, "draw_cache_bytes", lambda: 4 * per_seed)
+    out: dict = {}
+    with Timings() as t:
+        ex.run_inprocess(d, bounds, list(range(9)), lambda k, res, prov: out.__setitem__(k, res), prefetch=True)
+    assert t.counts == {"draws_drawn": 6, "draws_kept": 12, "draws_evicted": 2}
+    for k, (a, b) in enumerate(bounds):
+        alone = compute_chunk(d, a, b)
+        for name in SUMMARY_SCHEMA:
+            np.testing.assert_array_equal(out[k][name], alone[name], err_msg=f"chunk {k}: {name}")
 
 
 @pytest.mark.filterwarnings("ignore:Object at .benosc is not recognized")  # zarr, reading without consolidated metadata
