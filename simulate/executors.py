@@ -206,7 +206,17 @@ def run_inprocess(
             timings.add_counts(cache.counts())
 
 
-def _run_inprocess(design, bounds, todo, commit, engine, prefetch, prov, cache, timings) -> None:
+def _run_inprocess(
+    design: Design,
+    bounds: Sequence[tuple[int, int]],
+    todo: Sequence[int],
+    commit: Callable[[int, dict, dict], None],
+    engine: str,
+    prefetch: bool,
+    prov: dict[str, str],
+    cache: DrawCache,
+    timings: Timings | None,
+) -> None:
     """:func:`run_inprocess` on the chunks ``todo`` in this order."""
     if not prefetch or len(todo) == 1:
         for k in todo:
