@@ -24,8 +24,12 @@ markers and are rebuilt here too.
 with one torch thread (``BENOSC_THREADS=1``), in a temporary folder, with ``--out`` there and, for
 ``benosc simulate``, ``--no-figures --no-replay`` (which change what is written to disk, not what is
 printed); each printed table is taken as it is printed (``COLUMNS=200``, so that no cell wraps).
-The float32 runs are bit-reproducible on one machine and torch build, not across CPUs: on another machine
-the check can differ in the last digits, and the block is then regenerated there, not edited by hand.
+The float32 runs are bit-reproducible on one machine and torch build, not across CPUs (the blocks measured on
+an Intel CPU printed other last digits on an AMD EPYC, 2026-12-02).  So each simulation block's machine (CPU,
+torch, numpy: :func:`machine`) is kept in ``docs/measurements/machines.json`` when it is rebuilt: on that machine
+``--check`` compares the block exactly; on another one it compares its tables cell by cell, each ``mean ± std``
+within the larger of the two spreads and every other cell exactly (:func:`within_spread`), and says so.  A block is
+regenerated, never edited by hand.
 """
 
 from __future__ import annotations
@@ -34,6 +38,8 @@ import argparse
 import datetime
 import difflib
 import functools
+import importlib.metadata
+import json
 import os
 import re
 import shlex
@@ -48,6 +54,9 @@ ROOT = Path(__file__).resolve().parents[2]
 BENOSC = str(Path(sys.executable).with_name("benosc"))
 DOCS = ["README.md", *sorted(str(p.relative_to(ROOT)) for p in (ROOT / "docs").glob("*.md"))]
 BEGIN = re.compile(r"<!-- begin: (?P<name>[\w.-]+) \((?P<command>.*?)(?:; measured (?P<date>\d{4}-\d\d-\d\d))?\) -->")
+
+#: the machine each simulation block was last rebuilt on (under ROOT)
+MACHINES = "docs/measurements/machines.json"
 
 #: printed column headers spelled as the docs spell them (the rest verbatim; footnote marks dropped)
 HEADERS = {"eta": r"$\eta$"}
@@ -286,6 +295,60 @@ def span(text: str, block: Block) -> tuple[int, int, re.Match[str] | None]:
     return found[0].end(), text.find(end), found[0]
 
 
+def machine() -> str:
+    """This machine as far as float results go: the CPU (vendor, model name, family, model, stepping from
+    /proc/cpuinfo, else the platform's processor) and the torch and numpy versions."""
+    import platform
+
+    cpu = platform.processor() or platform.machine()
+    try:
+        fields = dict(line.split(":", 1) for line in Path("/proc/cpuinfo").read_text().split("\n\n")[0].splitlines() if ":" in line)
+        fields = {k.strip(): v.strip() for k, v in fields.items()}
+        cpu = f"{fields['vendor_id']} {fields['model name']} (family {fields['cpu family']}, model {fields['model']}, stepping {fields['stepping']})"
+    except (OSError, KeyError, ValueError):
+        pass
+    return f"{cpu}; torch {importlib.metadata.version('torch')}; numpy {importlib.metadata.version('numpy')}"
+
+
+def measured_on() -> dict[str, str]:
+    """Block name -> the :func:`machine` its simulation block was last rebuilt on."""
+    path = ROOT / MACHINES
+    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+
+
+def simulates(block: Block) -> bool:
+    """Whether the block prints a simulation's numbers (machine-dependent in the last digits)."""
+    return block.command.startswith("benosc ")
+
+
+_SPREAD = re.compile(r"^(?P<mean>[-+]?[\d.]+(?:e[-+]?\d+)?) ± (?P<std>[\d.]+(?:e[-+]?\d+)?)$")
+
+
+def within_spread(doc: str, now: str) -> list[str]:
+    """Differences between a block as the docs have it and as this machine prints it that float rounding on another
+    CPU does not explain: lines other than table rows must be equal; table rows must have the same cells, each
+    equal or, where both are ``mean ± std``, the means at most the larger std apart."""
+    problems = []
+    a, b = doc.strip("\n").splitlines(), now.strip("\n").splitlines()
+    if len(a) != len(b):
+        return [f"{len(a)} lines in the docs, {len(b)} now"]
+    for x, y in zip(a, b):
+        if x == y:
+            continue
+        cx, cy = x.strip().strip("|").split("|"), y.strip().strip("|").split("|")
+        if not x.startswith("|") or len(cx) != len(cy):
+            problems.append(f"docs {x!r}, now {y!r}")
+            continue
+        for u, v in zip(cx, cy):
+            mu, mv = _SPREAD.match(u.strip()), _SPREAD.match(v.strip())
+            if u.strip() == v.strip():
+                continue
+            if mu and mv and abs(float(mu["mean"]) - float(mv["mean"])) <= max(float(mu["std"]), float(mv["std"])):
+                continue
+            problems.append(f"docs {u.strip()!r}, now {v.strip()!r} (in {x.strip()!r})")
+    return problems
+
+
 def body(block: Block, content: str, date: str | None) -> str:
     """What stands between the markers: the content and, for a slow block, a visible line with command and date."""
     text = "\n" + content.rstrip("\n") + "\n"
@@ -309,12 +372,20 @@ def rebuild(block: Block, today: str) -> None:
     else:
         text = text[:a] + new + text[b:]
     path.write_text(text, encoding="utf-8")
+    if simulates(block) and not block.slow:
+        where = measured_on() | {block.name: machine()}
+        (ROOT / MACHINES).write_text(json.dumps(dict(sorted(where.items())), indent=2) + "\n", encoding="utf-8")
+
+
+#: what the last :func:`check` compared loosely (a simulation block measured on another machine), one line each
+notes: list[str] = []
 
 
 def check(blocks: list[Block], *, run_quick: bool = True) -> list[str]:
     """Problems: a timing without a date, markers missing, a marker's command or a slow block's date, and
     (``run_quick``) a quick block's content."""
-    problems = []
+    problems: list[str] = []
+    notes.clear()
     known = {b.name for b in BLOCKS}
     for doc in DOCS:
         text = (ROOT / doc).read_text(encoding="utf-8")
@@ -337,7 +408,17 @@ def check(blocks: list[Block], *, run_quick: bool = True) -> list[str]:
                 problems.append(f"{block.doc}: slow block {block.name} carries no date (measured YYYY-MM-DD) with its command")
         elif run_quick:
             want = body(block, block.produce(), None)
-            if text[a:b] != want:
+            here, there = machine(), measured_on().get(block.name)
+            if simulates(block) and there != here:  # another CPU: the last digits may differ, the spreads may not
+                bad = within_spread(text[a:b], want)
+                if bad:
+                    problems.append(
+                        f"{block.doc}: block {block.name} (measured on {there or 'an unrecorded machine'}) differs from "
+                        f"`{block.command}` on {here} beyond the spreads:\n" + "\n".join(bad)
+                    )
+                else:
+                    notes.append(f"{block.name}: measured on {there or 'an unrecorded machine'}, compared to its spreads on {here}")
+            elif text[a:b] != want:
                 diff = "".join(difflib.unified_diff(text[a:b].splitlines(True), want.splitlines(True), "doc", "now", n=0))
                 problems.append(f"{block.doc}: block {block.name} differs from `{block.command or block.name}`:\n{diff}")
     return problems
@@ -360,7 +441,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.check:
         problems = check(blocks)
-        print("\n".join(problems) if problems else f"{len(blocks)} blocks up to date")
+        print("\n".join(notes + problems) if problems else "\n".join(notes + [f"{len(blocks)} blocks up to date"]))
         return 1 if problems else 0
     today = datetime.date.today().isoformat()
     for b in blocks:

@@ -52,6 +52,8 @@ def docs_copy(tmp_path, monkeypatch):
     (tmp_path / "docs").mkdir()
     for doc in regenerate.DOCS:
         shutil.copy(ROOT / doc, tmp_path / doc)
+    (tmp_path / regenerate.MACHINES).parent.mkdir(parents=True)
+    shutil.copy(ROOT / regenerate.MACHINES, tmp_path / regenerate.MACHINES)
     monkeypatch.setattr(regenerate, "ROOT", tmp_path)
     return tmp_path
 
@@ -95,6 +97,38 @@ def test_rebuild_writes_the_produced_text_between_the_markers(docs_copy):
     assert regenerate.check([schema]) != []  # the doc now disagrees with the schema
     regenerate.rebuild(schema, "2026-12-01")
     assert regenerate.check([schema]) == []
+
+
+def test_a_simulation_block_is_compared_exactly_on_its_machine_and_to_its_spreads_on_another(docs_copy, monkeypatch):
+    """The block as it would print with other last digits (another CPU's float rounding) fails the exact check on
+    the machine that measured it and passes the spread check elsewhere; a mean moved beyond the spreads, or another
+    status, fails both."""
+    import dataclasses
+
+    default = next(b for b in regenerate.BLOCKS if b.name == "simulate-default")
+    text = (docs_copy / default.doc).read_text(encoding="utf-8")
+    a, b, _ = regenerate.span(text, default)
+    row = next(line for line in text[a:b].splitlines() if line.startswith("| 2.6 |"))
+    cells = row.strip("|").split("|")
+    osc = regenerate._SPREAD.match(cells[5].strip())
+    mean, std = float(osc["mean"]), float(osc["std"])
+
+    def printing(new_osc: str, status: str | None = None) -> regenerate.Block:
+        edited = cells[:5] + [f" {new_osc} "] + ([f" {status} "] if status else cells[6:])
+        return dataclasses.replace(default, produce=lambda: text[a:b].replace(row, "|" + "|".join(edited) + "|").strip("\n") + "\n")
+
+    rounding = printing(f"{mean + 0.5 * std:.1f} ± {std:.1f}")
+    moved = printing(f"{mean + 2.5 * std:.1f} ± {std:.1f}")
+    status = printing(cells[5].strip(), "4 ok, 1 diverged")
+    monkeypatch.setattr(regenerate, "machine", lambda: regenerate.measured_on()["simulate-default"])
+    assert regenerate.check([dataclasses.replace(default, produce=lambda: text[a:b].strip("\n") + "\n")]) == []
+    assert "differs from `benosc simulate`" in "\n".join(regenerate.check([rounding]))  # its own machine: exactly
+    monkeypatch.setattr(regenerate, "machine", lambda: "another CPU")
+    assert regenerate.check([rounding]) == [] and regenerate.notes[0].startswith("simulate-default: measured on ")
+    for wrong in (moved, status):
+        assert "beyond the spreads" in "\n".join(regenerate.check([wrong]))
+    assert regenerate.within_spread("| 0.5 | 5 |\n", "| 0.6 | 5 |\n") != []  # a setting is not a measurement
+    assert regenerate.within_spread("| a |\n| b |\n", "| a |\n") != []
 
 
 def test_printed_tables_are_read_as_printed():
