@@ -301,7 +301,8 @@ def reproduce_table(rows: Sequence[Any], seeds: int, n_test: int, n_test_weak: i
 # ------------------------------------------------------------------------- bench
 def bench_tables(res: Mapping[str, Any], repeats: int) -> None:
     """The engines' cases, recording and sharpness costs, the dimension table and the targets of one ``benosc bench``."""
-    table = Table(title=f"benosc bench on {res['device']} ({res['threads']} threads, torch {res['torch']}): run-steps/s, median of {repeats}")
+    cpu = f", {res['cpu']}" if res.get("cpu") else ""
+    table = Table(title=f"benosc bench on {res['device']}{cpu} ({res['threads']} threads, torch {res['torch']}): run-steps/s, median of {repeats}")
     for col in ("engine", "size", "R", "dtype", "run-steps/s", "min-max", "vs naive", "vs full", "tensor MB"):
         table.add_column(col, justify="right")
     for c in res["cases"] + [res["recording"]["bare"], res["recording"]["recorded"]]:

@@ -28,6 +28,7 @@ from benosc.config import CHOICES, Config
 from benosc.constants import PAPER_SIZE
 from benosc.simulate.engine import TORCH_DTYPES, DeviceInputs, checkpoints, make_stepper, resolve_device, simulate
 from benosc.simulate.grid import BatchInputs, expand_grid, prepare_inputs
+from benosc.simulate.machine import cpu_description
 from benosc.simulate.naive import naive_run
 
 __all__ = ["Case", "SIZES", "SWEEP_PHASES", "run_bench", "bench_sweep", "bench_dimension", "bench_threads", "bench_reduced_threads"]
@@ -307,7 +308,7 @@ def bench_dimension(
 
 
 def run_bench(*, quick: bool = False, device: str = "auto", repeats: int = 5, progress: Callable[[str], None] | None = None) -> dict:
-    """All cases (or the ``quick`` subset); returns {'cases': [...], 'recording_overhead': ..., 'machine': ...}."""
+    """All cases (or the ``quick`` subset); returns {'device', 'cpu' (:func:`benosc.simulate.machine.cpu_description`), 'cases', 'recording', 'targets', ...}."""
     say = progress or (lambda s: None)
     dev = str(resolve_device(device))
     on_gpu = dev.startswith("cuda")
@@ -359,6 +360,7 @@ def run_bench(*, quick: bool = False, device: str = "auto", repeats: int = 5, pr
         c.speedup_vs_naive = c.run_steps_per_s / naive0.run_steps_per_s
     return {
         "device": dev,
+        "cpu": cpu_description(),
         "torch": torch.__version__,
         "threads": torch.get_num_threads(),
         "cases": [c.to_dict() for c in cases],
@@ -546,7 +548,7 @@ def bench_sweep(
     seeds = max(1, runs // 64)
     design = Design(base, axes=(parse_axis(f"eta=0.5:3:{max(1, runs // seeds)}", base),), seeds=seeds)
     n = design.n_runs
-    out: dict[str, Any] = {"engine_R1024": ref.to_dict(), "runs": n, "steps": steps, "threads": torch.get_num_threads()}
+    out: dict[str, Any] = {"engine_R1024": ref.to_dict(), "runs": n, "steps": steps, "threads": torch.get_num_threads(), "cpu": cpu_description()}
     tmp = Path(tempfile.mkdtemp(prefix="benosc-bench-sweep-"))
     try:
         say(f"sweep in-process, {n} runs x {steps} steps")

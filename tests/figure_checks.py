@@ -243,3 +243,25 @@ def problems(fig) -> list[str]:
         + ascii_formulas(fig)
         + outside_canvas(fig, renderer)
     )
+
+
+def _final(png, out):
+    """Where a figure written into the command's staging folder lives once the folder is committed as ``out``."""
+    parts = png.parts
+    k = next(i for i, part in enumerate(parts) if ".benosc-staging-" in part)
+    return out.joinpath(*parts[k + 1 :])
+
+
+def check_written(recorded, expected: set[str], out) -> None:
+    """The figures a command drew (``benosc.figstyle.record_figures``' list) include ``expected``, each written into
+    ``out`` as a PNG and a PDF, and :func:`problems` finds nothing wrong with any of them."""
+    names = {p.name for p, _ in recorded}
+    assert expected <= names, expected - names
+    found = []
+    for staged, fig in recorded:
+        png = _final(staged, out)
+        assert png.is_file() and png.stat().st_size > 2000, png
+        pdf = png.with_suffix(".pdf")
+        assert pdf.is_file() and pdf.read_bytes()[:5] == b"%PDF-", pdf
+        found += [f"{png.name}: {p}" for p in problems(fig)]
+    assert not found, "\n".join(found)

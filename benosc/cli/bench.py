@@ -56,6 +56,7 @@ def run(args: argparse.Namespace) -> int:
             print(json.dumps(json_clean(res), indent=2))
             return 0
         ref, ip = res["engine_R1024"], res["inprocess"]
+        print(f"on {res['cpu']}")
         print(f"{ref['engine']} engine, paper size, R = 1024, {res['threads']} thread(s): {ref['run_steps_per_s']:,.0f} run-steps/s (median of {args.repeats})")
         print(
             f"sweep, {res['runs']} runs x {res['steps']} steps, default settings, in-process ({ip['chunks']} chunks of <= {ip['chunk_runs']} runs): "

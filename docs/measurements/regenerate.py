@@ -296,18 +296,11 @@ def span(text: str, block: Block) -> tuple[int, int, re.Match[str] | None]:
 
 
 def machine() -> str:
-    """This machine as far as float results go: the CPU (vendor, model name, family, model, stepping from
-    /proc/cpuinfo, else the platform's processor) and the torch and numpy versions."""
-    import platform
+    """This machine as far as float results go: the CPU (:func:`benosc.simulate.machine.cpu_description`) and the
+    torch and numpy versions."""
+    from benosc.simulate.machine import cpu_description
 
-    cpu = platform.processor() or platform.machine()
-    try:
-        fields = dict(line.split(":", 1) for line in Path("/proc/cpuinfo").read_text().split("\n\n")[0].splitlines() if ":" in line)
-        fields = {k.strip(): v.strip() for k, v in fields.items()}
-        cpu = f"{fields['vendor_id']} {fields['model name']} (family {fields['cpu family']}, model {fields['model']}, stepping {fields['stepping']})"
-    except (OSError, KeyError, ValueError):
-        pass
-    return f"{cpu}; torch {importlib.metadata.version('torch')}; numpy {importlib.metadata.version('numpy')}"
+    return f"{cpu_description()}; torch {importlib.metadata.version('torch')}; numpy {importlib.metadata.version('numpy')}"
 
 
 def measured_on() -> dict[str, str]:

@@ -19,32 +19,12 @@ from benosc.figstyle import record_figures
 TINY = ["--set", "steps=600", "--set", "n_test=50", "--set", "n_test_weak=50"]
 
 
-def _final(png, out):
-    """Where a figure written into the command's staging folder lives once the folder is committed as ``out``."""
-    parts = png.parts
-    k = next(i for i, part in enumerate(parts) if ".benosc-staging-" in part)
-    return out.joinpath(*parts[k + 1 :])
-
-
-def _check_figures(recorded, expected: set[str], out) -> None:
-    names = {p.name for p, _ in recorded}
-    assert expected <= names, expected - names
-    found = []
-    for staged, fig in recorded:
-        png = _final(staged, out)
-        assert png.is_file() and png.stat().st_size > 2000, png
-        pdf = png.with_suffix(".pdf")
-        assert pdf.is_file() and pdf.read_bytes()[:5] == b"%PDF-", pdf
-        found += [f"{png.name}: {p}" for p in checks.problems(fig)]
-    assert not found, "\n".join(found)
-
-
 def test_simulate_figures(tmp_path, capsys):
     with record_figures() as rec:
         assert (
             main(["simulate", *TINY, "--seeds", "2", "--eta", "0.5", "2.6", "--set", "sharpness_every=300", "--no-replay", "--out", str(tmp_path / "s")]) == 0
         )
-    _check_figures(rec, {"margins.png", "coefficients.png", "accuracy.png", "sharpness.png"}, tmp_path / "s")
+    checks.check_written(rec, {"margins.png", "coefficients.png", "accuracy.png", "sharpness.png"}, tmp_path / "s")
     capsys.readouterr()
 
 
@@ -53,26 +33,19 @@ def test_simulate_figures_five_settings_ten_seeds(tmp_path, capsys):
     with record_figures() as rec:
         argv = ["simulate", "--set", "steps=200", "--set", "n_test=20", "--set", "n_test_weak=20", "--seeds", "10"]
         assert main([*argv, "--eta", "0.5", "1.5", "2.2", "2.6", "3.0", "--no-replay", "--out", str(tmp_path / "s")]) == 0
-    _check_figures(rec, {"margins.png", "accuracy.png"}, tmp_path / "s")
+    checks.check_written(rec, {"margins.png", "accuracy.png"}, tmp_path / "s")
     capsys.readouterr()
 
 
-@pytest.mark.slow
-def test_verify_figures(tmp_path, capsys):
-    with record_figures() as rec:
-        assert main(["verify", "--seeds", "3", "--out", str(tmp_path / "v")]) == 0
-    from benosc.verify.registry import REGISTRY
-
-    drawn = {f"claim_{c.id}.png" for c in REGISTRY if c.figure} - {"claim_theorem-5.png"}  # theorem 5 is not applicable here
-    _check_figures(rec, drawn | {"assumption_map.png"}, tmp_path / "v")
-    capsys.readouterr()
+# benosc verify's figures: tests/cli/test_cli_verify.py::test_default_verify_passes_and_writes_the_report (one verify run
+# for the report and its figures)
 
 
 @pytest.mark.slow
 def test_report_figures(tmp_path, capsys):
     with record_figures() as rec:
         assert main(["report", "--quick", "--out", str(tmp_path / "r")]) == 0
-    _check_figures(rec, {"bifurcation.png", "weak_growth.png"}, tmp_path / "r")
+    checks.check_written(rec, {"bifurcation.png", "weak_growth.png"}, tmp_path / "r")
     capsys.readouterr()
 
 
@@ -83,8 +56,8 @@ def test_map_figures(tmp_path, capsys):
     with record_figures() as rec:
         assert main(["map", str(store), "--x", "eta", "--y", "v_norm", "--out", str(tmp_path / "m")]) == 0
         assert main(["map", str(store), "--x", "eta", "--select", "v_norm=0.05", "--out", str(tmp_path / "m1")]) == 0
-    _check_figures(rec[:1], {"map_eta_v_norm.png"}, tmp_path / "m")
-    _check_figures(rec[1:], {"map_eta_at_v_norm=0.05.png"}, tmp_path / "m1")
+    checks.check_written(rec[:1], {"map_eta_v_norm.png"}, tmp_path / "m")
+    checks.check_written(rec[1:], {"map_eta_at_v_norm=0.05.png"}, tmp_path / "m1")
     from PIL import Image
 
     assert Image.open(tmp_path / "m" / "map_eta_v_norm.png").size[0] <= 2000  # four panels and their colour bars in 2000 px
@@ -108,7 +81,7 @@ def test_sample_store_maps_as_a_scatter(tmp_path, capsys):
     assert main([*argv, "--set", "n_test=20", "--set", "n_test_weak=20", "--out", str(store)]) == 0
     with record_figures() as rec:
         assert main(["map", str(store), "--x", "eta", "--y", "v_norm", "--metric", "weak_test_acc", "--out", str(tmp_path / "m")]) == 0
-    _check_figures(rec, {"map_eta_v_norm.png"}, tmp_path / "m")
+    checks.check_written(rec, {"map_eta_v_norm.png"}, tmp_path / "m")
     from matplotlib.collections import PathCollection, QuadMesh
 
     panels = [ax for ax in rec[0][1].axes if ax.get_label() != "<colorbar>"]
@@ -145,7 +118,7 @@ def test_scale_figure(tmp_path, capsys):
     )
     with record_figures() as rec:
         assert main(["scale", str(store), "--out", str(tmp_path / "s")]) == 0
-    _check_figures(rec, {"scale.png"}, tmp_path / "s")
+    checks.check_written(rec, {"scale.png"}, tmp_path / "s")
     capsys.readouterr()
 
 
