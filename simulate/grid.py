@@ -360,14 +360,15 @@ class _Pool:
     def fits(self, seeds: Sequence[int]) -> bool:
         """Whether every seed of ``seeds`` has or can take a slot (a free one, or one evicted)."""
         new = sum(1 for s in seeds if s not in self.slot_of)
-        free = self.capacity - len(self.slot_of)
+        free = self.capacity - len(self.slot_of)  # slots held by no seed
         return new <= free or new <= free + len(self._evictable(seeds))
 
     def take(self, seeds: Sequence[int]) -> list[int | None]:
         """Mark ``seeds`` used by one more chunk and give each its slot, or None for a seed to draw into a slot freed
         here (least recently used first); call only where :meth:`fits`."""
         new = [s for s in dict.fromkeys(seeds) if s not in self.slot_of]
-        free = list(range(len(self.slot_of), self.capacity))
+        taken = set(self.slot_of.values())
+        free = [k for k in range(self.capacity) if k not in taken]
         if len(new) > len(free):
             for s in self._evictable(seeds)[: len(new) - len(free)]:
                 free.append(self.slot_of.pop(s))
