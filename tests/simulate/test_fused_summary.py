@@ -289,3 +289,42 @@ def test_held_out_accuracy_equals_the_torch_evaluation(over):
         ref = _accuracy(st.weights(state), X, y, st.readout(state), act).numpy()
         np.testing.assert_array_equal(got, ref)
         assert got.dtype == ref.dtype and len(set(ref.tolist())) > 2  # the accuracies differ between runs
+
+
+# --------------------------------------------------------------------------- the weak-only examples' log factor
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_weak_log_sums_skip_only_the_terms_that_are_zero(dtype):
+    """_weak_log_sums takes the log of a weak-only example's margin only, and of any margin whose log1p is not finite:
+    the sums equal every term's (log1p(u) x mask, in example order) bit for bit, NaN where torch's masked sum is NaN
+    (a margin that is NaN, or >= 1 + 1/r_kappa so that u <= -1, or -inf, on an example of neither class's mask)."""
+
+    def every_term(mg, rk, wmask):
+        one = dtype(1)
+        s = [0.0, 0.0]
+        for i in range(mg.shape[0]):
+            lf = np.log1p(rk * (one - mg[i]))
+            for c in range(2):
+                s[c] += np.float64(lf * wmask[i, c])
+        return tuple(s)
+
+    rng = np.random.default_rng(3)
+    n = 16
+    wmask = np.zeros((n, 2), dtype)
+    wmask[[1, 6], 0] = 1
+    wmask[[9], 1] = 1
+    rk = dtype(0.7)
+    base = rng.uniform(-0.5, 2.0, n).astype(dtype)
+    cases = {"finite": base}
+    for label, value in (("nan", np.nan), ("u <= -1", 1 + 1 / 0.7 + 0.5), ("u = -1", 1 + 1 / rk), ("-inf", -np.inf), ("inf", np.inf)):
+        mg = base.copy()
+        mg[3] = value  # example 3 is in neither mask
+        cases[label] = mg
+    with np.errstate(all="ignore"):
+        for label, mg in cases.items():
+            want = every_term(mg, rk, wmask)
+            got = fs._weak_log_sums(mg, rk, wmask)
+            np.testing.assert_array_equal(np.array(got), np.array(want), err_msg=label)
+            if label in ("nan", "u <= -1", "-inf", "inf"):
+                assert np.isnan(got).all(), label
+            elif label == "finite":
+                assert np.isfinite(got).all() and got[0] != 0 and got[1] != 0
