@@ -149,7 +149,7 @@ if numba is not None:
         the dot products' other terms are exact zeros, the same number, and only the noise patches take a dot product
         (a third of the work at P = 3).  Each dot product is contiguous over d, vectorised (reassociated); four
         examples at a time share each load of a filter row (measured 3.1-3.2 against 2.1-2.4 us a call at paper
-        size, float32, n = 16: the checkpoint's margins were most of the summary kernel's cost over the bare steps).
+        size, float32, n = 16; the margins were about a third of the summary kernel's cost over the bare steps).
         """
         K, F, d = W.shape
         n, P = X.shape[0], X.shape[1]
