@@ -187,20 +187,10 @@ if numba is not None:
                             z1 += X[i1, p, j] * wj
                             z2 += X[i2, p, j] * wj
                             z3 += X[i3, p, j] * wj
-                    if relu2:  # sigma = relu(z)^2; NaN is not <= 0 and stays NaN
-                        r0 = zero if z0 <= zero else z0
-                        r1 = zero if z1 <= zero else z1
-                        r2 = zero if z2 <= zero else z2
-                        r3 = zero if z3 <= zero else z3
-                        h0 += r0 * r0
-                        h1 += r1 * r1
-                        h2 += r2 * r2
-                        h3 += r3 * r3
-                    else:
-                        h0 += _sigma(z0, qd, rectified, zero, one, two)[0]
-                        h1 += _sigma(z1, qd, rectified, zero, one, two)[0]
-                        h2 += _sigma(z2, qd, rectified, zero, one, two)[0]
-                        h3 += _sigma(z3, qd, rectified, zero, one, two)[0]
+                    h0 += _act(z0, qd, rectified, relu2, zero, one, two)  # sigma; relu(z)^2 inline, NaN stays NaN
+                    h1 += _act(z1, qd, rectified, relu2, zero, one, two)
+                    h2 += _act(z2, qd, rectified, relu2, zero, one, two)
+                    h3 += _act(z3, qd, rectified, relu2, zero, one, two)
                 s0 += h0 * A[k]
                 s1 += h1 * A[k]
                 s2 += h2 * A[k]
