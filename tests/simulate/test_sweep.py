@@ -163,7 +163,10 @@ def test_compute_chunk_is_the_unit_of_work():
 def test_prefetching_the_next_chunks_inputs_changes_no_result_and_is_timed_apart(engine):
     """run_inprocess prepares chunk k+1's inputs and evaluates chunk k-1 on a second thread while chunk k's steps
     run: the same results as one thread, the main thread's waits counted as 'inputs' and 'evaluation', the second
-    thread's phases as overlapped (not in the sum); committed in the order of their seeds."""
+    thread's phases as overlapped (not in the sum); committed in the order of their seeds, on the second thread
+    when it runs (the main thread only steps), and a commit's error raised to the caller."""
+    import threading
+
     from benosc.simulate.executors import prepare_chunk, run_inprocess
     from benosc.simulate.timing import Timings
 
@@ -172,10 +175,18 @@ def test_prefetching_the_next_chunks_inputs_changes_no_result_and_is_timed_apart
     got: dict[bool, dict] = {}
     for prefetch in (False, True):
         out: dict = {}
+        where: list[str] = []
+
+        def commit(k, res, prov):
+            where.append(threading.current_thread().name)
+            out[k] = res
+
         with Timings() as t:
-            run_inprocess(d, bounds, [0, 1, 2], lambda k, res, prov: out.__setitem__(k, res), prefetch=prefetch, engine=engine)
+            run_inprocess(d, bounds, [0, 1, 2], commit, prefetch=prefetch, engine=engine)
         got[prefetch] = out
         assert list(out) == [0, 2, 1]  # in the order of their seeds: chunks 0 and 2 start at seed offset 0, chunk 1 at 1
+        main = threading.main_thread().name
+        assert all((w != main) if prefetch else (w == main) for w in where), where
         if prefetch:
             assert set(t.overlapped) == {"design", "inputs", "evaluation"} and min(t.overlapped.values()) > 0
             assert t.seconds["inputs"] > 0 and t.seconds["evaluation"] > 0  # the waits (the first chunk's inputs, the last evaluation)
@@ -184,6 +195,12 @@ def test_prefetching_the_next_chunks_inputs_changes_no_result_and_is_timed_apart
     for k in range(3):
         for name in SUMMARY_SCHEMA:
             np.testing.assert_array_equal(got[True][k][name], got[False][k][name], err_msg=f"chunk {k}: {name}")
+
+    def failing(k, res, prov):
+        raise OSError(f"disk full at chunk {k}")
+
+    with pytest.raises(OSError, match="disk full at chunk 0"):
+        run_inprocess(d, bounds, [0, 1, 2], failing, prefetch=True, engine=engine)
     with pytest.raises(ValueError, match=r"prepared: runs \[0, 5\) given for chunk \[5, 10\)"):
         compute_chunk(d, 5, 10, prepared=prepare_chunk(d, 0, 5))
 
