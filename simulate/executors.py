@@ -9,6 +9,7 @@ computes the chunks here, one after the other, the next chunk's inputs prepared 
 from __future__ import annotations
 
 import contextlib
+import os
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Callable, Iterator, Sequence
@@ -23,6 +24,7 @@ from benosc.simulate.grid import BatchInputs, DrawCache, prepare_inputs, shape_k
 from benosc.simulate.memory import draw_cache_bytes
 from benosc.simulate.sweep_store import STATUS_DTYPE
 from benosc.simulate.timing import Timings, active_timings, phase
+from benosc.threads import ensure_threads
 
 __all__ = [
     "shape_key",
@@ -32,6 +34,7 @@ __all__ = [
     "compute_recorded",
     "provenance",
     "run_inprocess",
+    "commit_aside",
     "seed_order",
     "run_dask",
     "dask_client",
@@ -172,6 +175,16 @@ def seed_order(bounds: Sequence[tuple[int, int]], todo: Sequence[int], seeds: in
     return sorted(todo, key=lambda k: (bounds[k][0] % seeds, k))
 
 
+def commit_aside() -> bool:
+    """Whether :func:`run_inprocess` commits on its second thread: where the engine's threads
+    (:func:`benosc.threads.ensure_threads`) are fewer than the cores this process may use, so the commits take an
+    otherwise idle core.  Where the engine's threads fill the cores, commits there would compete with them: in a
+    10^6-run sweep on two threads and two cores (docs/benchmarks.md, "Sweeps") a chunk's commit took 64 ms there
+    against 31 ms between two chunks' steps, and the sweep was no faster (1278 s against 1244 s)."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return ensure_threads() < cores
+
+
 def run_inprocess(
     design: Design,
     bounds: Sequence[tuple[int, int]],
@@ -183,16 +196,17 @@ def run_inprocess(
 ) -> None:
     """Compute the chunks ``todo`` here, committing each, in the order of their seeds (:func:`seed_order`).
 
-    With ``prefetch`` a second thread prepares the next chunk's inputs (:func:`prepare_chunk`), evaluates the
-    previous chunk (the held-out sets, the predictions: :func:`chunk_steps`' second part) and commits it, the
-    commits in the order of the chunks, while a chunk's steps run here: at the default test sets a run's draws cost about as much CPU time as its 8000 steps on the fused engine
+    With ``prefetch`` a second thread prepares the next chunk's inputs (:func:`prepare_chunk`) and evaluates the
+    previous chunk (the held-out sets, the predictions: :func:`chunk_steps`' second part), and commits it where a core
+    is free for that (:func:`commit_aside`; the commits in the order of the chunks either way), while a chunk's steps
+    run here: at the default test sets a run's draws cost about as much CPU time as its 8000 steps on the fused engine
     and its evaluation a tenth (docs/benchmarks.md, "Sweeps"), and on a machine with a core to spare both come off
     the wall time.  The seeds' raw draws are kept from chunk to chunk in a :class:`~benosc.simulate.grid.DrawCache`
     (:func:`benosc.simulate.memory.draw_cache_bytes`).  The results are the same either way (a run's inputs depend on
     its seed only; the evaluation reads its own chunk's state).  Under an active
     :class:`~benosc.simulate.timing.Timings` the main thread's waits count as ``inputs`` and ``evaluation`` (the
-    latter a chunk's evaluation and commit), and the second thread's own phases (``commit`` among them) go to its
-    ``overlapped`` seconds.
+    latter a chunk's evaluation, and its commit where that runs aside), and the second thread's own phases go to
+    its ``overlapped`` seconds.
     """
     if not todo:
         return
@@ -233,20 +247,21 @@ def _run_inprocess(
         timings.add_overlapped(own.seconds)
         return got
 
-    # one second thread, in order: the inputs of chunk j + 1, then the evaluation and commit of chunk j (while chunk
-    # j + 1's steps run here), then the inputs of chunk j + 2, ...  Three chunks' inputs are alive at once at most.
-    # The commits run one after the other on that thread, in the order of the chunks, as they did here: this thread
-    # only steps (a 910-run chunk's commit, 31 ms, was 34 s of a 10^6-run sweep's main thread).
+    # one second thread, in order: the inputs of chunk j + 1, then the evaluation (and commit) of chunk j while chunk
+    # j + 1's steps run here, then the inputs of chunk j + 2, ...  Three chunks' inputs are alive at once at most.
+    # The commits go to that thread (one after the other, in the order of the chunks) only where the engine's threads
+    # leave a core for it (:func:`commit_aside`); else they run here between two chunks' steps, as before.
+    aside = commit_aside()
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="benosc-chunks") as pool:
 
         def inputs_of(k: int) -> Callable[[], PreparedChunk]:
             return lambda: prepare_chunk(design, bounds[k][0], bounds[k][1], cache)
 
         def evaluate_and_commit(k: int, evaluate: Callable[[], dict]) -> Callable[[], None]:
-            return lambda: commit(k, evaluate(), prov)
+            return lambda: commit(k, evaluate(), prov)  # returns None: the main thread commits nothing of it
 
         nxt = pool.submit(on_second_thread, inputs_of(todo[0]))
-        evaluating: Future | None = None
+        evaluating: tuple[int, Future] | None = None
         for j, k in enumerate(todo):
             with phase("inputs"):  # the wait: what the second thread did not hide
                 prepared = nxt.result()
@@ -254,12 +269,16 @@ def _run_inprocess(
                 nxt = pool.submit(on_second_thread, inputs_of(todo[j + 1]))
             evaluate = chunk_steps(design, *bounds[k], engine=engine, prepared=prepared, serial_evaluation=True)
             if evaluating is not None:
-                with phase("evaluation"):  # the wait for the previous chunk's evaluation and commit
-                    evaluating.result()
-            evaluating = pool.submit(on_second_thread, evaluate_and_commit(k, evaluate))
+                with phase("evaluation"):  # the wait for the previous chunk's evaluation (and its commit, aside)
+                    res = evaluating[1].result()
+                if not aside:
+                    commit(evaluating[0], res, prov)
+            evaluating = (k, pool.submit(on_second_thread, evaluate_and_commit(k, evaluate) if aside else evaluate))
         assert evaluating is not None
         with phase("evaluation"):
-            evaluating.result()
+            res = evaluating[1].result()
+        if not aside:
+            commit(evaluating[0], res, prov)
 
 
 @contextlib.contextmanager

@@ -159,16 +159,21 @@ def test_compute_chunk_is_the_unit_of_work():
         np.testing.assert_array_equal(part[name], whole[name][2:5], err_msg=name)
 
 
+@pytest.mark.parametrize("aside", [True, False])
 @pytest.mark.parametrize("engine", ["fused", "full"])
-def test_prefetching_the_next_chunks_inputs_changes_no_result_and_is_timed_apart(engine):
+def test_prefetching_the_next_chunks_inputs_changes_no_result_and_is_timed_apart(engine, aside, monkeypatch):
     """run_inprocess prepares chunk k+1's inputs and evaluates chunk k-1 on a second thread while chunk k's steps
     run: the same results as one thread, the main thread's waits counted as 'inputs' and 'evaluation', the second
     thread's phases as overlapped (not in the sum); committed in the order of their seeds, on the second thread
-    when it runs (the main thread only steps), and a commit's error raised to the caller."""
+    where the engine leaves a core free (commit_aside) and on the main thread where not, and a commit's error
+    raised to the caller either way."""
     import threading
 
+    import benosc.simulate.executors as ex
     from benosc.simulate.executors import prepare_chunk, run_inprocess
     from benosc.simulate.timing import Timings
+
+    monkeypatch.setattr(ex, "commit_aside", lambda: aside)
 
     d = _design()
     bounds = [(0, 5), (5, 10), (10, 12)]
@@ -186,7 +191,7 @@ def test_prefetching_the_next_chunks_inputs_changes_no_result_and_is_timed_apart
         got[prefetch] = out
         assert list(out) == [0, 2, 1]  # in the order of their seeds: chunks 0 and 2 start at seed offset 0, chunk 1 at 1
         main = threading.main_thread().name
-        assert all((w != main) if prefetch else (w == main) for w in where), where
+        assert all((w != main) if prefetch and aside else (w == main) for w in where), where
         if prefetch:
             assert set(t.overlapped) == {"design", "inputs", "evaluation"} and min(t.overlapped.values()) > 0
             assert t.seconds["inputs"] > 0 and t.seconds["evaluation"] > 0  # the waits (the first chunk's inputs, the last evaluation)
@@ -289,3 +294,15 @@ def test_a_range_holds_its_values_as_written():
     assert values == tuple(float(f"{1.0 + 0.1 * k:.10g}") for k in range(25))
     assert {1.8, 2.6, 3.2} <= set(values)
     assert parse_axis("sigma_0=0.001:0.1:3:geom", BASE).values == (0.001, 0.01, 0.1)
+
+
+def test_commits_go_aside_only_where_the_engines_threads_leave_a_core(monkeypatch):
+    """commit_aside: True with fewer engine threads than usable cores, False where they fill them."""
+    import os
+
+    import benosc.simulate.executors as ex
+
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
+    for threads, aside in ((1, True), (2, False), (3, False)):
+        monkeypatch.setattr(ex, "ensure_threads", lambda n=threads: n)
+        assert ex.commit_aside() is aside, threads
