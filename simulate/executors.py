@@ -180,7 +180,8 @@ def commit_aside() -> bool:
     (:func:`benosc.threads.ensure_threads`) are fewer than the cores this process may use, so the commits take an
     otherwise idle core.  Where the engine's threads fill the cores, commits there would compete with them: in a
     10^6-run sweep on two threads and two cores (docs/benchmarks.md, "Sweeps") a chunk's commit took 64 ms there
-    against 31 ms between two chunks' steps, and the sweep was no faster (1278 s against 1244 s)."""
+    against 31-34 ms between two chunks' steps (the sweep's wall: 1278 s, against 1244 s and 1317 s for two runs
+    with the commits between the steps: the machine's drift was larger than any gain)."""
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
     return ensure_threads() < cores
 
