@@ -261,6 +261,13 @@ def _run_inprocess(
         def evaluate_and_commit(k: int, evaluate: Callable[[], dict]) -> Callable[[], None]:
             return lambda: commit(k, evaluate(), prov)  # returns None: the main thread commits nothing of it
 
+        def finish(k: int, evaluated: Future) -> None:
+            """Wait for chunk k's evaluation (and its commit, aside); commit it here where it is not."""
+            with phase("evaluation"):  # the wait: what the second thread did not hide
+                res = evaluated.result()
+            if not aside:
+                commit(k, res, prov)
+
         nxt = pool.submit(on_second_thread, inputs_of(todo[0]))
         evaluating: tuple[int, Future] | None = None
         for j, k in enumerate(todo):
@@ -270,16 +277,10 @@ def _run_inprocess(
                 nxt = pool.submit(on_second_thread, inputs_of(todo[j + 1]))
             evaluate = chunk_steps(design, *bounds[k], engine=engine, prepared=prepared, serial_evaluation=True)
             if evaluating is not None:
-                with phase("evaluation"):  # the wait for the previous chunk's evaluation (and its commit, aside)
-                    res = evaluating[1].result()
-                if not aside:
-                    commit(evaluating[0], res, prov)
+                finish(*evaluating)
             evaluating = (k, pool.submit(on_second_thread, evaluate_and_commit(k, evaluate) if aside else evaluate))
         assert evaluating is not None
-        with phase("evaluation"):
-            res = evaluating[1].result()
-        if not aside:
-            commit(evaluating[0], res, prov)
+        finish(*evaluating)
 
 
 @contextlib.contextmanager
