@@ -61,6 +61,11 @@ except ImportError:  # pragma: no cover - exercised where numba is absent (CI's 
 
 #: fastmath flags of the kernels: reassociation (vectorised dot products) and contraction (FMA), no others
 FASTMATH = {"reassoc", "contract"}
+#: fastmath flags of each run's scalar arithmetic in the two-run kernel (``_run3_pair``): contraction only.  Under
+#: reassociation LLVM orders a product's factors by where they are defined in the function, so two runs' copies of one
+#: statement rounded differently (seen: the logistic loss's step in float32); one function per run part, called for
+#: each run and compiled without it, cannot differ between them.
+SCALAR_FASTMATH = {"contract"}
 
 
 def numba_missing() -> bool:
@@ -263,109 +268,322 @@ if numba is not None:
                     A[k] -= eta * ga
 
     @njit(fastmath=FASTMATH, cache=True)
-    def _run3(W, X, y, idx, eta, a, t0, t1, margins, q, rectified, square, record, onehot, z):
-        """:func:`_run` for the paper's case, written for speed: shared filters, P = 3 patches, batch 1, fixed a (K,).
+    def _noise_dots2(Wa, Wb, xa, xb, za, zb):
+        """z_{3,k} = <w_k, x_3> of two runs at once, into za[2] and zb[2]: two filters of each run per pass, so each
+        load of either run's x_3 serves two products and the two runs' four reductions are independent chains."""
+        K, d = Wa.shape
+        zero = Wa.dtype.type(0)
+        for k in range(0, K - 1, 2):
+            wa = Wa[k]
+            wa1 = Wa[k + 1]
+            wb = Wb[k]
+            wb1 = Wb[k + 1]
+            sa = zero
+            sa1 = zero
+            sb = zero
+            sb1 = zero
+            for j in range(d):
+                xj = xa[j]
+                uj = xb[j]
+                sa += xj * wa[j]
+                sa1 += xj * wa1[j]
+                sb += uj * wb[j]
+                sb1 += uj * wb1[j]
+            za[2, k] = sa
+            za[2, k + 1] = sa1
+            zb[2, k] = sb
+            zb[2, k + 1] = sb1
+        if K % 2:
+            wa = Wa[K - 1]
+            wb = Wb[K - 1]
+            sa = zero
+            sb = zero
+            for j in range(d):
+                sa += xa[j] * wa[j]
+                sb += xb[j] * wb[j]
+            za[2, K - 1] = sa
+            zb[2, K - 1] = sb
 
-        W (K, d) one run's filters, updated in place; z (3, K) scratch.  Same arithmetic as torch's fast path
-        (network.sgd_step): c = l'(y f) (y (eta / B)), w <- w - sum_p c a_k sigma'(z_p) x_p.  With ``onehot``
-        (:func:`one_hot_features`: x_1 = s y ||u|| e_1, x_2 = y ||v|| e_2) z_1 = x_{1,1} w_1 and z_2 = x_{2,2} w_2 (the
-        dot products' other terms are exact zeros) and the feature patches update one coordinate each: only the
-        noise patch takes a dot product and an axpy, a third of the work.  Otherwise the three dot products of a
-        filter share each load of w and the update adds the three patches in one pass.
-        """
+    @njit(fastmath=FASTMATH, cache=True)
+    def _dots3(W, x, z):
+        """z_{p,k} = <w_k, x_p> of one run at one example x (3, d), into z (3, K): the three reductions of a filter
+        share each load of w (the general dot products, where the feature patches are not one-hot)."""
         K, d = W.shape
+        zero = W.dtype.type(0)
+        x0, x1, x2 = x[0], x[1], x[2]
+        for k in range(K):
+            w = W[k]
+            a0 = zero
+            a1 = zero
+            a2 = zero
+            for j in range(d):
+                wj = w[j]
+                a0 += x0[j] * wj
+                a1 += x1[j] * wj
+                a2 += x2[j] * wj
+            z[0, k] = a0
+            z[1, k] = a1
+            z[2, k] = a2
+
+    @njit(fastmath=SCALAR_FASTMATH, cache=True)
+    def _forward3(W, x0, x1, z, a, e, y, eta, q, rectified, square, onehot):
+        """One run's margin m = y f(W; x) = y sum_k a_k sum_p sigma(z_{p,k}) at one example, returned, and its step's
+        coefficients z_{p,k} <- sigma'(z_{p,k}) c a_k, c = l'(m) (y eta) (torch's fast path, network.sgd_step).
+
+        On entry z (3, K) holds the pre-activations (:func:`_dots3`), or with ``onehot`` the noise patch's alone
+        (:func:`_noise_dots2`): x_1 = s y ||u|| e_1 and x_2 = y ||v|| e_2 (:func:`one_hot_features`) make
+        z_1 = x_{1,1} w_{k,1} and z_2 = x_{2,2} w_{k,2}, the dot products' other terms exact zeros.  e (K,) scratch:
+        the filters' terms a_k sum_p sigma(z_{p,k}), summed in four interleaved partial sums (k mod 4, then
+        (s_0 + s_1) + (s_2 + s_3)): an order fixed here, not left to the compiler, that still runs four chains."""
+        K = W.shape[0]
         zero, one, two = W.dtype.type(0), W.dtype.type(1), W.dtype.type(2)
         qd = W.dtype.type(q)
         relu2 = rectified and qd == two
+        for k in range(K):
+            if onehot:
+                a0 = x0[0] * W[k, 0]
+                a1 = x1[1] * W[k, 1]
+            else:
+                a0 = z[0, k]
+                a1 = z[1, k]
+            a2 = z[2, k]
+            if relu2:  # sigma = relu(z)^2, sigma' = 2 relu(z); NaN is not <= 0 and stays NaN
+                h0 = zero if a0 <= zero else a0
+                h1 = zero if a1 <= zero else a1
+                h2 = zero if a2 <= zero else a2
+                e[k] = (h0 * h0 + h1 * h1 + h2 * h2) * a[k]
+                z[0, k] = two * h0
+                z[1, k] = two * h1
+                z[2, k] = two * h2
+            else:
+                s0, d0 = _sigma(a0, qd, rectified, zero, one, two)
+                s1, d1 = _sigma(a1, qd, rectified, zero, one, two)
+                s2, d2 = _sigma(a2, qd, rectified, zero, one, two)
+                e[k] = (s0 + s1 + s2) * a[k]
+                z[0, k] = d0
+                z[1, k] = d1
+                z[2, k] = d2
+        p0 = zero
+        p1 = zero
+        p2 = zero
+        p3 = zero
+        K4 = K - K % 4
+        for k in range(0, K4, 4):
+            p0 += e[k]
+            p1 += e[k + 1]
+            p2 += e[k + 2]
+            p3 += e[k + 3]
+        for k in range(K4, K):
+            p0 += e[k]
+        m = y * ((p0 + p1) + (p2 + p3))
+        c = _loss_grad(m, square, one, two) * (y * eta)
+        for k in range(K):
+            ck = c * a[k]
+            z[0, k] = z[0, k] * ck
+            z[1, k] = z[1, k] * ck
+            z[2, k] = z[2, k] * ck
+        return m
+
+    @njit(fastmath=SCALAR_FASTMATH, cache=True)
+    def _noise_axpys2(Wa, Wb, xa, xb, za, zb):
+        """w_k <- w_k - z_{3,k} x_3 for two runs at once (z_3 the noise patch's coefficients, :func:`_forward3`), two
+        filters of each run per pass."""
+        K, d = Wa.shape
+        for k in range(0, K - 1, 2):
+            wa = Wa[k]
+            wa1 = Wa[k + 1]
+            wb = Wb[k]
+            wb1 = Wb[k + 1]
+            fa = za[2, k]
+            fa1 = za[2, k + 1]
+            fb = zb[2, k]
+            fb1 = zb[2, k + 1]
+            for j in range(d):
+                xj = xa[j]
+                uj = xb[j]
+                wa[j] -= fa * xj
+                wa1[j] -= fa1 * xj
+                wb[j] -= fb * uj
+                wb1[j] -= fb1 * uj
+        if K % 2:
+            wa = Wa[K - 1]
+            wb = Wb[K - 1]
+            fa = za[2, K - 1]
+            fb = zb[2, K - 1]
+            for j in range(d):
+                wa[j] -= fa * xa[j]
+                wb[j] -= fb * xb[j]
+
+    @njit(fastmath=SCALAR_FASTMATH, cache=True)
+    def _update3(W, x0, x1, x2, z, onehot):
+        """The rest of one run's update w_k <- w_k - sum_p z_{p,k} x_p (z the coefficients, :func:`_forward3`): with
+        ``onehot`` the feature patches' one coordinate each (the noise patch's axpys are :func:`_noise_axpys2`'s),
+        otherwise the three patches in one pass."""
+        K, d = W.shape
+        for k in range(K):
+            if onehot:
+                W[k, 0] -= z[0, k] * x0[0]
+                W[k, 1] -= z[1, k] * x1[1]
+            else:
+                w = W[k]
+                c0 = z[0, k]
+                c1 = z[1, k]
+                c2 = z[2, k]
+                for j in range(d):
+                    w[j] -= c0 * x0[j] + c1 * x1[j] + c2 * x2[j]
+
+    @njit(fastmath=SCALAR_FASTMATH, cache=True)
+    def _run3_pair_default(Wa, Wb, Xa, Xb, ya, yb, ia, ib, ea, eb, aa, ab, t0, t1, ma, mb, square, record, za, zb, e):
+        """:func:`_run3_pair` at the default activation sigma = relu^2 on one-hot feature patches, its two runs'
+        scalar work written out in one function (split into one function per part it ran at the single-run kernel's
+        speed, written out 1.2-1.3x faster: docs/benchmarks.md); e (2, K) scratch.  The same arithmetic as
+        :func:`_forward3`, :func:`_noise_axpys2` and :func:`_update3` (tested), compiled without reassociation
+        (:data:`SCALAR_FASTMATH`) so that the two runs' copies of each statement round alike."""
+        zero, one, two = Wa.dtype.type(0), Wa.dtype.type(1), Wa.dtype.type(2)
+        K, d = Wa.shape
+        K4 = K - K % 4
         for t in range(t0, t1):
-            i = idx[t, 0]
-            x0 = X[i, 0]
-            x1 = X[i, 1]
-            x2 = X[i, 2]
-            s = zero
-            if onehot:  # the noise patch's dot products, two filters per pass (each load of x_3 serves both)
-                for k in range(0, K - 1, 2):
-                    wa = W[k]
-                    wb = W[k + 1]
-                    sa = zero
-                    sb = zero
-                    for j in range(d):
-                        xj = x2[j]
-                        sa += xj * wa[j]
-                        sb += xj * wb[j]
-                    z[2, k] = sa
-                    z[2, k + 1] = sb
-                if K % 2:
-                    w = W[K - 1]
-                    sa = zero
-                    for j in range(d):
-                        sa += x2[j] * w[j]
-                    z[2, K - 1] = sa
-            for k in range(K):
-                w = W[k]
-                if onehot:
-                    a0 = x0[0] * w[0]
-                    a1 = x1[1] * w[1]
-                    a2 = z[2, k]
-                else:
-                    a0 = zero
-                    a1 = zero
-                    a2 = zero
-                    for j in range(d):
-                        wj = w[j]
-                        a0 += x0[j] * wj
-                        a1 += x1[j] * wj
-                        a2 += x2[j] * wj
-                if relu2:  # sigma = relu(z)^2, sigma' = 2 relu(z); NaN is not <= 0 and stays NaN
-                    h0 = zero if a0 <= zero else a0
-                    h1 = zero if a1 <= zero else a1
-                    h2 = zero if a2 <= zero else a2
-                    s += (h0 * h0 + h1 * h1 + h2 * h2) * a[k]
-                    z[0, k] = two * h0
-                    z[1, k] = two * h1
-                    z[2, k] = two * h2
-                else:
-                    s0, d0 = _sigma(a0, qd, rectified, zero, one, two)
-                    s1, d1 = _sigma(a1, qd, rectified, zero, one, two)
-                    s2, d2 = _sigma(a2, qd, rectified, zero, one, two)
-                    s += (s0 + s1 + s2) * a[k]
-                    z[0, k] = d0
-                    z[1, k] = d1
-                    z[2, k] = d2
-            yi = y[i]
-            mg = yi * s
+            i = ia[t, 0]
+            k = ib[t, 0]
+            x0a, x1a, x2a = Xa[i, 0], Xa[i, 1], Xa[i, 2]
+            x0b, x1b, x2b = Xb[k, 0], Xb[k, 1], Xb[k, 2]
+            _noise_dots2(Wa, Wb, x2a, x2b, za, zb)
+            for f in range(K):
+                a0 = x0a[0] * Wa[f, 0]
+                a1 = x1a[1] * Wa[f, 1]
+                a2 = za[2, f]
+                b0 = x0b[0] * Wb[f, 0]
+                b1 = x1b[1] * Wb[f, 1]
+                b2 = zb[2, f]
+                h0 = zero if a0 <= zero else a0  # NaN is not <= 0 and stays NaN
+                h1 = zero if a1 <= zero else a1
+                h2 = zero if a2 <= zero else a2
+                g0 = zero if b0 <= zero else b0
+                g1 = zero if b1 <= zero else b1
+                g2 = zero if b2 <= zero else b2
+                e[0, f] = (h0 * h0 + h1 * h1 + h2 * h2) * aa[f]
+                e[1, f] = (g0 * g0 + g1 * g1 + g2 * g2) * ab[f]
+                za[0, f] = two * h0
+                za[1, f] = two * h1
+                za[2, f] = two * h2
+                zb[0, f] = two * g0
+                zb[1, f] = two * g1
+                zb[2, f] = two * g2
+            p0 = zero
+            p1 = zero
+            p2 = zero
+            p3 = zero
+            q0 = zero
+            q1 = zero
+            q2 = zero
+            q3 = zero
+            for f in range(0, K4, 4):
+                p0 += e[0, f]
+                p1 += e[0, f + 1]
+                p2 += e[0, f + 2]
+                p3 += e[0, f + 3]
+                q0 += e[1, f]
+                q1 += e[1, f + 1]
+                q2 += e[1, f + 2]
+                q3 += e[1, f + 3]
+            for f in range(K4, K):
+                p0 += e[0, f]
+                q0 += e[1, f]
+            yi = ya[i]
+            yk = yb[k]
+            mga = yi * ((p0 + p1) + (p2 + p3))
+            mgb = yk * ((q0 + q1) + (q2 + q3))
             if record:
-                margins[t - t0, 0] = mg
-            c = _loss_grad(mg, square, one, two) * (yi * eta)
-            if onehot:  # the noise patch's axpy, two filters per pass; then one coordinate per feature patch
-                for k in range(0, K - 1, 2):
-                    wa = W[k]
-                    wb = W[k + 1]
-                    ca = z[2, k] * (c * a[k])
-                    cb = z[2, k + 1] * (c * a[k + 1])
-                    for j in range(d):
-                        xj = x2[j]
-                        wa[j] -= ca * xj
-                        wb[j] -= cb * xj
-                if K % 2:
-                    w = W[K - 1]
-                    ca = z[2, K - 1] * (c * a[K - 1])
-                    for j in range(d):
-                        w[j] -= ca * x2[j]
-                for k in range(K):
-                    ck = c * a[k]
-                    W[k, 0] -= (z[0, k] * ck) * x0[0]
-                    W[k, 1] -= (z[1, k] * ck) * x1[1]
-                continue
-            for k in range(K):
-                w = W[k]
-                ck = c * a[k]
-                c0 = z[0, k] * ck
-                c1 = z[1, k] * ck
-                c2 = z[2, k] * ck
-                if True:
-                    for j in range(d):
-                        w[j] -= c0 * x0[j] + c1 * x1[j] + c2 * x2[j]
+                ma[t - t0, 0] = mga
+                mb[t - t0, 0] = mgb
+            ca = _loss_grad(mga, square, one, two) * (yi * ea)
+            cb = _loss_grad(mgb, square, one, two) * (yk * eb)
+            for f in range(K):
+                fa = ca * aa[f]
+                fb = cb * ab[f]
+                za[0, f] = za[0, f] * fa
+                za[1, f] = za[1, f] * fa
+                za[2, f] = za[2, f] * fa
+                zb[0, f] = zb[0, f] * fb
+                zb[1, f] = zb[1, f] * fb
+                zb[2, f] = zb[2, f] * fb
+            for f in range(0, K - 1, 2):  # _noise_axpys2, written out
+                wa = Wa[f]
+                wa1 = Wa[f + 1]
+                wb = Wb[f]
+                wb1 = Wb[f + 1]
+                fa = za[2, f]
+                fa1 = za[2, f + 1]
+                fb = zb[2, f]
+                fb1 = zb[2, f + 1]
+                for j in range(d):
+                    xj = x2a[j]
+                    uj = x2b[j]
+                    wa[j] -= fa * xj
+                    wa1[j] -= fa1 * xj
+                    wb[j] -= fb * uj
+                    wb1[j] -= fb1 * uj
+            if K % 2:
+                wa = Wa[K - 1]
+                wb = Wb[K - 1]
+                fa = za[2, K - 1]
+                fb = zb[2, K - 1]
+                for j in range(d):
+                    wa[j] -= fa * x2a[j]
+                    wb[j] -= fb * x2b[j]
+            for f in range(K):
+                Wa[f, 0] -= za[0, f] * x0a[0]
+                Wa[f, 1] -= za[1, f] * x1a[1]
+                Wb[f, 0] -= zb[0, f] * x0b[0]
+                Wb[f, 1] -= zb[1, f] * x1b[1]
+
+    @njit(fastmath=FASTMATH, cache=True)
+    def _run3_pair(Wa, Wb, Xa, Xb, ya, yb, ia, ib, ea, eb, aa, ab, t0, t1, ma, mb, q, rectified, square, record, onehot, za, zb):
+        """:func:`_run` for the paper's case, written for speed: shared filters, P = 3 patches, batch 1, fixed a (K,);
+        two runs a and b in lockstep, each in place: Wa (K, d), Xa (n, 3, d), ya (n,), ia (T, 1), ea, aa (K,),
+        ma (t1-t0, 1) and za (3, K) scratch; the same for b.
+
+        Same arithmetic as torch's fast path (network.sgd_step): c = l'(y f) (y (eta / B)), w <- w - sum_p c a_k
+        sigma'(z_p) x_p.  With ``onehot`` only the noise patch takes a dot product and an axpy (a third of the work),
+        the feature patches one coordinate each (:func:`_forward3`).
+
+        Why two runs: a step is a chain (the dot products, their horizontal sums, the margin, l', the update) that
+        the next step cannot start before, and one run's chain leaves the core's units idle; the other run's
+        independent chain fills them (docs/benchmarks.md, "Fused engine").  A run's numbers do not depend on its
+        partner or its slot: the loops over both runs' filters treat each run's rows alike, and each run's scalar
+        arithmetic is one function called once per run, compiled without reassociation (:data:`SCALAR_FASTMATH`),
+        so no compiler choice can differ between the slots (tested: alone, in either slot, in a batch)."""
+        ea_ = np.empty(Wa.shape[0], Wa.dtype)
+        eb_ = np.empty(Wb.shape[0], Wb.dtype)
+        if onehot and rectified and Wa.dtype.type(q) == Wa.dtype.type(2):  # the default: sigma = relu^2, one-hot features
+            _run3_pair_default(Wa, Wb, Xa, Xb, ya, yb, ia, ib, ea, eb, aa, ab, t0, t1, ma, mb, square, record, za, zb, np.empty((2, Wa.shape[0]), Wa.dtype))
+            return
+        for t in range(t0, t1):
+            i = ia[t, 0]
+            k = ib[t, 0]
+            if onehot:
+                _noise_dots2(Wa, Wb, Xa[i, 2], Xb[k, 2], za, zb)
+            else:
+                _dots3(Wa, Xa[i], za)
+                _dots3(Wb, Xb[k], zb)
+            mga = _forward3(Wa, Xa[i, 0], Xa[i, 1], za, aa, ea_, ya[i], ea, q, rectified, square, onehot)
+            mgb = _forward3(Wb, Xb[k, 0], Xb[k, 1], zb, ab, eb_, yb[k], eb, q, rectified, square, onehot)
+            if record:
+                ma[t - t0, 0] = mga
+                mb[t - t0, 0] = mgb
+            if onehot:
+                _noise_axpys2(Wa, Wb, Xa[i, 2], Xb[k, 2], za, zb)
+            _update3(Wa, Xa[i, 0], Xa[i, 1], Xa[i, 2], za, onehot)
+            _update3(Wb, Xb[k, 0], Xb[k, 1], Xb[k, 2], zb, onehot)
+
+    @njit(fastmath=FASTMATH, cache=True)
+    def _run3(W, X, y, idx, eta, a, t0, t1, margins, q, rectified, square, record, onehot, z):
+        """:func:`_run3_pair` for one run, W (K, d) in place, margins (t1-t0, 1), z (3, K) scratch: its partner a copy
+        of it whose results are dropped, so that a run alone takes the same arithmetic as in a pair."""
+        Wd = W.copy()
+        md = np.empty((margins.shape[0], 1), W.dtype)
+        zd = np.empty_like(z)
+        _run3_pair(W, Wd, X, X, y, y, idx, idx, eta, eta, a, a, t0, t1, margins, md, q, rectified, square, record, onehot, z, zd)
 
     @njit(parallel=True, cache=True, nogil=True)
     def _advance(W, A, X, y, idx, eta, t0, t1, margins, q, rectified, square, trained, onehot, done):
@@ -378,10 +596,19 @@ if numba is not None:
         P = X.shape[2]
         B = idx.shape[2]
         record = margins.shape[0] > 0
-        if F == 1 and P == 3 and B == 1 and not trained:
-            for r in prange(R):
-                z3 = np.empty((3, K), W.dtype)
-                _run3(W[r].reshape((K, d)), X[r], y[r], idx[r], eta[r], A[r], t0, t1, margins[:, r, :], q, rectified, square, record, onehot, z3)
+        if F == 1 and P == 3 and B == 1 and not trained:  # runs 2h and 2h + 1 in lockstep (_run3_pair); an odd last alone
+            for h in prange((R + 1) // 2):
+                r = 2 * h
+                za = np.empty((3, K), W.dtype)
+                if r + 1 < R:
+                    zb = np.empty((3, K), W.dtype)
+                    _run3_pair(
+                        W[r].reshape((K, d)), W[r + 1].reshape((K, d)), X[r], X[r + 1], y[r], y[r + 1], idx[r], idx[r + 1],
+                        eta[r], eta[r + 1], A[r], A[r + 1], t0, t1, margins[:, r, :], margins[:, r + 1, :], q, rectified, square, record, onehot, za, zb,
+                    )  # fmt: skip
+                    done[r + 1] = True
+                else:
+                    _run3(W[r].reshape((K, d)), X[r], y[r], idx[r], eta[r], A[r], t0, t1, margins[:, r, :], q, rectified, square, record, onehot, za)
                 done[r] = True
             return
         for r in prange(R):

@@ -112,6 +112,52 @@ def test_the_one_hot_kernel_equals_the_general_one_on_one_hot_data(K):
     assert np.abs(out[1][0] - W0).max() > 1e-3  # the steps moved the weights
 
 
+#: (q, rectified, square loss, one-hot features, K): the default branch (relu^2 on one-hot patches, written out), the
+#: general one (q = 3, the quadratic activation, the general dot products) and an odd number of filters
+PAIR_CASES = [(2.0, True, True, True, 6), (2.0, True, False, True, 5), (3.0, True, True, True, 6), (2.0, False, True, True, 6), (2.0, True, True, False, 5)]
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("case", PAIR_CASES, ids=lambda c: "q={},rect={},square={},onehot={},K={}".format(*c))
+def test_two_runs_in_lockstep_are_each_run_alone_bit_for_bit(case, dtype):
+    """_run3_pair advances two runs together (the engine's and the summary kernel's fast path): each run's weights and
+    margins equal _run3's on that run alone, bit for bit, in either slot, so a run's numbers never depend on its
+    partner.  Alone, _run3 pairs the run with a dropped copy of itself; a pair whose runs differ in everything (data,
+    labels, sampled indices, eta, weights) is the case the sharing of loads between the two could get wrong."""
+    q, rectified, square, onehot, K = case
+    rng = np.random.default_rng(K)
+    d, n, T = 12, 5, 40
+
+    def run_data():
+        X = np.zeros((n, 3, d), dtype)
+        X[:, 0, 0] = rng.choice([-2.0, 0.0, 2.0], n)
+        X[:, 1, 1] = rng.choice([-0.5, 0.5], n)
+        X[:, 2, 2:] = rng.standard_normal((n, d - 2))
+        if not onehot:
+            X[:, :2, :] += rng.standard_normal((n, 2, d)).astype(dtype) * 0.1
+        y = np.where(rng.random(n) < 0.5, -1.0, 1.0).astype(dtype)
+        idx = rng.integers(0, n, (T, 1))
+        return X, y, idx, dtype(rng.uniform(0.01, 0.03)), (rng.standard_normal((K, d)) * 0.3).astype(dtype)
+
+    a = (np.concatenate([np.ones(K - K // 2), -np.ones(K // 2)]) / K).astype(dtype)
+    runs = [run_data() for _ in range(2)]
+    alone = []
+    for X, y, idx, eta, W0 in runs:
+        W, mg = W0.copy(), np.empty((T, 1), dtype)
+        fused._run3(W, X, y, idx, eta, a, 0, T, mg, q, rectified, square, True, onehot, np.empty((3, K), dtype))
+        alone.append((W, mg))
+    for first, second in ((0, 1), (1, 0)):
+        (Xa, ya, ia, ea, Wa0), (Xb, yb, ib, eb, Wb0) = runs[first], runs[second]
+        Wa, Wb, ma, mb = Wa0.copy(), Wb0.copy(), np.empty((T, 1), dtype), np.empty((T, 1), dtype)
+        z = np.empty((3, K), dtype), np.empty((3, K), dtype)
+        fused._run3_pair(Wa, Wb, Xa, Xb, ya, yb, ia, ib, ea, eb, a, a, 0, T, ma, mb, q, rectified, square, True, onehot, *z)
+        for (W, mg), r in (((Wa, ma), first), ((Wb, mb), second)):
+            np.testing.assert_array_equal(W, alone[r][0])
+            np.testing.assert_array_equal(mg, alone[r][1])
+    assert all(np.isfinite(W).all() and np.abs(W - r[4]).max() > 1e-5 for (W, _), r in zip(alone, runs))  # finite, and moved
+    assert not np.array_equal(alone[0][1], alone[1][1])
+
+
 @pytest.mark.parametrize("over", [{}, {"batch_size": 2, "filters": "per_patch", "second_layer": "trained"}], ids=["default", "options"])
 def test_whole_runs_equal_the_torch_engine_below_the_threshold(over):
     """A small learning rate (eta << eta_crit = m/4: no oscillation, no chaos): every recorded array agrees."""
@@ -203,9 +249,13 @@ def test_fused_summary_is_bit_identical_alone_and_in_a_chunk():
 
     cfg = Config().replace(steps=600, record_every=50, n_test=64, n_test_weak=64)
     batch = simulate_summary(cfg, {"eta": [0.5, 2.6, 3.0], "seed": [3, 4]}, engine="fused")
-    alone = simulate_summary(cfg.replace(eta=float(batch["eta"][3]), seed=int(batch["seed"][3])), engine="fused")
-    for name in SUMMARY_SCHEMA:
-        np.testing.assert_array_equal(batch[name][3], alone[name][0], err_msg=name)
+    # runs 3 and 4 sit at an odd and an even place of the kernel's pairs; the 5-run chunk's last run has no partner
+    five = simulate_summary(cfg, [cfg.replace(eta=float(batch["eta"][r]), seed=int(batch["seed"][r])) for r in range(5)], engine="fused")
+    for r in (3, 4):
+        alone = simulate_summary(cfg.replace(eta=float(batch["eta"][r]), seed=int(batch["seed"][r])), engine="fused")
+        for name in SUMMARY_SCHEMA:
+            np.testing.assert_array_equal(batch[name][r], alone[name][0], err_msg=f"{name}, run {r}")
+            np.testing.assert_array_equal(five[name][r], alone[name][0], err_msg=f"{name}, run {r} of 5")
 
 
 def test_a_diverged_run_has_no_accuracy_on_the_fused_engine_either():
