@@ -3,8 +3,8 @@
 :func:`benosc.simulate.streaming.simulate_summary` on the torch engines advances a block of ``record_every`` steps,
 then folds the block's margins into running statistics with torch operations and, at each checkpoint, reads the
 weights (the definitions are in that module's docstring).  Here each run's whole time loop runs in one compiled
-kernel, the runs in parallel (``prange``): per block the fused engine's own step loop
-(:func:`benosc.simulate.fused._run3` / ``_run``, so the margins are the engine's bit for bit) writes the block's
+kernel, two runs at a time in parallel (``prange`` over pairs): per block the fused engine's own step loop
+(:func:`benosc.simulate.fused._run3_pair` / ``_run3`` / ``_run``, so the margins are the engine's bit for bit) writes the block's
 margins into a per-run buffer of ``record_every`` x B floats, :func:`_fold_block` folds them, and :func:`_checkpoint`
 computes the checkpoint statistics from the run's weights.  No per-block torch work and no (steps, R, B) buffer.
 
@@ -45,7 +45,7 @@ WIN = ("amp_sum", "amp_n", "osc_w")
 if numba is not None:
     from numba import njit, prange
 
-    from benosc.simulate.fused import _run, _run3, _sigma
+    from benosc.simulate.fused import _run, _run3, _run3_pair, _sigma
 
     @njit(cache=True)
     def _nanmax(a, b):
@@ -328,58 +328,98 @@ if numba is not None:
         wl_sum[1] += acc.dtype.type(wl1)
 
     @njit(cache=True)
-    def _one_run(
-        W, A, X, y, idx, eta, q, rectified, square, trained, chk, bound_of, fit_from, win, strong, delta, hit_level,
+    def _block_length(chk):
+        """The longest stretch between two checkpoints (at least 1): the margin buffer's length."""
+        block = 1
+        for s in range(chk.shape[0] - 1):
+            block = max(block, chk[s + 1] - chk[s])
+        return block
+
+    @njit(cache=True)
+    def _runs(
+        ra, rb, W, A, X, y, idx, eta, q, rectified, square, trained, chk, bound_of, fit_from, win, strong, delta, hit_level,
         W0, coord, sign, P0, G0, active, own, smask, wmask, r_kappa, m, onehot, acc, wins, ints, blog, sy, sty, off_sum, off_ex, wl_sum, mg_out,
+        record,
     ):  # fmt: skip
-        """One run's steps 0..T-1 and summary statistics, in place: the arguments of :func:`_summarise` at run r
-        (W (K, F, d), A (K,), X (n, P, d), ...; chk, bound_of, win and sign shared)."""
-        K, F, d = W.shape
-        P = X.shape[1]
-        B = idx.shape[1]
+        """Runs ra and rb's steps 0..T-1 and summary statistics, in place (the arrays of :func:`_summarise`, whole);
+        rb = ra: run ra alone.  In the paper's case (shared filters, P = 3, batch 1, fixed a) two runs' steps go in
+        lockstep (:func:`benosc.simulate.fused._run3_pair`), a run alone with a dropped copy of itself as partner
+        (``_run3``), so its numbers are the same alone or in a pair; otherwise each run's own loop (``_run``).
+
+        record: always True (the margins are what the summary reads), but a runtime value passed in from Python, as the
+        engine's own ``record`` is: with a literal ``True`` LLVM specialises the inlined step loop and contracts its
+        multiply-adds differently, so the weights rounded differently from the engine's (seen: 1-ulp differences that
+        chaotic runs grow to O(1)); a runtime flag compiles the steps as the engine does, bit for bit."""
+        K, F, d = W.shape[1], W.shape[2], W.shape[3]
+        P = X.shape[2]
+        B = idx.shape[2]
         S = chk.shape[0]
         fast = F == 1 and P == 3 and B == 1 and not trained
-        block = 1
-        for s in range(S - 1):
-            block = max(block, chk[s + 1] - chk[s])
+        two = rb != ra
+        nr = 2 if two else 1  # the runs: ra, and rb where it is another
+        block = _block_length(chk)
+        ma = np.empty((block, B), W.dtype)
         mb = np.empty((block, B), W.dtype)
-        z3 = np.empty((3, K), W.dtype)
+        za = np.empty((3, K), W.dtype)
+        zb = np.empty((3, K), W.dtype)
         z = np.empty((B, P, K), W.dtype)
         cf = np.empty((B, P, K), W.dtype)
         hk = np.empty((B, K), W.dtype)
         g = np.empty(d, W.dtype)
         gam = np.empty(K, W.dtype)
         zet = np.empty(K, W.dtype)
-        seg = np.empty((3, wins.shape[1]), W.dtype)
+        seg = np.empty((3, wins.shape[2]), W.dtype)
         for s in range(S):
             t = chk[s]
-            _checkpoint(t, bound_of[s], t > fit_from, W, A, W0, coord, sign, P0, G0, active, X, y, own, smask, wmask, r_kappa, m, q, rectified, hit_level, acc, ints, blog, sy, sty, off_sum, off_ex, wl_sum, mg_out, gam, zet, onehot)  # fmt: skip
+            for u in range(nr):
+                r = ra if u == 0 else rb
+                _checkpoint(
+                    t, bound_of[s], t > fit_from, W[r], A[r], W0[r], coord[r], sign, P0[r], G0[r], active[r], X[r], y[r], own[r], smask[r],
+                    wmask[r], r_kappa[r], m, q, rectified, hit_level, acc[r], ints[r], blog[r], sy[r], sty[r], off_sum[r], off_ex[r], wl_sum[r],
+                    mg_out[r], gam, zet, onehot,
+                )  # fmt: skip
             if s + 1 == S:
                 break
             t1 = chk[s + 1]
-            if fast:
-                _run3(W.reshape((K, d)), X, y, idx, eta, A, t, t1, mb, q, rectified, square, True, onehot, z3)  # shared: F = 1
+            if fast and two:
+                _run3_pair(
+                    W[ra].reshape((K, d)), W[rb].reshape((K, d)), X[ra], X[rb], y[ra], y[rb], idx[ra], idx[rb], eta[ra], eta[rb], A[ra], A[rb],
+                    t, t1, ma, mb, q, rectified, square, record, onehot, za, zb,
+                )  # fmt: skip
+            elif fast:
+                _run3(W[ra].reshape((K, d)), X[ra], y[ra], idx[ra], eta[ra], A[ra], t, t1, ma, q, rectified, square, record, onehot, za)
             else:
-                _run(W, A, X, y, idx, eta, t, t1, mb, q, rectified, square, trained, True, z, cf, hk, g)
-            _fold_block(mb, t1 - t, idx, t, strong, win, delta, ints[0] < 0, acc, wins, ints, seg)
+                for u in range(nr):
+                    r = ra if u == 0 else rb
+                    _run(W[r], A[r], X[r], y[r], idx[r], eta[r], t, t1, ma if u == 0 else mb, q, rectified, square, trained, record, z, cf, hk, g)
+            for u in range(nr):
+                r = ra if u == 0 else rb
+                _fold_block(ma if u == 0 else mb, t1 - t, idx[r], t, strong[r], win, delta, ints[r, 0] < 0, acc[r], wins[r], ints[r], seg)
         return True
 
     @njit(parallel=True, cache=True, nogil=True)
     def _summarise(
         W, A, X, y, idx, eta, q, rectified, square, trained, chk, bound_of, fit_from, win, strong, delta, hit_level,
         W0, coord, sign, P0, G0, active, own, smask, wmask, r_kappa, m, onehot, acc, wins, ints, blog, sy, sty, off_sum, off_ex, wl_sum, mg_out, done,
+        record,
     ):  # fmt: skip
-        """Every run's steps 0..T-1 and summary statistics, in place; chk the checkpoint steps (0 first, T last).
+        """Every run's steps 0..T-1 and summary statistics, in place; chk the checkpoint steps (0 first, T last); runs
+        2h and 2h + 1 together (:func:`_runs`), an odd last one alone.
 
         done[r] is set when run r's loop has finished: an exception inside a ``prange`` body is not raised (numba 0.68,
         workqueue layer: the run is left undone, silently), so the caller checks ``done``.
         """
-        for r in prange(W.shape[0]):
-            done[r] = _one_run(
-                W[r], A[r], X[r], y[r], idx[r], eta[r], q, rectified, square, trained, chk, bound_of, fit_from, win, strong[r], delta, hit_level,
-                W0[r], coord[r], sign, P0[r], G0[r], active[r], own[r], smask[r], wmask[r], r_kappa[r], m, onehot,
-                acc[r], wins[r], ints[r], blog[r], sy[r], sty[r], off_sum[r], off_ex[r], wl_sum[r], mg_out[r],
+        R = W.shape[0]
+        for h in prange((R + 1) // 2):
+            ra = 2 * h
+            rb = min(ra + 1, R - 1)
+            ok = _runs(
+                ra, rb, W, A, X, y, idx, eta, q, rectified, square, trained, chk, bound_of, fit_from, win, strong, delta, hit_level,
+                W0, coord, sign, P0, G0, active, own, smask, wmask, r_kappa, m, onehot, acc, wins, ints, blog, sy, sty, off_sum, off_ex, wl_sum, mg_out,
+                record,
             )  # fmt: skip
+            done[ra] = ok
+            done[rb] = ok
 
     @njit(fastmath=FASTMATH, cache=True)
     def _act(z, qd, rectified, relu2, zero, one, two):
@@ -533,6 +573,7 @@ def kernel_statistics(
         chk, bound_of, int(fit_from), np.asarray(win, dtype=np.int64), arr(dev.strong, W.dtype), dt(delta), dt(delta / 4),
         arr(dev.W0), arr(dev.coord), arr(sign), arr(P0, f64), arr(G0, f64), arr(active), arr(own, np.int64), arr(strong_cls), arr(weak_cls),
         arr(r_kappa), int(dev.W0.shape[1] // 2), one_hot_features(stepper._X), acc, wins, ints, blog, sy, sty, off_sum, off_ex, wl_sum, mg_out, done,
+        True,  # record: a runtime flag, see _runs
     )  # fmt: skip
     if not done.all():
         raise RuntimeError(f"fused summary kernel: runs {np.flatnonzero(~done)[:5].tolist()} did not finish (an error inside the kernel)")
