@@ -16,7 +16,9 @@ reduction: ``fastmath`` reassociation and contraction only, never ``nnan``/``nin
 propagate exactly as in torch and divergence is found the same way), and the update of a filter is a
 contiguous axpy over d.  For the paper's three patches with shared filters the three dot products of a filter
 share each load of w and the update adds the three patches in one pass (docs/benchmarks.md, "Fused engine",
-for the layouts tried and their speeds).  Scratch arrays are allocated once per run and call, never per step.
+for the layouts tried and their speeds); there, with batch 1 and a fixed second layer, two runs go through one kernel
+in lockstep (``_run3_pair``: each one's dependent chain fills the other's waits), a lone run paired with a dropped copy
+of itself (``_run3``).  Scratch arrays are allocated once per run and call, never per step.
 A run's arithmetic does not depend on the other runs, so a run is bit-identical alone or inside any batch.
 
 Without numba (``pip install 'benosc[fast]'``) or on a device other than the CPU, :func:`unsupported` says why

@@ -1,0 +1,80 @@
+"""The fused kernel at a git revision against the working tree's, timed in alternation on the same inputs.
+
+    python docs/measurements/kernel_ab.py REV [--dtype float32|float64] [--threads N] [--steps T] [--pairs P]
+
+Loads ``simulate/fused.py`` as it was at REV (``git show``) beside the current ``benosc.simulate.fused`` and times
+both kernels' ``_advance`` (paper size, R = 1024, no recording) in P alternating pairs after one warm-up each, so the
+machine's drift hits both alike; prints both medians and the median, min and max of the per-pair ratios.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from benosc.simulate import bench
+from benosc.simulate import fused as current
+
+ROOT = Path(__file__).resolve().parents[2]
+R = 1024
+
+
+def load_at(rev: str):
+    """The module simulate/fused.py at git revision ``rev``."""
+    try:
+        text = subprocess.run(["git", "-C", str(ROOT), "show", f"{rev}:simulate/fused.py"], check=True, capture_output=True, text=True).stdout
+    except subprocess.CalledProcessError as e:
+        sys.exit(f"kernel_ab: REV: no simulate/fused.py at {rev!r} ({e.stderr.strip()})")
+    path = Path(tempfile.mkdtemp()) / "fused_at_rev.py"
+    path.write_text(text)
+    spec = importlib.util.spec_from_file_location("fused_at_rev", path)
+    assert spec is not None and spec.loader is not None
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("rev")
+    ap.add_argument("--dtype", choices=("float32", "float64"), default="float32")
+    ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--steps", type=int, default=2000)
+    ap.add_argument("--pairs", type=int, default=9)
+    a = ap.parse_args()
+    old = load_at(a.rev)
+    torch.set_num_threads(1)
+    st = bench._setup("fused", "paper", R, a.dtype, "cpu", a.steps).stepper
+    current.set_kernel_threads(a.threads)
+
+    def once(mod) -> float:
+        W, A = st.initial()
+        done = np.zeros(R, dtype=np.bool_)
+        t = time.perf_counter()
+        mod._advance(W, A, st._X, st._y, st._idx, st._eta, 0, a.steps, st._none, st.q, st.rectified, st.square, st.trained, st.onehot, done)
+        dt = time.perf_counter() - t
+        assert done.all()
+        return dt
+
+    once(old), once(current)
+    pairs = [(once(old), once(current)) for _ in range(a.pairs)]
+    ratios = [o / n for o, n in pairs]
+    rate_old = statistics.median(R * a.steps / o for o, _ in pairs)
+    rate_new = statistics.median(R * a.steps / n for _, n in pairs)
+    print(
+        f"{a.dtype}, {a.threads} thread(s), R = {R}, {a.steps} steps, {a.pairs} pairs: {a.rev} {rate_old / 1e6:.2f}M, working tree "
+        f"{rate_new / 1e6:.2f}M run-steps/s; working tree / {a.rev}: median {statistics.median(ratios):.3f} (min {min(ratios):.3f}, max {max(ratios):.3f})"
+    )
+
+
+if __name__ == "__main__":
+    main()
