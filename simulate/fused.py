@@ -438,7 +438,7 @@ if numba is not None:
     def _run3_pair_default(Wa, Wb, Xa, Xb, ya, yb, ia, ib, ea, eb, aa, ab, t0, t1, ma, mb, square, record, za, zb, e):
         """:func:`_run3_pair` at the default activation sigma = relu^2 on one-hot feature patches, its two runs'
         scalar work written out in one function (split into one function per part it ran at the single-run kernel's
-        speed, written out 1.2-1.3x faster: docs/benchmarks.md); e (2, K) scratch.  The same arithmetic as
+        speed or below, written out 1.06-1.23x faster: docs/benchmarks.md, "Two runs in lockstep"); e (2, K) scratch.  The same arithmetic as
         :func:`_forward3`, :func:`_noise_axpys2` and :func:`_update3` (tested), compiled without reassociation
         (:data:`SCALAR_FASTMATH`) so that the two runs' copies of each statement round alike."""
         zero, one, two = Wa.dtype.type(0), Wa.dtype.type(1), Wa.dtype.type(2)
