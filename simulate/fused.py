@@ -10,7 +10,7 @@ and with a trained second layer a_k <- a_k - eta sum_b c_b sum_p sigma(z_{b,k,p}
 random choice (data, label flips, initial weights, the examples of each step) is an input: the
 :class:`benosc.simulate.grid.BatchInputs` the torch engine uses, so the two engines see the same stream.
 
-The kernel (numba, ``prange`` over runs) keeps the weights in the torch engine's own layout W (R, 2m, F, d):
+The kernel (numba, serial over a range of runs, the ranges on threads by :mod:`benosc.simulate.kernel_threads`) keeps the weights in the torch engine's own layout W (R, 2m, F, d):
 the innermost axis is d, so each pre-activation is a contiguous dot product that LLVM vectorises (a
 reduction: ``fastmath`` reassociation and contraction only, never ``nnan``/``ninf``, so NaN and overflow
 propagate exactly as in torch and divergence is found the same way), and the update of a filter is a
@@ -36,6 +36,7 @@ import torch
 
 from benosc.config import Config
 from benosc.enums import Engine
+from benosc.simulate.kernel_threads import run_split, set_kernel_threads
 from benosc.simulate.network import Activation, second_layer
 
 __all__ = ["FusedStepper", "unsupported", "numba_missing", "note_fallback", "set_kernel_threads", "one_hot_features", "aligned_copy"]
@@ -43,12 +44,8 @@ __all__ = ["FusedStepper", "unsupported", "numba_missing", "note_fallback", "set
 numba: Any  # the module, or None without the `fast` extra
 try:
     import numba
-    from numba import njit, prange
+    from numba import njit
 
-    if "NUMBA_THREADING_LAYER" not in os.environ:
-        # numba's own thread pool, not OpenMP: after an OpenMP-layer kernel torch's OpenMP loops in the same process
-        # ran 40 times slower (full engine, R = 1024, 1 thread: 1.28M -> 0.03M run-steps/s; docs/benchmarks.md)
-        numba.config.THREADING_LAYER = "workqueue"
     if "NUMBA_CPU_FEATURES" not in os.environ and numba.config.CPU_FEATURES is None:
         # 512-bit vectors where the CPU has them: LLVM's models of AVX-512 CPUs prefer 256 bits (an old clock penalty);
         # here the paper-size kernel ran 4.4M -> 4.9M run-steps/s on one thread (d = 64: four zmm a filter;
@@ -127,13 +124,6 @@ def note_fallback(reason: str, compiled: str = Engine.FUSED, torch_engine: str =
         _noted.add((compiled, reason))
         name = str(compiled).replace("_", " ")
         print(f"benosc: the {name} engine is not used ({reason}); running the torch {torch_engine} engine", file=sys.stderr)
-
-
-def set_kernel_threads(n: int) -> int:
-    """Use ``n`` threads in the kernels (at most numba's pool size); returns the number set."""
-    n = max(1, min(int(n), numba.config.NUMBA_NUM_THREADS))
-    numba.set_num_threads(n)
-    return n
 
 
 if numba is not None:
@@ -587,39 +577,44 @@ if numba is not None:
         zd = np.empty_like(z)
         _run3_pair(W, Wd, X, X, y, y, idx, idx, eta, eta, a, a, t0, t1, margins, md, q, rectified, square, record, onehot, z, zd)
 
-    @njit(parallel=True, cache=True, nogil=True)
-    def _advance(W, A, X, y, idx, eta, t0, t1, margins, q, rectified, square, trained, onehot, done):
-        """Steps t0..t1-1 of every run, in place; margins (t1-t0, R, B) step-major, or (0, R, B) to record none.
+    @njit(cache=True, nogil=True)
+    def _advance(lo, hi, W, A, X, y, idx, eta, t0, t1, margins, q, rectified, square, trained, onehot):
+        """Steps t0..t1-1 of items lo..hi-1, in place; margins (t1-t0, R, B) step-major, or (0, R, B) to record none.
 
-        done[r] is set once run r's steps are done: an exception inside a ``prange`` body is not raised (numba 0.68,
-        workqueue layer: the run is silently left as it was), so the caller checks ``done``.
+        An item is a pair of runs 2h, 2h + 1 where they go in lockstep (paper size: shared filters, three patches,
+        batch 1, fixed second layer; :func:`_run3_pair`, an odd last run alone), else one run; :func:`advance_items`
+        says how many.  Serial: :func:`benosc.simulate.kernel_threads.run_split` splits the items over threads.
         """
         R, K, F, d = W.shape
         P = X.shape[2]
         B = idx.shape[2]
         record = margins.shape[0] > 0
         if F == 1 and P == 3 and B == 1 and not trained:  # runs 2h and 2h + 1 in lockstep (_run3_pair); an odd last alone
-            for h in prange((R + 1) // 2):
+            for h in range(lo, hi):
                 r = 2 * h
                 za = np.empty((3, K), W.dtype)
+                zb = np.empty((3, K), W.dtype)
                 if r + 1 < R:
-                    zb = np.empty((3, K), W.dtype)
                     _run3_pair(
                         W[r].reshape((K, d)), W[r + 1].reshape((K, d)), X[r], X[r + 1], y[r], y[r + 1], idx[r], idx[r + 1],
                         eta[r], eta[r + 1], A[r], A[r + 1], t0, t1, margins[:, r, :], margins[:, r + 1, :], q, rectified, square, record, onehot, za, zb,
                     )  # fmt: skip
-                    done[r + 1] = True
                 else:
                     _run3(W[r].reshape((K, d)), X[r], y[r], idx[r], eta[r], A[r], t0, t1, margins[:, r, :], q, rectified, square, record, onehot, za)
-                done[r] = True
             return
-        for r in prange(R):
-            z = np.empty((B, P, K), W.dtype)
-            cf = np.empty((B, P, K), W.dtype)
-            hk = np.empty((B, K), W.dtype)
-            g = np.empty(d, W.dtype)
+        z = np.empty((B, P, K), W.dtype)
+        cf = np.empty((B, P, K), W.dtype)
+        hk = np.empty((B, K), W.dtype)
+        g = np.empty(d, W.dtype)
+        for r in range(lo, hi):
             _run(W[r], A[r], X[r], y[r], idx[r], eta[r], t0, t1, margins[:, r, :], q, rectified, square, trained, record, z, cf, hk, g)
-            done[r] = True
+
+
+def advance_items(W: np.ndarray, X: np.ndarray, idx: np.ndarray, trained: bool) -> int:
+    """The number of items of :func:`_advance` for W (R, K, F, d), X (R, n, P, d), idx (R, T, B): pairs of runs
+    ((R + 1) // 2) where they go in lockstep, else runs (R)."""
+    R, F, P, B = W.shape[0], W.shape[2], X.shape[2], idx.shape[2]
+    return (R + 1) // 2 if F == 1 and P == 3 and B == 1 and not trained else R
 
 
 class OneStepOfAdvance:
@@ -676,10 +671,9 @@ class FusedStepper(OneStepOfAdvance):
         margins = self._none if margin_out is None else margin_out.numpy()
         if margin_out is not None and not (margins.flags.c_contiguous and margins.shape == (t1 - t0, self.dev.R, self.dev.B)):
             raise ValueError(f"margin_out: must be a contiguous ({t1 - t0}, {self.dev.R}, {self.dev.B}) tensor")
-        done = np.zeros(self.dev.R, dtype=np.bool_)
-        _advance(W, A, self._X, self._y, self._idx, self._eta, t0, t1, margins, self.q, self.rectified, self.square, self.trained, self.onehot, done)
-        if not done.all():
-            raise RuntimeError(f"fused kernel: runs {np.flatnonzero(~done)[:5].tolist()} did not finish (an error inside the kernel)")
+        items = advance_items(W, self._X, self._idx, self.trained)
+        args = (W, A, self._X, self._y, self._idx, self._eta, t0, t1, margins, self.q, self.rectified, self.square, self.trained, self.onehot)
+        run_split(_advance, items, *args)
         return W, A
 
     def weights(self, state) -> torch.Tensor:

@@ -46,7 +46,8 @@ import torch
 from benosc.config import Config
 from benosc.enums import Engine
 from benosc.simulate import fused
-from benosc.simulate.fused import FASTMATH, numba, set_kernel_threads
+from benosc.simulate.fused import FASTMATH, numba
+from benosc.simulate.kernel_threads import run_split, set_kernel_threads
 from benosc.simulate.reduced import ReducedStepper
 from benosc.theory.model import ModelSpec, derive_recursions
 
@@ -108,7 +109,7 @@ def one_hot_rows(H: np.ndarray) -> bool:
 
 
 if numba is not None:
-    from numba import njit, prange
+    from numba import njit
 
     from benosc.simulate.fused import _loss_grad, _sigma
 
@@ -214,23 +215,19 @@ if numba is not None:
                         ga += hk[b, k]
                     A[k] += ga
 
-    @njit(parallel=True, cache=True, nogil=True)
-    def _advance(alpha, A, table, rows, y, afac, idx, t0, t1, margins, q, rectified, square, trained, onehot, done):
-        """Steps t0..t1-1 of every run, in place; margins (t1-t0, R, B) step-major, or (0, R, B) to record none.
-
-        done[r] is set once run r's steps are done: an exception inside a ``prange`` body is not raised (numba 0.68),
-        so the caller checks ``done``.
-        """
+    @njit(cache=True, nogil=True)
+    def _advance(lo, hi, alpha, A, table, rows, y, afac, idx, t0, t1, margins, q, rectified, square, trained, onehot):
+        """Steps t0..t1-1 of runs lo..hi-1, in place; margins (t1-t0, R, B) step-major, or (0, R, B) to record none.
+        Serial: :func:`benosc.simulate.kernel_threads.run_split` splits the runs over threads."""
         R, C, K = alpha.shape
         P = table.shape[2]
         B = idx.shape[2]
         record = margins.shape[0] > 0
-        for r in prange(R):
-            z = np.empty((B, P, K), alpha.dtype)
-            dl = np.empty((B, P, K), alpha.dtype)
-            hk = np.empty((B, K), alpha.dtype)
+        z = np.empty((B, P, K), alpha.dtype)
+        dl = np.empty((B, P, K), alpha.dtype)
+        hk = np.empty((B, K), alpha.dtype)
+        for r in range(lo, hi):
             _run(alpha[r], A[r], table[r], rows[r], y[r], afac[r], idx[r], t0, t1, margins[:, r, :], q, rectified, square, trained, record, onehot, z, dl, hk)
-            done[r] = True
 
 
 class FusedReducedStepper(fused.OneStepOfAdvance):
@@ -278,8 +275,9 @@ class FusedReducedStepper(fused.OneStepOfAdvance):
         margins = self._none if margin_out is None else margin_out.numpy()
         if margin_out is not None and not (margins.flags.c_contiguous and margins.shape == (t1 - t0, self.dev.R, self.dev.B)):
             raise ValueError(f"margin_out: must be a contiguous ({t1 - t0}, {self.dev.R}, {self.dev.B}) tensor")
-        done = np.zeros(self.dev.R, dtype=np.bool_)
-        _advance(
+        run_split(
+            _advance,
+            self.dev.R,
             alpha,
             A,
             self._table,
@@ -295,10 +293,7 @@ class FusedReducedStepper(fused.OneStepOfAdvance):
             self.square,
             self.trained,
             self.onehot,
-            done,
         )
-        if not done.all():
-            raise RuntimeError(f"fused reduced kernel: runs {np.flatnonzero(~done)[:5].tolist()} did not finish (an error inside the kernel)")
         return alpha, A
 
     def _torch_state(self, state):

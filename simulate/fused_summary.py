@@ -3,7 +3,7 @@
 :func:`benosc.simulate.streaming.simulate_summary` on the torch engines advances a block of ``record_every`` steps,
 then folds the block's margins into running statistics with torch operations and, at each checkpoint, reads the
 weights (the definitions are in that module's docstring).  Here each run's whole time loop runs in one compiled
-kernel, two runs at a time in parallel (``prange`` over pairs): per block the fused engine's own step loop
+kernel, two runs at a time, the pairs split over threads (:mod:`benosc.simulate.kernel_threads`): per block the fused engine's own step loop
 (:func:`benosc.simulate.fused._run3_pair` / ``_run3`` / ``_run``, so the margins are the engine's bit for bit) writes the block's
 margins into a per-run buffer of ``record_every`` x B floats, :func:`_fold_block` folds them, and :func:`_checkpoint`
 computes the checkpoint statistics from the run's weights.  No per-block torch work and no (steps, R, B) buffer.
@@ -33,6 +33,7 @@ import torch
 
 from benosc.simulate.fused import FASTMATH, numba, one_hot_features
 from benosc.simulate.grid import HeldOutPoints
+from benosc.simulate.kernel_threads import run_split
 from benosc.simulate.weak_growth import N_WINDOWS
 
 __all__ = ["ACC", "WIN", "kernel_statistics", "held_out_accuracy", "one_hot_features"]
@@ -43,7 +44,7 @@ ACC = ("n_strong", "n_osc", "n_strong_before", "n_osc_before", "res_max", "weak_
 WIN = ("amp_sum", "amp_n", "osc_w")
 
 if numba is not None:
-    from numba import njit, prange
+    from numba import njit
 
     from benosc.simulate.fused import _run, _run3, _run3_pair, _sigma
 
@@ -395,31 +396,25 @@ if numba is not None:
             for u in range(nr):
                 r = ra if u == 0 else rb
                 _fold_block(ma if u == 0 else mb, t1 - t, idx[r], t, strong[r], win, delta, ints[r, 0] < 0, acc[r], wins[r], ints[r], seg)
-        return True
 
-    @njit(parallel=True, cache=True, nogil=True)
+    @njit(cache=True, nogil=True)
     def _summarise(
-        W, A, X, y, idx, eta, q, rectified, square, trained, chk, bound_of, fit_from, win, strong, delta, hit_level,
-        W0, coord, sign, P0, G0, active, own, smask, wmask, r_kappa, m, onehot, acc, wins, ints, blog, sy, sty, off_sum, off_ex, wl_sum, mg_out, done,
+        lo, hi, W, A, X, y, idx, eta, q, rectified, square, trained, chk, bound_of, fit_from, win, strong, delta, hit_level,
+        W0, coord, sign, P0, G0, active, own, smask, wmask, r_kappa, m, onehot, acc, wins, ints, blog, sy, sty, off_sum, off_ex, wl_sum, mg_out,
         record,
     ):  # fmt: skip
-        """Every run's steps 0..T-1 and summary statistics, in place; chk the checkpoint steps (0 first, T last); runs
-        2h and 2h + 1 together (:func:`_runs`), an odd last one alone.
-
-        done[r] is set when run r's loop has finished: an exception inside a ``prange`` body is not raised (numba 0.68,
-        workqueue layer: the run is left undone, silently), so the caller checks ``done``.
-        """
+        """Pairs lo..hi-1's steps 0..T-1 and summary statistics, in place; chk the checkpoint steps (0 first, T last);
+        pair h: runs 2h and 2h + 1 together (:func:`_runs`), an odd last one alone.  Serial:
+        :func:`benosc.simulate.kernel_threads.run_split` splits the (R + 1) // 2 pairs over threads."""
         R = W.shape[0]
-        for h in prange((R + 1) // 2):
+        for h in range(lo, hi):
             ra = 2 * h
             rb = min(ra + 1, R - 1)
-            ok = _runs(
+            _runs(
                 ra, rb, W, A, X, y, idx, eta, q, rectified, square, trained, chk, bound_of, fit_from, win, strong, delta, hit_level,
                 W0, coord, sign, P0, G0, active, own, smask, wmask, r_kappa, m, onehot, acc, wins, ints, blog, sy, sty, off_sum, off_ex, wl_sum, mg_out,
                 record,
             )  # fmt: skip
-            done[ra] = ok
-            done[rb] = ok
 
     @njit(fastmath=FASTMATH, cache=True)
     def _act(z, qd, rectified, relu2, zero, one, two):
@@ -517,22 +512,17 @@ if numba is not None:
             c = _held_out_count(W[r], A[r], y[r], strong[r], xs, u0[r], v1[r], q, rectified)
             out[r] = W.dtype.type(c) / W.dtype.type(N)
 
-    @njit(parallel=True, cache=True, nogil=True)
-    def _held_out_accuracy(W, A, y, strong, g, pos, sigma_p, u0, v1, projected, q, rectified, order, starts, out):
-        """out[r] = the fraction of run r's held-out points classified correctly (HeldOutPoints fields, per run).
+    @njit(cache=True, nogil=True)
+    def _held_out_accuracy(lo, hi, W, A, y, strong, g, pos, sigma_p, u0, v1, projected, q, rectified, order, starts, out):
+        """out[r] = the fraction of run r's held-out points classified correctly (HeldOutPoints fields, per run), for
+        the runs of groups lo..hi-1.
 
         The runs are taken in groups that share their noise patches (the same seed's draws and sigma_p):
         order[starts[i]:starts[i + 1]] is group i, whose patches are rounded to the dtype once (:func:`_noise_patches`,
-        into a buffer that stays in the cache) and read by each of its runs.
+        into a buffer that stays in the cache) and read by each of its runs.  Serial:
+        :func:`benosc.simulate.kernel_threads.run_split` splits the groups over threads.
         """
-        for gi in prange(starts.shape[0] - 1):
-            _held_out_group(W, A, y, strong, g, pos, sigma_p, u0, v1, projected, q, rectified, order, starts, gi, out)
-
-    @njit(cache=True, nogil=True)
-    def _held_out_accuracy_serial(W, A, y, strong, g, pos, sigma_p, u0, v1, projected, q, rectified, order, starts, out):
-        """:func:`_held_out_accuracy` on the calling thread alone, for a thread other than the one running the
-        parallel kernels (numba's workqueue layer must not be entered from two threads at once)."""
-        for gi in range(starts.shape[0] - 1):
+        for gi in range(lo, hi):
             _held_out_group(W, A, y, strong, g, pos, sigma_p, u0, v1, projected, q, rectified, order, starts, gi, out)
 
 
@@ -567,16 +557,13 @@ def kernel_statistics(
     off_ex = np.zeros((R, n))
     wl_sum = np.zeros((R, 2), W.dtype)
     mg_out = np.zeros((R, n), W.dtype)
-    done = np.zeros(R, dtype=np.bool_)
-    _summarise(
-        W, A, stepper._X, stepper._y, stepper._idx, stepper._eta, stepper.q, stepper.rectified, stepper.square, stepper.trained,
+    run_split(
+        _summarise, (R + 1) // 2, W, A, stepper._X, stepper._y, stepper._idx, stepper._eta, stepper.q, stepper.rectified, stepper.square, stepper.trained,
         chk, bound_of, int(fit_from), np.asarray(win, dtype=np.int64), arr(dev.strong, W.dtype), dt(delta), dt(delta / 4),
         arr(dev.W0), arr(dev.coord), arr(sign), arr(P0, f64), arr(G0, f64), arr(active), arr(own, np.int64), arr(strong_cls), arr(weak_cls),
-        arr(r_kappa), int(dev.W0.shape[1] // 2), one_hot_features(stepper._X), acc, wins, ints, blog, sy, sty, off_sum, off_ex, wl_sum, mg_out, done,
+        arr(r_kappa), int(dev.W0.shape[1] // 2), one_hot_features(stepper._X), acc, wins, ints, blog, sy, sty, off_sum, off_ex, wl_sum, mg_out,
         True,  # record: a runtime flag, see _runs
     )  # fmt: skip
-    if not done.all():
-        raise RuntimeError(f"fused summary kernel: runs {np.flatnonzero(~done)[:5].tolist()} did not finish (an error inside the kernel)")
     out = {name: acc[:, i] for i, name in enumerate(ACC)} | {name: wins[:, i] for i, name in enumerate(WIN)}
     out |= {"hit": ints[:, 0], "first_bad": ints[:, 1], "bounds_log": blog, "sy": sy, "sty": sty, "off_sum": off_sum, "off_ex": off_ex}
     out |= {"wl_sum": wl_sum, "train_margin": mg_out}
@@ -587,7 +574,7 @@ def held_out_accuracy(stepper, state, points: HeldOutPoints, *, serial: bool = F
     """The fraction of each run's held-out points (test or weak-only set, kept as draws) that the network classifies
     correctly, (R,) in the run's dtype: what ``engine._accuracy`` computes from the same points, evaluated per run in
     one kernel call without building the points (the same count; the mean count / N rounded once, as torch's mean).
-    ``serial``: on the calling thread alone (a thread other than the parallel kernels': the sweep's evaluation thread)."""
+    ``serial``: on the calling thread alone (the sweep's evaluation thread, which runs beside the steps' kernels)."""
     W, A = state
     R = W.shape[0]
     out = np.full(R, np.nan, W.dtype)  # an accuracy is never NaN: one left means its run's loop did not finish
@@ -596,10 +583,8 @@ def held_out_accuracy(stepper, state, points: HeldOutPoints, *, serial: bool = F
     order = np.lexsort((points.sigma_p, points.pos))  # groups of runs sharing their noise patches: seed, then sigma_p
     pos, sp = points.pos[order], points.sigma_p[order]
     starts = np.flatnonzero(np.r_[True, (pos[1:] != pos[:-1]) | (sp[1:] != sp[:-1]), True])
-    kernel = _held_out_accuracy_serial if serial else _held_out_accuracy
-    kernel(
-        W, A, points.y, points.strong, points.g, points.pos, points.sigma_p, u0, v1, points.projected, stepper.q, stepper.rectified, order, starts, out
+    run_split(
+        _held_out_accuracy, starts.shape[0] - 1, W, A, points.y, points.strong, points.g, points.pos, points.sigma_p, u0, v1, points.projected, stepper.q, stepper.rectified, order, starts, out,
+        threads=1 if serial else None,
     )  # fmt: skip
-    if np.isnan(out).any():
-        raise RuntimeError(f"fused held-out kernel: runs {np.flatnonzero(np.isnan(out))[:5].tolist()} did not finish (an error inside the kernel)")
     return out

@@ -126,7 +126,7 @@ def summary_steps(
 
     A sweep runs the returned function on its second thread while the next chunk's steps run here
     (benosc.simulate.executors.run_inprocess); with ``serial_evaluation`` the fused engine's held-out kernel runs on
-    that thread alone (numba's workqueue layer must not be entered from two threads at once).
+    that thread alone (not split over the kernel threads, which the steps beside it use).
     """
     ensure_threads()  # the library's thread policy on first use (benosc.threads)
     runs = list(grid) if isinstance(grid, (list, tuple)) else expand_grid(config, grid)
