@@ -6,8 +6,8 @@ arguments are a half-open range [lo, hi) of its items (runs, pairs of runs, grou
 the items into :func:`kernel_threads` contiguous, near-equal pieces and runs the pieces at once, one on the calling
 thread and the others on a persistent pool, the GIL released inside each.  The same static split as numba's
 ``prange`` (workqueue layer) made, without its cost: a ``parallel=True`` function compiles the loop's outlined body
-and the thread launcher on top of the kernels it calls (the summary kernel 42.9 s against 28.5 s serial on the
-first sweep, docs/benchmarks.md, "Fused engine"), and an exception inside a ``prange`` body was not raised (numba
+and the thread launcher on top of the kernels it calls (the summary kernel compiled in 37.3 s parallel, 24.4 s serial, on a
+first sweep: docs/benchmarks.md, "Fused engine", "Compile time"), and an exception inside a ``prange`` body was not raised (numba
 0.68), where here it reaches the caller.  A run's arithmetic does not depend on the piece it is in.
 """
 
