@@ -577,7 +577,7 @@ def held_out_accuracy(stepper, state, points: HeldOutPoints, *, serial: bool = F
     ``serial``: on the calling thread alone (the sweep's evaluation thread, which runs beside the steps' kernels)."""
     W, A = state
     R = W.shape[0]
-    out = np.full(R, np.nan, W.dtype)  # an accuracy is never NaN: one left means its run's loop did not finish
+    out = np.full(R, np.nan, W.dtype)  # an accuracy is never NaN: one left means a run in no group (checked below)
     u0 = np.ascontiguousarray(points.u[:, 0])
     v1 = np.ascontiguousarray(points.v[:, 1])
     order = np.lexsort((points.sigma_p, points.pos))  # groups of runs sharing their noise patches: seed, then sigma_p
@@ -587,4 +587,6 @@ def held_out_accuracy(stepper, state, points: HeldOutPoints, *, serial: bool = F
         _held_out_accuracy, starts.shape[0] - 1, W, A, points.y, points.strong, points.g, points.pos, points.sigma_p, u0, v1, points.projected, stepper.q, stepper.rectified, order, starts, out,
         threads=1 if serial else None,
     )  # fmt: skip
+    if np.isnan(out).any():
+        raise RuntimeError(f"fused held-out kernel: runs {np.flatnonzero(np.isnan(out))[:5].tolist()} were in no group of the split")
     return out
