@@ -578,18 +578,18 @@ if numba is not None:
         _run3_pair(W, Wd, X, X, y, y, idx, idx, eta, eta, a, a, t0, t1, margins, md, q, rectified, square, record, onehot, z, zd)
 
     @njit(cache=True, nogil=True)
-    def _advance(lo, hi, W, A, X, y, idx, eta, t0, t1, margins, q, rectified, square, trained, onehot):
+    def _advance(lo, hi, W, A, X, y, idx, eta, t0, t1, margins, q, rectified, square, trained, onehot, pairs):
         """Steps t0..t1-1 of items lo..hi-1, in place; margins (t1-t0, R, B) step-major, or (0, R, B) to record none.
 
-        An item is a pair of runs 2h, 2h + 1 where they go in lockstep (paper size: shared filters, three patches,
-        batch 1, fixed second layer; :func:`_run3_pair`, an odd last run alone), else one run; :func:`advance_items`
-        says how many.  Serial: :func:`benosc.simulate.kernel_threads.run_split` splits the items over threads.
+        An item is a pair of runs 2h, 2h + 1 in lockstep where ``pairs`` (:func:`lockstep`; :func:`_run3_pair`, an
+        odd last run alone), else one run.  Serial: :func:`benosc.simulate.kernel_threads.run_split` splits the
+        items over threads.
         """
         R, K, F, d = W.shape
         P = X.shape[2]
         B = idx.shape[2]
         record = margins.shape[0] > 0
-        if F == 1 and P == 3 and B == 1 and not trained:  # runs 2h and 2h + 1 in lockstep (_run3_pair); an odd last alone
+        if pairs:  # runs 2h and 2h + 1 in lockstep (_run3_pair); an odd last alone
             for h in range(lo, hi):
                 r = 2 * h
                 za = np.empty((3, K), W.dtype)
@@ -610,11 +610,10 @@ if numba is not None:
             _run(W[r], A[r], X[r], y[r], idx[r], eta[r], t0, t1, margins[:, r, :], q, rectified, square, trained, record, z, cf, hk, g)
 
 
-def advance_items(W: np.ndarray, X: np.ndarray, idx: np.ndarray, trained: bool) -> int:
-    """The number of items of :func:`_advance` for W (R, K, F, d), X (R, n, P, d), idx (R, T, B): pairs of runs
-    ((R + 1) // 2) where they go in lockstep, else runs (R)."""
-    R, F, P, B = W.shape[0], W.shape[2], X.shape[2], idx.shape[2]
-    return (R + 1) // 2 if F == 1 and P == 3 and B == 1 and not trained else R
+def lockstep(W: np.ndarray, X: np.ndarray, idx: np.ndarray, trained: bool) -> bool:
+    """Whether :func:`_advance` takes runs two at a time (:func:`_run3_pair`) for W (R, K, F, d), X (R, n, P, d),
+    idx (R, T, B): the paper's case, shared filters (F = 1), three patches, batch 1 and a fixed second layer."""
+    return W.shape[2] == 1 and X.shape[2] == 3 and idx.shape[2] == 1 and not trained
 
 
 class OneStepOfAdvance:
@@ -671,9 +670,9 @@ class FusedStepper(OneStepOfAdvance):
         margins = self._none if margin_out is None else margin_out.numpy()
         if margin_out is not None and not (margins.flags.c_contiguous and margins.shape == (t1 - t0, self.dev.R, self.dev.B)):
             raise ValueError(f"margin_out: must be a contiguous ({t1 - t0}, {self.dev.R}, {self.dev.B}) tensor")
-        items = advance_items(W, self._X, self._idx, self.trained)
-        args = (W, A, self._X, self._y, self._idx, self._eta, t0, t1, margins, self.q, self.rectified, self.square, self.trained, self.onehot)
-        run_split(_advance, items, *args)
+        pairs = lockstep(W, self._X, self._idx, self.trained)
+        args = (W, A, self._X, self._y, self._idx, self._eta, t0, t1, margins, self.q, self.rectified, self.square, self.trained, self.onehot, pairs)
+        run_split(_advance, (self.dev.R + 1) // 2 if pairs else self.dev.R, *args)
         return W, A
 
     def weights(self, state) -> torch.Tensor:
