@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 import sys
 
-__all__ = ["THREADS_ENV", "DEFAULT_THREADS", "set_threads", "ensure_threads", "threads_value"]
+__all__ = ["THREADS_ENV", "DEFAULT_THREADS", "set_threads", "ensure_threads", "threads_value", "available_cores"]
 
 #: environment variable with the default number of threads
 THREADS_ENV = "BENOSC_THREADS"
@@ -23,6 +23,11 @@ DEFAULT_THREADS = 1
 
 _chosen: int | None = None  # set_threads's number, once called
 _applied = False
+
+
+def available_cores() -> int:
+    """The CPUs this process may run on (its affinity mask where the OS has one, else the machine's count)."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
 
 
 def threads_value(text: str, source: str) -> int:

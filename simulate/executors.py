@@ -9,7 +9,6 @@ computes the chunks here, one after the other, the next chunk's inputs prepared 
 from __future__ import annotations
 
 import contextlib
-import os
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Callable, Iterator, Sequence
@@ -24,7 +23,7 @@ from benosc.simulate.grid import BatchInputs, DrawCache, prepare_inputs, shape_k
 from benosc.simulate.memory import draw_cache_bytes
 from benosc.simulate.sweep_store import STATUS_DTYPE
 from benosc.simulate.timing import Timings, active_timings, phase
-from benosc.threads import ensure_threads
+from benosc.threads import available_cores, ensure_threads
 
 __all__ = [
     "shape_key",
@@ -182,8 +181,7 @@ def commit_aside() -> bool:
     10^6-run sweep on two threads and two cores (docs/benchmarks.md, "Sweeps") a chunk's commit took 64 ms there
     against 31-34 ms between two chunks' steps (the sweep's wall: 1278 s, against 1244 s and 1317 s for two runs
     with the commits between the steps: the machine's drift was larger than any gain)."""
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    return ensure_threads() < cores
+    return ensure_threads() < available_cores()
 
 
 def run_inprocess(

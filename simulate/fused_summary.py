@@ -31,7 +31,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from benosc.simulate.fused import FASTMATH, numba, one_hot_features
+from benosc.simulate.fused import FASTMATH, lockstep, numba, one_hot_features
 from benosc.simulate.grid import HeldOutPoints
 from benosc.simulate.kernel_threads import run_split
 from benosc.simulate.weak_growth import N_WINDOWS
@@ -340,10 +340,10 @@ if numba is not None:
     def _runs(
         ra, rb, W, A, X, y, idx, eta, q, rectified, square, trained, chk, bound_of, fit_from, win, strong, delta, hit_level,
         W0, coord, sign, P0, G0, active, own, smask, wmask, r_kappa, m, onehot, acc, wins, ints, blog, sy, sty, off_sum, off_ex, wl_sum, mg_out,
-        record,
+        record, pairs,
     ):  # fmt: skip
         """Runs ra and rb's steps 0..T-1 and summary statistics, in place (the arrays of :func:`_summarise`, whole);
-        rb = ra: run ra alone.  In the paper's case (shared filters, P = 3, batch 1, fixed a) two runs' steps go in
+        rb = ra: run ra alone.  Where ``pairs`` (the paper's case: :func:`benosc.simulate.fused.lockstep`) two runs' steps go in
         lockstep (:func:`benosc.simulate.fused._run3_pair`), a run alone with a dropped copy of itself as partner
         (``_run3``), so its numbers are the same alone or in a pair; otherwise each run's own loop (``_run``).
 
@@ -351,11 +351,10 @@ if numba is not None:
         engine's own ``record`` is: with a literal ``True`` LLVM specialises the inlined step loop and contracts its
         multiply-adds differently, so the weights rounded differently from the engine's (seen: 1-ulp differences that
         chaotic runs grow to O(1)); a runtime flag compiles the steps as the engine does, bit for bit."""
-        K, F, d = W.shape[1], W.shape[2], W.shape[3]
+        K, d = W.shape[1], W.shape[3]
         P = X.shape[2]
         B = idx.shape[2]
         S = chk.shape[0]
-        fast = F == 1 and P == 3 and B == 1 and not trained
         two = rb != ra
         nr = 2 if two else 1  # the runs: ra, and rb where it is another
         block = _block_length(chk)
@@ -382,12 +381,12 @@ if numba is not None:
             if s + 1 == S:
                 break
             t1 = chk[s + 1]
-            if fast and two:
+            if pairs and two:
                 _run3_pair(
                     W[ra].reshape((K, d)), W[rb].reshape((K, d)), X[ra], X[rb], y[ra], y[rb], idx[ra], idx[rb], eta[ra], eta[rb], A[ra], A[rb],
                     t, t1, ma, mb, q, rectified, square, record, onehot, za, zb,
                 )  # fmt: skip
-            elif fast:
+            elif pairs:
                 _run3(W[ra].reshape((K, d)), X[ra], y[ra], idx[ra], eta[ra], A[ra], t, t1, ma, q, rectified, square, record, onehot, za)
             else:
                 for u in range(nr):
@@ -401,7 +400,7 @@ if numba is not None:
     def _summarise(
         lo, hi, W, A, X, y, idx, eta, q, rectified, square, trained, chk, bound_of, fit_from, win, strong, delta, hit_level,
         W0, coord, sign, P0, G0, active, own, smask, wmask, r_kappa, m, onehot, acc, wins, ints, blog, sy, sty, off_sum, off_ex, wl_sum, mg_out,
-        record,
+        record, pairs,
     ):  # fmt: skip
         """Pairs lo..hi-1's steps 0..T-1 and summary statistics, in place; chk the checkpoint steps (0 first, T last);
         pair h: runs 2h and 2h + 1 together (:func:`_runs`), an odd last one alone.  Serial:
@@ -413,7 +412,7 @@ if numba is not None:
             _runs(
                 ra, rb, W, A, X, y, idx, eta, q, rectified, square, trained, chk, bound_of, fit_from, win, strong, delta, hit_level,
                 W0, coord, sign, P0, G0, active, own, smask, wmask, r_kappa, m, onehot, acc, wins, ints, blog, sy, sty, off_sum, off_ex, wl_sum, mg_out,
-                record,
+                record, pairs,
             )  # fmt: skip
 
     @njit(fastmath=FASTMATH, cache=True)
@@ -563,6 +562,7 @@ def kernel_statistics(
         arr(dev.W0), arr(dev.coord), arr(sign), arr(P0, f64), arr(G0, f64), arr(active), arr(own, np.int64), arr(strong_cls), arr(weak_cls),
         arr(r_kappa), int(dev.W0.shape[1] // 2), one_hot_features(stepper._X), acc, wins, ints, blog, sy, sty, off_sum, off_ex, wl_sum, mg_out,
         True,  # record: a runtime flag, see _runs
+        lockstep(W, stepper._X, stepper._idx, stepper.trained),
     )  # fmt: skip
     out = {name: acc[:, i] for i, name in enumerate(ACC)} | {name: wins[:, i] for i, name in enumerate(WIN)}
     out |= {"hit": ints[:, 0], "first_bad": ints[:, 1], "bounds_log": blog, "sy": sy, "sty": sty, "off_sum": off_sum, "off_ex": off_ex}

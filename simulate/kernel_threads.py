@@ -13,10 +13,11 @@ first sweep: docs/benchmarks.md, "Fused engine", "Compile time"), and an excepti
 
 from __future__ import annotations
 
-import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Callable
+
+from benosc.threads import available_cores
 
 __all__ = ["set_kernel_threads", "kernel_threads", "max_kernel_threads", "pieces", "run_split"]
 
@@ -27,11 +28,8 @@ _pool_lock = threading.Lock()
 
 
 def max_kernel_threads() -> int:
-    """The CPUs this process may run on (its affinity mask where the OS has one)."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # pragma: no cover - macOS, Windows
-        return os.cpu_count() or 1
+    """The most threads :func:`set_kernel_threads` accepts: the CPUs this process may run on."""
+    return available_cores()
 
 
 def set_kernel_threads(n: int) -> int:
