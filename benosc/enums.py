@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-__all__ = ["RunStatus", "Engine", "ENGINE_NAMES", "Outcome"]
+__all__ = ["RunStatus", "Engine", "ENGINE_NAMES", "NETWORK_ENGINES", "Outcome"]
 
 
 class RunStatus(StrEnum):
@@ -29,6 +29,9 @@ class Engine(StrEnum):
 
 #: the engines' names as plain strings, for a command line's choices (argparse prints a choice's repr)
 ENGINE_NAMES: tuple[str, ...] = tuple(e.value for e in Engine)
+#: the engines that simulate the full network, as plain strings (the others run the derived recursions): the same SGD,
+#: the compiled one equal to the torch one to float rounding per step (tests/simulate/test_fused.py); benosc verify's choices
+NETWORK_ENGINES: tuple[str, ...] = (Engine.FUSED.value, Engine.FULL.value)
 
 
 class Outcome(StrEnum):

@@ -427,11 +427,11 @@ def check_weak_growth(period2: Sequence[dict], at_large: Sequence[dict], network
     meas = [Q("weak_rate", r["measured"], unit="per step", label=label, where={"engine": r["engine"], "kappa": r["kappa"]}) for r in period2]
     meas += [Q("weak_rate", r["measured"], unit="per step", label=label, where={"engine": r["engine"], "eta": r["eta"]}, fmt=".3g") for r in at_large]
     meas += net_meas
-    pred = [Q("weak_rate", r["predicted"], unit="per step", label=label, where={"kappa": r["kappa"]}) for r in period2 if r["engine"] == Engine.FULL]
+    pred = [Q("weak_rate", r["predicted"], unit="per step", label=label, where={"kappa": r["kappa"]}) for r in period2 if r["engine"] != Engine.REDUCED]
     pred += [
         Q("weak_rate", None, interval=(r["lower"], r["upper"]), interval_kind="bound", unit="per step", label=label, where={"eta": r["eta"]}, fmt=".3g")
         for r in at_large
-        if r["engine"] == Engine.FULL
+        if r["engine"] != Engine.REDUCED
     ]
     pred += net_pred
     tolerance = f"period 2: relative error <= {100 * rel:g}%; at eta_large: rate > {min_rate:g} and inside the bound"
@@ -450,7 +450,7 @@ def check_weak_growth(period2: Sequence[dict], at_large: Sequence[dict], network
         + (f"; not judged: {'; '.join(skipped)}" if skipped else "")
         + "".join(f"; {n}" for n in net_notes),
         judged=f"{len(outcomes)} measurements",
-        predictions={f"period2_kappa_{r['kappa']:g}": r["predicted"] for r in period2 if r["engine"] == Engine.FULL},
+        predictions={f"period2_kappa_{r['kappa']:g}": r["predicted"] for r in period2 if r["engine"] != Engine.REDUCED},
         data=E.WeakGrowthData(list(period2), list(at_large), rows),
     )
 

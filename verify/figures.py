@@ -59,7 +59,8 @@ def threshold(v: Verdict, data: E.ThresholdData, fig: Figure) -> bool:
         lost = [x for x, a, ok in profile if not ok or not np.isfinite(a)]
         if lost:
             ax.plot(lost, [0.0] * len(lost), "v", mfc="none", color="0.4", label=RunStatus.DIVERGED)
-    for engine, marker in ((Engine.FULL, "o"), (Engine.REDUCED, "x")):
+    for engine in dict.fromkeys(r[0] for r in rows):  # the network's engine (fused or full) first, then reduced
+        marker = "x" if engine == Engine.REDUCED else "o"
         sel = [r for r in rows if r[0] == engine]
         ax.plot([r[2] for r in sel], [r[3] for r in sel], marker, label=f"{engine} engine (judged)", ms=8, zorder=3)
     ax.axvline(1.0, color="k", ls="--", lw=1, label="derived onset")

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, Callable, cast
 
 import numpy as np
 
-from benosc.enums import Engine, RunStatus
+from benosc.enums import NETWORK_ENGINES, Engine, RunStatus
 from benosc.config import CHOICES, Config
 from benosc.constants import OSCILLATION_WINDOW, OSCILLATION_WINDOW_HIGH_Q, PERIOD2_KAPPAS, SHARPNESS_KAPPAS, THRESHOLD_FACTORS
 from benosc.tolerances import claim_tolerance
@@ -37,12 +37,21 @@ class Context:
     seeds: list[int]
     delta: float
     progress: Callable[[str], None] = lambda msg: None
+    #: the engine asked to simulate the full network: 'fused' (compiled) or 'full' (torch); see :attr:`network`
+    engine: str = Engine.FUSED
     pred: Predictions = field(init=False)
+    #: the engine that simulates the full network: :attr:`engine`, or 'full' where 'fused' cannot run (said once on stderr)
+    network: str = field(init=False)
     timings: dict[str, float] = field(default_factory=dict)
     _cache: dict[str, Any] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
+        from benosc.simulate.engine import resolve_device, resolve_engine
+
+        if self.engine not in NETWORK_ENGINES:
+            raise ValueError(f"engine: {self.engine!r} is not allowed; must be one of {', '.join(NETWORK_ENGINES)} (an engine of the full network)")
         self.pred = predictions(self.config)
+        self.network = resolve_engine(self.engine, self.config, resolve_device(self.config.training.device))
 
     def has(self, name: str) -> bool:
         """Whether the measurement ``name`` has been run."""
@@ -110,7 +119,7 @@ def _main(ctx: Context):
     cfg = ctx.config
     if cfg.training.sharpness_every == 0:  # the edge-of-stability finding reads the full-batch sharpness along training
         cfg = cfg.replace(sharpness_every=sharpness_stride(cfg.training.steps))
-    return simulate(cfg, {"eta": [ctx.eta_small, ctx.eta_large], "seed": ctx.seeds})
+    return simulate(cfg, {"eta": [ctx.eta_small, ctx.eta_large], "seed": ctx.seeds}, engine=ctx.network)
 
 
 def _decomposition(ctx: Context):
@@ -120,7 +129,7 @@ def _decomposition(ctx: Context):
     cfg64 = ctx.config.replace(dtype="float64", steps=min(ctx.config.training.steps, 2000))
     grid: dict[str, list[Any]] = {"eta": [ctx.eta_small, ctx.eta_large], "seed": ctx.seeds[:2]}
     errs = one_step_errors(cfg64, grid).cpu().numpy()
-    return errs, simulate(cfg64, grid).trajectory, simulate(cfg64, grid, engine=Engine.REDUCED).trajectory
+    return errs, simulate(cfg64, grid, engine=ctx.network).trajectory, simulate(cfg64, grid, engine=Engine.REDUCED).trajectory
 
 
 def threshold_window(q: float) -> tuple[int, int]:
@@ -140,7 +149,7 @@ def _threshold(ctx: Context):
     onset = cast(float, ctx.pred.onset)  # the claim's ONSET hypothesis rules out None
     etas = [round(f * onset, 6) for f in THRESHOLD_FACTORS]
     cfg = ctx.config.replace(steps=threshold_window(ctx.config.network.q)[1])
-    out: dict[str, Trajectory] = {e: simulate(cfg, {"eta": etas, "seed": ctx.seeds[:1]}, engine=e).trajectory for e in (Engine.FULL, Engine.REDUCED)}
+    out: dict[str, Trajectory] = {e: simulate(cfg, {"eta": etas, "seed": ctx.seeds[:1]}, engine=e).trajectory for e in (ctx.network, Engine.REDUCED)}
     # the amplitude's profile across the onset for the figure (reduced engine, one batched run; not judged)
     profile = [round(f * onset, 6) for f in np.linspace(0.5, 1.5, THRESHOLD_PROFILE_POINTS)]
     out["profile"] = simulate(cfg, {"eta": profile, "seed": ctx.seeds[:1]}, engine=Engine.REDUCED).trajectory
@@ -164,7 +173,7 @@ def _one_example(ctx: Context) -> tuple[list[dict], list[dict]]:
     at_large = cast(float, P.eta_crit) < ctx.eta_large <= cast(float, P.bounded_eta_max)
     run_etas = etas + ([ctx.eta_large] if at_large else [])
     period2, large = [], []
-    for engine in (Engine.FULL, Engine.REDUCED):
+    for engine in (ctx.network, Engine.REDUCED):
         run = one_example(run_etas, steps=3000, config=cfg, engine=engine)
         sel = np.arange(run.z2.shape[1]) > run.z2.shape[1] // 4  # the window log_slope fits
         for i, eta in enumerate(run_etas):
@@ -239,7 +248,7 @@ def _network_weak(ctx: Context) -> dict[str, Any]:
     base = ctx.config.replace(dtype="float64", sharpness_every=0, steps=min(ctx.config.training.steps, NETWORK_STEPS))
     out: dict[str, Any] = {"kappas": kappas, "etas": etas, "steps": base.training.steps, "dtype": "float64", "n": base.data.n}
     for name, cfg, at in (("regime", base, etas), ("clean", base.replace(p_weak=0.0, sigma_p=1e-3), etas[:1])):
-        traj = simulate(cfg, {"eta": at, "seed": ctx.seeds}).trajectory
+        traj = simulate(cfg, {"eta": at, "seed": ctx.seeds}, engine=ctx.network).trajectory
         summ = summary_of_trajectory(traj, delta=ctx.delta)
         out[name] = {
             "eta": traj.eta.tolist(),
@@ -256,7 +265,7 @@ def _sigma0_sweep(ctx: Context) -> dict[str, dict]:
     from benosc.simulate import simulate
 
     s0 = [cast(float, ctx.config.training.sigma_0) * f for f in (0.25, 0.5, 1.0, 2.0, 4.0)]  # Config resolves a 'c d^e' sigma_0
-    tr = simulate(ctx.config, {"eta": [ctx.eta_small, ctx.eta_large], "sigma_0": s0, "seed": ctx.seeds}).trajectory
+    tr = simulate(ctx.config, {"eta": [ctx.eta_small, ctx.eta_large], "sigma_0": s0, "seed": ctx.seeds}, engine=ctx.network).trajectory
     w = tr.weak_component()
     out = {}
     for name, eta in (("small", ctx.eta_small), ("large", ctx.eta_large)):
@@ -279,7 +288,7 @@ def _boundedness(ctx: Context) -> tuple[list[dict], list[dict], list[dict]]:
     eta_b = cast(float, P.bounded_eta_max)  # q = 2 (the claim's hypothesis): derived
     sides = (("below", eta_b * (1 - eps)), ("above", eta_b * (1 + eps)))
     network = []
-    for engine in (Engine.FULL, Engine.REDUCED):
+    for engine in (ctx.network, Engine.REDUCED):
         lost: dict[str, list] = {side: [] for side, _ in sides}
         for seed in ctx.seeds[:3]:
             run = one_example([e for _, e in sides], steps=3000, seed=seed, config=ctx.config, engine=engine)
@@ -294,7 +303,9 @@ def _boundedness(ctx: Context) -> tuple[list[dict], list[dict], list[dict]]:
     divergence = []
     for dtype in CHOICES["dtype"]:
         tr = simulate(
-            ctx.config.replace(dtype=dtype, steps=min(ctx.config.training.steps, 4000)), {"eta": [eta_b * f for f in ratios], "seed": ctx.seeds}
+            ctx.config.replace(dtype=dtype, steps=min(ctx.config.training.steps, 4000)),
+            {"eta": [eta_b * f for f in ratios], "seed": ctx.seeds},
+            engine=ctx.network,
         ).trajectory
         for f in ratios:
             sel = tr.mask(eta=eta_b * f)
@@ -334,7 +345,7 @@ def _d_sweep(ctx: Context) -> dict:
     rows, x, gaps, per_d = [], [], [], {}
     for d in ds:
         sp = cfg.data.sigma_p * (noise_dim(cfg.data.d) / noise_dim(d)) ** 0.5
-        tr = simulate(cfg.replace(d=d, sigma_p=sp, draw="gram"), {"eta": [ctx.eta_small, ctx.eta_large], "seed": ctx.seeds}).trajectory
+        tr = simulate(cfg.replace(d=d, sigma_p=sp, draw="gram"), {"eta": [ctx.eta_small, ctx.eta_large], "seed": ctx.seeds}, engine=ctx.network).trajectory
         acc = np.where(tr.status == RunStatus.COMPLETED, tr.final("weak_test_acc"), np.nan)
         large, small = acc[tr.mask(eta=ctx.eta_large)], acc[tr.mask(eta=ctx.eta_small)]
         gap = large - small  # paired by seed (the grid's seed order is the same at both learning rates)
@@ -389,7 +400,7 @@ def _sharpness(ctx: Context) -> tuple[list[dict], list[dict], list[dict]]:
     cfg = one_example_config(ctx.config, steps=2000, record_every=100)
     kappas = SHARPNESS_KAPPAS
     etas = [P.eta_of_kappa(k) for k in kappas]
-    sim = simulate(cfg, {"eta": etas})
+    sim = simulate(cfg, {"eta": etas}, engine=ctx.network)
     W, X, y = (torch.from_numpy(np.ascontiguousarray(a)).to(torch.float64) for a in (sim.W_final, sim.inputs.X, sim.inputs.y))
     a = second_layer(cfg.network.m, dtype=torch.float64, device=torch.device("cpu"))
     act = Activation.of(cfg)
@@ -439,7 +450,7 @@ def _assumption_map(ctx: Context) -> dict:
     from benosc.verify.assumptions import assumption_map
 
     etas = [round(f * ctx.pred.eta_crit, 6) for f in np.linspace(0.25, 1.6, 8)]
-    return assumption_map(ctx.config, etas, ctx.seeds[:3], delta=ctx.delta)
+    return assumption_map(ctx.config, etas, ctx.seeds[:3], delta=ctx.delta, engine=ctx.network)
 
 
 #: name -> (function of the context, progress message)

@@ -23,6 +23,7 @@ __all__ = ["result_to_dict", "write_verify_report", "VERIFY_JSON", "VERDICT_JSON
 VERIFY_JSON: dict[str, str] = {
     "benosc_version": "the package version that wrote the file",
     "device": "the device the simulations ran on ('cpu', 'cuda (NAME)'); null when none ran",
+    "engine": "the engine that simulated the full network: 'fused' (compiled) or 'full' (torch); the derived recursions ran on 'reduced'",
     "config": "the configuration, every section and field (as `benosc config --dump` writes it)",
     "eta_small": "the small learning rate compared",
     "eta_large": "the large learning rate compared",
@@ -60,6 +61,7 @@ def result_to_dict(res: VerifyResult) -> dict[str, Any]:
         {
             "benosc_version": benosc.__version__,
             "device": res.device,
+            "engine": res.engine,
             "config": res.config.to_dict(),
             "eta_small": res.eta_small,
             "eta_large": res.eta_large,
@@ -105,7 +107,7 @@ def write_verify_report(res: VerifyResult, folder: str | Path, *, command: str) 
     lines = [
         "# benosc verify",
         "",
-        f"`{command}` · benosc {benosc.__version__} · {res.device or 'no simulation'} · "
+        f"`{command}` · benosc {benosc.__version__} · {res.device or 'no simulation'} · full network on the {res.engine} engine · "
         f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} · {res.wall_time_s:.1f} s",
         "",
         f"Regime: $d = {c.data.d}$, $n = {c.data.n}$, $m = {c.network.m}$, $q = {c.network.q:g}$, $\\|u\\| = {c.data.u_norm:g}$, "

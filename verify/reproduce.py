@@ -15,7 +15,7 @@ from typing import Any, Sequence
 import numpy as np
 import torch
 
-from benosc.enums import RunStatus
+from benosc.enums import Engine, RunStatus
 from benosc.config import Config
 from benosc.constants import PAPER_SIZE
 from benosc.simulate import simulate
@@ -57,10 +57,11 @@ class ReproRow:
         return asdict(self)
 
 
-def reproduce(config: Config, *, eta_small: float, eta_large: float, seeds: Sequence[int]) -> list[ReproRow]:
-    """Simulate both learning rates over ``seeds`` (one batch) and evaluate on the 32-point and the large test sets."""
+def reproduce(config: Config, *, eta_small: float, eta_large: float, seeds: Sequence[int], engine: str = Engine.FULL) -> list[ReproRow]:
+    """Simulate both learning rates over ``seeds`` (one batch, on ``engine``: 'full' or 'fused') and evaluate on the
+    32-point and the large test sets."""
     cfg = config.replace(**PAPER_SIZE)
-    sim = simulate(cfg, {"eta": [eta_small, eta_large], "seed": list(seeds)})
+    sim = simulate(cfg, {"eta": [eta_small, eta_large], "seed": list(seeds)}, engine=engine)
     tr = sim.trajectory
     acc32, weak4 = np.full(tr.n_runs, np.nan), np.full(tr.n_runs, np.nan)
     for r in range(tr.n_runs):

@@ -14,7 +14,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
 
-from benosc.enums import Outcome
+from benosc.enums import Engine, Outcome
 from benosc.constants import DELTA
 from benosc.config import Config
 from benosc.simulate.trajectory import Trajectory
@@ -40,6 +40,8 @@ class VerifyResult:
     assumption_map: dict[str, Any] | None
     main: Trajectory | None
     wall_time_s: float
+    #: the engine that simulated the full network: 'fused' (compiled) or 'full' (torch; also where fused cannot run)
+    engine: str = Engine.FULL
     timings: dict[str, float] = field(default_factory=dict)
 
     @property
@@ -81,10 +83,15 @@ def run_verification(
     claims: Sequence[str] = CLAIM_IDS,
     delta: float = DELTA,
     progress: Callable[[str], None] | None = None,
+    engine: str = Engine.FUSED,
 ) -> VerifyResult:
-    """Check each selected claim of the registry on simulations of ``config`` at the two learning rates."""
+    """Check each selected claim of the registry on simulations of ``config`` at the two learning rates.
+
+    ``engine``: what simulates the full network, 'fused' (compiled, the default; 'full' where it cannot run, said once
+    on stderr) or 'full' (the torch engine); the derived recursions run on the reduced engine either way.
+    """
     t0 = time.perf_counter()
-    ctx = Context(config, eta_small, eta_large, list(seeds), delta, progress=progress or (lambda msg: None))
+    ctx = Context(config, eta_small, eta_large, list(seeds), delta, progress=progress or (lambda msg: None), engine=engine)
     selected = [get_claim(c) for c in CLAIM_IDS if c in set(claims)]
     verdicts = [evaluate_claim(c, ctx) for c in selected]
     amap = None
@@ -103,5 +110,6 @@ def run_verification(
         assumption_map=amap,
         main=main,
         wall_time_s=round(time.perf_counter() - t0, 2),
+        engine=ctx.network,
         timings=ctx.timings,
     )

@@ -17,6 +17,7 @@ from benosc.cli.common import (
     set_fields,
 )
 from benosc.constants import DELTA, PAPER_SIZE_TEXT, SIMULATE_ETAS
+from benosc.enums import NETWORK_ENGINES, Engine
 from benosc.verify.ablation import ABLATIONS
 
 __all__ = ["add", "run"]
@@ -48,6 +49,16 @@ def add(sub: argparse._SubParsersAction) -> None:
         help="verify the regime under one ablation beside the baseline: "
         + ", ".join(f"{name} (default {a.default})" for name, a in ABLATIONS.items())
         + "; exit 1 only when a baseline claim fails",
+    )
+    p.add_argument(
+        "--engine",
+        choices=NETWORK_ENGINES,
+        default=Engine.FUSED,
+        help=(
+            "what simulates the full network: fused (its SGD compiled with numba, the same steps to float rounding; "
+            "falls back to full with a note without the extra 'fast' or on CUDA) or full (the torch engine) (default fused); "
+            "the derived recursions run on the reduced engine either way, and --search's one-run checks on the torch engine"
+        ),
     )
     p.set_defaults(handler=run)
 

@@ -20,7 +20,9 @@ def verify_into(args: argparse.Namespace, config: Config, claims: list[str], see
     from benosc.verify.runner import run_verification
 
     with Stages(title, verify_stages(claims), quiet=args.json) as bar:
-        res = run_verification(config, eta_small=args.eta_small, eta_large=args.eta_large, seeds=seeds, claims=claims, delta=args.delta, progress=bar.advance)
+        res = run_verification(
+            config, eta_small=args.eta_small, eta_large=args.eta_large, seeds=seeds, claims=claims, delta=args.delta, progress=bar.advance, engine=args.engine
+        )
     return write_verify_report(res, folder, command=command_line(args))
 
 
@@ -87,14 +89,16 @@ def search(args: argparse.Namespace, config: Config, claims: list[str], out: Pat
 def reproduce(args: argparse.Namespace, config: Config, out: Path) -> int:
     from benosc._io import write_json
     from benosc.output import staged_output
+    from benosc.simulate.engine import resolve_device, resolve_engine
     from benosc.verify.reproduce import reproduce as run_reproduction
 
     seeds = seed_list(config, args.seeds)
     with staged_output(out, command=command_line(args)) as stage:
         with Stages("reproduce", 1, quiet=args.json) as bar:
             bar.advance("simulating the paper's experiment")
-            rows = run_reproduction(config, eta_small=args.eta_small, eta_large=args.eta_large, seeds=seeds)
-        obj = {"config": config.replace(**PAPER_SIZE).to_dict(), "seeds": seeds, "rows": [r.to_dict() for r in rows]}
+            rows = run_reproduction(config, eta_small=args.eta_small, eta_large=args.eta_large, seeds=seeds, engine=args.engine)
+        engine = resolve_engine(args.engine, config, resolve_device(config.training.device))  # what ran (fused falls back to full)
+        obj = {"config": config.replace(**PAPER_SIZE).to_dict(), "seeds": seeds, "engine": engine, "rows": [r.to_dict() for r in rows]}
         write_json(stage / "reproduce.json", json_clean(obj))
     if args.json:
         print(json.dumps(json_clean(obj), indent=2))

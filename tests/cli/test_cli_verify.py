@@ -115,6 +115,7 @@ def test_reproduce(tmp_path, capsys):
         (["--search", "2", "--claims", "theorem-5"], "argument --claims: none of theorem-5 is searchable"),
         (["--set", "m=0"], "network.m: 0 is not allowed"),
         (["--set", "eta=1.0"], "argument --set: eta is not used by benosc verify"),  # it was recorded in verify.json, not run
+        (["--engine", "reduced"], "argument --engine: invalid choice: 'reduced'"),  # the recursions are not the network
     ],
 )
 def test_bad_input(tmp_path, capsys, argv, needle):
