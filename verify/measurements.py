@@ -51,7 +51,7 @@ class Context:
         if self.engine not in NETWORK_ENGINES:
             raise ValueError(f"engine: {self.engine!r} is not allowed; must be one of {', '.join(NETWORK_ENGINES)} (an engine of the full network)")
         self.pred = predictions(self.config)
-        self.network = resolve_engine(self.engine, self.config, resolve_device(self.config.training.device))
+        self.network = str(resolve_engine(self.engine, self.config, resolve_device(self.config.training.device)))
 
     def has(self, name: str) -> bool:
         """Whether the measurement ``name`` has been run."""

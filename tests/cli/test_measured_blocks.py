@@ -7,6 +7,8 @@ rerun and compared with the docs.
 
 from __future__ import annotations
 
+import re
+
 import importlib.util
 import shutil
 import sys
@@ -72,7 +74,10 @@ def test_the_check_finds_a_stale_number_a_missing_date_a_changed_command_and_an_
 
     regimes = next(b for b in regenerate.BLOCKS if b.name == "regimes")
     assert regenerate.check([regimes], run_quick=False) == []
-    _edit(docs_copy, "docs/claims.md", "; measured 2026-12-01) -->", ") -->")
+    claims = (docs_copy / "docs/claims.md").read_text(encoding="utf-8")
+    dated = re.search(r"<!-- begin: regimes \(.*?(; measured \d{4}-\d{2}-\d{2})\) -->", claims)
+    assert dated, "the regimes block's begin line carries its date"
+    _edit(docs_copy, "docs/claims.md", dated.group(0), dated.group(0).replace(dated.group(1), ""))
     assert "carries no date" in "\n".join(regenerate.check([regimes], run_quick=False))
 
     default = next(b for b in regenerate.BLOCKS if b.name == "simulate-default")
