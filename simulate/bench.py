@@ -147,14 +147,29 @@ def bench_naive(size: str, dtype: str, steps: int, repeats: int) -> Case:
     return Case("naive", size, 1, dtype, "cpu", steps, repeats, statistics.median(rates), min(rates), max(rates), int(X.nbytes + W0.nbytes))
 
 
-def _alternate(first: Callable[[], float], second: Callable[[], float], repeats: int) -> list[tuple[float, float]]:
+def _alternate(first: Callable[[], float], second: Callable[[], float], repeats: int, settle: float = 0.0) -> list[tuple[float, float]]:
     """(seconds of first, seconds of second) ``repeats`` times, in alternation after one warm-up of each.
 
     Alternating makes drifts of the machine's speed (other load, clocks) hit
     both alike, so per-pair ratios are reliable where two separate series are not.
+    ``settle`` seconds pass, untimed, before each timed call: a torch call on several threads leaves its OpenMP
+    workers spinning for milliseconds (libgomp's default wait policy), and a compiled kernel timed right after it
+    shares the cores with them (the fused engine on two threads 19% slower right after a torch call than
+    between its own calls, and not slower with ``OMP_WAIT_POLICY=PASSIVE``: docs/benchmarks.md, "Fused engine").
     """
+
+    def timed(fn: Callable[[], float]) -> float:
+        if settle > 0:
+            time.sleep(settle)
+        return fn()
+
     first(), second()
-    return [(first(), second()) for _ in range(repeats)]
+    return [(timed(first), timed(second)) for _ in range(repeats)]
+
+
+#: seconds between two timed calls of a paired series on more than one thread (:func:`_alternate`): longer than
+#: libgomp's default spin of its idle workers (a few milliseconds)
+SETTLE_S = 0.05
 
 
 def bench_recording(size: str, R: int, dtype: str, device: str, steps: int, repeats: int) -> tuple[Case, Case, float]:
@@ -376,14 +391,16 @@ def run_bench(*, quick: bool = False, device: str = "auto", repeats: int = 5, pr
 def _paired(torch_engine: str, compiled: str, threads: int, R: int, dtype: str, steps: int, repeats: int, size: str) -> dict:
     """A torch engine and its compiled twin on ``threads`` CPU threads, timed in alternation (same runs, same steps):
     both rates (median, min, max) under the engines' names, the median of the per-pair ratios compiled / torch, and
-    ``fused_ran``, the engine that ran for ``compiled`` (the torch one where it fell back).  The thread count in
+    ``fused_ran``, the engine that ran for ``compiled`` (the torch one where it fell back); on more than one thread
+    ``settle_s`` (:data:`SETTLE_S`) passes untimed before each call (:func:`_alternate`).  The thread count in
     force before is restored."""
     before = torch.get_num_threads()
     torch.set_num_threads(threads)
     try:
         plain = _setup(torch_engine, size, R, dtype, "cpu", steps)
         fused = _setup(compiled, size, R, dtype, "cpu", steps)
-        pairs = _alternate(lambda: _once(plain.loop, plain.sync), lambda: _once(fused.loop, fused.sync), repeats)
+        settle = SETTLE_S if threads > 1 else 0.0  # torch's idle OpenMP workers spin only where it has several
+        pairs = _alternate(lambda: _once(plain.loop, plain.sync), lambda: _once(fused.loop, fused.sync), repeats, settle=settle)
     finally:
         torch.set_num_threads(before)
         if fused_available():
@@ -394,6 +411,7 @@ def _paired(torch_engine: str, compiled: str, threads: int, R: int, dtype: str, 
     rb = [R * steps / b for _, b in pairs]
     return {
         "threads": threads,
+        "settle_s": settle,
         "size": size,
         "R": R,
         "dtype": dtype,

@@ -108,3 +108,32 @@ def test_bench_reduced_threads_reports_both_engines_and_its_targets_can_fail():
     t = [x for x in _targets([], 0.1, None, None, [{**rows[0], "fused_ran": "reduced"}]) if "fused reduced" in x["target"]]
     assert [x["met"] for x in t] == [False]  # a fallback never meets the goal
     assert not [x for x in _targets([], 0.1, None, None, [row]) if "fused reduced" in x["target"]]  # R = 4 is not the target's case
+
+
+def test_alternate_settles_before_each_timed_call_and_does_not_time_it(monkeypatch):
+    """_alternate(settle=s): one untimed sleep of s before each timed call (none before the warm-ups, none at s = 0),
+    the calls in alternation, and each pair the two functions' own readings."""
+    from benosc.simulate import bench
+
+    log: list[str] = []
+    monkeypatch.setattr(bench.time, "sleep", lambda s: log.append(f"sleep {s}"))
+    counter = {"a": 0, "b": 0}
+
+    def call(name: str) -> float:
+        counter[name] += 1
+        log.append(name)
+        return float(counter[name]) + (0.5 if name == "b" else 0.0)
+
+    pairs = bench._alternate(lambda: call("a"), lambda: call("b"), 3, settle=0.05)
+    assert log == ["a", "b"] + ["sleep 0.05", "a", "sleep 0.05", "b"] * 3
+    assert pairs == [(2.0, 2.5), (3.0, 3.5), (4.0, 4.5)]  # the warm-ups (1, 1.5) are not returned
+    log.clear()
+    bench._alternate(lambda: call("a"), lambda: call("b"), 2)
+    assert not any(e.startswith("sleep") for e in log)
+
+
+def test_paired_series_settle_only_on_several_threads():
+    from benosc.simulate.bench import SETTLE_S, bench_threads
+
+    assert bench_threads(1, 4, "float32", steps=5, repeats=5)["settle_s"] == 0.0
+    assert bench_threads(2, 4, "float32", steps=5, repeats=5)["settle_s"] == SETTLE_S > 0
