@@ -321,6 +321,13 @@ def bench_tables(res: Mapping[str, Any], repeats: int) -> None:
     con = console(130)
     con.print(table)
     con.print(f"recording at the default strides costs {100 * res['recording']['overhead']:.1f}% over the bare step loop (paper size, R = 1024, float32)")
+    sr = res.get("recording_summary")
+    if sr:
+        ran = "fused engine's summary kernel" if sr["engine"] == "fused" else f"summary recording ({sr['engine']} engine: the fused one fell back)"
+        con.print(
+            f"a sweep's recording, the {ran}: {100 * sr['overhead']:.1f}% over the bare loop of the same engine "
+            f"(R = {sr['R']}, {sr['steps']} steps, one thread, record_every = {sr['record_every']}; no target)"
+        )
     sh = res["sharpness"]
     con.print(
         f"sharpness every {sh['every']} steps ({sh['checkpoints']} checkpoints, R = {sh['R']}, {sh['steps']} steps): "

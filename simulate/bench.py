@@ -7,7 +7,8 @@ the case and its speed-up over the naive baseline (:mod:`benosc.simulate.naive`)
 measured in the same invocation; reduced- and fused-engine cases also carry their ratio
 to the full engine at the same size, R and dtype.  A separate case times
 ``simulate`` with recording at the default strides against the bare loop
-(recording overhead), and :func:`bench_threads` the full and fused engines
+(recording overhead), :func:`bench_summary_recording` a sweep's recording (the fused engine's summary kernel
+against its bare loop), and :func:`bench_threads` the full and fused engines
 on 1 and 2 threads in alternation.  ``targets`` compares the paper-size float32 results
 with the goals of docs/benchmarks.md.
 """
@@ -220,6 +221,51 @@ def bench_recording(size: str, R: int, dtype: str, device: str, steps: int, repe
     return bare_case, rec, overhead
 
 
+def bench_summary_recording(R: int, steps: int, repeats: int, dtype: str = "float32") -> dict:
+    """The sweep's recording: the fused engine's summary kernel (every step and statistic of a chunk in one call,
+    :func:`benosc.simulate.streaming.summary_steps`' ``steps`` phase) against the fused engine's bare loop over the
+    same runs and steps, timed in alternation on one thread (paper size, the default strides).
+
+    Returns the two rates (median, min, max), ``overhead`` (the median of the per-pair ratios summary / bare minus
+    1) and ``engine`` (what ran: 'full' where the fused engine falls back, and then both sides are torch's).  The
+    thread count in force before is restored.
+    """
+    from benosc.simulate.streaming import summary_steps
+    from benosc.simulate.timing import Timings
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        case = _setup(Engine.FUSED, "paper", R, dtype, "cpu", steps)
+        held = prepare_inputs(expand_grid(case.cfg, case.grid), held_out="draws")  # as a sweep's chunk has them
+
+        def summary() -> float:
+            with Timings() as t:
+                summary_steps(case.cfg, case.grid, engine=Engine.FUSED, inputs=held)  # the steps; the evaluation not run
+            return t.seconds["steps"]
+
+        pairs = _alternate(lambda: _once(case.loop, case.sync), summary, repeats)
+    finally:
+        torch.set_num_threads(before)
+        if fused_available():
+            from benosc.simulate.fused import set_kernel_threads
+
+            set_kernel_threads(before)
+    bare = [R * steps / b for b, _ in pairs]
+    rec = [R * steps / r for _, r in pairs]
+    return {
+        "engine": str(case.stepper.name),
+        "R": R,
+        "dtype": dtype,
+        "steps": steps,
+        "repeats": repeats,
+        "record_every": case.cfg.training.record_every,
+        "bare": {"run_steps_per_s": statistics.median(bare), "min": min(bare), "max": max(bare)},
+        "summary": {"run_steps_per_s": statistics.median(rec), "min": min(rec), "max": max(rec)},
+        "overhead": statistics.median(r / b for b, r in pairs) - 1,
+    }
+
+
 def bench_sharpness(R: int, steps: int, every: int, dtype: str, device: str, repeats: int) -> dict:
     """simulate() with sharpness checkpoints every ``every`` steps against the same simulation without, in alternation.
 
@@ -366,6 +412,10 @@ def run_bench(*, quick: bool = False, device: str = "auto", repeats: int = 5, pr
             reduced_threads.append(bench_reduced_threads(1, 1024, "float32", steps=REDUCED_THREADS_STEPS[size][quick], repeats=repeats, size=size))
     say("recording overhead")
     bare, rec, overhead = bench_recording("paper", 1024, "float32", device, steps=4000 if not quick else 3000, repeats=repeats)
+    summary_rec = None
+    if not on_gpu:
+        say("summary recording in the fused kernel")
+        summary_rec = bench_summary_recording(1024, steps=2000 if quick else 4000, repeats=repeats)
     say("sharpness checkpoints")
     sharp = bench_sharpness(10, steps=16000 if not quick else 4000, every=2000 if not quick else 500, dtype="float32", device=device, repeats=repeats)
     say("dimension")
@@ -380,6 +430,7 @@ def run_bench(*, quick: bool = False, device: str = "auto", repeats: int = 5, pr
         "threads": torch.get_num_threads(),
         "cases": [c.to_dict() for c in cases],
         "recording": {"bare": bare.to_dict(), "recorded": rec.to_dict(), "overhead": overhead},
+        "recording_summary": summary_rec,
         "sharpness": sharp,
         "dimension": dim,
         "threads_fused": threads,

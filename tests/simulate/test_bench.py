@@ -137,3 +137,32 @@ def test_paired_series_settle_only_on_several_threads():
 
     assert bench_threads(1, 4, "float32", steps=5, repeats=5)["settle_s"] == 0.0
     assert bench_threads(2, 4, "float32", steps=5, repeats=5)["settle_s"] == SETTLE_S > 0
+
+
+def test_summary_recording_bench_pairs_the_summary_kernel_with_the_bare_loop():
+    """`bench_summary_recording` times both sides over the same runs and steps, reports what ran, and restores the
+    thread count; its overhead is the median per-pair ratio, so it is negative where the summary side reads faster."""
+    import torch
+
+    from benosc.simulate.bench import bench_summary_recording
+
+    before = torch.get_num_threads()
+    res = bench_summary_recording(4, steps=20, repeats=5)
+    assert torch.get_num_threads() == before
+    assert res["engine"] in ("fused", "full") and res["R"] == 4 and res["steps"] == 20 and res["record_every"] > 0
+    for side in ("bare", "summary"):
+        r = res[side]
+        assert 0 < r["min"] <= r["run_steps_per_s"] <= r["max"]
+    assert math.isfinite(res["overhead"]) and res["overhead"] > -1
+
+
+def test_summary_recording_overhead_is_the_median_pair_ratio(monkeypatch):
+    """Given pairs (bare, summary) of seconds, the overhead is median(summary / bare) - 1: 0.2 here, where the ratio
+    of the medians would read 0.3 and the mean ratio 0.16."""
+    from benosc.simulate import bench
+
+    pairs = [(1.0, 1.1), (1.0, 1.3), (1.0, 1.2), (2.0, 2.4), (2.0, 2.0)]
+    monkeypatch.setattr(bench, "_alternate", lambda first, second, repeats, settle=0.0: pairs)
+    res = bench.bench_summary_recording(2, steps=10, repeats=5)
+    assert res["overhead"] == pytest.approx(0.2)
+    assert res["bare"]["run_steps_per_s"] == pytest.approx(2 * 10 / 1.0) and res["summary"]["min"] == pytest.approx(2 * 10 / 2.4)
