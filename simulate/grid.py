@@ -9,6 +9,7 @@ steps, ...) cannot be swept inside one batch.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import itertools
 from dataclasses import dataclass
 from typing import Any, Iterator, Mapping, Sequence
@@ -30,6 +31,7 @@ __all__ = [
     "prepare_inputs_per_run",
     "decomposition_basis",
     "batch_basis",
+    "PinvMemo",
 ]
 
 Grid = Mapping[str, Sequence[Any]]
@@ -101,10 +103,42 @@ def decomposition_basis(ds: Dataset) -> np.ndarray:
     return np.concatenate([np.stack(cols, axis=1), (xi / np.sum(xi * xi, axis=1, keepdims=True)).T], axis=1)
 
 
-def batch_basis(u: np.ndarray, v: np.ndarray, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+class PinvMemo:
+    """Pseudo-inverses of decomposition bases kept by the bases' bytes, the least recently used dropped past
+    ``max_entries``: a run's basis depends on its seed's training noise and its norms and sigma_p, not on eta, so the
+    runs of one seed at other learning rates have the very same basis, and ``np.linalg.pinv`` of the same array is
+    the same array (111 us a run at the paper size, 2026-12-04; a key is a 128-bit digest of its 9 KB of bytes).
+    ``hits`` and ``misses`` count the lookups."""
+
+    def __init__(self, max_entries: int = 4096) -> None:
+        self.max_entries = int(max_entries)
+        self.hits = 0
+        self.misses = 0
+        self._kept: dict[bytes, np.ndarray] = {}  # in order of last use, oldest first
+
+    def pinv(self, basis: np.ndarray) -> np.ndarray:
+        """``np.linalg.pinv(basis)``, computed once per distinct basis (a read-only array shared by its runs)."""
+        key = hashlib.blake2b(basis.tobytes(), digest_size=16).digest()  # 128 bits: a collision is not a concern
+        got = self._kept.pop(key, None)
+        if got is None:
+            self.misses += 1
+            got = np.linalg.pinv(basis)
+            got.flags.writeable = False
+            while len(self._kept) >= self.max_entries > 0:
+                del self._kept[next(iter(self._kept))]
+        else:
+            self.hits += 1
+        if self.max_entries > 0:
+            self._kept[key] = got  # re-inserted: the newest
+        return got
+
+
+def batch_basis(u: np.ndarray, v: np.ndarray, X: np.ndarray, memo: PinvMemo | None = None) -> tuple[np.ndarray, np.ndarray]:
     """The decomposition basis of every run (:func:`decomposition_basis`) and its pseudo-inverse.
 
-    u, v (R, d), X (R, n, P, d) -> basis (R, d, 2 + n (P - 2)), coord (R, 2 + n (P - 2), d).
+    u, v (R, d), X (R, n, P, d) -> basis (R, d, 2 + n (P - 2)), coord (R, 2 + n (P - 2), d).  Each distinct basis is
+    inverted once (``memo``, kept by the caller from batch to batch, else one for this batch): the same numbers as a
+    pinv per run.
     """
     R, n, P, d = X.shape
     xi = X[:, :, 2:, :].reshape(R, n * (P - 2), d)
@@ -116,7 +150,8 @@ def batch_basis(u: np.ndarray, v: np.ndarray, X: np.ndarray) -> tuple[np.ndarray
         ],
         axis=2,
     )
-    coord = np.stack([np.linalg.pinv(b) for b in basis])  # 20 us a run; batched pinv rounds differently
+    memo = PinvMemo(max_entries=R) if memo is None else memo
+    coord = np.stack([memo.pinv(b) for b in basis])  # per basis: a batched pinv rounds differently
     return basis, coord
 
 
@@ -295,6 +330,9 @@ class DrawCache:
         self.hits = 0
         self.misses = 0
         self._pools: dict[tuple, _Pool] = {}
+        # the seeds' decomposition bases' pseudo-inverses (9 KB each at the paper size), as many as about two chunks
+        # of distinct seeds: the chunks after a chunk, in the order of the seeds, take its seeds at other settings
+        self.pinv_memo = PinvMemo(max_entries=PINV_MEMO_ENTRIES)
 
     @property
     def evictions(self) -> int:
@@ -319,6 +357,11 @@ class DrawCache:
                 {f"{name}_g": np.empty((slots, count, dc.P - 2, dc.d)) for name, count in (("test", dc.n_test), ("weak", dc.n_test_weak))}
             )
         return self._pools[shapes]
+
+
+#: pseudo-inverses a sweep's :class:`DrawCache` keeps (:class:`PinvMemo`): 4096 x 9 KB = 37 MB at the paper size,
+#: more than two chunks of distinct seeds
+PINV_MEMO_ENTRIES = 4096
 
 
 #: bytes a seed's draws other than the held-out normals are budgeted at (its index sequence, 8 B a step, dominates)
@@ -535,7 +578,7 @@ def _prepare_inputs(runs: Sequence[Config], *, held_out: str = "arrays", cache: 
     X_test = test if held_out == "draws" else test.array()
     X_weak = weak if held_out == "draws" else weak.array()
     y_test, y_weak = test.y, weak.y
-    basis, coord = batch_basis(u, v, X)
+    basis, coord = batch_basis(u, v, X, cache.pinv_memo if cache is not None else None)
     return BatchInputs(
         X=X,
         y=y,

@@ -240,3 +240,52 @@ def test_a_full_draw_cache_draws_the_chunk_as_without_one():
     assert cache.misses == 0 and got.X_test.g.shape[0] == 3  # three seeds do not fit: drawn into the chunk's own arrays
     _assert_same_inputs(got, prepare_inputs(runs, held_out="draws"))
     assert DrawCache(0).pool(cfg, ()) is None
+
+
+def test_pinv_memo_inverts_each_distinct_basis_once_with_the_numbers_of_pinv(monkeypatch):
+    """PinvMemo gives np.linalg.pinv's array bit for bit, computes it once per distinct basis (hits / misses), keeps
+    the most recently used max_entries, and hands out read-only arrays."""
+    from benosc.simulate import grid as grid_mod
+    from benosc.simulate.grid import PinvMemo
+
+    rng = np.random.default_rng(0)
+    bases = [rng.standard_normal((12, 5)) for _ in range(3)]
+    calls = []
+    real = np.linalg.pinv
+    monkeypatch.setattr(grid_mod.np.linalg, "pinv", lambda b: calls.append(1) or real(b))
+    memo = PinvMemo(max_entries=2)
+    for b in (bases[0], bases[1], bases[0].copy(), bases[1]):
+        got = memo.pinv(b)
+        np.testing.assert_array_equal(got, real(b))
+        assert not got.flags.writeable
+    assert (memo.hits, memo.misses, len(calls)) == (2, 2, 2)
+    memo.pinv(bases[2])  # a third basis: the least recently used (bases[0]) goes
+    memo.pinv(bases[1])
+    memo.pinv(bases[0])
+    assert (memo.hits, memo.misses) == (3, 4)
+    off = bases[0].copy()
+    off[3, 2] = np.nextafter(off[3, 2], np.inf)  # one ulp: another basis
+    memo.pinv(off)
+    assert memo.misses == 5
+
+
+def test_runs_of_one_seed_at_other_etas_share_one_pseudo_inverse_across_chunks(monkeypatch):
+    """The basis does not depend on eta: a batch of 2 seeds x 3 etas inverts 2 bases, and a DrawCache's memo serves a
+    later chunk of the same seeds at another eta without inverting any; the coordinates equal fresh ones bit for bit."""
+    from benosc.simulate import grid as grid_mod
+    from benosc.simulate.grid import DrawCache
+
+    cfg = Config().replace(steps=20, n_test=6, n_test_weak=4)
+    calls = []
+    real = np.linalg.pinv
+    monkeypatch.setattr(grid_mod.np.linalg, "pinv", lambda b: calls.append(1) or real(b))
+    chunk1 = expand_grid(cfg, {"eta": [0.5, 1.0, 2.0], "seed": [3, 4]})
+    chunk2 = expand_grid(cfg, {"eta": [2.5], "seed": [4, 3]})
+    cache = DrawCache(1 << 26)
+    first = prepare_inputs(chunk1, held_out="draws", cache=cache)
+    assert len(calls) == 2
+    second = prepare_inputs(chunk2, held_out="draws", cache=cache)
+    assert len(calls) == 2 and cache.pinv_memo.hits == 4 + 2
+    for got, runs in ((first, chunk1), (second, chunk2)):
+        np.testing.assert_array_equal(got.coord, prepare_inputs_per_run(runs).coord)
+        assert got.coord.flags.writeable  # the batch's own array, not the memo's
