@@ -105,31 +105,33 @@ def decomposition_basis(ds: Dataset) -> np.ndarray:
 
 class PinvMemo:
     """Pseudo-inverses of decomposition bases kept by the bases' bytes, the least recently used dropped past
-    ``max_entries``: a run's basis depends on its seed's training noise and its norms and sigma_p, not on eta, so the
-    runs of one seed at other learning rates have the very same basis, and ``np.linalg.pinv`` of the same array is
-    the same array (111 us a run at the paper size, 2026-12-04; a key is a 128-bit digest of its 9 KB of bytes).
-    ``hits`` and ``misses`` count the lookups."""
+    ``max_bytes`` of kept arrays: a run's basis depends on its seed's training noise and its norms and sigma_p, not on
+    eta, so the runs of one seed at other learning rates have the very same basis, and ``np.linalg.pinv`` of the
+    same array is the same array (111 us a run at the paper size, 2026-12-04; a key is a 128-bit digest of the
+    basis's bytes).  ``hits`` and ``misses`` count the lookups."""
 
-    def __init__(self, max_entries: int = 4096) -> None:
-        self.max_entries = int(max_entries)
+    def __init__(self, max_bytes: int = 32 << 20) -> None:
+        self.max_bytes = int(max_bytes)
         self.hits = 0
         self.misses = 0
+        self.nbytes = 0  # of the kept arrays
         self._kept: dict[bytes, np.ndarray] = {}  # in order of last use, oldest first
 
     def pinv(self, basis: np.ndarray) -> np.ndarray:
-        """``np.linalg.pinv(basis)``, computed once per distinct basis (a read-only array shared by its runs)."""
+        """``np.linalg.pinv(basis)``, computed once per distinct basis while it is kept (a read-only array shared by
+        its runs)."""
         key = hashlib.blake2b(basis.tobytes(), digest_size=16).digest()  # 128 bits: a collision is not a concern
         got = self._kept.pop(key, None)
         if got is None:
             self.misses += 1
             got = np.linalg.pinv(basis)
             got.flags.writeable = False
-            while len(self._kept) >= self.max_entries > 0:
-                del self._kept[next(iter(self._kept))]
+            self.nbytes += got.nbytes
         else:
             self.hits += 1
-        if self.max_entries > 0:
-            self._kept[key] = got  # re-inserted: the newest
+        self._kept[key] = got  # (re-)inserted: the newest
+        while self.nbytes > self.max_bytes and self._kept:
+            self.nbytes -= self._kept.pop(next(iter(self._kept))).nbytes  # the oldest (this one too, if alone too big)
         return got
 
 
@@ -150,7 +152,7 @@ def batch_basis(u: np.ndarray, v: np.ndarray, X: np.ndarray, memo: PinvMemo | No
         ],
         axis=2,
     )
-    memo = PinvMemo(max_entries=R) if memo is None else memo
+    memo = PinvMemo() if memo is None else memo
     coord = np.stack([memo.pinv(b) for b in basis])  # per basis: a batched pinv rounds differently
     return basis, coord
 
@@ -330,9 +332,9 @@ class DrawCache:
         self.hits = 0
         self.misses = 0
         self._pools: dict[tuple, _Pool] = {}
-        # the seeds' decomposition bases' pseudo-inverses (9 KB each at the paper size), as many as about two chunks
-        # of distinct seeds: the chunks after a chunk, in the order of the seeds, take its seeds at other settings
-        self.pinv_memo = PinvMemo(max_entries=PINV_MEMO_ENTRIES)
+        # the seeds' decomposition bases' pseudo-inverses: the chunks after a chunk, in the order of the seeds, take
+        # its seeds at other settings
+        self.pinv_memo = PinvMemo(max_bytes=PINV_MEMO_BYTES)
 
     @property
     def evictions(self) -> int:
@@ -359,9 +361,9 @@ class DrawCache:
         return self._pools[shapes]
 
 
-#: pseudo-inverses a sweep's :class:`DrawCache` keeps (:class:`PinvMemo`): 4096 x 9 KB = 37 MB at the paper size,
-#: more than two chunks of distinct seeds
-PINV_MEMO_ENTRIES = 4096
+#: bytes of pseudo-inverses a sweep's :class:`DrawCache` keeps (:class:`PinvMemo`): 32 MB, about 3600 seeds' at the
+#: paper size (9 KB each), more than two chunks of distinct seeds; fewer, and recomputed, at a large d
+PINV_MEMO_BYTES = 32 << 20
 
 
 #: bytes a seed's draws other than the held-out normals are budgeted at (its index sequence, 8 B a step, dominates)

@@ -244,7 +244,7 @@ def test_a_full_draw_cache_draws_the_chunk_as_without_one():
 
 def test_pinv_memo_inverts_each_distinct_basis_once_with_the_numbers_of_pinv(monkeypatch):
     """PinvMemo gives np.linalg.pinv's array bit for bit, computes it once per distinct basis (hits / misses), keeps
-    the most recently used max_entries, and hands out read-only arrays."""
+    the most recently used within max_bytes, and hands out read-only arrays."""
     from benosc.simulate import grid as grid_mod
     from benosc.simulate.grid import PinvMemo
 
@@ -253,7 +253,7 @@ def test_pinv_memo_inverts_each_distinct_basis_once_with_the_numbers_of_pinv(mon
     calls = []
     real = np.linalg.pinv
     monkeypatch.setattr(grid_mod.np.linalg, "pinv", lambda b: calls.append(1) or real(b))
-    memo = PinvMemo(max_entries=2)
+    memo = PinvMemo(max_bytes=2 * real(bases[0]).nbytes)  # room for two
     for b in (bases[0], bases[1], bases[0].copy(), bases[1]):
         got = memo.pinv(b)
         np.testing.assert_array_equal(got, real(b))
@@ -266,7 +266,11 @@ def test_pinv_memo_inverts_each_distinct_basis_once_with_the_numbers_of_pinv(mon
     off = bases[0].copy()
     off[3, 2] = np.nextafter(off[3, 2], np.inf)  # one ulp: another basis
     memo.pinv(off)
-    assert memo.misses == 5
+    assert memo.misses == 5 and memo.nbytes == 2 * real(off).nbytes
+    tiny = PinvMemo(max_bytes=10)  # no room for one: computed every time, never kept
+    tiny.pinv(bases[0])
+    tiny.pinv(bases[0])
+    assert (tiny.hits, tiny.misses, tiny.nbytes) == (0, 2, 0)
 
 
 def test_runs_of_one_seed_at_other_etas_share_one_pseudo_inverse_across_chunks(monkeypatch):
