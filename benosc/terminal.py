@@ -320,7 +320,9 @@ def bench_tables(res: Mapping[str, Any], repeats: int) -> None:
         )
     con = console(130)
     con.print(table)
-    con.print(f"recording at the default strides (simulate() on the torch full engine) costs {100 * res['recording']['overhead']:.1f}% over the bare step loop (paper size, R = 1024, float32)")
+    con.print(
+        f"recording at the default strides (simulate() on the torch full engine) costs {100 * res['recording']['overhead']:.1f}% over the bare step loop (paper size, R = 1024, float32)"
+    )
     sr = res.get("recording_summary")
     if sr:
         ran = "fused engine's summary kernel" if sr["engine"] == "fused" else f"summary recording ({sr['engine']} engine: the fused one fell back)"
