@@ -17,7 +17,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from benosc.enums import Outcome, RunStatus
+from benosc.enums import Engine, Outcome, RunStatus
 from benosc.constants import DELTA, PAPER_SIZE_TEXT
 from benosc.figstyle import OUTCOME_COLOURS
 
@@ -325,7 +325,7 @@ def bench_tables(res: Mapping[str, Any], repeats: int) -> None:
     )
     sr = res.get("recording_summary")
     if sr:
-        ran = "fused engine's summary kernel" if sr["engine"] == "fused" else f"summary recording ({sr['engine']} engine: the fused one fell back)"
+        ran = "fused engine's summary kernel" if sr["engine"] == Engine.FUSED else f"summary recording ({sr['engine']} engine: the fused one fell back)"
         con.print(
             f"a sweep's recording, the {ran}: {100 * sr['overhead']:.1f}% over the bare loop of the same engine "
             f"(R = {sr['R']}, {sr['steps']} steps, one thread, record_every = {sr['record_every']}; no target)"
