@@ -15,11 +15,12 @@ with the goals of docs/benchmarks.md.
 
 from __future__ import annotations
 
+import contextlib
 import statistics
 import time
 from pathlib import Path
 from dataclasses import asdict, dataclass
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 import numpy as np
 import torch
@@ -221,6 +222,22 @@ def bench_recording(size: str, R: int, dtype: str, device: str, steps: int, repe
     return bare_case, rec, overhead
 
 
+@contextlib.contextmanager
+def _threads(n: int) -> Iterator[None]:
+    """torch on ``n`` threads inside (the fused steppers take their kernel threads from torch's), the count in force
+    before restored after, the kernels' too."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(n)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
+        if fused_available():
+            from benosc.simulate.fused import set_kernel_threads
+
+            set_kernel_threads(before)
+
+
 def bench_summary_recording(R: int, steps: int, repeats: int, dtype: str = "float32") -> dict:
     """The sweep's recording: the fused engine's summary kernel (every step and statistic of a chunk in one call,
     :func:`benosc.simulate.streaming.summary_steps`' ``steps`` phase) against the fused engine's bare loop over the
@@ -233,9 +250,7 @@ def bench_summary_recording(R: int, steps: int, repeats: int, dtype: str = "floa
     from benosc.simulate.streaming import summary_steps
     from benosc.simulate.timing import Timings
 
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
+    with _threads(1):
         case = _setup(Engine.FUSED, "paper", R, dtype, "cpu", steps)
         held = prepare_inputs(expand_grid(case.cfg, case.grid), held_out="draws")  # as a sweep's chunk has them
 
@@ -245,12 +260,6 @@ def bench_summary_recording(R: int, steps: int, repeats: int, dtype: str = "floa
             return t.seconds["steps"]
 
         pairs = _alternate(lambda: _once(case.loop, case.sync), summary, repeats)
-    finally:
-        torch.set_num_threads(before)
-        if fused_available():
-            from benosc.simulate.fused import set_kernel_threads
-
-            set_kernel_threads(before)
     bare = [R * steps / b for b, _ in pairs]
     rec = [R * steps / r for _, r in pairs]
     return {
@@ -445,19 +454,11 @@ def _paired(torch_engine: str, compiled: str, threads: int, R: int, dtype: str, 
     ``fused_ran``, the engine that ran for ``compiled`` (the torch one where it fell back); on more than one thread
     ``settle_s`` (:data:`SETTLE_S`) passes untimed before each call (:func:`_alternate`).  The thread count in
     force before is restored."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(threads)
-    try:
+    with _threads(threads):
         plain = _setup(torch_engine, size, R, dtype, "cpu", steps)
         fused = _setup(compiled, size, R, dtype, "cpu", steps)
         settle = SETTLE_S if threads > 1 else 0.0  # torch's idle OpenMP workers spin only where it has several
         pairs = _alternate(lambda: _once(plain.loop, plain.sync), lambda: _once(fused.loop, fused.sync), repeats, settle=settle)
-    finally:
-        torch.set_num_threads(before)
-        if fused_available():
-            from benosc.simulate.fused import set_kernel_threads
-
-            set_kernel_threads(before)
     ra = [R * steps / a for a, _ in pairs]
     rb = [R * steps / b for _, b in pairs]
     return {
