@@ -33,7 +33,7 @@ from benosc.simulate.grid import BatchInputs, expand_grid, prepare_inputs
 from benosc.simulate.machine import cpu_description
 from benosc.simulate.naive import naive_run
 
-__all__ = ["Case", "SIZES", "SWEEP_PHASES", "run_bench", "bench_sweep", "bench_dimension", "bench_threads", "bench_reduced_threads"]
+__all__ = ["Case", "SIZES", "SWEEP_PHASES", "run_bench", "bench_sweep", "sweep_design", "bench_dimension", "bench_threads", "bench_reduced_threads"]
 
 SIZES = {
     "paper": PAPER_SIZE,
@@ -118,10 +118,10 @@ class _Setup:
         )
 
 
-def _setup(engine: str, size: str, R: int, dtype: str, device: str, steps: int) -> _Setup:
+def _setup(engine: str, size: str, R: int, dtype: str, device: str, steps: int, held_out: str = "arrays") -> _Setup:
     cfg = _config(size, dtype, device, steps)
     grid = {"seed": list(range(R))}
-    inp = prepare_inputs(expand_grid(cfg, grid))
+    inp = prepare_inputs(expand_grid(cfg, grid), held_out=held_out)
     dev_t = resolve_device(device)
     dev = DeviceInputs(inp, dev_t, TORCH_DTYPES[dtype])
     return _Setup(cfg, grid, inp, dev_t, dev, make_stepper(engine, cfg, dev, inplace=True))  # in place, as in simulate()
@@ -251,12 +251,11 @@ def bench_summary_recording(R: int, steps: int, repeats: int, dtype: str = "floa
     from benosc.simulate.timing import Timings
 
     with _threads(1):
-        case = _setup(Engine.FUSED, "paper", R, dtype, "cpu", steps)
-        held = prepare_inputs(expand_grid(case.cfg, case.grid), held_out="draws")  # as a sweep's chunk has them
+        case = _setup(Engine.FUSED, "paper", R, dtype, "cpu", steps, held_out="draws")  # the test sets as a sweep's chunk has them
 
         def summary() -> float:
             with Timings() as t:
-                summary_steps(case.cfg, case.grid, engine=Engine.FUSED, inputs=held)  # the steps; the evaluation not run
+                summary_steps(case.cfg, case.grid, engine=Engine.FUSED, inputs=case.inputs)  # the steps; the evaluation not run
             return t.seconds["steps"]
 
         pairs = _alternate(lambda: _once(case.loop, case.sync), summary, repeats)
@@ -578,6 +577,16 @@ def _cpu_seconds() -> float:
     return ru.ru_utime + ru.ru_stime
 
 
+def sweep_design(runs: int, steps: int = 8000, device: str = "auto"):
+    """The design :func:`bench_sweep` times: the default configuration at ``steps`` steps, eta over [0.5, 3] (about 64
+    values) x ``runs // 64`` seeds (a :class:`benosc.simulate.sweep.Design`)."""
+    from benosc.simulate.sweep import Design, parse_axis
+
+    base = Config().replace(steps=steps, device=device)
+    seeds = max(1, runs // 64)
+    return Design(base, axes=(parse_axis(f"eta=0.5:3:{max(1, runs // seeds)}", base),), seeds=seeds)
+
+
 def bench_sweep(
     runs: int,
     *,
@@ -606,7 +615,7 @@ def bench_sweep(
     import shutil
     import tempfile
 
-    from benosc.simulate.sweep import Design, parse_axis, run_sweep
+    from benosc.simulate.sweep import run_sweep
     from benosc.simulate.timing import Timings
     from benosc.threads import ensure_threads
 
@@ -614,9 +623,7 @@ def bench_sweep(
     say = progress or (lambda s: None)
     say(f"{engine} engine, paper size, R = 1024 (reference)")
     ref = bench_engine(engine, "paper", 1024, "float32", device, steps=200, repeats=repeats)
-    base = Config().replace(steps=steps, device=device)
-    seeds = max(1, runs // 64)
-    design = Design(base, axes=(parse_axis(f"eta=0.5:3:{max(1, runs // seeds)}", base),), seeds=seeds)
+    design = sweep_design(runs, steps, device)
     n = design.n_runs
     out: dict[str, Any] = {"engine_R1024": ref.to_dict(), "runs": n, "steps": steps, "threads": torch.get_num_threads(), "cpu": cpu_description()}
     tmp = Path(tempfile.mkdtemp(prefix="benosc-bench-sweep-"))
