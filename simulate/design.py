@@ -249,6 +249,43 @@ class Design:
         s0, pts = self.base.training.seed, self._points
         return [{**pts[i // self.seeds], "seed": s0 + i % self.seeds} for i in range(start, min(stop, self.n_runs))]
 
+    @functools.cached_property
+    def scalar_fields(self) -> tuple[str, ...] | None:
+        """The fields the points set, in order, where each is a sweepable scalar of :data:`benosc.config.SWEEPABLE` set
+        by every point (so every run has the base's shapes and :meth:`run_configs_between` builds the runs without
+        a validation each); None where a point sets anything else (a path or coupling of a shape, eta_over_crit)."""
+        names = tuple(dict.fromkeys(k for p in self._points for k in p))
+        if any(n not in SWEEPABLE or n == "seed" for n in names) or any(len(p) != len(names) for p in self._points):
+            return None
+        return names
+
+    @functools.cached_property
+    def _checked(self) -> dict[tuple[str, Any], Any]:
+        """(field, value) -> the value as ``base.replace`` stores it (:meth:`benosc.config.Config.checked`), each distinct one checked once."""
+        return {}
+
+    def run_configs_between(self, start: int, stop: int) -> list[Config]:
+        """The configurations of runs [start, stop), each equal to ``run_config`` of its run (:meth:`runs_between`).
+
+        Where the points set sweepable scalars only (:attr:`scalar_fields`) the runs are copies of the base with
+        those fields and the seed put in (:meth:`benosc.config.Config.replace_checked`), each distinct value checked
+        once (the same check, and the same refusal, as ``base.replace``): about 4 us a run instead of 12 us for a
+        validated ``replace`` (a 10^6-run sweep builds 10^6 of them).  Otherwise ``run_config`` per run.
+        """
+        runs = self.runs_between(start, stop)
+        names = self.scalar_fields
+        if names is None:
+            return [self.run_config(r) for r in runs]
+        cols, memo, check = names + ("seed",), self._checked, self.base.checked
+
+        def value(name: str, v: Any) -> Any:
+            key = (name, v)
+            if key not in memo:
+                memo[key] = check(name, v)
+            return memo[key]
+
+        return self.base.replace_checked(cols, ([value(n, r[n]) for n in cols] for r in runs))
+
     def validate(self) -> None:
         """Every run's configuration is valid (ConfigError naming the field otherwise), at the cost of a few configurations.
 

@@ -64,11 +64,13 @@ def prepare_chunk(design: Design, start: int, stop: int, cache: DrawCache | None
     Touches neither torch nor numba: :func:`run_inprocess` runs it on a second thread while the previous chunk
     computes (numpy's random fills and array copies release the GIL, as the kernels do)."""
     with phase("design"):  # the chunk's run configurations, grouped by shape
-        runs = design.runs_between(start, stop)
-        cfgs = [design.run_config(r) for r in runs]
+        cfgs = design.run_configs_between(start, stop)
         groups: dict[tuple, list[int]] = {}
-        for i, c in enumerate(cfgs):
-            groups.setdefault(shape_key(c), []).append(i)
+        if design.scalar_fields is not None:  # sweepable scalars only: every run has the base's shapes, one group
+            groups[()] = list(range(len(cfgs)))
+        else:
+            for i, c in enumerate(cfgs):
+                groups.setdefault(shape_key(c), []).append(i)
     with phase("inputs"):
         inputs = [prepare_inputs([cfgs[i] for i in idx], held_out="draws", cache=cache) for idx in groups.values()]
     return PreparedChunk(start, stop, cfgs, list(groups.values()), inputs)

@@ -169,7 +169,10 @@ def run_sweep(
 
 
 def _shapes(design: Design) -> list[Config]:
-    """One configuration per distinct shape of the design's runs (a path may grow d, n or m a thousandfold)."""
+    """One configuration per distinct shape of the design's runs (a path may grow d, n or m a thousandfold); the first
+    run's alone where the design sets sweepable scalars only (:attr:`Design.scalar_fields`: one shape)."""
+    if design.scalar_fields is not None:
+        return design.run_configs_between(0, 1)
     return list({shape_key(c): c for c in (design.run_config(p) for p in design.points())}.values())
 
 

@@ -18,7 +18,9 @@ pytest.importorskip("zarr")
 from benosc import Config  # noqa: E402
 from benosc.cli import main  # noqa: E402
 from benosc.simulate.streaming import SUMMARY_SCHEMA, simulate_summary  # noqa: E402
-from benosc.simulate.sweep import Design, compute_chunk, open_sweep, parse_axis, run_sweep  # noqa: E402
+from benosc.config import ConfigError  # noqa: E402
+from benosc.simulate.design import Axis  # noqa: E402
+from benosc.simulate.sweep import Design, compute_chunk, open_sweep, parse_axis, parse_couple, run_sweep  # noqa: E402
 
 BASE = Config().replace(steps=400, record_every=50, n_test=64, n_test_weak=64)
 ARGS = [
@@ -306,3 +308,51 @@ def test_commits_go_aside_only_where_the_engines_threads_leave_a_core(monkeypatc
     for threads, aside in ((1, True), (2, False), (3, False)):
         monkeypatch.setattr(ex, "ensure_threads", lambda n=threads: n)
         assert ex.commit_aside() is aside, threads
+
+
+SCALAR_DESIGNS = {
+    "grid": lambda: _design(),
+    "sigma_0 as a power of d": lambda: Design(BASE, axes=(Axis("sigma_0", ("d^-1/2", 0.01, "0.5 d^-1/2")), Axis("eta", (2, 2.5))), seeds=3),
+    "sample": lambda: Design(BASE, sample=5, ranges=(("eta", 0.5, 3.0), ("label_noise", 0.0, 0.2)), seeds=2),
+    "coupled scalar": lambda: Design(BASE, axes=(parse_axis("eta=0.5,2.6", BASE),), couples=(parse_couple("sigma_0=eta/100", BASE),), seeds=2),
+}
+SHAPE_DESIGNS = {
+    "shape axis": lambda: Design(BASE, axes=(Axis("m", (4, 8)), parse_axis("eta=0.5,2.6", BASE)), seeds=2),
+    "eta_over_crit": lambda: Design(BASE, axes=(parse_axis("eta_over_crit=0.5,1.2", BASE),), seeds=2),
+}
+
+
+@pytest.mark.parametrize("name", list(SCALAR_DESIGNS) + list(SHAPE_DESIGNS))
+def test_run_configs_between_equal_one_validated_config_per_run(name, monkeypatch):
+    """Design.run_configs_between (a sweep chunk's configurations) equals run_config per run, and where the design
+    sets sweepable scalars only it builds them without one validated replace each and makes one shape group."""
+    from benosc.simulate.executors import prepare_chunk
+    from benosc.simulate.grid import shape_key
+
+    design = {**SCALAR_DESIGNS, **SHAPE_DESIGNS}[name]()
+    want = [design.run_config(r) for r in design.runs()]
+    scalar = name in SCALAR_DESIGNS
+    assert (design.scalar_fields is not None) == scalar
+    made = []
+    real = Config.replace
+    monkeypatch.setattr(Config, "replace", lambda self, **kw: made.append(kw) or real(self, **kw))
+    got = design.run_configs_between(1, design.n_runs)
+    assert got == want[1:] and [c.training.seed for c in got] == [c.training.seed for c in want[1:]]
+    assert (len(made) == 0) == scalar  # nothing validated again per run on the fast path; a replace per run otherwise
+    chunk = prepare_chunk(design, 0, design.n_runs)
+    assert chunk.configs == want
+    groups = {}
+    for i, c in enumerate(want):
+        groups.setdefault(shape_key(c), []).append(i)
+    assert sorted(chunk.groups) == sorted(groups.values())  # the same groups, one where every run shares the shapes
+    assert (len(chunk.groups) == 1) == (len(groups) == 1)
+
+
+def test_run_configs_between_refuses_a_bad_value_as_a_validated_replace_does():
+    """A value the check refuses is refused with replace's own message (the check runs once per distinct value)."""
+    bad = Design(BASE, axes=(Axis("p_weak", (0.2, 1.5)),))
+    with pytest.raises(ConfigError) as want:
+        bad.run_config({"p_weak": 1.5, "seed": 0})
+    with pytest.raises(ConfigError) as got:
+        bad.run_configs_between(0, 2)
+    assert str(got.value) == str(want.value)
