@@ -43,6 +43,10 @@ ACC = ("n_strong", "n_osc", "n_strong_before", "n_osc_before", "res_max", "weak_
 #: rows of the per-run window statistics ``wins`` (R, len(WIN), N_WINDOWS) in the run's dtype
 WIN = ("amp_sum", "amp_n", "osc_w")
 
+#: points of a held-out set taken at a time by the evaluation kernel (:func:`_held_out_count`): 256 read 80 us a run at
+#: paper size against 120 us for 128 and 99 us for 512 (1000 points, float32, one thread; the tile's rows stay in cache)
+HELD_OUT_TILE = 256
+
 if numba is not None:
     from numba import njit
 
@@ -425,77 +429,93 @@ if numba is not None:
         return sg
 
     @njit(fastmath=FASTMATH, cache=True)
-    def _noise_patches(g, sp, projected, xs):
-        """xs (N, P - 2, D) = the noise patches float(g sigma_p) of held-out points, their first two coordinates +0
-        for projected noise: HeldOutPoints.noise_block's float64 numbers rounded to xs's dtype."""
-        N, P2, D = g.shape
-        dt = xs.dtype.type
-        zero = dt(0)
-        for i in range(N):
-            for p in range(P2):
-                for j in range(D):
-                    xs[i, p, j] = dt(g[i, p, j] * sp)
-                if projected:
-                    xs[i, p, 0] = zero
-                    xs[i, p, 1] = zero
+    def _noise_patches(g, sp, projected, xt):
+        """xt (P - 2, D, N) = the noise patches float(g sigma_p) of held-out points, the points last (g (P - 2, D, N), as
+        :class:`benosc.simulate.grid.HeldOutPoints` holds them), coordinates 0 and 1 +0 for projected noise:
+        HeldOutPoints.noise_block's float64 numbers rounded to xt's dtype."""
+        P2, D, N = g.shape
+        dt = xt.dtype.type
+        for p in range(P2):
+            for j in range(D):
+                if projected and j < 2:
+                    for i in range(N):
+                        xt[p, j, i] = dt(0)
+                else:
+                    for i in range(N):
+                        xt[p, j, i] = dt(g[p, j, i] * sp)
 
     @njit(fastmath=FASTMATH, cache=True)
-    def _held_out_count(W, A, y, strong, xs, u0, v1, q, rectified):
+    def _noise_dots(W, ka, kb, f, xt, p, i0, nt, za, zb):
+        """za[i] = <w_{ka,f}, x_{p,i0+i}>, zb[i] = <w_{kb,f}, x_{p,i0+i}> for i < nt: the loop over the points innermost
+        (one vector of points per load of xt's row j, no sum across a vector), four coordinates per pass."""
+        D = W.shape[2]
+        dt = W.dtype.type
+        for i in range(nt):
+            za[i] = dt(0)
+            zb[i] = dt(0)
+        D4 = D - D % 4
+        for j in range(0, D4, 4):
+            a0, a1, a2, a3 = W[ka, f, j], W[ka, f, j + 1], W[ka, f, j + 2], W[ka, f, j + 3]
+            b0, b1, b2, b3 = W[kb, f, j], W[kb, f, j + 1], W[kb, f, j + 2], W[kb, f, j + 3]
+            x0, x1, x2, x3 = xt[p, j, i0 : i0 + nt], xt[p, j + 1, i0 : i0 + nt], xt[p, j + 2, i0 : i0 + nt], xt[p, j + 3, i0 : i0 + nt]
+            for i in range(nt):
+                za[i] += a0 * x0[i] + a1 * x1[i] + a2 * x2[i] + a3 * x3[i]
+                zb[i] += b0 * x0[i] + b1 * x1[i] + b2 * x2[i] + b3 * x3[i]
+        for j in range(D4, D):
+            a0, b0 = W[ka, f, j], W[kb, f, j]
+            x0 = xt[p, j, i0 : i0 + nt]
+            for i in range(nt):
+                za[i] += a0 * x0[i]
+                zb[i] += b0 * x0[i]
+
+    @njit(fastmath=FASTMATH, cache=True)
+    def _held_out_count(W, A, y, strong, xt, u0, v1, q, rectified, buf):
         """How many of one run's held-out points y f(W; x) > 0 classifies correctly.
 
-        W (K, F, D), A (K,); y (N,) labels, strong (N,) bool, xs (N, P - 2, D) the noise patches
+        W (K, F, D), A (K,); y (N,) labels, strong (N,) bool, xt (P - 2, D, N) the noise patches, the points last
         (:func:`_noise_patches`), u0 = ||u||, v1 = ||v||: the points of :class:`benosc.simulate.grid.HeldOutPoints`,
         x_1 = s y ||u|| e_1, x_2 = y ||v|| e_2, so z_1 = x_{1,1} w_{k,1} and z_2 = x_{2,2} w_{k,2} (one product each,
-        as engine._one_hot_outputs computes them).  Four points at a time share each load of a filter (measured 102
-        vs 123 us per run and 1000 points at paper size, float32).
+        as engine._one_hot_outputs computes them).  A tile of :data:`HELD_OUT_TILE` points at a time, two neurons at a
+        time, each pre-activation a vector over the tile's points (:func:`_noise_dots`); f_i = sum_k a_k h_k(i) added
+        in neuron order.  ``buf`` (7, HELD_OUT_TILE) scratch.  Measured at paper size, float32, 1000 points: 80 us a
+        run, against 140 us for a loop over the coordinates with four points at a time (docs/benchmarks.md, "Sweeps").
         """
         K, F, D = W.shape
-        N, P2 = xs.shape[0], xs.shape[1]
+        P2, N = xt.shape[0], xt.shape[2]
         dt = W.dtype.type
         zero, one, two = dt(0), dt(1), dt(2)
         qd = dt(q)
         relu2 = rectified and qd == two
+        c1, c2, za, zb, ha, hb, f = buf[0], buf[1], buf[2], buf[3], buf[4], buf[5], buf[6]
         count = 0
-        for i0 in range(0, N, 4):
-            nb = min(4, N - i0)
-            i1, i2, i3 = min(i0 + 1, N - 1), min(i0 + 2, N - 1), min(i0 + 3, N - 1)  # past the last point: not counted
-            c10 = dt((y[i0] if strong[i0] else 0.0) * u0)
-            c11 = dt((y[i1] if strong[i1] else 0.0) * u0)
-            c12 = dt((y[i2] if strong[i2] else 0.0) * u0)
-            c13 = dt((y[i3] if strong[i3] else 0.0) * u0)
-            c20, c21, c22, c23 = dt(y[i0] * v1), dt(y[i1] * v1), dt(y[i2] * v1), dt(y[i3] * v1)
-            f0 = zero
-            f1 = zero
-            f2 = zero
-            f3 = zero
-            for k in range(K):
-                w0 = W[k, 0, 0]
-                w1 = W[k, 0 if F == 1 else 1, 1]
-                h0 = _act(c10 * w0, qd, rectified, relu2, zero, one, two) + _act(c20 * w1, qd, rectified, relu2, zero, one, two)
-                h1 = _act(c11 * w0, qd, rectified, relu2, zero, one, two) + _act(c21 * w1, qd, rectified, relu2, zero, one, two)
-                h2 = _act(c12 * w0, qd, rectified, relu2, zero, one, two) + _act(c22 * w1, qd, rectified, relu2, zero, one, two)
-                h3 = _act(c13 * w0, qd, rectified, relu2, zero, one, two) + _act(c23 * w1, qd, rectified, relu2, zero, one, two)
+        for i0 in range(0, N, HELD_OUT_TILE):
+            nt = min(HELD_OUT_TILE, N - i0)
+            for i in range(nt):
+                yi = y[i0 + i]
+                c1[i] = dt((yi if strong[i0 + i] else 0.0) * u0)
+                c2[i] = dt(yi * v1)
+                f[i] = zero
+            for ka in range(0, K, 2):
+                kb = min(ka + 1, K - 1)  # an odd last neuron: its pair is itself, counted once
+                wa0, wa1 = W[ka, 0, 0], W[ka, 0 if F == 1 else 1, 1]
+                wb0, wb1 = W[kb, 0, 0], W[kb, 0 if F == 1 else 1, 1]
+                for i in range(nt):
+                    ha[i] = _act(c1[i] * wa0, qd, rectified, relu2, zero, one, two) + _act(c2[i] * wa1, qd, rectified, relu2, zero, one, two)
+                    hb[i] = _act(c1[i] * wb0, qd, rectified, relu2, zero, one, two) + _act(c2[i] * wb1, qd, rectified, relu2, zero, one, two)
                 for p in range(P2):
-                    fp = 0 if F == 1 else p + 2
-                    a0 = zero
-                    a1 = zero
-                    a2 = zero
-                    a3 = zero
-                    for j in range(D):
-                        wj = W[k, fp, j]
-                        a0 += xs[i0, p, j] * wj
-                        a1 += xs[i1, p, j] * wj
-                        a2 += xs[i2, p, j] * wj
-                        a3 += xs[i3, p, j] * wj
-                    h0 += _act(a0, qd, rectified, relu2, zero, one, two)
-                    h1 += _act(a1, qd, rectified, relu2, zero, one, two)
-                    h2 += _act(a2, qd, rectified, relu2, zero, one, two)
-                    h3 += _act(a3, qd, rectified, relu2, zero, one, two)
-                f0 += h0 * A[k]
-                f1 += h1 * A[k]
-                f2 += h2 * A[k]
-                f3 += h3 * A[k]
-            count += (f0 * dt(y[i0]) > zero) + (nb > 1 and f1 * dt(y[i1]) > zero) + (nb > 2 and f2 * dt(y[i2]) > zero) + (nb > 3 and f3 * dt(y[i3]) > zero)
+                    _noise_dots(W, ka, kb, 0 if F == 1 else p + 2, xt, p, i0, nt, za, zb)
+                    for i in range(nt):
+                        ha[i] += _act(za[i], qd, rectified, relu2, zero, one, two)
+                        hb[i] += _act(zb[i], qd, rectified, relu2, zero, one, two)
+                aa = A[ka]
+                for i in range(nt):
+                    f[i] += ha[i] * aa
+                if kb != ka:
+                    ab = A[kb]
+                    for i in range(nt):
+                        f[i] += hb[i] * ab
+            for i in range(nt):
+                count += f[i] * dt(y[i0 + i]) > zero
         return count
 
     @njit(cache=True, nogil=True)
@@ -504,11 +524,12 @@ if numba is not None:
         N = y.shape[1]
         a, b = starts[gi], starts[gi + 1]
         r0 = order[a]
-        xs = np.empty((N, g.shape[2], g.shape[3]), W.dtype)
-        _noise_patches(g[pos[r0]], sigma_p[r0], projected, xs)
+        xt = np.empty((g.shape[1], g.shape[2], N), W.dtype)
+        buf = np.empty((7, HELD_OUT_TILE), W.dtype)
+        _noise_patches(g[pos[r0]], sigma_p[r0], projected, xt)
         for i in range(a, b):
             r = order[i]
-            c = _held_out_count(W[r], A[r], y[r], strong[r], xs, u0[r], v1[r], q, rectified)
+            c = _held_out_count(W[r], A[r], y[r], strong[r], xt, u0[r], v1[r], q, rectified, buf)
             out[r] = W.dtype.type(c) / W.dtype.type(N)
 
     @njit(cache=True, nogil=True)

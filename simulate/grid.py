@@ -168,8 +168,11 @@ class HeldOutPoints:
     (u = ||u|| e_1, v = ||v|| e_2).  The standard normals g are drawn once per distinct seed k(r) and shared by
     every run of that seed; :meth:`block` computes exactly the float64 numbers :func:`prepare_inputs` stores.
 
-    y (R, N) labels, strong (R, N) bool, g (S, N, P - 2, D) per distinct seed, pos (R,) the seed index of each
-    run, u and v (R, D), sigma_p (R,), projected: data.noise = 'projected'.
+    y (R, N) labels, strong (R, N) bool, g the normals per distinct seed, pos (R,) the seed index of each run, u and
+    v (R, D), sigma_p (R,), projected: data.noise = 'projected'.  g is (S, P - 2, D, N), the points last, where
+    ``points_last`` (the held-out sets: the fused engine's evaluation takes each coordinate of N points as one
+    contiguous vector, :func:`benosc.simulate.fused_summary.held_out_accuracy`; transposed once per seed where
+    drawn), else (S, N, P - 2, D) (the training set, assembled once into its array).
     """
 
     y: np.ndarray
@@ -180,12 +183,13 @@ class HeldOutPoints:
     v: np.ndarray
     sigma_p: np.ndarray
     projected: bool
+    points_last: bool = True
 
     @property
     def shape(self) -> tuple[int, int, int, int]:
         """(R, N, P, D), the shape of the points as one array."""
-        S, N, P2, D = self.g.shape
-        return (self.y.shape[0], N, P2 + 2, D)
+        S, P2, D, N = self.g.shape if self.points_last else np.array(self.g.shape)[[0, 2, 3, 1]]
+        return (self.y.shape[0], int(N), int(P2) + 2, int(D))
 
     def block(self, a: int, b: int, out: np.ndarray | None = None) -> np.ndarray:
         """The points of runs [a, b), (b - a, N, P, D) float64 (into ``out`` when given)."""
@@ -200,7 +204,10 @@ class HeldOutPoints:
     def noise_block(self, a: int, b: int, out: np.ndarray | None = None) -> np.ndarray:
         """The noise patches x_3..x_P of runs [a, b), (b - a, N, P - 2, D) float64 (into ``out`` when given):
         :meth:`block`'s ``[:, :, 2:]``."""
-        X = np.multiply(self.g[self.pos[a:b]], self.sigma_p[a:b, None, None, None], out=out)
+        R, N, P, D = self.shape
+        X = np.empty((b - a, N, P - 2, D)) if out is None else out
+        g = self.g[self.pos[a:b]]
+        np.multiply(g.transpose(0, 3, 1, 2) if self.points_last else g, self.sigma_p[a:b, None, None, None], out=X)
         if self.projected:
             # g - <g, e> e for e = u/||u|| = e_1 and v/||v|| = e_2 (feature_vectors puts u, v on the first two
             # axes): exactly g with its first two coordinates set to +0.0, as the per-run projection computes
@@ -293,8 +300,9 @@ def _draws(cfg: Config, seed: int, into: dict[str, np.ndarray] | None = None, k:
     :func:`sample_indices` take them: labels, strong-data uniforms and standard normals of the noise for the
     training, test and weak-only sets; standard normals of the initialisation; the index sequence.
 
-    ``into`` maps some of the noise names (``test_g``, ...) to arrays of all seeds' draws, (S, count, P - 2, d):
-    this seed's are drawn into row ``k`` (the same numbers, not copied again into a stack afterwards)."""
+    ``into`` maps some of the noise names (``test_g``, ...) to arrays of all seeds' draws in the layout of
+    :class:`HeldOutPoints`, (S, P - 2, d, count): this seed's go into row ``k``, transposed there once (the same
+    numbers, not copied again into a stack afterwards), and the dict holds that row, (P - 2, d, count)."""
     data_rng, init_rng, sample_rng = streams(seed)
     dc = cfg.data
     out: dict[str, np.ndarray] = {}
@@ -303,7 +311,9 @@ def _draws(cfg: Config, seed: int, into: dict[str, np.ndarray] | None = None, k:
         if not weak_only:
             out[f"{name}_u"] = data_rng.random(count)
         if into is not None and f"{name}_g" in into:
-            out[f"{name}_g"] = data_rng.standard_normal(out=into[f"{name}_g"][k])
+            row = into[f"{name}_g"][k]
+            row[...] = data_rng.standard_normal((count, dc.P - 2, dc.d)).transpose(1, 2, 0)
+            out[f"{name}_g"] = row
         else:
             out[f"{name}_g"] = data_rng.standard_normal((count, dc.P - 2, dc.d))
     F = 1 if cfg.network.filters == "shared" else dc.P
@@ -318,7 +328,7 @@ class DrawCache:
 
     A run's draws depend on its seed and the shapes only (:func:`shape_key`), and a sweep meets each seed once per
     setting: at the default test sets a seed's draws are about 1.1 MB of normals and 1.4 ms to draw, as much CPU
-    time as 3000 fused steps.  The held-out sets' normals live in one pool per shape, (slots, N, P - 2, D), that the
+    time as 3000 fused steps.  The held-out sets' normals live in one pool per shape, (slots, P - 2, D, N), that the
     chunks' :class:`HeldOutPoints` index directly (a slot per seed: no copy, no page touched twice); the seed's other
     draws (training set, initial weights, index sequence) are kept read-only beside it.  When a chunk's new seeds do
     not fit, the least recently used seeds make room, except those of the pool's last :data:`KEEP_USES` chunks (a
@@ -357,7 +367,7 @@ class DrawCache:
             if slots == 0:
                 return None
             self._pools[shapes] = _Pool(
-                {f"{name}_g": np.empty((slots, count, dc.P - 2, dc.d)) for name, count in (("test", dc.n_test), ("weak", dc.n_test_weak))}
+                {f"{name}_g": np.empty((slots, dc.P - 2, dc.d, count)) for name, count in (("test", dc.n_test), ("weak", dc.n_test_weak))}
             )
         return self._pools[shapes]
 
@@ -377,7 +387,7 @@ KEEP_USES = 2
 
 
 class _Pool:
-    """One shape's held-out normals by slot (``arrays``: name -> (slots, N, P - 2, D), pages touched as slots fill),
+    """One shape's held-out normals by slot (``arrays``: name -> (slots, P - 2, D, N), pages touched as slots fill),
     the slot of each seed, each seed's other draws, and when each seed was last used (the pool's chunk count)."""
 
     def __init__(self, arrays: dict[str, np.ndarray]) -> None:
@@ -554,7 +564,7 @@ def _prepare_inputs(runs: Sequence[Config], *, held_out: str = "arrays", cache: 
             raw, slots = _pooled_draws(cfg0, uniq, cache, pool)
             held, held_pos = pool.arrays, slots[pos]
         else:
-            held = {f"{name}_g": np.empty((len(uniq), count, dc.P - 2, dc.d)) for name, count in (("test", dc.n_test), ("weak", dc.n_test_weak))}
+            held = {f"{name}_g": np.empty((len(uniq), dc.P - 2, dc.d, count)) for name, count in (("test", dc.n_test), ("weak", dc.n_test_weak))}
             raw = [_draws(cfg0, s, held, k) for k, s in enumerate(uniq)]
 
     def stack(name: str) -> np.ndarray:
@@ -572,6 +582,7 @@ def _prepare_inputs(runs: Sequence[Config], *, held_out: str = "arrays", cache: 
     u[:, 0], v[:, 1] = u_norm, v_norm
 
     def points(name: str, weak_only: bool) -> HeldOutPoints:
+        held_out_set = name != "train"
         raw_u = None if weak_only else stack(f"{name}_u")
         y = stack(f"{name}_y")
         strong = np.zeros(y.shape, dtype=bool) if raw_u is None else raw_u >= p_weak[:, None]  # raw_u is None iff weak_only
@@ -579,7 +590,9 @@ def _prepare_inputs(runs: Sequence[Config], *, held_out: str = "arrays", cache: 
             g, g_pos = held[f"{name}_g"], held_pos
         else:
             g, g_pos = np.stack([d[f"{name}_g"] for d in raw]), pos
-        return HeldOutPoints(y=y, strong=strong, g=g, pos=g_pos, u=u, v=v, sigma_p=sigma_p, projected=dc.noise == "projected")
+            if held_out_set:  # the points last (HeldOutPoints.points_last)
+                g = np.ascontiguousarray(g.transpose(0, 2, 3, 1))
+        return HeldOutPoints(y=y, strong=strong, g=g, pos=g_pos, u=u, v=v, sigma_p=sigma_p, projected=dc.noise == "projected", points_last=held_out_set)
 
     train = points("train", False)
     X, y, strong = train.array(), train.y, train.strong
