@@ -596,6 +596,8 @@ def held_out_accuracy(stepper, state, points: HeldOutPoints, *, serial: bool = F
     correctly, (R,) in the run's dtype: what ``engine._accuracy`` computes from the same points, evaluated per run in
     one kernel call without building the points (the same count; the mean count / N rounded once, as torch's mean).
     ``serial``: on the calling thread alone (the sweep's evaluation thread, which runs beside the steps' kernels)."""
+    if not points.points_last:
+        raise ValueError("held_out_accuracy: the points' normals must be stored points last (HeldOutPoints.points_last)")
     W, A = state
     R = W.shape[0]
     out = np.full(R, np.nan, W.dtype)  # an accuracy is never NaN: one left means a run in no group (checked below)

@@ -188,8 +188,11 @@ class HeldOutPoints:
     @property
     def shape(self) -> tuple[int, int, int, int]:
         """(R, N, P, D), the shape of the points as one array."""
-        S, P2, D, N = self.g.shape if self.points_last else np.array(self.g.shape)[[0, 2, 3, 1]]
-        return (self.y.shape[0], int(N), int(P2) + 2, int(D))
+        if self.points_last:
+            S, P2, D, N = self.g.shape
+        else:
+            S, N, P2, D = self.g.shape
+        return (self.y.shape[0], N, P2 + 2, D)
 
     def block(self, a: int, b: int, out: np.ndarray | None = None) -> np.ndarray:
         """The points of runs [a, b), (b - a, N, P, D) float64 (into ``out`` when given)."""

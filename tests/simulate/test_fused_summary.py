@@ -328,3 +328,21 @@ def test_weak_log_sums_skip_only_the_terms_that_are_zero(dtype):
                 assert np.isnan(got).all(), label
             elif label == "finite":
                 assert np.isfinite(got).all() and got[0] != 0 and got[1] != 0
+
+
+def test_held_out_accuracy_refuses_points_not_stored_points_last():
+    """The kernel reads the normals as (S, P - 2, D, N); points stored the training set's way are refused, not misread."""
+    import dataclasses
+
+    from benosc.simulate.engine import TORCH_DTYPES, DeviceInputs, make_stepper
+
+    cfg = Config().replace(steps=10, n_test=8, n_test_weak=8)
+    runs = expand_grid(cfg, {"seed": [0, 1]})
+    dev = DeviceInputs(prepare_inputs(runs, held_out="draws"), torch.device("cpu"), TORCH_DTYPES[cfg.training.dtype])
+    st = make_stepper("fused", cfg, dev)
+    state = st.initial()
+    assert fs.held_out_accuracy(st, state, dev.X_test).shape == (2,)
+    flat = dataclasses.replace(dev.X_test, g=np.ascontiguousarray(dev.X_test.g.transpose(0, 3, 1, 2)), points_last=False)
+    np.testing.assert_array_equal(flat.array(), dev.X_test.array())  # the same points, the other layout
+    with pytest.raises(ValueError, match="points last"):
+        fs.held_out_accuracy(st, state, flat)
