@@ -9,7 +9,6 @@ steps, ...) cannot be swept inside one batch.
 from __future__ import annotations
 
 import contextlib
-import functools
 import hashlib
 import itertools
 from dataclasses import dataclass
@@ -477,14 +476,19 @@ def shape_key(cfg: Config) -> tuple:
     for sec in cfg.__dataclass_fields__:
         part = getattr(cfg, sec)
         held = part.__dict__
-        key += [(k, held[k]) for k in _shape_fields(type(part).__name__, tuple(part.__dataclass_fields__))]
+        key += [(k, held[k]) for k in _shape_fields(type(part))]
     return tuple(key)
 
 
-@functools.lru_cache(maxsize=None)
-def _shape_fields(section: str, fields: tuple[str, ...]) -> tuple[str, ...]:
-    """The fields of a configuration section (its class's name and field names) that are not sweepable, in order."""
-    return tuple(k for k in fields if k not in SWEEPABLE)
+#: section class -> its non-sweepable field names, in declaration order (:func:`_shape_fields`)
+_SHAPE_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def _shape_fields(section: type) -> tuple[str, ...]:
+    """The fields of a configuration section's class that are not sweepable, in declaration order (listed once)."""
+    if section not in _SHAPE_FIELDS:
+        _SHAPE_FIELDS[section] = tuple(k for k in getattr(section, "__dataclass_fields__") if k not in SWEEPABLE)
+    return _SHAPE_FIELDS[section]
 
 
 def _same_shapes(cfg0: Config, runs: Sequence[Config]) -> None:
